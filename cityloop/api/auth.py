@@ -1,0 +1,23 @@
+"""API authentication: ``Authorization: Bearer <token>`` or the console's session (with CSRF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from cityloop.core.actions import user_for_token
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+bearer = BearerToken()
+session = SessionAuth()
+AUTH = [bearer, session]

@@ -1,0 +1,1 @@
+"""Component and event classes and subclasses, registration conditions and time limits."""

@@ -1,0 +1,1 @@
+"""Organisation: units, users and their roles, jurisdictions, the audit log, API tokens."""

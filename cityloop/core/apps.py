@@ -1,0 +1,42 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "cityloop.core"
+    label = "core"
+    verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from django.db.models import Q
+
+        from .models import ApiToken, AuditEntry, Membership, Role, Unit, User
+        from .permissions import ANY_ROLE, register_scope, unit_field_scope
+
+        admin_only = {Role.ADMIN}
+        register_scope(
+            Unit,
+            under_path=lambda path: Q(path__startswith=path),
+            actions={"view": ANY_ROLE, "manage": admin_only},
+        )
+        register_scope(
+            User,
+            under_path=lambda path: Q(memberships__unit__path__startswith=path),
+            actions={"view": ANY_ROLE, "manage": admin_only},
+            distinct=True,
+        )
+        register_scope(
+            Membership, under_path=unit_field_scope("unit"), actions={"view": ANY_ROLE, "manage": admin_only}
+        )
+        register_scope(
+            AuditEntry,
+            under_path=lambda path: Q(actor__memberships__unit__path__startswith=path),
+            actions={"view": admin_only},
+            distinct=True,
+        )
+        register_scope(
+            ApiToken,
+            under_path=lambda path: Q(user__memberships__unit__path__startswith=path),
+            actions={"view": admin_only, "manage": admin_only},
+            distinct=True,
+        )

@@ -1,0 +1,196 @@
+"""The organisation tree, users with roles in units, the append-only audit log and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitKind(models.TextChoices):
+    CITY = "city", _("City")
+    DISTRICT = "district", _("District")
+    STREET = "street", _("Street")
+    COMMUNITY = "community", _("Community")
+    DEPARTMENT = "department", _("Department")
+    COMPANY = "company", _("Company")
+    STATION = "station", _("Community station")
+
+
+# Which kinds may sit under which: keeps the tree meaningful (a street never sits under a company).
+ALLOWED_PARENT_KINDS: dict[str, set[str | None]] = {
+    UnitKind.CITY: {None},
+    UnitKind.DISTRICT: {UnitKind.CITY, None},
+    UnitKind.STREET: {UnitKind.DISTRICT},
+    UnitKind.COMMUNITY: {UnitKind.STREET},
+    UnitKind.DEPARTMENT: {UnitKind.CITY, UnitKind.DISTRICT, UnitKind.STREET, UnitKind.DEPARTMENT},
+    UnitKind.COMPANY: {UnitKind.CITY, UnitKind.DISTRICT, UnitKind.STREET, UnitKind.DEPARTMENT},
+    UnitKind.STATION: {UnitKind.COMMUNITY, UnitKind.STREET},
+}
+
+
+class Unit(models.Model):
+    """A node of the organisation tree: city, district, street, community, department, company, station.
+
+    ``path`` is a materialised path of ids (``/1/4/17/``) so a jurisdiction (a subtree) is one indexed
+    prefix query on SQLite and PostgreSQL alike.
+    """
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    valid_from = models.DateField(_("active from"), default=dt.date(2000, 1, 1))
+    valid_to = models.DateField(_("active until"), null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["path"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        indexes: ClassVar = [models.Index(fields=["kind", "code"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def is_active(self, on: dt.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
+
+    def ancestors(self) -> models.QuerySet[Unit]:
+        ids = [int(p) for p in self.path.strip("/").split("/") if p]
+        return Unit.objects.filter(pk__in=ids).order_by("depth")
+
+    def ancestor_of_kind(self, kind: str) -> Unit | None:
+        return self.ancestors().filter(kind=kind).last()
+
+    def subtree(self) -> models.QuerySet[Unit]:
+        return Unit.objects.filter(path__startswith=self.path)
+
+
+class Role(models.TextChoices):
+    SUPERVISOR = "supervisor", _("Supervisor")
+    OPERATOR = "operator", _("Acceptance operator")
+    SHIFT_LEADER = "shift_leader", _("Shift leader")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    HANDLER = "handler", _("Handler")
+    UNIT_MANAGER = "unit_manager", _("Unit manager")
+    COMMUNITY_HEAD = "community_head", _("Community head")
+    LEADER = "leader", _("Leader")
+    ADMIN = "admin", _("Administrator")
+
+
+class User(AbstractUser):
+    """A person who signs in: staff of a unit, a supervisor, a leader. Citizens need no account."""
+
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def roles(self) -> set[str]:
+        return set(self.memberships.active().values_list("role", flat=True))
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self, on: dt.date | None = None) -> MembershipQuerySet:
+        on = on or timezone.localdate()
+        return self.filter(valid_from__lte=on).filter(
+            models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=on)
+        )
+
+
+class Membership(models.Model):
+    """A user holds a role in a unit; their jurisdiction is the subtree under that unit."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    valid_from = models.DateField(default=dt.date(2000, 1, 1))
+    valid_to = models.DateField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["user", "unit", "role", "valid_from"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.unit.name}"
+
+
+class AuditEntry(models.Model):
+    """One write made through an action: who, what, on which object, before and after, when.
+
+    Append-only: the model refuses updates and deletes, and a database trigger refuses UPDATE.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(max_length=150)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=255, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        ordering: ClassVar = ["id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes: ClassVar = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+        )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("The audit log is append-only.")
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once on creation."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

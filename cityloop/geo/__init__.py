@@ -1,0 +1,1 @@
+"""Unit grids, roads and the spatial index that turns a point into grid, community, street and district."""

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GeoConfig(AppConfig):
+    name = "cityloop.geo"
+    label = "geo"
+    verbose_name = _("Unit grids")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from cityloop.core.models import Role
+        from cityloop.core.permissions import ANY_ROLE, register_scope, unit_field_scope
+
+        from . import index
+        from .models import Grid
+
+        register_scope(
+            Grid, under_path=unit_field_scope("community"), actions={"view": ANY_ROLE, "manage": {Role.ADMIN}}
+        )
+        post_save.connect(index.invalidate_on_change, sender=Grid, dispatch_uid="geo-grid-saved")
+        post_delete.connect(index.invalidate_on_change, sender=Grid, dispatch_uid="geo-grid-deleted")

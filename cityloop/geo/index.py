@@ -1,0 +1,193 @@
+"""The in-memory spatial index: point → unit grid → community, street, district.
+
+An STRtree over every grid polygon (all versions; validity is filtered per query, so a point can be
+located as of any date). Each process keeps one index and rebuilds it when the grids change: in the
+process that changed them at once, in the others within ``RECHECK_SECONDS`` (they watch the
+``GeoVersion`` counter that every grid write moves).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cityloop.core.models import Unit, UnitKind
+
+RECHECK_SECONDS = 2.0
+_FOREVER = dt.date.max.toordinal()
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a point lies in the grid system."""
+
+    grid_id: int
+    grid_code: str
+    community_id: int
+    community_code: str
+    community_name: str
+    street_id: int | None
+    street_code: str | None
+    street_name: str | None
+    district_id: int | None
+    district_code: str | None
+    district_name: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _day(at: dt.date | dt.datetime | None) -> int:
+    if at is None:
+        return timezone.localdate().toordinal()
+    if isinstance(at, dt.datetime):
+        return (timezone.localtime(at) if timezone.is_aware(at) else at).date().toordinal()
+    return at.toordinal()
+
+
+class GridIndex:
+    """An immutable snapshot of the grids, queried with vectorised shapely calls."""
+
+    def __init__(self, version: int) -> None:
+        from .models import Grid
+
+        self.version = version
+        rows = list(
+            Grid.objects.values_list("id", "code", "geom_wkb", "valid_from", "valid_to", "community_id")
+        )
+        units = {
+            u.pk: u
+            for u in Unit.objects.filter(kind__in=[UnitKind.COMMUNITY, UnitKind.STREET, UnitKind.DISTRICT])
+        }
+        self.geoms: npt.NDArray[Any] = shapely.from_wkb([bytes(r[2]) for r in rows]) if rows else np.array([])
+        shapely.prepare(self.geoms)
+        self.tree = shapely.STRtree(self.geoms)
+        self.valid_from = np.array([r[3].toordinal() for r in rows], dtype=np.int64)
+        self.valid_to = np.array([r[4].toordinal() if r[4] else _FOREVER for r in rows], dtype=np.int64)
+        self.locations: list[Location] = [self._location(r[0], r[1], units.get(r[5]), units) for r in rows]
+
+    @staticmethod
+    def _location(grid_id: int, code: str, community: Unit | None, units: dict[int, Unit]) -> Location:
+        street = units.get(community.parent_id) if community and community.parent_id else None
+        district = units.get(street.parent_id) if street and street.parent_id else None
+        return Location(
+            grid_id=grid_id,
+            grid_code=code,
+            community_id=community.pk if community else 0,
+            community_code=community.code if community else "",
+            community_name=community.name if community else "",
+            street_id=street.pk if street else None,
+            street_code=street.code if street else None,
+            street_name=street.name if street else None,
+            district_id=district.pk if district else None,
+            district_code=district.code if district else None,
+            district_name=district.name if district else None,
+        )
+
+    def __len__(self) -> int:
+        return len(self.locations)
+
+    def positions(
+        self, lons: npt.ArrayLike, lats: npt.ArrayLike, at: dt.date | dt.datetime | None = None
+    ) -> npt.NDArray[np.int64]:
+        """For each point, the position of its grid in ``self.locations``, or -1 outside every grid.
+
+        A point on the shared edge of two grids belongs to the one that comes first in the index.
+        """
+        lon_arr = np.asarray(lons, dtype=float)
+        lat_arr = np.asarray(lats, dtype=float)
+        result = np.full(lon_arr.shape[0], -1, dtype=np.int64)
+        if not len(self.locations) or not lon_arr.size:
+            return result
+        points = shapely.points(lon_arr, lat_arr)
+        point_idx, grid_idx = self.tree.query(points, predicate="intersects")
+        day = _day(at)
+        valid = (self.valid_from[grid_idx] <= day) & (self.valid_to[grid_idx] > day)
+        point_idx, grid_idx = point_idx[valid], grid_idx[valid]
+        # Assign in reverse so that, where a point matches two grids, the lowest grid position wins.
+        result[point_idx[::-1]] = grid_idx[::-1]
+        return result
+
+    def locate(self, lon: float, lat: float, at: dt.date | dt.datetime | None = None) -> Location | None:
+        if not len(self.locations):
+            return None
+        candidates = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
+        day = _day(at)
+        for pos in sorted(int(c) for c in candidates):
+            if self.valid_from[pos] <= day < self.valid_to[pos]:
+                return self.locations[pos]
+        return None
+
+
+_lock = threading.Lock()
+_index: GridIndex | None = None
+_checked_at = 0.0
+
+
+def current_version() -> int:
+    from .models import GeoVersion
+
+    row = GeoVersion.objects.filter(pk=1).values_list("counter", flat=True).first()
+    return int(row or 0)
+
+
+def bump_version() -> None:
+    """Tell every process that the grids changed. Call inside the transaction that changed them."""
+    from .models import GeoVersion
+
+    if not GeoVersion.objects.filter(pk=1).update(counter=F("counter") + 1):
+        GeoVersion.objects.create(pk=1, counter=1)
+    transaction.on_commit(reset)
+
+
+def reset() -> None:
+    """Forget this process's index; the next lookup rebuilds it."""
+    global _index, _checked_at
+    with _lock:
+        _index = None
+        _checked_at = 0.0
+
+
+def invalidate_on_change(**kwargs: Any) -> None:
+    """Signal receiver for single grid saves and deletes (the admin, tests)."""
+    bump_version()
+    reset()
+
+
+def get_index() -> GridIndex:
+    """This process's index, rebuilt if the grids changed since it was built."""
+    global _index, _checked_at
+    now = time.monotonic()
+    index = _index
+    if index is not None and now - _checked_at < RECHECK_SECONDS:
+        return index
+    with _lock:
+        version = current_version()
+        if _index is None or _index.version != version:
+            _index = GridIndex(version)
+        _checked_at = now
+        return _index
+
+
+def locate(lon: float, lat: float, at: dt.date | dt.datetime | None = None) -> Location | None:
+    """The grid (with its community, street and district) containing the point on day ``at``
+    (today by default), or None when the point lies outside every grid valid then."""
+    return get_index().locate(lon, lat, at)
+
+
+def locate_many(
+    lons: npt.ArrayLike, lats: npt.ArrayLike, at: dt.date | dt.datetime | None = None
+) -> list[Location | None]:
+    """:func:`locate` for arrays of points, vectorised."""
+    index = get_index()
+    return [index.locations[p] if p >= 0 else None for p in index.positions(lons, lats, at)]

@@ -1,0 +1,1 @@
+"""The notification outbox, its delivery channels, and the background worker."""

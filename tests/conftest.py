@@ -1,0 +1,100 @@
+"""Shared fixtures: a small organisation tree, users for each role, an API client with tokens."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from cityloop.core.actions import create_api_token, create_unit, create_user
+from cityloop.core.audit import system_actor
+from cityloop.core.models import Role, Unit, User
+
+
+@dataclass
+class Org:
+    """A city with one district, two streets, a community in each, and two departments."""
+
+    city: Unit
+    district: Unit
+    street_a: Unit
+    street_b: Unit
+    community_a: Unit
+    community_b: Unit
+    water: Unit
+    sanitation: Unit
+    users: dict[str, User] = field(default_factory=dict)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings: Any) -> None:
+    """Real hashers are slow on purpose; tests only need passwords to round-trip."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def actor(db: Any) -> User:
+    return system_actor()
+
+
+@pytest.fixture
+def org(db: Any, actor: User) -> Org:
+    city = create_unit(actor=actor, code="990000", name="示范市", kind="city")
+    district = create_unit(actor=actor, code="990100", name="示范区", kind="district", parent=city)
+    street_a = create_unit(actor=actor, code="990100001", name="东街道", kind="street", parent=district)
+    street_b = create_unit(actor=actor, code="990100002", name="西街道", kind="street", parent=district)
+    community_a = create_unit(
+        actor=actor, code="990100001001", name="东一社区", kind="community", parent=street_a
+    )
+    community_b = create_unit(
+        actor=actor, code="990100002001", name="西一社区", kind="community", parent=street_b
+    )
+    water = create_unit(actor=actor, code="D-WATER", name="自来水公司", kind="company", parent=district)
+    sanitation = create_unit(actor=actor, code="D-SANI", name="环卫所", kind="department", parent=district)
+    o = Org(city, district, street_a, street_b, community_a, community_b, water, sanitation)
+    specs = {
+        "admin": (city, Role.ADMIN),
+        "leader": (district, Role.LEADER),
+        "dispatcher": (district, Role.DISPATCHER),
+        "street_a_manager": (street_a, Role.UNIT_MANAGER),
+        "street_b_manager": (street_b, Role.UNIT_MANAGER),
+        "water_handler": (water, Role.HANDLER),
+        "supervisor_a": (community_a, Role.SUPERVISOR),
+    }
+    for username, (unit, role) in specs.items():
+        o.users[username] = create_user(
+            actor=actor,
+            username=username,
+            password="demo-pass-1",
+            display_name=username,
+            roles=[(unit, role)],
+        )
+    return o
+
+
+class ApiClient:
+    """A JSON client that authenticates with a bearer token, as an outside system would."""
+
+    def __init__(self, user: User | None) -> None:
+        self.client = Client()
+        self.headers: dict[str, str] = {}
+        if user is not None:
+            _, raw = create_api_token(actor=system_actor(), user=user, name="test")
+            self.headers["Authorization"] = f"Bearer {raw}"
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(path, params, headers=self.headers)
+
+    def post(self, path: str, body: Any = None, **headers: str) -> Any:
+        return self.client.post(
+            path, json.dumps(body or {}), content_type="application/json", headers={**self.headers, **headers}
+        )
+
+
+@pytest.fixture
+def api_as(db: Any) -> Any:
+    """``api_as(user)`` gives an :class:`ApiClient` holding a fresh token for ``user`` (None: anonymous)."""
+    return ApiClient
