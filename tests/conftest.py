@@ -35,6 +35,16 @@ def fast_password_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_spatial_index() -> Any:
+    """Each test's grids live in its own transaction; never let one test see another's index."""
+    from cityloop.geo import index
+
+    index.reset()
+    yield
+    index.reset()
+
+
 @pytest.fixture
 def actor(db: Any) -> User:
     return system_actor()

@@ -147,6 +147,9 @@ def bump_version() -> None:
 
     if not GeoVersion.objects.filter(pk=1).update(counter=F("counter") + 1):
         GeoVersion.objects.create(pk=1, counter=1)
+    # Forget the index now (this process sees its own uncommitted grids) and again on commit, in
+    # case a lookup rebuilt it from the half-written state meanwhile.
+    reset()
     transaction.on_commit(reset)
 
 
@@ -161,7 +164,6 @@ def reset() -> None:
 def invalidate_on_change(**kwargs: Any) -> None:
     """Signal receiver for single grid saves and deletes (the admin, tests)."""
     bump_version()
-    reset()
 
 
 def get_index() -> GridIndex:
