@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "cityloop.notify",
     # registries
     "cityloop.assets",
+    # the loop
+    "cityloop.cases",
     # interfaces
     "cityloop.api",
     "cityloop.web",
@@ -164,3 +166,23 @@ LOGGING = {
 CITYLOOP_GRID_SEQUENCE_WIDTH = int(os.environ.get("CITYLOOP_GRID_SEQUENCE_WIDTH", "3"))
 # Overlap between two grids tolerated on import, in square metres (survey noise along shared edges).
 CITYLOOP_GRID_OVERLAP_TOLERANCE_M2 = float(os.environ.get("CITYLOOP_GRID_OVERLAP_TOLERANCE_M2", "1.0"))
+
+# --- timeclock / notify ---------------------------------------------------------------------------
+# Traffic lights: yellow from this share of a step's limit used, red beyond this share.
+CITYLOOP_LIGHT_YELLOW_AT = float(os.environ.get("CITYLOOP_LIGHT_YELLOW_AT", "0.8"))
+CITYLOOP_LIGHT_RED_AT = float(os.environ.get("CITYLOOP_LIGHT_RED_AT", "1.0"))
+# Warn (/healthz, admin, `cityloop calendar check`) when the holiday schedule is known fewer days ahead.
+CITYLOOP_CALENDAR_WARN_DAYS = int(os.environ.get("CITYLOOP_CALENDAR_WARN_DAYS", "60"))
+# How often `cityloop worker` sweeps timers and escalations (seconds).
+CITYLOOP_SWEEP_INTERVAL_SECONDS = float(os.environ.get("CITYLOOP_SWEEP_INTERVAL_SECONDS", "60"))
+# Webhooks: attempts before a delivery is marked failed, first retry delay (doubling each time, capped).
+CITYLOOP_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("CITYLOOP_WEBHOOK_MAX_ATTEMPTS", "6"))
+CITYLOOP_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_BACKOFF_SECONDS", "30"))
+CITYLOOP_WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_BACKOFF_MAX_SECONDS", "3600"))
+CITYLOOP_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Per-user channels besides the in-app inbox: name → class implementing cityloop.notify.channels.Channel.
+# Deployments replace the logging stand-ins with their SMS gateway and WeChat template-message client.
+CITYLOOP_NOTIFY_CHANNELS = {
+    "sms": "cityloop.notify.channels.LoggingChannel",
+    "wechat": "cityloop.notify.channels.LoggingChannel",
+}

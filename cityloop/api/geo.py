@@ -1,11 +1,14 @@
 """``/api/v1/geo``: locate a point, and the unit grids of an area as GeoJSON."""
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from cityloop.core.permissions import restrict
+from cityloop.geo.geojson import grid_feature
 from cityloop.geo.index import locate
 from cityloop.geo.models import Grid
 
@@ -31,13 +34,17 @@ class LocationOut(Schema):
 class PointQuery(Schema):
     lon: float = Field(..., ge=-180, le=180, description="longitude, WGS84")
     lat: float = Field(..., ge=-90, le=90, description="latitude, WGS84")
+    at: dt.date | None = Field(
+        None, description="locate against the grids in service on this day (default today)"
+    )
 
 
 @router.get("/locate", response=LocationOut, summary="The grid, community, street and district of a point")
 def locate_point(request: HttpRequest, point: Query[PointQuery]) -> dict[str, Any]:
-    location = locate(point.lon, point.lat)
+    day = point.at or timezone.localdate()
+    location = locate(point.lon, point.lat, at=day)
     if location is None:
-        raise ApiError(404, f"({point.lon}, {point.lat}) lies outside every unit grid in service today")
+        raise ApiError(404, f"({point.lon}, {point.lat}) lies outside every unit grid in service on {day}")
     return location.as_dict()
 
 
@@ -48,34 +55,30 @@ def _parse_bbox(bbox: str) -> tuple[float, float, float, float]:
         raise ApiError(400, "bbox must be four numbers: min_lon,min_lat,max_lon,max_lat") from None
     if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
         raise ApiError(400, "bbox must be min_lon,min_lat,max_lon,max_lat with min ≤ max")
+    if not (-180 <= parts[0] <= parts[2] <= 180 and -90 <= parts[1] <= parts[3] <= 90):
+        raise ApiError(400, "bbox must be in WGS84 degrees: longitudes −180…180, latitudes −90…90")
     return parts[0], parts[1], parts[2], parts[3]
 
 
-@router.get("/grids", summary="Unit grids in a bounding box, as a GeoJSON FeatureCollection")
-def grids(request: HttpRequest, bbox: str | None = None, limit: int = 5000) -> dict[str, Any]:
-    import shapely
+class GridsQuery(Schema):
+    bbox: str | None = Field(None, description="min_lon,min_lat,max_lon,max_lat (WGS84)")
+    at: dt.date | None = Field(None, description="grids in service on this day (default today)")
+    limit: int = Field(5000, description="at most this many grids (1–50000)")
 
-    if not 1 <= limit <= 50000:
+
+@router.get("/grids", summary="Unit grids in your jurisdiction, in a bounding box, as GeoJSON")
+def grids(request: HttpRequest, query: Query[GridsQuery]) -> dict[str, Any]:
+    if not 1 <= query.limit <= 50000:
         raise ApiError(400, "limit must be between 1 and 50000")
-    base = Grid.objects.valid_at()
-    if bbox:
-        base = base.in_bbox(*_parse_bbox(bbox))
-    qs = restrict(base.select_related("community"), request.user, "view")
+    base = Grid.objects.valid_at(query.at or timezone.localdate())
+    if query.bbox:
+        base = base.in_bbox(*_parse_bbox(query.bbox))
+    qs = restrict(base.select_related("community", "responsible_unit"), request.user, "view")
     features = []
-    for grid in qs.order_by("code")[:limit]:
-        features.append(
-            {
-                "type": "Feature",
-                "id": grid.code,
-                "geometry": shapely.geometry.mapping(grid.geometry),
-                "properties": {
-                    "code": grid.code,
-                    "name": grid.name,
-                    "community": grid.community.code,
-                    "community_name": grid.community.name,
-                    "area_m2": round(grid.area_m2, 1),
-                    "responsible_unit_id": grid.responsible_unit_id,
-                },
-            }
-        )
+    for grid in qs.order_by("code")[: query.limit]:
+        responsible = grid.responsible_unit
+        feature = grid_feature(grid, grid.community.code, responsible.code if responsible else None)
+        feature["properties"]["community_name"] = grid.community.name
+        feature["properties"]["responsible_unit_id"] = grid.responsible_unit_id
+        features.append(feature)
     return {"type": "FeatureCollection", "features": features}

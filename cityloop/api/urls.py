@@ -24,6 +24,10 @@ install_handlers(api)
 ROUTERS = [
     ("/org", "cityloop.api.org"),
     ("/geo", "cityloop.api.geo"),
+    ("/inbox", "cityloop.api.inbox"),
+    ("/catalog", "cityloop.api.catalog"),
+    ("/assets", "cityloop.api.assets"),
+    ("", "cityloop.api.cases"),
 ]
 
 for prefix, module_name in ROUTERS:

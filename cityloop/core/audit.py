@@ -134,3 +134,21 @@ def system_actor() -> User:
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return user
+
+
+PUBLIC_USERNAME = "public"
+
+
+def public_actor() -> User:
+    """The account anonymous citizens act as (reports from the web and app without an account).
+
+    Their name and phone travel with the report, kept private; the audit log shows ``public``.
+    """
+    user, created = User.objects.get_or_create(
+        username=PUBLIC_USERNAME,
+        defaults={"display_name": "公众", "is_active": True},
+    )
+    if created or user.has_usable_password():
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user

@@ -14,10 +14,14 @@ class GeoConfig(AppConfig):
         from cityloop.core.permissions import ANY_ROLE, register_scope, unit_field_scope
 
         from . import index
-        from .models import Grid
+        from .models import Grid, Road
 
         register_scope(
             Grid, under_path=unit_field_scope("community"), actions={"view": ANY_ROLE, "manage": {Role.ADMIN}}
+        )
+        # Roads belong to a district's map; a road without a district is visible to superusers only.
+        register_scope(
+            Road, under_path=unit_field_scope("district"), actions={"view": ANY_ROLE, "manage": {Role.ADMIN}}
         )
         post_save.connect(index.invalidate_on_change, sender=Grid, dispatch_uid="geo-grid-saved")
         post_delete.connect(index.invalidate_on_change, sender=Grid, dispatch_uid="geo-grid-deleted")

@@ -25,6 +25,8 @@ from cityloop.core.models import Unit, UnitKind
 
 RECHECK_SECONDS = 2.0
 _FOREVER = dt.date.max.toordinal()
+_NONE = np.iinfo(np.int64).max
+CHUNK = 250_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,7 @@ class GridIndex:
         self.valid_from = np.array([r[3].toordinal() for r in rows], dtype=np.int64)
         self.valid_to = np.array([r[4].toordinal() if r[4] else _FOREVER for r in rows], dtype=np.int64)
         self.locations: list[Location] = [self._location(r[0], r[1], units.get(r[5]), units) for r in rows]
+        self._lookup: list[Location | None] = [*self.locations, None]
 
     @staticmethod
     def _location(grid_id: int, code: str, community: Unit | None, units: dict[int, Unit]) -> Location:
@@ -102,20 +105,30 @@ class GridIndex:
     ) -> npt.NDArray[np.int64]:
         """For each point, the position of its grid in ``self.locations``, or -1 outside every grid.
 
-        A point on the shared edge of two grids belongs to the one that comes first in the index.
+        A point on the shared edge of two grids belongs to the one that comes first in the index (the
+        lowest code), as in :meth:`locate`.
         """
-        lon_arr = np.asarray(lons, dtype=float)
-        lat_arr = np.asarray(lats, dtype=float)
-        result = np.full(lon_arr.shape[0], -1, dtype=np.int64)
+        lon_arr = np.ascontiguousarray(lons, dtype=float).ravel()
+        lat_arr = np.ascontiguousarray(lats, dtype=float).ravel()
+        if lon_arr.shape != lat_arr.shape:
+            raise ValueError(f"{lon_arr.size} longitudes but {lat_arr.size} latitudes")
+        result = np.full(lon_arr.shape[0], _NONE, dtype=np.int64)
         if not len(self.locations) or not lon_arr.size:
-            return result
-        points = shapely.points(lon_arr, lat_arr)
-        point_idx, grid_idx = self.tree.query(points, predicate="intersects")
+            return np.full(lon_arr.shape[0], -1, dtype=np.int64)
         day = _day(at)
-        valid = (self.valid_from[grid_idx] <= day) & (self.valid_to[grid_idx] > day)
-        point_idx, grid_idx = point_idx[valid], grid_idx[valid]
-        # Assign in reverse so that, where a point matches two grids, the lowest grid position wins.
-        result[point_idx[::-1]] = grid_idx[::-1]
+        # Chunks bound the memory of the temporary point objects; the work per point is the same.
+        for start in range(0, lon_arr.size, CHUNK):
+            xs, ys = lon_arr[start : start + CHUNK], lat_arr[start : start + CHUNK]
+            # Bounding-box candidates from the tree, then an exact test against the prepared polygons
+            # straight from the coordinates: faster than a predicate query, which re-tests each pair
+            # without the polygons' preparation.
+            point_idx, grid_idx = self.tree.query(shapely.points(xs, ys))
+            valid = (self.valid_from[grid_idx] <= day) & (self.valid_to[grid_idx] > day)
+            point_idx, grid_idx = point_idx[valid], grid_idx[valid]
+            inside = shapely.intersects_xy(self.geoms[grid_idx], xs[point_idx], ys[point_idx])
+            # Where a point lies in two grids (on a shared edge), the lowest position wins.
+            np.minimum.at(result, point_idx[inside] + start, grid_idx[inside])
+        result[result == _NONE] = -1
         return result
 
     def locate(self, lon: float, lat: float, at: dt.date | dt.datetime | None = None) -> Location | None:
@@ -127,6 +140,14 @@ class GridIndex:
             if self.valid_from[pos] <= day < self.valid_to[pos]:
                 return self.locations[pos]
         return None
+
+    def locate_many(
+        self, lons: npt.ArrayLike, lats: npt.ArrayLike, at: dt.date | dt.datetime | None = None
+    ) -> list[Location | None]:
+        """:meth:`locate` for arrays of points."""
+        # Position -1 (outside) picks the trailing None.
+        lookup = self._lookup
+        return [lookup[p] for p in self.positions(lons, lats, at).tolist()]
 
 
 _lock = threading.Lock()
@@ -191,5 +212,4 @@ def locate_many(
     lons: npt.ArrayLike, lats: npt.ArrayLike, at: dt.date | dt.datetime | None = None
 ) -> list[Location | None]:
     """:func:`locate` for arrays of points, vectorised."""
-    index = get_index()
-    return [index.locations[p] if p >= 0 else None for p in index.positions(lons, lats, at)]
+    return get_index().locate_many(lons, lats, at)

@@ -1,0 +1,208 @@
+"""Shapes of the case API: what clients send and what they get back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+
+from cityloop.cases.models import Case, CaseEvent, CaseStep
+from cityloop.cases.workflow import STATES
+
+
+class ReportIn(Schema):
+    channel: str = Field(..., description="source channel code, e.g. supervisor, hotline_12345, citizen_app")
+    description: str = Field(..., min_length=1, max_length=4000)
+    lon: float
+    lat: float
+    address: str = ""
+    appeal_nature: int = Field(1, description="1 request, 2 complaint, 3 enquiry, 4 suggestion, 5 thanks")
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    category: str | None = Field(None, description="subclass code, e.g. 0101")
+    kind: str | None = Field(None, description="component or event")
+    component: str | None = Field(None, description="16-digit component ID")
+    attachments: list[int] = Field(default_factory=list, description="ids from POST /attachments")
+    external_id: str = Field("", description="the ticket id in the sending system; a retry returns the same case")
+    self_handled: bool = False
+
+
+class UnitRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class CaseSummary(Schema):
+    id: int
+    number: str
+    state: str
+    state_label: str
+    channel: str
+    category: str | None
+    description: str
+    address: str
+    lon: float
+    lat: float
+    grid: str | None
+    street: str | None
+    community: str | None
+    responsible_unit: UnitRef | None
+    urgency: str
+    current_step: str
+    deadline_at: dt.datetime | None
+    light: str
+    reported_at: dt.datetime
+    closed_at: dt.datetime | None
+    version: int
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    unit = case.responsible_unit
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "state": case.state,
+        "state_label": STATES[case.state].label,
+        "channel": case.channel.code,
+        "category": f"{case.category.code} {case.category.name}" if case.category else None,
+        "description": case.description,
+        "address": case.address,
+        "lon": case.lon,
+        "lat": case.lat,
+        "grid": case.grid.code if case.grid else None,
+        "street": case.street.name if case.street else None,
+        "community": case.community.name if case.community else None,
+        "responsible_unit": {"id": unit.pk, "code": unit.code, "name": unit.name} if unit else None,
+        "urgency": case.urgency,
+        "current_step": case.current_step,
+        "deadline_at": case.deadline_at,
+        "light": case.light,
+        "reported_at": case.reported_at,
+        "closed_at": case.closed_at,
+        "version": case.version,
+    }
+
+
+class EventOut(Schema):
+    seq: int
+    transition: str
+    from_state: str
+    to_state: str
+    actor: str
+    actor_role: str
+    actor_unit: str | None
+    at: dt.datetime
+    note: str
+    data: dict[str, Any]
+    attachments: list[int]
+
+
+def event_out(event: CaseEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "transition": event.transition,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "actor": str(event.actor),
+        "actor_role": event.actor_role,
+        "actor_unit": event.actor_unit.name if event.actor_unit else None,
+        "at": event.at,
+        "note": event.note,
+        "data": event.data,
+        "attachments": [a.pk for a in event.attachments.all()],
+    }
+
+
+class StepOut(Schema):
+    step: str
+    occurrence: int
+    unit: str | None
+    started_at: dt.datetime
+    deadline_at: dt.datetime
+    limit: str
+    provisional: bool
+    ended_at: dt.datetime | None
+    on_time: bool | None
+    elapsed: float | None
+
+
+def step_out(step: CaseStep) -> dict[str, Any]:
+    return {
+        "step": step.step,
+        "occurrence": step.occurrence,
+        "unit": step.unit.name if step.unit else None,
+        "started_at": step.started_at,
+        "deadline_at": step.deadline_at,
+        "limit": f"{step.limit_amount:g} {step.limit_unit}",
+        "provisional": step.provisional,
+        "ended_at": step.ended_at,
+        "on_time": step.on_time,
+        "elapsed": step.elapsed,
+    }
+
+
+class AttachmentOut(Schema):
+    id: int
+    purpose: str
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+
+class CaseDetail(CaseSummary):
+    tracking_code: str
+    appeal_nature: int
+    reporter_name: str
+    reporter_phone: str
+    component: str | None
+    condition: str | None
+    counters: dict[str, int]
+    needs_return_visit: bool
+    return_visit_waiver: str
+    satisfaction: str
+    duplicate_of: str | None
+    steps: list[StepOut]
+    timeline: list[EventOut]
+    attachments: list[AttachmentOut]
+
+
+class ActionOut(Schema):
+    name: str
+    label: str
+    label_en: str
+    target: str | None
+    requires: list[str]
+
+
+class ActionIn(Schema):
+    note: str = ""
+    reason: str = ""
+    version: int | None = Field(None, description="the case version you saw; a mismatch answers 409")
+    category: str | None = None
+    kind: str | None = None
+    component: str | None = None
+    condition: int | None = None
+    unit: str | None = Field(None, description="unit id or code")
+    suggested_unit: str | None = None
+    amount: float | None = None
+    time_unit: str | None = None
+    feedback: str | None = None
+    found: bool | None = None
+    satisfaction: str | None = None
+    attachments: list[int] = Field(default_factory=list)
+
+
+class TrackOut(Schema):
+    tracking_code: str
+    number: str
+    state: str
+    state_label: str
+    category: str | None
+    reported_at: dt.datetime
+    registered_at: dt.datetime | None
+    dispatched_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    history: list[dict[str, Any]]

@@ -1,0 +1,271 @@
+"""``/api/v1``: reports, cases, their actions and timeline, uploads, and public tracking."""
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import File, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from cityloop.cases.actions import submit_report
+from cityloop.cases.attachments import upload_attachment
+from cityloop.cases.engine import TransitionError, available, perform
+from cityloop.cases.models import Case, CaseEvent
+from cityloop.cases.workflow import STATES, TRANSITIONS
+from cityloop.core.audit import public_actor
+from cityloop.core.models import User
+from cityloop.core.permissions import restrict
+
+from .auth import PUBLIC_OR_AUTH
+from .case_schemas import (
+    ActionIn,
+    ActionOut,
+    AttachmentOut,
+    CaseDetail,
+    CaseSummary,
+    ReportIn,
+    TrackOut,
+    case_summary,
+    event_out,
+    step_out,
+)
+from .errors import ApiError
+
+router = Router(tags=["cases"])
+
+CASE_RELATED = ("channel", "category", "grid", "street", "community", "responsible_unit")
+
+
+def _actor(request: HttpRequest) -> User:
+    user = request.user
+    return user if isinstance(user, User) and user.is_authenticated else public_actor()
+
+
+def _raise(exc: TransitionError) -> None:
+    raise ApiError(exc.status, exc.message, **exc.details)
+
+
+class ReportOut(Schema):
+    id: int | None
+    number: str
+    tracking_code: str
+    state: str
+    created: bool
+
+
+@router.post("/reports", response={201: ReportOut, 200: ReportOut}, auth=PUBLIC_OR_AUTH,
+             summary="Report a problem from any channel (idempotent with Idempotency-Key or external_id)")
+def report(request: HttpRequest, body: ReportIn) -> tuple[int, dict[str, Any]]:
+    actor = _actor(request)
+    anonymous = actor.username == "public"
+    if anonymous and not body.reporter_phone:
+        raise ApiError(400, "reporter_phone: give a phone number so the centre can reach you", field="reporter_phone")
+    try:
+        case, created = submit_report(
+            actor=actor,
+            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            **body.dict(),
+        )
+    except TransitionError as exc:
+        _raise(exc)
+    if anonymous:
+        # The public only learns the tracking code; staff get the case id and number too.
+        out = {"id": None, "number": case.number, "tracking_code": case.tracking_code, "state": case.state}
+    else:
+        out = {"id": case.pk, "number": case.number, "tracking_code": case.tracking_code, "state": case.state}
+    return (201 if created else 200), {**out, "created": created}
+
+
+class CaseFilter(Schema):
+    state: list[str] | None = None
+    category: str | None = None
+    street: str | None = None
+    community: str | None = None
+    grid: str | None = None
+    unit: str | None = None
+    source: str | None = None
+    light: str | None = None
+    overdue: bool | None = None
+    reported_from: dt.date | None = None
+    reported_to: dt.date | None = None
+    q: str | None = None
+    sort: str = "-reported_at"
+
+
+SORTS = {"reported_at", "-reported_at", "deadline_at", "-deadline_at", "number", "-number", "state"}
+
+
+def filter_cases(qs: QuerySet[Case], f: CaseFilter) -> QuerySet[Case]:
+    """Apply the queue's filters (shared by the API and the console)."""
+    if f.state:
+        unknown = [s for s in f.state if s not in STATES]
+        if unknown:
+            raise ApiError(400, f"unknown state {unknown[0]!r}; use one of {', '.join(STATES)}")
+        qs = qs.filter(state__in=f.state)
+    if f.category:
+        qs = qs.filter(category__code__startswith=f.category)
+    for field in ("street", "community", "grid"):
+        value = getattr(f, field)
+        if value:
+            qs = qs.filter(**{f"{field}__code": value})
+    if f.unit:
+        qs = qs.filter(Q(responsible_unit__code=f.unit) | Q(responsible_unit_id=int(f.unit) if f.unit.isdigit() else -1))
+    if f.source:
+        qs = qs.filter(channel__code=f.source)
+    if f.light:
+        qs = qs.filter(light=f.light)
+    if f.overdue is not None:
+        qs = qs.filter(light="red") if f.overdue else qs.exclude(light="red")
+    if f.reported_from:
+        qs = qs.filter(reported_at__date__gte=f.reported_from)
+    if f.reported_to:
+        qs = qs.filter(reported_at__date__lte=f.reported_to)
+    if f.q:
+        qs = qs.filter(Q(number__contains=f.q) | Q(description__contains=f.q) | Q(address__contains=f.q))
+    if f.sort not in SORTS:
+        raise ApiError(400, f"sort by one of {', '.join(sorted(SORTS))}")
+    return qs.order_by(f.sort, "-id")
+
+
+@router.get("/cases", response=list[CaseSummary], summary="Cases in your jurisdiction, filtered and paged")
+@paginate(LimitOffsetPagination)
+def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> list[dict[str, Any]]:
+    qs = filter_cases(restrict(Case.objects.select_related(*CASE_RELATED), request.user, "view"), filters)
+    return _LazySummaries(qs)  # type: ignore[return-value]
+
+
+class _LazySummaries:
+    """Let the paginator slice the queryset first, then shape only the page."""
+
+    def __init__(self, qs: QuerySet[Case]) -> None:
+        self.qs = qs
+
+    def __len__(self) -> int:
+        return self.qs.count()
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, item: slice) -> list[dict[str, Any]]:
+        return [case_summary(c) for c in self.qs[item]]
+
+
+def get_case(request: HttpRequest, ref: str) -> Case:
+    """A case by id or number, if the user may see it (404 otherwise, to leak nothing)."""
+    qs = restrict(Case.objects.select_related(*CASE_RELATED, "condition", "component"), request.user, "view")
+    case = qs.filter(pk=int(ref)).first() if ref.isdigit() else qs.filter(number=ref).first()
+    if case is None:
+        raise ApiError(404, f"no case {ref} in your jurisdiction")
+    return case
+
+
+def case_detail(case: Case) -> dict[str, Any]:
+    events = CaseEvent.objects.filter(case=case).select_related("actor", "actor_unit").prefetch_related("attachments")
+    return {
+        **case_summary(case),
+        "tracking_code": case.tracking_code,
+        "appeal_nature": case.appeal_nature,
+        "reporter_name": case.reporter_name,
+        "reporter_phone": case.reporter_phone,
+        "component": case.component.code if case.component else None,
+        "condition": str(case.condition) if case.condition else None,
+        "counters": {
+            "returns": case.returns_count, "reworks": case.reworks_count, "extensions": case.extensions_count,
+            "holds": case.holds_count, "urges": case.urges_count,
+        },
+        "needs_return_visit": case.needs_return_visit,
+        "return_visit_waiver": case.return_visit_waiver,
+        "satisfaction": case.satisfaction,
+        "duplicate_of": case.duplicate_of.number if case.duplicate_of else None,
+        "steps": [step_out(s) for s in case.steps.select_related("unit").order_by("id")],
+        "timeline": [event_out(e) for e in events],
+        "attachments": [
+            {"id": a.pk, "purpose": a.purpose, "name": a.original_name, "content_type": a.content_type,
+             "size": a.size, "url": f"/api/v1/attachments/{a.pk}"}
+            for a in case.attachments.all().order_by("id")
+        ],
+    }
+
+
+@router.get("/cases/{ref}", response=CaseDetail, summary="One case with its steps and full timeline")
+def case_get(request: HttpRequest, ref: str) -> dict[str, Any]:
+    return case_detail(get_case(request, ref))
+
+
+@router.get("/cases/{ref}/actions", response=list[ActionOut], summary="What you may do with this case now")
+def case_actions(request: HttpRequest, ref: str) -> list[dict[str, Any]]:
+    case = get_case(request, ref)
+    assert isinstance(request.user, User)
+    return [
+        {"name": t.name, "label": t.label, "label_en": t.label_en, "target": t.target, "requires": list(t.requires)}
+        for t in available(case, request.user)
+    ]
+
+
+@router.post("/cases/{ref}/actions/{action}", response=CaseDetail, summary="Take an action on the case")
+def case_act(request: HttpRequest, ref: str, action: str, body: ActionIn) -> dict[str, Any]:
+    case = get_case(request, ref)
+    assert isinstance(request.user, User)
+    if action not in TRANSITIONS:
+        raise ApiError(404, f"no action {action!r}; see GET /api/v1/cases/{ref}/actions")
+    payload = {k: v for k, v in body.dict().items() if v not in (None, "", []) and k != "version"}
+    try:
+        updated = perform(case, action, actor=request.user, payload=payload, expected_version=body.version)
+    except TransitionError as exc:
+        _raise(exc)
+    return case_detail(get_case(request, str(updated.pk)))
+
+
+@router.post("/attachments", response={201: AttachmentOut}, summary="Upload a photo or PDF for a later action")
+def attachment_upload(request: HttpRequest, file: File[UploadedFile], purpose: str = "other") -> tuple[int, dict[str, Any]]:
+    assert isinstance(request.user, User)
+    content = file.read()
+    attachment = upload_attachment(actor=request.user, name=file.name or "upload", content=content, purpose=purpose)
+    return 201, {
+        "id": attachment.pk, "purpose": attachment.purpose, "name": attachment.original_name,
+        "content_type": attachment.content_type, "size": attachment.size,
+        "url": f"/api/v1/attachments/{attachment.pk}",
+    }
+
+
+@router.get("/attachments/{attachment_id}", summary="Download an attachment of a case you may see")
+def attachment_get(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    from cityloop.cases.models import Attachment
+
+    attachment = get_object_or_404(Attachment, pk=attachment_id)
+    visible = attachment.uploaded_by_id == request.user.pk or (
+        attachment.case_id and restrict(Case.objects.filter(pk=attachment.case_id), request.user, "view").exists()
+    )
+    if not visible:
+        raise ApiError(404, f"no attachment {attachment_id} you may see")
+    with attachment.file.open("rb") as fh:
+        return HttpResponse(fh.read(), content_type=attachment.content_type)
+
+
+@router.get("/track/{code}", response=TrackOut, auth=None, summary="Public: follow a case by its tracking code")
+def track(request: HttpRequest, code: str) -> dict[str, Any]:
+    case = Case.objects.select_related("category").filter(tracking_code=code.strip().upper()).first()
+    if case is None:
+        raise ApiError(404, "no case with this tracking code; check the code on your receipt")
+    history = [
+        {"at": e.at, "state": e.to_state, "state_label": STATES[e.to_state].label}
+        for e in case.events.order_by("seq")
+        if e.from_state != e.to_state
+    ]
+    return {
+        "tracking_code": case.tracking_code,
+        "number": case.number,
+        "state": case.state,
+        "state_label": STATES[case.state].label,
+        "category": f"{case.category.code} {case.category.name}" if case.category else None,
+        "reported_at": case.reported_at,
+        "registered_at": case.registered_at,
+        "dispatched_at": case.dispatched_at,
+        "closed_at": case.closed_at,
+        "history": history,
+    }
+
+

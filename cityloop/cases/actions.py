@@ -1,0 +1,208 @@
+"""Domain actions on cases. Reports enter through ``submit_report``; every later move is a transition
+taken through ``perform`` (named wrappers below make the common ones read well)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import h3
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.utils import timezone
+
+from cityloop.core.audit import PUBLIC_USERNAME, domain_action
+from cityloop.core.models import Unit, User
+from cityloop.geo.index import locate
+
+from . import effects
+from .engine import Context, TransitionError, acting_membership, apply, perform
+from .models import AppealNature, Case, Channel, IdempotencyKey
+from .numbering import new_tracking_code, next_case_number
+from .workflow import TRANSITIONS
+
+H3_RESOLUTION = 11
+
+
+def _channel(code: str) -> Channel:
+    channel = Channel.objects.filter(code=code, active=True).first()
+    if channel is None:
+        known = ", ".join(Channel.objects.filter(active=True).values_list("code", flat=True))
+        raise ValidationError({"channel": f"unknown channel {code!r}; use one of {known}"})
+    return channel
+
+
+def _validate_point(lon: Any, lat: Any) -> tuple[float, float]:
+    try:
+        lon_f, lat_f = float(lon), float(lat)
+    except (TypeError, ValueError):
+        raise ValidationError({"location": "give lon and lat as numbers (WGS84)"}) from None
+    if not (-180 <= lon_f <= 180 and -90 <= lat_f <= 90):
+        raise ValidationError({"location": f"({lon_f}, {lat_f}) is not a WGS84 lon/lat"})
+    return lon_f, lat_f
+
+
+@domain_action
+def _create_report(
+    *,
+    actor: User,
+    channel: str,
+    description: str,
+    lon: float,
+    lat: float,
+    address: str,
+    appeal_nature: int,
+    reporter_name: str,
+    reporter_phone: str,
+    category: str | None,
+    kind: str | None,
+    component: str | None,
+    attachments: list[int],
+    external_id: str,
+    idempotency_key: str | None,
+    self_handled: bool,
+    at: dt.datetime,
+) -> Case:
+    source = _channel(channel)
+    lon, lat = _validate_point(lon, lat)
+    if not description.strip():
+        raise ValidationError({"description": "describe the problem"})
+    if appeal_nature not in AppealNature.values:
+        raise ValidationError({"appeal_nature": f"use one of {AppealNature.values}"})
+    location = locate(lon, lat, at)
+    if location is None:
+        raise ValidationError({"location": f"({lon}, {lat}) lies outside every unit grid of the city"})
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=[location.community_id, location.street_id, location.district_id])}
+    district = units.get(location.district_id or 0)
+    if district is None:
+        raise ValidationError({"location": "the grid here belongs to no district; check the org tree"})
+    case = Case(
+        channel=source,
+        appeal_nature=appeal_nature,
+        external_id=external_id,
+        reporter=None if source.is_public or actor.username == PUBLIC_USERNAME else actor,
+        reporter_name=reporter_name.strip()[:50],
+        reporter_phone=reporter_phone.strip()[:32],
+        description=description.strip(),
+        address=address.strip()[:200],
+        lon=lon,
+        lat=lat,
+        h3=h3.latlng_to_cell(lat, lon, H3_RESOLUTION),
+        grid_id=location.grid_id,
+        community=units.get(location.community_id),
+        street=units.get(location.street_id or 0),
+        district=district,
+        state="new",
+        needs_return_visit=source.needs_return_visit,
+        reported_at=at,
+    )
+    transition = TRANSITIONS["self_report" if self_handled else "report"]
+    if actor.username == PUBLIC_USERNAME:
+        if not source.accepts_anonymous or self_handled:
+            open_channels = ", ".join(Channel.objects.filter(accepts_anonymous=True).values_list("code", flat=True))
+            raise ValidationError({"channel": f"without an account, report through {open_channels}"})
+        membership = None
+    else:
+        found = acting_membership(actor, case, transition)
+        if found is False:
+            raise TransitionError(
+                403, f"you may not {transition.label_en} ({transition.label}) here: this place is outside your area"
+            )
+        membership = found if found is not True else None
+    case.number = next_case_number(district, timezone.localdate(at))
+    case.tracking_code = new_tracking_code()
+    case.save()
+    payload: dict[str, Any] = {"attachments": attachments, "attachment_purpose": "report"}
+    ctx = Context(case, transition, actor, membership, at, payload, note=description.strip()[:500])  # type: ignore[arg-type]
+    if category:
+        ctx.payload.update(category=category, kind=kind, component=component)
+        effects.set_category(ctx)
+    if self_handled and len(attachments) < 2:
+        raise ValidationError({"attachments": "a self-handled report needs a before and an after photo"})
+    ctx.data["channel"] = source.code
+    apply(ctx, None)
+    if idempotency_key:
+        IdempotencyKey.objects.create(key=idempotency_key, case=case)
+    return case
+
+
+def submit_report(
+    *,
+    actor: User,
+    channel: str,
+    description: str,
+    lon: float,
+    lat: float,
+    address: str = "",
+    appeal_nature: int = AppealNature.REQUEST,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    category: str | None = None,
+    kind: str | None = None,
+    component: str | None = None,
+    attachments: list[int] | None = None,
+    external_id: str = "",
+    idempotency_key: str | None = None,
+    self_handled: bool = False,
+    at: dt.datetime | None = None,
+) -> tuple[Case, bool]:
+    """Turn a report from any channel into a case. Returns ``(case, created)``: a retried submission
+    with the same idempotency key, or the same channel's external ticket id, returns the first case."""
+    key = f"{actor.pk}:{idempotency_key}" if idempotency_key else None
+    existing = _existing(key, channel, external_id)
+    if existing is not None:
+        return existing, False
+    try:
+        case = _create_report(
+            actor=actor, channel=channel, description=description, lon=lon, lat=lat, address=address,
+            appeal_nature=int(appeal_nature), reporter_name=reporter_name, reporter_phone=reporter_phone,
+            category=category, kind=kind, component=component, attachments=list(attachments or []),
+            external_id=external_id, idempotency_key=key, self_handled=self_handled, at=at or timezone.now(),
+        )
+    except IntegrityError:
+        # The same key raced us: the other submission won, and its case is the answer.
+        existing = _existing(key, channel, external_id)
+        if existing is None:
+            raise
+        return existing, False
+    return case, True
+
+
+def _existing(key: str | None, channel: str, external_id: str) -> Case | None:
+    if key:
+        found = IdempotencyKey.objects.filter(key=key).select_related("case").first()
+        if found:
+            return found.case
+    if external_id:
+        return Case.objects.filter(channel__code=channel, external_id=external_id).first()
+    return None
+
+
+# Named actions for the common transitions: each is `perform` with a readable signature.
+
+
+def send_for_verification(case: Case, *, actor: User, note: str = "") -> Case:
+    return perform(case, "send_for_verification", actor=actor, payload={"note": note})
+
+
+def register_case(case: Case, *, actor: User, condition: int, note: str = "") -> Case:
+    return perform(case, "register", actor=actor, payload={"condition": condition, "note": note})
+
+
+def dispatch_case(case: Case, *, actor: User, unit: Unit | str, note: str = "") -> Case:
+    unit_ref = unit.pk if isinstance(unit, Unit) else unit
+    return perform(case, "dispatch", actor=actor, payload={"unit": unit_ref, "note": note})
+
+
+def dispose_case(case: Case, *, actor: User, feedback: str, attachments: list[int]) -> Case:
+    return perform(case, "dispose", actor=actor, payload={"feedback": feedback, "attachments": attachments})
+
+
+def close_case(case: Case, *, actor: User, note: str = "") -> Case:
+    return perform(case, "close", actor=actor, payload={"note": note})
+
+
+__all__ = [
+    "close_case", "dispatch_case", "dispose_case", "perform", "register_case", "send_for_verification",
+    "submit_report",
+]

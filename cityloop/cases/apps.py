@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "cityloop.cases"
+    label = "cases"
+    verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from django.db.models import Q
+
+        from cityloop.core.models import Unit
+        from cityloop.core.permissions import ANY_ROLE, register_scope
+
+        from .models import Case
+
+        def under(path: str) -> Q:
+            # A case belongs to its territory (community → street → district) and to the unit it is
+            # dispatched to: a street sees its own cases, a department the cases sent to it.
+            subtree = Unit.objects.filter(path__startswith=path).values("id")
+            return Q(community_id__in=subtree) | Q(district_id__in=subtree) | Q(responsible_unit_id__in=subtree)
+
+        register_scope(Case, under_path=under, actions={"view": ANY_ROLE})

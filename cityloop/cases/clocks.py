@@ -1,0 +1,146 @@
+"""Step clocks of a case: open, close, pause, resume and extend its timed steps.
+
+Limits come from the catalog: disposal from the case's registration condition (the version that was in
+force on the registration day), every other step from the step limits of the case's urgency as of the
+day the case was reported. The arithmetic and the sweeping belong to ``timeclock``; this module only
+says which limit applies and keeps ``CaseStep`` (the facts evaluation reads) in step with the timer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from cityloop.catalog import lookup
+from cityloop.core.models import Unit, User
+from cityloop.timeclock import actions as timers
+from cityloop.timeclock.calendars import calendar_for_unit
+
+from .models import Case, CaseStep
+from .workflow import Step
+
+# Steps owned by the unit the case is dispatched to; the others belong to the command centre.
+UNIT_STEPS = {Step.DISPOSE}
+
+
+def _limit(case: Case, step: Step) -> tuple[float, str, dict[str, Any]]:
+    if step == Step.DISPOSE:
+        if case.condition is None:
+            raise ValidationError({"condition": "the case has no registration condition, so no disposal limit"})
+        cond = case.condition
+        return float(cond.limit_amount), cond.limit_unit, {
+            "source": "condition",
+            "condition_id": cond.pk,
+            "code": f"{cond.category.code}-{cond.number}",
+            "version": cond.version,
+        }
+    on = timezone.localdate(case.reported_at)
+    ref = lookup.step_limit(step.value, case.urgency or "normal", on=on)
+    return float(ref.amount), ref.unit, {"source": "step_limit", "step_limit_id": ref.version_ref, "on": on.isoformat()}
+
+
+def _owner_unit(case: Case, step: Step) -> Unit | None:
+    return case.responsible_unit if step in UNIT_STEPS else case.district
+
+
+def open_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> CaseStep:
+    """Start a step's clock for the case; returns the new occurrence."""
+    amount, unit_name, ref = _limit(case, step)
+    owner = _owner_unit(case, step)
+    timer = timers.start_timer(
+        actor=actor,
+        subject=case,
+        step=step.value,
+        started_at=at,
+        amount=amount,
+        unit=unit_name,
+        calendar=calendar_for_unit(owner),
+        district=case.district,
+        responsible_unit=owner,
+        rule_ref=ref,
+    )
+    occurrence = CaseStep.objects.filter(case=case, step=step.value).count() + 1
+    return CaseStep.objects.create(
+        case=case,
+        district_id=case.district_id,
+        step=step.value,
+        occurrence=occurrence,
+        unit=owner,
+        started_at=at,
+        started_by=actor,
+        limit_amount=amount,
+        limit_unit=unit_name,
+        limit_ref=ref,
+        deadline_at=timer.deadline_at or at,
+        provisional=timer.provisional,
+        timer=timer,
+    )
+
+
+def running(case: Case, step: Step) -> CaseStep | None:
+    return CaseStep.objects.filter(case=case, step=step.value, ended_at__isnull=True).order_by("-id").first()
+
+
+def close_step(case: Case, step: Step, *, actor: User, at: dt.datetime, transition: str) -> CaseStep | None:
+    """Stop a running step and freeze whether it ended on time. No-op if the step is not running."""
+    current = running(case, step)
+    if current is None:
+        return None
+    timer = timers.stop_timer(current.timer, actor=actor, at=at) if current.timer else None
+    current.ended_at = at
+    current.ended_by = actor
+    current.ended_by_transition = transition
+    if timer is not None:
+        current.on_time = timer.on_time
+        current.elapsed = timer.elapsed
+        current.deadline_at = timer.deadline_at or current.deadline_at
+    else:
+        current.on_time = at <= current.deadline_at
+    current.save(update_fields=["ended_at", "ended_by", "ended_by_transition", "on_time", "elapsed", "deadline_at"])
+    return current
+
+
+def pause_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> None:
+    current = running(case, step)
+    if current is not None and current.timer is not None:
+        timers.pause_timer(current.timer, actor=actor, at=at)
+
+
+def resume_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> None:
+    current = running(case, step)
+    if current is not None and current.timer is not None:
+        timer = timers.resume_timer(current.timer, actor=actor, at=at)
+        current.deadline_at = timer.deadline_at or current.deadline_at
+        current.save(update_fields=["deadline_at"])
+
+
+def extend_step(case: Case, step: Step, *, actor: User, amount: float, unit: str) -> None:
+    """Add an approved extension to the running step (converted to the limit's unit if needed)."""
+    current = running(case, step)
+    if current is None or current.timer is None:
+        raise ValidationError({"step": f"no running {step.value} step to extend"})
+    if unit != current.limit_unit:
+        raise ValidationError(
+            {"time_unit": f"the disposal limit counts in {current.limit_unit}; ask for the extension in that unit"}
+        )
+    timer = timers.extend_timer(current.timer, actor=actor, amount=amount)
+    current.deadline_at = timer.deadline_at or current.deadline_at
+    current.save(update_fields=["deadline_at"])
+
+
+def refresh_running(case: Case, now: dt.datetime) -> None:
+    """Copy the running step, its deadline and its light onto the case (for the queue and the map)."""
+    current = CaseStep.objects.filter(case=case, ended_at__isnull=True).select_related("timer").order_by("-id").first()
+    if current is None:
+        case.current_step, case.deadline_at, case.light = "", None, ""
+        return
+    case.current_step = current.step
+    timer = current.timer
+    if timer is None:
+        case.deadline_at, case.light = current.deadline_at, ""
+        return
+    case.deadline_at = timer.deadline_at  # empty while on hold: the clock is stopped
+    case.light = str(timers.current_light(timer, now))

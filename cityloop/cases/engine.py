@@ -1,0 +1,220 @@
+"""The transition engine: who may take a transition, and taking it.
+
+``perform`` is the one way a case moves. It locks the case, checks the actor's role and jurisdiction
+(403), the state (409 naming the state and what this user may do now) and the guard (409), validates
+the payload (400), applies the transition's effects, moves the step clocks and counters, and writes
+one audit entry and one timeline event, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from cityloop.core.audit import ActorRequired, record, snapshot
+from cityloop.core.models import Membership, Role, User
+from cityloop.core.permissions import restrict
+
+from . import clocks
+from .guards import GUARDS
+from .models import Case, CaseEvent
+from .workflow import STATES, TRANSITIONS, Scope, Transition
+
+# Case fields whose change the audit entry shows (the rest is bookkeeping).
+AUDITED_FIELDS = [
+    "state", "category_id", "component_id", "condition_id", "urgency", "responsible_unit_id", "duplicate_of_id",
+    "returns_count", "reworks_count", "extensions_count", "holds_count", "urges_count", "needs_return_visit",
+    "return_visit_waiver", "satisfaction", "current_step", "deadline_at", "version",
+]
+
+
+class TransitionError(Exception):
+    """A transition refused; ``status`` is the HTTP status the API answers with."""
+
+    def __init__(self, status: int, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details
+
+
+@dataclass
+class Context:
+    """What an effect handler gets: the locked case, who acts in which role, when, and the payload."""
+
+    case: Case
+    transition: Transition
+    actor: User
+    membership: Membership | None
+    at: dt.datetime
+    payload: dict[str, Any]
+    note: str = ""
+    data: dict[str, Any] = field(default_factory=dict)  # goes into the timeline event
+    after_commit: list[Any] = field(default_factory=list)
+
+
+def _anchor_path(case: Case, scope: Scope) -> str | None:
+    if scope == Scope.TERRITORY:
+        unit = case.community or case.street or case.district
+        return unit.path if unit else None
+    if scope == Scope.ASSIGNEE:
+        return case.responsible_unit.path if case.responsible_unit else None
+    return None
+
+
+def acting_membership(user: User, case: Case, transition: Transition) -> Membership | None | bool:
+    """The membership the user would act in, True when allowed without one, False when not allowed."""
+    if not user.is_active:
+        return False
+    if transition.scope == Scope.ANY:
+        return restrict(Case.objects.filter(pk=case.pk), user, "view").exists() if case.pk else True
+    if transition.scope == Scope.REPORTER:
+        return case.reporter_id == user.pk
+    memberships = (
+        Membership.objects.active().filter(user=user, role__in=transition.roles).select_related("unit")
+    )
+    anchor = _anchor_path(case, transition.scope)
+    for membership in memberships:
+        if anchor is not None and anchor.startswith(membership.unit.path):
+            return membership
+    return False
+
+
+def available(case: Case, user: User) -> list[Transition]:
+    """The transitions this user may take on the case now (role, jurisdiction, state and guard)."""
+    result = []
+    for t in TRANSITIONS.values():
+        if case.state not in t.sources:
+            continue
+        if t.guard and GUARDS[t.guard](case):
+            continue
+        if acting_membership(user, case, t) is not False:
+            result.append(t)
+    return result
+
+
+def _refuse_if_not_allowed(case: Case, t: Transition, actor: User) -> Membership | None:
+    membership = acting_membership(actor, case, t)
+    if membership is False:
+        roles = ", ".join(sorted(str(Role(r).label) for r in t.roles))
+        raise TransitionError(
+            403, f"{t.label_en} ({t.label}) needs one of these roles for this case's area or unit: {roles}"
+        )
+    if case.state not in t.sources:
+        allowed = [x.name for x in available(case, actor)]
+        raise TransitionError(
+            409,
+            f"case {case.number} is {STATES[case.state].label_en} ({STATES[case.state].label}); "
+            f"{t.name} is not possible now",
+            state=case.state,
+            allowed=allowed,
+        )
+    if t.guard:
+        reason = GUARDS[t.guard](case)
+        if reason:
+            raise TransitionError(409, reason, state=case.state, allowed=[x.name for x in available(case, actor)])
+    return membership if isinstance(membership, Membership) else None
+
+
+def _check_required(t: Transition, payload: dict[str, Any]) -> None:
+    missing = {f: f"{t.name} needs {f}" for f in t.requires if payload.get(f) in (None, "", [])}
+    if missing:
+        raise ValidationError(missing)
+
+
+def perform(
+    case: Case,
+    name: str,
+    *,
+    actor: User,
+    payload: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """Take transition ``name`` on ``case`` as ``actor``. Raises TransitionError (403/409) or
+    ValidationError (400); on any error nothing is written."""
+    from .effects import EFFECTS
+
+    if not isinstance(actor, User):
+        raise ActorRequired(f"perform needs actor=<User>, got {actor!r}")
+    t = TRANSITIONS.get(name)
+    if t is None or name in ("report", "self_report"):
+        raise TransitionError(404, f"no action {name!r}; see GET /api/v1/cases/<id>/actions for what you may do")
+    payload = dict(payload or {})
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Case.objects.select_for_update()
+            .select_related("community", "street", "district", "responsible_unit", "channel", "condition__category")
+            .get(pk=case.pk)
+        )
+        if expected_version is not None and locked.version != expected_version:
+            raise TransitionError(
+                409,
+                f"case {locked.number} changed meanwhile (version {locked.version}, you had {expected_version})",
+                state=locked.state,
+                allowed=[x.name for x in available(locked, actor)],
+            )
+        membership = _refuse_if_not_allowed(locked, t, actor)
+        _check_required(t, payload)
+        ctx = Context(locked, t, actor, membership, at, payload, note=str(payload.get("note") or payload.get("reason") or ""))
+        apply(ctx, EFFECTS.get(name))
+    return ctx.case
+
+
+def apply(ctx: Context, effect: Any) -> None:
+    """Run a transition inside the caller's transaction (used by ``perform`` and by report intake)."""
+    case, t, at, actor = ctx.case, ctx.transition, ctx.at, ctx.actor
+    before = snapshot(case, AUDITED_FIELDS) if case.pk else None
+    from_state = case.state or "new"
+    if effect is not None:
+        effect(ctx)
+    for step in t.stops:
+        closed = clocks.close_step(case, step, actor=actor, at=at, transition=t.name)
+        if closed is not None:
+            ctx.data.setdefault("steps", []).append(
+                {"step": step.value, "on_time": closed.on_time, "elapsed": closed.elapsed, "unit": closed.limit_unit}
+            )
+    for step in t.pauses:
+        clocks.pause_step(case, step, actor=actor, at=at)
+    for step in t.resumes:
+        clocks.resume_step(case, step, actor=actor, at=at)
+    if t.counter:
+        field_name = f"{t.counter}_count"
+        setattr(case, field_name, getattr(case, field_name) + 1)
+    if t.target:
+        case.state = t.target
+    case.version += 1
+    case.save()
+    for step in t.starts:
+        clocks.open_step(case, step, actor=actor, at=at)
+    clocks.refresh_running(case, at)
+    case.save(update_fields=["current_step", "deadline_at", "light", "updated_at"])
+    audit = record(actor, f"case.{t.name}", case, before=before, after=snapshot(case, AUDITED_FIELDS))
+    seq = CaseEvent.objects.filter(case=case).count() + 1
+    event = CaseEvent.objects.create(
+        case=case,
+        seq=seq,
+        transition=t.name,
+        from_state=from_state,
+        to_state=case.state,
+        actor=actor,
+        actor_unit=ctx.membership.unit if ctx.membership else None,
+        actor_role=ctx.membership.role if ctx.membership else "",
+        at=at,
+        note=ctx.note,
+        data=ctx.data,
+        audit=audit,
+    )
+    from .attachments import attach
+
+    ids = ctx.payload.get("attachments") or []
+    if ids:
+        attach(case, event, ids, actor=actor, purpose=ctx.payload.get("attachment_purpose"))
+    for callback in ctx.after_commit:
+        callback(event)

@@ -1,0 +1,263 @@
+"""The case (案卷), its steps, timeline, attachments, channels and the public's idempotency keys."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cityloop.core.models import Unit
+
+from .workflow import STATES, Step
+
+
+class Channel(models.Model):
+    """A source channel (supervisor, 12345, 12319, 110, citizen app …): data, not an enum."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    needs_verification = models.BooleanField(
+        _("needs on-site verification"), default=True, help_text=_("Public and hotline reports are verified first.")
+    )
+    needs_return_visit = models.BooleanField(
+        _("needs a return visit"), default=False, help_text=_("Hotline cases need a return visit before closing.")
+    )
+    is_public = models.BooleanField(
+        _("reported by the public"), default=False, help_text=_("The reporter is a citizen (name and phone kept private).")
+    )
+    accepts_anonymous = models.BooleanField(
+        _("open to anonymous reports"), default=False, help_text=_("Citizens may report here without an account.")
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering: ClassVar = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AppealNature(models.IntegerChoices):
+    REQUEST = 1, _("Request for solution")
+    COMPLAINT = 2, _("Complaint")
+    ENQUIRY = 3, _("Enquiry")
+    SUGGESTION = 4, _("Suggestion")
+    THANKS = 5, _("Thanks")
+
+
+class Case(models.Model):
+    """A problem running the closed loop. Every case carries its district (partitioning, scale)."""
+
+    number = models.CharField(_("case number"), max_length=32, unique=True)
+    tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True)
+    state = models.CharField(
+        _("state"), max_length=24, choices=[(k, v.label) for k, v in STATES.items()], db_index=True
+    )
+    version = models.PositiveIntegerField(default=0, help_text="moves with every transition")
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, verbose_name=_("channel"))
+    appeal_nature = models.PositiveSmallIntegerField(
+        _("appeal nature"), choices=AppealNature.choices, default=AppealNature.REQUEST
+    )
+    external_id = models.CharField(_("external ticket id"), max_length=64, blank=True, db_index=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=32, blank=True)
+    description = models.TextField(_("description"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    lon = models.FloatField()
+    lat = models.FloatField()
+    h3 = models.CharField(max_length=16, db_index=True)
+    grid = models.ForeignKey("geo.Grid", on_delete=models.PROTECT, null=True, blank=True, related_name="cases")
+    community = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    street = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+
+    category = models.ForeignKey(
+        "catalog.Category", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("category")
+    )
+    component = models.ForeignKey(
+        "assets.Component", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("component")
+    )
+    condition = models.ForeignKey(
+        "catalog.Condition", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("registration condition")
+    )
+    urgency = models.CharField(_("urgency"), max_length=16, default="normal")
+    responsible_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases"
+    )
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+
+    # The running step, its deadline and light: denormalised for the queue and the map.
+    current_step = models.CharField(max_length=16, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    light = models.CharField(max_length=8, blank=True, db_index=True)
+
+    returns_count = models.PositiveIntegerField(default=0)
+    reworks_count = models.PositiveIntegerField(default=0)
+    extensions_count = models.PositiveIntegerField(default=0)
+    holds_count = models.PositiveIntegerField(default=0)
+    urges_count = models.PositiveIntegerField(default=0)
+
+    # Return visit (回访) for hotline cases.
+    needs_return_visit = models.BooleanField(default=False)
+    return_visit_waiver = models.CharField(max_length=12, blank=True, help_text="'' / requested / approved")
+    satisfaction = models.CharField(max_length=16, blank=True)
+    citizen_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    reported_at = models.DateTimeField(default=timezone.now, db_index=True)
+    registered_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering: ClassVar = ["-reported_at"]
+        indexes: ClassVar = [
+            models.Index(fields=["district", "state", "reported_at"], name="case_district_state_idx"),
+            models.Index(fields=["responsible_unit", "state"], name="case_unit_state_idx"),
+            models.Index(fields=["street", "state"], name="case_street_state_idx"),
+            models.Index(fields=["state", "light", "deadline_at"], name="case_light_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def state_label(self) -> str:
+        return STATES[self.state].label
+
+
+class CaseStep(models.Model):
+    """One occurrence of a timed step, with the facts evaluation reads: frozen when the step ends."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
+    district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    step = models.CharField(max_length=16, choices=[(s.value, s.value) for s in Step])
+    occurrence = models.PositiveSmallIntegerField(default=1)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="unit owning the step"
+    )
+    started_at = models.DateTimeField()
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    limit_amount = models.FloatField()
+    limit_unit = models.CharField(max_length=16)
+    limit_ref = models.JSONField(default=dict, help_text="which limit (and version) produced the deadline")
+    deadline_at = models.DateTimeField()
+    provisional = models.BooleanField(default=False)
+    timer = models.OneToOneField("timeclock.StepTimer", on_delete=models.PROTECT, null=True, related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ended_by_transition = models.CharField(max_length=32, blank=True)
+    on_time = models.BooleanField(null=True)
+    elapsed = models.FloatField(null=True, blank=True, help_text="in the limit's unit")
+
+    class Meta:
+        verbose_name = _("case step")
+        verbose_name_plural = _("case steps")
+        ordering: ClassVar = ["case", "started_at", "id"]
+        indexes: ClassVar = [
+            models.Index(fields=["district", "step", "ended_at"], name="casestep_eval_idx"),
+            models.Index(fields=["unit", "step", "ended_at"], name="casestep_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.step}#{self.occurrence}"
+
+
+class CaseEvent(models.Model):
+    """One line of the timeline: a transition taken, by whom, when, with what."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    transition = models.CharField(max_length=32)
+    from_state = models.CharField(max_length=24)
+    to_state = models.CharField(max_length=24)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_role = models.CharField(max_length=20, blank=True)
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict)
+    audit = models.OneToOneField("core.AuditEntry", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case timeline")
+        ordering: ClassVar = ["case", "seq"]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["case", "seq"], name="caseevent_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.transition}"
+
+
+class Attachment(models.Model):
+    """A photo or document on a case: report photos, before/after, disposal feedback, check photos."""
+
+    PURPOSES: ClassVar = [
+        ("report", _("report")),
+        ("before", _("before")),
+        ("after", _("after")),
+        ("disposal", _("disposal feedback")),
+        ("check", _("check")),
+        ("other", _("other")),
+    ]
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
+    event = models.ForeignKey(CaseEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments")
+    purpose = models.CharField(max_length=12, choices=PURPOSES, default="report")
+    file = models.FileField(upload_to="cases/%Y/%m/")
+    original_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name
+
+
+class CaseSequence(models.Model):
+    """Per district and day, the last case number handed out (numbers people can say on the phone)."""
+
+    district = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [models.UniqueConstraint(fields=["district", "day"], name="casesequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.day} {self.last}"
+
+
+class IdempotencyKey(models.Model):
+    """A submitted report's key: a retried submission returns the same case."""
+
+    key = models.CharField(max_length=128, unique=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key

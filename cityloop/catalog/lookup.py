@@ -1,0 +1,183 @@
+"""Reading the catalog as the case workflow needs it: which subclass, which registration conditions
+apply at a place on a day, which step limit applies, and text search over names and conditions.
+
+Every function takes the day (``on``) it answers for, today by default, so a case can be judged by
+the rules of its registration day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from cityloop.core.models import Unit
+
+from .models import Category, Condition, Kind, Step, StepLimit, Urgency
+
+
+def _day(on: dt.date | None) -> dt.date:
+    return on or timezone.localdate()
+
+
+def category(code: str, kind: str, on: dt.date | None = None) -> Category:
+    """The class or subclass ``code`` of ``kind`` (component or event) in use on day ``on``.
+
+    Raises ``ValidationError`` naming the problem: a malformed code, an unknown code, or a subclass
+    not yet in use or already retired on that day.
+    """
+    if kind not in Kind.values:
+        raise ValidationError({"kind": f"unknown kind {kind!r}; use component or event"})
+    code = (code or "").strip()
+    if not (code.isdigit() and len(code) in (2, 4)):
+        raise ValidationError({"code": f"{code!r} is not a class (2 digits) or subclass (4 digits) code"})
+    found = Category.objects.filter(kind=kind, code=code).select_related("parent").first()
+    if found is None:
+        raise ValidationError({"code": f"there is no {kind} class or subclass {code}"})
+    day = _day(on)
+    if found.retired_from is not None and day >= found.retired_from:
+        raise ValidationError(
+            {"code": f"{kind} {code} {found.name} was retired on {found.retired_from.isoformat()}"}
+        )
+    if day < found.valid_from:
+        raise ValidationError(
+            {"code": f"{kind} {code} {found.name} is in use only from {found.valid_from.isoformat()}"}
+        )
+    return found
+
+
+def _region_ids(region_units: Iterable[Unit | int]) -> dict[int, int]:
+    """Region id → its depth in the tree; the deeper (street) wins over the shallower (district)."""
+    units = list(region_units)
+    ids = [u.pk if isinstance(u, Unit) else int(u) for u in units]
+    depths = {u.pk: u.depth for u in units if isinstance(u, Unit)}
+    missing = [i for i in ids if i not in depths]
+    if missing:
+        depths.update(dict(Unit.objects.filter(pk__in=missing).values_list("pk", "depth")))
+    return depths
+
+
+def conditions_for(
+    category: Category, *, region_units: Iterable[Unit | int] = (), on: dt.date | None = None
+) -> list[Condition]:
+    """The registration conditions of a subclass in force on day ``on`` at a place lying in
+    ``region_units`` (its street and district), ordered by number.
+
+    Where a condition specific to one of those regions has the same number as a general one, the
+    specific one wins (a street's over its district's); conditions specific to other regions are left out.
+    """
+    depths = _region_ids(region_units)
+    rows = (
+        Condition.objects.valid_at(_day(on))
+        .filter(category=category)
+        .filter(Q(region__isnull=True) | Q(region_id__in=list(depths)))
+        .select_related("urgency", "region", "category")
+    )
+    chosen: dict[int, tuple[int, Condition]] = {}
+    for row in rows:
+        rank = -1 if row.region_id is None else depths.get(row.region_id, 0)
+        if row.number not in chosen or rank > chosen[row.number][0]:
+            chosen[row.number] = (rank, row)
+    return [chosen[n][1] for n in sorted(chosen)]
+
+
+def condition(
+    category: Category, number: int, *, region_units: Iterable[Unit | int] = (), on: dt.date | None = None
+) -> Condition:
+    """Registration condition ``number`` of a subclass as it applies at a place on a day.
+
+    Raises ``ValidationError`` when the subclass has no such condition then and there.
+    """
+    for row in conditions_for(category, region_units=region_units, on=on):
+        if row.number == number:
+            return row
+    numbers = [c.number for c in conditions_for(category, region_units=region_units, on=on)]
+    hint = f"; it has {', '.join(map(str, numbers))}" if numbers else "; it has none in force"
+    raise ValidationError(
+        {"condition": f"{category.kind} {category.code} {category.name} has no condition {number}{hint}"}
+    )
+
+
+class StepLimitRef(NamedTuple):
+    """A step's time limit and the version (the ``StepLimit`` id) it came from."""
+
+    amount: int
+    unit: str
+    version_ref: int
+
+
+def urgency_of(urgency: Urgency | str) -> Urgency:
+    """The urgency level for a code (``urgent``, ``normal`` …) or the level itself."""
+    if isinstance(urgency, Urgency):
+        return urgency
+    found = Urgency.objects.filter(code=urgency).first()
+    if found is None:
+        known = ", ".join(Urgency.objects.values_list("code", flat=True))
+        raise ValidationError({"urgency": f"unknown urgency {urgency!r}; use one of {known}"})
+    return found
+
+
+def step_limit(step: str, urgency: Urgency | str, *, on: dt.date | None = None) -> StepLimitRef:
+    """The time limit of ``step`` (verify, register, dispatch, check, close) for ``urgency`` on day
+    ``on``: ``(amount, unit, version_ref)``."""
+    if step not in Step.values:
+        raise ValidationError({"step": f"unknown step {step!r}; use one of {', '.join(Step.values)}"})
+    level = urgency_of(urgency)
+    row = (
+        StepLimit.objects.valid_at(_day(on)).filter(step=step, urgency=level).order_by("-valid_from").first()
+    )
+    if row is None:
+        raise ValidationError(
+            {"step": f"no time limit for step {step} ({level.code}) on {_day(on).isoformat()}; set one"}
+        )
+    return StepLimitRef(row.amount, row.unit, row.pk)
+
+
+@dataclass
+class SearchHit:
+    """A class or subclass found by text, with why: its name, and/or some of its conditions."""
+
+    category: Category
+    name_matched: bool
+    conditions: list[Condition] = field(default_factory=list)
+
+
+def search(
+    text: str, *, kind: str | None = None, on: dt.date | None = None, limit: int = 100
+) -> list[SearchHit]:
+    """Classes and subclasses whose code, Chinese or English name, or a condition in force, contains
+    every word of ``text``. Typing 井盖 finds every manhole-cover subclass; 破损 finds the subclasses
+    with a "damaged" condition. Name matches come first, then by kind and code."""
+    words = [w for w in (text or "").split() if w]
+    if not words:
+        return []
+    day = _day(on)
+    cats = Category.objects.active(day).select_related("parent")
+    conds = Condition.objects.valid_at(day).select_related("urgency", "region")
+    if kind:
+        cats, conds = cats.filter(kind=kind), conds.filter(category__kind=kind)
+    name_q, cond_q = Q(), Q()
+    for word in words:
+        name_q &= Q(name__icontains=word) | Q(name_en__icontains=word) | Q(code__startswith=word)
+        cond_q &= (
+            Q(description__icontains=word)
+            | Q(description_en__icontains=word)
+            | Q(category__name__icontains=word)
+        )
+    hits: dict[int, SearchHit] = {c.pk: SearchHit(c, True) for c in cats.filter(name_q)}
+    by_category: dict[int, list[Condition]] = {}
+    for cond in conds.filter(cond_q).filter(category__in=cats):
+        by_category.setdefault(cond.category_id, []).append(cond)
+    extra = cats.filter(pk__in=[pk for pk in by_category if pk not in hits])
+    for cat in extra:
+        hits[cat.pk] = SearchHit(cat, False)
+    for pk, found in by_category.items():
+        if pk in hits:
+            hits[pk].conditions = found
+    ordered = sorted(hits.values(), key=lambda h: (not h.name_matched, h.category.kind, h.category.code))
+    return ordered[:limit]

@@ -1,0 +1,153 @@
+"""The demo district's people: one or more users for every role, all with the same known password.
+
+Centre staff (acceptance operators, shift leaders, dispatchers) and leaders hold their roles at the
+district itself: a role's jurisdiction is the subtree of its unit, and theirs is the whole district.
+Supervisors hold theirs at the communities of their patrol area; handlers and unit managers at their
+department, company or street; community heads at their community or service station.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+
+from cityloop.core.actions import create_user
+from cityloop.core.models import Role, Unit, User
+
+from .actions import set_password_hash
+from .names import person_names
+from .org import COMPANIES, DEPARTMENTS, DemoOrg
+
+DEMO_PASSWORD = "cityloop-demo"
+
+ROLE_LABELS: dict[str, str] = {
+    Role.ADMIN: "系统管理员",
+    Role.LEADER: "领导",
+    Role.OPERATOR: "受理员",
+    Role.SHIFT_LEADER: "值班长",
+    Role.DISPATCHER: "派遣员",
+    Role.SUPERVISOR: "监督员",
+    Role.HANDLER: "处置人员",
+    Role.UNIT_MANAGER: "单位管理员",
+    Role.COMMUNITY_HEAD: "社区负责人",
+}
+
+# The logins printed by ``cityloop demo-city``: one or more for each role, in this order.
+KEY_LOGINS: tuple[str, ...] = (
+    "admin",
+    "district_admin",
+    "leader1",
+    "operator1",
+    "shift_leader1",
+    "dispatcher1",
+    "supervisor01",
+    "street01_manager",
+    "street01_handler",
+    "sanitation_manager",
+    "sanitation_handler",
+    "municipal_handler",
+    "enforcement_handler",
+    "water_handler",
+    "community01_head",
+    "station01_head",
+)
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    """A demo user to create: the role held in each of ``units``."""
+
+    username: str
+    role: str
+    units: tuple[Unit, ...]
+    is_superuser: bool = False
+    display_name: str = ""
+
+
+def _patrol_areas(communities: Sequence[Unit]) -> list[list[Unit]]:
+    """Each street's communities (in code order) split into two patrol areas, north half first."""
+    by_street: dict[int | None, list[Unit]] = {}
+    for community in communities:
+        by_street.setdefault(community.parent_id, []).append(community)
+    areas: list[list[Unit]] = []
+    for members in by_street.values():
+        half = (len(members) + 1) // 2
+        areas.extend(area for area in (members[:half], members[half:]) if area)
+    return areas
+
+
+def user_specs(org: DemoOrg) -> list[UserSpec]:
+    """Who the demo district's users are and where they hold which role (display names come later)."""
+    specs = [
+        UserSpec("admin", Role.ADMIN, (org.city,), is_superuser=True, display_name="系统管理员"),
+        UserSpec("district_admin", Role.ADMIN, (org.district,)),
+    ]
+    for role, stem in (
+        (Role.LEADER, "leader"),
+        (Role.OPERATOR, "operator"),
+        (Role.SHIFT_LEADER, "shift_leader"),
+        (Role.DISPATCHER, "dispatcher"),
+    ):
+        specs += [UserSpec(f"{stem}{n}", role, (org.district,)) for n in (1, 2)]
+    for n, area in enumerate(_patrol_areas(org.communities), start=1):
+        specs.append(UserSpec(f"supervisor{n:02d}", Role.SUPERVISOR, tuple(area)))
+    units = [(s.key, org.departments[s.key]) for s in DEPARTMENTS if s.key != "command_centre"]
+    units += [(s.key, org.companies[s.key]) for s in COMPANIES]
+    units += [(f"street{n:02d}", street) for n, street in enumerate(org.streets, start=1)]
+    for key, unit in units:
+        specs.append(UserSpec(f"{key}_manager", Role.UNIT_MANAGER, (unit,)))
+        specs.append(UserSpec(f"{key}_handler", Role.HANDLER, (unit,)))
+    specs += [
+        UserSpec(f"community{n:02d}_head", Role.COMMUNITY_HEAD, (c,))
+        for n, c in enumerate(org.communities, start=1)
+    ]
+    specs += [
+        UserSpec(f"station{n:02d}_head", Role.COMMUNITY_HEAD, (s,))
+        for n, s in enumerate(org.stations, start=1)
+    ]
+    return specs
+
+
+def unit_label(units: Sequence[Unit]) -> str:
+    """The units of a login as one short label: 桂园社区、柳岸社区 or 桂园社区等4个单位."""
+    if len(units) <= 2:
+        return "、".join(u.name for u in units)
+    return f"{units[0].name}等{len(units)}个单位"
+
+
+def role_label(role: str) -> str:
+    return f"{ROLE_LABELS.get(role, role)} {role}"
+
+
+def password_hash(seed: int) -> str:
+    """The demo password hashed once for everyone (hashing is slow on purpose). The salt comes from
+    the seed so that a seed always gives the same database."""
+    salt = hashlib.sha256(f"cityloop-demo-{seed}".encode()).hexdigest()[:22]
+    return make_password(DEMO_PASSWORD, salt=salt)
+
+
+def create_users(
+    specs: Iterable[UserSpec], *, actor: User, rng: random.Random, encoded_password: str
+) -> tuple[dict[str, User], list[tuple[str, str, str]]]:
+    """Create the users with Chinese display names and the shared password hash; returns them by
+    username and their logins (username, role label, unit label)."""
+    specs = list(specs)
+    people = iter(person_names(rng, len(specs)))
+    users: dict[str, User] = {}
+    logins: list[tuple[str, str, str]] = []
+    for spec in specs:
+        users[spec.username] = create_user(
+            actor=actor,
+            username=spec.username,
+            password=None,
+            display_name=spec.display_name or next(people),
+            roles=[(unit, spec.role) for unit in spec.units],
+            is_superuser=spec.is_superuser,
+        )
+        logins.append((spec.username, role_label(spec.role), unit_label(spec.units)))
+    set_password_hash(list(users.values()), encoded_password, actor=actor)
+    return users, logins

@@ -1,0 +1,90 @@
+"""What ``cityloop demo-city`` prints: the demo logins and a summary, read back from the database, so
+that a second run (``--if-empty``) prints the same table as the run that built the city."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+from django.db.models import Count
+
+from cityloop.core.audit import SYSTEM_USERNAME
+from cityloop.core.models import Membership, Unit, User
+from cityloop.geo.models import Grid, Road
+
+from .people import DEMO_PASSWORD, KEY_LOGINS, role_label, unit_label
+from .plan import DISTRICT_CODE
+
+
+def demo_logins(everyone: bool = False) -> list[tuple[str, str, str]]:
+    """(username, role label, unit label) of the key demo users that exist, in :data:`KEY_LOGINS`
+    order, or of every user but the system account when ``everyone``."""
+    users = User.objects.exclude(username=SYSTEM_USERNAME).order_by("pk")
+    if not everyone:
+        users = users.filter(username__in=KEY_LOGINS)
+    found = {u.pk: u for u in users}
+    memberships: dict[int, list[Membership]] = {}
+    for m in (
+        Membership.objects.active().filter(user_id__in=list(found)).select_related("unit").order_by("pk")
+    ):
+        memberships.setdefault(m.user_id, []).append(m)
+    rows = []
+    for pk, user in found.items():
+        held = memberships.get(pk, [])
+        role = held[0].role if held else ""
+        rows.append(
+            (
+                user.username,
+                role_label(role) if role else "-",
+                unit_label([m.unit for m in held if m.role == role]),
+            )
+        )
+    if not everyone:
+        rank = {name: i for i, name in enumerate(KEY_LOGINS)}
+        rows.sort(key=lambda row: rank[row[0]])
+    return rows
+
+
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A plain-text table with columns padded for CJK text."""
+    widths = [max(_width(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            str(c) + " " * (w - _width(str(c))) for c, w in zip(cells, widths, strict=True)
+        ).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def logins_table(logins: Sequence[tuple[str, str, str]]) -> str:
+    """The demo logins as a table with the shared password."""
+    return format_table(
+        ("username", "password", "role", "unit"), [(u, DEMO_PASSWORD, role, unit) for u, role, unit in logins]
+    )
+
+
+def demo_summary() -> dict[str, int]:
+    """Counts of the demo district's streets, communities, grids, roads and users in the database."""
+    district = Unit.objects.filter(code=DISTRICT_CODE).first()
+    if district is None:
+        return {}
+    kinds = dict(
+        Unit.objects.filter(path__startswith=district.path)
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {
+        "streets": kinds.get("street", 0),
+        "communities": kinds.get("community", 0),
+        "grids": Grid.objects.filter(community__path__startswith=district.path).count(),
+        "roads": Road.objects.filter(district=district).count(),
+        "users": User.objects.exclude(username=SYSTEM_USERNAME).count(),
+    }

@@ -1,0 +1,70 @@
+"""Admin for webhook subscriptions (through the actions, audited, secrets kept out of the log) and
+read-only views of the outbox, deliveries and inbox messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from cityloop.core.models import User
+from cityloop.core.permissions import restrict
+
+from .actions import delete_webhook, save_webhook
+from .models import Delivery, InboxMessage, Outbox, WebhookSubscription
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("name", "url", "active", "district", "created_at")
+    list_filter = ("active",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return restrict(super().get_queryset(request), request.user, "view")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        assert isinstance(request.user, User)
+        save_webhook(actor=request.user, subscription=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        assert isinstance(request.user, User)
+        delete_webhook(actor=request.user, subscription=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return restrict(super().get_queryset(request), request.user, "view")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Outbox)
+class OutboxAdmin(ReadOnlyAdmin):
+    list_display = ("id", "kind", "subject_type", "subject_id", "status", "created_at", "dispatched_at")
+    list_filter = ("status", "kind")
+    search_fields = ("dedupe_key", "subject_id")
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "outbox", "channel", "target", "status", "attempts", "next_attempt_at", "last_error")
+    list_filter = ("status", "channel")
+
+
+@admin.register(InboxMessage)
+class InboxMessageAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "kind", "title", "created_at", "read_at")
+    list_filter = ("kind",)

@@ -1,0 +1,128 @@
+"""Delivery channels: signed webhooks, and the per-user channels (SMS, WeChat) deployments fill in.
+
+A per-user channel is any class with a ``send(message)`` method (the :class:`Channel` protocol),
+named in ``settings.CITYLOOP_NOTIFY_CHANNELS`` (channel name → dotted class path; the class is
+built with the channel name). It raises :class:`DeliveryError` when the message did not go out;
+the worker retries with backoff, or gives up at once when the error is ``permanent``. The stand-in
+for every channel is :class:`LoggingChannel`, which only logs: CityLoop never pretends to send.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import logging
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger("cityloop.notify")
+
+SIGNATURE_HEADER = "X-CityLoop-Signature"
+
+
+class DeliveryError(Exception):
+    """A message did not go out. ``permanent`` errors are not retried (e.g. no phone number)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class ChannelMessage:
+    """One notice for one person, as a per-user channel receives it."""
+
+    delivery_id: int
+    kind: str
+    title: str
+    body: str
+    subject_type: str
+    subject_id: str
+    user_id: int
+    username: str
+    display_name: str
+    phone: str
+    email: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Channel(Protocol):
+    """What a deployment implements for SMS, WeChat or any other per-user channel."""
+
+    name: str
+
+    def send(self, message: ChannelMessage) -> None:
+        """Send ``message`` or raise :class:`DeliveryError`."""
+
+
+class LoggingChannel:
+    """The stand-in until a deployment configures a real gateway: logs what would be sent."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def send(self, message: ChannelMessage) -> None:
+        logger.info(
+            "%s channel is not configured (CITYLOOP_NOTIFY_CHANNELS); not sent to %s: %s",
+            self.name,
+            message.username,
+            message.title,
+        )
+
+
+@functools.cache
+def _build(name: str, dotted: str) -> Channel:
+    cls = import_string(dotted)
+    channel = cls(name)
+    if not isinstance(channel, Channel):
+        raise ImproperlyConfigured(f"CITYLOOP_NOTIFY_CHANNELS[{name!r}]: {dotted} has no send(message)")
+    return channel
+
+
+def user_channels() -> dict[str, Channel]:
+    """The configured per-user channels by name (the in-app inbox is always on and not listed)."""
+    configured: dict[str, str] = getattr(settings, "CITYLOOP_NOTIFY_CHANNELS", {}) or {}
+    return {name: _build(name, dotted) for name, dotted in configured.items()}
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header value for ``body``: ``sha256=<hex HMAC-SHA256 with the secret>``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify(secret: str, body: bytes, header: str) -> bool:
+    """Whether ``header`` is the right signature for ``body`` (for receivers and tests)."""
+    return hmac.compare_digest(sign(secret, body), header or "")
+
+
+def post_webhook(url: str, secret: str, body: bytes, *, event: str, delivery_id: int) -> None:
+    """POST ``body`` to ``url`` signed with ``secret``; raise :class:`DeliveryError` unless 2xx."""
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "CityLoop-Webhook/1",
+            SIGNATURE_HEADER: sign(secret, body),
+            "X-CityLoop-Event": event,
+            "X-CityLoop-Delivery": str(delivery_id),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=settings.CITYLOOP_WEBHOOK_TIMEOUT_SECONDS) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"HTTP {exc.code} from {url}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise DeliveryError(f"cannot reach {url}: {exc}") from None
+    if not 200 <= status < 300:
+        raise DeliveryError(f"HTTP {status} from {url}")

@@ -1,0 +1,375 @@
+"""Writes to working time, each a domain action: step timers (start, pause, resume, extend, stop and
+the sweep's transitions to yellow, red and escalation) and the calendar data.
+
+A timer's deadline is computed when it starts and again whenever its pauses or extension change;
+whether the step was on time and how long it took are frozen when it stops.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from cityloop.core.audit import domain_action, record, snapshot
+from cityloop.core.models import Unit, User
+
+from . import calendars, clock, notices, signals
+from .models import CalendarDay, CalendarYear, Escalation, EscalationRule, StepTimer, WorkCalendar
+from .seed import SOURCE, package_days, package_years
+from .units import Light, TimeUnit
+
+Subject = models.Model | tuple[str, str | int]
+Number = int | float
+
+
+def _aware(value: Any, field: str) -> dt.datetime:
+    if not isinstance(value, dt.datetime) or timezone.is_naive(value):
+        raise ValidationError({field: "give an aware date and time, e.g. 2026-02-13T16:00+08:00"})
+    return value
+
+
+def _subject(subject: Subject) -> tuple[str, str, int | None]:
+    if isinstance(subject, models.Model):
+        return subject._meta.label_lower, str(subject.pk), getattr(subject, "district_id", None)
+    if isinstance(subject, tuple) and len(subject) == 2:
+        return str(subject[0]), str(subject[1]), None
+    raise TypeError(f"subject must be a model instance or (type, id), got {subject!r}")
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def _plan(timer: StepTimer) -> None:
+    """Set the deadline, the moment it turns yellow and the provisional flag (none while on hold)."""
+    if timer.is_paused:
+        timer.deadline_at = timer.warn_at = None
+        return
+    windows = timer.pause_windows()
+    found = clock.deadline(
+        timer.started_at,
+        timer.limit_amount,
+        timer.limit_unit,
+        calendar=timer.calendar_id,
+        pauses=windows,
+        extension=timer.extension,
+    )
+    timer.deadline_at, timer.provisional, timer.calendar_version = found.at, found.provisional, found.calendar_version
+    share = float(settings.CITYLOOP_LIGHT_YELLOW_AT) * timer.total_amount
+    timer.warn_at = clock.add(timer.started_at, share, timer.limit_unit, calendar=timer.calendar_id, pauses=windows)
+
+
+def used_fraction(timer: StepTimer, now: dt.datetime) -> float:
+    """The share of the timer's limit (with extensions) used at ``now``, hold windows left out."""
+    end = min(now, timer.ended_at) if timer.ended_at else now
+    return clock.used_fraction(
+        timer.started_at,
+        end,
+        timer.total_amount,
+        timer.limit_unit,
+        calendar=timer.calendar_id,
+        pauses=timer.pause_windows(),
+    )
+
+
+def current_light(timer: StepTimer, now: dt.datetime) -> Light:
+    """The timer's light at ``now``; frozen once the step ended, and while on hold."""
+    if timer.ended_at is not None:
+        return Light(timer.light)
+    if timer.is_paused:
+        return Light(timer.light)
+    return clock.light(used_fraction(timer, now))
+
+
+def _locked(timer: StepTimer) -> StepTimer:
+    fresh = StepTimer.objects.select_for_update().get(pk=timer.pk)
+    if fresh.ended_at is not None:
+        raise ValidationError(f"the {fresh.step} step already ended at {fresh.ended_at:%Y-%m-%d %H:%M}")
+    return fresh
+
+
+def _done(timer: StepTimer, fresh: StepTimer, actor: User, action: str, before: dict[str, Any]) -> StepTimer:
+    fresh.save()
+    record(actor, action, fresh, before=before, after=snapshot(fresh))
+    timer.refresh_from_db()
+    return timer
+
+
+@domain_action
+def start_timer(
+    *,
+    actor: User,
+    subject: Subject,
+    step: str,
+    started_at: dt.datetime,
+    amount: Number,
+    unit: TimeUnit | str,
+    calendar: WorkCalendar | None = None,
+    rule_ref: dict[str, Any] | None = None,
+    district: Unit | int | None = None,
+    responsible_unit: Unit | None = None,
+) -> StepTimer:
+    """Start the clock of ``step`` for ``subject`` (a case, or ``("cases.case", id)``): the limit is
+    ``amount`` ``unit`` from ``started_at``. Without a ``calendar``, the responsible unit's (or the
+    district's) calendar applies. ``rule_ref`` says which limit and version produced it."""
+    subject_type, subject_id, subject_district = _subject(subject)
+    time_unit = TimeUnit.parse(unit)
+    _aware(started_at, "started_at")
+    if not step:
+        raise ValidationError({"step": "name the step this clock times"})
+    if amount is None or float(amount) <= 0:
+        raise ValidationError({"amount": "a time limit must be more than zero"})
+    district_id = district.pk if isinstance(district, Unit) else (district or subject_district)
+    if calendar is None:
+        calendar_id = calendars.calendar_id_for_unit(responsible_unit or district_id)
+    else:
+        calendar_id = calendar.pk
+    running = StepTimer.objects.filter(subject_type=subject_type, subject_id=subject_id, step=step)
+    if running.filter(ended_at__isnull=True).exists():
+        raise ValidationError({"step": f"the {step} clock of {subject_type} {subject_id} is already running"})
+    timer = StepTimer(
+        subject_type=subject_type,
+        subject_id=subject_id,
+        district_id=district_id,
+        responsible_unit=responsible_unit,
+        step=step,
+        started_at=started_at,
+        limit_amount=float(amount),
+        limit_unit=time_unit.value,
+        calendar_id=calendar_id,
+        rule_ref=rule_ref or {},
+    )
+    _plan(timer)
+    timer.save()
+    record(actor, "timer.start", timer, after=snapshot(timer))
+    return timer
+
+
+@domain_action
+def pause_timer(timer: StepTimer, *, actor: User, at: dt.datetime) -> StepTimer:
+    """Put the step on hold from ``at`` (挂账/缓办): its clock stops and its light is kept as it is."""
+    fresh = _locked(timer)
+    before = snapshot(fresh)
+    _aware(at, "at")
+    if fresh.is_paused:
+        raise ValidationError({"at": "the step is already on hold; resume it first"})
+    last_end = fresh.pause_windows()[-1][1] if fresh.pauses else None
+    if at < fresh.started_at or (last_end is not None and at < last_end):
+        raise ValidationError({"at": "a hold cannot begin before the step started or before the last hold ended"})
+    fresh.light = current_light(fresh, at)
+    fresh.pauses = [*fresh.pauses, [_iso(at), None]]
+    _plan(fresh)
+    return _done(timer, fresh, actor, "timer.pause", before)
+
+
+@domain_action
+def resume_timer(timer: StepTimer, *, actor: User, at: dt.datetime) -> StepTimer:
+    """End the hold at ``at``; the deadline moves on by the working time the hold took."""
+    fresh = _locked(timer)
+    before = snapshot(fresh)
+    _aware(at, "at")
+    if not fresh.is_paused:
+        raise ValidationError({"at": "the step is not on hold"})
+    start = fresh.pause_windows()[-1][0]
+    if at < start:
+        raise ValidationError({"at": f"the hold began at {start:%Y-%m-%d %H:%M}; resume after that"})
+    fresh.pauses = [*fresh.pauses[:-1], [fresh.pauses[-1][0], _iso(at)]]
+    _plan(fresh)
+    fresh.light = current_light(fresh, at)
+    return _done(timer, fresh, actor, "timer.resume", before)
+
+
+@domain_action
+def extend_timer(
+    timer: StepTimer, *, actor: User, amount: Number, at: dt.datetime | None = None
+) -> StepTimer:
+    """Add an approved extension of ``amount`` (in the timer's unit) to the limit, approved at ``at``
+    (now by default). Warnings and overdue marks the new deadline undoes are cleared, and notices
+    for the new deadline will be sent afresh."""
+    fresh = _locked(timer)
+    before = snapshot(fresh)
+    if amount is None or float(amount) <= 0:
+        raise ValidationError({"amount": "an extension must be more than zero"})
+    at = _aware(at, "at") if at is not None else timezone.now()
+    fresh.extension = float(fresh.extension) + float(amount)
+    fresh.revision += 1
+    _plan(fresh)
+    fresh.light = current_light(fresh, at) if not fresh.is_paused else clock.light(used_fraction(fresh, at))
+    if fresh.light != Light.RED:
+        fresh.overdue_at = None
+    if fresh.light == Light.GREEN:
+        fresh.warned_at = None
+    return _done(timer, fresh, actor, "timer.extend", before)
+
+
+@domain_action
+def stop_timer(timer: StepTimer, *, actor: User, at: dt.datetime) -> StepTimer:
+    """End the step at ``at`` and freeze the outcome: time used (in the limit's unit), on time or not,
+    and the final light. A hold still open ends at ``at``."""
+    fresh = _locked(timer)
+    before = snapshot(fresh)
+    _aware(at, "at")
+    if at < fresh.started_at:
+        raise ValidationError({"at": f"the step started at {fresh.started_at:%Y-%m-%d %H:%M}; end it after"})
+    if fresh.is_paused:
+        fresh.pauses = [*fresh.pauses[:-1], [fresh.pauses[-1][0], _iso(max(at, fresh.pause_windows()[-1][0]))]]
+        _plan(fresh)
+    fresh.elapsed = clock.elapsed(
+        fresh.started_at, at, fresh.limit_unit, calendar=fresh.calendar_id, pauses=fresh.pause_windows()
+    )
+    # Compare time used with the limit rather than moments: ending at 14:00 after a 12:00 deadline
+    # used no more working time than ending at 12:00.
+    fresh.on_time = fresh.elapsed <= fresh.total_amount + 1e-9
+    fresh.light = clock.light(fresh.elapsed / fresh.total_amount)
+    fresh.ended_at = at
+    return _done(timer, fresh, actor, "timer.stop", before)
+
+
+# -- the sweep's transitions -------------------------------------------------------------------
+
+
+@domain_action
+def mark_warned(timer: StepTimer, *, actor: User, now: dt.datetime) -> bool:
+    """The step passed 80% of its limit: turn it yellow and queue the warning (once)."""
+    if timer.ended_at or timer.warned_at or timer.warn_at is None or timer.warn_at > now:
+        return False
+    before = snapshot(timer, ["light", "warned_at"])
+    timer.warned_at = timer.warn_at
+    if timer.light == Light.GREEN:
+        timer.light = Light.YELLOW
+    timer.save(update_fields=["warned_at", "light"])
+    record(actor, "timer.warn", timer, before=before, after=snapshot(timer, ["light", "warned_at"]))
+    notices.warn(timer)
+    signals.timer_warned.send(sender=StepTimer, timer=timer)
+    return True
+
+
+@domain_action
+def mark_overdue(timer: StepTimer, *, actor: User, now: dt.datetime) -> bool:
+    """The step passed its deadline: turn it red, record when, and queue the overdue notice (once).
+    A step found overdue before it was warned is not warned any more: the overdue notice says it all."""
+    if timer.ended_at or timer.overdue_at or timer.deadline_at is None or timer.deadline_at >= now:
+        return False
+    fields = ["light", "warned_at", "overdue_at"]
+    before = snapshot(timer, fields)
+    timer.overdue_at = timer.deadline_at
+    timer.warned_at = timer.warned_at or timer.warn_at
+    timer.light = Light.RED
+    timer.save(update_fields=fields)
+    record(actor, "timer.overdue", timer, before=before, after=snapshot(timer, fields))
+    notices.overdue(timer)
+    signals.timer_overdue.send(sender=StepTimer, timer=timer)
+    return True
+
+
+@domain_action
+def record_escalation(
+    timer: StepTimer, rule: EscalationRule, *, actor: User, due_at: dt.datetime
+) -> Escalation | None:
+    """Record that ``rule`` fell due for ``timer`` (once per timer revision), queue its notice and
+    fire ``escalation_due`` for the apps that act on it. None if it was recorded before."""
+    if Escalation.objects.filter(timer=timer, rule=rule, revision=timer.revision).exists():
+        return None
+    escalation = Escalation.objects.create(
+        timer=timer,
+        rule=rule,
+        rule_version=rule.version,
+        revision=timer.revision,
+        action=rule.action,
+        acting_unit=rule.acting_unit,
+        due_at=due_at,
+    )
+    record(actor, "timer.escalate", escalation, after=snapshot(escalation))
+    notices.escalated(escalation)
+    signals.escalation_due.send(sender=StepTimer, timer=timer, rule=rule, escalation=escalation)
+    return escalation
+
+
+# -- calendar data -------------------------------------------------------------------------------
+
+CalendarObject = WorkCalendar | CalendarDay | CalendarYear | EscalationRule
+
+
+@domain_action
+def save_calendar_object(*, actor: User, obj: CalendarObject) -> CalendarObject:
+    """Save a calendar, calendar day, loaded year or escalation rule edited by an administrator."""
+    label = obj._meta.model_name
+    before = snapshot(type(obj).objects.get(pk=obj.pk)) if obj.pk else None
+    if isinstance(obj, EscalationRule) and obj.pk:
+        obj.version += 1
+    obj.full_clean()
+    obj.save()
+    record(actor, f"{label}.save", obj, before=before, after=snapshot(obj))
+    calendars.bump_version()
+    return obj
+
+
+@domain_action
+def delete_calendar_object(*, actor: User, obj: CalendarObject) -> None:
+    """Delete a calendar, calendar day, loaded year or escalation rule."""
+    record(actor, f"{obj._meta.model_name}.delete", obj, before=snapshot(obj))
+    obj.delete()
+    calendars.bump_version()
+
+
+@domain_action
+def import_calendar_days(
+    *,
+    actor: User,
+    days: Iterable[tuple[dt.date, str, str]],
+    calendar: WorkCalendar | None = None,
+    mark_years: bool = True,
+    source: str = "csv",
+) -> dict[str, Any]:
+    """Load (date, kind, name) rows into the national schedule, or into ``calendar``'s own days.
+    Existing rows for those dates are replaced. With ``mark_years``, each year in the rows is marked
+    as fully loaded (national schedule only). One audit entry with the counts."""
+    rows = list(days)
+    existing = {d.date: d for d in CalendarDay.objects.filter(calendar=calendar, date__in=[r[0] for r in rows])}
+    created = updated = unchanged = 0
+    for date, kind, name in rows:
+        day = existing.get(date)
+        if day is None:
+            CalendarDay.objects.create(calendar=calendar, date=date, kind=kind, name=name, source=source)
+            created += 1
+        elif (day.kind, day.name) != (kind, name):
+            day.kind, day.name, day.source = kind, name, source
+            day.save(update_fields=["kind", "name", "source"])
+            updated += 1
+        else:
+            unchanged += 1
+    years = sorted({r[0].year for r in rows}) if mark_years and calendar is None else []
+    for year in years:
+        CalendarYear.objects.update_or_create(year=year, defaults={"source": source, "loaded_at": timezone.now()})
+    counts = {"created": created, "updated": updated, "unchanged": unchanged, "years": years}
+    record(
+        actor,
+        "calendar.import",
+        calendar,
+        object_type="timeclock.calendarday",
+        object_id=calendar.pk if calendar else "national",
+        object_repr=f"{len(rows)} days from {source}",
+        after=counts,
+    )
+    calendars.bump_version()
+    return counts
+
+
+@domain_action
+def seed_from_package(*, actor: User, years: list[int] | None = None) -> dict[str, Any]:
+    """Load the national schedule of ``years`` (all it knows by default) from ``chinesecalendar``."""
+    known = package_years()
+    wanted = [y for y in (years or known) if y in known]
+    missing = sorted(set(years or []) - set(known))
+    if missing:
+        raise ValidationError(
+            {"years": f"chinesecalendar knows {known[0]}–{known[-1]} only; import {missing} from a CSV instead"}
+        )
+    days = [(d.date, d.kind, d.name) for d in package_days(wanted)]
+    return import_calendar_days(actor=actor, days=days, source=SOURCE)

@@ -1,0 +1,402 @@
+"""All working-time arithmetic: deadlines, elapsed time, traffic lights. Nothing else counts time.
+
+Every unit is turned into a *measure*, a count of microseconds that only grows while the unit's time
+runs: real time for ``minute`` and ``hour``, wall-clock time for ``calendar_day``, and for the
+working units the working time since 1 January 2000 on the calendar (:class:`Schedule`). Adding an
+amount is then a sum in measure space and a step back to a moment; pauses are intervals cut out of
+measure space. Integers throughout, so ``elapsed(start, add(start, n, u), u) == n`` exactly.
+
+Semantics (see docs/timeclock.md):
+
+* ``minute`` and ``hour`` are clock time; ``calendar_day`` is the same wall-clock time N days later.
+* ``working_hour`` counts only the working periods of working days. A deadline that uses up a
+  period exactly falls at its end (4 working hours from 08:30 is 12:00, not 14:00).
+* ``working_day``: N working days from a moment end at the same clock time on the N-th working day
+  after it; a start outside working time counts from the start of the next working period.
+* Past the last year whose holiday schedule is loaded, days follow the weekday rule and the
+  deadline is flagged ``provisional`` rather than refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from . import calendars
+from .units import Light, TimeUnit
+
+if TYPE_CHECKING:
+    from .models import WorkCalendar
+
+US = 1_000_000
+DAY_US = 86_400 * US
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2100, 12, 31)
+_BASE = FIRST_DAY.toordinal()
+_EPOCH_NAIVE = dt.datetime(2000, 1, 1)
+_EPOCH_UTC = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_ONE_US = dt.timedelta(microseconds=1)
+_CLOCK_US = {TimeUnit.MINUTE: 60 * US, TimeUnit.HOUR: 3600 * US, TimeUnit.CALENDAR_DAY: DAY_US}
+
+Number = int | float | Decimal
+Pause = tuple[dt.datetime, dt.datetime | None] | Sequence[Any]
+CalendarArg = "WorkCalendar | int | Schedule | None"
+
+
+class OnHold(ValueError):
+    """A step on hold (an open pause before its deadline) has no deadline until it resumes."""
+
+
+class Schedule:
+    """A calendar compiled for arithmetic: which days of 2000–2100 are worked and at what hours.
+
+    ``days`` maps dates to "holiday", "workday" or "normal"; days not in it follow ``weekdays``.
+    """
+
+    __slots__ = (
+        "_cum",
+        "_flags",
+        "_last_end",
+        "_offsets",
+        "_periods",
+        "_work_days",
+        "calendar_id",
+        "day_us",
+        "follows_holidays",
+        "known_from",
+        "known_until",
+        "name",
+        "tz",
+        "version",
+    )
+
+    def __init__(
+        self,
+        *,
+        periods: Sequence[tuple[int, int]],
+        weekdays: str,
+        days: dict[dt.date, str],
+        tz: dt.tzinfo,
+        follows_holidays: bool = True,
+        known_from: dt.date | None = None,
+        known_until: dt.date | None = None,
+        calendar_id: int | None = None,
+        name: str = "",
+        version: int = 0,
+    ) -> None:
+        self.calendar_id, self.name, self.version, self.tz = calendar_id, name, version, tz
+        self.follows_holidays, self.known_from, self.known_until = follows_holidays, known_from, known_until
+        self._periods = tuple((a * US, b * US) for a, b in periods)
+        offsets, total = [], 0
+        for a, b in self._periods:
+            offsets.append(total)
+            total += b - a
+        self._offsets = tuple(offsets)
+        self.day_us = total
+        self._last_end = self._periods[-1][1]
+        working_weekdays = {int(c) for c in weekdays}
+        count = LAST_DAY.toordinal() - _BASE + 1
+        flags = bytearray(count)
+        for i in range(count):
+            day = FIRST_DAY + dt.timedelta(days=i)
+            kind = days.get(day, "normal")
+            flags[i] = kind == "workday" or (kind == "normal" and day.isoweekday() in working_weekdays)
+        self._flags = bytes(flags)
+        self._work_days = [i for i in range(count) if flags[i]]
+        cum, n = [0] * (count + 1), 0
+        for i in range(count):
+            cum[i] = n
+            n += flags[i]
+        cum[count] = n
+        self._cum = cum
+
+    # -- moments to measures and back ----------------------------------------------------------
+    def _local(self, moment: dt.datetime) -> tuple[int, int]:
+        if moment.tzinfo is None:
+            raise ValidationError("give an aware datetime (with a time zone), e.g. 2026-02-13T16:00+08:00")
+        local = moment.astimezone(self.tz)
+        day = local.toordinal() - _BASE
+        if not 0 <= day < len(self._flags):
+            raise ValidationError(f"{moment:%Y-%m-%d} is outside the supported years {FIRST_DAY.year}–2100")
+        return day, ((local.hour * 60 + local.minute) * 60 + local.second) * US + local.microsecond
+
+    def _moment(self, day: int, us: int) -> dt.datetime:
+        return (_EPOCH_NAIVE + dt.timedelta(days=day, microseconds=us)).replace(tzinfo=self.tz)
+
+    def working_us(self, moment: dt.datetime) -> int:
+        """Working time from 1 January 2000 up to ``moment``, in microseconds."""
+        day, us = self._local(moment)
+        base = self._cum[day] * self.day_us
+        if not self._flags[day]:
+            return base
+        for (start, end), offset in zip(self._periods, self._offsets, strict=True):
+            if us <= start:
+                return base + offset
+            if us < end:
+                return base + offset + us - start
+        return base + self.day_us
+
+    def at_working_us(self, total: int, *, at_period_start: bool) -> dt.datetime:
+        """The moment when working time reaches ``total``. Where that is a boundary between periods,
+        ``at_period_start`` picks the start of the next period rather than the end of the last."""
+        k, rem = divmod(total, self.day_us)
+        if rem == 0 and not at_period_start and k > 0:
+            return self._moment(self._day_of_work(k - 1), self._last_end)
+        day = self._day_of_work(k)
+        for (start, end), offset in zip(self._periods, self._offsets, strict=True):
+            length = end - start
+            if rem < offset + length or (rem == offset + length and not at_period_start):
+                return self._moment(day, start + rem - offset)
+        return self._moment(day, self._last_end)  # pragma: no cover - rem < day_us always
+
+    def _day_of_work(self, k: int) -> int:
+        if k >= len(self._work_days):
+            raise ValidationError("the deadline falls after 2100; use a shorter limit")
+        return self._work_days[k]
+
+    def measure(self, moment: dt.datetime, unit: TimeUnit) -> int:
+        if unit is TimeUnit.MINUTE or unit is TimeUnit.HOUR:
+            if moment.tzinfo is None:
+                raise ValidationError("give an aware datetime (with a time zone)")
+            return (moment - _EPOCH_UTC) // _ONE_US
+        if unit is TimeUnit.CALENDAR_DAY:
+            day, us = self._local(moment)
+            return day * DAY_US + us
+        return self.working_us(moment)
+
+    def moment(self, value: int, unit: TimeUnit) -> dt.datetime:
+        if unit is TimeUnit.MINUTE or unit is TimeUnit.HOUR:
+            return (_EPOCH_UTC + dt.timedelta(microseconds=value)).astimezone(self.tz)
+        if unit is TimeUnit.CALENDAR_DAY:
+            day, us = divmod(value, DAY_US)
+            return self._moment(day, us)
+        return self.at_working_us(value, at_period_start=unit is TimeUnit.WORKING_DAY)
+
+    def unit_us(self, unit: TimeUnit) -> int:
+        if unit is TimeUnit.WORKING_HOUR:
+            return 3600 * US
+        if unit is TimeUnit.WORKING_DAY:
+            return self.day_us
+        return _CLOCK_US[unit]
+
+    # -- days ------------------------------------------------------------------------------------
+    def is_working_day(self, day: dt.date) -> bool:
+        index = day.toordinal() - _BASE
+        return 0 <= index < len(self._flags) and bool(self._flags[index])
+
+    def is_working_time(self, moment: dt.datetime) -> bool:
+        """Whether ``moment`` lies in a working period (start included, end excluded)."""
+        day, us = self._local(moment)
+        return bool(self._flags[day]) and any(a <= us < b for a, b in self._periods)
+
+    def is_known(self, day: dt.date) -> bool:
+        """Whether the holiday schedule for ``day`` is loaded (always, for a calendar ignoring it)."""
+        if not self.follows_holidays:
+            return True
+        return self.known_until is not None and self.known_from is not None and (
+            self.known_from <= day <= self.known_until
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """When a limit runs out, and how sure that is."""
+
+    at: dt.datetime
+    provisional: bool
+    calendar_id: int | None
+    unit: TimeUnit
+    amount: float
+    start: dt.datetime
+    known_until: dt.date | None = None
+    calendar_version: int = 0
+
+    @property
+    def warning(self) -> str:
+        if not self.provisional:
+            return ""
+        until = self.known_until.isoformat() if self.known_until else "no year"
+        return (
+            f"provisional: the holiday schedule is loaded only until {until}; days after it follow the "
+            "weekday rule (load the new year's schedule with `cityloop calendar import`)"
+        )
+
+
+def schedule_for(calendar: WorkCalendar | int | Schedule | None) -> Schedule:
+    """The compiled calendar: a ``WorkCalendar``, its id, or None for the city default."""
+    if isinstance(calendar, Schedule):
+        return calendar
+    return calendars.get_schedule(calendar)
+
+
+def _amount_us(amount: Number, unit_us: int) -> int:
+    if isinstance(amount, int):
+        return amount * unit_us
+    if isinstance(amount, Decimal):
+        return int((amount * unit_us).to_integral_value())
+    return round(amount * unit_us)
+
+
+def _pause_intervals(
+    schedule: Schedule, pauses: Iterable[Pause], unit: TimeUnit, floor: int, open_end: int | None
+) -> list[tuple[int, int | None]]:
+    """Pause windows in measure space, clipped to start at ``floor``, sorted and merged."""
+    intervals: list[tuple[int, int | None]] = []
+    for window in pauses:
+        start, end = window[0], window[1]
+        a = max(schedule.measure(start, unit), floor)
+        b = schedule.measure(end, unit) if end is not None else open_end
+        if b is not None and b <= a:
+            continue
+        intervals.append((a, b))
+    intervals.sort(key=lambda iv: iv[0])
+    merged: list[tuple[int, int | None]] = []
+    for a, b in intervals:
+        if merged and (merged[-1][1] is None or a <= merged[-1][1]):  # type: ignore[operator]
+            last_a, last_b = merged[-1]
+            merged[-1] = (last_a, None if b is None or last_b is None else max(last_b, b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _add(schedule: Schedule, start: dt.datetime, amount: Number, unit: TimeUnit, pauses: Iterable[Pause]) -> dt.datetime:
+    if amount < 0:
+        raise ValidationError({"amount": "a time limit cannot be negative"})
+    m0 = schedule.measure(start, unit)
+    target = m0 + _amount_us(amount, schedule.unit_us(unit))
+    for a, b in _pause_intervals(schedule, pauses, unit, m0, None) if pauses else ():
+        if a >= target:
+            break
+        if b is None:
+            raise OnHold("the step is on hold: its deadline is set again when it resumes")
+        target += b - a
+    if target == m0:
+        return start.astimezone(schedule.tz)
+    return schedule.moment(target, unit)
+
+
+def add(
+    start: dt.datetime,
+    amount: Number,
+    unit: TimeUnit | str,
+    *,
+    calendar: WorkCalendar | int | Schedule | None = None,
+    pauses: Iterable[Pause] = (),
+) -> dt.datetime:
+    """The moment ``amount`` of ``unit`` after ``start``, not counting the ``pauses`` (hold windows).
+
+    Raises :class:`OnHold` if a pause that starts before the deadline has no end yet.
+    """
+    return _add(schedule_for(calendar), start, amount, TimeUnit.parse(unit), pauses)
+
+
+def deadline(
+    start: dt.datetime,
+    amount: Number,
+    unit: TimeUnit | str,
+    *,
+    calendar: WorkCalendar | int | Schedule | None = None,
+    pauses: Iterable[Pause] = (),
+    extension: Number | None = None,
+) -> Deadline:
+    """When a step started at ``start`` with a limit of ``amount`` ``unit`` (plus an approved
+    ``extension`` in the same unit) runs out, flagged provisional past the loaded holiday years."""
+    schedule = schedule_for(calendar)
+    time_unit = TimeUnit.parse(unit)
+    total = amount + extension if extension else amount  # type: ignore[operator]
+    at = _add(schedule, start, total, time_unit, pauses)
+    provisional = False
+    if time_unit is TimeUnit.WORKING_HOUR or time_unit is TimeUnit.WORKING_DAY:
+        provisional = not (schedule.is_known(start.astimezone(schedule.tz).date()) and schedule.is_known(at.date()))
+    return Deadline(
+        at=at,
+        provisional=provisional,
+        calendar_id=schedule.calendar_id,
+        unit=time_unit,
+        amount=float(total),
+        start=start,
+        known_until=schedule.known_until,
+        calendar_version=schedule.version,
+    )
+
+
+def elapsed(
+    start: dt.datetime,
+    end: dt.datetime,
+    unit: TimeUnit | str,
+    *,
+    calendar: WorkCalendar | int | Schedule | None = None,
+    pauses: Iterable[Pause] = (),
+) -> float:
+    """How much of ``unit`` ran from ``start`` to ``end``, leaving out the ``pauses`` (an open pause
+    runs to ``end``). Negative when ``end`` is before ``start``."""
+    schedule = schedule_for(calendar)
+    time_unit = TimeUnit.parse(unit)
+    m0, m1 = schedule.measure(start, time_unit), schedule.measure(end, time_unit)
+    used = m1 - m0
+    if pauses and m1 > m0:
+        for a, b in _pause_intervals(schedule, pauses, time_unit, m0, m1):
+            if a >= m1:
+                break
+            used -= min(b if b is not None else m1, m1) - a
+    return used / schedule.unit_us(time_unit)
+
+
+def light(used_fraction: float) -> Light:
+    """The traffic light for the share of a limit used: green, yellow from 80%, red over 100%
+    (thresholds ``CITYLOOP_LIGHT_YELLOW_AT`` and ``CITYLOOP_LIGHT_RED_AT``)."""
+    if used_fraction > settings.CITYLOOP_LIGHT_RED_AT:
+        return Light.RED
+    if used_fraction >= settings.CITYLOOP_LIGHT_YELLOW_AT:
+        return Light.YELLOW
+    return Light.GREEN
+
+
+def used_fraction(
+    started_at: dt.datetime,
+    now: dt.datetime,
+    amount: Number,
+    unit: TimeUnit | str,
+    *,
+    calendar: WorkCalendar | int | Schedule | None = None,
+    pauses: Iterable[Pause] = (),
+) -> float:
+    """The share of a limit of ``amount`` ``unit`` used between ``started_at`` and ``now``."""
+    used = elapsed(started_at, now, unit, calendar=calendar, pauses=pauses)
+    if amount <= 0:
+        return float("inf") if used > 0 else 1.0
+    return used / float(amount)
+
+
+def light_for(
+    started_at: dt.datetime,
+    deadline: dt.datetime,
+    now: dt.datetime,
+    unit: TimeUnit | str,
+    *,
+    calendar: WorkCalendar | int | Schedule | None = None,
+    pauses: Iterable[Pause] = (),
+) -> Light:
+    """The light at ``now`` of a step started at ``started_at`` that must end by ``deadline``."""
+    pauses = list(pauses)
+    limit = elapsed(started_at, deadline, unit, calendar=calendar, pauses=pauses)
+    if limit <= 0:
+        return Light.RED if now > deadline else Light.YELLOW
+    return light(elapsed(started_at, now, unit, calendar=calendar, pauses=pauses) / limit)
+
+
+def is_working_time(moment: dt.datetime, *, calendar: WorkCalendar | int | Schedule | None = None) -> bool:
+    """Whether ``moment`` lies inside a working period of a working day."""
+    return schedule_for(calendar).is_working_time(moment)
+
+
+def is_working_day(day: dt.date, *, calendar: WorkCalendar | int | Schedule | None = None) -> bool:
+    """Whether ``day`` is worked (holidays off, 调休 weekend days on)."""
+    return schedule_for(calendar).is_working_day(day)
