@@ -24,7 +24,9 @@ class ReportIn(Schema):
     kind: str | None = Field(None, description="component or event")
     component: str | None = Field(None, description="16-digit component ID")
     attachments: list[int] = Field(default_factory=list, description="ids from POST /attachments")
-    external_id: str = Field("", description="the ticket id in the sending system; a retry returns the same case")
+    external_id: str = Field(
+        "", description="the ticket id in the sending system; a retry returns the same case"
+    )
     self_handled: bool = False
 
 

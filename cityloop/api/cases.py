@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import File, Query, Router, Schema
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -56,13 +56,19 @@ class ReportOut(Schema):
     created: bool
 
 
-@router.post("/reports", response={201: ReportOut, 200: ReportOut}, auth=PUBLIC_OR_AUTH,
-             summary="Report a problem from any channel (idempotent with Idempotency-Key or external_id)")
-def report(request: HttpRequest, body: ReportIn) -> tuple[int, dict[str, Any]]:
+@router.post(
+    "/reports",
+    response={201: ReportOut, 200: ReportOut},
+    auth=PUBLIC_OR_AUTH,
+    summary="Report a problem from any channel (idempotent with Idempotency-Key or external_id)",
+)
+def report(request: HttpRequest, body: ReportIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     anonymous = actor.username == "public"
     if anonymous and not body.reporter_phone:
-        raise ApiError(400, "reporter_phone: give a phone number so the centre can reach you", field="reporter_phone")
+        raise ApiError(
+            400, "reporter_phone: give a phone number so the centre can reach you", field="reporter_phone"
+        )
     try:
         case, created = submit_report(
             actor=actor,
@@ -71,12 +77,15 @@ def report(request: HttpRequest, body: ReportIn) -> tuple[int, dict[str, Any]]:
         )
     except TransitionError as exc:
         _raise(exc)
-    if anonymous:
-        # The public only learns the tracking code; staff get the case id and number too.
-        out = {"id": None, "number": case.number, "tracking_code": case.tracking_code, "state": case.state}
-    else:
-        out = {"id": case.pk, "number": case.number, "tracking_code": case.tracking_code, "state": case.state}
-    return (201 if created else 200), {**out, "created": created}
+    out: dict[str, Any] = {
+        # The public only learns the number and tracking code; staff get the case id too.
+        "id": None if anonymous else case.pk,
+        "number": case.number,
+        "tracking_code": case.tracking_code,
+        "state": case.state,
+        "created": created,
+    }
+    return Status(201 if created else 200, out)
 
 
 class CaseFilter(Schema):
@@ -112,7 +121,9 @@ def filter_cases(qs: QuerySet[Case], f: CaseFilter) -> QuerySet[Case]:
         if value:
             qs = qs.filter(**{f"{field}__code": value})
     if f.unit:
-        qs = qs.filter(Q(responsible_unit__code=f.unit) | Q(responsible_unit_id=int(f.unit) if f.unit.isdigit() else -1))
+        qs = qs.filter(
+            Q(responsible_unit__code=f.unit) | Q(responsible_unit_id=int(f.unit) if f.unit.isdigit() else -1)
+        )
     if f.source:
         qs = qs.filter(channel__code=f.source)
     if f.light:
@@ -163,7 +174,11 @@ def get_case(request: HttpRequest, ref: str) -> Case:
 
 
 def case_detail(case: Case) -> dict[str, Any]:
-    events = CaseEvent.objects.filter(case=case).select_related("actor", "actor_unit").prefetch_related("attachments")
+    events = (
+        CaseEvent.objects.filter(case=case)
+        .select_related("actor", "actor_unit")
+        .prefetch_related("attachments")
+    )
     return {
         **case_summary(case),
         "tracking_code": case.tracking_code,
@@ -173,8 +188,11 @@ def case_detail(case: Case) -> dict[str, Any]:
         "component": case.component.code if case.component else None,
         "condition": str(case.condition) if case.condition else None,
         "counters": {
-            "returns": case.returns_count, "reworks": case.reworks_count, "extensions": case.extensions_count,
-            "holds": case.holds_count, "urges": case.urges_count,
+            "returns": case.returns_count,
+            "reworks": case.reworks_count,
+            "extensions": case.extensions_count,
+            "holds": case.holds_count,
+            "urges": case.urges_count,
         },
         "needs_return_visit": case.needs_return_visit,
         "return_visit_waiver": case.return_visit_waiver,
@@ -183,8 +201,14 @@ def case_detail(case: Case) -> dict[str, Any]:
         "steps": [step_out(s) for s in case.steps.select_related("unit").order_by("id")],
         "timeline": [event_out(e) for e in events],
         "attachments": [
-            {"id": a.pk, "purpose": a.purpose, "name": a.original_name, "content_type": a.content_type,
-             "size": a.size, "url": f"/api/v1/attachments/{a.pk}"}
+            {
+                "id": a.pk,
+                "purpose": a.purpose,
+                "name": a.original_name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "url": f"/api/v1/attachments/{a.pk}",
+            }
             for a in case.attachments.all().order_by("id")
         ],
     }
@@ -200,7 +224,13 @@ def case_actions(request: HttpRequest, ref: str) -> list[dict[str, Any]]:
     case = get_case(request, ref)
     assert isinstance(request.user, User)
     return [
-        {"name": t.name, "label": t.label, "label_en": t.label_en, "target": t.target, "requires": list(t.requires)}
+        {
+            "name": t.name,
+            "label": t.label,
+            "label_en": t.label_en,
+            "target": t.target,
+            "requires": list(t.requires),
+        }
         for t in available(case, request.user)
     ]
 
@@ -219,16 +249,28 @@ def case_act(request: HttpRequest, ref: str, action: str, body: ActionIn) -> dic
     return case_detail(get_case(request, str(updated.pk)))
 
 
-@router.post("/attachments", response={201: AttachmentOut}, summary="Upload a photo or PDF for a later action")
-def attachment_upload(request: HttpRequest, file: File[UploadedFile], purpose: str = "other") -> tuple[int, dict[str, Any]]:
+@router.post(
+    "/attachments", response={201: AttachmentOut}, summary="Upload a photo or PDF for a later action"
+)
+def attachment_upload(
+    request: HttpRequest, file: File[UploadedFile], purpose: str = "other"
+) -> Status[dict[str, Any]]:
     assert isinstance(request.user, User)
     content = file.read()
-    attachment = upload_attachment(actor=request.user, name=file.name or "upload", content=content, purpose=purpose)
-    return 201, {
-        "id": attachment.pk, "purpose": attachment.purpose, "name": attachment.original_name,
-        "content_type": attachment.content_type, "size": attachment.size,
-        "url": f"/api/v1/attachments/{attachment.pk}",
-    }
+    attachment = upload_attachment(
+        actor=request.user, name=file.name or "upload", content=content, purpose=purpose
+    )
+    return Status(
+        201,
+        {
+            "id": attachment.pk,
+            "purpose": attachment.purpose,
+            "name": attachment.original_name,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "url": f"/api/v1/attachments/{attachment.pk}",
+        },
+    )
 
 
 @router.get("/attachments/{attachment_id}", summary="Download an attachment of a case you may see")
@@ -237,7 +279,8 @@ def attachment_get(request: HttpRequest, attachment_id: int) -> HttpResponse:
 
     attachment = get_object_or_404(Attachment, pk=attachment_id)
     visible = attachment.uploaded_by_id == request.user.pk or (
-        attachment.case_id and restrict(Case.objects.filter(pk=attachment.case_id), request.user, "view").exists()
+        attachment.case_id
+        and restrict(Case.objects.filter(pk=attachment.case_id), request.user, "view").exists()
     )
     if not visible:
         raise ApiError(404, f"no attachment {attachment_id} you may see")
@@ -245,7 +288,9 @@ def attachment_get(request: HttpRequest, attachment_id: int) -> HttpResponse:
         return HttpResponse(fh.read(), content_type=attachment.content_type)
 
 
-@router.get("/track/{code}", response=TrackOut, auth=None, summary="Public: follow a case by its tracking code")
+@router.get(
+    "/track/{code}", response=TrackOut, auth=None, summary="Public: follow a case by its tracking code"
+)
 def track(request: HttpRequest, code: str) -> dict[str, Any]:
     case = Case.objects.select_related("category").filter(tracking_code=code.strip().upper()).first()
     if case is None:
@@ -267,5 +312,3 @@ def track(request: HttpRequest, code: str) -> dict[str, Any]:
         "closed_at": case.closed_at,
         "history": history,
     }
-
-

@@ -19,6 +19,7 @@ from h3.api import basic_int as h3
 from cityloop.core.models import Unit
 from cityloop.geo.index import locate_many
 
+from .bulk import COLUMNS, write_rows
 from .codes import IdChecker
 from .models import H3_RESOLUTION, Component, ComponentState
 
@@ -41,7 +42,8 @@ DATA_FIELDS = (
     "street_id",
     "district_id",
 )
-UPDATE_FIELDS = [*DATA_FIELDS, "first_recorded", "changed", "h3"]
+# The bulk writer's column order must match (code, data, dates, h3).
+assert ("code", *DATA_FIELDS, "first_recorded", "changed", "h3") == COLUMNS
 
 
 @dataclass(frozen=True)
@@ -270,13 +272,14 @@ def write_batch(batch: list[Parsed], today: dt.date, report: ComponentImportRepo
             "code", *DATA_FIELDS, "first_recorded", "changed"
         )
     }
-    new, changed = [], []
+    new: list[tuple[Any, ...]] = []
+    changed: list[tuple[Any, ...]] = []
     for p in batch:
         v = p.values
         old = existing.get(p.code)
         if old is None:
             first = p.first_recorded or today
-            new.append(Component(code=p.code, first_recorded=first, changed=p.changed or first, **v))
+            new.append(_row(p.code, v, first, p.changed or first))
             continue
         old_data = dict(zip(DATA_FIELDS, old[: len(DATA_FIELDS)], strict=True))
         if old_data["geom_wkb"] is not None:
@@ -287,16 +290,12 @@ def write_batch(batch: list[Parsed], today: dt.date, report: ComponentImportRepo
         if same and (p.changed is None or p.changed == old_changed):
             report.unchanged += 1
             continue
-        changed.append(Component(code=p.code, first_recorded=first, changed=p.changed or today, **v))
-    if new:
-        Component.objects.bulk_create(new, batch_size=BATCH_SIZE)
-        report.created += len(new)
-    if changed:
-        Component.objects.bulk_create(
-            changed,
-            batch_size=BATCH_SIZE,
-            update_conflicts=True,
-            unique_fields=["code"],
-            update_fields=UPDATE_FIELDS,
-        )
-        report.updated += len(changed)
+        changed.append(_row(p.code, v, first, p.changed or today))
+    write_rows(new, upsert=False)
+    write_rows(changed, upsert=True)
+    report.created += len(new)
+    report.updated += len(changed)
+
+
+def _row(code: str, values: dict[str, Any], first: dt.date, changed: dt.date) -> tuple[Any, ...]:
+    return (code, *(values[f] for f in DATA_FIELDS), first, changed, values["h3"])

@@ -72,7 +72,10 @@ def _create_report(
     location = locate(lon, lat, at)
     if location is None:
         raise ValidationError({"location": f"({lon}, {lat}) lies outside every unit grid of the city"})
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=[location.community_id, location.street_id, location.district_id])}
+    units = {
+        u.pk: u
+        for u in Unit.objects.filter(pk__in=[location.community_id, location.street_id, location.district_id])
+    }
     district = units.get(location.district_id or 0)
     if district is None:
         raise ValidationError({"location": "the grid here belongs to no district; check the org tree"})
@@ -99,21 +102,25 @@ def _create_report(
     transition = TRANSITIONS["self_report" if self_handled else "report"]
     if actor.username == PUBLIC_USERNAME:
         if not source.accepts_anonymous or self_handled:
-            open_channels = ", ".join(Channel.objects.filter(accepts_anonymous=True).values_list("code", flat=True))
+            open_channels = ", ".join(
+                Channel.objects.filter(accepts_anonymous=True).values_list("code", flat=True)
+            )
             raise ValidationError({"channel": f"without an account, report through {open_channels}"})
         membership = None
     else:
         found = acting_membership(actor, case, transition)
         if found is False:
             raise TransitionError(
-                403, f"you may not {transition.label_en} ({transition.label}) here: this place is outside your area"
+                403,
+                f"you may not {transition.label_en} ({transition.label}) here: "
+                "this place is outside your area",
             )
         membership = found if found is not True else None
     case.number = next_case_number(district, timezone.localdate(at))
     case.tracking_code = new_tracking_code()
     case.save()
     payload: dict[str, Any] = {"attachments": attachments, "attachment_purpose": "report"}
-    ctx = Context(case, transition, actor, membership, at, payload, note=description.strip()[:500])  # type: ignore[arg-type]
+    ctx = Context(case, transition, actor, membership, at, payload, note=description.strip()[:500])
     if category:
         ctx.payload.update(category=category, kind=kind, component=component)
         effects.set_category(ctx)
@@ -154,10 +161,23 @@ def submit_report(
         return existing, False
     try:
         case = _create_report(
-            actor=actor, channel=channel, description=description, lon=lon, lat=lat, address=address,
-            appeal_nature=int(appeal_nature), reporter_name=reporter_name, reporter_phone=reporter_phone,
-            category=category, kind=kind, component=component, attachments=list(attachments or []),
-            external_id=external_id, idempotency_key=key, self_handled=self_handled, at=at or timezone.now(),
+            actor=actor,
+            channel=channel,
+            description=description,
+            lon=lon,
+            lat=lat,
+            address=address,
+            appeal_nature=int(appeal_nature),
+            reporter_name=reporter_name,
+            reporter_phone=reporter_phone,
+            category=category,
+            kind=kind,
+            component=component,
+            attachments=list(attachments or []),
+            external_id=external_id,
+            idempotency_key=key,
+            self_handled=self_handled,
+            at=at or timezone.now(),
         )
     except IntegrityError:
         # The same key raced us: the other submission won, and its case is the answer.
@@ -203,6 +223,11 @@ def close_case(case: Case, *, actor: User, note: str = "") -> Case:
 
 
 __all__ = [
-    "close_case", "dispatch_case", "dispose_case", "perform", "register_case", "send_for_verification",
+    "close_case",
+    "dispatch_case",
+    "dispose_case",
+    "perform",
+    "register_case",
+    "send_for_verification",
     "submit_report",
 ]

@@ -19,6 +19,16 @@ class CasesConfig(AppConfig):
             # A case belongs to its territory (community → street → district) and to the unit it is
             # dispatched to: a street sees its own cases, a department the cases sent to it.
             subtree = Unit.objects.filter(path__startswith=path).values("id")
-            return Q(community_id__in=subtree) | Q(district_id__in=subtree) | Q(responsible_unit_id__in=subtree)
+            return (
+                Q(community_id__in=subtree) | Q(district_id__in=subtree) | Q(responsible_unit_id__in=subtree)
+            )
 
         register_scope(Case, under_path=under, actions={"view": ANY_ROLE})
+
+        from cityloop.timeclock import signals
+
+        from . import receivers
+
+        signals.timer_warned.connect(receivers.on_light_changed, dispatch_uid="cases-light-yellow")
+        signals.timer_overdue.connect(receivers.on_light_changed, dispatch_uid="cases-light-red")
+        signals.escalation_due.connect(receivers.on_escalation_due, dispatch_uid="cases-escalation")

@@ -32,7 +32,12 @@ def upload_attachment(*, actor: User, name: str, content: bytes, purpose: str = 
     )
     attachment.file.save(f"{checked.sha256[:16]}.{checked.extension}", ContentFile(content), save=False)
     attachment.save()
-    record(actor, "attachment.upload", attachment, after={"name": name, "type": checked.content_type, "size": len(content)})
+    record(
+        actor,
+        "attachment.upload",
+        attachment,
+        after={"name": name, "type": checked.content_type, "size": len(content)},
+    )
     return attachment
 
 
@@ -41,7 +46,9 @@ def attach(
 ) -> list[Attachment]:
     """Link the actor's own unattached uploads to the case and the timeline event (inside the transition)."""
     wanted = {int(i) for i in ids}
-    found = list(Attachment.objects.select_for_update().filter(pk__in=wanted, case__isnull=True, uploaded_by=actor))
+    found = list(
+        Attachment.objects.select_for_update().filter(pk__in=wanted, case__isnull=True, uploaded_by=actor)
+    )
     missing = wanted - {a.pk for a in found}
     if missing:
         raise ValidationError(

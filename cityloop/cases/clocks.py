@@ -29,17 +29,27 @@ UNIT_STEPS = {Step.DISPOSE}
 def _limit(case: Case, step: Step) -> tuple[float, str, dict[str, Any]]:
     if step == Step.DISPOSE:
         if case.condition is None:
-            raise ValidationError({"condition": "the case has no registration condition, so no disposal limit"})
+            raise ValidationError(
+                {"condition": "the case has no registration condition, so no disposal limit"}
+            )
         cond = case.condition
-        return float(cond.limit_amount), cond.limit_unit, {
-            "source": "condition",
-            "condition_id": cond.pk,
-            "code": f"{cond.category.code}-{cond.number}",
-            "version": cond.version,
-        }
+        return (
+            float(cond.limit_amount),
+            cond.limit_unit,
+            {
+                "source": "condition",
+                "condition_id": cond.pk,
+                "code": f"{cond.category.code}-{cond.number}",
+                "version": cond.version,
+            },
+        )
     on = timezone.localdate(case.reported_at)
     ref = lookup.step_limit(step.value, case.urgency or "normal", on=on)
-    return float(ref.amount), ref.unit, {"source": "step_limit", "step_limit_id": ref.version_ref, "on": on.isoformat()}
+    return (
+        float(ref.amount),
+        ref.unit,
+        {"source": "step_limit", "step_limit_id": ref.version_ref, "on": on.isoformat()},
+    )
 
 
 def _owner_unit(case: Case, step: Step) -> Unit | None:
@@ -99,7 +109,9 @@ def close_step(case: Case, step: Step, *, actor: User, at: dt.datetime, transiti
         current.deadline_at = timer.deadline_at or current.deadline_at
     else:
         current.on_time = at <= current.deadline_at
-    current.save(update_fields=["ended_at", "ended_by", "ended_by_transition", "on_time", "elapsed", "deadline_at"])
+    current.save(
+        update_fields=["ended_at", "ended_by", "ended_by_transition", "on_time", "elapsed", "deadline_at"]
+    )
     return current
 
 
@@ -124,7 +136,10 @@ def extend_step(case: Case, step: Step, *, actor: User, amount: float, unit: str
         raise ValidationError({"step": f"no running {step.value} step to extend"})
     if unit != current.limit_unit:
         raise ValidationError(
-            {"time_unit": f"the disposal limit counts in {current.limit_unit}; ask for the extension in that unit"}
+            {
+                "time_unit": f"the disposal limit counts in {current.limit_unit}; "
+                "ask for the extension in that unit"
+            }
         )
     timer = timers.extend_timer(current.timer, actor=actor, amount=amount)
     current.deadline_at = timer.deadline_at or current.deadline_at
@@ -133,7 +148,12 @@ def extend_step(case: Case, step: Step, *, actor: User, amount: float, unit: str
 
 def refresh_running(case: Case, now: dt.datetime) -> None:
     """Copy the running step, its deadline and its light onto the case (for the queue and the map)."""
-    current = CaseStep.objects.filter(case=case, ended_at__isnull=True).select_related("timer").order_by("-id").first()
+    current = (
+        CaseStep.objects.filter(case=case, ended_at__isnull=True)
+        .select_related("timer")
+        .order_by("-id")
+        .first()
+    )
     if current is None:
         case.current_step, case.deadline_at, case.light = "", None, ""
         return

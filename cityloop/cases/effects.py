@@ -35,7 +35,9 @@ def resolve_unit(value: Any, field: str = "unit") -> Unit:
     if not unit.is_active():
         raise ValidationError({field: f"{unit.name} is no longer active"})
     if unit.kind in (UnitKind.CITY, UnitKind.DISTRICT):
-        raise ValidationError({field: f"{unit.name} is a {unit.kind}; dispatch to a department, company, street or community"})
+        raise ValidationError(
+            {field: f"{unit.name} is a {unit.kind}; dispatch to a department, company, street or community"}
+        )
     return unit
 
 
@@ -89,8 +91,12 @@ def register(ctx: Context) -> None:
     case.condition = condition
     case.urgency = condition.urgency.code
     case.registered_at = ctx.at
-    ctx.data["condition"] = {"id": condition.pk, "number": condition.number, "version": condition.version,
-                             "limit": f"{condition.limit_amount} {condition.limit_unit}"}
+    ctx.data["condition"] = {
+        "id": condition.pk,
+        "number": condition.number,
+        "version": condition.version,
+        "limit": f"{condition.limit_amount} {condition.limit_unit}",
+    }
 
 
 def dispatch(ctx: Context) -> None:
@@ -126,7 +132,9 @@ def request_extension(ctx: Context) -> None:
     running = clocks.running(ctx.case, Step.DISPOSE)
     unit = str(ctx.payload["time_unit"])
     if running is not None and unit != running.limit_unit:
-        raise ValidationError({"time_unit": f"the disposal limit counts in {running.limit_unit}; ask in that unit"})
+        raise ValidationError(
+            {"time_unit": f"the disposal limit counts in {running.limit_unit}; ask in that unit"}
+        )
     ctx.data["amount"], ctx.data["time_unit"] = amount, unit
 
 

@@ -27,9 +27,24 @@ from .workflow import STATES, TRANSITIONS, Scope, Transition
 
 # Case fields whose change the audit entry shows (the rest is bookkeeping).
 AUDITED_FIELDS = [
-    "state", "category_id", "component_id", "condition_id", "urgency", "responsible_unit_id", "duplicate_of_id",
-    "returns_count", "reworks_count", "extensions_count", "holds_count", "urges_count", "needs_return_visit",
-    "return_visit_waiver", "satisfaction", "current_step", "deadline_at", "version",
+    "state",
+    "category_id",
+    "component_id",
+    "condition_id",
+    "urgency",
+    "responsible_unit_id",
+    "duplicate_of_id",
+    "returns_count",
+    "reworks_count",
+    "extensions_count",
+    "holds_count",
+    "urges_count",
+    "needs_return_visit",
+    "return_visit_waiver",
+    "satisfaction",
+    "current_step",
+    "deadline_at",
+    "version",
 ]
 
 
@@ -67,7 +82,7 @@ def _anchor_path(case: Case, scope: Scope) -> str | None:
     return None
 
 
-def acting_membership(user: User, case: Case, transition: Transition) -> Membership | None | bool:
+def acting_membership(user: User, case: Case, transition: Transition) -> Membership | bool | None:
     """The membership the user would act in, True when allowed without one, False when not allowed."""
     if not user.is_active:
         return False
@@ -117,7 +132,9 @@ def _refuse_if_not_allowed(case: Case, t: Transition, actor: User) -> Membership
     if t.guard:
         reason = GUARDS[t.guard](case)
         if reason:
-            raise TransitionError(409, reason, state=case.state, allowed=[x.name for x in available(case, actor)])
+            raise TransitionError(
+                409, reason, state=case.state, allowed=[x.name for x in available(case, actor)]
+            )
     return membership if isinstance(membership, Membership) else None
 
 
@@ -144,25 +161,38 @@ def perform(
         raise ActorRequired(f"perform needs actor=<User>, got {actor!r}")
     t = TRANSITIONS.get(name)
     if t is None or name in ("report", "self_report"):
-        raise TransitionError(404, f"no action {name!r}; see GET /api/v1/cases/<id>/actions for what you may do")
+        raise TransitionError(
+            404, f"no action {name!r}; see GET /api/v1/cases/<id>/actions for what you may do"
+        )
     payload = dict(payload or {})
     at = at or timezone.now()
     with transaction.atomic():
         locked = (
             Case.objects.select_for_update()
-            .select_related("community", "street", "district", "responsible_unit", "channel", "condition__category")
+            .select_related(
+                "community", "street", "district", "responsible_unit", "channel", "condition__category"
+            )
             .get(pk=case.pk)
         )
         if expected_version is not None and locked.version != expected_version:
             raise TransitionError(
                 409,
-                f"case {locked.number} changed meanwhile (version {locked.version}, you had {expected_version})",
+                f"case {locked.number} changed meanwhile "
+                f"(version {locked.version}, you had {expected_version})",
                 state=locked.state,
                 allowed=[x.name for x in available(locked, actor)],
             )
         membership = _refuse_if_not_allowed(locked, t, actor)
         _check_required(t, payload)
-        ctx = Context(locked, t, actor, membership, at, payload, note=str(payload.get("note") or payload.get("reason") or ""))
+        ctx = Context(
+            locked,
+            t,
+            actor,
+            membership,
+            at,
+            payload,
+            note=str(payload.get("note") or payload.get("reason") or ""),
+        )
         apply(ctx, EFFECTS.get(name))
     return ctx.case
 
@@ -178,7 +208,12 @@ def apply(ctx: Context, effect: Any) -> None:
         closed = clocks.close_step(case, step, actor=actor, at=at, transition=t.name)
         if closed is not None:
             ctx.data.setdefault("steps", []).append(
-                {"step": step.value, "on_time": closed.on_time, "elapsed": closed.elapsed, "unit": closed.limit_unit}
+                {
+                    "step": step.value,
+                    "on_time": closed.on_time,
+                    "elapsed": closed.elapsed,
+                    "unit": closed.limit_unit,
+                }
             )
     for step in t.pauses:
         clocks.pause_step(case, step, actor=actor, at=at)

@@ -29,7 +29,11 @@ def no_return_visit_requested(case: Case) -> str | None:
 
 
 def visited_unsatisfied(case: Case) -> str | None:
-    return None if case.satisfaction == "unsatisfied" else "only a case whose return visit was unsatisfied is re-assigned"
+    return (
+        None
+        if case.satisfaction == "unsatisfied"
+        else "only a case whose return visit was unsatisfied is re-assigned"
+    )
 
 
 def return_visit_done(case: Case) -> str | None:

@@ -21,16 +21,24 @@ class Channel(models.Model):
     name = models.CharField(_("name"), max_length=50)
     name_en = models.CharField(_("English name"), max_length=80, blank=True)
     needs_verification = models.BooleanField(
-        _("needs on-site verification"), default=True, help_text=_("Public and hotline reports are verified first.")
+        _("needs on-site verification"),
+        default=True,
+        help_text=_("Public and hotline reports are verified first."),
     )
     needs_return_visit = models.BooleanField(
-        _("needs a return visit"), default=False, help_text=_("Hotline cases need a return visit before closing.")
+        _("needs a return visit"),
+        default=False,
+        help_text=_("Hotline cases need a return visit before closing."),
     )
     is_public = models.BooleanField(
-        _("reported by the public"), default=False, help_text=_("The reporter is a citizen (name and phone kept private).")
+        _("reported by the public"),
+        default=False,
+        help_text=_("The reporter is a citizen (name and phone kept private)."),
     )
     accepts_anonymous = models.BooleanField(
-        _("open to anonymous reports"), default=False, help_text=_("Citizens may report here without an account.")
+        _("open to anonymous reports"),
+        default=False,
+        help_text=_("Citizens may report here without an account."),
     )
     active = models.BooleanField(default=True)
 
@@ -77,7 +85,9 @@ class Case(models.Model):
     lon = models.FloatField()
     lat = models.FloatField()
     h3 = models.CharField(max_length=16, db_index=True)
-    grid = models.ForeignKey("geo.Grid", on_delete=models.PROTECT, null=True, blank=True, related_name="cases")
+    grid = models.ForeignKey(
+        "geo.Grid", on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+    )
     community = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     street = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
@@ -89,7 +99,11 @@ class Case(models.Model):
         "assets.Component", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("component")
     )
     condition = models.ForeignKey(
-        "catalog.Condition", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("registration condition")
+        "catalog.Condition",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("registration condition"),
     )
     urgency = models.CharField(_("urgency"), max_length=16, default="normal")
     responsible_unit = models.ForeignKey(
@@ -149,7 +163,12 @@ class CaseStep(models.Model):
     step = models.CharField(max_length=16, choices=[(s.value, s.value) for s in Step])
     occurrence = models.PositiveSmallIntegerField(default=1)
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="unit owning the step"
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="unit owning the step",
     )
     started_at = models.DateTimeField()
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -217,8 +236,12 @@ class Attachment(models.Model):
         ("check", _("check")),
         ("other", _("other")),
     ]
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
-    event = models.ForeignKey(CaseEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    event = models.ForeignKey(
+        CaseEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments"
+    )
     purpose = models.CharField(max_length=12, choices=PURPOSES, default="report")
     file = models.FileField(upload_to="cases/%Y/%m/")
     original_name = models.CharField(max_length=200, blank=True)
@@ -246,7 +269,9 @@ class CaseSequence(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints: ClassVar = [models.UniqueConstraint(fields=["district", "day"], name="casesequence_unique")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["district", "day"], name="casesequence_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.district_id} {self.day} {self.last}"

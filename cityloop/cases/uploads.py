@@ -1,4 +1,5 @@
-"""Checking uploaded files by their content: real images (JPEG, PNG, WebP, GIF) or PDF, within a size limit."""
+"""Checking uploaded files by their content: real images (JPEG, PNG, WebP, GIF) or PDF, within a
+size limit."""
 
 from __future__ import annotations
 
@@ -48,9 +49,15 @@ def check_upload(name: str, content: bytes) -> CheckedFile:
         raise ValidationError(
             {"file": f"{name}: not a readable image or PDF; send a JPEG, PNG or WebP photo, or a PDF"}
         ) from None
-    kinds = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp"),
-             "GIF": ("image/gif", "gif")}
+    kinds = {
+        "JPEG": ("image/jpeg", "jpg"),
+        "PNG": ("image/png", "png"),
+        "WEBP": ("image/webp", "webp"),
+        "GIF": ("image/gif", "gif"),
+    }
     if image_format not in kinds:
-        raise ValidationError({"file": f"{name}: {image_format or 'this'} images are not accepted; send JPEG, PNG or WebP"})
+        raise ValidationError(
+            {"file": f"{name}: {image_format or 'this'} images are not accepted; send JPEG, PNG or WebP"}
+        )
     content_type, extension = kinds[image_format]
     return CheckedFile(content, content_type, extension, digest)

@@ -84,7 +84,7 @@ class GridImportPlan:
 def code_pattern(width: int | None = None) -> re.Pattern[str]:
     """The grid code: 6-digit county code + 3-digit street + 3-digit community + the sequence."""
     width = width or settings.CITYLOOP_GRID_SEQUENCE_WIDTH
-    return re.compile(rf"^(?P<community>\d{{12}})(?P<seq>\d{{{width}}})$")
+    return re.compile(rf"^(?P<community>[0-9]{{12}})(?P<seq>[0-9]{{{width}}})$")
 
 
 def _text(value: Any) -> str | None:
@@ -109,9 +109,8 @@ def _units_by_code(codes: set[str]) -> dict[str, Unit]:
 class _Checker:
     """Collects problems while walking the features once, then runs the batch checks."""
 
-    def __init__(self, valid_from: dt.date, progress: bool) -> None:
+    def __init__(self, valid_from: dt.date) -> None:
         self.valid_from = valid_from
-        self.progress = progress
         self.problems: list[GridProblem] = []
         self.warnings: list[GridProblem] = []
         self.pattern = code_pattern()
@@ -317,7 +316,7 @@ def check_grids(
     Raises :class:`GridImportError` listing every problem (feature index, code, reason) if any feature
     is bad; otherwise returns the plan (grids to create, versions to end, warnings). Reads only.
     """
-    checker = _Checker(valid_from, progress)
+    checker = _Checker(valid_from)
     read: list[tuple[int, dict[str, Any], shapely.Geometry | None]] = []
     items = features if isinstance(features, Sequence) else list(features)
     bar = tqdm(items, desc="checking grids", unit="grid", file=sys.stderr, disable=not progress)

@@ -30,7 +30,11 @@ def grids(org: Any, actor: Any) -> dict[str, Any]:
     for row, community in ((0, "990100001001"), (1, "990100002001")):
         for col in (0, 1):
             features.append(
-                {"type": "Feature", "geometry": _square(col, row), "properties": {"code": f"{community}00{col + 1}"}}
+                {
+                    "type": "Feature",
+                    "geometry": _square(col, row),
+                    "properties": {"code": f"{community}00{col + 1}"},
+                }
             )
     import_grids(features, actor=actor, valid_from=dt.date(2000, 1, 1))
     from cityloop.geo.models import Grid
@@ -38,8 +42,21 @@ def grids(org: Any, actor: Any) -> dict[str, Any]:
     return {g.code: g for g in Grid.objects.all()}
 
 
-COLUMNS = ["id", "subclass", "owner", "maintainer", "authority", "state", "first_recorded", "changed", "source",
-           "note", "lon", "lat", "geometry"]
+COLUMNS = [
+    "id",
+    "subclass",
+    "owner",
+    "maintainer",
+    "authority",
+    "state",
+    "first_recorded",
+    "changed",
+    "source",
+    "note",
+    "lon",
+    "lat",
+    "geometry",
+]
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str] | None = None) -> Path:
@@ -51,6 +68,8 @@ def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str] | None 
     return path
 
 
-def cover(seq: int, lon: float = 118.781, lat: float = 32.041, sub: str = "0101", **kw: Any) -> dict[str, Any]:
+def cover(
+    seq: int, lon: float = 118.781, lat: float = 32.041, sub: str = "0101", **kw: Any
+) -> dict[str, Any]:
     """A component row in district 990100 (south-west grid by default)."""
     return {"id": f"990100{sub}{seq:06d}", "lon": lon, "lat": lat, **kw}

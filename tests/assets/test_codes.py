@@ -40,8 +40,9 @@ def test_wrong_class_is_named(org):
 
 
 def test_nonexistent_subclass_is_named(org):
-    assert "subclass 0199 in component ID 9901000199000001 does not exist in component class 01 公用设施" in problem(
-        "9901000199000001"
+    assert (
+        "subclass 0199 in component ID 9901000199000001 does not exist in component class 01 公用设施"
+        in problem("9901000199000001")
     )
 
 

@@ -45,8 +45,12 @@ class Loop:
     def report(self, channel: str = "supervisor", point: tuple[float, float] = POINT_A, **kw: Any) -> Case:
         actor = kw.pop("actor", None) or self.users["supervisor_a" if channel == "supervisor" else "operator"]
         case, _ = submit_report(
-            actor=actor, channel=channel, description=kw.pop("description", "路边有暴露垃圾"),
-            lon=point[0], lat=point[1], **kw,
+            actor=actor,
+            channel=channel,
+            description=kw.pop("description", "路边有暴露垃圾"),
+            lon=point[0],
+            lat=point[1],
+            **kw,
         )
         return case
 
@@ -144,5 +148,7 @@ def loop(org: Any, actor: User) -> Loop:
         "supervisor_b": (org.community_b, Role.SUPERVISOR),
     }
     for username, (unit, role) in extra.items():
-        users[username] = create_user(actor=actor, username=username, password="demo-pass-1", roles=[(unit, role)])
+        users[username] = create_user(
+            actor=actor, username=username, password="demo-pass-1", roles=[(unit, role)]
+        )
     return Loop(org, users)

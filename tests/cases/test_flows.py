@@ -28,7 +28,9 @@ def test_case_number_location_and_tracking_code(loop):
 
 def test_report_outside_every_grid_is_refused(loop):
     with pytest.raises(ValidationError, match="outside every unit grid"):
-        submit_report(actor=loop.users["supervisor_a"], channel="supervisor", description="x", lon=100, lat=20)
+        submit_report(
+            actor=loop.users["supervisor_a"], channel="supervisor", description="x", lon=100, lat=20
+        )
     assert Case.objects.count() == 0
 
 
@@ -41,18 +43,38 @@ def test_supervisor_reports_only_in_their_area(loop):
 
 def test_idempotent_reports(loop):
     first, created = submit_report(
-        actor=loop.users["operator"], channel="hotline_12345", description="噪音", lon=POINT_A[0], lat=POINT_A[1],
+        actor=loop.users["operator"],
+        channel="hotline_12345",
+        description="噪音",
+        lon=POINT_A[0],
+        lat=POINT_A[1],
         external_id="T-1",
     )
     again, created_again = submit_report(
-        actor=loop.users["operator"], channel="hotline_12345", description="噪音", lon=POINT_A[0], lat=POINT_A[1],
+        actor=loop.users["operator"],
+        channel="hotline_12345",
+        description="噪音",
+        lon=POINT_A[0],
+        lat=POINT_A[1],
         external_id="T-1",
     )
     assert created and not created_again and first.pk == again.pk
-    keyed, _ = submit_report(actor=loop.users["operator"], channel="supervisor" if False else "hotline_12345",
-                             description="a", lon=POINT_A[0], lat=POINT_A[1], idempotency_key="k1")
-    keyed2, created2 = submit_report(actor=loop.users["operator"], channel="hotline_12345",
-                                     description="a", lon=POINT_A[0], lat=POINT_A[1], idempotency_key="k1")
+    keyed, _ = submit_report(
+        actor=loop.users["operator"],
+        channel="supervisor" if False else "hotline_12345",
+        description="a",
+        lon=POINT_A[0],
+        lat=POINT_A[1],
+        idempotency_key="k1",
+    )
+    keyed2, created2 = submit_report(
+        actor=loop.users["operator"],
+        channel="hotline_12345",
+        description="a",
+        lon=POINT_A[0],
+        lat=POINT_A[1],
+        idempotency_key="k1",
+    )
     assert keyed.pk == keyed2.pk and not created2
     assert Case.objects.count() == 2
 
@@ -62,8 +84,17 @@ def test_hotline_case_needs_verification_then_return_visit(loop):
     with pytest.raises(TransitionError) as err:
         loop.act(case, "accept")
     assert err.value.status == 409 and "verified" in err.value.message
-    case = loop.drive(case, "send_for_verification", "verify", "accept", "register", "dispatch", "dispose",
-                      "send_for_check", "check_pass")
+    case = loop.drive(
+        case,
+        "send_for_verification",
+        "verify",
+        "accept",
+        "register",
+        "dispatch",
+        "dispose",
+        "send_for_check",
+        "check_pass",
+    )
     with pytest.raises(TransitionError, match="return visit"):
         loop.act(case, "close")
     case = loop.act(case, "return_visit", satisfaction="unsatisfied")
@@ -76,8 +107,18 @@ def test_hotline_case_needs_verification_then_return_visit(loop):
 
 def test_no_return_visit_needs_shift_leader_approval(loop):
     case = loop.report(channel="hotline_12345")
-    case = loop.drive(case, "send_for_verification", "verify", "accept", "register", "dispatch", "dispose",
-                      "send_for_check", "check_pass", "request_no_return_visit")
+    case = loop.drive(
+        case,
+        "send_for_verification",
+        "verify",
+        "accept",
+        "register",
+        "dispatch",
+        "dispose",
+        "send_for_check",
+        "check_pass",
+        "request_no_return_visit",
+    )
     with pytest.raises(TransitionError):
         loop.act(case, "close")
     case = loop.drive(case, "approve_no_return_visit", "close")
@@ -94,7 +135,12 @@ def test_return_goes_back_for_redispatch_and_counts(loop):
     assert case.responsible_unit == loop.org.street_a
     # The sanitation department no longer sees it as theirs to dispose.
     with pytest.raises(TransitionError) as err:
-        perform(case, "dispose", actor=loop.users["sanitation_handler"], payload={"feedback": "x", "attachments": [1]})
+        perform(
+            case,
+            "dispose",
+            actor=loop.users["sanitation_handler"],
+            payload={"feedback": "x", "attachments": [1]},
+        )
     assert err.value.status == 403
 
 
@@ -114,7 +160,9 @@ def test_hold_pauses_the_disposal_clock(loop):
 
 
 def test_rework_returns_to_the_same_unit(loop):
-    case = loop.drive(loop.report(), "accept", "register", "dispatch", "dispose", "send_for_check", "check_fail")
+    case = loop.drive(
+        loop.report(), "accept", "register", "dispatch", "dispose", "send_for_check", "check_fail"
+    )
     assert case.state == "dispatched" and case.reworks_count == 1
     assert case.responsible_unit == loop.org.sanitation
     dispose_steps = CaseStep.objects.filter(case=case, step="dispose").order_by("occurrence")
@@ -123,10 +171,19 @@ def test_rework_returns_to_the_same_unit(loop):
 
 
 def test_closed_case_has_every_step_frozen(loop):
-    case = loop.drive(loop.report(), "accept", "register", "dispatch", "dispose", "send_for_check", "check_pass",
-                      "close")
+    case = loop.drive(
+        loop.report(), "accept", "register", "dispatch", "dispose", "send_for_check", "check_pass", "close"
+    )
     steps = list(CaseStep.objects.filter(case=case).order_by("id"))
-    assert [s.step for s in steps] == ["accept", "register", "dispatch", "dispose", "send_check", "check", "close"]
+    assert [s.step for s in steps] == [
+        "accept",
+        "register",
+        "dispatch",
+        "dispose",
+        "send_check",
+        "check",
+        "close",
+    ]
     assert all(s.ended_at and s.on_time is not None for s in steps)
     assert case.closed_at and case.current_step == "" and case.light == ""
     # The timeline is the audit log.
@@ -136,16 +193,31 @@ def test_closed_case_has_every_step_frozen(loop):
 
 def test_late_disposal_is_frozen_as_late(loop):
     start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)  # a Monday, 17:00 in Shanghai
-    case, _ = submit_report(actor=loop.users["supervisor_a"], channel="supervisor", description="垃圾",
-                            lon=POINT_A[0], lat=POINT_A[1], at=start)
+    case, _ = submit_report(
+        actor=loop.users["supervisor_a"],
+        channel="supervisor",
+        description="垃圾",
+        lon=POINT_A[0],
+        lat=POINT_A[1],
+        at=start,
+    )
     user = loop.users
-    case = perform(case, "accept", actor=user["operator"], payload={"category": "0102", "kind": "event"}, at=start)
+    case = perform(
+        case, "accept", actor=user["operator"], payload={"category": "0102", "kind": "event"}, at=start
+    )
     case = perform(case, "register", actor=user["shift_leader"], payload={"condition": 1}, at=start)
-    case = perform(case, "dispatch", actor=user["dispatcher"], payload={"unit": loop.org.sanitation.code}, at=start)
+    case = perform(
+        case, "dispatch", actor=user["dispatcher"], payload={"unit": loop.org.sanitation.code}, at=start
+    )
     late = start + dt.timedelta(days=3)
     photo = loop.photo(user["sanitation_handler"])
-    case = perform(case, "dispose", actor=user["sanitation_handler"], payload={"feedback": "ok", "attachments": [photo]},
-                   at=late)
+    case = perform(
+        case,
+        "dispose",
+        actor=user["sanitation_handler"],
+        payload={"feedback": "ok", "attachments": [photo]},
+        at=late,
+    )
     step = CaseStep.objects.get(case=case, step="dispose")
     assert step.on_time is False and step.elapsed > step.limit_amount
 
@@ -153,11 +225,24 @@ def test_late_disposal_is_frozen_as_late(loop):
 def test_self_handled_case_needs_photos_and_review(loop):
     supervisor = loop.users["supervisor_a"]
     with pytest.raises(ValidationError, match="before and an after photo"):
-        submit_report(actor=supervisor, channel="supervisor", description="捡走垃圾", lon=POINT_A[0], lat=POINT_A[1],
-                      self_handled=True, attachments=[loop.photo(supervisor)])
-    case, _ = submit_report(actor=supervisor, channel="supervisor", description="捡走垃圾", lon=POINT_A[0],
-                            lat=POINT_A[1], self_handled=True,
-                            attachments=[loop.photo(supervisor, "before"), loop.photo(supervisor, "after")])
+        submit_report(
+            actor=supervisor,
+            channel="supervisor",
+            description="捡走垃圾",
+            lon=POINT_A[0],
+            lat=POINT_A[1],
+            self_handled=True,
+            attachments=[loop.photo(supervisor)],
+        )
+    case, _ = submit_report(
+        actor=supervisor,
+        channel="supervisor",
+        description="捡走垃圾",
+        lon=POINT_A[0],
+        lat=POINT_A[1],
+        self_handled=True,
+        attachments=[loop.photo(supervisor, "before"), loop.photo(supervisor, "after")],
+    )
     assert case.state == "self_handled" and case.attachments.count() == 2
     case = loop.act(case, "approve_self_handling")
     assert case.state == "closed"
@@ -185,6 +270,10 @@ def test_attachments_of_someone_else_are_refused(loop):
     case = loop.drive(loop.report(), "accept", "register", "dispatch")
     foreign = loop.photo(loop.users["operator"])
     with pytest.raises(ValidationError, match="not yours"):
-        perform(case, "dispose", actor=loop.users["sanitation_handler"],
-                payload={"feedback": "done", "attachments": [foreign]})
+        perform(
+            case,
+            "dispose",
+            actor=loop.users["sanitation_handler"],
+            payload={"feedback": "done", "attachments": [foreign]},
+        )
     assert Case.objects.get(pk=case.pk).state == "dispatched"

@@ -79,14 +79,25 @@ def test_conditions_for_a_region(client, actor, org):
     actions.load_demo_conditions(actor=actor)
     vendor = Category.objects.get(kind="event", code="0501")
     actions.add_condition(
-        actor=actor, category=vendor, number=1, region=org.street_a, description="东街道游商",
-        urgency="normal", limit_amount=1, limit_unit="working_hour", valid_from=dt.date(2020, 1, 1),
+        actor=actor,
+        category=vendor,
+        number=1,
+        region=org.street_a,
+        description="东街道游商",
+        urgency="normal",
+        limit_amount=1,
+        limit_unit="working_hour",
+        valid_from=dt.date(2020, 1, 1),
     )
     general = client.get("/api/v1/catalog/conditions", code="0501", kind="event").json()
     assert {c["region"] for c in general} == {None, org.street_a.code}
-    in_a = client.get("/api/v1/catalog/conditions", code="0501", kind="event", region=org.street_a.code).json()
+    in_a = client.get(
+        "/api/v1/catalog/conditions", code="0501", kind="event", region=org.street_a.code
+    ).json()
     assert [(c["number"], c["limit_amount"], c["region"]) for c in in_a] == [(1, 1, org.street_a.code)]
-    in_b = client.get("/api/v1/catalog/conditions", code="0501", kind="event", region=org.street_b.code).json()
+    in_b = client.get(
+        "/api/v1/catalog/conditions", code="0501", kind="event", region=org.street_b.code
+    ).json()
     assert [(c["number"], c["limit_amount"], c["region"]) for c in in_b] == [(1, 2, None)]
     assert client.get("/api/v1/catalog/conditions", region="nowhere").status_code == 400
 

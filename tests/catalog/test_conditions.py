@@ -96,11 +96,11 @@ def test_region_specific_conditions_win(actor, org, refuse):
     assert len(conditions_for(refuse, on=D2)) == 2
     # In street A (inside the district) the street's version of condition 1 wins over the district's.
     in_a = conditions_for(refuse, region_units=[org.street_a, org.district], on=D2)
-    assert [(c.number, c.pk) for c in in_a][0] == (1, street.pk)
+    assert (in_a[0].number, in_a[0].pk) == (1, street.pk)
     assert only_b.pk not in {c.pk for c in in_a}
     # In street B: the district's condition 1, the general 2, and street B's own 3 (ids work too).
     in_b = conditions_for(refuse, region_units=[org.street_b.pk, org.district.pk], on=D2)
-    assert [(c.number, c.pk) for c in in_b][0] == (1, district.pk)
+    assert (in_b[0].number, in_b[0].pk) == (1, district.pk)
     assert [c.number for c in in_b] == [1, 2, 3]
     assert condition(refuse, 3, region_units=[org.street_b], on=D2) == only_b
     with pytest.raises(ValidationError, match="has no condition 3; it has 1, 2"):
@@ -118,7 +118,9 @@ def test_step_limits_have_defaults_and_versions(actor):
     amount, unit, ref = step_limit("check", "normal", on=D1)
     assert (amount, unit) == (2, "working_hour")
     assert step_limit("verify", "urgent", on=D1)[:2] == (10, "minute")
-    new = actions.set_step_limit(actor=actor, step="check", urgency="normal", amount=3, unit="working_hour", on=D2)
+    new = actions.set_step_limit(
+        actor=actor, step="check", urgency="normal", amount=3, unit="working_hour", on=D2
+    )
     assert step_limit("check", "normal", on=D1).version_ref == ref
     assert step_limit("check", "normal", on=D2) == (3, "working_hour", new.pk)
     with pytest.raises(ValidationError, match="unknown step"):

@@ -73,15 +73,26 @@ def test_load_standard_restores_a_renamed_standard_name(actor):
 
 @pytest.mark.parametrize(
     ("code", "local"),
-    [("01", False), ("06", False), ("07", True), ("12", True), ("0101", False), ("0190", True),
-     ("0198", True), ("0199", False), ("0701", True)],
+    [
+        ("01", False),
+        ("06", False),
+        ("07", True),
+        ("12", True),
+        ("0101", False),
+        ("0190", True),
+        ("0198", True),
+        ("0199", False),
+        ("0701", True),
+    ],
 )
 def test_local_codes(code, local):
     assert is_local_code(code) is local
 
 
 def test_add_local_class_and_subclasses(actor):
-    cls = actions.add_local_category(actor=actor, kind="event", code="07", name="防疫管理", name_en="epidemic")
+    cls = actions.add_local_category(
+        actor=actor, kind="event", code="07", name="防疫管理", name_en="epidemic"
+    )
     sub = actions.add_local_category(actor=actor, kind="event", code="0701", name="防疫点位脏乱")
     local = actions.add_local_category(actor=actor, kind="component", code="0190", name="充电桩")
     assert cls.is_local and sub.is_local and local.is_local
@@ -163,7 +174,9 @@ def test_retiring_a_subclass_keeps_history(actor):
 def test_retiring_a_class_retires_its_subclasses(actor):
     cls = Category.objects.get(kind="event", code="06")
     actions.retire_category(actor=actor, category=cls, on=dt.date(2025, 1, 1))
-    assert not Category.objects.active(dt.date(2025, 1, 2)).filter(kind="event", code__startswith="06").exists()
+    assert (
+        not Category.objects.active(dt.date(2025, 1, 2)).filter(kind="event", code__startswith="06").exists()
+    )
 
 
 def test_category_lookup_errors_name_the_problem():

@@ -56,8 +56,10 @@ def test_the_city_has_its_streets_communities_grids_and_roads(demo_city: DemoCit
     assert Road.objects.filter(district=demo_city.district).count() == len(demo_city.roads) == len(plan.roads)
     assert 6 <= len(demo_city.streets) <= 8 and 30 <= len(demo_city.communities) <= 50
     assert 400 <= demo_city.grids_count <= 800
-    assert all(c.parent.kind == UnitKind.STREET for c in demo_city.communities)
-    assert demo_city.stations and all(s.parent.kind == UnitKind.COMMUNITY for s in demo_city.stations)
+    assert all(c.parent and c.parent.kind == UnitKind.STREET for c in demo_city.communities)
+    assert demo_city.stations and all(
+        s.parent and s.parent.kind == UnitKind.COMMUNITY for s in demo_city.stations
+    )
     assert demo_summary() == {
         k: demo_city.summary[k] for k in ("streets", "communities", "grids", "roads", "users")
     }

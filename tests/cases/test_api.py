@@ -1,0 +1,151 @@
+"""The case API as a client drives it: reports, queue, detail, actions, uploads, tracking."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from django.core.management import call_command
+from django.test import Client
+
+from cityloop.cases.models import Case
+
+from .conftest import POINT_A, POINT_B, png_bytes
+
+
+def _report(client, **kw):
+    body = {"channel": "supervisor", "description": "井盖破损", "lon": POINT_A[0], "lat": POINT_A[1], **kw}
+    return client.post("/api/v1/reports", body)
+
+
+def test_report_list_detail_and_act(loop, api_as):
+    supervisor = api_as(loop.users["supervisor_a"])
+    created = _report(supervisor)
+    assert created.status_code == 201, created.json()
+    number = created.json()["number"]
+    case_id = created.json()["id"]
+
+    operator = api_as(loop.users["operator"])
+    queue = operator.get("/api/v1/cases", state="reported").json()
+    assert queue["count"] == 1 and queue["items"][0]["number"] == number
+
+    actions = operator.get(f"/api/v1/cases/{case_id}/actions").json()
+    assert {a["name"] for a in actions} >= {"accept", "not_accept", "send_for_verification", "comment"}
+
+    accepted = operator.post(f"/api/v1/cases/{case_id}/actions/accept", {"category": "0102", "kind": "event"})
+    assert accepted.status_code == 200, accepted.json()
+    assert accepted.json()["state"] == "accepted"
+    detail = operator.get(f"/api/v1/cases/{number}").json()
+    assert [e["transition"] for e in detail["timeline"]] == ["report", "accept"]
+    assert detail["steps"][0]["step"] == "accept" and detail["steps"][0]["on_time"] is True
+
+
+def test_wrong_role_403_wrong_state_409_unknown_404(loop, api_as):
+    case_id = _report(api_as(loop.users["supervisor_a"])).json()["id"]
+    dispatcher = api_as(loop.users["dispatcher"])
+    forbidden = dispatcher.post(f"/api/v1/cases/{case_id}/actions/accept", {"category": "0102"})
+    assert forbidden.status_code == 403
+    shift = api_as(loop.users["shift_leader"])
+    conflict = shift.post(f"/api/v1/cases/{case_id}/actions/register", {"condition": 1})
+    assert conflict.status_code == 409
+    body = conflict.json()
+    assert body["state"] == "reported" and "void" in body["allowed"]
+    assert shift.post(f"/api/v1/cases/{case_id}/actions/fly", {}).status_code == 404
+    bad = api_as(loop.users["operator"]).post(f"/api/v1/cases/{case_id}/actions/accept", {})
+    assert bad.status_code == 400 and "category" in bad.json()["detail"]
+
+
+def test_stale_version_is_409_with_current_state(loop, api_as):
+    operator = api_as(loop.users["operator"])
+    case_id = _report(api_as(loop.users["supervisor_a"])).json()["id"]
+    stale = operator.post(f"/api/v1/cases/{case_id}/actions/comment", {"note": "a", "version": 0})
+    assert stale.status_code == 409 and stale.json()["state"] == "reported"
+    fresh = operator.post(f"/api/v1/cases/{case_id}/actions/comment", {"note": "a", "version": 1})
+    assert fresh.status_code == 200
+
+
+def test_street_never_sees_another_streets_cases(loop, api_as):
+    _report(api_as(loop.users["supervisor_a"]))
+    street_b = api_as(loop.users["street_b_manager"])
+    assert street_b.get("/api/v1/cases").json()["count"] == 0
+    case = Case.objects.get()
+    assert street_b.get(f"/api/v1/cases/{case.pk}").status_code == 404
+    street_a = api_as(loop.users["street_a_manager"])
+    assert street_a.get("/api/v1/cases").json()["count"] == 1
+
+
+def test_idempotency_key_returns_the_same_case(loop, api_as):
+    supervisor = api_as(loop.users["supervisor_a"])
+    first = supervisor.post(
+        "/api/v1/reports",
+        {"channel": "supervisor", "description": "x", "lon": POINT_A[0], "lat": POINT_A[1]},
+        **{"Idempotency-Key": "abc"},
+    )
+    again = supervisor.post(
+        "/api/v1/reports",
+        {"channel": "supervisor", "description": "x", "lon": POINT_A[0], "lat": POINT_A[1]},
+        **{"Idempotency-Key": "abc"},
+    )
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["number"] == again.json()["number"] and Case.objects.count() == 1
+
+
+def test_citizen_reports_without_an_account_and_tracks(loop):
+    client = Client()
+    missing_phone = client.post(
+        "/api/v1/reports",
+        {"channel": "citizen_web", "description": "路灯不亮", "lon": POINT_B[0], "lat": POINT_B[1]},
+        content_type="application/json",
+    )
+    assert missing_phone.status_code == 400 and "phone" in missing_phone.json()["detail"]
+    hotline = client.post(
+        "/api/v1/reports",
+        {
+            "channel": "hotline_12345",
+            "description": "x",
+            "lon": POINT_B[0],
+            "lat": POINT_B[1],
+            "reporter_phone": "13900000000",
+        },
+        content_type="application/json",
+    )
+    assert hotline.status_code == 400 and "citizen" in hotline.json()["detail"]
+    ok = client.post(
+        "/api/v1/reports",
+        {
+            "channel": "citizen_web",
+            "description": "路灯不亮",
+            "lon": POINT_B[0],
+            "lat": POINT_B[1],
+            "reporter_phone": "13900000000",
+            "reporter_name": "李女士",
+        },
+        content_type="application/json",
+    )
+    assert ok.status_code == 201 and ok.json()["id"] is None
+    code = ok.json()["tracking_code"]
+    tracked = client.get(f"/api/v1/track/{code}").json()
+    assert tracked["state"] == "reported" and "13900000000" not in str(tracked) and "李" not in str(tracked)
+    assert client.get("/api/v1/track/NOPE2345").status_code == 404
+    # Anonymous callers cannot read the queue.
+    assert client.get("/api/v1/cases").status_code == 401
+
+
+def test_upload_is_checked_by_content(loop, api_as, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    handler = api_as(loop.users["sanitation_handler"])
+    fake = io.BytesIO(b"MZ\x90\x00 this is not an image")
+    fake.name = "photo.jpg"
+    refused = handler.client.post("/api/v1/attachments", {"file": fake}, headers=handler.headers)
+    assert refused.status_code == 400 and "not a readable image" in refused.json()["detail"]
+    good = io.BytesIO(png_bytes())
+    good.name = "after.png"
+    accepted = handler.client.post("/api/v1/attachments", {"file": good}, headers=handler.headers)
+    assert accepted.status_code == 201 and accepted.json()["content_type"] == "image/png"
+
+
+def test_workflow_doc_matches_the_table():
+    out = io.StringIO()
+    call_command("workflow", "--format", "mermaid", stdout=out)
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "workflow.md").read_text()
+    assert out.getvalue() in doc, "docs/workflow.md is stale: regenerate it (see the page's first lines)"
