@@ -13,6 +13,7 @@ import functools
 import math
 from collections.abc import Iterable
 
+import numpy as np
 from django.db.models import Q, QuerySet
 from h3.api import basic_int as h3
 
@@ -84,18 +85,16 @@ def near_q(lon: float, lat: float, radius_m: float) -> Q:
 
 
 def _subclass_q(subclass: Category | str | Iterable[str] | None) -> Q:
+    """Components of the given subclasses or classes (codes of 4 or 2 digits), as one join."""
     if subclass is None:
         return Q()
     if isinstance(subclass, Category):
         return Q(subclass=subclass) if not subclass.is_class else Q(subclass__parent=subclass)
     codes = [subclass] if isinstance(subclass, str) else list(subclass)
-    ids = list(
-        Category.objects.filter(kind=Kind.COMPONENT)
-        .filter(Q(code__in=codes) | Q(parent__code__in=codes))
-        .exclude(code__in=[c for c in codes if len(c) == 2])
-        .values_list("pk", flat=True)
-    )
-    return Q(subclass_id__in=ids)
+    q = Q(subclass__code__in=[c for c in codes if len(c) == 4])
+    for cls in (c for c in codes if len(c) == 2):
+        q |= Q(subclass__code__startswith=cls)
+    return q & Q(subclass__kind=Kind.COMPONENT)
 
 
 def nearest_components(
@@ -106,22 +105,35 @@ def nearest_components(
     limit: int = 5,
     *,
     queryset: QuerySet[Component] | None = None,
+    related: tuple[str, ...] = DETAIL_RELATED,
 ) -> list[tuple[Component, float]]:
     """The components within ``radius_m`` metres of (lon, lat), nearest first, with their distance
     in metres: at most ``limit`` of them. ``subclass`` narrows to a subclass (or a class: ``"01"``, or
-    several codes); ``queryset`` (e.g. one restricted to a user's jurisdiction) narrows further."""
+    several codes); ``queryset`` (e.g. one restricted to a user's jurisdiction) narrows further.
+    The components come with ``related`` (subclass, owner, units, grid, state) already loaded."""
     if radius_m <= 0 or limit <= 0:
         return []
     base = (queryset if queryset is not None else Component.objects.all()).filter(near_q(lon, lat, radius_m))
-    base = base.filter(_subclass_q(subclass))
-    found: list[tuple[float, int]] = []
-    for pk, c_lon, c_lat in base.values_list("pk", "lon", "lat"):
-        distance = haversine_m(lon, lat, c_lon, c_lat)
-        if distance <= radius_m:
-            found.append((distance, pk))
-    found.sort()
-    found = found[:limit]
+    candidates = list(base.filter(_subclass_q(subclass)).order_by().values_list("pk", "lon", "lat"))
+    if not candidates:
+        return []
+    found = [
+        (d, pk) for d, pk in zip(_distances(lon, lat, candidates), (c[0] for c in candidates), strict=True)
+    ]
+    found = sorted(f for f in found if f[0] <= radius_m)[:limit]
     if not found:
         return []
-    rows = Component.objects.select_related(*DETAIL_RELATED).in_bulk([pk for _, pk in found])
-    return [(rows[pk], round(distance, 2)) for distance, pk in found if pk in rows]
+    rows = {
+        c.pk: c
+        for c in Component.objects.select_related(*related).filter(pk__in=[pk for _, pk in found]).order_by()
+    }
+    return [(rows[pk], round(float(distance), 2)) for distance, pk in found if pk in rows]
+
+
+def _distances(lon: float, lat: float, rows: list[tuple[int, float, float]]) -> list[float]:
+    """Haversine distances from (lon, lat) to each row's point, vectorised."""
+    arr = np.asarray(rows, dtype=float)
+    lat1, lat2 = math.radians(lat), np.radians(arr[:, 2])
+    dlat, dlon = lat2 - lat1, np.radians(arr[:, 1] - lon)
+    a = np.sin(dlat / 2) ** 2 + math.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2) ** 2
+    return (2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))).tolist()

@@ -21,7 +21,7 @@ import shapely.geometry
 from cityloop.geo.projection import EqualArea
 
 from . import names
-from .layout import Block, Layout, Point, Quad, draw_layout
+from .layout import Layout, Point, Quad, draw_layout
 
 CITY_CODE, CITY_NAME, CITY_NAME_EN = "990100", "示范市", "Demo City"
 # Province 99 is unused by GB/T 2260, so no real county can ever clash with the demo.
@@ -106,17 +106,13 @@ def reading_order(xs: Sequence[float], ys: Sequence[float], tolerance: float) ->
     return order
 
 
-def _quad_polygon(q: Quad) -> shapely.Polygon:
-    return shapely.Polygon(q)
-
-
 def _node(quads: list[Quad]) -> npt.NDArray[Any]:
     """The grids with every neighbour's vertex on their edges, in the order of ``quads``.
 
     Where a lane ends on a road, the grids across the road have no vertex there: a T-junction. It is
     exact in metres but not after projection. Snap-rounded noding of all edges and polygonizing gives
     faces whose shared edges carry the very same vertices, which projection keeps shared."""
-    polys = np.array([_quad_polygon(q) for q in quads], dtype=object)
+    polys = np.array([shapely.Polygon(q) for q in quads], dtype=object)
     edges = shapely.union_all(shapely.boundary(polys), grid_size=NODING_GRID_M)
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(edges)))
     face_idx, quad_idx = shapely.STRtree(polys).query(shapely.point_on_surface(faces), predicate="within")
@@ -156,34 +152,65 @@ def _roads(rng: random.Random, layout: Layout) -> list[tuple[str, str, list[Poin
     return roads
 
 
+@dataclass
+class _Drawn:
+    """The layout's grids after noding: metric and lon/lat polygons, with their community."""
+
+    metric: npt.NDArray[Any]
+    lonlat: npt.NDArray[Any]
+    areas: npt.NDArray[np.float64]  # m²
+    members: list[list[int]]  # grid positions of each community of the layout
+
+
+def _grids(
+    drawn: _Drawn, k: int, code: str, stem: str, seq_width: int, xy: tuple[list[float], list[float]]
+) -> list[GridPlan]:
+    """The grids of layout community ``k`` (now coded ``code``), numbered in reading order."""
+    members = drawn.members[k]
+    if len(members) >= 10**seq_width:
+        raise ValueError(f"community {code} has {len(members)} grids, too many for {seq_width} digits")
+    gx, gy = xy
+    order = reading_order([gx[i] for i in members], [gy[i] for i in members], ROW_TOLERANCE_M["grid"])
+    return [
+        GridPlan(
+            code=f"{code}{seq:0{seq_width}d}",
+            seq=seq,
+            name=f"{stem}{seq:02d}号网格",
+            community_code=code,
+            polygon=drawn.lonlat[members[pos]],
+            area_m2=float(drawn.areas[members[pos]]),
+        )
+        for seq, pos in enumerate(order, start=1)
+    ]
+
+
 def plan_city(seed: int, *, seq_width: int = 3) -> CityPlan:
     """The demo district for ``seed``; grid sequences are ``seq_width`` digits (2 or 3)."""
+    if seq_width not in (2, 3):
+        raise ValueError(f"the grid sequence is 2 or 3 digits wide, not {seq_width}")
     rng = random.Random(seed)
     layout = draw_layout(rng)
-    projection = EqualArea(*ORIGIN)
-
-    community_of_block: dict[int, int] = {
-        id(b): c for c, blocks in enumerate(layout.communities) for b in blocks
-    }
-    street_of_superblock = {sb: s for s, sbs in enumerate(layout.streets) for sb in sbs}
-    blocks: list[Block] = layout.blocks()
-    quads = [q for b in blocks for q in b.grids]
+    blocks = layout.blocks()
+    community_of_block = {id(b): k for k, group in enumerate(layout.communities) for b in group}
     grid_community = [community_of_block[id(b)] for b in blocks for _ in b.grids]
-    metric = _node(quads)
-    areas = shapely.area(metric)
-    lonlat = _lonlat(metric, projection)
-    gx, gy = _centroid_xy(list(metric))
+    metric = _node([q for b in blocks for q in b.grids])
+    drawn = _Drawn(
+        metric=metric,
+        lonlat=_lonlat(metric, EqualArea(*ORIGIN)),
+        areas=shapely.area(metric),
+        members=[[i for i, c in enumerate(grid_community) if c == k] for k in range(len(layout.communities))],
+    )
+    grid_xy = _centroid_xy(list(metric))
 
-    # Communities and streets in metres (for ordering) and lon/lat (exact unions of their grids).
-    members = [[i for i, c in enumerate(grid_community) if c == k] for k in range(len(layout.communities))]
-    community_street = [street_of_superblock[blocks_[0].superblock] for blocks_ in layout.communities]
-    community_metric = [shapely.coverage_union_all(metric[m]) for m in members]
+    # Streets and communities are numbered by where their centroids lie, in metres.
+    street_of_superblock = {sb: s for s, sbs in enumerate(layout.streets) for sb in sbs}
+    community_street = [street_of_superblock[group[0].superblock] for group in layout.communities]
+    community_metric = [shapely.coverage_union_all(metric[m]) for m in drawn.members]
     cx, cy = _centroid_xy(community_metric)
     street_members = [
         [k for k, s in enumerate(community_street) if s == st] for st in range(len(layout.streets))
     ]
-    street_metric = [shapely.unary_union([community_metric[k] for k in m]) for m in street_members]
-    sx, sy = _centroid_xy(street_metric)
+    sx, sy = _centroid_xy([shapely.union_all([community_metric[k] for k in m]) for m in street_members])
 
     street_names = names.pick(rng, names.STREETS, len(layout.streets))
     community_names = names.pick(rng, names.COMMUNITIES, len(layout.communities))
@@ -193,35 +220,27 @@ def plan_city(seed: int, *, seq_width: int = 3) -> CityPlan:
     for s_no, st in enumerate(reading_order(sx, sy, ROW_TOLERANCE_M["street"]), start=1):
         street_code = f"{DISTRICT_CODE}{s_no:03d}"
         ks = street_members[st]
-        community_polys = []
         order = reading_order([cx[k] for k in ks], [cy[k] for k in ks], ROW_TOLERANCE_M["community"])
+        first = len(communities)
         for c_no, pos in enumerate(order, start=1):
             k = ks[pos]
             code = f"{street_code}{c_no:03d}"
-            name = f"{community_names[k]}社区"
-            polygon = shapely.coverage_union_all(lonlat[members[k]])
-            community_polys.append(polygon)
-            communities.append(CommunityPlan(code, name, street_code, polygon))
-            gs = members[k]
-            for seq, pos_g in enumerate(
-                reading_order([gx[i] for i in gs], [gy[i] for i in gs], ROW_TOLERANCE_M["grid"]), start=1
-            ):
-                i = gs[pos_g]
-                grid_code = f"{code}{seq:0{seq_width}d}"
-                grid_name = f"{community_names[k]}{seq:02d}号网格"
-                grids.append(GridPlan(grid_code, seq, grid_name, code, lonlat[i], float(areas[i])))
-        polygon = shapely.coverage_union_all(np.array(community_polys, dtype=object))
-        streets.append(StreetPlan(street_code, street_names[st], polygon))
+            # The exact union of the community's lon/lat grids, so that shared edges stay shared.
+            polygon = shapely.coverage_union_all(drawn.lonlat[drawn.members[k]])
+            communities.append(CommunityPlan(code, f"{community_names[k]}社区", street_code, polygon))
+            grids.extend(_grids(drawn, k, code, community_names[k], seq_width, grid_xy))
+        parts = np.array([c.polygon for c in communities[first:]], dtype=object)
+        streets.append(StreetPlan(street_code, street_names[st], shapely.coverage_union_all(parts)))
 
+    projection = EqualArea(*ORIGIN)
     roads = tuple(
         (name, kind, _lonlat(shapely.LineString(line), projection))
         for name, kind, line in _roads(rng, layout)
     )
-    district = shapely.coverage_union_all(np.array([s.polygon for s in streets], dtype=object))
     return CityPlan(
         seed=seed,
         origin=ORIGIN,
-        polygon=district,
+        polygon=shapely.coverage_union_all(np.array([s.polygon for s in streets], dtype=object)),
         streets=tuple(streets),
         communities=tuple(communities),
         grids=tuple(grids),

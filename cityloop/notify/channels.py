@@ -12,9 +12,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import http.client
 import logging
-import urllib.error
-import urllib.request
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -104,25 +104,33 @@ def verify(secret: str, body: bytes, header: str) -> bool:
 
 
 def post_webhook(url: str, secret: str, body: bytes, *, event: str, delivery_id: int) -> None:
-    """POST ``body`` to ``url`` signed with ``secret``; raise :class:`DeliveryError` unless 2xx."""
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": "CityLoop-Webhook/1",
-            SIGNATURE_HEADER: sign(secret, body),
-            "X-CityLoop-Event": event,
-            "X-CityLoop-Delivery": str(delivery_id),
-        },
-    )
+    """POST ``body`` to ``url`` signed with ``secret``; raise :class:`DeliveryError` unless 2xx.
+
+    http.client rather than urllib: it sends the header names exactly as documented.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DeliveryError(f"{url!r} is not an http(s) URL", permanent=True)
+    timeout = float(settings.CITYLOOP_WEBHOOK_TIMEOUT_SECONDS)
+    connection: http.client.HTTPConnection
+    if parts.scheme == "https":
+        connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout)
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "CityLoop-Webhook/1",
+        SIGNATURE_HEADER: sign(secret, body),
+        "X-CityLoop-Event": event,
+        "X-CityLoop-Delivery": str(delivery_id),
+    }
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        with urllib.request.urlopen(request, timeout=settings.CITYLOOP_WEBHOOK_TIMEOUT_SECONDS) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"HTTP {exc.code} from {url}") from None
-    except (urllib.error.URLError, OSError) as exc:
+        connection.request("POST", path, body=body, headers=headers)
+        status = connection.getresponse().status
+    except (OSError, http.client.HTTPException) as exc:
         raise DeliveryError(f"cannot reach {url}: {exc}") from None
+    finally:
+        connection.close()
     if not 200 <= status < 300:
         raise DeliveryError(f"HTTP {status} from {url}")

@@ -55,7 +55,7 @@ class Loop:
         return case
 
     def payload(self, name: str, case: Case) -> dict[str, Any]:
-        user = self.user_for(next(iter(sorted(_transition_roles(name)))))
+        user = self.default_user(name)
         defaults: dict[str, Any] = {
             "verify": {"found": True},
             "accept": {"category": "0102", "kind": "event"},
@@ -82,8 +82,12 @@ class Loop:
         }
         return dict(defaults.get(name, {}))
 
+    def default_user(self, name: str) -> User:
+        """The user whose job the transition is in this small city."""
+        return self.user_for(next(iter(sorted(_transition_roles(name)))))
+
     def act(self, case: Case, name: str, *, user: User | None = None, **payload: Any) -> Case:
-        user = user or self.user_for(next(iter(sorted(_transition_roles(name)))))
+        user = user or self.default_user(name)
         body = self.payload(name, case)
         body.update(payload)
         return perform(case, name, actor=user, payload=body)

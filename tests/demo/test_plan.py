@@ -139,6 +139,8 @@ def test_codes_are_well_formed(seed: int) -> None:
 def test_the_sequence_width_is_configurable() -> None:
     plan = cached_plan(1, seq_width=2)
     assert all(re.fullmatch(r"\d{14}", g.code) and g.code[:12] == g.community_code for g in plan.grids)
+    with pytest.raises(ValueError, match="2 or 3 digits"):
+        plan_city(1, seq_width=4)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
