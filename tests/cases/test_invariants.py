@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, settings
@@ -42,7 +43,7 @@ def check_case(case: Case) -> None:
     assert [e.audit_id for e in events] == [a.pk for a in audit]
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert events[-1].to_state == case.state
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in pairwise(events):
         assert after.from_state == before.to_state
     done = Counter(e.transition for e in events)
     for counter, transition in COUNTED.items():
