@@ -31,6 +31,9 @@ run: setup
 	$(BIN)/cityloop demo-city --seed $(DEMO_SEED) --if-empty
 	@echo
 	@echo "CityLoop is starting at http://$(HOST):$(PORT)/  (API docs: /api/v1/docs, health: /healthz)"
+	@# The worker (jobs, deadline sweep, notices) runs beside the server and stops with it.
+	$(BIN)/cityloop worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(BIN)/cityloop runserver $(HOST):$(PORT)
 
 ## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL)

@@ -115,7 +115,13 @@ def nearest(request: HttpRequest, query: Query[NearestQuery]) -> list[dict[str, 
     if query.code:
         _subclass_ids(query.code)  # a clear 400 for an unknown code rather than an empty answer
     found = nearest_components(
-        query.lon, query.lat, query.code, radius_m=query.radius, limit=query.limit, queryset=_visible(request)
+        query.lon,
+        query.lat,
+        query.code,
+        radius_m=query.radius,
+        limit=query.limit,
+        queryset=_visible(request),
+        related=RELATED,
     )
     return [{**_component(component), "distance_m": distance} for component, distance in found]
 
@@ -152,7 +158,7 @@ def list_components(request: HttpRequest, filters: Query[ComponentFilter]) -> An
     if filters.maintainer:
         qs = qs.filter(maintainer__code=filters.maintainer)
     if filters.unowned is not None:
-        qs = qs.unowned(filters.unowned)
+        qs = qs.filter(owner__isnull=filters.unowned)
     if filters.grid:
         qs = qs.filter(grid__code=filters.grid)
     if filters.community:
@@ -160,7 +166,8 @@ def list_components(request: HttpRequest, filters: Query[ComponentFilter]) -> An
     if filters.state:
         qs = qs.filter(state__code=filters.state)
     if filters.bbox:
-        qs = qs.in_bbox(*_bbox(filters.bbox))
+        min_lon, min_lat, max_lon, max_lat = _bbox(filters.bbox)
+        qs = qs.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
     return _Mapped(qs.order_by("code"))
 
 

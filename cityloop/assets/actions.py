@@ -18,8 +18,10 @@ from tqdm import tqdm
 from cityloop.core.audit import domain_action, record, snapshot
 from cityloop.core.models import User
 
+from .bulk import refresh_statistics
 from .importing import (
     BATCH_SIZE,
+    UNIT_FIELDS,
     ComponentImportReport,
     Parsed,
     Resolver,
@@ -29,6 +31,8 @@ from .importing import (
 )
 from .models import Component, ComponentState
 
+# After a large import the planner needs fresh statistics to keep using the H3 index for nearby queries.
+ANALYZE_AFTER_ROWS = 10_000
 EDITABLE = {"authority", "owner", "maintainer", "state", "source", "note", "lon", "lat", "geometry"}
 
 
@@ -80,6 +84,8 @@ def import_components(
         report.applied = False
         transaction.set_rollback(True)
         return report
+    if report.created + report.updated >= ANALYZE_AFTER_ROWS:
+        refresh_statistics()
     record(actor, "component.import", object_type="assets.component", object_id="", after=report.counts())
     return report
 
@@ -127,12 +133,9 @@ def update_component(
         )
     on = on or timezone.localdate()
     before = snapshot(component)
-    units = {u.pk: u.code for u in (component.authority, component.owner, component.maintainer) if u}
     row: dict[str, Any] = {
         "id": component.code,
-        "authority": units.get(component.authority_id, ""),
-        "owner": units.get(component.owner_id, ""),
-        "maintainer": units.get(component.maintainer_id, ""),
+        **{f: getattr(component, f).code if getattr(component, f"{f}_id") else "" for f in UNIT_FIELDS},
         "state": component.state.code,
         "source": component.source,
         "note": component.note,

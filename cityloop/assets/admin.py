@@ -39,7 +39,7 @@ class UnownedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ComponentForm(forms.ModelForm):  # type: ignore[type-arg]
+class ComponentForm(forms.ModelForm):
     class Meta:
         model = Component
         fields = ["code", "owner", "maintainer", "authority", "state", "lon", "lat", "source", "note"]
@@ -71,7 +71,7 @@ class ComponentForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Component)
-class ComponentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ComponentAdmin(admin.ModelAdmin):
     form = ComponentForm
     list_display = ("code", "subclass", "owner", "maintainer", "grid", "state", "unowned", "changed")
     list_filter = (UnownedFilter, "subclass", "state")
@@ -123,22 +123,22 @@ class ComponentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 changes.update(lon=data["lon"], lat=data["lat"])
             saved = actions.update_component(actor=_actor(request), component=original, **changes)
         else:
-            saved = actions.record_component(
-                actor=_actor(request),
-                id=data["code"],
-                state=data["state"].code,
-                lon=data["lon"],
-                lat=data["lat"],
-                source=data["source"],
-                note=data["note"],
+            fields: dict[str, Any] = {
+                "id": data["code"],
+                "state": data["state"].code,
+                "lon": data["lon"],
+                "lat": data["lat"],
+                "source": data["source"],
+                "note": data["note"],
                 **units,
-            )
+            }
+            saved = actions.record_component(actor=_actor(request), **fields)
         obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
         obj._state.adding = False
 
 
 @admin.register(ComponentState)
-class ComponentStateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ComponentStateAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "name_en", "order")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -45,7 +45,7 @@ DATE_POSITIONS = (COLUMNS.index("first_recorded"), COLUMNS.index("changed"))
 def _statement(vendor: str, upsert: bool) -> str:
     meta = Component._meta
     quote = connection.ops.quote_name
-    columns = [quote(meta.get_field(name).column) for name in COLUMNS]
+    columns = [quote(str(getattr(meta.get_field(name), "column", name))) for name in COLUMNS]
     placeholders = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) VALUES ({placeholders})"
     if upsert:
@@ -72,3 +72,12 @@ def write_rows(rows: Sequence[Sequence[Any]], *, upsert: bool) -> None:
         prepared.append(values)
     with connection.cursor() as cursor:
         cursor.executemany(_statement(connection.vendor, upsert), prepared)
+
+
+def refresh_statistics() -> None:
+    """Let the query planner see the table's new shape after a bulk load (sampled on SQLite)."""
+    table = connection.ops.quote_name(Component._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit = 1000")
+        cursor.execute(f"ANALYZE {table}")

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import shapely
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from cityloop.core.models import Unit
 
@@ -103,7 +104,7 @@ def read_file(path: str | Path) -> tuple[Iterator[dict[str, Any]], int]:
     return read_csv(path) if file_format(path) == "csv" else read_geojson(path)
 
 
-def _export_rows(queryset: Iterable[Component] | None) -> Iterator[dict[str, Any]]:
+def _export_rows(queryset: QuerySet[Component] | None) -> Iterator[dict[str, Any]]:
     units = dict(Unit.objects.values_list("pk", "code"))
     qs = queryset if queryset is not None else Component.objects.all()
     fields = (
@@ -123,7 +124,7 @@ def _export_rows(queryset: Iterable[Component] | None) -> Iterator[dict[str, Any
         "lat",
         "geom_wkb",
     )
-    rows = qs.order_by("code").values_list(*fields)  # type: ignore[union-attr]
+    rows = qs.order_by("code").values_list(*fields)
     for (
         code,
         sub,
@@ -161,7 +162,7 @@ def _export_rows(queryset: Iterable[Component] | None) -> Iterator[dict[str, Any
         }
 
 
-def write_file(path: str | Path, queryset: Iterable[Component] | None = None) -> int:
+def write_file(path: str | Path, queryset: QuerySet[Component] | None = None) -> int:
     """Write components to a CSV or GeoJSON file (by extension), in the import's columns. Returns
     how many were written."""
     path = Path(path)

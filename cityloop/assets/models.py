@@ -8,7 +8,7 @@ geometry as WKB). Each point carries its H3 cell so that "components near here" 
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import shapely
 from django.db import models
@@ -50,7 +50,7 @@ class ComponentQuerySet(models.QuerySet["Component"]):
 
 
 def _unit_fk(
-    verbose: str, related: str, *, index: bool = True
+    verbose: Any, related: str, *, index: bool = True
 ) -> models.ForeignKey[Unit | None, Unit | None]:
     return models.ForeignKey(
         Unit,

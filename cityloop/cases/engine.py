@@ -168,7 +168,7 @@ def perform(
     at = at or timezone.now()
     with transaction.atomic():
         locked = (
-            Case.objects.select_for_update()
+            Case.objects.select_for_update(of=("self",))
             .select_related(
                 "community", "street", "district", "responsible_unit", "channel", "condition__category"
             )

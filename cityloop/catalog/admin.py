@@ -18,6 +18,7 @@ from cityloop.core.models import User
 
 from . import actions
 from .models import Category, Condition, StepLimit, Urgency
+from .versions import CONDITION_FIELDS
 
 
 def _actor(request: HttpRequest) -> User:
@@ -53,13 +54,13 @@ class ActiveFilter(admin.SimpleListFilter):
 
 
 @admin.register(Category)
-class CategoryAdmin(NoDelete, admin.ModelAdmin):  # type: ignore[misc]
+class CategoryAdmin(NoDelete, admin.ModelAdmin):
     list_display = ("code", "name", "name_en", "kind", "parent", "is_local", "valid_from", "retired_from")
     list_filter = ("kind", "is_local", ActiveFilter)
     search_fields = ("code", "name", "name_en")
     ordering = ("kind", "code")
 
-    def get_fields(self, request: HttpRequest, obj: Category | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Category | None = None) -> Any:
         if obj is None:
             return ["kind", "code", "name", "name_en", "valid_from"]
         return ["kind", "code", "parent", "is_local", "name", "name_en", "valid_from", "retired_from"]
@@ -91,7 +92,7 @@ class CategoryAdmin(NoDelete, admin.ModelAdmin):  # type: ignore[misc]
 
 
 @admin.register(Urgency)
-class UrgencyAdmin(NoDelete, admin.ModelAdmin):  # type: ignore[misc]
+class UrgencyAdmin(NoDelete, admin.ModelAdmin):
     list_display = ("code", "name", "name_en", "counts_clock_time", "order")
 
     def save_model(self, request: HttpRequest, obj: Urgency, form: Any, change: bool) -> None:
@@ -106,7 +107,7 @@ class UrgencyAdmin(NoDelete, admin.ModelAdmin):  # type: ignore[misc]
         _adopt(obj, saved)
 
 
-class ConditionForm(forms.ModelForm):  # type: ignore[type-arg]
+class ConditionForm(forms.ModelForm):
     revise_from = forms.DateField(
         label=_("changes apply from"),
         required=False,
@@ -133,7 +134,7 @@ class ConditionForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Condition)
-class ConditionAdmin(NoDelete, admin.ModelAdmin):  # type: ignore[misc]
+class ConditionAdmin(NoDelete, admin.ModelAdmin):
     form = ConditionForm
     list_display = (
         "category",
@@ -177,9 +178,7 @@ class ConditionAdmin(NoDelete, admin.ModelAdmin):  # type: ignore[misc]
         else:
             original = Condition.objects.get(pk=obj.pk)
             changes = {
-                f: getattr(obj, f)
-                for f in actions.CONDITION_FIELDS
-                if getattr(obj, f) != getattr(original, f)
+                f: getattr(obj, f) for f in CONDITION_FIELDS if getattr(obj, f) != getattr(original, f)
             }
             if not changes:
                 return
@@ -189,7 +188,7 @@ class ConditionAdmin(NoDelete, admin.ModelAdmin):  # type: ignore[misc]
 
 
 @admin.register(StepLimit)
-class StepLimitAdmin(NoDelete, admin.ModelAdmin):  # type: ignore[misc]
+class StepLimitAdmin(NoDelete, admin.ModelAdmin):
     list_display = ("step", "urgency", "amount", "unit", "valid_from", "valid_to")
     list_filter = ("step", "urgency")
 
@@ -197,7 +196,7 @@ class StepLimitAdmin(NoDelete, admin.ModelAdmin):  # type: ignore[misc]
         # A limit is changed by adding the new version from a day, never by editing one in force.
         return obj is None and super().has_change_permission(request, obj)
 
-    def get_fields(self, request: HttpRequest, obj: StepLimit | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: StepLimit | None = None) -> Any:
         return ["step", "urgency", "amount", "unit", "valid_from"]
 
     def save_model(self, request: HttpRequest, obj: StepLimit, form: Any, change: bool) -> None:

@@ -147,8 +147,8 @@ class Urgency(models.Model):
         return self.name
 
 
-class VersionedQuerySet(models.QuerySet):  # type: ignore[type-arg]
-    def valid_at(self, on: dt.date | None = None) -> models.QuerySet:  # type: ignore[type-arg]
+class VersionedQuerySet(models.QuerySet):
+    def valid_at(self, on: dt.date | None = None) -> models.QuerySet:
         """Versions in force on day ``on`` (today by default)."""
         on = on or timezone.localdate()
         return self.filter(valid_from__lte=on).filter(

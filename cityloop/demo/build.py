@@ -18,6 +18,7 @@ from django.db import transaction
 from cityloop.core.models import Unit, User
 
 from .city import DemoCity, Say, build_base_city, quiet
+from .components import components_step, conditions_step
 from .plan import CITY_CODE, DISTRICT_CODE
 
 
@@ -29,7 +30,7 @@ class Step(Protocol):
     def __call__(self, city: DemoCity, *, actor: User) -> None: ...
 
 
-STEPS: list[Step] = []
+STEPS: list[Step] = [conditions_step, components_step]
 
 
 def step_label(step: Step) -> str:

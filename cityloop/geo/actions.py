@@ -86,7 +86,9 @@ def import_grids(
     plan = plan_import(features, valid_from=valid_from, progress=progress)
     day = plan.valid_from
     for start in range(0, len(plan.replaced_ids), CHUNK):
-        Grid.objects.filter(pk__in=plan.replaced_ids[start : start + CHUNK]).update(valid_to=day)
+        Grid.objects.filter(pk__in=plan.replaced_ids[start : start + CHUNK]).update(
+            valid_to=day, updated_at=timezone.now()
+        )
     rows = []
     for p in plan.grids:
         grid = Grid(

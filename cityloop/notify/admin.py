@@ -60,7 +60,16 @@ class OutboxAdmin(ReadOnlyAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "outbox", "channel", "target", "status", "attempts", "next_attempt_at", "last_error")
+    list_display = (
+        "id",
+        "outbox",
+        "channel",
+        "target",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    )
     list_filter = ("status", "channel")
 
 

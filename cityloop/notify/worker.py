@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.db.utils import OperationalError
 from django.utils import timezone
 
@@ -49,6 +49,12 @@ def run_sweep(now: dt.datetime | None = None) -> dict[str, Any]:
                 results[name] = {"error": f"{type(exc).__name__}: {exc}"}
         results["deliver"] = deliver(now)
     return results
+
+
+def _tidy_connections() -> None:
+    """Drop broken or expired connections between loops (never inside a transaction, as in tests)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 class Worker:
@@ -91,7 +97,7 @@ class Worker:
         next_sweep, loops = 0.0, 0
         while self.running and (max_loops is None or loops < max_loops):
             loops += 1
-            close_old_connections()
+            _tidy_connections()
             try:
                 if self.run_tasks:
                     self.run_ready_tasks()
@@ -102,7 +108,7 @@ class Worker:
                     deliver(timezone.now())  # new notices go out within a poll, not a sweep
             except OperationalError:  # the database went away or is busy: try again next loop
                 logger.exception("worker loop failed; retrying")
-            close_old_connections()
+            _tidy_connections()
             self._stop.wait(self.poll_interval)
 
     def run_ready_tasks(self, limit: int = 20) -> int:

@@ -60,9 +60,15 @@ def _plan(timer: StepTimer) -> None:
         pauses=windows,
         extension=timer.extension,
     )
-    timer.deadline_at, timer.provisional, timer.calendar_version = found.at, found.provisional, found.calendar_version
+    timer.deadline_at, timer.provisional, timer.calendar_version = (
+        found.at,
+        found.provisional,
+        found.calendar_version,
+    )
     share = float(settings.CITYLOOP_LIGHT_YELLOW_AT) * timer.total_amount
-    timer.warn_at = clock.add(timer.started_at, share, timer.limit_unit, calendar=timer.calendar_id, pauses=windows)
+    timer.warn_at = clock.add(
+        timer.started_at, share, timer.limit_unit, calendar=timer.calendar_id, pauses=windows
+    )
 
 
 def used_fraction(timer: StepTimer, now: dt.datetime) -> float:
@@ -161,7 +167,9 @@ def pause_timer(timer: StepTimer, *, actor: User, at: dt.datetime) -> StepTimer:
         raise ValidationError({"at": "the step is already on hold; resume it first"})
     last_end = fresh.pause_windows()[-1][1] if fresh.pauses else None
     if at < fresh.started_at or (last_end is not None and at < last_end):
-        raise ValidationError({"at": "a hold cannot begin before the step started or before the last hold ended"})
+        raise ValidationError(
+            {"at": "a hold cannot begin before the step started or before the last hold ended"}
+        )
     fresh.light = current_light(fresh, at)
     fresh.pauses = [*fresh.pauses, [_iso(at), None]]
     _plan(fresh)
@@ -218,7 +226,10 @@ def stop_timer(timer: StepTimer, *, actor: User, at: dt.datetime) -> StepTimer:
     if at < fresh.started_at:
         raise ValidationError({"at": f"the step started at {fresh.started_at:%Y-%m-%d %H:%M}; end it after"})
     if fresh.is_paused:
-        fresh.pauses = [*fresh.pauses[:-1], [fresh.pauses[-1][0], _iso(max(at, fresh.pause_windows()[-1][0]))]]
+        fresh.pauses = [
+            *fresh.pauses[:-1],
+            [fresh.pauses[-1][0], _iso(max(at, fresh.pause_windows()[-1][0]))],
+        ]
         _plan(fresh)
     fresh.elapsed = clock.elapsed(
         fresh.started_at, at, fresh.limit_unit, calendar=fresh.calendar_id, pauses=fresh.pause_windows()
@@ -330,8 +341,10 @@ def import_calendar_days(
     """Load (date, kind, name) rows into the national schedule, or into ``calendar``'s own days.
     Existing rows for those dates are replaced. With ``mark_years``, each year in the rows is marked
     as fully loaded (national schedule only). One audit entry with the counts."""
-    rows = list(days)
-    existing = {d.date: d for d in CalendarDay.objects.filter(calendar=calendar, date__in=[r[0] for r in rows])}
+    rows, source = list(days), source[:60]
+    existing = {
+        d.date: d for d in CalendarDay.objects.filter(calendar=calendar, date__in=[r[0] for r in rows])
+    }
     created = updated = unchanged = 0
     for date, kind, name in rows:
         day = existing.get(date)
@@ -346,7 +359,9 @@ def import_calendar_days(
             unchanged += 1
     years = sorted({r[0].year for r in rows}) if mark_years and calendar is None else []
     for year in years:
-        CalendarYear.objects.update_or_create(year=year, defaults={"source": source, "loaded_at": timezone.now()})
+        CalendarYear.objects.update_or_create(
+            year=year, defaults={"source": source, "loaded_at": timezone.now()}
+        )
     counts = {"created": created, "updated": updated, "unchanged": unchanged, "years": years}
     record(
         actor,
@@ -368,8 +383,9 @@ def seed_from_package(*, actor: User, years: list[int] | None = None) -> dict[st
     wanted = [y for y in (years or known) if y in known]
     missing = sorted(set(years or []) - set(known))
     if missing:
+        span = f"{known[0]}–{known[-1]}"
         raise ValidationError(
-            {"years": f"chinesecalendar knows {known[0]}–{known[-1]} only; import {missing} from a CSV instead"}
+            {"years": f"chinesecalendar knows {span} only; import {missing} from a CSV instead"}
         )
     days = [(d.date, d.kind, d.name) for d in package_days(wanted)]
     return import_calendar_days(actor=actor, days=days, source=SOURCE)

@@ -42,7 +42,9 @@ class AuditedAdmin(admin.ModelAdmin):
         for obj in queryset:
             self.delete_model(request, obj)
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         status = calendars.calendar_status()
         if status.get("warning"):
             messages.warning(request, status["warning"])
@@ -57,9 +59,14 @@ class WorkCalendarAdmin(AuditedAdmin):
 
 
 class CsvImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"), help_text=_("date,kind,name per line; kind: holiday, workday"))
+    file = forms.FileField(
+        label=_("CSV file"), help_text=_("date,kind,name per line; kind: holiday, workday")
+    )
     calendar = forms.ModelChoiceField(
-        WorkCalendar.objects.all(), required=False, label=_("calendar"), help_text=_("empty: national schedule")
+        WorkCalendar.objects.all(),
+        required=False,
+        label=_("calendar"),
+        help_text=_("empty: national schedule"),
     )
     partial = forms.BooleanField(required=False, label=_("partial (do not mark the years as loaded)"))
 
@@ -92,7 +99,9 @@ class CalendarDayAdmin(AuditedAdmin):
                     source=f"csv:{form.cleaned_data['file'].name}",
                 )
             except (ValidationError, UnicodeDecodeError) as exc:
-                text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else "the file is not UTF-8"
+                text = (
+                    "; ".join(exc.messages) if isinstance(exc, ValidationError) else "the file is not UTF-8"
+                )
                 form.add_error("file", text)
             else:
                 for warning in parsed.warnings:
@@ -114,7 +123,16 @@ class CalendarYearAdmin(AuditedAdmin):
 
 @admin.register(EscalationRule)
 class EscalationRuleAdmin(AuditedAdmin):
-    list_display = ("name", "step", "condition", "after_amount", "after_unit", "action", "acting_unit", "active")
+    list_display = (
+        "name",
+        "step",
+        "condition",
+        "after_amount",
+        "after_unit",
+        "action",
+        "acting_unit",
+        "active",
+    )
     list_filter = ("active", "condition", "action")
 
 

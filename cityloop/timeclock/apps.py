@@ -30,8 +30,9 @@ class TimeclockConfig(AppConfig):
         # A step is visible in its district and to the unit responsible for it.
         register_scope(
             StepTimer,
-            under_path=lambda path: Q(district__path__startswith=path)
-            | Q(responsible_unit__path__startswith=path),
+            under_path=lambda path: (
+                Q(district__path__startswith=path) | Q(responsible_unit__path__startswith=path)
+            ),
             actions={"view": ANY_ROLE, "manage": admin_only},
         )
         register_scope(

@@ -207,7 +207,9 @@ def calendar_status(today: dt.date | None = None) -> dict[str, Any]:
     }
     warnings = []
     if st.from_package:
-        warnings.append("no holiday year is loaded in the database; using the packaged schedule (run migrate)")
+        warnings.append(
+            "no holiday year is loaded in the database; using the packaged schedule (run migrate)"
+        )
     if st.known_until is None or result["days_ahead"] < margin:
         next_year = (st.known_until.year + 1) if st.known_until else today.year
         warnings.append(

@@ -5,25 +5,15 @@ runs: real time for ``minute`` and ``hour``, wall-clock time for ``calendar_day`
 working units the working time since 1 January 2000 on the calendar (:class:`Schedule`). Adding an
 amount is then a sum in measure space and a step back to a moment; pauses are intervals cut out of
 measure space. Integers throughout, so ``elapsed(start, add(start, n, u), u) == n`` exactly.
-
-Semantics (see docs/timeclock.md):
-
-* ``minute`` and ``hour`` are clock time; ``calendar_day`` is the same wall-clock time N days later.
-* ``working_hour`` counts only the working periods of working days. A deadline that uses up a
-  period exactly falls at its end (4 working hours from 08:30 is 12:00, not 14:00).
-* ``working_day``: N working days from a moment end at the same clock time on the N-th working day
-  after it; a start outside working time counts from the start of the next working period.
-* Past the last year whose holiday schedule is loaded, days follow the weekday rule and the
-  deadline is flagged ``provisional`` rather than refused.
+The semantics of each unit are spelled out in docs/timeclock.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -46,7 +36,8 @@ _CLOCK_US = {TimeUnit.MINUTE: 60 * US, TimeUnit.HOUR: 3600 * US, TimeUnit.CALEND
 
 Number = int | float | Decimal
 Pause = tuple[dt.datetime, dt.datetime | None] | Sequence[Any]
-CalendarArg = "WorkCalendar | int | Schedule | None"
+# A calendar as callers pass it: the row, its id, an already compiled one, or None for the default.
+CalendarRef: TypeAlias = "WorkCalendar | int | Schedule | None"
 
 
 class OnHold(ValueError):
@@ -199,14 +190,15 @@ class Schedule:
         """Whether the holiday schedule for ``day`` is loaded (always, for a calendar ignoring it)."""
         if not self.follows_holidays:
             return True
-        return self.known_until is not None and self.known_from is not None and (
-            self.known_from <= day <= self.known_until
+        return (
+            self.known_until is not None
+            and self.known_from is not None
+            and (self.known_from <= day <= self.known_until)
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Deadline:
-    """When a limit runs out, and how sure that is."""
+class Deadline(NamedTuple):
+    """When a limit runs out, and how sure that is (a named tuple: cheap to make in bulk)."""
 
     at: dt.datetime
     provisional: bool
@@ -228,11 +220,17 @@ class Deadline:
         )
 
 
-def schedule_for(calendar: WorkCalendar | int | Schedule | None) -> Schedule:
+def schedule_for(calendar: CalendarRef) -> Schedule:
     """The compiled calendar: a ``WorkCalendar``, its id, or None for the city default."""
     if isinstance(calendar, Schedule):
         return calendar
     return calendars.get_schedule(calendar)
+
+
+def _plus(a: Number, b: Number) -> Number:
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        return Decimal(str(a)) + Decimal(str(b))
+    return a + b
 
 
 def _amount_us(amount: Number, unit_us: int) -> int:
@@ -258,7 +256,7 @@ def _pause_intervals(
     intervals.sort(key=lambda iv: iv[0])
     merged: list[tuple[int, int | None]] = []
     for a, b in intervals:
-        if merged and (merged[-1][1] is None or a <= merged[-1][1]):  # type: ignore[operator]
+        if merged and (merged[-1][1] is None or a <= merged[-1][1]):
             last_a, last_b = merged[-1]
             merged[-1] = (last_a, None if b is None or last_b is None else max(last_b, b))
         else:
@@ -266,7 +264,9 @@ def _pause_intervals(
     return merged
 
 
-def _add(schedule: Schedule, start: dt.datetime, amount: Number, unit: TimeUnit, pauses: Iterable[Pause]) -> dt.datetime:
+def _add(
+    schedule: Schedule, start: dt.datetime, amount: Number, unit: TimeUnit, pauses: Iterable[Pause]
+) -> dt.datetime:
     if amount < 0:
         raise ValidationError({"amount": "a time limit cannot be negative"})
     m0 = schedule.measure(start, unit)
@@ -287,7 +287,7 @@ def add(
     amount: Number,
     unit: TimeUnit | str,
     *,
-    calendar: WorkCalendar | int | Schedule | None = None,
+    calendar: CalendarRef = None,
     pauses: Iterable[Pause] = (),
 ) -> dt.datetime:
     """The moment ``amount`` of ``unit`` after ``start``, not counting the ``pauses`` (hold windows).
@@ -302,7 +302,7 @@ def deadline(
     amount: Number,
     unit: TimeUnit | str,
     *,
-    calendar: WorkCalendar | int | Schedule | None = None,
+    calendar: CalendarRef = None,
     pauses: Iterable[Pause] = (),
     extension: Number | None = None,
 ) -> Deadline:
@@ -310,20 +310,24 @@ def deadline(
     ``extension`` in the same unit) runs out, flagged provisional past the loaded holiday years."""
     schedule = schedule_for(calendar)
     time_unit = TimeUnit.parse(unit)
-    total = amount + extension if extension else amount  # type: ignore[operator]
+    total = _plus(amount, extension) if extension else amount
     at = _add(schedule, start, total, time_unit, pauses)
     provisional = False
-    if time_unit is TimeUnit.WORKING_HOUR or time_unit is TimeUnit.WORKING_DAY:
-        provisional = not (schedule.is_known(start.astimezone(schedule.tz).date()) and schedule.is_known(at.date()))
+    if schedule.follows_holidays and (
+        time_unit is TimeUnit.WORKING_HOUR or time_unit is TimeUnit.WORKING_DAY
+    ):
+        provisional = not (
+            schedule.is_known(start.astimezone(schedule.tz).date()) and schedule.is_known(at.date())
+        )
     return Deadline(
-        at=at,
-        provisional=provisional,
-        calendar_id=schedule.calendar_id,
-        unit=time_unit,
-        amount=float(total),
-        start=start,
-        known_until=schedule.known_until,
-        calendar_version=schedule.version,
+        at,
+        provisional,
+        schedule.calendar_id,
+        time_unit,
+        float(total),
+        start,
+        schedule.known_until,
+        schedule.version,
     )
 
 
@@ -332,7 +336,7 @@ def elapsed(
     end: dt.datetime,
     unit: TimeUnit | str,
     *,
-    calendar: WorkCalendar | int | Schedule | None = None,
+    calendar: CalendarRef = None,
     pauses: Iterable[Pause] = (),
 ) -> float:
     """How much of ``unit`` ran from ``start`` to ``end``, leaving out the ``pauses`` (an open pause
@@ -365,7 +369,7 @@ def used_fraction(
     amount: Number,
     unit: TimeUnit | str,
     *,
-    calendar: WorkCalendar | int | Schedule | None = None,
+    calendar: CalendarRef = None,
     pauses: Iterable[Pause] = (),
 ) -> float:
     """The share of a limit of ``amount`` ``unit`` used between ``started_at`` and ``now``."""
@@ -381,7 +385,7 @@ def light_for(
     now: dt.datetime,
     unit: TimeUnit | str,
     *,
-    calendar: WorkCalendar | int | Schedule | None = None,
+    calendar: CalendarRef = None,
     pauses: Iterable[Pause] = (),
 ) -> Light:
     """The light at ``now`` of a step started at ``started_at`` that must end by ``deadline``."""
@@ -392,11 +396,11 @@ def light_for(
     return light(elapsed(started_at, now, unit, calendar=calendar, pauses=pauses) / limit)
 
 
-def is_working_time(moment: dt.datetime, *, calendar: WorkCalendar | int | Schedule | None = None) -> bool:
+def is_working_time(moment: dt.datetime, *, calendar: CalendarRef = None) -> bool:
     """Whether ``moment`` lies inside a working period of a working day."""
     return schedule_for(calendar).is_working_time(moment)
 
 
-def is_working_day(day: dt.date, *, calendar: WorkCalendar | int | Schedule | None = None) -> bool:
+def is_working_day(day: dt.date, *, calendar: CalendarRef = None) -> bool:
     """Whether ``day`` is worked (holidays off, 调休 weekend days on)."""
     return schedule_for(calendar).is_working_day(day)

@@ -152,7 +152,7 @@ class CalendarDay(models.Model):
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=8, choices=DayKind.choices)
     name = models.CharField(_("name"), max_length=50, blank=True, help_text=_("e.g. 春节"))
-    source = models.CharField(_("source"), max_length=20, blank=True)
+    source = models.CharField(_("source"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("calendar day")
@@ -174,7 +174,7 @@ class CalendarYear(models.Model):
     of the last year of the run of loaded years; past it, deadlines are provisional."""
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
-    source = models.CharField(_("source"), max_length=40, blank=True)
+    source = models.CharField(_("source"), max_length=60, blank=True)
     loaded_at = models.DateTimeField(_("loaded at"), default=timezone.now)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
@@ -220,7 +220,9 @@ class StepTimer(models.Model):
     calendar = models.ForeignKey(WorkCalendar, on_delete=models.PROTECT, null=True, blank=True)
     calendar_version = models.BigIntegerField(default=0)
     pauses = models.JSONField(default=list, blank=True, help_text=_("[[start, end or null], …] in ISO 8601"))
-    deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True, help_text=_("empty while on hold"))
+    deadline_at = models.DateTimeField(
+        _("deadline"), null=True, blank=True, help_text=_("empty while on hold")
+    )
     warn_at = models.DateTimeField(_("turns yellow at"), null=True, blank=True)
     provisional = models.BooleanField(_("provisional"), default=False)
     revision = models.PositiveIntegerField(default=0, help_text=_("moves with each extension"))
@@ -274,7 +276,8 @@ class StepTimer(models.Model):
     def pause_windows(self) -> list[tuple[dt.datetime, dt.datetime | None]]:
         """The hold windows as datetimes (the last one open while on hold)."""
         return [
-            (dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b) if b else None) for a, b in self.pauses
+            (dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b) if b else None)
+            for a, b in self.pauses
         ]
 
 

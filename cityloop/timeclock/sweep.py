@@ -67,7 +67,9 @@ def _candidates(rule: EscalationRule) -> models.QuerySet[StepTimer]:
         qs = qs.filter(overdue_at__isnull=False)
     else:
         qs = qs.filter(warned_at__isnull=False)
-    done = Escalation.objects.filter(timer=models.OuterRef("pk"), rule=rule, revision=models.OuterRef("revision"))
+    done = Escalation.objects.filter(
+        timer=models.OuterRef("pk"), rule=rule, revision=models.OuterRef("revision")
+    )
     return qs.exclude(models.Exists(done))
 
 

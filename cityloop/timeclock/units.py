@@ -30,6 +30,9 @@ class TimeUnit(models.TextChoices):
         """The unit named by ``value``; ``clock_hour`` is accepted for ``hour``."""
         if isinstance(value, TimeUnit):
             return value
+        found = _BY_VALUE.get(value)  # the common case, kept fast: deadlines are computed in bulk
+        if found is not None:
+            return found
         key = str(value).strip().lower().replace("-", "_").replace(" ", "_")
         key = _ALIASES.get(key, key)
         try:
@@ -40,6 +43,7 @@ class TimeUnit(models.TextChoices):
             ) from None
 
 
+_BY_VALUE: dict[str, TimeUnit] = {unit.value: unit for unit in TimeUnit}
 _ALIASES = {
     "clock_hour": "hour",
     "clock_hours": "hour",

@@ -107,7 +107,8 @@ def test_random_action_sequences_keep_invariants(loop):
     run_state_machine_as_test(
         CaseMachine,
         settings=settings(
-            max_examples=12,
+            max_examples=25,
+            derandomize=True,
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

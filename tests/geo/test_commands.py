@@ -16,6 +16,15 @@ from .conftest import DLAT, DLON, ORIGIN, org_features
 INSIDE = (str(ORIGIN[0] + 0.5 * DLON), str(ORIGIN[1] + 0.5 * DLAT))
 
 
+@pytest.fixture(autouse=True)
+def keep_test_connection(monkeypatch):
+    """Commands run from argv close every connection when done, which would end the test's
+    transaction on PostgreSQL; keep it open so the same command line can run inside a test."""
+    from django.db import connections
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+
 def test_locate_prints_grid_community_street_and_district(grids):
     out = StringIO()
     call_command("locate", *INSIDE, "--at", "2024-05-01", stdout=out)

@@ -35,7 +35,15 @@ def hook(actor: Any, receiver: Receiver) -> WebhookSubscription:
 
 
 def _notice(org: Any, key: str = "n1", kind: str = "timeclock.overdue") -> None:
-    enqueue(kind, recipients=[org.water], subject_type="cases.case", subject_id=9, dedupe_key=key, district=org.district, payload={"title": "超时"})
+    enqueue(
+        kind,
+        recipients=[org.water],
+        subject_type="cases.case",
+        subject_id=9,
+        dedupe_key=key,
+        district=org.district,
+        payload={"title": "超时"},
+    )
 
 
 def test_body_is_signed_with_hmac_sha256(org: Any, hook: WebhookSubscription, receiver: Receiver) -> None:
@@ -45,23 +53,35 @@ def test_body_is_signed_with_hmac_sha256(org: Any, hook: WebhookSubscription, re
     body, headers = request["body"], request["headers"]
     assert headers[SIGNATURE_HEADER] == sign("s3cret", body)
     assert headers[SIGNATURE_HEADER].startswith("sha256=") and len(headers[SIGNATURE_HEADER]) == 7 + 64
-    assert verify("s3cret", body, headers[SIGNATURE_HEADER]) and not verify("other", body, headers[SIGNATURE_HEADER])
+    assert verify("s3cret", body, headers[SIGNATURE_HEADER]) and not verify(
+        "other", body, headers[SIGNATURE_HEADER]
+    )
     assert headers["X-CityLoop-Event"] == "timeclock.overdue"
     assert headers["X-CityLoop-Delivery"] == str(Delivery.objects.get().pk)
     data = json.loads(body)
-    assert data["kind"] == "timeclock.overdue" and data["subject_id"] == "9" and data["payload"]["title"] == "超时"
+    assert (
+        data["kind"] == "timeclock.overdue"
+        and data["subject_id"] == "9"
+        and data["payload"]["title"] == "超时"
+    )
     assert data["district_id"] == org.district.pk and data["dedupe_key"] == "n1"
     # Delivered means delivered: later sweeps do not send it again.
     deliver(NOW + dt.timedelta(hours=1))
     assert len(receiver.requests) == 1
 
 
-def test_retried_with_exponential_backoff_then_sent(org: Any, hook: WebhookSubscription, receiver: Receiver) -> None:
+def test_retried_with_exponential_backoff_then_sent(
+    org: Any, hook: WebhookSubscription, receiver: Receiver
+) -> None:
     receiver.statuses = [500, 503]
     _notice(org)
     assert deliver(NOW)["retry"] == 1
     row = Delivery.objects.get()
-    assert row.attempts == 1 and row.next_attempt_at == NOW + dt.timedelta(seconds=30) and "HTTP 500" in row.last_error
+    assert (
+        row.attempts == 1
+        and row.next_attempt_at == NOW + dt.timedelta(seconds=30)
+        and "HTTP 500" in row.last_error
+    )
     assert deliver(NOW + dt.timedelta(seconds=29))["retry"] == 0  # not due yet
     assert deliver(NOW + dt.timedelta(seconds=30))["retry"] == 1
     row.refresh_from_db()
@@ -88,7 +108,9 @@ def test_given_up_after_the_limit_and_marked_failed(
 
 
 def test_an_unreachable_receiver_is_retried(org: Any, actor: Any) -> None:
-    save_webhook(actor=actor, subscription=WebhookSubscription(name="down", url="http://127.0.0.1:9/x", secret="s"))
+    save_webhook(
+        actor=actor, subscription=WebhookSubscription(name="down", url="http://127.0.0.1:9/x", secret="s")
+    )
     _notice(org)
     assert deliver(NOW)["retry"] == 1
     assert "cannot reach" in Delivery.objects.get().last_error
@@ -103,11 +125,15 @@ def test_backoff_doubles_and_is_capped(settings: Any) -> None:
 def test_subscriptions_choose_kinds_and_district(org: Any, actor: Any, receiver: Receiver) -> None:
     save_webhook(
         actor=actor,
-        subscription=WebhookSubscription(name="warnings", url=receiver.url, secret="a", kinds=["timeclock.warning"]),
+        subscription=WebhookSubscription(
+            name="warnings", url=receiver.url, secret="a", kinds=["timeclock.warning"]
+        ),
     )
     save_webhook(
         actor=actor,
-        subscription=WebhookSubscription(name="elsewhere", url=receiver.url, secret="b", district=org.street_a),
+        subscription=WebhookSubscription(
+            name="elsewhere", url=receiver.url, secret="b", district=org.street_a
+        ),
     )
     _notice(org, "n1", "timeclock.overdue")
     _notice(org, "n2", "timeclock.warning")
@@ -115,7 +141,9 @@ def test_subscriptions_choose_kinds_and_district(org: Any, actor: Any, receiver:
     assert [r["headers"]["X-CityLoop-Event"] for r in receiver.requests] == ["timeclock.warning"]
 
 
-def test_a_removed_subscription_gives_up_at_once(org: Any, hook: WebhookSubscription, receiver: Receiver) -> None:
+def test_a_removed_subscription_gives_up_at_once(
+    org: Any, hook: WebhookSubscription, receiver: Receiver
+) -> None:
     _notice(org)
     delivery.dispatch_pending(NOW)
     WebhookSubscription.objects.filter(pk=hook.pk).update(active=False)
@@ -123,7 +151,9 @@ def test_a_removed_subscription_gives_up_at_once(org: Any, hook: WebhookSubscrip
     assert not receiver.requests
 
 
-def test_a_worker_dying_mid_send_leaves_it_to_the_next(org: Any, hook: WebhookSubscription, receiver: Receiver) -> None:
+def test_a_worker_dying_mid_send_leaves_it_to_the_next(
+    org: Any, hook: WebhookSubscription, receiver: Receiver
+) -> None:
     _notice(org)
     delivery.dispatch_pending(NOW)
     claimed = delivery._claim(NOW)  # claimed, then the worker died before sending

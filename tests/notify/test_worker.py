@@ -87,7 +87,9 @@ def _sweep_in_thread(now: dt.datetime, barrier: threading.Barrier, results: list
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(ON_SQLITE, reason="SQLite serialises writers; the concurrent-worker race needs PostgreSQL")
+@pytest.mark.skipif(
+    ON_SQLITE, reason="SQLite serialises writers; the concurrent-worker race needs PostgreSQL"
+)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_send_each_notice_once(org: Any, receiver: Receiver) -> None:
     calendars.reset()
@@ -106,6 +108,7 @@ def test_two_workers_send_each_notice_once(org: Any, receiver: Receiver) -> None
             responsible_unit=org.water,
         )
     now = dt.datetime(2026, 3, 3, 9, tzinfo=SHANGHAI)
+    changed: list[int] = []
     for _round in range(2):
         barrier, results = threading.Barrier(2), []
         threads = [threading.Thread(target=_sweep_in_thread, args=(now, barrier, results)) for _ in range(2)]
@@ -114,7 +117,11 @@ def test_two_workers_send_each_notice_once(org: Any, receiver: Receiver) -> None
         for thread in threads:
             thread.join(timeout=120)
         assert not [r for r in results if isinstance(r, Exception)], results
+        changed += [r["timers"]["overdue"] for r in results]
         now += dt.timedelta(minutes=1)
+
+    # Between them the workers turned each timer red once (the second round found nothing left).
+    assert sum(changed) == count, changed
 
     assert StepTimer.objects.filter(light="red", overdue_at__isnull=False).count() == count
     assert Outbox.objects.filter(kind="timeclock.overdue").count() == count

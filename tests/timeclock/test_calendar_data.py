@@ -65,7 +65,10 @@ def test_healthz_carries_the_calendar_warning(time_machine: Any) -> None:
     time_machine.move_to(dt.datetime(2026, 11, 22, 10, tzinfo=dt.UTC))
     body = Client().get("/healthz").json()
     assert body["checks"]["calendar"]["ok"] is True
-    assert any(w.startswith("calendar: the holiday calendar is known only until 2026-12-31") for w in body["warnings"])
+    assert any(
+        w.startswith("calendar: the holiday calendar is known only until 2026-12-31")
+        for w in body["warnings"]
+    )
 
 
 def test_calendar_check_command(time_machine: Any) -> None:
@@ -105,7 +108,9 @@ def test_partial_import_does_not_extend_the_known_range(tmp_path: Path) -> None:
 
 def test_a_bad_file_loads_nothing_and_says_where(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
-    path.write_text("2027-01-01,holiday,元旦\n2027-13-01,holiday,x\n2027-01-02,sometimes,y\n2027-01-01,holiday,again\n")
+    path.write_text(
+        "2027-01-01,holiday,元旦\n2027-13-01,holiday,x\n2027-01-02,sometimes,y\n2027-01-01,holiday,again\n"
+    )
     with pytest.raises(CommandError) as exc:
         run("calendar", "import", str(path))
     text = str(exc.value)
@@ -125,7 +130,9 @@ def test_dry_run_and_missing_file(tmp_path: Path) -> None:
 def test_a_calendars_own_days_override_the_national_schedule(actor: Any) -> None:
     local = actions.save_calendar_object(actor=actor, obj=WorkCalendar(name="本地"))
     actions.import_calendar_days(
-        actor=actor, days=[(dt.date(2026, 3, 2), "holiday", "local"), (dt.date(2026, 2, 16), "normal", "")], calendar=local
+        actor=actor,
+        days=[(dt.date(2026, 3, 2), "holiday", "local"), (dt.date(2026, 2, 16), "normal", "")],
+        calendar=local,
     )
     assert not clock.is_working_day(dt.date(2026, 3, 2), calendar=local)
     assert clock.is_working_day(dt.date(2026, 2, 16), calendar=local)
@@ -134,7 +141,9 @@ def test_a_calendars_own_days_override_the_national_schedule(actor: Any) -> None
 
 def test_admin_edit_of_a_day_is_seen_at_once(actor: Any) -> None:
     assert clock.add(at("2026-03-02 16:00"), 2, "working_hour") == at("2026-03-03 09:00")
-    actions.save_calendar_object(actor=actor, obj=CalendarDay(date=dt.date(2026, 3, 3), kind="holiday", name="test"))
+    actions.save_calendar_object(
+        actor=actor, obj=CalendarDay(date=dt.date(2026, 3, 3), kind="holiday", name="test")
+    )
     assert clock.add(at("2026-03-02 16:00"), 2, "working_hour") == at("2026-03-04 09:00")
     assert AuditEntry.objects.filter(action="calendarday.save").count() == 1
 

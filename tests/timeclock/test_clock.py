@@ -119,10 +119,15 @@ def test_pauses_do_not_count() -> None:
     late = [(at("2026-03-02 16:00"), at("2026-03-02 17:00"))]
     assert add(start, 4, "working_hour", pauses=late) == at("2026-03-02 15:00")
     # Overlapping windows count once.
-    overlapping = [(at("2026-03-02 10:00"), at("2026-03-02 11:00")), (at("2026-03-02 10:30"), at("2026-03-02 11:30"))]
+    overlapping = [
+        (at("2026-03-02 10:00"), at("2026-03-02 11:00")),
+        (at("2026-03-02 10:30"), at("2026-03-02 11:30")),
+    ]
     assert add(start, 4, "working_hour", pauses=overlapping) == at("2026-03-02 16:30")
     # Clock units pause in clock time.
-    assert add(start, 2, "hour", pauses=[(at("2026-03-02 09:30"), at("2026-03-02 10:00"))]) == at("2026-03-02 11:30")
+    assert add(start, 2, "hour", pauses=[(at("2026-03-02 09:30"), at("2026-03-02 10:00"))]) == at(
+        "2026-03-02 11:30"
+    )
     with pytest.raises(OnHold):
         add(start, 4, "working_hour", pauses=[(at("2026-03-02 10:00"), None)])
 
@@ -134,21 +139,41 @@ def test_extension_adds_to_the_limit() -> None:
 
 
 def test_elapsed() -> None:
-    assert clock.elapsed(at("2026-03-02 09:00"), at("2026-03-03 09:00"), "working_hour", calendar=STANDARD) == 7
-    assert clock.elapsed(at("2026-03-02 09:00"), at("2026-03-03 09:00"), "working_day", calendar=STANDARD) == 1
-    # Friday 16:00 to Tuesday 24 Feb 09:00: 1.5 + 7 (Saturday in lieu) + 0.5.
-    assert clock.elapsed(at("2026-02-13 16:00"), at("2026-02-24 09:00"), "working_hour", calendar=STANDARD) == 9
-    assert clock.elapsed(at("2026-02-13 16:00"), at("2026-02-24 09:00"), "calendar_day", calendar=STANDARD) == (
-        pytest.approx(10 + 17 / 24)
+    assert (
+        clock.elapsed(at("2026-03-02 09:00"), at("2026-03-03 09:00"), "working_hour", calendar=STANDARD) == 7
     )
+    assert (
+        clock.elapsed(at("2026-03-02 09:00"), at("2026-03-03 09:00"), "working_day", calendar=STANDARD) == 1
+    )
+    # Friday 16:00 to Tuesday 24 Feb 09:00: 1.5 + 7 (Saturday in lieu) + 0.5.
+    assert (
+        clock.elapsed(at("2026-02-13 16:00"), at("2026-02-24 09:00"), "working_hour", calendar=STANDARD) == 9
+    )
+    assert clock.elapsed(
+        at("2026-02-13 16:00"), at("2026-02-24 09:00"), "calendar_day", calendar=STANDARD
+    ) == (pytest.approx(10 + 17 / 24))
     assert clock.elapsed(at("2026-03-02 09:00"), at("2026-03-02 09:45"), "minute", calendar=STANDARD) == 45
     held = [(at("2026-03-02 10:00"), at("2026-03-02 11:00"))]
-    assert clock.elapsed(at("2026-03-02 09:00"), at("2026-03-02 12:00"), "working_hour", calendar=STANDARD, pauses=held) == 2
+    assert (
+        clock.elapsed(
+            at("2026-03-02 09:00"), at("2026-03-02 12:00"), "working_hour", calendar=STANDARD, pauses=held
+        )
+        == 2
+    )
     open_hold = [(at("2026-03-02 10:00"), None)]
-    assert clock.elapsed(
-        at("2026-03-02 09:00"), at("2026-03-02 12:00"), "working_hour", calendar=STANDARD, pauses=open_hold
-    ) == 1
-    assert clock.elapsed(at("2026-03-03 09:00"), at("2026-03-02 09:00"), "working_hour", calendar=STANDARD) == -7
+    assert (
+        clock.elapsed(
+            at("2026-03-02 09:00"),
+            at("2026-03-02 12:00"),
+            "working_hour",
+            calendar=STANDARD,
+            pauses=open_hold,
+        )
+        == 1
+    )
+    assert (
+        clock.elapsed(at("2026-03-03 09:00"), at("2026-03-02 09:00"), "working_hour", calendar=STANDARD) == -7
+    )
 
 
 def test_lights(settings: object) -> None:
@@ -157,12 +182,24 @@ def test_lights(settings: object) -> None:
     assert clock.light(1.0) == "yellow"
     assert clock.light(1.01) == "red"
     start, deadline = at("2026-03-02 09:00"), at("2026-03-02 15:00")  # 4 working hours
-    assert clock.light_for(start, deadline, at("2026-03-02 11:00"), "working_hour", calendar=STANDARD) == "green"
-    assert clock.light_for(start, deadline, at("2026-03-02 14:12"), "working_hour", calendar=STANDARD) == "yellow"
+    assert (
+        clock.light_for(start, deadline, at("2026-03-02 11:00"), "working_hour", calendar=STANDARD) == "green"
+    )
+    assert (
+        clock.light_for(start, deadline, at("2026-03-02 14:12"), "working_hour", calendar=STANDARD)
+        == "yellow"
+    )
     # Lunch break: no working time passes, the light stays as it was at noon.
-    assert clock.light_for(start, deadline, at("2026-03-02 13:00"), "working_hour", calendar=STANDARD) == "green"
-    assert clock.light_for(start, deadline, at("2026-03-02 15:00"), "working_hour", calendar=STANDARD) == "yellow"
-    assert clock.light_for(start, deadline, at("2026-03-02 15:01"), "working_hour", calendar=STANDARD) == "red"
+    assert (
+        clock.light_for(start, deadline, at("2026-03-02 13:00"), "working_hour", calendar=STANDARD) == "green"
+    )
+    assert (
+        clock.light_for(start, deadline, at("2026-03-02 15:00"), "working_hour", calendar=STANDARD)
+        == "yellow"
+    )
+    assert (
+        clock.light_for(start, deadline, at("2026-03-02 15:01"), "working_hour", calendar=STANDARD) == "red"
+    )
 
 
 def test_light_thresholds_come_from_settings(settings: object) -> None:
@@ -171,9 +208,15 @@ def test_light_thresholds_come_from_settings(settings: object) -> None:
 
 
 def test_a_24_hour_calendar() -> None:
-    round_the_clock = package_schedule(periods=[(0, 86400)], weekdays="1234567", days={}, follows_holidays=False)
-    assert clock.add(at("2026-02-13 16:00"), 4, "working_hour", calendar=round_the_clock) == at("2026-02-13 20:00")
-    assert clock.add(at("2026-02-15 03:00"), 1, "working_day", calendar=round_the_clock) == at("2026-02-16 03:00")
+    round_the_clock = package_schedule(
+        periods=[(0, 86400)], weekdays="1234567", days={}, follows_holidays=False
+    )
+    assert clock.add(at("2026-02-13 16:00"), 4, "working_hour", calendar=round_the_clock) == at(
+        "2026-02-13 20:00"
+    )
+    assert clock.add(at("2026-02-15 03:00"), 1, "working_day", calendar=round_the_clock) == at(
+        "2026-02-16 03:00"
+    )
     assert not clock.deadline(at("2027-06-01 10:00"), 1, "working_day", calendar=round_the_clock).provisional
 
 

@@ -91,7 +91,9 @@ def test_held_and_stopped_timers_are_left_alone(org: Any, actor: Any, timer: Ste
     assert _kinds() == []
 
 
-def test_extension_after_overdue_sends_fresh_notices_for_the_new_deadline(actor: Any, timer: StepTimer) -> None:
+def test_extension_after_overdue_sends_fresh_notices_for_the_new_deadline(
+    actor: Any, timer: StepTimer
+) -> None:
     run_sweep(at("2026-03-02 16:00"))
     actions.extend_timer(timer, actor=actor, amount=7, at=at("2026-03-02 16:00"))
     assert timer.deadline_at == at("2026-03-03 15:00")
@@ -168,7 +170,9 @@ def test_a_failing_receiver_rolls_back_and_is_retried(timer: StepTimer, urge_rul
 def test_rules_outside_their_scope_do_not_fire(org: Any, actor: Any, timer: StepTimer) -> None:
     actions.save_calendar_object(
         actor=actor,
-        obj=EscalationRule(name="核查超时", step="check", condition="overdue", action="urge", acting_unit=org.district),
+        obj=EscalationRule(
+            name="核查超时", step="check", condition="overdue", action="urge", acting_unit=org.district
+        ),
     )
     run_sweep(at("2026-03-02 16:00"))
     assert run_sweep(at("2026-03-10 16:00"))["timers"]["escalated"] == 0

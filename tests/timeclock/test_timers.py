@@ -61,7 +61,9 @@ def test_start_refuses_bad_input(org: Any, actor: Any) -> None:
     with pytest.raises(ValidationError, match="aware"):
         _start(org, actor, started_at=at("2026-02-13 16:00").replace(tzinfo=None))
     with pytest.raises(ActorRequired):
-        start_timer(subject=("cases.case", 1), step="x", started_at=at("2026-02-13 16:00"), amount=1, unit="hour")  # type: ignore[call-arg]
+        start_timer(
+            subject=("cases.case", 1), step="x", started_at=at("2026-02-13 16:00"), amount=1, unit="hour"
+        )  # type: ignore[call-arg]
     _start(org, actor)
     with pytest.raises(ValidationError, match="already running"):
         _start(org, actor)
@@ -85,7 +87,11 @@ def test_hold_and_resume_move_the_deadline(org: Any, actor: Any) -> None:
     assert timer.deadline_at == at("2026-03-03 15:00")
     with pytest.raises(ValidationError, match="not on hold"):
         resume_timer(timer, actor=actor, at=at("2026-03-03 11:00"))
-    actions_logged = list(AuditEntry.objects.filter(object_type="timeclock.steptimer", object_id=str(timer.pk)).values_list("action", flat=True))
+    actions_logged = list(
+        AuditEntry.objects.filter(object_type="timeclock.steptimer", object_id=str(timer.pk)).values_list(
+            "action", flat=True
+        )
+    )
     assert actions_logged == ["timer.start", "timer.pause", "timer.resume"]
 
 
@@ -133,7 +139,9 @@ def test_stop_while_on_hold_closes_the_hold(org: Any, actor: Any) -> None:
 def test_the_responsible_units_calendar_applies(org: Any, actor: Any) -> None:
     round_the_clock = actions.save_calendar_object(
         actor=actor,
-        obj=WorkCalendar(name="24小时", unit=org.water, all_day=True, weekdays="1234567", follow_holidays=False),
+        obj=WorkCalendar(
+            name="24小时", unit=org.water, all_day=True, weekdays="1234567", follow_holidays=False
+        ),
     )
     assert calendars.calendar_id_for_unit(org.water) == round_the_clock.pk
     assert calendars.calendar_id_for_unit(org.street_a) == calendars.state().default_id

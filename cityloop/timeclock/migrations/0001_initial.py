@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='year')),
-                ('source', models.CharField(blank=True, max_length=40, verbose_name='source')),
+                ('source', models.CharField(blank=True, max_length=60, verbose_name='source')),
                 ('loaded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='loaded at')),
                 ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
             ],
@@ -127,7 +127,7 @@ class Migration(migrations.Migration):
                 ('date', models.DateField(verbose_name='date')),
                 ('kind', models.CharField(choices=[('holiday', 'holiday (off)'), ('workday', 'worked in lieu (调休上班)'), ('normal', 'normal (weekday rule)')], max_length=8, verbose_name='kind')),
                 ('name', models.CharField(blank=True, help_text='e.g. 春节', max_length=50, verbose_name='name')),
-                ('source', models.CharField(blank=True, max_length=20, verbose_name='source')),
+                ('source', models.CharField(blank=True, max_length=60, verbose_name='source')),
                 ('calendar', models.ForeignKey(blank=True, help_text='Empty for the national schedule; a calendar for a local exception.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='days', to='timeclock.workcalendar', verbose_name='calendar')),
             ],
             options={

@@ -39,7 +39,9 @@ class Command(BaseCommand):
             default=None,
             help="seconds between sweeps (default: CITYLOOP_SWEEP_INTERVAL_SECONDS, 60)",
         )
-        parser.add_argument("--poll", type=float, default=1.0, help="seconds between checks for jobs and notices")
+        parser.add_argument(
+            "--poll", type=float, default=1.0, help="seconds between checks for jobs and notices"
+        )
         parser.add_argument("--no-tasks", action="store_true", help="do not run django-tasks jobs")
         parser.add_argument("--queue", default="default", help="job queues, comma-separated ('*' for all)")
         parser.add_argument("--worker-id", default=None, help="a unique name for this worker")

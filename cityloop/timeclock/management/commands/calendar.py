@@ -37,8 +37,12 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="op", required=True)
         imp = sub.add_parser("import", help="load a date,kind,name CSV (kind: holiday, workday, normal)")
         imp.add_argument("file", type=Path)
-        imp.add_argument("--calendar", help="load into this calendar's own days instead of the national schedule")
-        imp.add_argument("--partial", action="store_true", help="do not mark the file's years as fully loaded")
+        imp.add_argument(
+            "--calendar", help="load into this calendar's own days instead of the national schedule"
+        )
+        imp.add_argument(
+            "--partial", action="store_true", help="do not mark the file's years as fully loaded"
+        )
         imp.add_argument("--dry-run", action="store_true", help="check the file and say what would change")
         sub.add_parser("check", help="how far ahead the calendar is known; warns under the margin")
         seed = sub.add_parser("seed", help="(re)load the years the chinesecalendar package knows")
@@ -64,7 +68,9 @@ class Command(BaseCommand):
         for warning in parsed.warnings:
             self.stderr.write(f"warning: {warning}")
         if options["dry_run"]:
-            self.stdout.write(f"{len(parsed.days)} days for {parsed.years} are fine (dry run: nothing loaded)")
+            self.stdout.write(
+                f"{len(parsed.days)} days for {parsed.years} are fine (dry run: nothing loaded)"
+            )
             return
         counts = import_calendar_days(
             actor=system_actor(),

@@ -44,7 +44,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--start", required=True, help="ISO 8601, e.g. 2026-02-13T16:00+08:00")
         parser.add_argument("--amount", required=True, help="how many units, e.g. 4 or 1.5")
-        parser.add_argument("--unit", required=True, help=f"one of {', '.join(TimeUnit.values)} (or clock_hour)")
+        parser.add_argument(
+            "--unit", required=True, help=f"one of {', '.join(TimeUnit.values)} (or clock_hour)"
+        )
         parser.add_argument("--extension", help="an approved extension, in the same unit")
         parser.add_argument(
             "--pause", action="append", default=[], metavar="START/END", help="a hold window; repeat for more"
