@@ -23,7 +23,7 @@ ORIGIN = (118.70, 31.90)  # south-west corner of the lattice: real-looking coord
 CELL_M = 100.0
 CELLS_PER_SIDE = 10  # a community is a 10 × 10 block of cells
 COMMUNITIES_PER_STREET = 20
-DISTRICT = "990200"
+DISTRICT_PREFIX = "9902"  # fictional: 990200, 990201 …
 
 
 def _sizes() -> tuple[int, int, int]:
@@ -32,14 +32,21 @@ def _sizes() -> tuple[int, int, int]:
     return 50_000, 1_000_000, 10_000
 
 
-def build_units(communities: int) -> list[str]:
-    """A city, a district, streets and ``communities`` communities; returns the community codes."""
+def build_units(communities: int) -> tuple[list[str], int]:
+    """A city, a fresh district, streets and ``communities`` communities; returns the community
+    codes and the district's number (a PostgreSQL bench database is kept between runs, so each run
+    takes the next unused district code and its own patch of map)."""
     from cityloop.core.actions import create_unit
     from cityloop.core.audit import system_actor
+    from cityloop.core.models import Unit
 
     actor = system_actor()
-    city = create_unit(actor=actor, code="990000", name="基准市", kind="city")
-    district = create_unit(actor=actor, code=DISTRICT, name="基准区", kind="district", parent=city)
+    city = Unit.objects.filter(code="990000").first() or create_unit(
+        actor=actor, code="990000", name="基准市", kind="city"
+    )
+    number = next(n for n in range(100) if not Unit.objects.filter(code=f"{DISTRICT_PREFIX}{n:02d}").exists())
+    code = f"{DISTRICT_PREFIX}{number:02d}"
+    district = create_unit(actor=actor, code=code, name=f"基准{number}区", kind="district", parent=city)
     codes = []
     street = None
     for i in range(communities):
@@ -47,7 +54,7 @@ def build_units(communities: int) -> list[str]:
         if c == 0:
             street = create_unit(
                 actor=actor,
-                code=f"{DISTRICT}{s + 1:03d}",
+                code=f"{code}{s + 1:03d}",
                 name=f"第{s + 1}街道",
                 kind="street",
                 parent=district,
@@ -61,12 +68,15 @@ def build_units(communities: int) -> list[str]:
             parent=street,
         )
         codes.append(unit.code)
-    return codes
+    return codes, number
 
 
-def lattice(community_codes: list[str], total: int) -> tuple[list[dict[str, Any]], tuple[float, ...]]:
-    """GeoJSON features: each community a square block of cells, blocks laid out in a square."""
-    lon0, lat0 = ORIGIN
+def lattice(
+    community_codes: list[str], total: int, shift: int = 0
+) -> tuple[list[dict[str, Any]], tuple[float, ...]]:
+    """GeoJSON features: each community a square block of cells, blocks laid out in a square
+    (``shift`` moves the whole lattice east by half a degree per step; 50,000 cells span ~0.25°)."""
+    lon0, lat0 = ORIGIN[0] + 0.5 * shift, ORIGIN[1]
     dlat = CELL_M / 110_574.0
     dlon = CELL_M / (111_320.0 * math.cos(math.radians(lat0)))
     blocks_per_row = math.ceil(math.sqrt(len(community_codes)))
@@ -99,8 +109,8 @@ def run() -> list[bench.Result]:
     from cityloop.geo.actions import import_grids
 
     n_grids, n_points, n_single = _sizes()
-    communities = build_units(math.ceil(n_grids / CELLS_PER_SIDE**2))
-    features, (min_lon, min_lat, max_lon, max_lat) = lattice(communities, n_grids)
+    communities, number = build_units(math.ceil(n_grids / CELLS_PER_SIDE**2))
+    features, (min_lon, min_lat, max_lon, max_lat) = lattice(communities, n_grids, shift=number)
     path = Path(__file__).resolve().parent.parent / "var" / "bench" / "grids.geojson"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))

@@ -146,9 +146,10 @@ def extend_step(case: Case, step: Step, *, actor: User, amount: float, unit: str
     current.save(update_fields=["deadline_at"])
 
 
-def refresh_running(case: Case, now: dt.datetime) -> None:
-    """Copy the running step, its deadline and its light onto the case (for the queue and the map)."""
-    current = (
+def refresh_running(case: Case, now: dt.datetime, just_opened: CaseStep | None = None) -> None:
+    """Copy the running step, its deadline and its light onto the case (for the queue and the map).
+    ``just_opened`` is the step the transition started, if any: it is the running one, no query needed."""
+    current = just_opened or (
         CaseStep.objects.filter(case=case, ended_at__isnull=True)
         .select_related("timer")
         .order_by("-id")

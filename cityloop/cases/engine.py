@@ -225,16 +225,14 @@ def apply(ctx: Context, effect: Any) -> None:
     if t.target:
         case.state = t.target
     case.version += 1
+    opened = [clocks.open_step(case, step, actor=actor, at=at) for step in t.starts]
+    clocks.refresh_running(case, at, opened[-1] if opened else None)
     case.save()
-    for step in t.starts:
-        clocks.open_step(case, step, actor=actor, at=at)
-    clocks.refresh_running(case, at)
-    case.save(update_fields=["current_step", "deadline_at", "light", "updated_at"])
     audit = record(actor, f"case.{t.name}", case, before=before, after=snapshot(case, AUDITED_FIELDS))
-    seq = CaseEvent.objects.filter(case=case).count() + 1
     event = CaseEvent.objects.create(
         case=case,
-        seq=seq,
+        # One event per version: the version counts the transitions taken, so it is the sequence.
+        seq=case.version,
         transition=t.name,
         from_state=from_state,
         to_state=case.state,

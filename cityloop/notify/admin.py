@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
@@ -20,6 +21,7 @@ from .models import Delivery, InboxMessage, Outbox, WebhookSubscription
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_display = ("name", "url", "active", "district", "created_at")
     list_filter = ("active",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return restrict(super().get_queryset(request), request.user, "view")

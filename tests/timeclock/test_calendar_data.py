@@ -183,3 +183,47 @@ def test_admin_lists_warn_and_import_csv(org: Any, time_machine: Any) -> None:
     response = client.post("/admin/timeclock/calendarday/import/", {"file": upload})
     assert response.status_code == 302
     assert CalendarYear.objects.filter(year=2027).exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/timeclock/workcalendar/",
+        "/admin/timeclock/workcalendar/add/",
+        "/admin/timeclock/workcalendar/1/change/",
+        "/admin/timeclock/calendarday/add/",
+        "/admin/timeclock/calendarday/import/",
+        "/admin/timeclock/calendaryear/",
+        "/admin/timeclock/escalationrule/add/",
+        "/admin/timeclock/steptimer/",
+        "/admin/timeclock/escalation/",
+        "/admin/notify/outbox/",
+        "/admin/notify/delivery/",
+        "/admin/notify/inboxmessage/",
+        "/admin/notify/webhooksubscription/add/",
+    ],
+)
+def test_admin_pages_render(org: Any, path: str) -> None:
+    from cityloop.core.actions import create_user
+
+    create_user(actor=org.users["admin"], username="root", password="demo-pass-1", is_superuser=True)
+    client = Client()
+    client.login(username="root", password="demo-pass-1")
+    if "/1/change/" in path:
+        path = path.replace("/1/", f"/{WorkCalendar.objects.get(is_default=True).pk}/")
+    assert client.get(path).status_code == 200
+
+
+def test_admin_saves_through_the_actions(org: Any) -> None:
+    from cityloop.core.actions import create_user
+
+    create_user(actor=org.users["admin"], username="root", password="demo-pass-1", is_superuser=True)
+    client = Client()
+    client.login(username="root", password="demo-pass-1")
+    response = client.post(
+        "/admin/timeclock/calendarday/add/",
+        {"date": "2026-03-03", "kind": "holiday", "name": "本地假日", "source": ""},
+    )
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action="calendarday.save", actor__username="root").count() == 1
+    assert not clock.is_working_day(dt.date(2026, 3, 3))

@@ -1,0 +1,44 @@
+"""The simulator drives the demo city through the real actions; its month agrees with the timelines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from django.utils import timezone
+
+from cityloop.cases.models import Case, CaseEvent, CaseStep
+from cityloop.demo.simulate import simulate
+from tests.cases.test_invariants import check_case
+
+NOW = timezone.make_aware(dt.datetime(2026, 11, 20, 18, 0))
+
+
+def test_simulated_days_run_every_side_flow_consistently(demo_city, db):
+    report = simulate(days=4, per_day=45, seed=7, now=NOW)
+    cases = list(Case.objects.all())
+    assert report.cases == len(cases) > 100
+    states = Counter(c.state for c in cases)
+    assert states["closed"] > len(cases) / 3, states
+    assert any(s in states for s in ("dispatched", "checking", "disposed", "registered")), (
+        "no backlog left open"
+    )
+    done = Counter(CaseEvent.objects.values_list("transition", flat=True))
+    for flow in (
+        "send_for_verification",
+        "verify",
+        "approve_return",
+        "approve_extension",
+        "check_fail",
+        "return_visit",
+        "close",
+        "dispose",
+    ):
+        assert done[flow] > 0, f"the simulator never took {flow}"
+    for case in cases:
+        check_case(case)
+        assert case.reported_at <= NOW
+    assert not CaseEvent.objects.filter(at__gt=NOW).exists(), "nothing may happen after 'now'"
+    late = CaseStep.objects.filter(step="dispose", on_time=False).count()
+    on_time = CaseStep.objects.filter(step="dispose", on_time=True).count()
+    assert 0 < late < on_time
