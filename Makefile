@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 DEMO_SEED ?= 1
+# The month of history `make run` simulates on a fresh database (a larger one: SIM_PER_DAY=300).
+SIM_DAYS ?= 30
+SIM_PER_DAY ?= 40
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test bench lint format setup install migrate demo clean messages
@@ -29,6 +32,7 @@ setup: migrate
 ## Serve the console with the demo city at http://$(HOST):$(PORT)
 run: setup
 	$(BIN)/cityloop demo-city --seed $(DEMO_SEED) --if-empty
+	$(BIN)/cityloop simulate --days $(SIM_DAYS) --per-day $(SIM_PER_DAY) --seed $(DEMO_SEED) --if-empty
 	@echo
 	@echo "CityLoop is starting at http://$(HOST):$(PORT)/  (API docs: /api/v1/docs, health: /healthz)"
 	@# The worker (jobs, deadline sweep, notices) runs beside the server and stops with it.

@@ -183,3 +183,32 @@ def save_component_state(
     state.save()
     record(actor, "component_state.save", state, before=before, after=snapshot(state))
     return state
+
+
+# The states of GB/T 30428.2 (the migration loads the same ones).
+STANDARD_STATES = (
+    ("intact", "完好", "intact", 10),
+    ("damaged", "破损", "damaged", 20),
+    ("missing", "丢失", "missing", 30),
+    ("occupied", "占用", "occupied", 40),
+)
+
+
+@domain_action
+def load_standard_states(*, actor: User) -> int:
+    """Create the standard component states that are missing (after a flush, say); returns how many."""
+    created = 0
+    for code, name, name_en, order in STANDARD_STATES:
+        _, made = ComponentState.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "order": order}
+        )
+        created += made
+    if created:
+        record(
+            actor,
+            "component_state.load_standard",
+            object_type="assets.componentstate",
+            object_id="",
+            after={"created": created},
+        )
+    return created

@@ -18,8 +18,8 @@ from typing import Any
 
 import shapely
 
-from cityloop.assets.actions import import_components
-from cityloop.catalog.actions import load_demo_conditions
+from cityloop.assets.actions import import_components, load_standard_states
+from cityloop.catalog.actions import load_demo_conditions, load_standard
 from cityloop.core.models import User
 from cityloop.geo.index import locate_many
 
@@ -114,6 +114,7 @@ SURVEY_DAY = dt.date(2020, 6, 30)
 
 def conditions_step(city: DemoCity, *, actor: User) -> None:
     """Registration conditions for every subclass (examples plus defaults)."""
+    load_standard(actor=actor)  # idempotent; restores the catalog if the database was flushed
     counts = load_demo_conditions(actor=actor)
     city.summary["registration conditions"] = counts["from_examples"] + counts["defaults"]
 
@@ -213,6 +214,7 @@ def component_rows(city: DemoCity, rng: random.Random) -> list[dict[str, Any]]:
 
 def components_step(city: DemoCity, *, actor: User) -> None:
     """Components along the roads, with their owners (20,000+, a few hundred unowned)."""
+    load_standard_states(actor=actor)
     rows = component_rows(city, city.rng_for("components"))
     report = import_components(rows, actor=actor)
     if report.errors:

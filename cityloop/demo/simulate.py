@@ -9,6 +9,7 @@ days leave a realistic backlog of open cases for the worker's sweep.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import random
@@ -229,10 +230,8 @@ class Simulator:
             self.report.refused += 1
             return None
         self.report.cases += 1
-        try:
+        with contextlib.suppress(_Stop):  # the case stays open where "now" caught it
             self._work(case, at, category, kind, component, supervisor)
-        except _Stop:
-            pass
         return case
 
     def _act(self, case: Case, name: str, user: User | None, at: dt.datetime, **payload: Any) -> Case:
