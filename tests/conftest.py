@@ -38,11 +38,14 @@ def fast_password_hasher(settings: Any) -> None:
 @pytest.fixture(autouse=True)
 def fresh_spatial_index() -> Any:
     """Each test's grids live in its own transaction; never let one test see another's index."""
+    from cityloop.cases.clocks import forget_step_limits
     from cityloop.geo import index
 
     index.reset()
+    forget_step_limits()
     yield
     index.reset()
+    forget_step_limits()
 
 
 @pytest.fixture

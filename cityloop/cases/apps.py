@@ -32,3 +32,12 @@ class CasesConfig(AppConfig):
         signals.timer_warned.connect(receivers.on_light_changed, dispatch_uid="cases-light-yellow")
         signals.timer_overdue.connect(receivers.on_light_changed, dispatch_uid="cases-light-red")
         signals.escalation_due.connect(receivers.on_escalation_due, dispatch_uid="cases-escalation")
+
+        from django.db.models.signals import post_save
+
+        from cityloop.catalog.models import StepLimit, Urgency
+
+        from .clocks import forget_step_limits
+
+        post_save.connect(forget_step_limits, sender=StepLimit, dispatch_uid="cases-step-limits")
+        post_save.connect(forget_step_limits, sender=Urgency, dispatch_uid="cases-urgencies")

@@ -9,6 +9,7 @@ says which limit applies and keeps ``CaseStep`` (the facts evaluation reads) in 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,13 +18,34 @@ from django.utils import timezone
 from cityloop.catalog import lookup
 from cityloop.core.models import Unit, User
 from cityloop.timeclock import actions as timers
-from cityloop.timeclock.calendars import calendar_for_unit
 
 from .models import Case, CaseStep
 from .workflow import Step
 
 # Steps owned by the unit the case is dispatched to; the others belong to the command centre.
 UNIT_STEPS = {Step.DISPOSE}
+
+
+_LIMIT_TTL_SECONDS = 30.0
+_limit_cache: dict[tuple[str, str, dt.date], tuple[float, lookup.StepLimitRef]] = {}
+
+
+def forget_step_limits(**kwargs: Any) -> None:
+    """Drop this process's cached step limits (connected to step-limit saves; other processes
+    notice within ``_LIMIT_TTL_SECONDS``)."""
+    _limit_cache.clear()
+
+
+def _step_limit(step: str, urgency: str, on: dt.date) -> lookup.StepLimitRef:
+    """The catalog's step limit, cached briefly: every report and transition asks for one."""
+    key = (step, urgency, on)
+    now = time.monotonic()
+    hit = _limit_cache.get(key)
+    if hit is not None and now - hit[0] < _LIMIT_TTL_SECONDS:
+        return hit[1]
+    ref = lookup.step_limit(step, urgency, on=on)
+    _limit_cache[key] = (now, ref)
+    return ref
 
 
 def _limit(case: Case, step: Step) -> tuple[float, str, dict[str, Any]]:
@@ -44,7 +66,7 @@ def _limit(case: Case, step: Step) -> tuple[float, str, dict[str, Any]]:
             },
         )
     on = timezone.localdate(case.reported_at)
-    ref = lookup.step_limit(step.value, case.urgency or "normal", on=on)
+    ref = _step_limit(step.value, case.urgency or "normal", on)
     return (
         float(ref.amount),
         ref.unit,
@@ -67,12 +89,12 @@ def open_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> CaseSt
         started_at=at,
         amount=amount,
         unit=unit_name,
-        calendar=calendar_for_unit(owner),
         district=case.district,
         responsible_unit=owner,
         rule_ref=ref,
     )
-    occurrence = CaseStep.objects.filter(case=case, step=step.value).count() + 1
+    # A case's first transition (the report) cannot have run the step before: no need to count.
+    occurrence = 1 if case.version <= 1 else CaseStep.objects.filter(case=case, step=step.value).count() + 1
     return CaseStep.objects.create(
         case=case,
         district_id=case.district_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from django.db.models import F
+from django.db import connection
 
 from cityloop.core.models import Unit
 
@@ -18,13 +18,18 @@ TRACKING_LENGTH = 8
 
 def next_case_number(district: Unit, day: dt.date) -> str:
     """``<district code>-<yymmdd>-<sequence>``, e.g. ``990102-261122-0017``. Call inside a transaction:
-    the sequence row is updated in place, so concurrent reports get distinct numbers."""
-    updated = CaseSequence.objects.filter(district=district, day=day).update(last=F("last") + 1)
-    if not updated:
-        CaseSequence.objects.get_or_create(district=district, day=day, defaults={"last": 0})
-        CaseSequence.objects.filter(district=district, day=day).update(last=F("last") + 1)
-    last = CaseSequence.objects.filter(district=district, day=day).values_list("last", flat=True).get()
-    return f"{district.code}-{day:%y%m%d}-{last:04d}"
+    the sequence row is incremented in place (one ``UPDATE … RETURNING``), so concurrent reports get
+    distinct numbers."""
+    table = CaseSequence._meta.db_table
+    sql = f"UPDATE {table} SET last = last + 1 WHERE district_id = %s AND day = %s RETURNING last"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [district.pk, day])
+        row = cursor.fetchone()
+        if row is None:
+            CaseSequence.objects.get_or_create(district=district, day=day, defaults={"last": 0})
+            cursor.execute(sql, [district.pk, day])
+            row = cursor.fetchone()
+    return f"{district.code}-{day:%y%m%d}-{row[0]:04d}"
 
 
 def new_tracking_code() -> str:

@@ -20,6 +20,7 @@ from django.db import models, transaction
 from .models import AuditEntry, User
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("cityloop_request_id", default="")
+_action_depth: contextvars.ContextVar[int] = contextvars.ContextVar("cityloop_action_depth", default=0)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -114,8 +115,15 @@ def domain_action(func: Callable[P, R]) -> Callable[P, R]:
             raise ActorRequired(f"{func.__qualname__} needs actor=<User>, got {actor!r}")
         if not actor.is_active:
             raise ActorRequired(f"{actor.username} is not an active user")
-        with transaction.atomic():
-            return func(*args, **kwargs)
+        # Inside another action, join its transaction without a savepoint: a failure of the inner
+        # action fails the outer one anyway, and savepoints cost two round trips each.
+        nested = _action_depth.get() > 0
+        token = _action_depth.set(_action_depth.get() + 1)
+        try:
+            with transaction.atomic(savepoint=not nested):
+                return func(*args, **kwargs)
+        finally:
+            _action_depth.reset(token)
 
     wrapper.is_domain_action = True  # type: ignore[attr-defined]
     return wrapper

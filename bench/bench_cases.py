@@ -1,0 +1,210 @@
+"""Cases: full loops (report → close) through the actions, and report intake over HTTP (gunicorn, 2 workers).
+
+Runs in the demo city (built into the scratch database if it is not there). Quick mode
+(``BENCH_QUICK=1``): 30 loops and 200 HTTP reports.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import bench
+
+TARGET_LOOPS_PER_S = 50
+TARGET_INTAKE_PER_S = 300
+TARGET_INTAKE_P99_MS = 100
+
+
+def _sizes() -> tuple[int, int]:
+    return (30, 200) if os.environ.get("BENCH_QUICK") else (500, 3000)
+
+
+def ensure_demo_city() -> None:
+    from cityloop.core.audit import system_actor
+    from cityloop.demo.build import build_demo_city, demo_loaded
+
+    if not demo_loaded():
+        build_demo_city(1, actor=system_actor())
+
+
+def _points(count: int, rng: random.Random) -> list[tuple[float, float, int]]:
+    """Random points inside the grids: (lon, lat, community id)."""
+    from cityloop.geo.index import get_index
+
+    index = get_index()
+    out = []
+    for _ in range(count):
+        pos = rng.randrange(len(index.locations))
+        point = index.geoms[pos].representative_point()
+        out.append((point.x, point.y, index.locations[pos].community_id))
+    return out
+
+
+def full_loops(count: int) -> bench.Result:
+    from cityloop.cases.actions import submit_report
+    from cityloop.cases.attachments import upload_attachment
+    from cityloop.cases.engine import perform
+    from cityloop.demo.dispatching import choose_unit
+    from cityloop.demo.simulate import Staff, _png
+
+    staff = Staff.load()
+    rng = random.Random(5)
+    points = [p for p in _points(count * 3, rng) if p[2] in staff.supervisor_of][:count]
+    operator, leader, dispatcher = staff.operators[0], staff.shift_leaders[0], staff.dispatchers[0]
+    started = time.perf_counter()
+    for lon, lat, community in points:
+        supervisor = staff.supervisor_of[community]
+        case, _ = submit_report(
+            actor=supervisor,
+            channel="supervisor",
+            description="基准测试：暴露垃圾",
+            lon=lon,
+            lat=lat,
+            category="0102",
+            kind="event",
+        )
+        case = perform(case, "accept", actor=operator, payload={"category": "0102", "kind": "event"})
+        case = perform(case, "register", actor=leader, payload={"condition": 1})
+        case = perform(case, "dispatch", actor=dispatcher, payload={"unit": choose_unit(case).code})
+        handler = staff.handlers[case.responsible_unit_id]
+        photo = upload_attachment(actor=handler, name="after.png", content=_png(rng)).pk
+        case = perform(case, "dispose", actor=handler, payload={"feedback": "已清理", "attachments": [photo]})
+        case = perform(case, "send_for_check", actor=operator, payload={})
+        case = perform(case, "check_pass", actor=supervisor, payload={})
+        perform(case, "close", actor=leader, payload={})
+    rate = len(points) / (time.perf_counter() - started)
+    return bench.Result(
+        f"full loops report→close through the actions ({len(points)})",
+        rate,
+        "cases/s",
+        f"≥ {TARGET_LOOPS_PER_S}",
+        rate >= TARGET_LOOPS_PER_S,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_up(port: int, deadline: float) -> None:
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn did not come up")
+
+
+def http_intake(count: int) -> list[bench.Result]:
+    from django.conf import settings
+
+    from cityloop.core.actions import create_api_token
+    from cityloop.core.audit import system_actor
+    from cityloop.demo.simulate import Staff
+
+    staff = Staff.load()
+    _, token = create_api_token(actor=system_actor(), user=staff.operators[0], name="bench")
+    rng = random.Random(11)
+    points = _points(count, rng)
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": os.environ["DATABASE_URL"], "SECRET_KEY": settings.SECRET_KEY}
+    root = Path(__file__).resolve().parent.parent
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "cityloop.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=root,
+        env=env,
+        start_new_session=True,
+    )
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    queue = list(enumerate(points))
+    run_tag = f"{time.time():.0f}"
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        while True:
+            with lock:
+                if not queue:
+                    return
+                n, (lon, lat, _) = queue.pop()
+            body = json.dumps(
+                {
+                    "channel": "hotline_12345",
+                    "description": "基准测试：热线投诉噪音扰民",
+                    "lon": lon,
+                    "lat": lat,
+                    "reporter_phone": "13800000000",
+                    "external_id": f"bench-{run_tag}-{n}",
+                }
+            )
+            start = time.perf_counter()
+            conn.request("POST", "/api/v1/reports", body, headers)
+            response = conn.getresponse()
+            response.read()
+            elapsed = (time.perf_counter() - start) * 1000
+            with lock:
+                latencies.append(elapsed)
+                if response.status != 201:
+                    failures.append(str(response.status))
+
+    try:
+        _wait_up(port, time.time() + 60)
+        threads = [threading.Thread(target=client) for _ in range(8)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+        wall = time.perf_counter() - started
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    rate = len(latencies) / wall
+    p50, p99, _ = bench.summary_ms(latencies)
+    return [
+        bench.Result(
+            f"HTTP report intake, 2 gunicorn workers, 8 clients ({len(latencies)}, {len(failures)} failed)",
+            rate,
+            "reports/s",
+            f"≥ {TARGET_INTAKE_PER_S}",
+            rate >= TARGET_INTAKE_PER_S and not failures,
+        ),
+        bench.Result("HTTP report intake p50", p50, "ms"),
+        bench.Result(
+            "HTTP report intake p99", p99, "ms", f"< {TARGET_INTAKE_P99_MS}", p99 < TARGET_INTAKE_P99_MS
+        ),
+    ]
+
+
+def run() -> list[bench.Result]:
+    loops, reports = _sizes()
+    ensure_demo_city()
+    return [full_loops(loops), *http_intake(reports)]
