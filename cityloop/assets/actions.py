@@ -18,7 +18,7 @@ from tqdm import tqdm
 from cityloop.core.audit import domain_action, record, snapshot
 from cityloop.core.models import User
 
-from .bulk import refresh_statistics
+from .bulk import refresh_statistics, widen_cache
 from .importing import (
     BATCH_SIZE,
     UNIT_FIELDS,
@@ -57,6 +57,7 @@ def import_components(
     today = today or timezone.localdate()
     report = ComponentImportReport(skip_invalid=skip_invalid)
     resolver = Resolver(today)
+    widen_cache()
     iterator = iter(rows)
     bar = tqdm(total=total, disable=not progress, unit=" rows", unit_scale=True, desc="components")
     position = 0

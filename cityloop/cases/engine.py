@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
-from cityloop.core.audit import ActorRequired, record, snapshot
+from cityloop.core.audit import ActorRequired, action_transaction, record, snapshot
 from cityloop.core.models import Membership, Role, User
 from cityloop.core.permissions import restrict
 
@@ -166,7 +165,7 @@ def perform(
         )
     payload = dict(payload or {})
     at = at or timezone.now()
-    with transaction.atomic():
+    with action_transaction():
         locked = (
             Case.objects.select_for_update(of=("self",))
             .select_related(

@@ -158,26 +158,28 @@ def search(
         return []
     day = _day(on)
     cats = Category.objects.active(day).select_related("parent")
-    conds = Condition.objects.valid_at(day).select_related("urgency", "region")
     if kind:
-        cats, conds = cats.filter(kind=kind), conds.filter(category__kind=kind)
-    name_q, cond_q = Q(), Q()
-    for word in words:
-        name_q &= Q(name__icontains=word) | Q(name_en__icontains=word) | Q(code__startswith=word)
-        cond_q &= (
-            Q(description__icontains=word)
-            | Q(description_en__icontains=word)
-            | Q(category__name__icontains=word)
-        )
-    hits: dict[int, SearchHit] = {c.pk: SearchHit(c, True) for c in cats.filter(name_q)}
-    by_category: dict[int, list[Condition]] = {}
-    for cond in conds.filter(cond_q).filter(category__in=cats):
-        by_category.setdefault(cond.category_id, []).append(cond)
-    extra = cats.filter(pk__in=[pk for pk in by_category if pk not in hits])
-    for cat in extra:
-        hits[cat.pk] = SearchHit(cat, False)
-    for pk, found in by_category.items():
-        if pk in hits:
-            hits[pk].conditions = found
+        cats = cats.filter(kind=kind)
+    # The catalog is small (hundreds of subclasses, a few thousand condition versions), so matching is
+    # done in Python: case-insensitive "contains" that reads the same on SQLite and PostgreSQL.
+    words = [w.lower() for w in words]
+    names = {c.pk: (c, f"{c.name} {c.name_en}".lower()) for c in cats}
+    hits: dict[int, SearchHit] = {
+        pk: SearchHit(c, True)
+        for pk, (c, name) in names.items()
+        if all(w in name or c.code.startswith(w) for w in words)
+    }
+    conds = (
+        Condition.objects.valid_at(day)
+        .filter(category_id__in=list(names))
+        .select_related("urgency", "region")
+    )
+    for cond in conds.order_by("category_id", "number", "region_id"):
+        cat, name = names[cond.category_id]
+        own = f"{cond.description} {cond.description_en}".lower()
+        # A condition matches when its own text holds at least one word and the rest are in it or
+        # in its subclass's name ("井盖 丢失" finds the "missing" condition of every cover).
+        if any(w in own for w in words) and all(w in own or w in name for w in words):
+            hits.setdefault(cat.pk, SearchHit(cat, False)).conditions.append(cond)
     ordered = sorted(hits.values(), key=lambda h: (not h.name_matched, h.category.kind, h.category.code))
     return ordered[:limit]

@@ -101,6 +101,20 @@ def record(
     )
 
 
+@contextmanager
+def action_transaction() -> Iterator[None]:
+    """The transaction of a domain action. Inside another action it joins that transaction without a
+    savepoint: a failure of the inner action fails the outer one anyway, and savepoints cost two
+    round trips each."""
+    nested = _action_depth.get() > 0
+    token = _action_depth.set(_action_depth.get() + 1)
+    try:
+        with transaction.atomic(savepoint=not nested):
+            yield
+    finally:
+        _action_depth.reset(token)
+
+
 def domain_action(func: Callable[P, R]) -> Callable[P, R]:
     """Mark a function as a domain action: it needs an ``actor`` keyword and runs in one transaction.
 
@@ -115,15 +129,8 @@ def domain_action(func: Callable[P, R]) -> Callable[P, R]:
             raise ActorRequired(f"{func.__qualname__} needs actor=<User>, got {actor!r}")
         if not actor.is_active:
             raise ActorRequired(f"{actor.username} is not an active user")
-        # Inside another action, join its transaction without a savepoint: a failure of the inner
-        # action fails the outer one anyway, and savepoints cost two round trips each.
-        nested = _action_depth.get() > 0
-        token = _action_depth.set(_action_depth.get() + 1)
-        try:
-            with transaction.atomic(savepoint=not nested):
-                return func(*args, **kwargs)
-        finally:
-            _action_depth.reset(token)
+        with action_transaction():
+            return func(*args, **kwargs)
 
     wrapper.is_domain_action = True  # type: ignore[attr-defined]
     return wrapper

@@ -207,3 +207,15 @@ def test_search_looks_into_conditions_and_english(actor):
     assert {h.category.code for h in search("street lamp")} == {"0118"}
     assert {h.category.code for h in search("游商", kind="event")} == {"0501"}
     assert search("   ") == []
+
+
+def test_search_words_combine_names_and_conditions(actor):
+    actions.load_demo_conditions(actor=actor)
+    hits = search("井盖 丢失")
+    assert {h.category.code for h in hits} == set(
+        Category.objects.filter(kind="component", name__contains="井盖").values_list("code", flat=True)
+    )
+    assert all([c.number for c in h.conditions] == [2] for h in hits)
+    assert all(not h.name_matched for h in hits)
+    lamps = {h.category.code: h for h in search("路灯")}
+    assert lamps["0118"].name_matched and [c.number for c in lamps["0118"].conditions] == [1]
