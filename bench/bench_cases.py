@@ -76,7 +76,7 @@ def full_loops(count: int) -> bench.Result:
         case = perform(case, "accept", actor=operator, payload={"category": "0102", "kind": "event"})
         case = perform(case, "register", actor=leader, payload={"condition": 1})
         case = perform(case, "dispatch", actor=dispatcher, payload={"unit": choose_unit(case).code})
-        handler = staff.handlers[case.responsible_unit_id]
+        handler = staff.handlers[case.responsible_unit_id or 0]
         photo = upload_attachment(actor=handler, name="after.png", content=_png(rng)).pk
         case = perform(case, "dispose", actor=handler, payload={"feedback": "已清理", "attachments": [photo]})
         case = perform(case, "send_for_check", actor=operator, payload={})

@@ -8,12 +8,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from cityloop.core.audit import record, snapshot
+from cityloop.core.models import User
 
 from .models import Case, CaseEvent, CaseStep, Channel
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ChannelAdmin(admin.ModelAdmin):
     list_display = (
         "code",
         "name",
@@ -30,16 +31,17 @@ class ChannelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         # Channels are configuration data: audited like every other write.
         before = snapshot(Channel.objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
+        assert isinstance(request.user, User)
         record(
             request.user,
             "channel.change" if change else "channel.create",
-            obj,  # type: ignore[arg-type]
+            obj,
             before=before,
             after=snapshot(obj),
         )
 
 
-class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -61,7 +63,7 @@ class EventInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CaseAdmin(admin.ModelAdmin):
     """Read-only: a case moves only through its workflow actions (console or API)."""
 
     list_display = (

@@ -35,9 +35,8 @@ def choose_unit(case: Case, *, exclude: bool = False) -> Unit:
     returned_by = case.events.filter(transition="approve_return").order_by("-seq").first()
     avoid = (returned_by.data.get("returned_by") or {}).get("id") if (exclude and returned_by) else None
     candidates: list[Unit | None] = []
-    if case.component_id:
-        component = case.component
-        candidates += [component.owner, component.maintainer]
+    if case.component is not None:
+        candidates += [case.component.owner, case.component.maintainer]
     elif case.category:
         abbr = EVENT_DEPARTMENTS.get(case.category.code)
         if abbr:
