@@ -1,0 +1,113 @@
+"""Who may open which console page, and the cases a user may see.
+
+Pages are grouped by the work they serve (command centre, units, supervisors, leaders). A page
+checks the user's roles; the rows on it always come through ``restrict`` so a street never sees
+another street's cases, whatever page it opens.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+from cityloop.cases.models import Case
+from cityloop.cases.workflow import TRANSITIONS
+from cityloop.core.models import Membership, Role, User
+from cityloop.core.permissions import restrict
+
+F = TypeVar("F", bound=Callable[..., HttpResponse])
+
+COMMAND = frozenset({Role.OPERATOR, Role.SHIFT_LEADER, Role.DISPATCHER})
+UNIT_STAFF = frozenset({Role.HANDLER, Role.UNIT_MANAGER})
+FIELD = frozenset({Role.SUPERVISOR, Role.COMMUNITY_HEAD})
+LEADERS = frozenset({Role.LEADER})
+# Pages for overseeing the whole area: the dashboard, the evaluation link.
+OVERSIGHT = LEADERS | COMMAND
+# Where each role's home page leads, first match wins (a user may hold several roles).
+HOME_ORDER: list[tuple[str, str]] = [
+    (Role.SHIFT_LEADER, "web:queue"),
+    (Role.DISPATCHER, "web:queue"),
+    (Role.OPERATOR, "web:queue"),
+    (Role.LEADER, "web:dashboard"),
+    (Role.UNIT_MANAGER, "web:unit_tasks"),
+    (Role.HANDLER, "web:unit_tasks"),
+    (Role.SUPERVISOR, "web:mobile_home"),
+    (Role.COMMUNITY_HEAD, "web:mobile_home"),
+]
+# Transitions that are not a step of anyone's queue: they can be taken on nearly any case.
+AMBIENT = {"comment", "urge"}
+
+
+def roles_of(request: HttpRequest) -> set[str]:
+    """The roles the signed-in user holds today (read once per request)."""
+    cached = getattr(request, "_cityloop_roles", None)
+    if cached is not None:
+        return set(cached)
+    user = request.user
+    roles: set[str] = set()
+    if isinstance(user, User) and user.is_authenticated:
+        roles = set(Membership.objects.active().filter(user=user).values_list("role", flat=True))
+        if user.is_superuser:
+            roles.add(Role.ADMIN)
+    request._cityloop_roles = frozenset(roles)  # type: ignore[attr-defined]
+    return roles
+
+
+def holds(request: HttpRequest, roles: Iterable[str]) -> bool:
+    """Whether the user holds one of ``roles``; administrators hold every role."""
+    mine = roles_of(request)
+    return Role.ADMIN in mine or bool(mine & set(roles))
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Sign-in required, and one of ``roles`` (or administrator); 403 otherwise."""
+    wanted = frozenset(roles)
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not holds(request, wanted):
+                raise PermissionDenied("this page is for other roles")
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapper)  # type: ignore[return-value]
+
+    return decorate
+
+
+def current_user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied("sign in first")
+    return user
+
+
+def visible_cases(request: HttpRequest) -> QuerySet[Case]:
+    """Every case the user may see: the one door to the case table for the console."""
+    return restrict(Case.objects.all(), request.user, "view")
+
+
+def visible_case(request: HttpRequest, case_id: int, *related: str) -> Case:
+    """One case the user may see, or 404 (never 403: a case outside the area does not exist here)."""
+    case = visible_cases(request).select_related(*related).filter(pk=case_id).first()
+    if case is None:
+        raise Http404("no such case in your area")
+    return case
+
+
+def work_states(roles: Iterable[str]) -> list[str]:
+    """States in which someone holding ``roles`` has a step of the loop to take (their queue)."""
+    wanted = set(roles)
+    states: set[str] = set()
+    for t in TRANSITIONS.values():
+        if t.name in AMBIENT or t.name in ("report", "self_report"):
+            continue
+        if wanted & set(t.roles):
+            states |= set(t.sources)
+    return sorted(states)

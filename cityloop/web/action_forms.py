@@ -1,0 +1,223 @@
+"""One small form per workflow transition, built from what the transition needs (its ``requires``).
+
+The forms check what they can (required fields, numbers, choices) so that people get their errors
+in their own language next to the field; the engine checks the rest and its per-field
+``ValidationError`` is put next to the same fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cityloop.cases import clocks
+from cityloop.cases.effects import SATISFACTION
+from cityloop.cases.models import Case
+from cityloop.cases.workflow import Step, Transition
+from cityloop.catalog import lookup
+from cityloop.core.models import Unit, UnitKind, User
+from cityloop.core.permissions import restrict
+
+from . import labels
+
+DISPATCHABLE = [UnitKind.DEPARTMENT, UnitKind.COMPANY, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.STATION]
+MAX_PHOTOS = 6
+# Transitions whose form offers photos, and whether at least one is needed.
+PHOTO_TRANSITIONS = {"dispose": True, "check_pass": False, "check_fail": False, "verify": False}
+# Engine error keys → the form field that shows them.
+FIELD_ALIASES = {"attachments": "photos", "file": "photos", "code": "category", "kind": "category"}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos in one input (the phone's camera or gallery)."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"})
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if self.required and not files:
+            raise ValidationError(_("Add at least one photo."), code="required")
+        if len(files) > MAX_PHOTOS:
+            raise ValidationError(_("At most %(n)d photos at a time.") % {"n": MAX_PHOTOS})
+        return [super(PhotosField, self).clean(f, initial) for f in files]
+
+
+def _textarea(required: bool = True, rows: int = 2) -> forms.CharField:
+    return forms.CharField(required=required, max_length=2000, widget=forms.Textarea(attrs={"rows": rows}))
+
+
+def dispatch_suggestions(case: Case) -> list[tuple[Unit, str]]:
+    """Units the loop's principles point at, with why: a component goes to its owner (then its
+    maintainer), an event to the unit responsible for the grid, and the street is the fallback."""
+    found: list[tuple[Unit, str]] = []
+    component = case.component
+    if component is not None:
+        if component.owner is not None:
+            found.append((component.owner, str(_("owner of the component"))))
+        if component.maintainer is not None:
+            found.append((component.maintainer, str(_("maintainer of the component"))))
+    grid = case.grid
+    if grid is not None and grid.responsible_unit is not None:
+        found.append((grid.responsible_unit, str(_("responsible for the grid"))))
+    if case.street is not None:
+        found.append((case.street, str(_("street of the grid (territorial fallback)"))))
+    seen: set[int] = set()
+    unique = []
+    for unit, why in found:
+        if unit.pk not in seen and unit.is_active():
+            seen.add(unit.pk)
+            unique.append((unit, why))
+    return unique
+
+
+def dispatch_choices(case: Case, user: User) -> list[tuple[str, Any]]:
+    """Suggested units first, then every active unit of the case's district the user may see."""
+    suggestions = dispatch_suggestions(case)
+    units = (
+        restrict(Unit.objects.filter(kind__in=DISPATCHABLE), user, "view")
+        .filter(path__startswith=case.district.path)
+        .exclude(pk__in=[u.pk for u, _ in suggestions])
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=case.reported_at.date()))
+        .order_by("kind", "code")
+    )
+    choices: list[tuple[str, Any]] = [("", _("— choose the unit —"))]
+    if suggestions:
+        choices.append(
+            (str(_("Suggested")), [(str(u.pk), f"{labels.named(u)} · {why}") for u, why in suggestions])
+        )
+    by_kind: dict[str, list[tuple[str, str]]] = {}
+    for unit in units:
+        by_kind.setdefault(str(UnitKind(unit.kind).label), []).append((str(unit.pk), labels.named(unit)))
+    choices += [(kind, members) for kind, members in by_kind.items()]
+    return choices
+
+
+def condition_choices(case: Case) -> list[tuple[str, str]]:
+    if case.category is None:
+        return []
+    regions = [u for u in (case.street, case.district) if u is not None]
+    rows = lookup.conditions_for(case.category, region_units=regions)
+    english = not labels.chinese()
+    out = []
+    for c in rows:
+        text = c.description_en if english and c.description_en else c.description
+        limit = f"{c.limit_amount} {labels.time_unit_label(c.limit_unit)}"
+        out.append((str(c.number), f"{c.number}. {text} ({labels.named(c.urgency)}, {limit})"))
+    return out
+
+
+class ActionForm(forms.Form):
+    """The fields one transition needs, plus an optional note; ``payload()`` shapes them for the engine."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, case: Case, transition: Transition, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case, self.transition, self.user = case, transition, user
+        self.fields["version"].initial = case.version
+        needs = set(transition.requires)
+        if "reason" in needs:
+            self.fields["reason"] = _textarea()
+            self.fields["reason"].label = _("Reason")
+        if "found" in needs:
+            self.fields["found"] = forms.ChoiceField(
+                label=_("Found on site?"),
+                choices=[("true", _("Yes, the problem is there")), ("false", _("No, nothing found"))],
+                widget=forms.RadioSelect,
+            )
+        if "category" in needs:
+            self._category_fields()
+        if "condition" in needs:
+            self.fields["condition"] = forms.ChoiceField(
+                label=_("Registration condition"), choices=[("", "—"), *condition_choices(case)]
+            )
+        if "unit" in needs:
+            self.fields["unit"] = forms.ChoiceField(
+                label=_("Responsible unit"), choices=dispatch_choices(case, user)
+            )
+        if transition.name == "request_return":
+            self.fields["suggested_unit"] = forms.ChoiceField(
+                label=_("Which unit should handle it (optional)"),
+                choices=dispatch_choices(case, user),
+                required=False,
+            )
+        if "amount" in needs:
+            self._extension_fields()
+        if "feedback" in needs:
+            self.fields["feedback"] = _textarea(rows=3)
+            self.fields["feedback"].label = _("What was done")
+        if "satisfaction" in needs:
+            self.fields["satisfaction"] = forms.ChoiceField(
+                label=_("Reporter's satisfaction"),
+                choices=[(s, labels.SATISFACTION[s]) for s in SATISFACTION],
+                widget=forms.RadioSelect,
+            )
+        if "note" in needs:
+            self.fields["note"] = _textarea()
+            self.fields["note"].label = _("Note")
+        elif not needs & {"reason", "feedback"}:
+            self.fields["note"] = _textarea(required=False)
+            self.fields["note"].label = _("Note (optional)")
+        if transition.name in PHOTO_TRANSITIONS:
+            self.fields["photos"] = PhotosField(
+                label=_("Photos"), required=PHOTO_TRANSITIONS[transition.name]
+            )
+
+    def _category_fields(self) -> None:
+        case = self.case
+        self.fields["category"] = forms.CharField(
+            label=_("Category (subclass code)"),
+            max_length=4,
+            initial=case.category.code if case.category else "",
+            widget=forms.TextInput(attrs={"inputmode": "numeric", "data-category-code": "1"}),
+        )
+        self.fields["kind"] = forms.ChoiceField(
+            label=_("Kind"),
+            choices=[("event", _("Event")), ("component", _("Component"))],
+            initial=case.category.kind if case.category else "event",
+        )
+        self.fields["component"] = forms.CharField(
+            label=_("Component ID (optional)"),
+            max_length=16,
+            required=False,
+            initial=case.component.code if case.component else "",
+        )
+
+    def _extension_fields(self) -> None:
+        running = clocks.running(self.case, Step.DISPOSE)
+        unit = running.limit_unit if running else "working_hour"
+        self.fields["amount"] = forms.FloatField(label=_("Extra time"), min_value=0.5, max_value=1000)
+        self.fields["time_unit"] = forms.ChoiceField(
+            label=_("Unit"), choices=[(unit, labels.time_unit_label(unit))], initial=unit
+        )
+
+    @property
+    def has_files(self) -> bool:
+        return "photos" in self.fields
+
+    def payload(self) -> dict[str, Any]:
+        """What ``perform`` takes: the cleaned values without the form's own bookkeeping."""
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("version", "photos")}
+        if "found" in data:
+            data["found"] = data["found"] == "true"
+        if "condition" in data:
+            data["condition"] = int(data["condition"])
+        return {k: v for k, v in data.items() if v not in (None, "")}
+
+    def add_engine_errors(self, exc: ValidationError) -> None:
+        """Put the engine's per-field messages next to the matching fields."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for key, errors in exc.error_dict.items():
+            field = FIELD_ALIASES.get(key, key)
+            messages = [m for e in errors for m in e.messages]
+            self.add_error(field if field in self.fields else None, messages)

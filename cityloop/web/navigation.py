@@ -1,0 +1,46 @@
+"""The console's main navigation: the links each role needs, in the order of their work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .access import COMMAND, FIELD, LEADERS, OVERSIGHT, UNIT_STAFF, holds
+
+
+@dataclass(frozen=True)
+class NavLink:
+    url: str
+    label: str
+
+    def active(self, path: str) -> bool:
+        return path == self.url or (self.url != "/" and path.startswith(self.url))
+
+
+def nav_links(request: HttpRequest) -> list[NavLink]:
+    """Links for the signed-in user's roles (administrators see them all)."""
+    if not request.user.is_authenticated:
+        return [
+            NavLink(reverse("web:public_report"), _("Report a problem")),
+            NavLink(reverse("web:public_track"), _("Track a report")),
+        ]
+    links: list[NavLink] = []
+    if holds(request, COMMAND | LEADERS):
+        links.append(NavLink(reverse("web:queue"), _("Case queue")))
+    if holds(request, UNIT_STAFF):
+        links.append(NavLink(reverse("web:unit_tasks"), _("Our cases")))
+    if holds(request, FIELD):
+        links.append(NavLink(reverse("web:mobile_home"), _("My tasks")))
+        links.append(NavLink(reverse("web:mobile_report"), _("Report")))
+    if holds(request, COMMAND | LEADERS | UNIT_STAFF):
+        links.append(NavLink(reverse("web:map"), _("Map")))
+    if holds(request, {"operator"}):
+        links.append(NavLink(reverse("web:hotline_report"), _("Hotline report")))
+    if holds(request, OVERSIGHT):
+        links.append(NavLink(reverse("web:dashboard"), _("Dashboard")))
+        # The evaluation pages live under /evaluation/ (cityloop.web.evaluation).
+        links.append(NavLink("/evaluation/", _("Evaluation")))
+    return links

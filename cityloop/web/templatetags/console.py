@@ -1,0 +1,74 @@
+"""Template filters and tags of the console: labels in the request's language, lights, durations,
+and the navigation for the signed-in user's roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext as _
+
+from cityloop.web import labels
+from cityloop.web.navigation import nav_links
+
+register = template.Library()
+
+register.filter("state_label", labels.state_label)
+register.filter("transition_label", labels.transition_label)
+register.filter("named", labels.named)
+register.filter("light_label", labels.light_label)
+register.filter("step_label", labels.step_label)
+register.filter("time_unit_label", labels.time_unit_label)
+register.filter("role_label", labels.role_label)
+
+
+@register.filter
+def duration(seconds: float | dt.timedelta | None) -> str:
+    """A span of time as people say it: 45 min, 3 h 10 min, 2 d 5 h."""
+    if seconds is None:
+        return ""
+    total = int(seconds.total_seconds() if isinstance(seconds, dt.timedelta) else seconds)
+    if total < 60:
+        return _("%(n)d s") % {"n": max(total, 0)}
+    minutes = total // 60
+    if minutes < 60:
+        return _("%(n)d min") % {"n": minutes}
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    days, hours = divmod(hours, 24)
+    return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+
+
+@register.filter
+def amount(value: float | None, unit: str = "") -> str:
+    """A limit or elapsed amount in its unit: "1.5 working hours"."""
+    if value is None:
+        return ""
+    number = f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{number} {labels.time_unit_label(unit)}".strip()
+
+
+@register.inclusion_tag("web/_nav.html", takes_context=True)
+def console_nav(context: template.Context) -> dict[str, Any]:
+    request = context.get("request")
+    if request is None:
+        return {"links": []}
+    return {"links": [(link.url, link.label, link.active(request.path)) for link in nav_links(request)]}
+
+
+@register.filter
+def described(field: Any) -> str:
+    """The field's widget, pointing screen readers at its error message when it has one."""
+    attrs = {"aria-describedby": f"{field.auto_id}-err", "aria-invalid": "true"} if field.errors else {}
+    return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag
+def map_tiles() -> str:
+    """The tile URL template for the maps, or '' for vector layers only (the default: many government
+    networks reach no tile server)."""
+    from cityloop.web.maps import tile_url
+
+    return tile_url()
