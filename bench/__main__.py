@@ -1,12 +1,13 @@
 """``python -m bench [NAME ...]``: run the benchmarks on a scratch database and print the figures.
 
-The scratch database is ``var/bench/bench.sqlite3`` (made anew each run), or the PostgreSQL database
-named by ``BENCH_DATABASE_URL``; the development database is never touched.
+The scratch database is ``var/bench/bench-<pid>.sqlite3`` (made for the run, removed after it), or
+the PostgreSQL database named by ``BENCH_DATABASE_URL``; the development database is never touched.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import os
 import pkgutil
@@ -25,11 +26,12 @@ def main() -> int:
     if os.environ.get("BENCH_DATABASE_URL"):
         os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
     else:
+        # One scratch file per run, so two benchmark runs never share (or delete) each other's data.
         scratch = root / "var" / "bench"
         scratch.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            (scratch / f"bench.sqlite3{suffix}").unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{scratch / 'bench.sqlite3'}"
+        db_file = scratch / f"bench-{os.getpid()}.sqlite3"
+        os.environ["DATABASE_URL"] = f"sqlite:///{db_file}"
+        atexit.register(lambda: [Path(f"{db_file}{s}").unlink(missing_ok=True) for s in ("", "-wal", "-shm")])
     if args.quick:
         os.environ["BENCH_QUICK"] = "1"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityloop.settings")
@@ -41,7 +43,8 @@ def main() -> int:
     call_command("migrate", verbosity=0, interactive=False)
     from django.db import connection
 
-    modules = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_"))
+    here = [str(Path(__file__).parent)]
+    modules = sorted(m.name for m in pkgutil.iter_modules(here) if m.name.startswith("bench_"))
     if args.names:
         modules = [m for m in modules if m.removeprefix("bench_") in args.names]
     print(f"CityLoop benchmarks on {connection.vendor} ({'quick' if args.quick else 'full'} sizes)")

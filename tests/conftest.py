@@ -40,12 +40,16 @@ def fresh_spatial_index() -> Any:
     """Each test's grids live in its own transaction; never let one test see another's index."""
     from cityloop.cases.clocks import forget_step_limits
     from cityloop.geo import index
+    from cityloop.timeclock import calendars
 
-    index.reset()
-    forget_step_limits()
+    def forget() -> None:
+        index.reset()
+        calendars.reset()
+        forget_step_limits()
+
+    forget()
     yield
-    index.reset()
-    forget_step_limits()
+    forget()
 
 
 @pytest.fixture

@@ -127,7 +127,7 @@ class Case(models.Model):
     # Return visit (回访) for hotline cases.
     needs_return_visit = models.BooleanField(default=False)
     return_visit_waiver = models.CharField(max_length=12, blank=True, help_text="'' / requested / approved")
-    satisfaction = models.CharField(max_length=16, blank=True)
+    satisfaction = models.CharField(max_length=24, blank=True)
     citizen_rating = models.PositiveSmallIntegerField(null=True, blank=True)
 
     reported_at = models.DateTimeField(default=timezone.now, db_index=True)

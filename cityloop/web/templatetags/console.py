@@ -72,3 +72,29 @@ def map_tiles() -> str:
     from cityloop.web.maps import tile_url
 
     return tile_url()
+
+
+@register.filter
+def split_words(value: str) -> list[str]:
+    return value.split()
+
+
+@register.filter
+def field(form: Any, name: str) -> Any:
+    """``form|field:"name"``: the bound field of that name."""
+    return form[name]
+
+
+@register.filter
+def flip(current: str, column: str) -> str:
+    """The sort key a column header links to: ascending first, then descending."""
+    return f"-{column}" if current == column else column
+
+
+@register.filter
+def arrow(current: str, column: str) -> str:
+    if current == column:
+        return " ▲"
+    if current == f"-{column}":
+        return " ▼"
+    return ""

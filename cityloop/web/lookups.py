@@ -1,0 +1,127 @@
+"""Small look-ups the report forms call while people type or tap: categories by Chinese text, places by
+name, the grid under a point, and the components near a point.
+
+Categories, road names and grid lookups are the public map's reference data, so the citizens' report
+page may use them without an account; components come only to signed-in users, through ``restrict``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import shapely
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from cityloop.assets.models import Component
+from cityloop.assets.nearest import nearest_components
+from cityloop.catalog import lookup
+from cityloop.catalog.models import Category, Kind
+from cityloop.core.models import Unit, UnitKind
+from cityloop.core.permissions import restrict
+from cityloop.geo.index import locate
+from cityloop.geo.models import Grid, Road
+
+from . import labels
+
+MAX_HITS = 12
+
+
+def _point(request: HttpRequest) -> tuple[float, float] | None:
+    try:
+        lon, lat = float(request.GET.get("lon", "")), float(request.GET.get("lat", ""))
+    except ValueError:
+        return None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return None
+    return lon, lat
+
+
+def category_hits(text: str, kind: str | None = None) -> list[dict[str, Any]]:
+    """Subclasses matching ``text`` (a class that matches brings its subclasses), with the conditions
+    that made them match."""
+    hits = lookup.search(text, kind=kind if kind in Kind.values else None, limit=MAX_HITS)
+    out: list[dict[str, Any]] = []
+    seen: set[int] = set()
+
+    def add(category: Category, conditions: list[Any]) -> None:
+        if category.pk in seen or category.parent_id is None:
+            return
+        seen.add(category.pk)
+        out.append(
+            {
+                "code": category.code,
+                "kind": category.kind,
+                "name": labels.named(category),
+                "kind_label": str(Kind(category.kind).label),
+                "conditions": [c.description for c in conditions[:2]],
+            }
+        )
+
+    for hit in hits:
+        if hit.category.parent_id is None:
+            for sub in hit.category.subclasses.active().order_by("code")[:MAX_HITS]:
+                add(sub, [])
+        else:
+            add(hit.category, hit.conditions)
+    return out[: MAX_HITS * 2]
+
+
+@require_GET
+def categories(request: HttpRequest) -> HttpResponse:
+    """``?q=井盖``: subclasses to pick from, as buttons (htmx swaps them under the search box)."""
+    text = request.GET.get("q", "").strip()
+    hits = category_hits(text, request.GET.get("kind")) if text else []
+    return render(request, "web/report/_category_hits.html", {"hits": hits, "q": text})
+
+
+def place_hits(text: str) -> list[dict[str, Any]]:
+    """Roads and communities whose name contains ``text``, each with a point to centre the map on."""
+    if not text:
+        return []
+    out: list[dict[str, Any]] = []
+    for road in Road.objects.filter(name__contains=text).order_by("name")[:MAX_HITS]:
+        point = road.geometry.interpolate(0.5, normalized=True)
+        out.append({"name": road.name, "kind": str(road.get_kind_display()), "lon": point.x, "lat": point.y})
+    today = timezone.localdate()
+    communities = Unit.objects.filter(kind=UnitKind.COMMUNITY).filter(
+        Q(name__contains=text) | Q(name_en__icontains=text)
+    )[:MAX_HITS]
+    for unit in communities:
+        grids = list(Grid.objects.valid_at(today).filter(community=unit).values_list("centroid_lon", "centroid_lat"))
+        if grids:
+            centre = shapely.MultiPoint(grids).centroid
+            out.append({"name": labels.named(unit), "kind": str(UnitKind.COMMUNITY.label), "lon": centre.x, "lat": centre.y})
+    return out
+
+
+@require_GET
+def places(request: HttpRequest) -> HttpResponse:
+    text = request.GET.get("q", "").strip()
+    return render(request, "web/report/_place_hits.html", {"hits": place_hits(text), "q": text})
+
+
+@require_GET
+def where(request: HttpRequest) -> HttpResponse:
+    """The grid, community and street under a point, or why the point cannot be used."""
+    point = _point(request)
+    location = locate(*point) if point else None
+    return render(request, "web/report/_located.html", {"location": location, "point": point})
+
+
+@require_GET
+@login_required
+def nearest(request: HttpRequest) -> HttpResponse:
+    """Components within 50 m of the point (of the chosen subclass, if it is a component subclass)."""
+    point = _point(request)
+    found: list[tuple[Component, float]] = []
+    code = request.GET.get("category", "").strip()
+    subclass = code if request.GET.get("kind") == Kind.COMPONENT and len(code) == 4 else None
+    if point is not None:
+        visible = restrict(Component.objects.all(), request.user, "view")
+        found = nearest_components(point[0], point[1], subclass=subclass, radius_m=50, limit=6, queryset=visible)
+    return render(request, "web/report/_nearest.html", {"found": found, "point": point, "chosen": request.GET.get("component", "")})

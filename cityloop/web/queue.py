@@ -1,0 +1,184 @@
+"""The command centre's case queue: filters, counts per state, sorting and paging.
+
+The filter form is a plain GET form; with htmx only the results are swapped in, and the address bar
+keeps the query so a filtered queue can be bookmarked or shared.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Case as When_
+from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from cityloop.cases.models import Case, Channel
+from cityloop.cases.workflow import OPEN_STATES, STATES
+from cityloop.core.models import Unit, UnitKind
+from cityloop.core.permissions import restrict
+
+from . import labels
+from .access import COMMAND, LEADERS, holds, roles_of, roles_required, visible_cases, work_states
+
+SORTS: dict[str, tuple[str, ...]] = {
+    "urgency": ("light_rank", "deadline_at", "id"),
+    "-reported_at": ("-reported_at", "-id"),
+    "reported_at": ("reported_at", "id"),
+    "deadline_at": ("deadline_at", "id"),
+    "-deadline_at": ("-deadline_at", "-id"),
+    "number": ("number",),
+    "-number": ("-number",),
+    "state": ("state", "-reported_at"),
+}
+PAGE_SIZES = (25, 50, 100)
+VIEWS = {"mine", "open", "all"}
+LIST_RELATED = ("channel", "category", "street", "community", "responsible_unit")
+
+
+def light_rank() -> When_:
+    """Red first, then yellow, green, and cases without a running clock."""
+    return When_(
+        When(light="red", then=Value(0)),
+        When(light="yellow", then=Value(1)),
+        When(light="green", then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+
+
+class QueueFilter(forms.Form):
+    """The queue's filters; every field is optional."""
+
+    view = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[("mine", _("My work")), ("open", _("All open")), ("all", _("Everything"))],
+    )
+    q = forms.CharField(label=_("Text"), required=False, max_length=100)
+    state = forms.MultipleChoiceField(label=_("State"), required=False)
+    category = forms.CharField(label=_("Category"), required=False, max_length=40)
+    street = forms.ChoiceField(label=_("Street"), required=False)
+    unit = forms.ChoiceField(label=_("Responsible unit"), required=False)
+    source = forms.ChoiceField(label=_("Source"), required=False)
+    light = forms.ChoiceField(label=_("Light"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    date_from = forms.DateField(
+        label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Reported until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(label=_("Sort"), required=False)
+    per = forms.TypedChoiceField(
+        label=_("Per page"), required=False, coerce=int, choices=[(n, n) for n in PAGE_SIZES]
+    )
+
+    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = request.user
+        units = restrict(Unit.objects.all(), user, "view")
+        self.fields["state"].choices = [(s, labels.state_label(s)) for s in STATES if s != "new"]
+        self.fields["street"].choices = [("", _("All streets"))] + [
+            (str(u.pk), labels.named(u)) for u in units.filter(kind=UnitKind.STREET).order_by("code")
+        ]
+        assignable = units.exclude(kind__in=[UnitKind.CITY, UnitKind.DISTRICT]).order_by("kind", "code")
+        self.fields["unit"].choices = [("", _("All units"))] + [
+            (str(u.pk), labels.named(u)) for u in assignable
+        ]
+        self.fields["source"].choices = [("", _("All sources"))] + [
+            (c.code, labels.named(c)) for c in Channel.objects.filter(active=True)
+        ]
+        self.fields["light"].choices = [("", _("All lights"))] + list(labels.LIGHTS.items())
+        self.fields["sort"].choices = [
+            ("urgency", _("Most urgent first")),
+            ("-reported_at", _("Newest first")),
+            ("reported_at", _("Oldest first")),
+            ("deadline_at", _("Deadline, soonest first")),
+            ("-deadline_at", _("Deadline, latest first")),
+            ("number", _("Case number")),
+            ("-number", _("Case number, descending")),
+            ("state", _("State")),
+        ]
+        self.work_states = work_states(roles_of(request))
+
+
+def apply_filters(qs: QuerySet[Case], data: dict[str, Any], work: list[str]) -> QuerySet[Case]:
+    """Every filter except the state: the counts per state are taken over this."""
+    view = data.get("view") or ("mine" if work else "open")
+    if view == "mine" and work:
+        qs = qs.filter(state__in=work)
+    elif view in ("mine", "open"):
+        qs = qs.filter(state__in=OPEN_STATES)
+    text = (data.get("q") or "").strip()
+    if text:
+        qs = qs.filter(
+            Q(number__contains=text)
+            | Q(tracking_code=text.upper())
+            | Q(description__contains=text)
+            | Q(address__contains=text)
+        )
+    category = (data.get("category") or "").strip()
+    if category:
+        qs = qs.filter(
+            Q(category__code__startswith=category) if category.isdigit() else Q(category__name__contains=category)
+        )
+    if data.get("street"):
+        qs = qs.filter(street_id=int(data["street"]))
+    if data.get("unit"):
+        qs = qs.filter(responsible_unit_id=int(data["unit"]))
+    if data.get("source"):
+        qs = qs.filter(channel__code=data["source"])
+    if data.get("light"):
+        qs = qs.filter(light=data["light"])
+    if data.get("overdue"):
+        qs = qs.filter(light="red", state__in=OPEN_STATES)
+    if data.get("date_from"):
+        qs = qs.filter(reported_at__date__gte=data["date_from"])
+    if data.get("date_to"):
+        qs = qs.filter(reported_at__date__lte=data["date_to"])
+    return qs
+
+
+def state_counts(qs: QuerySet[Case]) -> list[tuple[str, str, int]]:
+    """(state, label, count) for each state with cases, in the workflow's order."""
+    found = dict(qs.order_by().values_list("state").annotate(n=Count("id")))
+    return [(s, labels.state_label(s), found[s]) for s in STATES if found.get(s)]
+
+
+def queue_context(request: HttpRequest) -> dict[str, Any]:
+    form = QueueFilter(request, request.GET or None)
+    data: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()  # fields that passed still filter; the others show their error next to them
+        data = form.cleaned_data
+    base = apply_filters(visible_cases(request), data, form.work_states)
+    states = data.get("state") or []
+    qs = base.filter(state__in=states) if states else base
+    sort = data.get("sort") or "urgency"
+    if sort == "urgency":
+        qs = qs.annotate(light_rank=light_rank())
+    page_size = data.get("per") or PAGE_SIZES[0]
+    paginator = Paginator(qs.select_related(*LIST_RELATED).order_by(*SORTS[sort]), page_size)
+    page = paginator.get_page(request.GET.get("page"))
+    return {
+        "form": form,
+        "page": page,
+        "counts": state_counts(base),
+        "selected_states": states,
+        "sort": sort,
+        "view": data.get("view") or ("mine" if form.work_states else "open"),
+        "can_report_hotline": holds(request, {"operator"}),
+        "sortable": [("number", _("Number")), ("reported_at", _("Reported")), ("deadline_at", _("Deadline"))],
+    }
+
+
+@roles_required(*(COMMAND | LEADERS))
+def queue(request: HttpRequest) -> HttpResponse:
+    context = queue_context(request)
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "queue-results":
+        return render(request, "web/queue/_results.html", context)
+    return render(request, "web/queue/page.html", context)

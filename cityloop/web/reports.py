@@ -1,0 +1,227 @@
+"""Report forms: the hotline operator's, the supervisor's on a phone, and (in ``public``) the citizen's.
+
+Each stores its photos through ``upload_attachment`` and turns the report into a case through
+``submit_report``, in one transaction, so a refused report leaves no stray photos behind.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from cityloop.cases.actions import submit_report
+from cityloop.cases.attachments import upload_attachment
+from cityloop.cases.engine import TransitionError
+from cityloop.cases.models import AppealNature, Case, Channel
+from cityloop.core.models import Role, User
+
+from . import labels
+from .access import current_user, holds, roles_required
+from .action_forms import PhotosField
+
+PLACE_MISSING = _lazy("Choose the place: tap the map, use your location, or search a road or community.")
+# Engine error keys → the report form's fields.
+REPORT_FIELDS = {
+    "location": "lon",
+    "attachments": "photos",
+    "file": "photos",
+    "code": "category",
+    "kind": "category",
+    "channel": "channel",
+}
+
+
+class ReportForm(forms.Form):
+    """What every report needs: what, where, photos; the key makes a double submission one case."""
+
+    description = forms.CharField(
+        label=_lazy("What is the problem?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    address = forms.CharField(label=_lazy("Address or landmark"), max_length=200, required=False)
+    lon = forms.FloatField(
+        widget=forms.HiddenInput, min_value=-180, max_value=180, error_messages={"required": PLACE_MISSING}
+    )
+    lat = forms.FloatField(
+        widget=forms.HiddenInput, min_value=-90, max_value=90, error_messages={"required": PLACE_MISSING}
+    )
+    photos = PhotosField(label=_lazy("Photos"), required=False)
+    key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["key"].initial = uuid.uuid4().hex
+
+    def add_engine_errors(self, exc: ValidationError) -> None:
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for key, errors in exc.error_dict.items():
+            name = REPORT_FIELDS.get(key, key)
+            messages_ = [m for e in errors for m in e.messages]
+            self.add_error(name if name in self.fields else None, messages_)
+
+
+class CategoryMixin(forms.Form):
+    category = forms.CharField(
+        label=_lazy("Category (subclass code)"),
+        max_length=4,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "data-category-code": "1"}),
+    )
+    kind = forms.ChoiceField(
+        label=_lazy("Kind"),
+        choices=[("event", _lazy("Event")), ("component", _lazy("Component"))],
+        initial="event",
+        required=False,
+    )
+    component = forms.CharField(label=_lazy("Component ID"), max_length=16, required=False)
+
+    def clean_category(self) -> str:
+        code = (self.cleaned_data.get("category") or "").strip()
+        if code and not (code.isdigit() and len(code) == 4):
+            raise ValidationError(_("Pick a subclass from the search, or type its 4-digit code."))
+        return code
+
+
+class HotlineForm(CategoryMixin, ReportForm):
+    channel = forms.ChoiceField(label=_lazy("Hotline"))
+    external_id = forms.CharField(label=_lazy("Ticket number"), max_length=64, required=False)
+    appeal_nature = forms.TypedChoiceField(
+        label=_lazy("Appeal nature"), coerce=int, choices=AppealNature.choices, initial=AppealNature.REQUEST
+    )
+    reporter_name = forms.CharField(label=_lazy("Caller's name"), max_length=50, required=False)
+    reporter_phone = forms.CharField(label=_lazy("Caller's phone"), max_length=32, required=False)
+
+    field_order = [
+        "channel",
+        "external_id",
+        "appeal_nature",
+        "reporter_name",
+        "reporter_phone",
+        "description",
+        "category",
+        "kind",
+        "component",
+        "address",
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Channels an operator types in: everything but the field and the citizens' own channels.
+        channels = Channel.objects.filter(active=True, accepts_anonymous=False).exclude(code="supervisor")
+        self.fields["channel"].choices = [(c.code, labels.named(c)) for c in channels]
+        self.fields["channel"].initial = "hotline_12345"
+
+
+class FieldReportForm(CategoryMixin, ReportForm):
+    """A supervisor's (or community head's) report from the street, with the phone's location."""
+
+    self_handled = forms.BooleanField(
+        label=_lazy("I fixed it on the spot (needs a before and an after photo)"), required=False
+    )
+
+    field_order = ["description", "category", "kind", "component", "address", "photos", "self_handled"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("category"):
+            self.add_error("category", _("Pick the category: search for it, e.g. 井盖 or 垃圾."))
+        if not data.get("photos") and "photos" not in self.errors:
+            self.add_error("photos", _("Take at least one photo of the problem."))
+        if data.get("self_handled") and len(data.get("photos") or []) < 2:
+            self.add_error("photos", _("A problem fixed on the spot needs a before and an after photo."))
+        return data
+
+
+def file_report(form: ReportForm, actor: User, channel: str, **extra: Any) -> Case | None:
+    """Upload the form's photos and submit the report; on refusal the form carries the errors."""
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            ids = [
+                upload_attachment(actor=actor, name=p.name, content=p.read(), purpose="report").pk
+                for p in data.get("photos") or []
+            ]
+            case, _created = submit_report(
+                actor=actor,
+                channel=channel,
+                description=data["description"],
+                lon=data["lon"],
+                lat=data["lat"],
+                address=data.get("address") or "",
+                attachments=ids,
+                idempotency_key=data.get("key") or None,
+                **extra,
+            )
+    except ValidationError as exc:
+        form.add_engine_errors(exc)
+        return None
+    except TransitionError as exc:
+        form.add_error("lon" if exc.status == 403 else None, exc.message)
+        return None
+    return case
+
+
+def _category(data: dict[str, Any]) -> dict[str, Any]:
+    if not data.get("category"):
+        return {}
+    return {
+        "category": data["category"],
+        "kind": data.get("kind") or "event",
+        "component": data.get("component") or None,
+    }
+
+
+@roles_required(Role.OPERATOR)
+def hotline_report(request: HttpRequest) -> HttpResponse:
+    """The operator enters a call: who called, what, where (map or address), which category."""
+    form = HotlineForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        case = file_report(
+            form,
+            current_user(request),
+            data["channel"],
+            external_id=data.get("external_id") or "",
+            appeal_nature=data["appeal_nature"],
+            reporter_name=data.get("reporter_name") or "",
+            reporter_phone=data.get("reporter_phone") or "",
+            **_category(data),
+        )
+        if case is not None:
+            messages.success(
+                request, _("Case %(number)s registered from the call.") % {"number": case.number}
+            )
+            return redirect("web:case", case.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "web/report/hotline.html", {"form": form}, status=status)
+
+
+@roles_required(Role.SUPERVISOR, Role.COMMUNITY_HEAD)
+def field_report(request: HttpRequest) -> HttpResponse:
+    """A supervisor on patrol: location from the phone, a photo from its camera, the category."""
+    form = FieldReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        channel = "supervisor" if holds(request, {Role.SUPERVISOR}) else "community_head"
+        case = file_report(
+            form,
+            current_user(request),
+            channel,
+            self_handled=bool(data.get("self_handled")),
+            **_category(data),
+        )
+        if case is not None:
+            messages.success(request, _("Reported: case %(number)s.") % {"number": case.number})
+            return redirect("web:mobile_home")
+    status = 400 if form.is_bound else 200
+    return render(request, "web/mobile/report.html", {"form": form}, status=status)
