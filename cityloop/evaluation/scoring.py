@@ -161,8 +161,6 @@ def score(
     if minimum and counts.get(minimum["measure"], 0) < minimum["at_least"]:
         ranked = False
         note = f"below the minimum volume: {minimum['at_least']} needed, {counts.get(minimum['measure'], 0)} counted"
-    if klass:
-        note = note or ""
     outcome = Outcome(index, grade, parts, ranked, note, group, group_label)
     if klass:
         outcome.extra["region_class"] = klass

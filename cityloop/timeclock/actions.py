@@ -103,7 +103,9 @@ def _locked(timer: StepTimer) -> StepTimer:
 def _done(timer: StepTimer, fresh: StepTimer, actor: User, action: str, before: dict[str, Any]) -> StepTimer:
     fresh.save()
     record(actor, action, fresh, before=before, after=snapshot(fresh))
-    timer.refresh_from_db()
+    # The caller's instance takes the saved values without another round trip to the database.
+    for field in StepTimer._meta.concrete_fields:
+        setattr(timer, field.attname, getattr(fresh, field.attname))
     return timer
 
 

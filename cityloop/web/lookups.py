@@ -74,7 +74,7 @@ def category_hits(text: str, kind: str | None = None) -> list[dict[str, Any]]:
 @require_GET
 def categories(request: HttpRequest) -> HttpResponse:
     """``?q=井盖``: subclasses to pick from, as buttons (htmx swaps them under the search box)."""
-    text = request.GET.get("q", "").strip()
+    text = (request.GET.get("q") or request.GET.get("category_q") or "").strip()
     hits = category_hits(text, request.GET.get("kind")) if text else []
     return render(request, "web/report/_category_hits.html", {"hits": hits, "q": text})
 
@@ -101,7 +101,7 @@ def place_hits(text: str) -> list[dict[str, Any]]:
 
 @require_GET
 def places(request: HttpRequest) -> HttpResponse:
-    text = request.GET.get("q", "").strip()
+    text = (request.GET.get("q") or request.GET.get("place_q") or "").strip()
     return render(request, "web/report/_place_hits.html", {"hits": place_hits(text), "q": text})
 
 

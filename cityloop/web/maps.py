@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -216,3 +216,33 @@ def cases_json(request: HttpRequest) -> JsonResponse:
 @roles_required(*(COMMAND | LEADERS | UNIT_STAFF))
 def map_page(request: HttpRequest) -> HttpResponse:
     return render(request, "web/map/page.html", {"scope": request.GET.get("scope", "open")})
+
+
+@require_GET
+def public_layer(request: HttpRequest, layer: str) -> HttpResponse:
+    """Roads and street outlines for the citizens' report page: the public map, no account needed."""
+    key = ("public", layer, current_version(), timezone.localdate(), labels.chinese())
+    if layer == "roads":
+        roads = Road.objects.order_by("kind", "name")
+        return _geojson(
+            _cached(
+                key,
+                lambda: {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {"type": "Feature", "geometry": _rounded(r.geometry), "properties": {"name": r.name, "kind": r.kind}}
+                        for r in roads
+                    ],
+                },
+            )
+        )
+    if layer == "boundaries":
+        grids = Grid.objects.valid_at(timezone.localdate())
+
+        def streets_only() -> dict[str, Any]:
+            collection = boundary_features(grids)
+            collection["features"] = [f for f in collection["features"] if f["properties"]["kind"] == "street"]
+            return collection
+
+        return _geojson(_cached(key, streets_only))
+    raise Http404("no such layer")

@@ -1,12 +1,56 @@
-from django.contrib.auth import views as auth_views
-from django.urls import path
+"""The console's addresses, grouped by the people they serve."""
 
-from . import views
+from importlib.util import find_spec
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import case_page, dashboard, lookups, maps, mobile, public, queue, reports, units, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("account/", views.account, name="account"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # command centre
+    path("cases/", queue.queue, name="queue"),
+    path("cases/<int:pk>/", case_page.case_detail, name="case"),
+    path("cases/<int:pk>/act/<str:name>/", case_page.case_act, name="case_act"),
+    path("attachments/<int:pk>/", case_page.attachment_file, name="attachment"),
+    path("report/hotline/", reports.hotline_report, name="hotline_report"),
+    path("map/", maps.map_page, name="map"),
+    path("map/grids.geojson", maps.grids_geojson, name="map_grids"),
+    path("map/boundaries.geojson", maps.boundaries_geojson, name="map_boundaries"),
+    path("map/roads.geojson", maps.roads_geojson, name="map_roads"),
+    path("map/cases.json", maps.cases_json, name="map_cases"),
+    # look-ups used while filling in a report
+    path("lookup/categories/", lookups.categories, name="lookup_categories"),
+    path("lookup/places/", lookups.places, name="lookup_places"),
+    path("lookup/where/", lookups.where, name="lookup_where"),
+    path("lookup/nearest/", lookups.nearest, name="lookup_nearest"),
+    # departments, companies and streets
+    path("tasks/", units.unit_tasks, name="unit_tasks"),
+    # supervisors on a phone
+    path("m/", mobile.mobile_home, name="mobile_home"),
+    path("m/report/", reports.field_report, name="mobile_report"),
+    path("m/cases/<int:pk>/", mobile.mobile_case, name="mobile_case"),
+    # leaders
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    # citizens, without an account
+    path("public/report/", public.report, name="public_report"),
+    path("public/receipt/<str:code>/", public.receipt, name="public_receipt"),
+    path("public/track/", public.track, name="public_track"),
+    path("public/track/<str:code>/", public.track_case, name="public_track_case"),
+    path("public/track/<str:code>/rate/", public.rate, name="public_rate"),
+    path("public/map/<str:layer>.geojson", maps.public_layer, name="public_layer"),
 ]
+
+# The evaluation pages (monthly scores) live in their own package when it is installed.
+if find_spec("cityloop.web.evaluation") is not None and find_spec("cityloop.web.evaluation.urls") is not None:
+    urlpatterns.append(path("evaluation/", include("cityloop.web.evaluation.urls")))

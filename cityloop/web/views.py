@@ -1,16 +1,18 @@
-"""Console pages. Views are thin: they read through ``restrict`` and render."""
+"""The home page (straight to each role's work) and the account overview."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
-from cityloop.core.models import Role, Unit, UnitKind, User
+from cityloop.core.models import Role, Unit, UnitKind
 from cityloop.core.permissions import restrict
 
-# What each role sees first on its home page, in the order a user of that role works.
+from .access import HOME_ORDER, current_user, roles_of
+
+# Roles in the order a user holding several is described by (the account page's "working as").
 ROLE_HOME_ORDER = [
     Role.ADMIN,
     Role.LEADER,
@@ -26,8 +28,20 @@ ROLE_HOME_ORDER = [
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    """Each role lands on its work: the queue, the unit's cases, the phone tasks, the dashboard.
+    Administrators and users without a role see the account overview."""
+    roles = roles_of(request)
+    if Role.ADMIN not in roles:
+        for role, target in HOME_ORDER:
+            if role in roles:
+                return redirect(target)
+    return account(request)
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """Who you are: your roles, your jurisdiction, and the tools you may use."""
+    user = current_user(request)
     memberships = list(user.memberships.active().select_related("unit").order_by("unit__path"))
     roles = {m.role for m in memberships}
     primary_role = next((r for r in ROLE_HOME_ORDER if r in roles), None)

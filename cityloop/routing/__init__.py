@@ -1,0 +1,1 @@
+"""Routing: responsibility rules and the dispatch decision they produce, with its explanation."""

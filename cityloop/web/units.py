@@ -1,0 +1,73 @@
+"""Departments, companies and streets: the cases dispatched to them, most urgent first.
+
+Disposal (with photos) and the requests for return, extension or hold are the forms on the case page;
+this list is where a unit sees what is due and how long it has left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cityloop.cases.models import Case
+from cityloop.cases.workflow import OPEN_STATES, UNIT_STATES
+from cityloop.core.models import Unit
+from cityloop.core.permissions import jurisdiction_paths
+
+from .access import UNIT_STAFF, current_user, roles_required, visible_cases
+from .queue import LIST_RELATED, light_rank
+
+TABS: dict[str, Any] = {
+    "todo": _("To handle"),
+    "checking": _("Awaiting check"),
+    "closed": _("Closed (30 days)"),
+    "area": _("Open in our area"),
+}
+
+
+def my_units(request: HttpRequest) -> QuerySet[Unit]:
+    """The units (and their sub-units) where the user handles cases."""
+    paths = jurisdiction_paths(current_user(request), UNIT_STAFF)
+    if not paths:
+        return Unit.objects.none()
+    return Unit.objects.filter(functools.reduce(lambda q, p: q | Q(path__startswith=p), paths, Q(pk__in=[])))
+
+
+def unit_cases(request: HttpRequest, tab: str) -> QuerySet[Case]:
+    visible = visible_cases(request)
+    if tab == "area":
+        return visible.filter(state__in=OPEN_STATES).annotate(light_rank=light_rank())
+    mine = visible.filter(responsible_unit__in=my_units(request))
+    if tab == "checking":
+        return mine.filter(state__in=["disposed", "checking", "checked"]).order_by("-updated_at")
+    if tab == "closed":
+        since = timezone.now() - dt.timedelta(days=30)
+        return mine.filter(state="closed", closed_at__gte=since).order_by("-closed_at")
+    return mine.filter(state__in=UNIT_STATES).annotate(light_rank=light_rank())
+
+
+@roles_required(*UNIT_STAFF)
+def unit_tasks(request: HttpRequest) -> HttpResponse:
+    tab = request.GET.get("tab", "todo")
+    if tab not in TABS:
+        tab = "todo"
+    qs = unit_cases(request, tab).select_related(*LIST_RELATED)
+    if tab in ("todo", "area"):
+        qs = qs.order_by("light_rank", "deadline_at", "id")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    context = {
+        "tab": tab,
+        "tabs": list(TABS.items()),
+        "page": page,
+        "now": timezone.now(),
+        "units": list(my_units(request).filter(memberships__user=request.user).distinct()),
+    }
+    return render(request, "web/units/tasks.html", context)
