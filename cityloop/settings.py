@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "cityloop.assets",
     # the loop
     "cityloop.cases",
+    "cityloop.evaluation",
     # interfaces
     "cityloop.api",
     "cityloop.web",

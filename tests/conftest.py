@@ -38,6 +38,7 @@ def fast_password_hasher(settings: Any) -> None:
 @pytest.fixture(autouse=True)
 def fresh_spatial_index() -> Any:
     """Each test's grids live in its own transaction; never let one test see another's index."""
+    from cityloop.cases.actions import forget_channels
     from cityloop.cases.clocks import forget_step_limits
     from cityloop.geo import index
     from cityloop.timeclock import calendars
@@ -46,6 +47,7 @@ def fresh_spatial_index() -> Any:
         index.reset()
         calendars.reset()
         forget_step_limits()
+        forget_channels()
 
     forget()
     yield

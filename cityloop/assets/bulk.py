@@ -59,6 +59,9 @@ def write_rows(rows: Sequence[Sequence[Any]], *, upsert: bool) -> None:
     """Insert (or, with ``upsert``, insert-or-replace by ID) rows of values in :data:`COLUMNS` order."""
     if not rows:
         return
+    if connection.vendor == "postgresql" and not upsert:
+        _copy(rows)
+        return
     adapt = connection.ops.adapt_datefield_value
     cache: dict[dt.date, Any] = {}
     prepared = []
@@ -72,6 +75,18 @@ def write_rows(rows: Sequence[Sequence[Any]], *, upsert: bool) -> None:
         prepared.append(values)
     with connection.cursor() as cursor:
         cursor.executemany(_statement(connection.vendor, upsert), prepared)
+
+
+def _copy(rows: Sequence[Sequence[Any]]) -> None:
+    """New rows on PostgreSQL go in with COPY, several times faster than even a prepared INSERT."""
+    meta = Component._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(getattr(meta.get_field(name), "column", name))) for name in COLUMNS)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper: it knows COPY
+        with raw.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def refresh_statistics() -> None:

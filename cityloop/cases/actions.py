@@ -4,6 +4,8 @@ taken through ``perform`` (named wrappers below make the common ones read well).
 from __future__ import annotations
 
 import datetime as dt
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import h3
@@ -24,12 +26,25 @@ from .workflow import TRANSITIONS
 H3_RESOLUTION = 11
 
 
+_CHANNEL_TTL_SECONDS = 30.0
+_channels: dict[str, tuple[float, Channel | None]] = {}
+
+
 def _channel(code: str) -> Channel:
-    channel = Channel.objects.filter(code=code, active=True).first()
-    if channel is None:
+    """The active channel with this code (cached briefly: every report asks)."""
+    now = time.monotonic()
+    hit = _channels.get(code)
+    if hit is None or now - hit[0] > _CHANNEL_TTL_SECONDS:
+        hit = (now, Channel.objects.filter(code=code, active=True).first())
+        _channels[code] = hit
+    if hit[1] is None:
         known = ", ".join(Channel.objects.filter(active=True).values_list("code", flat=True))
         raise ValidationError({"channel": f"unknown channel {code!r}; use one of {known}"})
-    return channel
+    return hit[1]
+
+
+def forget_channels(**kwargs: Any) -> None:
+    _channels.clear()
 
 
 def _validate_point(lon: Any, lat: Any) -> tuple[float, float]:
@@ -42,8 +57,16 @@ def _validate_point(lon: Any, lat: Any) -> tuple[float, float]:
     return lon_f, lat_f
 
 
-@domain_action
-def _create_report(
+@dataclass
+class _Prepared:
+    """A report checked and shaped before its transaction: only writes happen inside it, so the
+    database's write lock (SQLite has one) is held as briefly as possible."""
+
+    ctx: Context
+    district: Unit
+
+
+def _prepare_report(
     *,
     actor: User,
     channel: str,
@@ -59,10 +82,9 @@ def _create_report(
     component: str | None,
     attachments: list[int],
     external_id: str,
-    idempotency_key: str | None,
     self_handled: bool,
     at: dt.datetime,
-) -> Case:
+) -> _Prepared:
     source = _channel(channel)
     lon, lat = _validate_point(lon, lat)
     if not description.strip():
@@ -116,17 +138,25 @@ def _create_report(
                 "this place is outside your area",
             )
         membership = found if found is not True else None
-    case.number = next_case_number(district, timezone.localdate(at))
-    case.tracking_code = new_tracking_code()
-    case.save()
+    if self_handled and len(attachments) < 2:
+        raise ValidationError({"attachments": "a self-handled report needs a before and an after photo"})
     payload: dict[str, Any] = {"attachments": attachments, "attachment_purpose": "report"}
     ctx = Context(case, transition, actor, membership, at, payload, note=description.strip()[:500])
     if category:
         ctx.payload.update(category=category, kind=kind, component=component)
         effects.set_category(ctx)
-    if self_handled and len(attachments) < 2:
-        raise ValidationError({"attachments": "a self-handled report needs a before and an after photo"})
     ctx.data["channel"] = source.code
+    return _Prepared(ctx, district)
+
+
+@domain_action
+def _create_report(*, actor: User, prepared: _Prepared, idempotency_key: str | None) -> Case:
+    """Write a prepared report: its number, the case, the report event and the accept clock."""
+    ctx = prepared.ctx
+    case = ctx.case
+    case.number = next_case_number(prepared.district, timezone.localdate(ctx.at))
+    case.tracking_code = new_tracking_code()
+    case.save()
     apply(ctx, None)
     if idempotency_key:
         IdempotencyKey.objects.create(key=idempotency_key, case=case)
@@ -160,7 +190,7 @@ def submit_report(
     if existing is not None:
         return existing, False
     try:
-        case = _create_report(
+        prepared = _prepare_report(
             actor=actor,
             channel=channel,
             description=description,
@@ -175,10 +205,10 @@ def submit_report(
             component=component,
             attachments=list(attachments or []),
             external_id=external_id,
-            idempotency_key=key,
             self_handled=self_handled,
             at=at or timezone.now(),
         )
+        case = _create_report(actor=actor, prepared=prepared, idempotency_key=key)
     except IntegrityError:
         # The same key raced us: the other submission won, and its case is the answer.
         existing = _existing(key, channel, external_id)

@@ -37,7 +37,10 @@ class CasesConfig(AppConfig):
 
         from cityloop.catalog.models import StepLimit, Urgency
 
+        from .actions import forget_channels
         from .clocks import forget_step_limits
+        from .models import Channel
 
         post_save.connect(forget_step_limits, sender=StepLimit, dispatch_uid="cases-step-limits")
         post_save.connect(forget_step_limits, sender=Urgency, dispatch_uid="cases-urgencies")
+        post_save.connect(forget_channels, sender=Channel, dispatch_uid="cases-channels")

@@ -146,6 +146,14 @@ class Case(models.Model):
             models.Index(fields=["street", "state"], name="case_street_state_idx"),
             models.Index(fields=["state", "light", "deadline_at"], name="case_light_idx"),
         ]
+        constraints: ClassVar = [
+            # A ticket from another system (12345 …) becomes one case, even when sent twice at once.
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="case_external_id_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

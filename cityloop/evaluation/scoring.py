@@ -21,13 +21,13 @@ def round2(value: Fraction) -> Decimal:
     """Round half up to two decimals (0.125 → 0.13), exactly."""
     sign = -1 if value < 0 else 1
     cents = (abs(value) * 100 + Fraction(1, 2)).__floor__()
-    return Decimal(sign * cents) / 100
+    return (Decimal(sign * cents) / 100).quantize(Decimal("0.01"))
 
 
 def round4(value: Fraction) -> Decimal:
     sign = -1 if value < 0 else 1
     units = (abs(value) * 10000 + Fraction(1, 2)).__floor__()
-    return Decimal(sign * units) / 10000
+    return (Decimal(sign * units) / 10000).quantize(Decimal("0.0001"))
 
 
 def ladder_score(ladder: dict[str, Any], value: Fraction) -> Fraction:

@@ -138,6 +138,7 @@ def track_case(request: HttpRequest, code: str, form: RatingForm | None = None) 
         "history": rows,
         "milestones": milestones,
         "closed": case.state == "closed",
+        "refused": case.state in ("not_accepted", "not_registered", "voided"),
         "rating_form": form or (RatingForm() if case.state == "closed" and case.citizen_rating is None else None),
         "fresh": request.session.get("cityloop_reported") == case.tracking_code,
     }
