@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cityloop.notify",
     # registries
     "cityloop.assets",
+    "cityloop.routing",
     # the loop
     "cityloop.cases",
     "cityloop.evaluation",

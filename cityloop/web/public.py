@@ -24,7 +24,7 @@ from cityloop.core.audit import public_actor
 
 from . import labels
 from .actions import rate_closed_case
-from .reports import ReportForm, file_report
+from .reports import ReportForm, file_report, picker_layers
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
 PUBLIC_CHANNEL = "citizen_web"
@@ -74,7 +74,8 @@ def report(request: HttpRequest) -> HttpResponse:
             request.session["cityloop_reported"] = case.tracking_code
             return redirect("web:public_receipt", case.tracking_code)
     status = 400 if form.is_bound else 200
-    return render(request, "web/public/report.html", {"form": form}, status=status)
+    context = {"form": form, **picker_layers(public=True)}
+    return render(request, "web/public/report.html", context, status=status)
 
 
 def _by_code(code: str) -> Case:

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -171,6 +172,12 @@ def file_report(form: ReportForm, actor: User, channel: str, **extra: Any) -> Ca
     return case
 
 
+def picker_layers(public: bool = False) -> dict[str, str]:
+    """The layers under the report map: the user's grids (street outlines for the public), and roads."""
+    grids = reverse("web:public_layer", args=["boundaries"]) if public else reverse("web:map_grids")
+    return {"picker_grids": grids, "picker_roads": reverse("web:public_layer", args=["roads"])}
+
+
 def _category(data: dict[str, Any]) -> dict[str, Any]:
     if not data.get("category"):
         return {}
@@ -203,7 +210,7 @@ def hotline_report(request: HttpRequest) -> HttpResponse:
             )
             return redirect("web:case", case.pk)
     status = 400 if form.is_bound else 200
-    return render(request, "web/report/hotline.html", {"form": form}, status=status)
+    return render(request, "web/report/hotline.html", {"form": form, **picker_layers()}, status=status)
 
 
 @roles_required(Role.SUPERVISOR, Role.COMMUNITY_HEAD)
@@ -224,4 +231,4 @@ def field_report(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Reported: case %(number)s.") % {"number": case.number})
             return redirect("web:mobile_home")
     status = 400 if form.is_bound else 200
-    return render(request, "web/mobile/report.html", {"form": form}, status=status)
+    return render(request, "web/mobile/report.html", {"form": form, **picker_layers()}, status=status)

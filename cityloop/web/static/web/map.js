@@ -1,0 +1,228 @@
+/* CityLoop maps (Leaflet): vector layers of grids, boundaries and roads, cases coloured by their
+   light (clustered), a point picker for reports, and directions for supervisors.
+   No tile server is needed: a tile URL is used only when the deployment configures one. */
+(function () {
+  "use strict";
+
+  var COLORS = { red: "#c62828", yellow: "#e0a100", green: "#2e7d32", "": "#78909c" };
+  var RANK = { red: 3, yellow: 2, green: 1, "": 0 };
+
+  function colorFor(light) { return COLORS[light || ""] || COLORS[""]; }
+
+  function getJSON(url) {
+    if (!url) { return Promise.resolve(null); }
+    return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
+      .catch(function () { return null; });
+  }
+
+  function baseMap(el, options) {
+    var map = L.map(el, Object.assign({ attributionControl: false, preferCanvas: true, zoomSnap: 0.5 }, options || {}));
+    if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
+    L.control.scale({ imperial: false }).addTo(map);
+    return map;
+  }
+
+  function parsePoint(text) {
+    if (!text) { return null; }
+    var parts = text.split(",").map(parseFloat);
+    return isNaN(parts[0]) || isNaN(parts[1]) ? null : parts;
+  }
+
+  var GRID_STYLE = { color: "#90a4ae", weight: 0.6, fillColor: "#eceff1", fillOpacity: 0.35 };
+  var ROAD_STYLE = function (f) {
+    var kind = f.properties && f.properties.kind;
+    return { color: "#c8a97e", weight: kind === "arterial" ? 5 : kind === "secondary" ? 3.5 : 2, opacity: 0.9 };
+  };
+  var BOUNDARY_STYLE = function (f) {
+    var street = f.properties && f.properties.kind === "street";
+    return { color: street ? "#37474f" : "#78909c", weight: street ? 2.2 : 1, dashArray: street ? null : "4 3", fill: false };
+  };
+
+  function addLayer(map, data, style, tooltip) {
+    if (!data || !data.features || !data.features.length) { return null; }
+    return L.geoJSON(data, {
+      style: style,
+      interactive: !!tooltip,
+      onEachFeature: tooltip ? function (f, layer) {
+        var text = tooltip(f);
+        if (text) { layer.bindTooltip(text, { sticky: true }); }
+      } : null
+    }).addTo(map);
+  }
+
+  function caseMarker(point, light) {
+    return L.circleMarker([point[1], point[0]], {
+      radius: 8, color: "#fff", weight: 2, fillColor: colorFor(light), fillOpacity: 0.95
+    });
+  }
+
+  /* --- the overview map: grids, boundaries, roads and clustered cases ------------------------ */
+  function overview(el) {
+    var map = baseMap(el);
+    var status = document.getElementById("map-status");
+    var filter = document.getElementById("map-filter");
+    var caseUrl = el.dataset.caseUrl;
+    var clusters = L.markerClusterGroup({
+      chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45,
+      iconCreateFunction: function (cluster) {
+        var worst = "";
+        cluster.getAllChildMarkers().forEach(function (m) {
+          if (RANK[m.options.light || ""] > RANK[worst]) { worst = m.options.light; }
+        });
+        var n = cluster.getChildCount();
+        return L.divIcon({
+          html: "<span>" + n + "</span>", className: "cluster cluster-" + (worst || "none"),
+          iconSize: L.point(n < 100 ? 34 : 44, n < 100 ? 34 : 44)
+        });
+      }
+    });
+    map.addLayer(clusters);
+
+    Promise.all([getJSON(el.dataset.grids), getJSON(el.dataset.boundaries), getJSON(el.dataset.roads)])
+      .then(function (layers) {
+        var grids = addLayer(map, layers[0], GRID_STYLE, function (f) { return f.properties.code + " · " + f.properties.community; });
+        addLayer(map, layers[2], ROAD_STYLE, function (f) { return f.properties.name; });
+        addLayer(map, layers[1], BOUNDARY_STYLE, null);
+        if (grids) { map.fitBounds(grids.getBounds(), { padding: [10, 10] }); }
+        loadCases(!grids);
+      });
+
+    var timer = null;
+    function query() {
+      var params = new URLSearchParams();
+      if (filter) {
+        new FormData(filter).forEach(function (value, key) { params.append(key, value); });
+      }
+      return params;
+    }
+    function loadCases(fit) {
+      var params = query();
+      if (!fit) {
+        var b = map.getBounds();
+        params.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(","));
+      }
+      if (!params.getAll("light").length) { clusters.clearLayers(); return; }
+      getJSON(el.dataset.cases + "?" + params.toString()).then(function (data) {
+        if (!data) { return; }
+        clusters.clearLayers();
+        var markers = data.cases.map(function (row) {
+          var marker = caseMarker([row[1], row[2]], row[3]);
+          marker.options.light = row[3];
+          marker.bindTooltip(row[5] + " · " + (data.states[row[4]] || row[4]));
+          marker.on("click", function () { window.location.href = caseUrl.replace("/0/", "/" + row[0] + "/"); });
+          return marker;
+        });
+        clusters.addLayers(markers);
+        if (fit && markers.length) { map.fitBounds(L.featureGroup(markers).getBounds(), { padding: [20, 20] }); }
+        if (status) {
+          status.textContent = data.cases.length + " " + el.dataset.i18nShown +
+            (data.truncated ? " " + el.dataset.i18nOf + " " + data.total + " · " + el.dataset.i18nZoom : "");
+        }
+      });
+    }
+    map.on("moveend", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { loadCases(false); }, 250);
+    });
+    if (filter) { filter.addEventListener("change", function () { loadCases(false); }); }
+  }
+
+  /* --- one case: its point on its community's grids ------------------------------------------- */
+  function single(el) {
+    var point = parsePoint(el.dataset.point);
+    var map = baseMap(el, { scrollWheelZoom: false });
+    map.setView([point[1], point[0]], 17);
+    caseMarker(point, el.dataset.light).addTo(map);
+    getJSON(el.dataset.grids).then(function (data) {
+      addLayer(map, data, GRID_STYLE, function (f) { return f.properties.code; });
+    });
+    return { map: map, point: point };
+  }
+
+  /* --- directions for a supervisor: the case, where the phone is, and the way between -------- */
+  function directions(el) {
+    var made = single(el);
+    getJSON(el.dataset.roads).then(function (data) { addLayer(made.map, data, ROAD_STYLE, function (f) { return f.properties.name; }); });
+    var text = document.getElementById("directions-text");
+    if (!navigator.geolocation) { return; }
+    var me = null, line = null;
+    navigator.geolocation.watchPosition(function (pos) {
+      var here = [pos.coords.latitude, pos.coords.longitude], there = [made.point[1], made.point[0]];
+      if (!me) {
+        me = L.circleMarker(here, { radius: 7, color: "#fff", weight: 2, fillColor: "#0b5cab", fillOpacity: 1 })
+          .bindTooltip(el.dataset.i18nYou).addTo(made.map);
+        line = L.polyline([here, there], { color: "#0b5cab", weight: 3, dashArray: "6 6" }).addTo(made.map);
+        made.map.fitBounds(line.getBounds(), { padding: [30, 30], maxZoom: 18 });
+      } else {
+        me.setLatLng(here);
+        line.setLatLngs([here, there]);
+      }
+      var d = window.CityLoopDistance(pos.coords.longitude, pos.coords.latitude, made.point[0], made.point[1]);
+      if (text) { text.textContent = window.CityLoopFormatDistance(d) + " " + el.dataset.i18nAway + " · " + bearing(here, there); }
+    }, function () { /* no location: the map shows the case only */ }, { enableHighAccuracy: true, maximumAge: 10000 });
+  }
+
+  function bearing(from, to) {
+    var rad = Math.PI / 180;
+    var y = Math.sin((to[1] - from[1]) * rad) * Math.cos(to[0] * rad);
+    var x = Math.cos(from[0] * rad) * Math.sin(to[0] * rad) -
+      Math.sin(from[0] * rad) * Math.cos(to[0] * rad) * Math.cos((to[1] - from[1]) * rad);
+    var deg = (Math.atan2(y, x) / rad + 360) % 360;
+    var names = document.documentElement.lang.indexOf("zh") === 0
+      ? ["北", "东北", "东", "东南", "南", "西南", "西", "西北"]
+      : ["N", "NE", "E", "SE", "S", "SW", "W", "NW"];
+    return names[Math.round(deg / 45) % 8];
+  }
+
+  /* --- the report picker: tap the map (or use the phone's location, or search a place) ------- */
+  function picker(el) {
+    var map = baseMap(el);
+    var lon = document.getElementById("id_lon"), lat = document.getElementById("id_lat");
+    var marker = null;
+    var whereUrl = el.dataset.where;
+
+    function pick(x, y, zoom) {
+      lon.value = x.toFixed(6);
+      lat.value = y.toFixed(6);
+      if (!marker) {
+        marker = L.marker([y, x], { draggable: true, keyboard: true }).addTo(map);
+        marker.on("dragend", function () { var p = marker.getLatLng(); pick(p.lng, p.lat); });
+      } else {
+        marker.setLatLng([y, x]);
+      }
+      if (zoom) { map.setView([y, x], zoom); }
+      fetch(whereUrl + "?lon=" + lon.value + "&lat=" + lat.value, { credentials: "same-origin" })
+        .then(function (r) { return r.text(); })
+        .then(function (html) { var box = document.getElementById("located"); if (box) { box.innerHTML = html; } });
+      if (window.CityLoopNearest) { window.CityLoopNearest(); }
+    }
+    window.CityLoopMap = { pick: pick, map: map };
+    map.on("click", function (e) { pick(e.latlng.lng, e.latlng.lat); });
+
+    Promise.all([getJSON(el.dataset.grids), getJSON(el.dataset.roads)]).then(function (layers) {
+      var grids = addLayer(map, layers[0], GRID_STYLE, null);
+      var roads = addLayer(map, layers[1], ROAD_STYLE, null);
+      var x = parseFloat(lon.value), y = parseFloat(lat.value);
+      if (!isNaN(x) && !isNaN(y)) {
+        pick(x, y, 17);
+      } else if (grids) {
+        map.fitBounds(grids.getBounds());
+      } else if (roads) {
+        map.fitBounds(roads.getBounds());
+      } else {
+        map.setView([30, 120], 12);
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (typeof L === "undefined") { return; }
+    document.querySelectorAll("[data-map]").forEach(function (el) {
+      var kind = el.dataset.map;
+      if (kind === "overview") { overview(el); }
+      else if (kind === "case") { single(el); }
+      else if (kind === "directions") { directions(el); }
+      else if (kind === "picker") { picker(el); }
+    });
+  });
+})();
