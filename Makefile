@@ -11,7 +11,7 @@ SIM_DAYS ?= 30
 SIM_PER_DAY ?= 40
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench lint format setup install migrate demo clean messages
+.PHONY: run test bench lint format setup install migrate demo clean messages assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,30 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed assets
+
+## Front-end packages (htmx, Leaflet, Leaflet.markercluster, ECharts) from package-lock.json into the
+## console's static files. Third-party code is never committed: cityloop/web/static/vendor/ is git-ignored.
+VENDOR := cityloop/web/static/vendor
+assets: $(VENDOR)/.installed
+
+$(VENDOR)/.installed: package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "npm not found: skipping the console's front-end packages (maps, charts and partial page updates need them; install Node.js and npm, then run make assets)"; \
+	  exit 0; \
+	fi; \
+	set -e; \
+	npm ci --no-audit --no-fund --loglevel=error; \
+	rm -rf $(VENDOR); \
+	mkdir -p $(VENDOR)/htmx $(VENDOR)/leaflet $(VENDOR)/leaflet.markercluster $(VENDOR)/echarts; \
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/; \
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images $(VENDOR)/leaflet/; \
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/MarkerCluster.css $(VENDOR)/leaflet.markercluster/; \
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/; \
+	for pkg in htmx.org leaflet leaflet.markercluster echarts; do \
+	  dest=$(VENDOR)/$${pkg%.org}; cp node_modules/$$pkg/LICENSE* $$dest/ 2>/dev/null || true; \
+	done; \
+	touch $@
 
 migrate: install
 	$(BIN)/cityloop migrate --noinput
@@ -62,4 +85,4 @@ messages: install
 	cd cityloop && ../$(BIN)/cityloop makemessages -l zh_Hans --no-obsolete && ../$(BIN)/cityloop compilemessages
 
 clean:
-	rm -rf $(VENV) var build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var build *.egg-info .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR)

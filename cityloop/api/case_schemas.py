@@ -166,6 +166,9 @@ class CaseDetail(CaseSummary):
     return_visit_waiver: str
     satisfaction: str
     duplicate_of: str | None
+    routing: dict[str, Any] | None = Field(
+        None, description="the routing decision: suggested unit, rule, explanation, alternatives"
+    )
     steps: list[StepOut]
     timeline: list[EventOut]
     attachments: list[AttachmentOut]

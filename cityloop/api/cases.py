@@ -198,6 +198,7 @@ def case_detail(case: Case) -> dict[str, Any]:
         "return_visit_waiver": case.return_visit_waiver,
         "satisfaction": case.satisfaction,
         "duplicate_of": case.duplicate_of.number if case.duplicate_of else None,
+        "routing": case.routing or None,
         "steps": [step_out(s) for s in case.steps.select_related("unit").order_by("id")],
         "timeline": [event_out(e) for e in events],
         "attachments": [

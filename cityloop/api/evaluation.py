@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from cityloop.cases.models import Case
@@ -98,15 +98,13 @@ class BreakdownOut(Schema):
 
 @router.get("/evaluations/scores/{score_id}", response=BreakdownOut, summary="A score opened down to its parts and counts")
 def breakdown(request: HttpRequest, score_id: int) -> dict[str, Any]:
-    from cityloop.evaluation import measures
-
     score = reading.score_for(score_id, request.user)
     return {
         "score": score,
         "run": run_out(score.run),
         "scheme": score.scheme.ref(),
         "measures": score.measures,
-        "measure_labels": {k: measures.label(k.removeprefix("area_")) for k in score.measures},
+        "measure_labels": {k: reading.measure_label(score.subject, k) for k in score.measures},
     }
 
 
@@ -253,7 +251,7 @@ class AdjustIn(Schema):
 
 
 @router.post("/evaluations/adjustments", response={201: dict[str, Any]}, summary="Adjust a unit's deduction score (reason required)")
-def adjust(request: HttpRequest, body: AdjustIn) -> tuple[int, dict[str, Any]]:
+def adjust(request: HttpRequest, body: AdjustIn) -> Status[dict[str, Any]]:
     run = reading.find_run(body.period, request.user, body.scope)
     actor = _require_manager(request.user, run.scope)
     unit = Unit.objects.filter(code=body.unit).first()
@@ -261,5 +259,5 @@ def adjust(request: HttpRequest, body: AdjustIn) -> tuple[int, dict[str, Any]]:
         raise ApiError(400, f"unit: no unit with code {body.unit}")
     adjustment = actions.adjust_deduction(actor=actor, run=run, unit=unit, points=body.points, reason=body.reason, part=body.part)
     line = run.deductions.get(unit=unit)
-    return 201, {"id": adjustment.pk, "final_points": str(line.final_points), "reward_yuan": str(line.reward_yuan)}
+    return Status(201, {"id": adjustment.pk, "final_points": str(line.final_points), "reward_yuan": str(line.reward_yuan)})
 

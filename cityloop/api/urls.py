@@ -27,7 +27,9 @@ ROUTERS = [
     ("/inbox", "cityloop.api.inbox"),
     ("/catalog", "cityloop.api.catalog"),
     ("/assets", "cityloop.api.assets"),
+    ("/routing", "cityloop.api.routing"),
     ("", "cityloop.api.cases"),
+    ("", "cityloop.api.evaluation"),
 ]
 
 for prefix, module_name in ROUTERS:

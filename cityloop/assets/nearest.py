@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from django.db import connection
@@ -28,8 +29,8 @@ METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180
 # globe), so the disk gets three rings of margin; pruning by centre distance then drops the excess.
 RING_MARGIN = 3
 MAX_RINGS = 12
-# What a supervisor's "broken cover here" needs: the ID, the subclass, who owns and maintains it, the grid.
-NEAREST_RELATED = ("subclass", "owner", "maintainer", "grid")
+# What a supervisor's "broken cover here" needs besides the ID: the subclass and who owns it.
+NEAREST_RELATED = ("subclass", "owner")
 
 
 def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -101,7 +102,43 @@ def _column(name: str) -> str:
     return str(field.column)
 
 
-def _candidate_rows(lon: float, lat: float, radius_m: float) -> list[tuple[int, float, float, int]]:
+def _subclass_sql(subclass: Category | str | Iterable[str] | None) -> tuple[str, list[Any]] | None:
+    """The subclass condition of the direct candidate query, as SQL and parameters.
+
+    The column is written ``+subclass_id`` (a no-op on both engines) so that no planner walks the
+    subclass index (every cover in the city) instead of the few H3 cells.
+    """
+    if subclass is None:
+        return None
+    column = f"+{connection.ops.quote_name(_column('subclass'))}"
+    if isinstance(subclass, Category) and not subclass.is_class:
+        return f"{column} = %s", [subclass.pk]
+    codes = (
+        [subclass.code]
+        if isinstance(subclass, Category)
+        else [subclass]
+        if isinstance(subclass, str)
+        else list(subclass)
+    )
+    parts, params = [], []
+    subclasses = [c for c in codes if len(c) == 4]
+    if subclasses:
+        parts.append(f"code IN ({', '.join(['%s'] * len(subclasses))})")
+        params += subclasses
+    for cls in (c for c in codes if len(c) == 2):
+        parts.append("(parent_id IS NOT NULL AND code LIKE %s)")
+        params.append(f"{cls}%")
+    table = connection.ops.quote_name(Category._meta.db_table)
+    where = " OR ".join(parts) or "1 = 0"
+    return f"{column} IN (SELECT id FROM {table} WHERE kind = %s AND ({where}))", [
+        Kind.COMPONENT.value,
+        *params,
+    ]
+
+
+def _candidate_rows(
+    lon: float, lat: float, radius_m: float, subclass: tuple[str, list[Any]] | None = None
+) -> list[tuple[int, float, float, int]]:
     """(id, lon, lat, subclass id) of every component in the covering cells, straight from SQL.
 
     The statement is trivial and runs on every nearest lookup; building it through the ORM would
@@ -118,8 +155,12 @@ def _candidate_rows(lon: float, lat: float, radius_m: float) -> list[tuple[int, 
         pairs = _ranges(res, cells)
         where = " OR ".join([f"({h3_col} BETWEEN %s AND %s)"] * len(pairs))
         params = [v for pair in pairs for v in pair]
+    sql_params: list[Any] = list(params)
+    if subclass is not None:
+        where = f"({where}) AND {subclass[0]}"
+        sql_params += subclass[1]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {quote(Component._meta.db_table)} WHERE {where}", params)
+        cursor.execute(f"SELECT {columns} FROM {quote(Component._meta.db_table)} WHERE {where}", sql_params)
         return cursor.fetchall()
 
 
@@ -156,13 +197,14 @@ def nearest_components(
     """The components within ``radius_m`` metres of (lon, lat), nearest first, with their distance
     in metres: at most ``limit`` of them. ``subclass`` narrows to a subclass (or a class: ``"01"``, or
     several codes); ``queryset`` (e.g. one restricted to a user's jurisdiction) narrows further.
-    The components come with ``related`` (by default subclass, owner, maintainer, grid) loaded."""
+    The components come with ``related`` (by default subclass and owner) loaded."""
     if radius_m <= 0 or limit <= 0:
         return []
-    wanted = _subclass_ids(subclass)
+    wanted = None
     if queryset is None:
-        rows = _candidate_rows(lon, lat, radius_m)
+        rows = _candidate_rows(lon, lat, radius_m, _subclass_sql(subclass))
     else:
+        wanted = _subclass_ids(subclass)
         near = queryset.filter(near_q(lon, lat, radius_m)).order_by()
         rows = list(near.values_list("pk", "lon", "lat", "subclass_id"))
     candidates = [(pk, c_lon, c_lat) for pk, c_lon, c_lat, sub in rows if wanted is None or sub in wanted]

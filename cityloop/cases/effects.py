@@ -13,11 +13,18 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cityloop.catalog import lookup
+from cityloop.core.audit import system_actor
 from cityloop.core.models import Unit, UnitKind
+from cityloop.routing import actions as routing_actions
+from cityloop.routing.decide import Decision, route
+from cityloop.routing.disputes import case_history, returns_before_arbitration
+from cityloop.routing.facts import Facts, facts_for
+from cityloop.routing.models import Arbitration, ArbitrationState, ReturnRecord
+from cityloop.routing.notices import notify_emergency
 
 from . import clocks
-from .engine import Context
-from .workflow import Step
+from .engine import Context, apply
+from .workflow import TRANSITIONS, Step
 
 Effect = Callable[[Context], None]
 SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
@@ -65,8 +72,70 @@ def set_category(ctx: Context) -> None:
     ctx.data["category"] = f"{category.kind} {category.code} {category.name}"
 
 
+def decide(ctx: Context, facts: Facts | None = None) -> Decision:
+    """Route the case: keep the decision on it (the dispatcher's suggestion), show it in the timeline,
+    and tell the emergency unit at once when it is an emergency."""
+    case = ctx.case
+    decision = route(facts or facts_for(case, on=timezone.localdate(ctx.at)))
+    case.routing = decision.as_dict()
+    ctx.data["routing"] = {
+        k: case.routing[k]
+        for k in ("unit", "rule", "basis", "explanation", "confidence", "flags", "auto_dispatch")
+    }
+    if decision.emergency_units:
+        notify_emergency(
+            decision,
+            subject_type="cases.case",
+            subject_id=case.pk,
+            reference=case.number,
+            district_id=case.district_id,
+            description=case.description,
+        )
+    return decision
+
+
+def follow(ctx: Context, name: str, payload: dict[str, Any], note: str) -> None:
+    """Take transition ``name`` as the system right after this one, in the same transaction (an
+    automatic dispatch, a referral to arbitration): the timeline shows it as the system's."""
+
+    def run(event: Any) -> None:
+        then = Context(ctx.case, TRANSITIONS[name], system_actor(), None, ctx.at, payload, note=note)
+        then.data["automatic"] = True
+        apply(then, EFFECTS.get(name))
+
+    ctx.after_commit.append(run)
+
+
+def auto_dispatch(ctx: Context, decision: Decision) -> None:
+    if decision.auto_dispatch and decision.unit is not None:
+        follow(ctx, "dispatch", {"unit": decision.unit.id}, note=f"系统自动派遣：{decision.explanation}")
+
+
 def accept(ctx: Context) -> None:
     set_category(ctx)
+    decide(ctx)
+
+
+def change_category(ctx: Context) -> None:
+    """改类 before dispatch: a new category (and component), the condition of the same number (or the
+    one given) once registered, and a new routing decision."""
+    case = ctx.case
+    before = case.category
+    set_category(ctx)
+    if case.component is not None and case.component.subclass_id != case.category_id:
+        case.component = None  # the component was of the old subclass
+    if case.condition is not None and case.category is not None:
+        number = ctx.payload.get("condition") or case.condition.number
+        regions = [u for u in (case.street, case.district) if u is not None]
+        case.condition = lookup.condition(
+            case.category, int(number), region_units=regions, on=timezone.localdate(ctx.at)
+        )
+        case.urgency = case.condition.urgency.code
+        ctx.data["condition"] = {"id": case.condition.pk, "number": case.condition.number}
+    ctx.data["previous_category"] = f"{before.kind} {before.code} {before.name}" if before else None
+    decision = decide(ctx)
+    if case.state == "registered":
+        auto_dispatch(ctx, decision)
 
 
 def verify(ctx: Context) -> None:
@@ -97,15 +166,41 @@ def register(ctx: Context) -> None:
         "version": condition.version,
         "limit": f"{condition.limit_amount} {condition.limit_unit}",
     }
+    auto_dispatch(ctx, decide(ctx))
 
 
 def dispatch(ctx: Context) -> None:
-    unit = resolve_unit(ctx.payload["unit"])
-    ctx.case.responsible_unit = unit
-    ctx.case.dispatched_at = ctx.at
+    """Dispatch to the unit given, or to the routing suggestion when none is given. Choosing another
+    unit than the suggestion is an override: it needs a reason, kept in the timeline."""
+    case, payload = ctx.case, ctx.payload
+    suggestion = case.routing or {}
+    suggested = suggestion.get("unit") or {}
+    chosen = payload.get("unit") or suggested.get("id")
+    if not chosen:
+        raise ValidationError(
+            {"unit": "there is no routing suggestion for this case: name the unit (id or code)"}
+        )
+    unit = resolve_unit(chosen)
+    routing: dict[str, Any] = {
+        "suggested": suggested or None,
+        "rule": suggestion.get("rule"),
+        "basis": suggestion.get("basis"),
+        "accepted": not suggested or suggested.get("id") == unit.pk,
+    }
+    if not routing["accepted"]:
+        reason = str(payload.get("reason") or "").strip()
+        if not reason:
+            raise ValidationError(
+                {
+                    "reason": f"the suggestion is {suggested.get('name')} ({suggestion.get('explanation')}); "
+                    f"to dispatch to {unit.name} instead, give the reason for the override"
+                }
+            )
+        routing["override_reason"] = reason
+    case.responsible_unit = unit
+    case.dispatched_at = ctx.at
     ctx.data["unit"] = {"id": unit.pk, "code": unit.code, "name": unit.name}
-    if ctx.payload.get("routing"):
-        ctx.data["routing"] = ctx.payload["routing"]
+    ctx.data["routing"] = routing
 
 
 def request_return(ctx: Context) -> None:
@@ -117,9 +212,91 @@ def request_return(ctx: Context) -> None:
 
 
 def approve_return(ctx: Context) -> None:
-    unit = ctx.case.responsible_unit
+    """Count the return (unit pair and category); after N approved returns the system refers the case
+    to arbitration, else routing suggests the next unit (the one the returning unit named, or the
+    next by the rules, never a unit that returned it)."""
+    case = ctx.case
+    unit = case.responsible_unit
     ctx.data["returned_by"] = {"id": unit.pk, "name": unit.name} if unit else None
-    ctx.case.responsible_unit = None
+    request = case.events.filter(transition="request_return").order_by("-seq").first()
+    suggested = ((request.data if request else {}).get("suggested_unit") or {}).get("id")
+    if unit is not None:
+        routing_actions.record_return(
+            actor=ctx.actor,
+            case_id=case.pk,
+            case_number=case.number,
+            district=case.district_id,
+            returning_unit=unit,
+            suggested_unit=suggested,
+            kind=case.category.kind if case.category else "",
+            category_code=case.category.code if case.category else "",
+            reason=request.note if request else "",
+            at=ctx.at,
+        )
+    case.responsible_unit = None
+    approvals = case.returns_count + 1
+    if approvals >= returns_before_arbitration():
+        ctx.data["to_arbitration"] = True
+        follow(ctx, "refer_to_arbitration", {}, note=f"本案已被回退 {approvals} 次，自动提交仲裁")
+    elif case.category is not None:
+        returned = ReturnRecord.objects.filter(case_id=case.pk).values_list("returning_unit_id", flat=True)
+        decide(ctx, facts_for(case, on=timezone.localdate(ctx.at)).excluding(returned, suggested))
+
+
+def refer_to_arbitration(ctx: Context) -> None:
+    """Open the arbitration: the command centre's queue, with who returned the case and why."""
+    case = ctx.case
+    history = case_history(case.pk)
+    routing_actions.open_arbitration(
+        actor=ctx.actor,
+        case_id=case.pk,
+        case_number=case.number,
+        district_id=case.district_id,
+        street_id=case.street_id,
+        community_id=case.community_id,
+        grid_id=case.grid_id,
+        kind=case.category.kind if case.category else "",
+        category_code=case.category.code if case.category else "",
+        category_name=case.category.name if case.category else "",
+        reason=ctx.note,
+        history=history,
+        at=ctx.at,
+    )
+    ctx.data["returns"] = history
+
+
+def _flag(value: Any, default: bool) -> bool:
+    return default if value in (None, "") else value in (True, 1, "1", "true", "yes")
+
+
+def rule_arbitration(ctx: Context) -> None:
+    """The ruling: the named unit is responsible; the case goes to it and, unless ``make_rule`` is
+    false, a rule scoped to the case's grid (or ``rule_scope`` community) and category is made."""
+    case, payload = ctx.case, ctx.payload
+    unit = resolve_unit(payload["unit"])
+    arbitration = Arbitration.objects.filter(case_id=case.pk, state=ArbitrationState.OPEN).first()
+    if arbitration is None:
+        raise ValidationError({"unit": f"case {case.number} has no open arbitration to rule on"})
+    facts = facts_for(case, on=timezone.localdate(ctx.at))
+    routing_actions.rule_arbitration(
+        actor=ctx.actor,
+        arbitration=arbitration,
+        unit=unit,
+        ruling=str(payload["reason"]),
+        facts=facts,
+        at=ctx.at,
+        make_rule=_flag(payload.get("make_rule"), True),
+        scope=str(payload.get("rule_scope") or "grid"),
+        auto_dispatch=_flag(payload.get("auto_dispatch"), True),
+    )
+    case.responsible_unit = unit
+    case.dispatched_at = ctx.at
+    case.routing = route(facts).as_dict()
+    ctx.data.update(
+        unit={"id": unit.pk, "code": unit.code, "name": unit.name},
+        arbitration=arbitration.pk,
+        rule=arbitration.rule_id,
+    )
 
 
 def request_extension(ctx: Context) -> None:
@@ -190,6 +367,7 @@ def approve_self_handling(ctx: Context) -> None:
 
 def reject_self_handling(ctx: Context) -> None:
     set_category(ctx)
+    decide(ctx)
 
 
 EFFECTS: dict[str, Effect] = {
@@ -199,6 +377,9 @@ EFFECTS: dict[str, Effect] = {
     "dispatch": dispatch,
     "request_return": request_return,
     "approve_return": approve_return,
+    "change_category": change_category,
+    "refer_to_arbitration": refer_to_arbitration,
+    "rule_arbitration": rule_arbitration,
     "request_extension": request_extension,
     "approve_extension": approve_extension,
     "dispose": dispose,

@@ -112,6 +112,8 @@ class Case(models.Model):
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
+    # The routing decision as last made (the dispatcher's suggestion, with its rule and explanation).
+    routing = models.JSONField(_("routing decision"), default=dict, blank=True)
 
     # The running step, its deadline and light: denormalised for the queue and the map.
     current_step = models.CharField(max_length=16, blank=True)

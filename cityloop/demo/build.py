@@ -19,6 +19,8 @@ from cityloop.core.models import Unit, User
 
 from .city import DemoCity, Say, build_base_city, quiet
 from .components import components_step, conditions_step
+from .dispatching import rules_step
+from .escalation import escalation_step
 from .plan import CITY_CODE, DISTRICT_CODE
 
 
@@ -30,7 +32,7 @@ class Step(Protocol):
     def __call__(self, city: DemoCity, *, actor: User) -> None: ...
 
 
-STEPS: list[Step] = [conditions_step, components_step]
+STEPS: list[Step] = [conditions_step, components_step, rules_step, escalation_step]
 
 
 def step_label(step: Step) -> str:

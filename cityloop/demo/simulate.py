@@ -1,10 +1,11 @@
 """The simulator: the demo district's people working a month of cases through the real actions.
 
 Supervisors and citizens report, operators verify and accept, shift leaders register, dispatchers
-dispatch, units dispose (some late, some returned, extended, put on hold, reworked after a failed
-check), supervisors check, hotline cases get return visits. Time is simulated: every action is
-taken ``at`` a moment of the simulated day, never slept; nothing happens after "now", so the last
-days leave a realistic backlog of open cases for the worker's sweep.
+dispatch where routing suggests (routing dispatches some itself), units dispose (some late, some
+returned naming another unit, some returned twice and settled by arbitration, extended, put on
+hold, reworked after a failed check), supervisors check, hotline cases get return visits. Time is
+simulated: every action is taken ``at`` a moment of the simulated day, never slept; nothing happens
+after "now", so the last days leave a realistic backlog of open cases for the worker's sweep.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from cityloop.core.audit import public_actor, request_context
 from cityloop.core.models import Membership, Role, User
 from cityloop.geo.index import get_index
 
-from .dispatching import choose_unit
+from .dispatching import bounce, dispatch
 
 # Channel mix of a typical district (supervisors find most problems).
 CHANNELS = [
@@ -69,7 +70,12 @@ class Odds:
 
     not_accepted: float = 0.04
     not_registered: float = 0.03
+    overridden: float = 0.03  # the dispatcher sends it elsewhere than routing suggests (with a reason)
     returned: float = 0.05
+    names_other_unit: float = 0.8  # a return names the unit the returning unit thinks is responsible
+    return_rejected: float = 0.15
+    returned_again: float = 0.4  # the next unit returns it too (the second approval goes to arbitration)
+    ruling_makes_rule: float = 0.85
     extended: float = 0.05
     held: float = 0.03
     late: float = 0.12
@@ -276,8 +282,8 @@ class Simulator:
         )
         case = self._act(case, "register", leader, at, condition=rng.choice(numbers) if numbers else 1)
         at = self._later(at, (3, 25))
-        unit = choose_unit(case)
-        case = self._act(case, "dispatch", dispatcher, at, unit=unit.code)
+        if case.state == "registered":  # else routing dispatched it automatically
+            case = dispatch(self, case, dispatcher, at)
         case, at = self._dispose(case, at, dispatcher, leader)
         self._check_and_close(case, at, operator, supervisor, leader, dispatcher)
 
@@ -290,12 +296,7 @@ class Simulator:
         rng, odds = self.rng, self.odds
         handler = self._handler(case)
         if rng.random() < odds.returned:
-            at = self._later(at, (20, 240))
-            case = self._act(case, "request_return", handler, at, reason="非本单位职责")
-            at = self._later(at, (10, 60))
-            case = self._act(case, "approve_return", dispatcher, at)
-            at = self._later(at, (5, 30))
-            case = self._act(case, "dispatch", dispatcher, at, unit=choose_unit(case, exclude=True).code)
+            case, at = bounce(self, case, at, dispatcher, leader)
             handler = self._handler(case)
         step = self._running(case, "dispose")
         if rng.random() < odds.extended:
@@ -381,9 +382,10 @@ def simulate(
     seed: int,
     now: dt.datetime | None = None,
     progress: Callable[[dt.date, int], None] | None = None,
+    odds: Odds | None = None,
 ) -> SimulationReport:
     """Simulate ``days`` days ending today, about ``per_day`` reports a day."""
-    sim = Simulator(seed=seed, now=now)
+    sim = Simulator(seed=seed, now=now, odds=odds)
     today = timezone.localdate(sim.now)
     for offset in range(days, 0, -1):
         day = today - dt.timedelta(days=offset - 1)

@@ -48,6 +48,7 @@ class Measure:
     label_en: str
     when: Callable[[Window], Q] = field(default=lambda w: Q())
     per_case: bool = False
+    step: str = ""  # in the "steps" family: the step it counts (one query per step)
 
 
 @dataclass(frozen=True)
@@ -66,36 +67,42 @@ class Family:
 # --- base row sets ------------------------------------------------------------------------------------
 
 
-def _steps_ended(step: str, transitions: Iterable[str] | None = None) -> Callable[[Window], QuerySet[Any]]:
-    def base(w: Window) -> QuerySet[Any]:
-        qs = CaseStep.objects.filter(
-            district_id__in=w.districts, step=step, ended_at__gte=w.start, ended_at__lt=w.end
-        )
-        return qs.filter(ended_by_transition__in=list(transitions)) if transitions else qs
-
-    return base
-
-
-def _same_case_step(step: str, ref: str = "case_id", **conditions: Any) -> QuerySet[Any]:
+def _same_case_step(step: str | tuple[str, ...], ref: str = "case_id", **conditions: Any) -> QuerySet[Any]:
     """Steps of the case the outer row belongs to (``ref`` is "case_id" for steps, "pk" for cases)."""
-    return CaseStep.objects.filter(case_id=OuterRef(ref), step=step, **conditions)
+    steps = (step,) if isinstance(step, str) else step
+    return CaseStep.objects.filter(case_id=OuterRef(ref), step__in=steps, **conditions)
 
 
-def _started_by_dispatch() -> Exists:
-    """This disposal began with a dispatch (not with a rework after a failed check or a reopen)."""
-    return Exists(
-        _same_case_step("dispatch", ended_at=OuterRef("started_at"), ended_by_transition="dispatch")
+def _cases_with(w: Window, step: str | tuple[str, ...], transitions: tuple[str, ...] = (), **conditions: Any) -> QuerySet[Any]:
+    """Ids of cases with such a step ended in the period: a set computed once per query (these facts
+    are rare, and every fact asked about here ends after the period's start)."""
+    steps = (step,) if isinstance(step, str) else step
+    qs = CaseStep.objects.filter(
+        district_id__in=w.districts, step__in=steps, ended_at__gte=w.start, ended_at__lt=w.cutoff, **conditions
     )
+    if transitions:
+        qs = qs.filter(ended_by_transition__in=transitions)
+    return qs.values("case_id")
+
+
+REWORK = (("check", "close"), ("check_fail", "reopen"))
+
+
+def _by_rework(w: Window) -> Q:
+    """This disposal began with a rework (a failed check or a reopen), not with a dispatch: the
+    check or close step that ended at the moment it started says so. A disposal starts only from
+    those three transitions."""
+    same_moment = _same_case_step(REWORK[0], ended_at=OuterRef("started_at"), ended_by_transition__in=REWORK[1])
+    # The cheap set first: the correlated look-up runs only for the few cases that had a rework.
+    return Q(case_id__in=_cases_with(w, *REWORK)) & Q(Exists(same_moment))
 
 
 def _dispose_started(w: Window) -> QuerySet[Any]:
-    return (
-        CaseStep.objects.filter(
-            district_id__in=w.districts, step="dispose", started_at__gte=w.start, started_at__lt=w.end
-        )
+    return CaseStep.objects.filter(
+        district_id__in=w.districts, step="dispose", started_at__gte=w.start, started_at__lt=w.cutoff
+    ).filter(
         # Implied by starting in the period; lets the (district, step, ended_at) index bound the scan.
-        .filter(Q(ended_at__gte=w.start) | Q(ended_at__isnull=True))
-        .annotate(by_dispatch=_started_by_dispatch())
+        Q(ended_at__gte=w.start) | Q(ended_at__isnull=True)
     )
 
 
@@ -124,9 +131,8 @@ def _dispose_overdue(w: Window) -> QuerySet[Any]:
 
 
 def _cases_reported(w: Window) -> QuerySet[Any]:
-    return Case.objects.filter(
-        district_id__in=w.districts, reported_at__gte=w.start, reported_at__lt=w.end
-    ).exclude(state="new")
+    # (A case is saved in state 'new' only inside the transaction that reports it.)
+    return Case.objects.filter(district_id__in=w.districts, reported_at__gte=w.start, reported_at__lt=w.cutoff)
 
 
 def _extensions(w: Window) -> QuerySet[Any]:
@@ -136,15 +142,11 @@ def _extensions(w: Window) -> QuerySet[Any]:
         .values("unit_id")[:1]
     )
     return CaseEvent.objects.filter(
-        case__district_id__in=w.districts, transition="approve_extension", at__gte=w.start, at__lt=w.end
+        case__district_id__in=w.districts, transition="approve_extension", at__gte=w.start, at__lt=w.cutoff
     ).annotate(unit_id=unit)
 
 
 # --- conditions -----------------------------------------------------------------------------------------
-
-
-def _on_time(w: Window) -> Q:
-    return Q(on_time=True)
 
 
 def _valid(w: Window) -> Q:
@@ -153,16 +155,13 @@ def _valid(w: Window) -> Q:
     return Q(registered_at__lt=w.cutoff) | Q(closed_at__lt=w.cutoff)
 
 
-def _voided_after_registration(w: Window) -> Q:
+def _voided(w: Window, ref: str = "case_id") -> Q:
     # A registered case voided by the shift leader stops its running dispatch clock with 'void'.
-    return Q(
-        Exists(_same_case_step("dispatch", "pk", ended_by_transition="void", ended_at__lt=w.cutoff)),
-        registered_at__lt=w.cutoff,
-    )
+    return Q(**{f"{ref}__in": _cases_with(w, "dispatch", ("void",))})
 
 
 def _closable(w: Window) -> Q:
-    return _valid(w) & ~_voided_after_registration(w)
+    return _valid(w) & ~(Q(registered_at__lt=w.cutoff) & _voided(w, "pk"))
 
 
 def _closed(w: Window) -> Q:
@@ -170,8 +169,8 @@ def _closed(w: Window) -> Q:
 
 
 def _closed_on_time(w: Window) -> Q:
-    late = _same_case_step("dispose", "pk", on_time=False, ended_at__lt=w.cutoff)
-    return Q(closed_at__lt=w.cutoff) & ~Q(Exists(late))
+    # Closed, and none of its disposals ended late (they all ended after the case was reported).
+    return Q(closed_at__lt=w.cutoff) & ~Q(pk__in=_cases_with(w, "dispose", on_time=False))
 
 
 def _public(w: Window) -> Q:
@@ -179,111 +178,111 @@ def _public(w: Window) -> Q:
 
 
 def _returned_after(w: Window) -> Q:
+    """The disposal this dispatch started was handed back through an approved return."""
     returned = _same_case_step(
         "dispose", started_at=OuterRef("ended_at"), ended_by_transition="approve_return", ended_at__lt=w.cutoff
     )
-    return Q(Exists(returned))
+    return Q(case_id__in=_cases_with(w, "dispose", ("approve_return",))) & Q(Exists(returned))
+
+
+def _closed_cases(w: Window) -> QuerySet[Any]:
+    """Cases closed in the period (up to the cut-off): a case dispatched in it closes after its start."""
+    return Case.objects.filter(district_id__in=w.districts, closed_at__gte=w.start, closed_at__lt=w.cutoff).values(
+        "pk"
+    )
 
 
 def _kept(w: Window) -> Q:
     """Dispatched to the unit and not handed back through an approved return before the cut-off."""
-    return Q(by_dispatch=True) & ~Q(ended_by_transition="approve_return", ended_at__lt=w.cutoff)
+    return ~_by_rework(w) & ~Q(ended_by_transition="approve_return", ended_at__lt=w.cutoff)
+
+
+def _step(step: str, *transitions: str, on_time: bool = False) -> Callable[[Window], Q]:
+    """Steps of one kind (ended by one of ``transitions`` if given; on time if asked)."""
+
+    def when(w: Window) -> Q:
+        q = Q(step=step)
+        if transitions:
+            q &= Q(ended_by_transition__in=transitions)
+        return q & Q(on_time=True) if on_time else q
+
+    when.step = step  # type: ignore[attr-defined]
+    return when
+
+
+def _m(key: str, label: str, label_en: str, when: Callable[[Window], Q]) -> Measure:
+    step = getattr(when, "step", "")
+    return Measure(key, label, label_en, when, step=step)
+
+
+STEPS = ("accept", "verify", "register", "dispatch", "dispose", "send_check", "check", "close")
+
+
+def _steps_ended(w: Window) -> QuerySet[Any]:
+    # Counted one step at a time (see ``_query``): each is a range of the covering index
+    # ``evaluation_step_end_idx``, and each row meets only its own step's conditions.
+    return CaseStep.objects.filter(
+        district_id__in=w.districts, step__in=STEPS, ended_at__gte=w.start, ended_at__lt=w.cutoff
+    )
 
 
 FAMILIES: dict[str, Family] = {
     f.key: f
     for f in [
         Family(
-            "accept",
-            _steps_ended("accept"),
-            ("ended_by_id",),
+            "steps",
+            _steps_ended,
+            ("ended_by_id", "unit_id"),
             (
-                Measure("accepted", "受理数", "reports taken in"),
-                Measure("accepted_on_time", "按时派核实/受理数", "taken in on time", _on_time),
-            ),
-        ),
-        Family(
-            "verify",
-            _steps_ended("verify", ["verify"]),
-            ("ended_by_id",),
-            (
-                Measure("verified", "核实数", "verifications"),
-                Measure("verified_on_time", "按时核实数", "verified on time", _on_time),
-            ),
-        ),
-        Family(
-            "register",
-            _steps_ended("register"),
-            ("ended_by_id",),
-            (
-                Measure("register_steps", "立案环节数", "registration decisions"),
-                Measure("register_on_time", "按时立案数", "registration decisions on time", _on_time),
-                Measure("registered", "立案数", "registered", lambda w: Q(ended_by_transition="register")),
+                _m("accepted", "受理数", "reports taken in", _step("accept")),
+                _m("accepted_on_time", "按时派核实/受理数", "taken in on time", _step("accept", on_time=True)),
+                _m("verified", "核实数", "verifications", _step("verify", "verify")),
+                _m("verified_on_time", "按时核实数", "verified on time", _step("verify", "verify", on_time=True)),
+                _m("register_steps", "立案环节数", "registration decisions", _step("register")),
+                _m(
+                    "register_on_time",
+                    "按时立案数",
+                    "registration decisions on time",
+                    _step("register", on_time=True),
+                ),
+                _m("registered", "立案数", "registered", _step("register", "register")),
                 Measure(
                     "registered_kept",
                     "立案未作废数",
                     "registered and not voided",
-                    lambda w: Q(ended_by_transition="register")
-                    & ~Q(Exists(_same_case_step("dispatch", ended_by_transition="void", ended_at__lt=w.cutoff))),
+                    lambda w: _step("register", "register")(w) & ~_voided(w),
+                    step="register",
                 ),
-            ),
-        ),
-        Family(
-            "dispatch",
-            _steps_ended("dispatch", ["dispatch"]),
-            ("ended_by_id",),
-            (
-                Measure("dispatched", "派遣数", "dispatched"),
-                Measure("dispatched_on_time", "按时派遣数", "dispatched on time", _on_time),
+                _m("dispatched", "派遣数", "dispatched", _step("dispatch", "dispatch")),
+                _m(
+                    "dispatched_on_time",
+                    "按时派遣数",
+                    "dispatched on time",
+                    _step("dispatch", "dispatch", on_time=True),
+                ),
                 Measure(
                     "dispatched_kept",
                     "准确派遣数",
                     "dispatched and not returned",
-                    lambda w: ~_returned_after(w),
+                    lambda w: _step("dispatch", "dispatch")(w) & ~_returned_after(w),
+                    step="dispatch",
                 ),
+                _m("disposed", "处置数", "disposed", _step("dispose", "dispose")),
+                _m("disposed_on_time", "按期处置数", "disposed on time", _step("dispose", "dispose", on_time=True)),
+                _m("returned", "回退数", "returned", _step("dispose", "approve_return")),
+                _m("check_sent", "派核查数", "sent for check", _step("send_check")),
+                _m("check_sent_on_time", "按时派核查数", "sent for check on time", _step("send_check", on_time=True)),
+                _m("checked", "核查数", "checks", _step("check")),
+                _m("checked_on_time", "按时核查数", "checked on time", _step("check", on_time=True)),
+                _m("close_steps", "结案环节数", "closing decisions", _step("close")),
+                _m("close_on_time", "按时结案数", "closing decisions on time", _step("close", on_time=True)),
             ),
-        ),
-        Family(
-            "send_check",
-            _steps_ended("send_check"),
-            ("ended_by_id",),
-            (
-                Measure("check_sent", "派核查数", "sent for check"),
-                Measure("check_sent_on_time", "按时派核查数", "sent for check on time", _on_time),
-            ),
-        ),
-        Family(
-            "check",
-            _steps_ended("check"),
-            ("ended_by_id",),
-            (
-                Measure("checked", "核查数", "checks"),
-                Measure("checked_on_time", "按时核查数", "checked on time", _on_time),
-            ),
-        ),
-        Family(
-            "close",
-            _steps_ended("close"),
-            ("ended_by_id",),
-            (
-                Measure("close_steps", "结案环节数", "closing decisions"),
-                Measure("close_on_time", "按时结案数", "closing decisions on time", _on_time),
-            ),
-        ),
-        Family(
-            "reports",
-            _cases_reported,
-            ("reporter_id",),
-            (
-                Measure("reported", "上报数", "reported"),
-                Measure("valid", "有效上报数", "valid (registered)", _valid),
-            ),
-            case_field="pk",
+            rollup=("ended_by_id", "unit_id"),
         ),
         Family(
             "territory",
             _cases_reported,
-            ("grid_id", "community_id", "street_id"),
+            ("grid_id", "community_id", "street_id", "reporter_id"),
             (
                 Measure("cases_reported", "上报案件数", "cases reported"),
                 Measure("cases", "立案数", "cases registered", _valid),
@@ -293,39 +292,23 @@ FAMILIES: dict[str, Family] = {
                 Measure("closed_on_time", "按期结案数", "closed with every disposal on time", _closed_on_time),
             ),
             case_field="pk",
-            rollup=("grid_id", "community_id", "street_id"),
+            rollup=("grid_id", "community_id", "street_id", "reporter_id"),
         ),
         Family(
             "dispose_started",
             _dispose_started,
             ("unit_id",),
             (
-                Measure("received", "案件数", "cases dispatched and kept", _kept, per_case=True),
+                # Every earlier dispatch of a case ended in an approved return, so a case has at most
+                # one kept disposal: counting rows counts cases.
+                Measure("received", "案件数", "cases dispatched and kept", _kept),
                 Measure(
                     "received_closed",
                     "结案数",
                     "of those, closed",
-                    lambda w: _kept(w) & Q(case__closed_at__lt=w.cutoff),
-                    per_case=True,
+                    lambda w: _kept(w) & Q(case_id__in=_closed_cases(w)),
                 ),
-                Measure("reworked", "返工数", "reworks", lambda w: Q(by_dispatch=False)),
-            ),
-        ),
-        Family(
-            "dispose_ended",
-            lambda w: CaseStep.objects.filter(
-                district_id__in=w.districts, step="dispose", ended_at__gte=w.start, ended_at__lt=w.end
-            ),
-            ("unit_id",),
-            (
-                Measure("disposed", "处置数", "disposed", lambda w: Q(ended_by_transition="dispose")),
-                Measure(
-                    "disposed_on_time",
-                    "按期处置数",
-                    "disposed on time",
-                    lambda w: Q(ended_by_transition="dispose", on_time=True),
-                ),
-                Measure("returned", "回退数", "returned", lambda w: Q(ended_by_transition="approve_return")),
+                Measure("reworked", "返工数", "reworks", _by_rework),
             ),
         ),
         Family(
@@ -381,9 +364,19 @@ def _count(measure: Measure, w: Window, case_field: str) -> Count:
 
 
 def _query(family: Family, fields: tuple[str, ...], w: Window) -> dict[tuple[Any, ...], dict[str, int]]:
-    aggregates = {m.key: _count(m, w, family.case_field) for m in family.measures}
-    rows = family.base(w).order_by().values(*fields).annotate(**aggregates)
-    return {tuple(row[f] for f in fields): {m.key: row[m.key] for m in family.measures} for row in rows}
+    """One query per family (per step for the steps family); zeros where a group lacks a measure."""
+    by_step: dict[str, list[Measure]] = {}
+    for m in family.measures:
+        by_step.setdefault(m.step, []).append(m)
+    out: dict[tuple[Any, ...], dict[str, int]] = {}
+    for step, chosen in by_step.items():
+        base = family.base(w).filter(step=step) if step else family.base(w)
+        aggregates = {m.key: _count(m, w, family.case_field) for m in chosen}
+        for row in base.order_by().values(*fields).annotate(**aggregates):
+            counts = out.setdefault(tuple(row[f] for f in fields), {m.key: 0 for m in family.measures})
+            for m in chosen:
+                counts[m.key] = row[m.key]
+    return out
 
 
 class Tally:

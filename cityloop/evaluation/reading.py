@@ -19,7 +19,7 @@ from .compute import districts_of
 from .measures import Window
 from .models import Deduction, EvaluationRun, Score, Subject
 from .periods import Period, parse_period
-from .subjects import SOURCES, group_values, source_for
+from .subjects import group_values, measure_keys, source_for
 from .subjects import Subject as Evaluated
 
 AnyUser = User | AnonymousUser | None
@@ -83,6 +83,20 @@ def _evaluated(score: Score) -> Evaluated:
     return Evaluated(kind=score.subject, key=key, label=score.label, code=score.code, unit_id=score.unit_id, area_units=area)
 
 
+def bare_key(kind: str, measure: str) -> str:
+    """The family's name for a subject's measure (a supervisor's 'valid' is the territory's 'cases')."""
+    found = source_for(kind, measure)
+    return found[1] if found else measure
+
+
+def measure_label(kind: str, measure: str, english: bool = False) -> str:
+    """What a subject's count is called (in Chinese, or English)."""
+    bare = bare_key(kind, measure)
+    if english:
+        return measures.label_en(bare) + (" (patrol area)" if measure.startswith("area_") else "")
+    return measures.label(bare) + ("（责任区）" if measure.startswith("area_") else "")
+
+
 @dataclass
 class Behind:
     """The cases behind one count of a score, and whether today's facts still give that count."""
@@ -98,9 +112,7 @@ def cases_behind(score: Score, measure: str, user: AnyUser) -> Behind:
     """The cases behind ``measure`` in ``score`` (those the user may see), re-derived from the facts
     with the same definition the count came from."""
     kind = score.subject
-    known = [s.prefix + m.key for s in SOURCES[kind] for m in measures.FAMILIES[s.family].measures]
-    if kind == "department":
-        known += list(measures.DERIVED)
+    known = measure_keys(kind)
     if measure not in known:
         raise ValidationError({"measure": f"{measure!r} is not counted for {kind}; use one of {', '.join(known)}"})
     window = window_of(score.run)
@@ -116,7 +128,7 @@ def cases_behind(score: Score, measure: str, user: AnyUser) -> Behind:
         ids = measures.case_ids(bare, source.group, values, window)
         current = measures.rows_behind(bare, source.group, values, window)
     cases = restrict(Case.objects.filter(pk__in=ids), user).select_related("street", "community", "responsible_unit")
-    return Behind(measure, measures.label(measure.removeprefix("area_")), score.measures.get(measure), current, cases.order_by("reported_at"))
+    return Behind(measure, measures.label(bare_key(kind, measure)), score.measures.get(measure), current, cases.order_by("reported_at"))
 
 
 def trend(
@@ -128,7 +140,12 @@ def trend(
     out = []
     for period in periods:
         run = runs.get(period.key)
-        row: dict[str, Any] = {"period": period.key, "label": period.label, "status": run.status if run else None}
+        row: dict[str, Any] = {
+            "period": period.key,
+            "label": period.label,
+            "status": run.status if run else None,
+            "index": None,
+        }
         if run is not None:
             scores = restrict(Score.objects.filter(run=run, subject=subject), user)
             if key is not None:

@@ -26,27 +26,46 @@ from .measures import Tally, Window, add_derived
 @dataclass(frozen=True)
 class Source:
     """Counts of ``family`` grouped by ``group``: for the subject itself (``area`` False), or summed
-    over the units of its patrol area (``area`` True), renamed with ``prefix``."""
+    over the communities of its patrol area (``area`` True). ``take`` names the family's measures the
+    subject gets and what it calls them (all of them, with ``prefix``, when empty)."""
 
     family: str
     group: str
+    take: tuple[tuple[str, str], ...] = ()
     area: bool = False
     prefix: str = ""
+
+    def names(self) -> list[tuple[str, str]]:
+        """(family measure, subject measure) pairs."""
+        from .measures import FAMILIES
+
+        if self.take:
+            return list(self.take)
+        return [(m.key, self.prefix + m.key) for m in FAMILIES[self.family].measures]
+
+
+def _same(*keys: str) -> tuple[tuple[str, str], ...]:
+    return tuple((k, k) for k in keys)
 
 
 SOURCES: dict[str, tuple[Source, ...]] = {
     "supervisor": (
-        Source("reports", "reporter_id"),
-        Source("verify", "ended_by_id"),
-        Source("check", "ended_by_id"),
+        Source("territory", "reporter_id", (("cases_reported", "reported"), ("cases", "valid"))),
+        Source("steps", "ended_by_id", _same("verified", "verified_on_time", "checked", "checked_on_time")),
         Source("territory", "community_id", area=True, prefix="area_"),
     ),
-    "operator": (Source("accept", "ended_by_id"), Source("send_check", "ended_by_id")),
-    "shift_leader": (Source("register", "ended_by_id"), Source("close", "ended_by_id")),
-    "dispatcher": (Source("dispatch", "ended_by_id"),),
+    "operator": (Source("steps", "ended_by_id", _same("accepted", "accepted_on_time", "check_sent", "check_sent_on_time")),),
+    "shift_leader": (
+        Source(
+            "steps",
+            "ended_by_id",
+            _same("register_steps", "register_on_time", "registered", "registered_kept", "close_steps", "close_on_time"),
+        ),
+    ),
+    "dispatcher": (Source("steps", "ended_by_id", _same("dispatched", "dispatched_on_time", "dispatched_kept")),),
     "department": (
         Source("dispose_started", "unit_id"),
-        Source("dispose_ended", "unit_id"),
+        Source("steps", "unit_id", _same("disposed", "disposed_on_time", "returned")),
         Source("dispose_overdue", "unit_id"),
         Source("extensions", "unit_id"),
     ),
@@ -83,16 +102,10 @@ class Subject:
 
 def source_for(kind: str, measure: str) -> tuple[Source, str] | None:
     """The source that gives ``measure`` to subjects of ``kind``, and the family's own measure key."""
-    from .measures import DERIVED, FAMILIES
-
-    if measure in DERIVED:
-        return None
     for source in SOURCES[kind]:
-        bare = measure.removeprefix(source.prefix) if source.prefix else measure
-        if source.prefix and not measure.startswith(source.prefix):
-            continue
-        if any(m.key == bare for m in FAMILIES[source.family].measures):
-            return source, bare
+        for family_key, subject_key in source.names():
+            if subject_key == measure:
+                return source, family_key
     return None
 
 
@@ -103,9 +116,9 @@ def group_values(subject: Subject, source: Source) -> list[int]:
 
 def measure_keys(kind: str) -> list[str]:
     """Every measure a subject of ``kind`` has (for zero-filling and validation)."""
-    from .measures import DERIVED, FAMILIES
+    from .measures import DERIVED
 
-    keys = [s.prefix + m.key for s in SOURCES[kind] for m in FAMILIES[s.family].measures]
+    keys = [subject_key for source in SOURCES[kind] for _, subject_key in source.names()]
     if kind == "department":
         keys += list(DERIVED)
     return keys
@@ -118,10 +131,13 @@ def attach_counts(kind: str, subjects: list[Subject], tally: Tally) -> None:
         subject.counts = dict(zero)
     for source in SOURCES[kind]:
         counted = tally.by(source.family, source.group)
+        pairs = source.names()
         for subject in subjects:
             for value in group_values(subject, source):
-                for measure, n in counted.get(value, {}).items():
-                    subject.counts[source.prefix + measure] += n
+                found = counted.get(value)
+                if found:
+                    for family_key, subject_key in pairs:
+                        subject.counts[subject_key] += found[family_key]
     if kind == "department":
         for subject in subjects:
             add_derived(subject.counts)
@@ -260,7 +276,10 @@ def subjects_for(kind: str, scope: Unit, window: Window, tally: Tally, first: dt
     elif kind == "department":
         with_facts: set[int] = set()
         for source in SOURCES["department"]:
-            with_facts |= set(tally.by(source.family, source.group))
+            names = [f for f, _ in source.names()]
+            counted = tally.by(source.family, source.group)
+            # Every step carries a unit (the district for the centre's steps): only disposal facts count.
+            with_facts |= {unit for unit, counts in counted.items() if any(counts[n] for n in names)}
         found = departments(scope, first, last, with_facts)
     else:
         found = regions(kind, scope, first, last)

@@ -24,15 +24,30 @@ from .ruleset import bump_version, get_ruleset
 from .validation import check_rule
 
 EDITABLE = {
-    "name", "purpose", "kind", "category_code", "condition_number", "area_unit", "area_grid", "level", "target",
-    "target_unit", "priority", "auto_dispatch", "valid_from", "valid_to", "note",
-}  # fmt: skip
+    "name",
+    "purpose",
+    "kind",
+    "category_code",
+    "condition_number",
+    "area_unit",
+    "area_grid",
+    "level",
+    "target",
+    "target_unit",
+    "priority",
+    "auto_dispatch",
+    "valid_from",
+    "valid_to",
+    "note",
+}
 
 
 def _fields(values: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(values) - EDITABLE
     if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), f"not a rule field; use {', '.join(sorted(EDITABLE))}"))
+        raise ValidationError(
+            dict.fromkeys(sorted(unknown), f"not a rule field; use {', '.join(sorted(EDITABLE))}")
+        )
     return dict(values)
 
 
@@ -163,10 +178,20 @@ def open_arbitration(
     if Arbitration.objects.filter(case_id=case_id, state=ArbitrationState.OPEN).exists():
         raise ValidationError({"case": f"case {case_number} is already waiting for arbitration"})
     row = Arbitration.objects.create(
-        case_id=case_id, case_number=case_number, district_id=district_id, street_id=street_id,
-        community_id=community_id, grid_id=grid_id, kind=kind, category_code=category_code,
-        category_name=category_name, reason=reason, history=history, opened_at=at, opened_by=actor,
-    )  # fmt: skip
+        case_id=case_id,
+        case_number=case_number,
+        district_id=district_id,
+        street_id=street_id,
+        community_id=community_id,
+        grid_id=grid_id,
+        kind=kind,
+        category_code=category_code,
+        category_name=category_name,
+        reason=reason,
+        history=history,
+        opened_at=at,
+        opened_by=actor,
+    )
     record(actor, "routing.arbitration.open", row, after=snapshot(row))
     return row
 
@@ -244,8 +269,13 @@ def _ruling_rule(
     }
     earlier = (
         Rule.objects.valid_at(day)
-        .filter(source=Source.ARBITRATION, kind=arbitration.kind, category_code=arbitration.category_code,
-                condition_number__isnull=True, **area)  # fmt: skip
+        .filter(
+            source=Source.ARBITRATION,
+            kind=arbitration.kind,
+            category_code=arbitration.category_code,
+            condition_number__isnull=True,
+            **area,
+        )
         .first()
     )
     if earlier is not None and earlier.valid_from == day:

@@ -1,7 +1,7 @@
 """``route(facts) -> Decision``: which unit must handle a problem, at which level, and why.
 
 The rules that match the problem's category and place are tried best first (priority, then the
-narrower area, then the narrower category). Each names a target; the first target that resolves to
+narrower category, then the narrower area). Each names a target; the first target that resolves to
 an active unit not excluded (a unit that returned the case) wins. Before the first territorial
 target, registered claimers may claim the case (:mod:`cityloop.routing.claimers`). After the rules
 come the principles of DOMAIN.md §5, so a decision is always made: a component goes to its owner,
@@ -189,7 +189,9 @@ class _Run:
         for name, claimer in claimers():
             found = claimer(self.facts)
             if found is not None:
-                entry = Considered("claimer", "claimer", "", claim=found, basis="claimer", role="claimer", name=name)
+                entry = Considered(
+                    "claimer", "claimer", "", claim=found, basis="claimer", role="claimer", name=name
+                )
                 self.consider(entry, found.unit_id)
                 if entry.outcome in ("chosen", "alternative", "same_unit"):
                     return
@@ -199,14 +201,27 @@ class _Run:
         facts = self.facts
         owner = facts.component.owner_id if facts.component is not None else None
         if owner:
-            self.consider(Considered("principle", "owner", "", basis="owner_first", role="owner",
-                                     name=explain.BASIS_ZH["owner_first"]), owner)  # fmt: skip
+            self.consider(
+                Considered(
+                    "principle",
+                    "owner",
+                    "",
+                    basis="owner_first",
+                    role="owner",
+                    name=explain.BASIS_ZH["owner_first"],
+                ),
+                owner,
+            )
         if not claimed:
             self.claim()
         basis = "unowned_fallback" if facts.component is not None and not owner else "territory_first"
         unit, role, reason = _target_unit(Target.GRID, None, facts)
-        self.consider(Considered("principle", "grid", "", basis=basis, role=role, reason=reason,
-                                 name=explain.BASIS_ZH[basis]), unit)  # fmt: skip
+        self.consider(
+            Considered(
+                "principle", "grid", "", basis=basis, role=role, reason=reason, name=explain.BASIS_ZH[basis]
+            ),
+            unit,
+        )
 
 
 def _dispatch_chain(rs: RuleSet, facts: Facts) -> _Run:
@@ -222,8 +237,18 @@ def _dispatch_chain(rs: RuleSet, facts: Facts) -> _Run:
             run.claim()
             claimed = True
         unit, role, reason = _target_unit(rule.target, rule.target_unit_id, facts)
-        run.consider(Considered("rule", rule.target, "", rule=rule, reason=reason, role=role,
-                                basis=explain.rule_basis(rule, facts.kind)), unit)  # fmt: skip
+        run.consider(
+            Considered(
+                "rule",
+                rule.target,
+                "",
+                rule=rule,
+                reason=reason,
+                role=role,
+                basis=explain.rule_basis(rule, facts.kind),
+            ),
+            unit,
+        )
     run.principles(claimed)
     return run
 
@@ -241,9 +266,14 @@ def _emergency_units(rs: RuleSet, facts: Facts) -> list[UnitInfo]:
 def _text(rs: RuleSet, facts: Facts, entry: Considered) -> tuple[str, str]:
     claim = entry.claim
     return explain.sentence(
-        facts, rs, unit=entry.unit, role=entry.role, basis=entry.basis, rule=entry.rule,
+        facts,
+        rs,
+        unit=entry.unit,
+        role=entry.role,
+        basis=entry.basis,
+        rule=entry.rule,
         basis_text=(claim.reason, claim.reason_en) if claim else None,
-    )  # fmt: skip
+    )
 
 
 def route(facts: Facts, *, ruleset: RuleSet | None = None) -> Decision:
@@ -259,15 +289,24 @@ def route(facts: Facts, *, ruleset: RuleSet | None = None) -> Decision:
     if winner is None:
         head_zh, head_en = explain.headline(facts, rs)
         decision = Decision(
-            None, "district", "none", f"{head_zh}：{explain.BASIS_ZH['none']}",
-            f"{head_en}: {explain.BASIS_EN['none']}", 0.0, flags=[*flags, "no_unit"],
-        )  # fmt: skip
+            None,
+            "district",
+            "none",
+            f"{head_zh}：{explain.BASIS_ZH['none']}",
+            f"{head_en}: {explain.BASIS_EN['none']}",
+            0.0,
+            flags=[*flags, "no_unit"],
+        )
     else:
         basis = winner.basis
         confidence = winner.claim.confidence if winner.claim else CONFIDENCE.get(basis, 0.9)
         rule = winner.rule
         if rule is not None and any(
-            r.rule is not None and r.rule.rank == rule.rank and r.unit and winner.unit and r.unit.id != winner.unit.id
+            r.rule is not None
+            and r.rule.rank == rule.rank
+            and r.unit
+            and winner.unit
+            and r.unit.id != winner.unit.id
             for r in run.resolved[1:]
         ):
             flags.append("ambiguous")
@@ -280,12 +319,20 @@ def route(facts: Facts, *, ruleset: RuleSet | None = None) -> Decision:
             confidence = min(confidence, 0.7)
         text, text_en = _text(rs, facts, winner)
         auto = bool(
-            (rule is not None and rule.auto_dispatch) or (winner.claim is not None and winner.claim.auto_dispatch)
+            (rule is not None and rule.auto_dispatch)
+            or (winner.claim is not None and winner.claim.auto_dispatch)
         ) and not ({"ambiguous", "returned", "territorial_fallback"} & set(flags))
         decision = Decision(
-            winner.unit, rule.level if rule else "district", basis, text, text_en, confidence, rule=rule,
-            flags=flags, auto_dispatch=auto,
-        )  # fmt: skip
+            winner.unit,
+            rule.level if rule else "district",
+            basis,
+            text,
+            text_en,
+            confidence,
+            rule=rule,
+            flags=flags,
+            auto_dispatch=auto,
+        )
         seen = {winner.unit.id} if winner.unit else set()
         for entry in run.resolved[1:]:
             if entry.unit is None or entry.unit.id in seen or len(decision.alternatives) >= MAX_ALTERNATIVES:
@@ -293,9 +340,14 @@ def route(facts: Facts, *, ruleset: RuleSet | None = None) -> Decision:
             seen.add(entry.unit.id)
             alt_zh, alt_en = _text(rs, facts, entry)
             decision.alternatives.append(
-                {"unit": entry.unit.ref(), "basis": entry.basis, "rule": entry.rule.ref() if entry.rule else None,
-                 "explanation": alt_zh, "explanation_en": alt_en}
-            )  # fmt: skip
+                {
+                    "unit": entry.unit.ref(),
+                    "basis": entry.basis,
+                    "rule": entry.rule.ref() if entry.rule else None,
+                    "explanation": alt_zh,
+                    "explanation_en": alt_en,
+                }
+            )
     decision.chain, decision.on, decision.version = run.chain, facts.on, rs.version
     if facts.is_emergency:
         decision.flags.append("emergency")

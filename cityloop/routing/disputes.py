@@ -20,7 +20,9 @@ DEFAULT_RETURNS_BEFORE_ARBITRATION = 2
 def returns_before_arbitration() -> int:
     """After this many approved returns of one case, it goes to arbitration (setting
     ``CITYLOOP_ROUTING_ARBITRATION_AFTER_RETURNS``, default 2)."""
-    value = getattr(settings, "CITYLOOP_ROUTING_ARBITRATION_AFTER_RETURNS", DEFAULT_RETURNS_BEFORE_ARBITRATION)
+    value = getattr(
+        settings, "CITYLOOP_ROUTING_ARBITRATION_AFTER_RETURNS", DEFAULT_RETURNS_BEFORE_ARBITRATION
+    )
     return max(1, int(value))
 
 
@@ -78,9 +80,36 @@ def dispute_graph(returns: QuerySet[ReturnRecord], arbitrations: QuerySet[Arbitr
                 {"kind": k, "code": c, "name": names.get((k, c), ""), "count": n} for k, c, n in cats
             ],
         }
-    pairs = sorted(edges.values(), key=lambda e: (-e["count"], e["from_unit"]["code"] if e["from_unit"] else ""))
+    pairs = sorted(
+        edges.values(), key=lambda e: (-e["count"], e["from_unit"]["code"] if e["from_unit"] else "")
+    )
     return {
         "returns": sum(e["count"] for e in pairs),
         "pairs": pairs,
         "open_arbitrations": [arbitration_out(r, units) for r in open_rows],
     }
+
+
+def case_history(case_id: int) -> list[dict[str, Any]]:
+    """The approved returns of one case, oldest first: who returned it, whom they named, and why."""
+    rows = ReturnRecord.objects.filter(case_id=case_id).select_related(
+        "returning_unit", "suggested_unit", "approved_by"
+    )
+    return [
+        {
+            "at": r.approved_at.isoformat(),
+            "returned_by": {
+                "id": r.returning_unit.pk,
+                "code": r.returning_unit.code,
+                "name": r.returning_unit.name,
+            },
+            "suggested_unit": (
+                {"id": r.suggested_unit.pk, "code": r.suggested_unit.code, "name": r.suggested_unit.name}
+                if r.suggested_unit
+                else None
+            ),
+            "reason": r.reason,
+            "approved_by": str(r.approved_by),
+        }
+        for r in rows.order_by("approved_at", "id")
+    ]

@@ -121,7 +121,9 @@ def facts_for(case: CaseLike, *, on: dt.date | None = None) -> Facts:
     """The facts of a case that has a category (accepted or later)."""
     category: _Category | None = case.category
     if category is None:
-        raise ValidationError({"category": "set the category first: routing needs to know what the problem is"})
+        raise ValidationError(
+            {"category": "set the category first: routing needs to know what the problem is"}
+        )
     grid_code, grid_unit = _grid(case.grid_id)
     condition: _Condition | None = case.condition
     return Facts(

@@ -28,16 +28,40 @@ from .models import Rule, Source
 from .validation import check_rule
 
 COLUMNS = (
-    "name", "purpose", "kind", "category", "condition", "area", "level", "target", "target_unit", "priority",
-    "auto_dispatch", "valid_from", "valid_to", "note",
-)  # fmt: skip
+    "name",
+    "purpose",
+    "kind",
+    "category",
+    "condition",
+    "area",
+    "level",
+    "target",
+    "target_unit",
+    "priority",
+    "auto_dispatch",
+    "valid_from",
+    "valid_to",
+    "note",
+)
 REQUIRED = ("name", "target")
 TRUE, FALSE = {"1", "true", "yes", "y", "是"}, {"", "0", "false", "no", "n", "否"}
 # Fields that make two rules the same rule (an identical line imported again changes nothing).
 IDENTITY = (
-    "name", "purpose", "kind", "category_code", "condition_number", "area_unit_id", "area_grid_id", "level",
-    "target", "target_unit_id", "priority", "auto_dispatch", "valid_from", "valid_to",
-)  # fmt: skip
+    "name",
+    "purpose",
+    "kind",
+    "category_code",
+    "condition_number",
+    "area_unit_id",
+    "area_grid_id",
+    "level",
+    "target",
+    "target_unit_id",
+    "priority",
+    "auto_dispatch",
+    "valid_from",
+    "valid_to",
+)
 
 
 def read_rows(source: str | Path | TextIO) -> list[dict[str, str]]:
@@ -50,10 +74,14 @@ def read_rows(source: str | Path | TextIO) -> list[dict[str, str]]:
     reader = csv.DictReader(handle)
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
-        raise ValidationError([f"line 1: the header lacks {', '.join(missing)}; columns are {','.join(COLUMNS)}"])
+        raise ValidationError(
+            [f"line 1: the header lacks {', '.join(missing)}; columns are {','.join(COLUMNS)}"]
+        )
     unknown = [c for c in reader.fieldnames or [] if c and c.strip() not in COLUMNS]
     if unknown:
-        raise ValidationError([f"line 1: unknown column(s) {', '.join(unknown)}; columns are {','.join(COLUMNS)}"])
+        raise ValidationError(
+            [f"line 1: unknown column(s) {', '.join(unknown)}; columns are {','.join(COLUMNS)}"]
+        )
     return [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in reader]
 
 
@@ -73,7 +101,9 @@ class _Resolver:
         if code not in self.grids:
             versions = Grid.objects.filter(code=code)
             self.grids[code] = (
-                versions.filter(valid_from__lte=on).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on)).first()
+                versions.filter(valid_from__lte=on)
+                .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+                .first()
                 or versions.order_by("-valid_from").first()
             )
         return self.grids[code]
@@ -99,7 +129,9 @@ def _int(value: str, field: str, errors: dict[str, str]) -> int | None:
         return None
 
 
-def parse_row(row: Mapping[str, Any], resolver: _Resolver, default_from: dt.date) -> tuple[Rule, dict[str, str]]:
+def parse_row(
+    row: Mapping[str, Any], resolver: _Resolver, default_from: dt.date
+) -> tuple[Rule, dict[str, str]]:
     """An unsaved rule from one line, and the problems found (field → message)."""
     get = {k: str(row.get(k) if row.get(k) is not None else "").strip() for k in COLUMNS}
     errors: dict[str, str] = {f: "required" for f in REQUIRED if not get[f]}

@@ -62,14 +62,17 @@ class RuleQuerySet(models.QuerySet["Rule"]):
     def valid_at(self, on: dt.date | None = None) -> RuleQuerySet:
         """Rules in force on day ``on`` (today by default)."""
         on = on or timezone.localdate()
-        return self.filter(valid_from__lte=on).filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=on))
+        return self.filter(valid_from__lte=on).filter(
+            models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=on)
+        )
 
 
 class Rule(models.Model):
-    """One responsibility rule. The highest ``priority`` wins; among equal priorities the narrower area
-    (grid > community > street > district > city > everywhere), then the narrower category
-    (condition > subclass > class > any). ``revision`` moves with every edit, and decisions record
-    the rule id and revision that chose their unit."""
+    """One responsibility rule. The highest ``priority`` wins; among equal priorities the narrower
+    category (condition > subclass > class > kind > any: what the problem is decides which power it
+    needs), then the narrower area (grid > community > street > district > city > everywhere).
+    ``revision`` moves with every edit, and decisions record the rule id and revision that chose
+    their unit."""
 
     name = models.CharField(_("name"), max_length=120)
     purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices, default=Purpose.DISPATCH)
@@ -77,7 +80,10 @@ class Rule(models.Model):
         _("kind"), max_length=10, blank=True, help_text=_("component, event, or empty for any kind")
     )
     category_code = models.CharField(
-        _("class or subclass"), max_length=4, blank=True, help_text=_("2-digit class, 4-digit subclass, or empty")
+        _("class or subclass"),
+        max_length=4,
+        blank=True,
+        help_text=_("2-digit class, 4-digit subclass, or empty"),
     )
     condition_number = models.PositiveSmallIntegerField(
         _("registration condition"), null=True, blank=True, help_text=_("only with a subclass")
@@ -161,7 +167,9 @@ class ReturnRecord(models.Model):
     case_number = models.CharField(max_length=32)
     district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     returning_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    suggested_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    suggested_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=10, blank=True)
     category_code = models.CharField(max_length=4, blank=True)
     reason = models.TextField(blank=True)
@@ -210,7 +218,9 @@ class Arbitration(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     ruling = models.TextField(_("ruling"), blank=True)
-    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, null=True, blank=True, related_name="arbitrations")
+    rule = models.ForeignKey(
+        Rule, on_delete=models.PROTECT, null=True, blank=True, related_name="arbitrations"
+    )
 
     class Meta:
         verbose_name = _("arbitration")

@@ -20,12 +20,19 @@ from django.db.models import F
 from cityloop.catalog.models import Category
 from cityloop.core.models import Unit, UnitKind
 
-from .models import ROLE_TARGETS, TERRITORIAL_TARGETS, Rule, RoutingVersion
+from .models import ROLE_TARGETS, TERRITORIAL_TARGETS, RoutingVersion, Rule
 
 RECHECK_SECONDS = 2.0
 _FOREVER = dt.date.max.toordinal()
-# How narrow an area is: a rule for a narrower area wins over a wider one at equal priority.
-AREA_RANK = {"any": 0, UnitKind.CITY: 1, UnitKind.DISTRICT: 2, UnitKind.STREET: 3, UnitKind.COMMUNITY: 4, "grid": 5}
+# How narrow an area is: at equal priority and category, a rule for a narrower area wins.
+AREA_RANK = {
+    "any": 0,
+    UnitKind.CITY: 1,
+    UnitKind.DISTRICT: 2,
+    UnitKind.STREET: 3,
+    UnitKind.COMMUNITY: 4,
+    "grid": 5,
+}
 # Unit kinds preloaded into every snapshot (the area tree); other units are fetched when first named.
 AREA_KINDS = (UnitKind.CITY, UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY)
 
@@ -74,12 +81,12 @@ class CompiledRule:
 
     @property
     def sort_key(self) -> tuple[int, int, int, int, int]:
-        return (-self.priority, -self.area_rank, -self.category_rank, -self.valid_from, -self.id)
+        return (-self.priority, -self.category_rank, -self.area_rank, -self.valid_from, -self.id)
 
     @property
     def rank(self) -> tuple[int, int, int]:
         """Rules with equal rank that name different units make a decision ambiguous."""
-        return (self.priority, self.area_rank, self.category_rank)
+        return (self.priority, self.category_rank, self.area_rank)
 
     @property
     def territorial(self) -> bool:
@@ -114,15 +121,46 @@ class RuleSet:
         self.index: dict[tuple[str, CategoryKey, AreaKey], list[CompiledRule]] = {}
         self.count = 0
         rows = Rule.objects.values_list(
-            "id", "revision", "name", "purpose", "kind", "category_code", "condition_number", "area_unit_id",
-            "area_unit__kind", "area_grid__code", "level", "target", "target_unit_id", "priority",
-            "auto_dispatch", "source", "valid_from", "valid_to",
-        )  # fmt: skip
+            "id",
+            "revision",
+            "name",
+            "purpose",
+            "kind",
+            "category_code",
+            "condition_number",
+            "area_unit_id",
+            "area_unit__kind",
+            "area_grid__code",
+            "level",
+            "target",
+            "target_unit_id",
+            "priority",
+            "auto_dispatch",
+            "source",
+            "valid_from",
+            "valid_to",
+        )
         named: set[int] = set()
         for (
-            pk, revision, name, purpose, kind, code, condition, area_unit, area_kind, grid_code, level,
-            target, target_unit, priority, auto, source, valid_from, valid_to,
-        ) in rows:  # fmt: skip
+            pk,
+            revision,
+            name,
+            purpose,
+            kind,
+            code,
+            condition,
+            area_unit,
+            area_kind,
+            grid_code,
+            level,
+            target,
+            target_unit,
+            priority,
+            auto,
+            source,
+            valid_from,
+            valid_to,
+        ) in rows:
             if grid_code:
                 area: AreaKey = ("grid", grid_code)
                 area_rank = AREA_RANK["grid"]
@@ -132,10 +170,23 @@ class RuleSet:
                 area, area_rank = ("any", 0), 0
             key: CategoryKey = (kind, code, condition)
             rule = CompiledRule(
-                pk, revision, name, purpose, key, area, area_rank, category_rank(kind, code, condition), level,
-                target, target_unit, priority, auto, source, valid_from.toordinal(),
+                pk,
+                revision,
+                name,
+                purpose,
+                key,
+                area,
+                area_rank,
+                category_rank(kind, code, condition),
+                level,
+                target,
+                target_unit,
+                priority,
+                auto,
+                source,
+                valid_from.toordinal(),
                 valid_to.toordinal() if valid_to else _FOREVER,
-            )  # fmt: skip
+            )
             self.index.setdefault((purpose, key, area), []).append(rule)
             self.count += 1
             if target_unit:
@@ -149,9 +200,15 @@ class RuleSet:
             "id", "code", "name", "name_en", "kind", "path", "valid_from", "valid_to"
         ):
             self.units[pk] = UnitInfo(
-                pk, code, name, name_en, kind, path, valid_from.toordinal(),
+                pk,
+                code,
+                name,
+                name_en,
+                kind,
+                path,
+                valid_from.toordinal(),
                 valid_to.toordinal() if valid_to else _FOREVER,
-            )  # fmt: skip
+            )
 
     def unit(self, unit_id: int | None) -> UnitInfo | None:
         """A unit by id; units not preloaded (owners, departments) are fetched once and kept."""
@@ -164,8 +221,9 @@ class RuleSet:
             info = self.units.get(unit_id)
         return info
 
-    def area_keys(self, grid_code: str, community_id: int | None, district_id: int | None,
-                  street_id: int | None) -> list[AreaKey]:  # fmt: skip
+    def area_keys(
+        self, grid_code: str, community_id: int | None, district_id: int | None, street_id: int | None
+    ) -> list[AreaKey]:
         """The areas a place lies in, narrowest first: its grid, community, street, district and the
         district's ancestors (the city), then everywhere."""
         keys: list[AreaKey] = []

@@ -36,7 +36,8 @@ def check_rule(rule: Rule) -> None:
         errors["area_unit"] = "give either an area unit or a grid, not both"
     elif rule.area_unit is not None and rule.area_unit.kind not in AREA_KINDS:
         errors["area_unit"] = (
-            f"{rule.area_unit.name} is a {rule.area_unit.kind}; an area is a city, district, street or community"
+            f"{rule.area_unit.name} is a {rule.area_unit.kind}; "
+            "an area is a city, district, street or community"
         )
     if rule.level not in Level.values:
         errors["level"] = f"use one of {', '.join(Level.values)}"
@@ -47,13 +48,15 @@ def check_rule(rule: Rule) -> None:
             errors["target_unit"] = "name the unit this rule sends cases to"
         elif rule.target_unit.kind in (UnitKind.CITY, UnitKind.DISTRICT) and rule.purpose == Purpose.DISPATCH:
             errors["target_unit"] = (
-                f"{rule.target_unit.name} is a {rule.target_unit.kind}; cases are dispatched to a department, "
-                "company, street or community"
+                f"{rule.target_unit.name} is a {rule.target_unit.kind}; "
+                "cases are dispatched to a department, company, street or community"
             )
     elif rule.target_unit_id:
         errors["target_unit"] = f"a rule whose target is {rule.target} names no unit; leave it empty"
     if rule.target in ROLE_TARGETS and rule.kind == Kind.EVENT:
-        errors["target"] = f"{rule.target} is a role of a component; an event has none (use a unit or the territory)"
+        errors["target"] = (
+            f"{rule.target} is a role of a component; an event has none (use a unit or the territory)"
+        )
     if rule.valid_to is not None and rule.valid_to <= rule.valid_from:
         errors["valid_to"] = "the end must come after the start"
     if not PRIORITY_RANGE[0] <= rule.priority <= PRIORITY_RANGE[1]:

@@ -40,8 +40,9 @@ HOME_ORDER: list[tuple[str, str]] = [
     (Role.SUPERVISOR, "web:mobile_home"),
     (Role.COMMUNITY_HEAD, "web:mobile_home"),
 ]
-# Transitions that are not a step of anyone's queue: they can be taken on nearly any case.
-AMBIENT = {"comment", "urge"}
+# Transitions that are not a step of anyone's queue: they can be taken on nearly any case (voiding
+# and re-classifying are corrections, not the shift leader's or operator's next step).
+AMBIENT = {"comment", "urge", "void", "change_category"}
 
 
 def roles_of(request: HttpRequest) -> set[str]:

@@ -28,6 +28,26 @@ DISPATCHABLE = [UnitKind.DEPARTMENT, UnitKind.COMPANY, UnitKind.STREET, UnitKind
 MAX_PHOTOS = 6
 # Transitions whose form offers photos, and whether at least one is needed.
 PHOTO_TRANSITIONS = {"dispose": True, "check_pass": False, "check_fail": False, "verify": False}
+# Fields a transition takes besides the ones it requires (the dispatcher may override the routing
+# suggestion, and says why; a returning unit may name the right one).
+OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {"dispatch": ("unit", "reason")}
+REASON_LABELS: dict[str, Any] = {"dispatch": _("Reason, if you choose another unit than suggested")}
+FIELD_ORDER = [
+    "found",
+    "category",
+    "kind",
+    "component",
+    "condition",
+    "unit",
+    "suggested_unit",
+    "amount",
+    "time_unit",
+    "satisfaction",
+    "feedback",
+    "photos",
+    "reason",
+    "note",
+]
 # Engine error keys → the form field that shows them.
 FIELD_ALIASES = {"attachments": "photos", "file": "photos", "code": "category", "kind": "category"}
 
@@ -41,10 +61,14 @@ class PhotosField(forms.FileField):
 
     widget = MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"})
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.error_messages["required"] = _("Add at least one photo.")
+
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         if self.required and not files:
-            raise ValidationError(_("Add at least one photo."), code="required")
+            raise ValidationError(self.error_messages["required"], code="required")
         if len(files) > MAX_PHOTOS:
             raise ValidationError(_("At most %(n)d photos at a time.") % {"n": MAX_PHOTOS})
         return [super(PhotosField, self).clean(f, initial) for f in files]
@@ -54,21 +78,45 @@ def _textarea(required: bool = True, rows: int = 2) -> forms.CharField:
     return forms.CharField(required=required, max_length=2000, widget=forms.Textarea(attrs={"rows": rows}))
 
 
+def _routing_units(case: Case) -> list[tuple[int, str]]:
+    """(unit id, explanation) of the routing decision stored on the case: its choice, then alternatives."""
+    decision = getattr(case, "routing", None) or {}
+    if not isinstance(decision, dict):
+        return []
+    english = not labels.chinese()
+
+    def text(entry: dict[str, Any]) -> str:
+        return str((entry.get("explanation_en") if english else None) or entry.get("explanation") or "")
+
+    out: list[tuple[int, str]] = []
+    for entry in [decision, *(decision.get("alternatives") or [])]:
+        unit = entry.get("unit") if isinstance(entry, dict) else None
+        if isinstance(unit, dict) and unit.get("id"):
+            out.append((int(unit["id"]), text(entry)))
+    return out
+
+
 def dispatch_suggestions(case: Case) -> list[tuple[Unit, str]]:
-    """Units the loop's principles point at, with why: a component goes to its owner (then its
-    maintainer), an event to the unit responsible for the grid, and the street is the fallback."""
+    """Units to dispatch to, with why: the routing decision (and its alternatives) when the case has
+    one; otherwise the loop's principles: a component goes to its owner (then its maintainer), an
+    event to the unit responsible for the grid, and the street is the territorial fallback."""
     found: list[tuple[Unit, str]] = []
-    component = case.component
-    if component is not None:
-        if component.owner is not None:
-            found.append((component.owner, str(_("owner of the component"))))
-        if component.maintainer is not None:
-            found.append((component.maintainer, str(_("maintainer of the component"))))
-    grid = case.grid
-    if grid is not None and grid.responsible_unit is not None:
-        found.append((grid.responsible_unit, str(_("responsible for the grid"))))
-    if case.street is not None:
-        found.append((case.street, str(_("street of the grid (territorial fallback)"))))
+    routed = _routing_units(case)
+    if routed:
+        units = Unit.objects.in_bulk([pk for pk, _ in routed])
+        found = [(units[pk], why) for pk, why in routed if pk in units]
+    else:
+        component = case.component
+        if component is not None:
+            if component.owner is not None:
+                found.append((component.owner, str(_("owner of the component"))))
+            if component.maintainer is not None:
+                found.append((component.maintainer, str(_("maintainer of the component"))))
+        grid = case.grid
+        if grid is not None and grid.responsible_unit is not None:
+            found.append((grid.responsible_unit, str(_("responsible for the grid"))))
+        if case.street is not None:
+            found.append((case.street, str(_("street of the grid (territorial fallback)"))))
     seen: set[int] = set()
     unique = []
     for unit, why in found:
@@ -96,7 +144,7 @@ def dispatch_choices(case: Case, user: User) -> list[tuple[str, Any]]:
     by_kind: dict[str, list[tuple[str, str]]] = {}
     for unit in units:
         by_kind.setdefault(str(UnitKind(unit.kind).label), []).append((str(unit.pk), labels.named(unit)))
-    choices += [(kind, members) for kind, members in by_kind.items()]
+    choices += list(by_kind.items())
     return choices
 
 
@@ -124,9 +172,10 @@ class ActionForm(forms.Form):
         self.case, self.transition, self.user = case, transition, user
         self.fields["version"].initial = case.version
         needs = set(transition.requires)
-        if "reason" in needs:
-            self.fields["reason"] = _textarea()
-            self.fields["reason"].label = _("Reason")
+        wanted = needs | set(OPTIONAL_FIELDS.get(transition.name, ()))
+        if "reason" in wanted:
+            self.fields["reason"] = _textarea(required="reason" in needs)
+            self.fields["reason"].label = REASON_LABELS.get(transition.name, _("Reason"))
         if "found" in needs:
             self.fields["found"] = forms.ChoiceField(
                 label=_("Found on site?"),
@@ -139,13 +188,17 @@ class ActionForm(forms.Form):
             self.fields["condition"] = forms.ChoiceField(
                 label=_("Registration condition"), choices=[("", "—"), *condition_choices(case)]
             )
-        if "unit" in needs:
+        if "unit" in wanted:
+            suggested = dispatch_suggestions(case)
             self.fields["unit"] = forms.ChoiceField(
-                label=_("Responsible unit"), choices=dispatch_choices(case, user)
+                label=_("Responsible unit"),
+                choices=dispatch_choices(case, user),
+                required="unit" in needs or not suggested,
+                initial=str(suggested[0][0].pk) if suggested else "",
             )
         if transition.name == "request_return":
             self.fields["suggested_unit"] = forms.ChoiceField(
-                label=_("Which unit should handle it (optional)"),
+                label=_("Which unit should handle it"),
                 choices=dispatch_choices(case, user),
                 required=False,
             )
@@ -163,13 +216,14 @@ class ActionForm(forms.Form):
         if "note" in needs:
             self.fields["note"] = _textarea()
             self.fields["note"].label = _("Note")
-        elif not needs & {"reason", "feedback"}:
+        elif not wanted & {"reason", "feedback"}:
             self.fields["note"] = _textarea(required=False)
-            self.fields["note"].label = _("Note (optional)")
+            self.fields["note"].label = _("Note")
         if transition.name in PHOTO_TRANSITIONS:
             self.fields["photos"] = PhotosField(
                 label=_("Photos"), required=PHOTO_TRANSITIONS[transition.name]
             )
+        self.order_fields(FIELD_ORDER)
 
     def _category_fields(self) -> None:
         case = self.case
@@ -185,7 +239,7 @@ class ActionForm(forms.Form):
             initial=case.category.kind if case.category else "event",
         )
         self.fields["component"] = forms.CharField(
-            label=_("Component ID (optional)"),
+            label=_("Component ID"),
             max_length=16,
             required=False,
             initial=case.component.code if case.component else "",

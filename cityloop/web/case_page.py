@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from cityloop.cases.attachments import upload_attachment
 from cityloop.cases.engine import TransitionError, available, perform
-from cityloop.cases.models import Attachment, Case, CaseEvent, CaseStep
+from cityloop.cases.models import Attachment, Case, CaseEvent, CaseStep, Channel
 from cityloop.cases.workflow import TRANSITIONS, Transition
 
 from . import labels
@@ -53,16 +54,23 @@ class TimelineRow:
     details: list[tuple[str, str]]
 
 
-def describe_event(data: dict[str, Any]) -> list[tuple[str, str]]:
+def _limit_text(limit: str) -> str:
+    """``"4 working_hour"`` → ``"4 working hours"`` in the request's language."""
+    amount, _sep, unit = str(limit).partition(" ")
+    return f"{amount} {labels.time_unit_label(unit)}" if unit else str(limit)
+
+
+def describe_event(data: dict[str, Any], channels: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """The facts a timeline event recorded, as (label, text) pairs people can read."""
     out: list[tuple[str, str]] = []
     if data.get("channel"):
-        out.append((_("Source"), str(data["channel"])))
+        code = str(data["channel"])
+        out.append((_("Source"), (channels or {}).get(code, code)))
     if data.get("category"):
         out.append((_("Category"), str(data["category"])))
     if isinstance(data.get("condition"), dict):
         cond = data["condition"]
-        out.append((_("Condition"), f"{cond.get('number')} · {cond.get('limit', '')}"))
+        out.append((_("Condition"), f"{cond.get('number')} · {_limit_text(cond.get('limit', ''))}"))
     for key, label in (("unit", _("Unit")), ("suggested_unit", _("Suggested unit"))):
         if isinstance(data.get(key), dict):
             out.append((label, str(data[key].get("name", ""))))
@@ -71,9 +79,13 @@ def describe_event(data: dict[str, Any]) -> list[tuple[str, str]]:
     if "found" in data:
         out.append((_("Found on site"), str(_("yes") if data["found"] else _("no"))))
     if data.get("amount"):
-        out.append((_("Extra time"), f"{data['amount']:g} {labels.time_unit_label(str(data.get('time_unit')))}"))
+        out.append(
+            (_("Extra time"), f"{data['amount']:g} {labels.time_unit_label(str(data.get('time_unit')))}")
+        )
     if data.get("satisfaction"):
-        out.append((_("Satisfaction"), str(labels.SATISFACTION.get(data["satisfaction"], data["satisfaction"]))))
+        out.append(
+            (_("Satisfaction"), str(labels.SATISFACTION.get(data["satisfaction"], data["satisfaction"])))
+        )
     for step in data.get("steps") or []:
         if not isinstance(step, dict):
             continue
@@ -93,21 +105,55 @@ def timeline(case: Case) -> list[TimelineRow]:
         .prefetch_related("attachments")
         .order_by("seq")
     )
-    rows, previous = [], None
+    channels = {c.code: labels.named(c) for c in Channel.objects.all()}
+    rows: list[TimelineRow] = []
+    previous: dt.datetime | None = None
     for event in events:
         took = event.at - previous if previous is not None else None
-        rows.append(TimelineRow(event, took, list(event.attachments.all()), describe_event(event.data)))
+        rows.append(
+            TimelineRow(event, took, list(event.attachments.all()), describe_event(event.data, channels))
+        )
         if event.from_state != event.to_state or previous is None:
             previous = event.at
     return rows
 
 
-def routing_explanation(case: Case) -> Any:
-    """What the routing decision said when the case was last dispatched, if it said anything."""
-    event = case.events.filter(transition="dispatch").order_by("-seq").first()
-    if event is None:
+def routing_view(case: Case) -> dict[str, Any] | None:
+    """The routing decision for people: the chosen unit and why, how sure, the alternatives, and the
+    chain of rules considered. From the case (its last decision) or its last dispatch event."""
+    decision = getattr(case, "routing", None) or {}
+    if not decision:
+        event = case.events.filter(transition="dispatch").order_by("-seq").first()
+        decision = (event.data.get("routing") if event else None) or {}
+    if not isinstance(decision, dict) or not decision:
         return None
-    return event.data.get("routing") or None
+    english = not labels.chinese()
+
+    def says(entry: dict[str, Any], key: str = "explanation") -> str:
+        return str((entry.get(f"{key}_en") if english else None) or entry.get(key) or "")
+
+    unit = decision.get("unit") if isinstance(decision.get("unit"), dict) else None
+    return {
+        "unit": unit.get("name") if unit else None,
+        "explanation": says(decision),
+        "confidence": decision.get("confidence"),
+        "flags": [str(f) for f in decision.get("flags") or []],
+        "alternatives": [
+            ((a.get("unit") or {}).get("name", ""), says(a))
+            for a in decision.get("alternatives") or []
+            if isinstance(a, dict)
+        ],
+        "chain": [
+            {
+                "name": c.get("name") or c.get("source", ""),
+                "unit": (c.get("unit") or {}).get("name", "") if isinstance(c.get("unit"), dict) else "",
+                "outcome": c.get("outcome", ""),
+                "note": says(c, "note"),
+            }
+            for c in decision.get("chain") or []
+            if isinstance(c, dict)
+        ],
+    }
 
 
 def action_forms(
@@ -128,17 +174,24 @@ def action_forms(
     return forms
 
 
-def case_context(request: HttpRequest, case: Case, bound: tuple[str, ActionForm] | None = None) -> dict[str, Any]:
+def case_context(
+    request: HttpRequest, case: Case, bound: tuple[str, ActionForm] | None = None
+) -> dict[str, Any]:
     steps = list(CaseStep.objects.filter(case=case).select_related("unit").order_by("id"))
+    routing = routing_view(case)
     photos = list(Attachment.objects.filter(case=case).order_by("id"))
+    forms = action_forms(case, request, bound)
+    # A refused action that is not on offer to this user any more: its message heads the actions.
+    stray = bound is not None and bound[0] not in {t.name for t, _f, _o in forms}
     return {
         "case": case,
+        "action_errors": list(bound[1].non_field_errors()) if bound is not None and stray else [],
         "steps": steps,
         "timeline": timeline(case),
         "photos": photos,
-        "routing": routing_explanation(case),
-        "suggestions": dispatch_suggestions(case) if case.state == "registered" else [],
-        "forms": action_forms(case, request, bound),
+        "routing": routing,
+        "suggestions": dispatch_suggestions(case) if case.state == "registered" and not routing else [],
+        "forms": forms,
         "open_action": bound[0] if bound else None,
         "counters": [
             (_("Returns"), case.returns_count),
@@ -229,14 +282,18 @@ def case_act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     t = TRANSITIONS[name]
     if request.headers.get("HX-Request"):
         # Only the form is swapped: the errors appear next to the fields without a reload.
-        return render(request, "web/case/_action_form.html", {"case": case, "t": t, "form": form, "open": True, "next": back})
+        return render(
+            request,
+            "web/case/_action_form.html",
+            {"case": case, "t": t, "form": form, "open": True, "next": back},
+        )
     context = case_context(request, case, bound=(name, form))
     template = "web/mobile/case.html" if "/m/" in back else "web/case/detail.html"
     return render(request, template, context, status=400)
 
 
 @login_required
-def attachment_file(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A photo of a case the user may see (or their own upload)."""
     attachment = Attachment.objects.filter(pk=pk).first()
     if attachment is None:

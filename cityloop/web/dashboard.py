@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from cityloop.cases.models import Case, CaseStep
 from cityloop.cases.workflow import OPEN_STATES
-from cityloop.catalog.models import Category
+from cityloop.catalog.models import Category, Kind
 from cityloop.core.models import Unit
 
 from . import labels
@@ -61,10 +61,7 @@ def by_street(cases: QuerySet[Case], start: dt.datetime, end: dt.datetime) -> li
         )
     )
     units = Unit.objects.in_bulk([r["street_id"] for r in rows if r["street_id"]])
-    out = [
-        {**r, "name": labels.named(units.get(r["street_id"])) or _("(no street)")}
-        for r in rows
-    ]
+    out = [{**r, "name": labels.named(units.get(r["street_id"])) or _("(no street)")} for r in rows]
     return sorted(out, key=lambda r: (-r["new"], r["name"]))
 
 
@@ -81,6 +78,7 @@ def by_category(cases: QuerySet[Case], start: dt.datetime, end: dt.datetime) -> 
         {
             **r,
             "name": f"{cats[r['category_id']].code} {labels.named(cats[r['category_id']])}"
+            f" ({Kind(cats[r['category_id']].kind).label})"
             if r["category_id"] in cats
             else _("(not classified yet)"),
         }

@@ -92,10 +92,19 @@ def place_hits(text: str) -> list[dict[str, Any]]:
         Q(name__contains=text) | Q(name_en__icontains=text)
     )[:MAX_HITS]
     for unit in communities:
-        grids = list(Grid.objects.valid_at(today).filter(community=unit).values_list("centroid_lon", "centroid_lat"))
+        grids = list(
+            Grid.objects.valid_at(today).filter(community=unit).values_list("centroid_lon", "centroid_lat")
+        )
         if grids:
             centre = shapely.MultiPoint(grids).centroid
-            out.append({"name": labels.named(unit), "kind": str(UnitKind.COMMUNITY.label), "lon": centre.x, "lat": centre.y})
+            out.append(
+                {
+                    "name": labels.named(unit),
+                    "kind": str(UnitKind.COMMUNITY.label),
+                    "lon": centre.x,
+                    "lat": centre.y,
+                }
+            )
     return out
 
 
@@ -123,5 +132,11 @@ def nearest(request: HttpRequest) -> HttpResponse:
     subclass = code if request.GET.get("kind") == Kind.COMPONENT and len(code) == 4 else None
     if point is not None:
         visible = restrict(Component.objects.all(), request.user, "view")
-        found = nearest_components(point[0], point[1], subclass=subclass, radius_m=50, limit=6, queryset=visible)
-    return render(request, "web/report/_nearest.html", {"found": found, "point": point, "chosen": request.GET.get("component", "")})
+        found = nearest_components(
+            point[0], point[1], subclass=subclass, radius_m=50, limit=6, queryset=visible
+        )
+    return render(
+        request,
+        "web/report/_nearest.html",
+        {"found": found, "point": point, "chosen": request.GET.get("component", "")},
+    )

@@ -34,7 +34,16 @@ from cityloop.geo.index import current_version
 from cityloop.geo.models import Grid, Road
 
 from . import labels
-from .access import COMMAND, LEADERS, UNIT_STAFF, current_user, holds, roles_required, visible_case, visible_cases
+from .access import (
+    COMMAND,
+    LEADERS,
+    UNIT_STAFF,
+    current_user,
+    holds,
+    roles_required,
+    visible_case,
+    visible_cases,
+)
 
 # At most this many cases go to the browser at once; the rest is counted and the user zooms or filters.
 MAP_CASE_LIMIT = 5000
@@ -105,9 +114,9 @@ def grids_geojson(request: HttpRequest) -> HttpResponse:
         case = visible_case(request, int(case_id))
         # The case is visible, so the grids around it are shown even to a department whose
         # jurisdiction holds no grid.
-        grids = Grid.objects.valid_at(timezone.localdate()).filter(community_id=case.community_id)
+        around = Grid.objects.valid_at(timezone.localdate()).filter(community_id=case.community_id)
         key = ("case-grids", case.community_id, current_version(), timezone.localdate())
-        return _geojson(_cached(key, lambda: grid_features(grids.select_related("community"))))
+        return _geojson(_cached(key, lambda: grid_features(around.select_related("community"))))
     grids = _grids_for(request).select_related("community").order_by("code")
     return _geojson(_cached(_key(request, "grids"), lambda: grid_features(grids)))
 
@@ -230,7 +239,11 @@ def public_layer(request: HttpRequest, layer: str) -> HttpResponse:
                 lambda: {
                     "type": "FeatureCollection",
                     "features": [
-                        {"type": "Feature", "geometry": _rounded(r.geometry), "properties": {"name": r.name, "kind": r.kind}}
+                        {
+                            "type": "Feature",
+                            "geometry": _rounded(r.geometry),
+                            "properties": {"name": r.name, "kind": r.kind},
+                        }
                         for r in roads
                     ],
                 },
@@ -241,7 +254,9 @@ def public_layer(request: HttpRequest, layer: str) -> HttpResponse:
 
         def streets_only() -> dict[str, Any]:
             collection = boundary_features(grids)
-            collection["features"] = [f for f in collection["features"] if f["properties"]["kind"] == "street"]
+            collection["features"] = [
+                f for f in collection["features"] if f["properties"]["kind"] == "street"
+            ]
             return collection
 
         return _geojson(_cached(key, streets_only))

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cityloop.cases.models import Case
@@ -35,13 +35,16 @@ MILESTONES = ["reported", "accepted", "registered", "dispatched", "disposed", "c
 
 class PublicReportForm(ReportForm):
     reporter_phone = forms.CharField(
-        label=_lazy("Your phone number"),
+        label=gettext_lazy("Your phone number"),
         max_length=32,
-        help_text=_lazy("The centre may call you about this report. It is never shown publicly."),
+        help_text=gettext_lazy("The centre may call you about this report. It is never shown publicly."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
     )
     reporter_name = forms.CharField(
-        label=_lazy("Your name"), max_length=50, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=gettext_lazy("Your name"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
     field_order = ["description", "address", "photos", "reporter_phone", "reporter_name"]
@@ -99,24 +102,29 @@ def track(request: HttpRequest) -> HttpResponse:
         if Case.objects.filter(tracking_code=code).exists():
             return redirect("web:public_track_case", code)
         error = _("No case has this tracking code. Check the code on your receipt.")
-    return render(request, "web/public/track.html", {"code": code, "error": error}, status=404 if error else 200)
+    return render(
+        request, "web/public/track.html", {"code": code, "error": error}, status=404 if error else 200
+    )
 
 
 class RatingForm(forms.Form):
     rating = forms.TypedChoiceField(
-        label=_lazy("How satisfied are you with the result?"),
+        label=gettext_lazy("How satisfied are you with the result?"),
         coerce=int,
         choices=[
-            (5, _lazy("5 – very satisfied")),
-            (4, _lazy("4 – satisfied")),
-            (3, _lazy("3 – so-so")),
-            (2, _lazy("2 – unsatisfied")),
-            (1, _lazy("1 – very unsatisfied")),
+            (5, gettext_lazy("5 – very satisfied")),
+            (4, gettext_lazy("4 – satisfied")),
+            (3, gettext_lazy("3 – so-so")),
+            (2, gettext_lazy("2 – unsatisfied")),
+            (1, gettext_lazy("1 – very unsatisfied")),
         ],
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
-        label=_lazy("Anything to add?"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Anything to add?"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -140,7 +148,8 @@ def track_case(request: HttpRequest, code: str, form: RatingForm | None = None) 
         "milestones": milestones,
         "closed": case.state == "closed",
         "refused": case.state in ("not_accepted", "not_registered", "voided"),
-        "rating_form": form or (RatingForm() if case.state == "closed" and case.citizen_rating is None else None),
+        "rating_form": form
+        or (RatingForm() if case.state == "closed" and case.citizen_rating is None else None),
         "fresh": request.session.get("cityloop_reported") == case.tracking_code,
     }
     return render(request, "web/public/track_case.html", context, status=400 if form else 200)
@@ -153,7 +162,10 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         try:
             rate_closed_case(
-                case, actor=public_actor(), rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
+                case,
+                actor=public_actor(),
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
             form.add_error("rating", exc.message_dict.get("rating", exc.messages))

@@ -50,6 +50,13 @@ def light_rank() -> When_:
     )
 
 
+def choices(form: forms.Form, name: str) -> forms.ChoiceField:
+    """A choice field of ``form``, typed so its choices can be set."""
+    found = form.fields[name]
+    assert isinstance(found, forms.ChoiceField)
+    return found
+
+
 class QueueFilter(forms.Form):
     """The queue's filters; every field is optional."""
 
@@ -59,7 +66,7 @@ class QueueFilter(forms.Form):
         choices=[("mine", _("My work")), ("open", _("All open")), ("all", _("Everything"))],
     )
     q = forms.CharField(label=_("Text"), required=False, max_length=100)
-    state = forms.MultipleChoiceField(label=_("State"), required=False)
+    state = forms.MultipleChoiceField(label=_("State"), required=False, widget=forms.CheckboxSelectMultiple)
     category = forms.CharField(label=_("Category"), required=False, max_length=40)
     street = forms.ChoiceField(label=_("Street"), required=False)
     unit = forms.ChoiceField(label=_("Responsible unit"), required=False)
@@ -81,19 +88,19 @@ class QueueFilter(forms.Form):
         super().__init__(*args, **kwargs)
         user = request.user
         units = restrict(Unit.objects.all(), user, "view")
-        self.fields["state"].choices = [(s, labels.state_label(s)) for s in STATES if s != "new"]
-        self.fields["street"].choices = [("", _("All streets"))] + [
+        choices(self, "state").choices = [(s, labels.state_label(s)) for s in STATES if s != "new"]
+        choices(self, "street").choices = [("", _("All streets"))] + [
             (str(u.pk), labels.named(u)) for u in units.filter(kind=UnitKind.STREET).order_by("code")
         ]
         assignable = units.exclude(kind__in=[UnitKind.CITY, UnitKind.DISTRICT]).order_by("kind", "code")
-        self.fields["unit"].choices = [("", _("All units"))] + [
+        choices(self, "unit").choices = [("", _("All units"))] + [
             (str(u.pk), labels.named(u)) for u in assignable
         ]
-        self.fields["source"].choices = [("", _("All sources"))] + [
+        choices(self, "source").choices = [("", _("All sources"))] + [
             (c.code, labels.named(c)) for c in Channel.objects.filter(active=True)
         ]
-        self.fields["light"].choices = [("", _("All lights"))] + list(labels.LIGHTS.items())
-        self.fields["sort"].choices = [
+        choices(self, "light").choices = [("", _("All lights")), *list(labels.LIGHTS.items())]
+        choices(self, "sort").choices = [
             ("urgency", _("Most urgent first")),
             ("-reported_at", _("Newest first")),
             ("reported_at", _("Oldest first")),
@@ -124,7 +131,9 @@ def apply_filters(qs: QuerySet[Case], data: dict[str, Any], work: list[str]) -> 
     category = (data.get("category") or "").strip()
     if category:
         qs = qs.filter(
-            Q(category__code__startswith=category) if category.isdigit() else Q(category__name__contains=category)
+            Q(category__code__startswith=category)
+            if category.isdigit()
+            else Q(category__name__contains=category)
         )
     if data.get("street"):
         qs = qs.filter(street_id=int(data["street"]))

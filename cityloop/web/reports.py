@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from cityloop.cases.actions import submit_report
 from cityloop.cases.attachments import upload_attachment
@@ -28,8 +28,11 @@ from cityloop.core.models import Role, User
 from . import labels
 from .access import current_user, holds, roles_required
 from .action_forms import PhotosField
+from .queue import choices
 
-PLACE_MISSING = _lazy("Choose the place: tap the map, use your location, or search a road or community.")
+PLACE_MISSING = gettext_lazy(
+    "Choose the place: tap the map, use your location, or search a road or community."
+)
 # Engine error keys → the report form's fields.
 REPORT_FIELDS = {
     "location": "lon",
@@ -45,16 +48,16 @@ class ReportForm(forms.Form):
     """What every report needs: what, where, photos; the key makes a double submission one case."""
 
     description = forms.CharField(
-        label=_lazy("What is the problem?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("What is the problem?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    address = forms.CharField(label=_lazy("Address or landmark"), max_length=200, required=False)
+    address = forms.CharField(label=gettext_lazy("Address or landmark"), max_length=200, required=False)
     lon = forms.FloatField(
         widget=forms.HiddenInput, min_value=-180, max_value=180, error_messages={"required": PLACE_MISSING}
     )
     lat = forms.FloatField(
         widget=forms.HiddenInput, min_value=-90, max_value=90, error_messages={"required": PLACE_MISSING}
     )
-    photos = PhotosField(label=_lazy("Photos"), required=False)
+    photos = PhotosField(label=gettext_lazy("Photos"), required=False)
     key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -73,18 +76,18 @@ class ReportForm(forms.Form):
 
 class CategoryMixin(forms.Form):
     category = forms.CharField(
-        label=_lazy("Category (subclass code)"),
+        label=gettext_lazy("Category (subclass code)"),
         max_length=4,
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "data-category-code": "1"}),
     )
     kind = forms.ChoiceField(
-        label=_lazy("Kind"),
-        choices=[("event", _lazy("Event")), ("component", _lazy("Component"))],
+        label=gettext_lazy("Kind"),
+        choices=[("event", gettext_lazy("Event")), ("component", gettext_lazy("Component"))],
         initial="event",
         required=False,
     )
-    component = forms.CharField(label=_lazy("Component ID"), max_length=16, required=False)
+    component = forms.CharField(label=gettext_lazy("Component ID"), max_length=16, required=False)
 
     def clean_category(self) -> str:
         code = (self.cleaned_data.get("category") or "").strip()
@@ -94,13 +97,16 @@ class CategoryMixin(forms.Form):
 
 
 class HotlineForm(CategoryMixin, ReportForm):
-    channel = forms.ChoiceField(label=_lazy("Hotline"))
-    external_id = forms.CharField(label=_lazy("Ticket number"), max_length=64, required=False)
+    channel = forms.ChoiceField(label=gettext_lazy("Hotline"))
+    external_id = forms.CharField(label=gettext_lazy("Ticket number"), max_length=64, required=False)
     appeal_nature = forms.TypedChoiceField(
-        label=_lazy("Appeal nature"), coerce=int, choices=AppealNature.choices, initial=AppealNature.REQUEST
+        label=gettext_lazy("Appeal nature"),
+        coerce=int,
+        choices=AppealNature.choices,
+        initial=AppealNature.REQUEST,
     )
-    reporter_name = forms.CharField(label=_lazy("Caller's name"), max_length=50, required=False)
-    reporter_phone = forms.CharField(label=_lazy("Caller's phone"), max_length=32, required=False)
+    reporter_name = forms.CharField(label=gettext_lazy("Caller's name"), max_length=50, required=False)
+    reporter_phone = forms.CharField(label=gettext_lazy("Caller's phone"), max_length=32, required=False)
 
     field_order = [
         "channel",
@@ -119,7 +125,7 @@ class HotlineForm(CategoryMixin, ReportForm):
         super().__init__(*args, **kwargs)
         # Channels an operator types in: everything but the field and the citizens' own channels.
         channels = Channel.objects.filter(active=True, accepts_anonymous=False).exclude(code="supervisor")
-        self.fields["channel"].choices = [(c.code, labels.named(c)) for c in channels]
+        choices(self, "channel").choices = [(c.code, labels.named(c)) for c in channels]
         self.fields["channel"].initial = "hotline_12345"
 
 
@@ -127,8 +133,15 @@ class FieldReportForm(CategoryMixin, ReportForm):
     """A supervisor's (or community head's) report from the street, with the phone's location."""
 
     self_handled = forms.BooleanField(
-        label=_lazy("I fixed it on the spot (needs a before and an after photo)"), required=False
+        label=gettext_lazy("I fixed it on the spot (needs a before and an after photo)"), required=False
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].required = True
+        self.fields["photos"].error_messages["required"] = gettext_lazy(
+            "Take at least one photo of the problem."
+        )
 
     field_order = ["description", "category", "kind", "component", "address", "photos", "self_handled"]
 
@@ -136,8 +149,6 @@ class FieldReportForm(CategoryMixin, ReportForm):
         data = super().clean() or {}
         if not data.get("category"):
             self.add_error("category", _("Pick the category: search for it, e.g. 井盖 or 垃圾."))
-        if not data.get("photos") and "photos" not in self.errors:
-            self.add_error("photos", _("Take at least one photo of the problem."))
         if data.get("self_handled") and len(data.get("photos") or []) < 2:
             self.add_error("photos", _("A problem fixed on the spot needs a before and an after photo."))
         return data

@@ -68,6 +68,6 @@ def unit_tasks(request: HttpRequest) -> HttpResponse:
         "tabs": list(TABS.items()),
         "page": page,
         "now": timezone.now(),
-        "units": list(my_units(request).filter(memberships__user=request.user).distinct()),
+        "units": list(my_units(request).filter(memberships__user=current_user(request)).distinct()),
     }
     return render(request, "web/units/tasks.html", context)

@@ -3,13 +3,13 @@
 from importlib.util import find_spec
 
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from . import case_page, dashboard, lookups, maps, mobile, public, queue, reports, units, views
 
 app_name = "web"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("account/", views.account, name="account"),
     path(

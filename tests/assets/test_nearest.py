@@ -120,3 +120,23 @@ def test_covering_cells_cover_the_whole_circle(lon, lat, radius, fraction, beari
     p_lon, p_lat = offset(lon, lat, radius * fraction * 0.999, bearing)
     cell = h3.latlng_to_cell(p_lat, p_lon, H3_RESOLUTION)
     assert (cell if res == H3_RESOLUTION else h3.cell_to_parent(cell, res)) in set(cells)
+
+
+@pytest.mark.parametrize("restricted", [False, True])
+def test_subclass_can_be_a_category_a_class_or_several_codes(dense, restricted):
+    from cityloop.catalog.models import Category
+
+    lon, lat = CENTRE
+    qs = Component.objects.all() if restricted else None
+    gas = Category.objects.get(kind="component", code="0111")
+    utilities = Category.objects.get(kind="component", code="01")
+
+    def codes(subclass):
+        found = nearest_components(lon, lat, subclass, radius_m=40, limit=1000, queryset=qs)
+        return [c.code for c, _ in found]
+
+    assert codes(gas) == brute(dense, lon, lat, 40, "0111")
+    assert codes(utilities) == [c for c in brute(dense, lon, lat, 40) if c[6:8] == "01"]
+    both = codes(["0111", "0305"])
+    assert both == [c for c in brute(dense, lon, lat, 40) if c[6:10] in {"0111", "0305"}]
+    assert codes("0199") == []

@@ -18,6 +18,7 @@ from cityloop.catalog.actions import load_demo_conditions
 from cityloop.core.actions import create_user
 from cityloop.core.models import Role, User
 from cityloop.geo.actions import import_grids
+from cityloop.routing.actions import create_rule
 from tests.geo.conftest import DLAT, DLON, ORIGIN, org_features
 
 # A point inside community A's first grid, and one inside community B.
@@ -63,7 +64,11 @@ class Loop:
             "register": {"condition": 1},
             "not_register": {"reason": "不符合立案条件"},
             "void": {"reason": "误报"},
-            "dispatch": {"unit": self.org.sanitation.code},
+            # A reason, in case the routing suggestion names another unit (an override needs one).
+            "dispatch": {"unit": self.org.sanitation.code, "reason": "按职责派环卫所"},
+            "change_category": {"category": "0104", "kind": "event"},
+            "refer_to_arbitration": {"reason": "多个单位互相推诿"},
+            "rule_arbitration": {"unit": self.org.sanitation.code, "reason": "经会商由环卫所处置"},
             "request_return": {"reason": "非我单位职责", "suggested_unit": self.org.street_a.code},
             "reject_return": {"reason": "属于你单位职责"},
             "request_extension": {"reason": "需要采购材料", "amount": 2, "time_unit": "working_hour"},
@@ -155,4 +160,14 @@ def loop(org: Any, actor: User) -> Loop:
         users[username] = create_user(
             actor=actor, username=username, password="demo-pass-1", roles=[(unit, role)]
         )
+    # The line department for exposed refuse is named by rule (routing suggests it to dispatchers).
+    create_rule(
+        actor=actor,
+        name="暴露垃圾由环卫所处置",
+        kind="event",
+        category_code="0102",
+        area_unit=org.district,
+        target="unit",
+        target_unit=org.sanitation,
+    )
     return Loop(org, users)

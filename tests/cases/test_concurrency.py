@@ -31,7 +31,7 @@ def test_two_dispatchers_at_once_one_wins(needs_postgres, loop):
         try:
             barrier.wait(timeout=10)
             perform(Case.objects.get(pk=case.pk), "dispatch", actor=loop.users["dispatcher"],
-                    payload={"unit": unit_code})
+                    payload={"unit": unit_code, "reason": "两人同时派遣"})
             outcomes.append("ok")
         except TransitionError as exc:
             outcomes.append(str(exc.status))

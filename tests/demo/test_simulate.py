@@ -42,3 +42,12 @@ def test_simulated_days_run_every_side_flow_consistently(demo_city, db):
     late = CaseStep.objects.filter(step="dispose", on_time=False).count()
     on_time = CaseStep.objects.filter(step="dispose", on_time=True).count()
     assert 0 < late < on_time
+
+
+def test_demo_has_escalation_rules_for_overdue_steps(demo_city, db):
+    from cityloop.timeclock.models import EscalationRule
+
+    rules = {r.step: r for r in EscalationRule.objects.filter(district=demo_city.district)}
+    assert set(rules) == {"dispose", "register", "dispatch"}
+    assert rules["dispose"].after_unit == "working_day" and rules["dispose"].after_amount == 1
+    assert all(r.action == "urge" and r.acting_unit == demo_city.unit("command_centre") for r in rules.values())

@@ -52,6 +52,7 @@ STATES: dict[str, StateSpec] = {
         StateSpec("voided", "已作废", "voided", terminal=True),
         StateSpec("dispatched", "处置中", "dispatched"),
         StateSpec("return_requested", "申请回退", "return requested"),
+        StateSpec("arbitration", "仲裁中", "in arbitration"),
         StateSpec("extension_requested", "申请延期", "extension requested"),
         StateSpec("hold_requested", "申请挂账", "hold requested"),
         StateSpec("on_hold", "挂账中", "on hold"),

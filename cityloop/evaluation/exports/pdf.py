@@ -86,7 +86,7 @@ def trend_chart(points: list[dict[str, Any]], title: str) -> Drawing:
     drawing = Drawing(480, 150)
     chart = HorizontalLineChart()
     chart.x, chart.y, chart.width, chart.height = 30, 25, 440, 95
-    chart.data = [[p["index"] if p["index"] is not None else 0 for p in points]]
+    chart.data = [[p["index"] for p in points]]  # None leaves a gap: no evaluation that period
     chart.categoryAxis.categoryNames = [p["period"] for p in points]
     chart.categoryAxis.labels.fontName = _font()
     chart.categoryAxis.labels.fontSize = 7

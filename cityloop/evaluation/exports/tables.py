@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models import SUBJECT_LABELS_ZH, Deduction, EvaluationRun, Score
-from ..reading import AnyUser, deductions, rankings
+from ..reading import AnyUser, deductions, measure_label, rankings
 
 GRADE_COLOURS = {"A": "2E7D32", "B": "558B2F", "C": "F9A825", "D": "EF6C00", "E": "C62828"}
 STATUS_ZH = {"draft": "草稿", "published": "已发布"}
@@ -59,11 +59,9 @@ def ranking_table(run: EvaluationRun, subject: str, user: AnyUser) -> Table:
 
 def counts_table(run: EvaluationRun, subject: str, user: AnyUser) -> Table:
     """The counts behind a subject's scores, one column per measure."""
-    from .. import measures as m
-
     scores = list(rankings(run, subject, user))
     keys = list(scores[0].measures) if scores else []
-    header = ["名称", "编码", *[m.label(k.removeprefix("area_")) + ("（责任区）" if k.startswith("area_") else "") for k in keys]]
+    header = ["名称", "编码", *[measure_label(subject, k) for k in keys]]
     rows = [[s.label, s.code, *[s.measures.get(k, 0) for k in keys]] for s in scores]
     return Table(f"{subject}-counts", f"{SUBJECT_LABELS_ZH[subject]}计数明细", header, rows)
 

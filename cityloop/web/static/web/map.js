@@ -16,7 +16,7 @@
   }
 
   function baseMap(el, options) {
-    var map = L.map(el, Object.assign({ attributionControl: false, preferCanvas: true, zoomSnap: 0.5 }, options || {}));
+    var map = L.map(el, Object.assign({ attributionControl: false, preferCanvas: true, zoomSnap: 0.5, minZoom: 3, maxZoom: 19 }, options || {}));
     if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
     L.control.scale({ imperial: false }).addTo(map);
     return map;
@@ -158,7 +158,10 @@
         line.setLatLngs([here, there]);
       }
       var d = window.CityLoopDistance(pos.coords.longitude, pos.coords.latitude, made.point[0], made.point[1]);
-      if (text) { text.textContent = window.CityLoopFormatDistance(d) + " " + el.dataset.i18nAway + " · " + bearing(here, there); }
+      if (text) {
+        text.textContent = el.dataset.i18nWay.replace("{distance}", window.CityLoopFormatDistance(d))
+          .replace("{direction}", bearing(here, there));
+      }
     }, function () { /* no location: the map shows the case only */ }, { enableHighAccuracy: true, maximumAge: 10000 });
   }
 
@@ -170,7 +173,7 @@
     var deg = (Math.atan2(y, x) / rad + 360) % 360;
     var names = document.documentElement.lang.indexOf("zh") === 0
       ? ["北", "东北", "东", "东南", "南", "西南", "西", "西北"]
-      : ["N", "NE", "E", "SE", "S", "SW", "W", "NW"];
+      : ["north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west"];
     return names[Math.round(deg / 45) % 8];
   }
 

@@ -1,0 +1,281 @@
+"""Console: server time of the queue, the case page and the map with 1,000,000 cases in the database.
+
+The demo city is built into the scratch database, then synthetic cases are bulk-inserted directly
+(``bulk_create``, in this benchmark only: the point is the size of the table the pages read, not the
+loop, which ``bench_cases`` measures). A few real cases run the loop through the actions so that the
+case page shows a real timeline. Each page is requested through Django's test client as a district
+operator, a street manager and a department handler; p50 and p99 are printed against the 300 ms
+target. Quick mode (``BENCH_QUICK=1``): 20,000 cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import bench
+
+TARGET_MS = 300.0
+BATCH = 20_000
+
+
+def _size() -> int:
+    return 20_000 if os.environ.get("BENCH_QUICK") else 1_000_000
+
+
+def _repeat() -> int:
+    return 10 if os.environ.get("BENCH_QUICK") else 30
+
+
+# Share of cases per state: most of a year's cases are closed; the rest is the working backlog.
+STATE_MIX = [
+    ("closed", 0.90),
+    ("dispatched", 0.03),
+    ("reported", 0.01),
+    ("verifying", 0.005),
+    ("accepted", 0.005),
+    ("registered", 0.005),
+    ("disposed", 0.005),
+    ("checking", 0.005),
+    ("checked", 0.005),
+    ("not_accepted", 0.01),
+    ("voided", 0.01),
+    ("return_requested", 0.0025),
+    ("extension_requested", 0.0025),
+    ("on_hold", 0.0025),
+    ("not_registered", 0.0025),
+]
+DISPATCHED = {
+    "dispatched",
+    "return_requested",
+    "extension_requested",
+    "on_hold",
+    "disposed",
+    "checking",
+    "checked",
+    "closed",
+}
+PROBLEMS = ["暴露垃圾", "井盖破损", "占道经营", "乱贴小广告"]
+STEP_OF = {
+    "reported": "accept",
+    "verifying": "verify",
+    "accepted": "register",
+    "registered": "dispatch",
+    "dispatched": "dispose",
+    "return_requested": "dispose",
+    "extension_requested": "dispose",
+    "disposed": "send_check",
+    "checking": "check",
+    "checked": "close",
+}
+
+
+def insert_cases(count: int, seed: int = 3) -> float:
+    """Bulk-insert ``count`` synthetic cases spread over the demo district's grids and the last year.
+    Returns the seconds it took."""
+    import h3
+    from django.db import transaction
+    from django.utils import timezone
+
+    from cityloop.cases.models import Case, Channel
+    from cityloop.catalog.models import Category
+    from cityloop.core.models import Unit, UnitKind
+    from cityloop.geo.models import Grid
+
+    rng = random.Random(seed)
+    grids = list(
+        Grid.objects.select_related("community").values_list(
+            "pk", "centroid_lon", "centroid_lat", "community_id", "community__parent_id"
+        )
+    )
+    district = Unit.objects.get(kind=UnitKind.DISTRICT, code__startswith="9901")
+    channels = list(Channel.objects.values_list("pk", flat=True))
+    categories = list(Category.objects.filter(parent__isnull=False).values_list("pk", flat=True))
+    units = list(
+        Unit.objects.filter(kind__in=[UnitKind.DEPARTMENT, UnitKind.COMPANY, UnitKind.STREET]).values_list(
+            "pk", flat=True
+        )
+    )
+    states = [s for s, _ in STATE_MIX]
+    weights = [w for _, w in STATE_MIX]
+    now = timezone.now()
+    started = time.perf_counter()
+    made = 0
+    while made < count:
+        rows = []
+        for i in range(made, min(count, made + BATCH)):
+            grid_id, lon, lat, community_id, street_id = grids[rng.randrange(len(grids))]
+            lon += rng.uniform(-0.0004, 0.0004)
+            lat += rng.uniform(-0.0003, 0.0003)
+            state = rng.choices(states, weights)[0]
+            reported = now - dt.timedelta(minutes=rng.randrange(365 * 24 * 60))
+            running = STEP_OF.get(state)
+            light = rng.choices(["green", "yellow", "red"], [0.8, 0.1, 0.1])[0] if running else ""
+            dispatched = state in DISPATCHED
+            rows.append(
+                Case(
+                    number=f"B{district.code}-{i:09d}",
+                    tracking_code=f"B{i:09d}"[-12:],
+                    state=state,
+                    version=3,
+                    channel_id=rng.choice(channels),
+                    description=f"基准案件 {i}：{rng.choice(PROBLEMS)}",
+                    address=f"示范路{i % 997}号",
+                    lon=lon,
+                    lat=lat,
+                    h3=h3.latlng_to_cell(lat, lon, 11),
+                    grid_id=grid_id,
+                    community_id=community_id,
+                    street_id=street_id,
+                    district=district,
+                    category_id=rng.choice(categories),
+                    responsible_unit_id=rng.choice(units) if dispatched else None,
+                    current_step=running or "",
+                    deadline_at=reported + dt.timedelta(hours=rng.randrange(1, 96)) if running else None,
+                    light=light,
+                    reported_at=reported,
+                    dispatched_at=reported + dt.timedelta(hours=2) if dispatched else None,
+                    closed_at=reported + dt.timedelta(days=rng.randrange(1, 6))
+                    if state == "closed"
+                    else None,
+                )
+            )
+        with transaction.atomic():
+            Case.objects.bulk_create(rows, batch_size=2_000)
+        made += len(rows)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return time.perf_counter() - started
+
+
+def real_cases(count: int = 5) -> list[int]:
+    """Cases that ran the loop through the actions (a full timeline for the case page)."""
+    from bench.bench_cases import _points
+    from cityloop.cases.actions import submit_report
+    from cityloop.cases.engine import perform
+    from cityloop.demo.dispatching import choose_unit
+    from cityloop.demo.simulate import Staff
+
+    staff = Staff.load()
+    rng = random.Random(9)
+    points = [p for p in _points(count * 4, rng) if p[2] in staff.supervisor_of][:count]
+    ids = []
+    for lon, lat, community in points:
+        case, _ = submit_report(
+            actor=staff.supervisor_of[community],
+            channel="supervisor",
+            description="基准：暴露垃圾",
+            lon=lon,
+            lat=lat,
+            category="0102",
+            kind="event",
+        )
+        case = perform(
+            case, "accept", actor=staff.operators[0], payload={"category": "0102", "kind": "event"}
+        )
+        case = perform(case, "register", actor=staff.shift_leaders[0], payload={"condition": 1})
+        case = perform(case, "dispatch", actor=staff.dispatchers[0], payload={"unit": choose_unit(case).code})
+        ids.append(case.pk)
+    return ids
+
+
+def _timed(client: Any, url: str, repeat: int, headers: dict[str, str] | None = None) -> list[float]:
+    def get() -> None:
+        response = client.get(url, headers=headers or {})
+        assert response.status_code == 200, (url, response.status_code)
+        _ = response.content
+
+    get()  # warm: the first request compiles templates and fills per-process caches
+    return bench.time_each(get, repeat)
+
+
+def _result(name: str, samples: list[float]) -> list[bench.Result]:
+    p50, p99, _mean = bench.summary_ms(samples)
+    return [
+        bench.Result(f"{name} p50", p50, "ms", f"< {TARGET_MS:.0f}", p50 < TARGET_MS),
+        bench.Result(f"{name} p99", p99, "ms", f"< {TARGET_MS:.0f}", p99 < TARGET_MS),
+    ]
+
+
+def run() -> list[bench.Result]:
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from bench.bench_cases import ensure_demo_city
+    from cityloop.cases.models import Case
+    from cityloop.core.models import User
+
+    setup_test_environment()
+    ensure_demo_city()
+    size = _size()
+    seconds = insert_cases(size)
+    ids = real_cases()
+    total = Case.objects.count()
+    results = [bench.Result(f"cases in the database (bulk insert {seconds:.0f} s)", total, "cases")]
+    repeat = _repeat()
+
+    def client_for(username: str) -> Client:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        return client
+
+    operator, street, handler = (
+        client_for("operator1"),
+        client_for("street01_manager"),
+        client_for("sanitation_handler"),
+    )
+    street_id = Case.objects.values_list("street_id", flat=True).first()
+    department = handler if _sent_to(ids[0], "sanitation_handler") else operator
+    partial = {"HX-Request": "true", "HX-Target": "queue-results"}
+    pages: list[tuple[str, Callable[[], list[float]]]] = [
+        ("queue, operator's work (open, most urgent first)", lambda: _timed(operator, "/cases/", repeat)),
+        (
+            "queue, all open, newest first, page 3",
+            lambda: _timed(operator, "/cases/?view=open&sort=-reported_at&page=3", repeat),
+        ),
+        (
+            "queue, everything, street + overdue filter",
+            lambda: _timed(operator, f"/cases/?view=all&light=red&street={street_id}", repeat),
+        ),
+        (
+            "queue, everything, newest first (htmx partial)",
+            lambda: _timed(operator, "/cases/?view=all&sort=-reported_at", repeat, partial),
+        ),
+        ("queue, text search", lambda: _timed(operator, "/cases/?view=open&q=示范路12号", repeat)),
+        ("street's open cases in its area", lambda: _timed(street, "/tasks/?tab=area", repeat)),
+        ("department's cases to handle", lambda: _timed(handler, "/tasks/", repeat)),
+        ("case page (full timeline, actions)", lambda: _timed(operator, f"/cases/{ids[0]}/", repeat)),
+        ("case page as the department", lambda: _timed(department, f"/cases/{ids[0]}/", repeat)),
+        ("map cases, open (whole district)", lambda: _timed(operator, "/map/cases.json?scope=open", repeat)),
+        (
+            "map cases, open, one street's bbox",
+            lambda: _timed(operator, "/map/cases.json?scope=open&" + _bbox(), repeat),
+        ),
+        ("map grids (GeoJSON)", lambda: _timed(operator, "/map/grids.geojson", repeat)),
+        ("map page", lambda: _timed(operator, "/map/", repeat)),
+    ]
+    for name, measure in pages:
+        results += _result(name, measure())
+    return results
+
+
+def _sent_to(case_id: int, username: str) -> bool:
+    from cityloop.cases.models import Case
+    from cityloop.core.models import Membership
+
+    unit = Case.objects.values_list("responsible_unit_id", flat=True).get(pk=case_id)
+    return Membership.objects.filter(user__username=username, unit_id=unit).exists()
+
+
+def _bbox() -> str:
+    from cityloop.geo.models import Grid
+
+    grid = Grid.objects.order_by("code").first()
+    assert grid is not None
+    return f"bbox={grid.min_lon - 0.003},{grid.min_lat - 0.003},{grid.max_lon + 0.003},{grid.max_lat + 0.003}"

@@ -1,0 +1,107 @@
+"""Citizens without an account: report, receipt, tracking, rating once the case is closed."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from cityloop.cases.models import Case
+from cityloop.core.audit import PUBLIC_USERNAME
+from cityloop.core.models import AuditEntry
+
+from .conftest import POINT_A, html, png_bytes
+
+
+def report_data(**kw):
+    data = {
+        "description": "人行道上有个井盖不见了",
+        "lon": str(POINT_A[0]),
+        "lat": str(POINT_A[1]),
+        "reporter_phone": "13900000000",
+        "reporter_name": "王五",
+        "key": "pub-1",
+    }
+    data.update(kw)
+    return data
+
+
+def test_citizen_reports_and_gets_a_tracking_code(loop):
+    client = Client()
+    form = html(client.get("/public/report/"))
+    assert 'name="reporter_phone"' in form and 'data-map="picker"' in form and 'capture="environment"' in form
+    photo = SimpleUploadedFile("p.jpg", png_bytes(), content_type="image/png")
+    response = client.post("/public/report/", report_data(photos=[photo]))
+    case = Case.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/public/receipt/{case.tracking_code}/"
+    assert case.channel.code == "citizen_web" and case.reporter is None
+    assert case.reporter_phone == "13900000000"
+    upload = case.attachments.get()
+    assert upload.uploaded_by.username == PUBLIC_USERNAME and upload.purpose == "report"
+    receipt = html(client.get(response["Location"]))
+    assert case.tracking_code in receipt and 'id="tracking-code"' in receipt
+    # The same submission again (a double tap) is the same case.
+    assert client.post("/public/report/", report_data()).status_code == 302
+    assert Case.objects.count() == 1
+
+
+def test_public_report_errors(loop):
+    client = Client()
+    response = client.post("/public/report/", report_data(reporter_phone="call me", lon="", lat=""))
+    page = html(response)
+    assert response.status_code == 400
+    assert 'id="id_reporter_phone-err"' in page and 'id="location-err"' in page
+    many = [SimpleUploadedFile(f"{i}.png", png_bytes(), content_type="image/png") for i in range(4)]
+    too_many = client.post("/public/report/", report_data(photos=many, key="pub-2"))
+    assert too_many.status_code == 400 and 'id="id_photos-err"' in html(too_many)
+    assert Case.objects.count() == 0
+
+
+def test_tracking_shows_states_but_no_personal_data(loop):
+    client = Client()
+    client.post("/public/report/", report_data())
+    case = Case.objects.get()
+    form = client.get("/public/track/", {"code": case.tracking_code.lower()})
+    assert form.status_code == 302 and form["Location"] == f"/public/track/{case.tracking_code}/"
+    page = html(client.get(form["Location"]))
+    assert case.number in page and "已上报" in page
+    assert "13900000000" not in page and "王五" not in page
+    unknown = client.get("/public/track/", {"code": "ZZZZZZZZ"})
+    assert unknown.status_code == 404 and 'id="code-err"' in html(unknown)
+    assert client.get("/public/track/ZZZZZZZZ/").status_code == 404
+
+
+def test_rating_once_the_case_is_closed(loop):
+    client = Client()
+    client.post("/public/report/", report_data())
+    case = Case.objects.get()
+    early = client.post(f"/public/track/{case.tracking_code}/rate/", {"rating": "5"})
+    assert early.status_code == 400 and 'id="id_rating-err"' in html(early)
+    case = loop.drive(
+        case, "send_for_verification", "verify", "accept", "register", "dispatch", "dispose",
+        "send_for_check", "check_pass", "close",
+    )  # fmt: skip
+    page = html(client.get(f"/public/track/{case.tracking_code}/"))
+    assert "已结案" in page and 'name="rating"' in page
+    bad = client.post(f"/public/track/{case.tracking_code}/rate/", {"rating": "9"})
+    assert bad.status_code == 400
+    ok = client.post(f"/public/track/{case.tracking_code}/rate/", {"rating": "4", "comment": "挺快的"})
+    assert ok.status_code == 302
+    case.refresh_from_db()
+    assert case.citizen_rating == 4
+    entry = AuditEntry.objects.get(action="case.rate")
+    assert (
+        entry.after == {"citizen_rating": 4, "comment": "挺快的"} and entry.actor.username == PUBLIC_USERNAME
+    )
+    again = client.post(f"/public/track/{case.tracking_code}/rate/", {"rating": "1"})
+    assert again.status_code == 400
+    assert Case.objects.get(pk=case.pk).citizen_rating == 4
+    assert 'name="rating"' not in html(client.get(f"/public/track/{case.tracking_code}/"))
+
+
+def test_public_map_layers_need_no_account(loop):
+    client = Client()
+    roads = client.get("/public/map/roads.geojson")
+    assert roads.status_code == 200 and roads.json()["type"] == "FeatureCollection"
+    streets = client.get("/public/map/boundaries.geojson").json()
+    assert {f["properties"]["kind"] for f in streets["features"]} == {"street"}
+    assert client.get("/public/map/secrets.geojson").status_code == 404
