@@ -76,8 +76,13 @@ class RankingOut(Schema):
 
 class RankingQuery(Schema):
     period: str = Field(..., description="a month 2026-10, a quarter 2026-Q4 or a year 2026")
-    subject: str = Field("department", description="supervisor, operator, shift_leader, dispatcher, department, street, community or grid")
-    scope: str | None = Field(None, description="code of the evaluated city or district (default: the widest you see)")
+    subject: str = Field(
+        "department",
+        description="supervisor, operator, shift_leader, dispatcher, department, street, community or grid",
+    )
+    scope: str | None = Field(
+        None, description="code of the evaluated city or district (default: the widest you see)"
+    )
     group: str | None = None
 
 
@@ -96,7 +101,11 @@ class BreakdownOut(Schema):
     measure_labels: dict[str, str]
 
 
-@router.get("/evaluations/scores/{score_id}", response=BreakdownOut, summary="A score opened down to its parts and counts")
+@router.get(
+    "/evaluations/scores/{score_id}",
+    response=BreakdownOut,
+    summary="A score opened down to its parts and counts",
+)
 def breakdown(request: HttpRequest, score_id: int) -> dict[str, Any]:
     score = reading.score_for(score_id, request.user)
     return {
@@ -149,7 +158,9 @@ class DeductionTableOut(Schema):
     lines: list[DeductionOut]
 
 
-@router.get("/evaluations/deductions", response=DeductionTableOut, summary="The period's deduction table (扣分制)")
+@router.get(
+    "/evaluations/deductions", response=DeductionTableOut, summary="The period's deduction table (扣分制)"
+)
 def deduction_table(request: HttpRequest, period: str, scope: str | None = None) -> dict[str, Any]:
     run = reading.find_run(period, request.user, scope)
     return {"run": run_out(run), "lines": list(reading.deductions(run, request.user).select_related("unit"))}
@@ -157,7 +168,12 @@ def deduction_table(request: HttpRequest, period: str, scope: str | None = None)
 
 @router.get("/evaluations/trend", response=list[dict[str, Any]], summary="Index over the last periods")
 def trend(
-    request: HttpRequest, period: str, subject: str = "department", scope: str | None = None, key: int | None = None, count: int = 12
+    request: HttpRequest,
+    period: str,
+    subject: str = "department",
+    scope: str | None = None,
+    key: int | None = None,
+    count: int = 12,
 ) -> list[dict[str, Any]]:
     run = reading.find_run(period, request.user, scope)
     current = parse_period(period)
@@ -167,12 +183,18 @@ def trend(
 
 
 @router.get("/evaluations/export.xlsx", summary="Every table of the period as an Excel workbook")
-def export_excel(request: HttpRequest, period: str, subject: str | None = None, scope: str | None = None) -> HttpResponse:
+def export_excel(
+    request: HttpRequest, period: str, subject: str | None = None, scope: str | None = None
+) -> HttpResponse:
     run = reading.find_run(period, request.user, scope)
     chosen = [reading.check_subject(subject)] if subject else None
     content = excel.workbook(tables.all_tables(run, request.user, chosen))
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="evaluation-{run.period}-{subject or "all"}.xlsx"'
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="evaluation-{run.period}-{subject or "all"}.xlsx"'
+    )
     return response
 
 
@@ -191,7 +213,9 @@ def _require_manager(user: Any, scope: Unit) -> User:
     if user.is_superuser:
         return user
     if not any(scope.path.startswith(p) for p in jurisdiction_paths(user, {"leader", "admin"})):
-        raise PermissionDenied(f"computing and publishing the evaluation of {scope.name} needs a leader or administrator there")
+        raise PermissionDenied(
+            f"computing and publishing the evaluation of {scope.name} needs a leader or administrator there"
+        )
     return user
 
 
@@ -218,14 +242,18 @@ def _scope(code: str | None) -> Unit:
     return unit
 
 
-@router.post("/evaluations/compute", response=ComputeOut, summary="Compute a draft (or compare a published period)")
+@router.post(
+    "/evaluations/compute", response=ComputeOut, summary="Compute a draft (or compare a published period)"
+)
 def compute(request: HttpRequest, body: ComputeIn) -> dict[str, Any]:
     scope = _scope(body.scope)
     actor = _require_manager(request.user, scope)
     outcome = actions.compute_period(actor=actor, period=body.period, scope=scope, subjects=body.subjects)
     diffs = None
     if outcome.differences is not None:
-        diffs = [{**d.__dict__, "published": str(d.published), "now": str(d.now)} for d in outcome.differences]
+        diffs = [
+            {**d.__dict__, "published": str(d.published), "now": str(d.now)} for d in outcome.differences
+        ]
     return {"run": run_out(outcome.run), "differences": diffs, "warnings": outcome.warnings}
 
 
@@ -234,7 +262,9 @@ class PublishIn(Schema):
     scope: str | None = None
 
 
-@router.post("/evaluations/publish", response=RunOut, summary="Publish a computed draft (it never changes again)")
+@router.post(
+    "/evaluations/publish", response=RunOut, summary="Publish a computed draft (it never changes again)"
+)
 def publish(request: HttpRequest, body: PublishIn) -> dict[str, Any]:
     run = reading.find_run(body.period, request.user, body.scope)
     actor = _require_manager(request.user, run.scope)
@@ -250,14 +280,22 @@ class AdjustIn(Schema):
     scope: str | None = None
 
 
-@router.post("/evaluations/adjustments", response={201: dict[str, Any]}, summary="Adjust a unit's deduction score (reason required)")
+@router.post(
+    "/evaluations/adjustments",
+    response={201: dict[str, Any]},
+    summary="Adjust a unit's deduction score (reason required)",
+)
 def adjust(request: HttpRequest, body: AdjustIn) -> Status[dict[str, Any]]:
     run = reading.find_run(body.period, request.user, body.scope)
     actor = _require_manager(request.user, run.scope)
     unit = Unit.objects.filter(code=body.unit).first()
     if unit is None:
         raise ApiError(400, f"unit: no unit with code {body.unit}")
-    adjustment = actions.adjust_deduction(actor=actor, run=run, unit=unit, points=body.points, reason=body.reason, part=body.part)
+    adjustment = actions.adjust_deduction(
+        actor=actor, run=run, unit=unit, points=body.points, reason=body.reason, part=body.part
+    )
     line = run.deductions.get(unit=unit)
-    return Status(201, {"id": adjustment.pk, "final_points": str(line.final_points), "reward_yuan": str(line.reward_yuan)})
-
+    return Status(
+        201,
+        {"id": adjustment.pk, "final_points": str(line.final_points), "reward_yuan": str(line.reward_yuan)},
+    )

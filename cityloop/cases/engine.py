@@ -14,6 +14,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from cityloop.core.audit import ActorRequired, action_transaction, record, snapshot
 from cityloop.core.models import Membership, Role, User
@@ -45,6 +47,11 @@ AUDITED_FIELDS = [
     "deadline_at",
     "version",
 ]
+
+
+def _label(item: Any) -> str:
+    """A state's or transition's name in the active language (the table carries both)."""
+    return str(item.label) if (get_language() or "zh").startswith("zh") else str(item.label_en)
 
 
 class TransitionError(Exception):
@@ -115,16 +122,18 @@ def available(case: Case, user: User) -> list[Transition]:
 def _refuse_if_not_allowed(case: Case, t: Transition, actor: User) -> Membership | None:
     membership = acting_membership(actor, case, t)
     if membership is False:
-        roles = ", ".join(sorted(str(Role(r).label) for r in t.roles))
+        roles = ", ".join(sorted(str(Role(r).label) for r in t.roles))  # translated labels
         raise TransitionError(
-            403, f"{t.label_en} ({t.label}) needs one of these roles for this case's area or unit: {roles}"
+            403,
+            _("%(action)s needs one of these roles for this case's area or unit: %(roles)s")
+            % {"action": _label(t), "roles": roles},
         )
     if case.state not in t.sources:
         allowed = [x.name for x in available(case, actor)]
         raise TransitionError(
             409,
-            f"case {case.number} is {STATES[case.state].label_en} ({STATES[case.state].label}); "
-            f"{t.name} is not possible now",
+            _("case %(number)s is %(state)s; %(action)s is not possible now")
+            % {"number": case.number, "state": _label(STATES[case.state]), "action": _label(t)},
             state=case.state,
             allowed=allowed,
         )
@@ -161,7 +170,9 @@ def perform(
     t = TRANSITIONS.get(name)
     if t is None or name in ("report", "self_report"):
         raise TransitionError(
-            404, f"no action {name!r}; see GET /api/v1/cases/<id>/actions for what you may do"
+            404,
+            _("no action %(name)s; see GET /api/v1/cases/<id>/actions for what you may do")
+            % {"name": repr(name)},
         )
     payload = dict(payload or {})
     at = at or timezone.now()
@@ -176,8 +187,8 @@ def perform(
         if expected_version is not None and locked.version != expected_version:
             raise TransitionError(
                 409,
-                f"case {locked.number} changed meanwhile "
-                f"(version {locked.version}, you had {expected_version})",
+                _("case %(number)s changed meanwhile (version %(version)s, you had %(yours)s)")
+                % {"number": locked.number, "version": locked.version, "yours": expected_version},
                 state=locked.state,
                 allowed=[x.name for x in available(locked, actor)],
             )

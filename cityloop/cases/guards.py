@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.translation import gettext as _
+
 from .models import Case
 
 Guard = Callable[[Case], "str | None"]
@@ -12,36 +14,34 @@ Guard = Callable[[Case], "str | None"]
 def verified_if_needed(case: Case) -> str | None:
     """Public and hotline reports are accepted only after a supervisor verified them on site."""
     if case.state == "reported" and case.channel.needs_verification:
-        return "this channel's reports must be verified on site first: send for verification"
+        return _("this channel's reports must be verified on site first: send for verification")
     return None
 
 
 def return_visit_needed(case: Case) -> str | None:
     if not case.needs_return_visit:
-        return "this case needs no return visit"
+        return _("this case needs no return visit")
     if case.return_visit_waiver:
-        return f"a no-return-visit request is already {case.return_visit_waiver}"
+        return _("a no-return-visit request is already %(state)s") % {"state": case.return_visit_waiver}
     return None
 
 
 def no_return_visit_requested(case: Case) -> str | None:
-    return None if case.return_visit_waiver == "requested" else "no one asked to skip the return visit"
+    return None if case.return_visit_waiver == "requested" else _("no one asked to skip the return visit")
 
 
 def visited_unsatisfied(case: Case) -> str | None:
-    return (
-        None
-        if case.satisfaction == "unsatisfied"
-        else "only a case whose return visit was unsatisfied is re-assigned"
-    )
+    if case.satisfaction == "unsatisfied":
+        return None
+    return _("only a case whose return visit was unsatisfied is re-assigned")
 
 
 def return_visit_done(case: Case) -> str | None:
     """Hotline cases close only after a return visit with a satisfaction result, unless waived."""
     if case.needs_return_visit and not case.satisfaction and case.return_visit_waiver != "approved":
-        return "hotline cases need a return visit (or an approved no-return-visit) before closing"
+        return _("hotline cases need a return visit (or an approved no-return-visit) before closing")
     if case.satisfaction == "unsatisfied":
-        return "the reporter was unsatisfied: re-assign the case (reopen) instead of closing it"
+        return _("the reporter was unsatisfied: re-assign the case (reopen) instead of closing it")
     return None
 
 

@@ -124,7 +124,9 @@ def compute_period(
     result = evaluate(period, scope, subjects=chosen, now=now, adjustments=_adjustments(run))
     warnings = []
     if result.window.cutoff < period.end:
-        warnings.append(f"{period.key} has not ended: counted facts up to {timezone.localtime(now):%Y-%m-%d %H:%M}")
+        warnings.append(
+            f"{period.key} has not ended: counted facts up to {timezone.localtime(now):%Y-%m-%d %H:%M}"
+        )
     if run is not None and run.published:
         found = differences(run, result)
         record(
@@ -152,7 +154,9 @@ def compute_period(
     if "department" in chosen:
         run.deductions.all().delete()
         if result.deduction_scheme is not None:
-            Deduction.objects.bulk_create([_deduction_row(run, d, result.deduction_scheme) for d in result.deductions])
+            Deduction.objects.bulk_create(
+                [_deduction_row(run, d, result.deduction_scheme) for d in result.deductions]
+            )
     record(
         actor,
         "evaluation.compute",
@@ -173,11 +177,23 @@ def publish_period(*, actor: User, run: EvaluationRun, now: dt.datetime | None =
     now = now or timezone.now()
     run = EvaluationRun.objects.select_for_update().get(pk=run.pk)
     if run.published:
-        raise ValidationError({"period": f"{run.period} was published on {timezone.localtime(run.published_at):%Y-%m-%d}"})
+        raise ValidationError(
+            {"period": f"{run.period} was published on {timezone.localtime(run.published_at):%Y-%m-%d}"}
+        )
     if run.end > now:
-        raise ValidationError({"period": f"{run.period} runs until {timezone.localtime(run.end):%Y-%m-%d %H:%M}; publish it after it ends"})
+        raise ValidationError(
+            {
+                "period": f"{run.period} runs until {timezone.localtime(run.end):%Y-%m-%d %H:%M}; "
+                "publish it after it ends"
+            }
+        )
     if run.as_of < run.end:
-        raise ValidationError({"period": f"the draft of {run.period} was computed before the period ended; compute it again first"})
+        raise ValidationError(
+            {
+                "period": f"the draft of {run.period} was computed before the period ended; "
+                "compute it again first"
+            }
+        )
     before = snapshot(run)
     run.status, run.published_at, run.published_by = RunStatus.PUBLISHED, now, actor
     run.save(update_fields=["status", "published_at", "published_by"])
@@ -210,7 +226,9 @@ def adjust_deduction(
         errors["period"] = f"no deduction scheme was applied to {run.period}"
     elif part and part not in {b["key"] for b in scheme.config.get("bonus") or []}:
         keys = ", ".join(b["key"] for b in scheme.config.get("bonus") or []) or "none"
-        errors["part"] = f"{part!r} is not a bonus part of {scheme.name}; use one of {keys}, or leave it empty"
+        errors["part"] = (
+            f"{part!r} is not a bonus part of {scheme.name}; use one of {keys}, or leave it empty"
+        )
     if errors:
         raise ValidationError(errors)
     assert scheme is not None
@@ -257,7 +275,11 @@ def _rerank(run: EvaluationRun) -> None:
     position = 0
     for d in lines:
         position = 1 if previous is None or previous.group != d.group else position + 1
-        d.rank = previous.rank if previous and previous.group == d.group and previous.final_points == d.final_points else position
+        d.rank = (
+            previous.rank
+            if previous and previous.group == d.group and previous.final_points == d.final_points
+            else position
+        )
         previous = d
     Deduction.objects.bulk_update(lines, ["rank"])
 
@@ -300,7 +322,7 @@ def differences(run: EvaluationRun, fresh: Evaluation) -> list[Difference]:
     count, subjects appearing or disappearing, and deduction points."""
     found: list[Difference] = []
     for kind, scored in fresh.scores.items():
-        stored = {s.subject_key: s for s in run.scores.filter(subject=kind)}
+        stored = {s.subject_key or 0: s for s in run.scores.filter(subject=kind)}
         seen = set()
         for s in scored:
             key = s.subject.key
@@ -321,16 +343,27 @@ def differences(run: EvaluationRun, fresh: Evaluation) -> list[Difference]:
             for measure in sorted(set(old.measures) | set(s.subject.counts)):
                 if old.measures.get(measure, 0) != s.subject.counts.get(measure, 0):
                     found.append(
-                        Difference(kind, key, old.label, measure, old.measures.get(measure, 0), s.subject.counts.get(measure, 0))
+                        Difference(
+                            kind,
+                            key,
+                            old.label,
+                            measure,
+                            old.measures.get(measure, 0),
+                            s.subject.counts.get(measure, 0),
+                        )
                     )
         for key, old in stored.items():
             if key not in seen:
-                found.append(Difference(kind, key or 0, old.label, "listed", True, False))
+                found.append(Difference(kind, key, old.label, "listed", True, False))
     if "department" in fresh.scores:
         stored_lines = {d.unit_id: d for d in run.deductions.all()}
         for d in fresh.deductions:
             old_line = stored_lines.get(d.subject.key)
             before = old_line.final_points if old_line else None
             if before != d.line.final:
-                found.append(Difference("deduction", d.subject.key, d.subject.label, "final_points", before, d.line.final))
+                found.append(
+                    Difference(
+                        "deduction", d.subject.key, d.subject.label, "final_points", before, d.line.final
+                    )
+                )
     return found

@@ -25,5 +25,9 @@ class EvaluationConfig(AppConfig):
 
         register_scope(EvaluationRun, under_path=run_under, actions={"view": ANY_ROLE, "manage": managers})
         for model in (Score, Deduction, Adjustment):
-            register_scope(model, under_path=unit_field_scope("unit"), actions={"view": ANY_ROLE, "manage": managers})
-        register_scope(Scheme, under_path=lambda path: Q(), actions={"view": ANY_ROLE, "manage": {Role.ADMIN}})
+            register_scope(
+                model, under_path=unit_field_scope("unit"), actions={"view": ANY_ROLE, "manage": managers}
+            )
+        register_scope(
+            Scheme, under_path=lambda path: Q(), actions={"view": ANY_ROLE, "manage": {Role.ADMIN}}
+        )

@@ -17,8 +17,9 @@ from django.utils import timezone
 from cityloop.core.models import Unit, UnitKind
 
 from . import schemes as scheme_lookup
+from .counting import Tally
 from .deductions import DeductionLine, deduct
-from .measures import Tally, Window
+from .measures import Window
 from .models import Scheme, SchemeKind, Subject
 from .periods import Period
 from .scoring import Outcome, group_of, rank, score
@@ -76,7 +77,9 @@ def default_scope() -> Unit:
     districts = list(Unit.objects.filter(kind=UnitKind.DISTRICT)[:2])
     if not roots and len(districts) == 1:
         return districts[0]
-    raise ValidationError({"scope": "there are several (or no) cities; name the area to evaluate by its code"})
+    raise ValidationError(
+        {"scope": "there are several (or no) cities; name the area to evaluate by its code"}
+    )
 
 
 def window_for(period: Period, scope: Unit, now: dt.datetime | None = None) -> Window:
@@ -95,7 +98,10 @@ def resolve_schemes(period: Period, subjects: tuple[str, ...]) -> dict[str, Sche
             found[subject] = scheme
     if missing:
         raise ValidationError(
-            {"scheme": f"no scheme in force on {period.first_day} for {', '.join(missing)}; add one in the admin"}
+            {
+                "scheme": f"no scheme in force on {period.first_day} for {', '.join(missing)}; "
+                "add one in the admin"
+            }
         )
     return found
 
@@ -113,7 +119,9 @@ def evaluate(
     chosen = tuple(subjects or ALL_SUBJECTS)
     unknown = set(chosen) - set(ALL_SUBJECTS)
     if unknown:
-        raise ValidationError({"subject": f"unknown subject {', '.join(sorted(unknown))}; use {', '.join(ALL_SUBJECTS)}"})
+        raise ValidationError(
+            {"subject": f"unknown subject {', '.join(sorted(unknown))}; use {', '.join(ALL_SUBJECTS)}"}
+        )
     window = window_for(period, scope, now)
     result = Evaluation(period, scope, window, resolve_schemes(period, chosen))
     tally = Tally(window)
@@ -131,7 +139,9 @@ def evaluate(
     if "department" in chosen:
         result.deduction_scheme = scheme_lookup.in_force("department", period.first_day, SchemeKind.DEDUCTION)
         if result.deduction_scheme is not None:
-            result.deductions = deduct_all(result.deduction_scheme.config, result.scores["department"], adjustments or {})
+            result.deductions = deduct_all(
+                result.deduction_scheme.config, result.scores["department"], adjustments or {}
+            )
     result.queries = tally.queries
     return result
 

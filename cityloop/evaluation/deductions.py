@@ -31,14 +31,21 @@ class DeductionLine:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def deduct(config: dict[str, Any], counts: dict[str, int], adjustments: list[tuple[str, Decimal]]) -> DeductionLine:
+def deduct(
+    config: dict[str, Any], counts: dict[str, int], adjustments: list[tuple[str, Decimal]]
+) -> DeductionLine:
     """One unit's line: points kept per part, bonus, adjustments (``(part, points)`` pairs), final."""
     policy = config.get("when_empty", "full")
     parts: list[dict[str, Any]] = []
     base = Fraction(0)
     for part in config["parts"]:
         points = Fraction(str(part["points"]))
-        out: dict[str, Any] = {"key": part["key"], "label": part["label"], "points": str(points), "kind": part["kind"]}
+        out: dict[str, Any] = {
+            "key": part["key"],
+            "label": part["label"],
+            "points": str(points),
+            "kind": part["kind"],
+        }
         if part["kind"] == "rate":
             num, den = counts.get(part["num"], 0), counts.get(part["den"], 0)
             out.update(num=num, den=den, num_measure=part["num"], den_measure=part["den"])
@@ -69,17 +76,23 @@ def deduct(config: dict[str, Any], counts: dict[str, int], adjustments: list[tup
     for part in config.get("bonus") or []:
         cap = Fraction(str(part["max"]))
         bonus_cap += cap
+        bonus_findings: int | None = None
         if part.get("kind") == "per_finding":
-            findings = counts.get(part["measure"], 0)
-            gained = Fraction(str(part["each"])) * findings + manual.get(part["key"], Fraction(0))
+            bonus_findings = counts.get(part["measure"], 0)
+            gained = Fraction(str(part["each"])) * bonus_findings + manual.get(part["key"], Fraction(0))
         else:
-            findings = None
             gained = manual.get(part["key"], Fraction(0))
         gained = min(cap, max(Fraction(0), gained))
         bonus += gained
         parts.append(
-            {"key": part["key"], "label": part["label"], "kind": "bonus", "max": str(cap), "findings": findings,
-             "gained": str(round2(gained))}
+            {
+                "key": part["key"],
+                "label": part["label"],
+                "kind": "bonus",
+                "max": str(cap),
+                "findings": bonus_findings,
+                "gained": str(round2(gained)),
+            }
         )
     total = Fraction(str(config.get("total", 100)))
     final = min(total + bonus_cap, max(Fraction(0), base + bonus + loose))

@@ -30,14 +30,28 @@ AREA_LADDER_CLASS_2 = {"at_most": [[1, 100], [2, 90], [4, 75], [8, 60], [16, 40]
 
 
 def _rate(key: str, label: str, weight: float, num: str, den: str, invert: bool = False) -> dict[str, Any]:
-    part: dict[str, Any] = {"key": key, "label": label, "weight": weight, "kind": "rate", "num": num, "den": den}
+    part: dict[str, Any] = {
+        "key": key,
+        "label": label,
+        "weight": weight,
+        "kind": "rate",
+        "num": num,
+        "den": den,
+    }
     if invert:
         part["invert"] = True
     return part
 
 
 def _ladder(key: str, label: str, weight: float, measure: str, ladder: dict[str, Any]) -> dict[str, Any]:
-    return {"key": key, "label": label, "weight": weight, "kind": "ladder", "measure": measure, "ladder": ladder}
+    return {
+        "key": key,
+        "label": label,
+        "weight": weight,
+        "kind": "ladder",
+        "measure": measure,
+        "ladder": ladder,
+    }
 
 
 def _common(minimum_measure: str, at_least: int) -> dict[str, Any]:
@@ -133,7 +147,14 @@ DEDUCTION_SCHEMES: dict[str, dict[str, Any]] = {
     "department": {
         "total": 100,
         "parts": [
-            {"key": "disposal", "label": "处置率", "points": 30, "kind": "rate", "num": "disposed", "den": "due"},
+            {
+                "key": "disposal",
+                "label": "处置率",
+                "points": 30,
+                "kind": "rate",
+                "num": "disposed",
+                "den": "due",
+            },
             {
                 "key": "on_time",
                 "label": "按期处置率",

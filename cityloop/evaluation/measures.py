@@ -19,11 +19,11 @@ Rules shared by every measure:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from cityloop.cases.models import Case, CaseEvent, CaseStep
 
@@ -73,12 +73,18 @@ def _same_case_step(step: str | tuple[str, ...], ref: str = "case_id", **conditi
     return CaseStep.objects.filter(case_id=OuterRef(ref), step__in=steps, **conditions)
 
 
-def _cases_with(w: Window, step: str | tuple[str, ...], transitions: tuple[str, ...] = (), **conditions: Any) -> QuerySet[Any]:
+def _cases_with(
+    w: Window, step: str | tuple[str, ...], transitions: tuple[str, ...] = (), **conditions: Any
+) -> QuerySet[Any]:
     """Ids of cases with such a step ended in the period: a set computed once per query (these facts
     are rare, and every fact asked about here ends after the period's start)."""
     steps = (step,) if isinstance(step, str) else step
     qs = CaseStep.objects.filter(
-        district_id__in=w.districts, step__in=steps, ended_at__gte=w.start, ended_at__lt=w.cutoff, **conditions
+        district_id__in=w.districts,
+        step__in=steps,
+        ended_at__gte=w.start,
+        ended_at__lt=w.cutoff,
+        **conditions,
     )
     if transitions:
         qs = qs.filter(ended_by_transition__in=transitions)
@@ -92,7 +98,9 @@ def _by_rework(w: Window) -> Q:
     """This disposal began with a rework (a failed check or a reopen), not with a dispatch: the
     check or close step that ended at the moment it started says so. A disposal starts only from
     those three transitions."""
-    same_moment = _same_case_step(REWORK[0], ended_at=OuterRef("started_at"), ended_by_transition__in=REWORK[1])
+    same_moment = _same_case_step(
+        REWORK[0], ended_at=OuterRef("started_at"), ended_by_transition__in=REWORK[1]
+    )
     # The cheap set first: the correlated look-up runs only for the few cases that had a rework.
     return Q(case_id__in=_cases_with(w, *REWORK)) & Q(Exists(same_moment))
 
@@ -132,7 +140,9 @@ def _dispose_overdue(w: Window) -> QuerySet[Any]:
 
 def _cases_reported(w: Window) -> QuerySet[Any]:
     # (A case is saved in state 'new' only inside the transaction that reports it.)
-    return Case.objects.filter(district_id__in=w.districts, reported_at__gte=w.start, reported_at__lt=w.cutoff)
+    return Case.objects.filter(
+        district_id__in=w.districts, reported_at__gte=w.start, reported_at__lt=w.cutoff
+    )
 
 
 def _extensions(w: Window) -> QuerySet[Any]:
@@ -180,16 +190,19 @@ def _public(w: Window) -> Q:
 def _returned_after(w: Window) -> Q:
     """The disposal this dispatch started was handed back through an approved return."""
     returned = _same_case_step(
-        "dispose", started_at=OuterRef("ended_at"), ended_by_transition="approve_return", ended_at__lt=w.cutoff
+        "dispose",
+        started_at=OuterRef("ended_at"),
+        ended_by_transition="approve_return",
+        ended_at__lt=w.cutoff,
     )
     return Q(case_id__in=_cases_with(w, "dispose", ("approve_return",))) & Q(Exists(returned))
 
 
 def _closed_cases(w: Window) -> QuerySet[Any]:
     """Cases closed in the period (up to the cut-off): a case dispatched in it closes after its start."""
-    return Case.objects.filter(district_id__in=w.districts, closed_at__gte=w.start, closed_at__lt=w.cutoff).values(
-        "pk"
-    )
+    return Case.objects.filter(
+        district_id__in=w.districts, closed_at__gte=w.start, closed_at__lt=w.cutoff
+    ).values("pk")
 
 
 def _kept(w: Window) -> Q:
@@ -235,9 +248,16 @@ FAMILIES: dict[str, Family] = {
             ("ended_by_id", "unit_id"),
             (
                 _m("accepted", "受理数", "reports taken in", _step("accept")),
-                _m("accepted_on_time", "按时派核实/受理数", "taken in on time", _step("accept", on_time=True)),
+                _m(
+                    "accepted_on_time", "按时派核实/受理数", "taken in on time", _step("accept", on_time=True)
+                ),
                 _m("verified", "核实数", "verifications", _step("verify", "verify")),
-                _m("verified_on_time", "按时核实数", "verified on time", _step("verify", "verify", on_time=True)),
+                _m(
+                    "verified_on_time",
+                    "按时核实数",
+                    "verified on time",
+                    _step("verify", "verify", on_time=True),
+                ),
                 _m("register_steps", "立案环节数", "registration decisions", _step("register")),
                 _m(
                     "register_on_time",
@@ -268,10 +288,20 @@ FAMILIES: dict[str, Family] = {
                     step="dispatch",
                 ),
                 _m("disposed", "处置数", "disposed", _step("dispose", "dispose")),
-                _m("disposed_on_time", "按期处置数", "disposed on time", _step("dispose", "dispose", on_time=True)),
+                _m(
+                    "disposed_on_time",
+                    "按期处置数",
+                    "disposed on time",
+                    _step("dispose", "dispose", on_time=True),
+                ),
                 _m("returned", "回退数", "returned", _step("dispose", "approve_return")),
                 _m("check_sent", "派核查数", "sent for check", _step("send_check")),
-                _m("check_sent_on_time", "按时派核查数", "sent for check on time", _step("send_check", on_time=True)),
+                _m(
+                    "check_sent_on_time",
+                    "按时派核查数",
+                    "sent for check on time",
+                    _step("send_check", on_time=True),
+                ),
                 _m("checked", "核查数", "checks", _step("check")),
                 _m("checked_on_time", "按时核查数", "checked on time", _step("check", on_time=True)),
                 _m("close_steps", "结案环节数", "closing decisions", _step("close")),
@@ -286,10 +316,14 @@ FAMILIES: dict[str, Family] = {
             (
                 Measure("cases_reported", "上报案件数", "cases reported"),
                 Measure("cases", "立案数", "cases registered", _valid),
-                Measure("public_cases", "公众举报立案数", "registered, first reported by the public", _public),
+                Measure(
+                    "public_cases", "公众举报立案数", "registered, first reported by the public", _public
+                ),
                 Measure("closable", "应结案数", "due for closure", _closable),
                 Measure("closed", "结案数", "closed", _closed),
-                Measure("closed_on_time", "按期结案数", "closed with every disposal on time", _closed_on_time),
+                Measure(
+                    "closed_on_time", "按期结案数", "closed with every disposal on time", _closed_on_time
+                ),
             ),
             case_field="pk",
             rollup=("grid_id", "community_id", "street_id", "reporter_id"),
@@ -354,87 +388,3 @@ def label_en(key: str) -> str:
 
 def is_known(key: str) -> bool:
     return key in MEASURES or key in DERIVED
-
-
-def _count(measure: Measure, w: Window, case_field: str) -> Count:
-    # Summing up a rollup is only right for plain row counts: per-case families never roll up.
-    if measure.per_case:
-        return Count(case_field, filter=measure.when(w), distinct=True)
-    return Count("pk", filter=measure.when(w))
-
-
-def _query(family: Family, fields: tuple[str, ...], w: Window) -> dict[tuple[Any, ...], dict[str, int]]:
-    """One query per family (per step for the steps family); zeros where a group lacks a measure."""
-    by_step: dict[str, list[Measure]] = {}
-    for m in family.measures:
-        by_step.setdefault(m.step, []).append(m)
-    out: dict[tuple[Any, ...], dict[str, int]] = {}
-    for step, chosen in by_step.items():
-        base = family.base(w).filter(step=step) if step else family.base(w)
-        aggregates = {m.key: _count(m, w, family.case_field) for m in chosen}
-        for row in base.order_by().values(*fields).annotate(**aggregates):
-            counts = out.setdefault(tuple(row[f] for f in fields), {m.key: 0 for m in family.measures})
-            for m in chosen:
-                counts[m.key] = row[m.key]
-    return out
-
-
-class Tally:
-    """Counts for one computation: each family query runs once, however many subjects read it."""
-
-    def __init__(self, window: Window) -> None:
-        self.window = window
-        self._cache: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], dict[str, int]]] = {}
-        self.queries = 0
-
-    def _rows(self, family: Family, fields: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, int]]:
-        key = (family.key, fields)
-        if key not in self._cache:
-            self._cache[key] = _query(family, fields, self.window)
-            self.queries += 1
-        return self._cache[key]
-
-    def by(self, family_key: str, group: str) -> dict[Any, dict[str, int]]:
-        """Every measure of the family per value of ``group``; values with no rows are absent."""
-        family = FAMILIES[family_key]
-        fields = family.rollup if group in family.rollup else (group,)
-        position = fields.index(group)
-        out: dict[Any, dict[str, int]] = {}
-        for values, counts in self._rows(family, fields).items():
-            subject = values[position]
-            if subject is None:
-                continue
-            total = out.setdefault(subject, dict.fromkeys(counts, 0))
-            for measure, n in counts.items():
-                total[measure] += n
-        return out
-
-
-def add_derived(counts: dict[str, int]) -> dict[str, int]:
-    """Fill in the derived measures (and zeros for missing parts) of one subject's counts."""
-    for key, parts in DERIVED.items():
-        counts[key] = sum(counts.get(p, 0) for p in parts)
-    return counts
-
-
-def case_ids(key: str, group: str, values: Iterable[Any], w: Window) -> QuerySet[Any]:
-    """The ids of the cases behind measure ``key`` for subjects whose ``group`` is in ``values``."""
-    if key in DERIVED:
-        return Case.objects.filter(
-            Q(pk__in=case_ids(DERIVED[key][0], group, values, w))
-            | Q(pk__in=case_ids(DERIVED[key][1], group, values, w))
-        ).values("pk")
-    family, measure = MEASURES[key]
-    rows = family.base(w).filter(**{f"{group}__in": list(values)}).filter(measure.when(w))
-    return rows.order_by().values(family.case_field)
-
-
-def rows_behind(key: str, group: str, values: Iterable[Any], w: Window) -> int:
-    """How many rows (or cases, for per-case measures) are behind a count: the drill-down's total."""
-    if key in DERIVED:
-        return sum(rows_behind(k, group, values, w) for k in DERIVED[key])
-    family, measure = MEASURES[key]
-    rows = family.base(w).filter(**{f"{group}__in": list(values)}).filter(measure.when(w))
-    if measure.per_case:
-        return rows.order_by().values(family.case_field).distinct().count()
-    return rows.count()

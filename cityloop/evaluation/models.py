@@ -91,9 +91,7 @@ class EvaluationRun(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     scope = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("area"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.DRAFT
-    )
+    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.DRAFT)
     as_of = models.DateTimeField(help_text="facts up to this moment were counted")
     schemes = models.JSONField(default=dict, help_text="subject → scheme reference used")
     computed_at = models.DateTimeField()

@@ -14,13 +14,13 @@ from cityloop.cases.models import Case
 from cityloop.core.models import Unit, User
 from cityloop.core.permissions import restrict
 
-from . import measures
+from . import counting, measures
 from .compute import districts_of
 from .measures import Window
 from .models import Deduction, EvaluationRun, Score, Subject
 from .periods import Period, parse_period
-from .subjects import group_values, measure_keys, source_for
 from .subjects import Subject as Evaluated
+from .subjects import group_values, measure_keys, source_for
 
 AnyUser = User | AnonymousUser | None
 
@@ -41,7 +41,9 @@ def find_run(period: Period | str, user: AnyUser, scope: Unit | str | None = Non
 
 def check_subject(subject: str) -> str:
     if subject not in Subject.values:
-        raise ValidationError({"subject": f"unknown subject {subject!r}; use one of {', '.join(Subject.values)}"})
+        raise ValidationError(
+            {"subject": f"unknown subject {subject!r}; use one of {', '.join(Subject.values)}"}
+        )
     return subject
 
 
@@ -58,7 +60,11 @@ def deductions(run: EvaluationRun, user: AnyUser) -> QuerySet[Deduction]:
 
 
 def score_for(pk: int, user: AnyUser) -> Score:
-    score = restrict(Score.objects.select_related("run", "run__scope", "scheme", "unit"), user).filter(pk=pk).first()
+    score = (
+        restrict(Score.objects.select_related("run", "run__scope", "scheme", "unit"), user)
+        .filter(pk=pk)
+        .first()
+    )
     if score is None:
         raise ObjectDoesNotExist(f"no score {pk} in your area")
     return score
@@ -80,7 +86,14 @@ def _evaluated(score: Score) -> Evaluated:
             if person.key == score.user_id:
                 area = person.area_units
     key = score.subject_key or 0
-    return Evaluated(kind=score.subject, key=key, label=score.label, code=score.code, unit_id=score.unit_id, area_units=area)
+    return Evaluated(
+        kind=score.subject,
+        key=key,
+        label=score.label,
+        code=score.code,
+        unit_id=score.unit_id,
+        area_units=area,
+    )
 
 
 def bare_key(kind: str, measure: str) -> str:
@@ -114,21 +127,31 @@ def cases_behind(score: Score, measure: str, user: AnyUser) -> Behind:
     kind = score.subject
     known = measure_keys(kind)
     if measure not in known:
-        raise ValidationError({"measure": f"{measure!r} is not counted for {kind}; use one of {', '.join(known)}"})
+        raise ValidationError(
+            {"measure": f"{measure!r} is not counted for {kind}; use one of {', '.join(known)}"}
+        )
     window = window_of(score.run)
     subject = _evaluated(score)
     if measure in measures.DERIVED:
-        ids = measures.case_ids(measure, "unit_id", [subject.key], window)
-        current = measures.rows_behind(measure, "unit_id", [subject.key], window)
+        ids = counting.case_ids(measure, "unit_id", [subject.key], window)
+        current = counting.rows_behind(measure, "unit_id", [subject.key], window)
     else:
         found = source_for(kind, measure)
         assert found is not None
         source, bare = found
         values = group_values(subject, source)
-        ids = measures.case_ids(bare, source.group, values, window)
-        current = measures.rows_behind(bare, source.group, values, window)
-    cases = restrict(Case.objects.filter(pk__in=ids), user).select_related("street", "community", "responsible_unit")
-    return Behind(measure, measures.label(bare_key(kind, measure)), score.measures.get(measure), current, cases.order_by("reported_at"))
+        ids = counting.case_ids(bare, source.group, values, window)
+        current = counting.rows_behind(bare, source.group, values, window)
+    cases = restrict(Case.objects.filter(pk__in=ids), user).select_related(
+        "street", "community", "responsible_unit"
+    )
+    return Behind(
+        measure,
+        measures.label(bare_key(kind, measure)),
+        score.measures.get(measure),
+        current,
+        cases.order_by("reported_at"),
+    )
 
 
 def trend(
@@ -136,7 +159,12 @@ def trend(
 ) -> list[dict[str, Any]]:
     """Index per period for one subject (``key``) or the mean and grade counts of all, oldest first."""
     check_subject(subject)
-    runs = {r.period: r for r in restrict(EvaluationRun.objects.filter(scope=scope), user).filter(period__in=[p.key for p in periods])}
+    runs = {
+        r.period: r
+        for r in restrict(EvaluationRun.objects.filter(scope=scope), user).filter(
+            period__in=[p.key for p in periods]
+        )
+    }
     out = []
     for period in periods:
         run = runs.get(period.key)

@@ -20,7 +20,9 @@ def _known(subject: str, key: Any, where: str, errors: list[str]) -> None:
 
 def _check_ladder(ladder: Any, where: str, errors: list[str]) -> None:
     if not isinstance(ladder, dict) or not ({"at_least", "at_most"} & set(ladder)):
-        errors.append(f"{where}: a ladder needs 'at_least' or 'at_most' steps, e.g. {{\"at_most\": [[50, 100]]}}")
+        errors.append(
+            f"{where}: a ladder needs 'at_least' or 'at_most' steps, e.g. {{\"at_most\": [[50, 100]]}}"
+        )
         return
     steps = ladder.get("at_least") or ladder.get("at_most") or []
     try:
@@ -68,7 +70,7 @@ def validate_index_config(subject: str, config: Any) -> None:
         errors.append(f"the weights add up to {weights:g}; they must add up to 100")
     bands = config.get("bands")
     if not isinstance(bands, list) or not bands:
-        errors.append("give 'bands': grades with their lowest index, e.g. [[\"A\", 90], …, [\"E\", 0]]")
+        errors.append('give \'bands\': grades with their lowest index, e.g. [["A", 90], …, ["E", 0]]')
     else:
         bounds = [float(b) for _, b in bands]
         if bounds != sorted(bounds, reverse=True) or bounds[-1] != 0:
@@ -126,7 +128,9 @@ def validate_deduction_config(subject: str, config: Any) -> None:
 
 def validate(kind: str, subject: str, config: Any) -> None:
     if subject not in Subject.values:
-        raise ValidationError({"subject": f"unknown subject {subject!r}; use one of {', '.join(Subject.values)}"})
+        raise ValidationError(
+            {"subject": f"unknown subject {subject!r}; use one of {', '.join(Subject.values)}"}
+        )
     if kind == SchemeKind.DEDUCTION:
         validate_deduction_config(subject, config)
     else:
@@ -150,7 +154,13 @@ def default_rows() -> list[dict[str, Any]]:
         for s, c in INDEX_SCHEMES.items()
     ]
     rows += [
-        {"code": f"deduction-{s}", "kind": "deduction", "subject": s, "name": "区级考核扣分办法（示例）", "config": c}
+        {
+            "code": f"deduction-{s}",
+            "kind": "deduction",
+            "subject": s,
+            "name": "区级考核扣分办法（示例）",
+            "config": c,
+        }
         for s, c in DEDUCTION_SCHEMES.items()
     ]
     return rows

@@ -12,8 +12,6 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.core.exceptions import ValidationError
-
 HUNDRED = Fraction(100)
 
 
@@ -67,7 +65,9 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def group_of(config: dict[str, Any], unit_kind: str, codes: tuple[str, ...]) -> tuple[str, str, dict[str, Any]]:
+def group_of(
+    config: dict[str, Any], unit_kind: str, codes: tuple[str, ...]
+) -> tuple[str, str, dict[str, Any]]:
     """The ranking group of a unit: the first group naming one of its codes, else one of its kind."""
     groups = config.get("groups") or []
     for g in groups:
@@ -138,9 +138,9 @@ def score(
     parts = []
     total_weight, total = Fraction(0), Fraction(0)
     for part in config["parts"]:
-        ladder = (group_config.get("ladders") or {}).get(part["key"]) or (class_config.get("ladders") or {}).get(
-            part["key"]
-        )
+        ladder = (group_config.get("ladders") or {}).get(part["key"]) or (
+            class_config.get("ladders") or {}
+        ).get(part["key"])
         out = _part(part, counts, ladder, area_m2)
         value = out.pop("_score")
         if value is None:
@@ -160,7 +160,8 @@ def score(
     ranked, note = index is not None, "" if index is not None else "no data this period"
     if minimum and counts.get(minimum["measure"], 0) < minimum["at_least"]:
         ranked = False
-        note = f"below the minimum volume: {minimum['at_least']} needed, {counts.get(minimum['measure'], 0)} counted"
+        counted = counts.get(minimum["measure"], 0)
+        note = f"below the minimum volume: {minimum['at_least']} needed, {counted} counted"
     outcome = Outcome(index, grade, parts, ranked, note, group, group_label)
     if klass:
         outcome.extra["region_class"] = klass

@@ -20,7 +20,8 @@ from django.db.models import Q, Sum
 from cityloop.core.models import Membership, Role, Unit, UnitKind
 from cityloop.geo.models import Grid
 
-from .measures import Tally, Window, add_derived
+from .counting import Tally, add_derived
+from .measures import Window
 
 
 @dataclass(frozen=True)
@@ -54,15 +55,28 @@ SOURCES: dict[str, tuple[Source, ...]] = {
         Source("steps", "ended_by_id", _same("verified", "verified_on_time", "checked", "checked_on_time")),
         Source("territory", "community_id", area=True, prefix="area_"),
     ),
-    "operator": (Source("steps", "ended_by_id", _same("accepted", "accepted_on_time", "check_sent", "check_sent_on_time")),),
+    "operator": (
+        Source(
+            "steps", "ended_by_id", _same("accepted", "accepted_on_time", "check_sent", "check_sent_on_time")
+        ),
+    ),
     "shift_leader": (
         Source(
             "steps",
             "ended_by_id",
-            _same("register_steps", "register_on_time", "registered", "registered_kept", "close_steps", "close_on_time"),
+            _same(
+                "register_steps",
+                "register_on_time",
+                "registered",
+                "registered_kept",
+                "close_steps",
+                "close_on_time",
+            ),
         ),
     ),
-    "dispatcher": (Source("steps", "ended_by_id", _same("dispatched", "dispatched_on_time", "dispatched_kept")),),
+    "dispatcher": (
+        Source("steps", "ended_by_id", _same("dispatched", "dispatched_on_time", "dispatched_kept")),
+    ),
     "department": (
         Source("dispose_started", "unit_id"),
         Source("steps", "unit_id", _same("disposed", "disposed_on_time", "returned")),
@@ -235,7 +249,9 @@ def regions(kind: str, scope: Unit, first: dt.date, last: dt.date) -> list[Subje
                 unit_id=g.community_id,
                 grid_id=g.pk,
                 area_m2=g.area_m2,
-                codes=(g.code, *_codes(units[g.community_id], units)) if g.community_id in units else (g.code,),
+                codes=(g.code, *_codes(units[g.community_id], units))
+                if g.community_id in units
+                else (g.code,),
             )
             for g in grids.order_by("code", "valid_from")
         ]
@@ -269,7 +285,9 @@ def regions(kind: str, scope: Unit, first: dt.date, last: dt.date) -> list[Subje
     return out
 
 
-def subjects_for(kind: str, scope: Unit, window: Window, tally: Tally, first: dt.date, last: dt.date) -> list[Subject]:
+def subjects_for(
+    kind: str, scope: Unit, window: Window, tally: Tally, first: dt.date, last: dt.date
+) -> list[Subject]:
     """The subjects of ``kind`` in the area with their counts attached."""
     if kind in ROLES:
         found = persons(kind, scope, first, last)

@@ -143,6 +143,15 @@ PATHS: dict[str, tuple[str, ...]] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def english_messages() -> Any:
+    """The tests read refusals in English; the Chinese ones are checked where it matters."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def loop(org: Any, actor: User) -> Loop:
     import_grids(org_features(), actor=actor, valid_from=dt.date(2020, 1, 1))

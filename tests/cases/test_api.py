@@ -149,3 +149,14 @@ def test_workflow_doc_matches_the_table():
     call_command("workflow", "--format", "mermaid", stdout=out)
     doc = (Path(__file__).resolve().parents[2] / "docs" / "workflow.md").read_text()
     assert out.getvalue() in doc, "docs/workflow.md is stale: regenerate it (see the page's first lines)"
+
+
+def test_refusals_speak_chinese_by_default(loop, api_as):
+    case_id = _report(api_as(loop.users["supervisor_a"])).json()["id"]
+    client = api_as(loop.users["dispatcher"])
+    client.headers["Accept-Language"] = "zh-hans"
+    forbidden = client.post(f"/api/v1/cases/{case_id}/actions/accept", {"category": "0102"})
+    assert forbidden.status_code == 403 and "受理" in forbidden.json()["detail"]
+    client.headers["Accept-Language"] = "en"
+    english = client.post(f"/api/v1/cases/{case_id}/actions/accept", {"category": "0102"})
+    assert "accept needs one of these roles" in english.json()["detail"]

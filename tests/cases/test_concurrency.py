@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, seri
 @pytest.fixture
 def needs_postgres() -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("row locking between threads is tested on PostgreSQL (SQLite's test database is in memory)")
+        pytest.skip(
+            "row locking between threads is tested on PostgreSQL (SQLite's test database is in memory)"
+        )
 
 
 def test_two_dispatchers_at_once_one_wins(needs_postgres, loop):
@@ -30,8 +32,12 @@ def test_two_dispatchers_at_once_one_wins(needs_postgres, loop):
     def dispatch(unit_code: str) -> None:
         try:
             barrier.wait(timeout=10)
-            perform(Case.objects.get(pk=case.pk), "dispatch", actor=loop.users["dispatcher"],
-                    payload={"unit": unit_code, "reason": "两人同时派遣"})
+            perform(
+                Case.objects.get(pk=case.pk),
+                "dispatch",
+                actor=loop.users["dispatcher"],
+                payload={"unit": unit_code, "reason": "两人同时派遣"},
+            )
             outcomes.append("ok")
         except TransitionError as exc:
             outcomes.append(str(exc.status))
@@ -59,8 +65,14 @@ def test_same_idempotency_key_at_once_makes_one_case(needs_postgres, loop):
     def submit() -> None:
         try:
             barrier.wait(timeout=10)
-            case, _ = submit_report(actor=loop.users["operator"], channel="hotline_12345", description="重复提交",
-                                    lon=POINT_A[0], lat=POINT_A[1], idempotency_key="same-key")
+            case, _ = submit_report(
+                actor=loop.users["operator"],
+                channel="hotline_12345",
+                description="重复提交",
+                lon=POINT_A[0],
+                lat=POINT_A[1],
+                idempotency_key="same-key",
+            )
             numbers.append(case.number)
         finally:
             connections.close_all()

@@ -41,7 +41,13 @@ class Driver:
     ) -> Case:
         actor = kw.pop("actor", None) or self.user("supervisor_a" if channel == "supervisor" else "operator")
         case, _ = submit_report(
-            actor=actor, channel=channel, description="路边有暴露垃圾", lon=point[0], lat=point[1], at=when, **kw
+            actor=actor,
+            channel=channel,
+            description="路边有暴露垃圾",
+            lon=point[0],
+            lat=point[1],
+            at=when,
+            **kw,
         )
         return case
 
@@ -58,7 +64,7 @@ class Driver:
 
 
 @pytest.fixture
-def drive(loop: Loop) -> Driver:
+def drive(loop: Loop) -> Driver:  # noqa: F811  (``loop`` is the imported fixture)
     return Driver(loop)
 
 

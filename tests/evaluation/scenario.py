@@ -87,7 +87,10 @@ def build(d: Driver) -> October:
 
     c["c6"] = d.report(at(13, 9, 0), channel="hotline_12345")
     c["c6"] = d.run(
-        c["c6"], ("send_for_verification", at(13, 9, 5)), ("verify", at(13, 14, 30)), ("not_accept", at(13, 14, 40))
+        c["c6"],
+        ("send_for_verification", at(13, 9, 5)),
+        ("verify", at(13, 14, 30)),
+        ("not_accept", at(13, 14, 40)),
     )
 
     c["c7"] = d.report(at(14, 9, 0))
@@ -97,7 +100,9 @@ def build(d: Driver) -> October:
     c["c8"] = d.report(at(14, 9, 0), point=POINT_B, actor=d.user("supervisor_b"))
     c["c8"] = d.run(c["c8"], ("accept", at(14, 9, 5)), ("register", at(14, 9, 10)))
     c["c8"] = d.act(c["c8"], "dispatch", at(14, 9, 15), unit=water)
-    c["c8"] = d.act(c["c8"], "request_return", at(14, 10, 0), user=d.user("water_handler"), suggested_unit=sani)
+    c["c8"] = d.act(
+        c["c8"], "request_return", at(14, 10, 0), user=d.user("water_handler"), suggested_unit=sani
+    )
     c["c8"] = d.act(c["c8"], "approve_return", at(14, 10, 10))
     c["c8"] = d.act(c["c8"], "dispatch", at(14, 10, 20), unit=sani)
     return October(c)

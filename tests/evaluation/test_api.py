@@ -48,7 +48,12 @@ def test_breakdown_and_cases_behind_a_count(published, org, api_as):
     detail = admin.get(f"/api/v1/evaluations/scores/{sani['id']}").json()
     assert detail["measures"]["due"] == 5 and detail["measure_labels"]["due"] == "应处置数"
     on_time = next(p for p in detail["score"]["parts"] if p["key"] == "on_time")
-    assert (on_time["num"], on_time["den"], on_time["num_measure"], on_time["den_measure"]) == (3, 5, "disposed_on_time", "due")
+    assert (on_time["num"], on_time["den"], on_time["num_measure"], on_time["den_measure"]) == (
+        3,
+        5,
+        "disposed_on_time",
+        "due",
+    )
     c = published.cases
 
     def numbers(api, score_id: int, measure: str) -> set[str]:
@@ -90,10 +95,14 @@ def test_errors_and_writes(published, org, api_as):
     assert leader.post("/api/v1/evaluations/compute", {"period": PERIOD}).status_code == 403
     recheck = admin.post("/api/v1/evaluations/compute", {"period": PERIOD})
     assert recheck.status_code == 200 and recheck.json()["differences"] == []
-    adjust = admin.post("/api/v1/evaluations/adjustments", {"period": PERIOD, "unit": "D-SANI", "points": 1, "reason": "表扬"})
+    adjust = admin.post(
+        "/api/v1/evaluations/adjustments", {"period": PERIOD, "unit": "D-SANI", "points": 1, "reason": "表扬"}
+    )
     assert adjust.status_code == 400 and "published" in adjust.json()["detail"]
     lines = admin.get("/api/v1/evaluations/deductions", period=PERIOD).json()["lines"]
-    assert [(line["unit"], line["final_points"], line["reward_yuan"]) for line in lines] == [("D-SANI", "77.00", "7700000.00")]
+    assert [(line["unit"], line["final_points"], line["reward_yuan"]) for line in lines] == [
+        ("D-SANI", "77.00", "7700000.00")
+    ]
     trend = admin.get("/api/v1/evaluations/trend", period=PERIOD, subject="street", count=3).json()
     assert [p["period"] for p in trend] == ["2026-08", "2026-09", "2026-10"]
     assert trend[-1]["index"] == round((85.42 + 50.0) / 2, 2) and trend[0]["index"] is None
@@ -120,5 +129,12 @@ def test_excel_and_pdf_read_back(published, org, api_as):
     reader = PdfReader(io.BytesIO(pdf.content))
     assert len(reader.pages) >= 9  # a title page, eight subjects, the deduction table
     text = "\n".join(page.extract_text() for page in reader.pages)
-    for expected in ("示范市2026年10月城市管理综合评价报告", "处置部门排名", "环卫所", "扣分考核表", "等级分布", "73.00"):
+    for expected in (
+        "示范市2026年10月城市管理综合评价报告",
+        "处置部门排名",
+        "环卫所",
+        "扣分考核表",
+        "等级分布",
+        "73.00",
+    ):
         assert expected in text, expected

@@ -58,16 +58,29 @@ def test_street_staff_see_their_street_only(draft, org):
     assert street_a.get(f"/evaluation/score/{sani.pk}/").status_code == 404
     # no compute form, no publish button, no adjustments
     assert "/evaluation/compute/" not in street_a.get("/evaluation/").content.decode()
-    assert street_a.post("/evaluation/compute/", {"period": PERIOD, "scope": org.city.code}).status_code == 403
+    assert (
+        street_a.post("/evaluation/compute/", {"period": PERIOD, "scope": org.city.code}).status_code == 403
+    )
     assert street_a.post(f"/evaluation/{PERIOD}/publish/").status_code == 403
-    assert street_a.post(f"/evaluation/{PERIOD}/deductions/adjust/", {"unit": "D-SANI", "points": 1, "reason": "x"}).status_code == 403
+    assert (
+        street_a.post(
+            f"/evaluation/{PERIOD}/deductions/adjust/", {"unit": "D-SANI", "points": 1, "reason": "x"}
+        ).status_code
+        == 403
+    )
 
 
 def test_leaders_adjust_and_publish(draft, org):
     admin = client_for(org.users["admin"])
-    response = admin.post(f"/evaluation/{PERIOD}/deductions/adjust/", {"unit": "D-SANI", "points": "2", "reason": "", "part": "praise"})
+    response = admin.post(
+        f"/evaluation/{PERIOD}/deductions/adjust/",
+        {"unit": "D-SANI", "points": "2", "reason": "", "part": "praise"},
+    )
     assert response.status_code == 302 and not Adjustment.objects.exists()  # refused: no reason
-    admin.post(f"/evaluation/{PERIOD}/deductions/adjust/", {"unit": "D-SANI", "points": "2", "reason": "表扬", "part": "praise"})
+    admin.post(
+        f"/evaluation/{PERIOD}/deductions/adjust/",
+        {"unit": "D-SANI", "points": "2", "reason": "表扬", "part": "praise"},
+    )
     assert Adjustment.objects.get().reason == "表扬"
     assert "79.00" in admin.get(f"/evaluation/{PERIOD}/deductions/").content.decode()
     # 2026-10 ended before "now" (real time, 2026 or later), so it may be published once recomputed

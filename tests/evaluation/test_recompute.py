@@ -56,7 +56,9 @@ def stopped(event: CaseEvent, step: str) -> list[bool]:
 
 
 def rounded(value: Fraction) -> Decimal:
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
 
 
 def index(parts: list[tuple[int, Fraction | None]]) -> Decimal | None:
@@ -84,7 +86,15 @@ def by_key(result: Evaluation, kind: str) -> dict[int, Any]:
 
 def test_the_month_has_every_side_flow(month, db):
     done = Counter(CaseEvent.objects.filter(at__gte=START, at__lt=END).values_list("transition", flat=True))
-    for flow in ("verify", "approve_return", "approve_extension", "approve_hold", "check_fail", "reopen", "close"):
+    for flow in (
+        "verify",
+        "approve_return",
+        "approve_extension",
+        "approve_hold",
+        "check_fail",
+        "reopen",
+        "close",
+    ):
         assert done[flow], f"the simulated month never took {flow}"
     assert Case.objects.count() > 200
 
@@ -107,7 +117,12 @@ def test_operators_and_dispatchers_match_the_timelines(month, db):
                 if in_period(e.at):
                     dispatched[e.actor_id] += 1
                     dispatched_on_time[e.actor_id] += all(stopped(e, "dispatch"))
-            if e.transition == "approve_return" and last_dispatch and in_period(last_dispatch.at) and e.at < END:
+            if (
+                e.transition == "approve_return"
+                and last_dispatch
+                and in_period(last_dispatch.at)
+                and e.at < END
+            ):
                 returned[last_dispatch.actor_id] += 1
     operators = by_key(month, "operator")
     assert sum(accepted.values()) > 100
@@ -129,10 +144,17 @@ def test_operators_and_dispatchers_match_the_timelines(month, db):
         assert s.outcome.index == expected
     for user_id, s in by_key(month, "dispatcher").items():
         n = dispatched[user_id]
-        assert (s.subject.counts["dispatched"], s.subject.counts["dispatched_on_time"]) == (n, dispatched_on_time[user_id])
+        assert (s.subject.counts["dispatched"], s.subject.counts["dispatched_on_time"]) == (
+            n,
+            dispatched_on_time[user_id],
+        )
         assert s.subject.counts["dispatched_kept"] == n - returned[user_id]
         expected = index(
-            [(20, volume_score(n)), (40, rate(dispatched_on_time[user_id], n)), (40, rate(n - returned[user_id], n))]
+            [
+                (20, volume_score(n)),
+                (40, rate(dispatched_on_time[user_id], n)),
+                (40, rate(n - returned[user_id], n)),
+            ]
         )
         assert s.outcome.index == expected
 
@@ -144,7 +166,9 @@ def test_supervisors_and_shift_leaders_match_the_timelines(month, db):
     reg_steps, reg_ok, registered, kept, close_steps, close_ok = (Counter() for _ in range(6))
     for case_id, events in timelines().items():
         case = cases[case_id]
-        became_valid = any(e.transition in ("register", "approve_self_handling") and e.at < END for e in events)
+        became_valid = any(
+            e.transition in ("register", "approve_self_handling") and e.at < END for e in events
+        )
         voided = any(e.transition == "void" and e.at < END and e.from_state == "registered" for e in events)
         if in_period(case.reported_at) and case.reporter_id:
             reported[case.reporter_id] += 1
@@ -169,7 +193,14 @@ def test_supervisors_and_shift_leaders_match_the_timelines(month, db):
                 close_ok[e.actor_id] += on_time
     for user_id, s in by_key(month, "supervisor").items():
         c = s.subject.counts
-        assert (c["reported"], c["valid"], c["verified"], c["verified_on_time"], c["checked"], c["checked_on_time"]) == (
+        assert (
+            c["reported"],
+            c["valid"],
+            c["verified"],
+            c["verified_on_time"],
+            c["checked"],
+            c["checked_on_time"],
+        ) == (
             reported[user_id],
             valid[user_id],
             verified[user_id],
@@ -178,14 +209,21 @@ def test_supervisors_and_shift_leaders_match_the_timelines(month, db):
             checked_ok[user_id],
         )
         # the patrol area: the communities where the supervisor holds the role
-        area = set(Membership.objects.filter(user_id=user_id, role="supervisor").values_list("unit_id", flat=True))
+        area = set(
+            Membership.objects.filter(user_id=user_id, role="supervisor").values_list("unit_id", flat=True)
+        )
         area_cases = [
-            c for c in cases.values()
-            if c.community_id in area and in_period(c.reported_at)
+            c
+            for c in cases.values()
+            if c.community_id in area
+            and in_period(c.reported_at)
             and any(e.transition in ("register", "approve_self_handling") for e in c.events.all())
         ]
         public = sum(c.channel.is_public for c in area_cases)
-        assert (s.subject.counts["area_cases"], s.subject.counts["area_public_cases"]) == (len(area_cases), public)
+        assert (s.subject.counts["area_cases"], s.subject.counts["area_public_cases"]) == (
+            len(area_cases),
+            public,
+        )
         missed = rate(public, len(area_cases))
         expected = index(
             [
@@ -219,7 +257,9 @@ def _overdue_at_end() -> Counter:
     """Disposals running at the end of October past their deadline, not on hold (from the steps and
     the hold/resume events, in Python)."""
     holds: dict[int, list[CaseEvent]] = defaultdict(list)
-    for e in CaseEvent.objects.filter(transition__in=("approve_hold", "resume"), at__lt=END).order_by("at", "seq"):
+    for e in CaseEvent.objects.filter(transition__in=("approve_hold", "resume"), at__lt=END).order_by(
+        "at", "seq"
+    ):
         holds[e.case_id].append(e)
     out: Counter = Counter()
     for step in CaseStep.objects.filter(step="dispose", started_at__lt=END, deadline_at__lt=END):
@@ -278,7 +318,11 @@ def test_departments_match_the_timelines(month, db):
         }
         assert c == expected_counts, s.subject.label
         count_score = next(
-            (Fraction(score) for bound, score in ((50, 100), (100, 90), (200, 75), (500, 60), (1000, 40)) if len(mine) <= bound),
+            (
+                Fraction(score)
+                for bound, score in ((50, 100), (100, 90), (200, 75), (500, 60), (1000, 40))
+                if len(mine) <= bound
+            ),
             Fraction(0),
         )
         rework = rate(reworked[unit_id], disposed[unit_id])

@@ -39,7 +39,9 @@ def test_published_month_stays_the_same_after_the_rules_change(drive, no_minimum
     changed = {**INDEX_SCHEMES["department"], "minimum": {}}
     changed["parts"] = [{**p, "weight": w} for p, w in zip(changed["parts"], [40, 20, 20, 20], strict=True)]
     save_scheme(actor=actor, subject="department", config=changed, valid_from=dt.date(2026, 1, 1))
-    set_step_limit(actor=actor, step="dispatch", urgency="normal", amount=2, unit="working_hour", on=dt.date(2026, 1, 1))
+    set_step_limit(
+        actor=actor, step="dispatch", urgency="normal", amount=2, unit="working_hour", on=dt.date(2026, 1, 1)
+    )
     drive.act(october.cases["c8"], "dispose", at(2, 9, 0, month=11))
 
     outcome = compute_period(actor=actor, period=PERIOD, scope=org.city, now=AFTER + dt.timedelta(days=3))
@@ -69,7 +71,9 @@ def test_facts_after_the_month_do_not_count(drive, no_minimums, org):
     drive.act(october.cases["c8"], "dispose", at(2, 9, 0, month=11))
     later = evaluate(parse_period(PERIOD), org.city, now=AFTER + dt.timedelta(days=3))
     for kind in first.scores:
-        assert [s.subject.counts for s in first.scores[kind]] == [s.subject.counts for s in later.scores[kind]]
+        assert [s.subject.counts for s in first.scores[kind]] == [
+            s.subject.counts for s in later.scores[kind]
+        ]
 
 
 def test_a_running_month_counts_up_to_now(drive, no_minimums, org):
@@ -106,7 +110,9 @@ def test_adjustments_need_a_reason(drive, no_minimums, org, actor):
     with pytest.raises(ValidationError) as refused:
         adjust_deduction(actor=actor, run=run, unit=org.sanitation, points="lots", reason="好")
     assert "points" in refused.value.message_dict
-    adjustment = adjust_deduction(actor=actor, run=run, unit=org.sanitation, points=10, reason="抢险表现突出", part="praise")
+    adjustment = adjust_deduction(
+        actor=actor, run=run, unit=org.sanitation, points=10, reason="抢险表现突出", part="praise"
+    )
     entry = AuditEntry.objects.get(action="evaluation.adjust")
     assert entry.after["reason"] == "抢险表现突出" and entry.object_id == str(adjustment.pk)
     # a bonus is capped at its maximum (5)
@@ -127,10 +133,19 @@ def test_minimum_volume_lists_but_does_not_rank(drive, org):
     assert [s.outcome.rank for s in result.scores["grid"] if s.outcome.ranked] == [1]
 
     config = {**INDEX_SCHEMES["department"], "minimum": {"measure": "received", "at_least": 4}}
-    save_scheme(actor=drive.user("admin"), subject="department", config=config, valid_from=dt.date(2026, 10, 1))
+    save_scheme(
+        actor=drive.user("admin"), subject="department", config=config, valid_from=dt.date(2026, 10, 1)
+    )
     result = evaluate(parse_period(PERIOD), org.city, now=AFTER)
     ranked = {s.subject.label: s.outcome.rank for s in result.scores["department"]}
     assert ranked["环卫所"] == 1 and ranked["自来水公司"] is None
     # a scheme in force from November does not apply to October
-    save_scheme(actor=drive.user("admin"), subject="department", config=INDEX_SCHEMES["department"], valid_from=dt.date(2026, 11, 1))
-    assert evaluate(parse_period(PERIOD), org.city, now=AFTER).schemes["department"].valid_from == dt.date(2026, 10, 1)
+    save_scheme(
+        actor=drive.user("admin"),
+        subject="department",
+        config=INDEX_SCHEMES["department"],
+        valid_from=dt.date(2026, 11, 1),
+    )
+    assert evaluate(parse_period(PERIOD), org.city, now=AFTER).schemes["department"].valid_from == dt.date(
+        2026, 10, 1
+    )

@@ -43,16 +43,19 @@ def test_supervisor(result):
     # reported c1 c2 c3 c4 c7 (5); registered c1 c2 c7 (3): valid-report rate 3/5
     # community A's registered cases c1 c2 c5 c7 (4), c5 first reported by the public: missed 1/4
     # verified c5 (on time) and c6 (late): 1/2; checks c1, c2 (late, failed), c2 again, c5: 3/4
-    assert a.subject.counts.items() >= {
-        "reported": 5,
-        "valid": 3,
-        "area_cases": 4,
-        "area_public_cases": 1,
-        "verified": 2,
-        "verified_on_time": 1,
-        "checked": 4,
-        "checked_on_time": 3,
-    }.items()
+    assert (
+        a.subject.counts.items()
+        >= {
+            "reported": 5,
+            "valid": 3,
+            "area_cases": 4,
+            "area_public_cases": 1,
+            "verified": 2,
+            "verified_on_time": 1,
+            "checked": 4,
+            "checked_on_time": 3,
+        }.items()
+    )
     assert parts(a) == {"valid": "60.00", "missed": "75.00", "verify": "50.00", "check": "75.00"}
     # (40×60 + 20×75 + 20×50 + 20×75) / 100 = 64
     assert (a.outcome.index, a.outcome.grade, a.outcome.rank) == (Decimal("64.00"), "C", 2)
@@ -67,7 +70,9 @@ def test_acceptance_operator(result):
     op = one(result, "operator", "operator")
     # accept steps: c1 c2 c3 c5 c6 c7 c8 on time, c4 accepted two hours after the report: 7/8
     # sends for check: c1, c2, c5 on time, c2's second one an hour after disposal: 3/4
-    assert {k: op.subject.counts[k] for k in ("accepted", "accepted_on_time", "check_sent", "check_sent_on_time")} == {
+    assert {
+        k: op.subject.counts[k] for k in ("accepted", "accepted_on_time", "check_sent", "check_sent_on_time")
+    } == {
         "accepted": 8,
         "accepted_on_time": 7,
         "check_sent": 4,
@@ -84,7 +89,10 @@ def test_shift_leader(result):
     # registration decisions: c1 c2 c5 c7 c8 registered on time, c4 not registered late: 5/6
     # registered 5, of which c7 was voided: accurate (5 − 1) / 5
     # closing decisions: c1, c2 on time, c5 closed the next morning: 2/3
-    assert {k: sl.subject.counts[k] for k in ("register_steps", "register_on_time", "registered", "registered_kept")} == {
+    assert {
+        k: sl.subject.counts[k]
+        for k in ("register_steps", "register_on_time", "registered", "registered_kept")
+    } == {
         "register_steps": 6,
         "register_on_time": 5,
         "registered": 5,
@@ -145,8 +153,19 @@ def test_deduction_table(result, org, actor):
     # disposal 30 × 4/5 = 24; on time 20 × 3/5 = 12; rework 20 × (1 − 1/4) = 15;
     # overdue pending 20 − 2 × 1 = 18; extensions 10 × (1 − 1/5) = 8: 77 points
     kept = {p["key"]: p.get("kept") for p in line.line.parts}
-    assert kept == {"disposal": "24.00", "on_time": "12.00", "rework": "15.00", "overdue": "18.00", "extension": "8.00", "praise": None}
-    assert (line.line.base, line.line.final, line.line.deducted) == (Decimal("77.00"), Decimal("77.00"), Decimal("23.00"))
+    assert kept == {
+        "disposal": "24.00",
+        "on_time": "12.00",
+        "rework": "15.00",
+        "overdue": "18.00",
+        "extension": "8.00",
+        "praise": None,
+    }
+    assert (line.line.base, line.line.final, line.line.deducted) == (
+        Decimal("77.00"),
+        Decimal("77.00"),
+        Decimal("23.00"),
+    )
     assert line.line.reward_yuan == Decimal("7700000.00")  # 100,000 yuan per point
     assert [d.subject.label for d in result.deductions] == ["环卫所"], "the water company kept no case"
 
@@ -162,7 +181,9 @@ def test_deduction_table(result, org, actor):
     )
     assert stored.reward_yuan == Decimal("7850000.00")
     again = compute_period(actor=actor, period=PERIOD, scope=org.city, now=AFTER).run
-    assert again.deductions.get(unit=org.sanitation).final_points == Decimal("78.50"), "a recomputed draft keeps its adjustments"
+    assert again.deductions.get(unit=org.sanitation).final_points == Decimal("78.50"), (
+        "a recomputed draft keeps its adjustments"
+    )
 
 
 def test_regions(result, org):
@@ -170,13 +191,25 @@ def test_regions(result, org):
     community_a = one(result, "community", "东一社区")
     # reported in A: c1–c7; registered c1 c2 c5 c7 (4); public c5; c7 voided: due for closure 3,
     # closed c1 c2 c5 (3), with every disposal on time c1 c2 (2)
-    expected = {"cases_reported": 7, "cases": 4, "public_cases": 1, "closable": 3, "closed": 3, "closed_on_time": 2}
+    expected = {
+        "cases_reported": 7,
+        "cases": 4,
+        "public_cases": 1,
+        "closable": 3,
+        "closed": 3,
+        "closed_on_time": 2,
+    }
     assert street_a.subject.counts == expected
     assert community_a.subject.counts == expected
     area = sum(Grid.objects.filter(community=org.community_a).values_list("area_m2", flat=True))
     assert 20000 * 4 / 2 < area < 40000 * 1.01  # four grids of about 10,000 m²: ~1 case per 10,000 m² ≤ 2
     # public rate 1 − 1/4; density ≤ 2 per 10,000 m²: 100; closure 3/3; on-time closure 2/3
-    assert parts(street_a) == {"public": "75.00", "density": "100.00", "closure": "100.00", "on_time_closure": "66.67"}
+    assert parts(street_a) == {
+        "public": "75.00",
+        "density": "100.00",
+        "closure": "100.00",
+        "on_time_closure": "66.67",
+    }
     # (25×75 + 25×100 + 25×100 + 25×200/3) / 100 = 85.4166… → 85.42
     assert (street_a.outcome.index, street_a.outcome.grade) == (Decimal("85.42"), "B")
     # B: c8 registered, not public, not closed: (25×100 + 25×100 + 0 + 0) / 100

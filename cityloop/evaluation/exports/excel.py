@@ -25,7 +25,7 @@ def _sheet_title(text: str, taken: set[str]) -> str:
 def workbook(tables: list[Table], sheet_names: list[str] | None = None) -> bytes:
     """An .xlsx file with one sheet per table: a title row, the header, then the rows."""
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     taken: set[str] = set()
     for n, table in enumerate(tables):
         name = sheet_names[n] if sheet_names else table.title.split(" ")[-1]
@@ -46,7 +46,10 @@ def workbook(tables: list[Table], sheet_names: list[str] | None = None) -> bytes
                     cell.fill = PatternFill("solid", fgColor=GRADE_COLOURS[grade])
                     cell.font = Font(bold=True, color="FFFFFF")
         for column in range(1, len(table.header) + 1):
-            width = max([len(str(table.header[column - 1]))] + [len(str(r[column - 1] or "")) for r in table.rows[:200]])
+            width = max(
+                [len(str(table.header[column - 1]))]
+                + [len(str(r[column - 1] or "")) for r in table.rows[:200]]
+            )
             sheet.column_dimensions[get_column_letter(column)].width = min(40, max(8, width * 1.6))
         sheet.freeze_panes = "A3"
     buffer = io.BytesIO()

@@ -121,7 +121,14 @@ def _table(table: t.Table, styles: dict[str, ParagraphStyle], limit: int = 60) -
         for n, row in enumerate(table.rows[:limit], start=1):
             grade = row[table.grade_column]
             if grade in t.GRADE_COLOURS:
-                style.append(("BACKGROUND", (table.grade_column, n), (table.grade_column, n), colors.HexColor("#" + t.GRADE_COLOURS[grade])))
+                style.append(
+                    (
+                        "BACKGROUND",
+                        (table.grade_column, n),
+                        (table.grade_column, n),
+                        colors.HexColor("#" + t.GRADE_COLOURS[grade]),
+                    )
+                )
                 style.append(("TEXTCOLOR", (table.grade_column, n), (table.grade_column, n), colors.white))
     out.setStyle(TableStyle(style))
     return out
@@ -145,8 +152,12 @@ def monthly_report(run: EvaluationRun, user: AnyUser, subjects: list[str] | None
     story: list[Any] = [
         Paragraph(f"{run.scope.name}{period.label}城市管理综合评价报告", styles["title"]),
         Paragraph(
-            f"状态：{t.STATUS_ZH[run.status]}；统计截至 {run.as_of.astimezone(period.start.tzinfo):%Y-%m-%d %H:%M}；"
-            f"评价方案：" + "、".join(f"{SUBJECT_LABELS_ZH.get(k, '扣分制')} v{v['version']}" for k, v in run.schemes.items()),
+            f"状态：{t.STATUS_ZH[run.status]}；"
+            f"统计截至 {run.as_of.astimezone(period.start.tzinfo):%Y-%m-%d %H:%M}；"
+            f"评价方案："
+            + "、".join(
+                f"{SUBJECT_LABELS_ZH.get(k, '扣分制')} v{v['version']}" for k, v in run.schemes.items()
+            ),
             styles["body"],
         ),
         Spacer(1, 4 * mm),

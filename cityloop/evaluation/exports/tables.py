@@ -37,7 +37,16 @@ def ranking_table(run: EvaluationRun, subject: str, user: AnyUser) -> Table:
     """The ranking of one subject: rank, name, group, index, grade, each part's score, the note."""
     scores = list(rankings(run, subject, user))
     parts = part_headers(scores)
-    header = ["排名", "名称", "编码", "分组", "综合指标值", "等级", *[f"{label}得分" for _, label in parts], "说明"]
+    header = [
+        "排名",
+        "名称",
+        "编码",
+        "分组",
+        "综合指标值",
+        "等级",
+        *[f"{label}得分" for _, label in parts],
+        "说明",
+    ]
     rows = []
     for s in scores:
         by_key = {p["key"]: p for p in s.parts}
@@ -70,7 +79,16 @@ def deduction_table(run: EvaluationRun, user: AnyUser) -> Table:
     """The month's deduction table: points kept per part, bonus, adjustments, final, money."""
     lines: list[Deduction] = list(deductions(run, user))
     parts = [(p["key"], p["label"]) for p in (lines[0].parts if lines else []) if p.get("kind") != "bonus"]
-    header = ["排名", "单位", *[f"{label}（得分）" for _, label in parts], "加分", "调整", "扣分", "最终得分", "奖补金额（元）"]
+    header = [
+        "排名",
+        "单位",
+        *[f"{label}（得分）" for _, label in parts],
+        "加分",
+        "调整",
+        "扣分",
+        "最终得分",
+        "奖补金额（元）",
+    ]
     rows = []
     for d in lines:
         by_key = {p["key"]: p for p in d.parts}
@@ -91,7 +109,9 @@ def deduction_table(run: EvaluationRun, user: AnyUser) -> Table:
 
 def _note_zh(note: str) -> str:
     if note.startswith("below the minimum volume"):
-        return "业务量不足最低要求：" + note.split(": ", 1)[-1].replace(" needed, ", "（要求），").replace(" counted", "（实际）")
+        return "业务量不足最低要求：" + note.split(": ", 1)[-1].replace(" needed, ", "（要求），").replace(
+            " counted", "（实际）"
+        )
     if note == "no data this period":
         return "本期无数据"
     return note

@@ -123,7 +123,7 @@ def rankings(request: HttpRequest, period: str, subject: str) -> HttpResponse:
     current = parse_period(run.period)
     periods = [*current.previous(11), current]
     points = reading.trend(run.scope, subject, request.user, periods)
-    grades = {g: 0 for g in "ABCDE"}
+    grades = dict.fromkeys("ABCDE", 0)
     for s in scores:
         if s.ranked and s.grade:
             grades[s.grade] += 1
@@ -170,7 +170,7 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
     points = reading.trend(
         run.scope, score.subject, request.user, [*current.previous(11), current], score.subject_key
     )
-    meta = next((p for p in score.parts if p.get("key") == "_meta"), {})
+    meta: dict[str, Any] = next((p for p in score.parts if p.get("key") == "_meta"), {})
     parts = [
         {**p, "shown_rate": p.get("rate") or p.get("density")} for p in score.parts if p.get("key") != "_meta"
     ]

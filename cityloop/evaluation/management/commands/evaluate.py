@@ -48,7 +48,9 @@ class Command(BaseCommand):
             actor = system_actor()
             with request_context(None):
                 started = time.perf_counter()
-                outcome = compute_period(actor=actor, period=period, scope=scope, subjects=options.get("subject"), now=now)
+                outcome = compute_period(
+                    actor=actor, period=period, scope=scope, subjects=options.get("subject"), now=now
+                )
                 seconds = time.perf_counter() - started
                 run = outcome.run
                 for warning in outcome.warnings:
@@ -59,7 +61,9 @@ class Command(BaseCommand):
                     self._summary(outcome, seconds)
                 if options["publish"] and not run.published:
                     publish_period(actor=actor, run=run, now=now)
-                    self.stdout.write(self.style.SUCCESS(f"{run.period} published: its scores will not change again"))
+                    self.stdout.write(
+                        self.style.SUCCESS(f"{run.period} published: its scores will not change again")
+                    )
         except ValidationError as exc:
             raise CommandError("; ".join(str(m) for m in exc.messages)) from exc
         self._files(run, options)
@@ -80,21 +84,29 @@ class Command(BaseCommand):
             f"{seconds:.1f} s with {result.queries} queries"
         )
         for kind, scored in result.scores.items():
-            ranked = sorted((s for s in scored if s.outcome.rank), key=lambda s: (s.outcome.group, s.outcome.rank))
+            ranked = sorted(
+                (s for s in scored if s.outcome.rank), key=lambda s: (s.outcome.group, s.outcome.rank)
+            )
             top = ", ".join(f"{s.subject.label} {s.outcome.index} {s.outcome.grade}" for s in ranked[:3])
             self.stdout.write(
                 f"  {SUBJECT_LABELS_ZH[kind]} ({kind}): {len(scored)} listed, {len(ranked)} ranked"
                 + (f"; first: {top}" if top else "")
             )
         if result.deductions:
-            self.stdout.write(f"  扣分考核: {len(result.deductions)} units (scheme {result.deduction_scheme})")
+            self.stdout.write(
+                f"  扣分考核: {len(result.deductions)} units (scheme {result.deduction_scheme})"
+            )
 
     def _differences(self, found: list[Any], period: str) -> None:
         if not found:
-            self.stdout.write(self.style.SUCCESS(f"{period} is published and computing it again gives the same numbers"))
+            self.stdout.write(
+                self.style.SUCCESS(f"{period} is published and computing it again gives the same numbers")
+            )
             return
         self.stdout.write(
-            self.style.WARNING(f"{period} is published and stays as it is; computed again now, {len(found)} numbers differ:")
+            self.style.WARNING(
+                f"{period} is published and stays as it is; computed again now, {len(found)} numbers differ:"
+            )
         )
         for d in found[:200]:
             self.stdout.write(f"  {d.line()}")
