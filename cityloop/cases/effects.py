@@ -107,8 +107,9 @@ def follow(ctx: Context, name: str, payload: dict[str, Any], note: str) -> None:
 
 
 def auto_dispatch(ctx: Context, decision: Decision) -> None:
-    if decision.auto_dispatch and decision.unit is not None:
-        follow(ctx, "dispatch", {"unit": decision.unit.id}, note=f"系统自动派遣：{decision.explanation}")
+    unit = decision.unit
+    if decision.auto_dispatch and unit is not None and unit.kind not in (UnitKind.CITY, UnitKind.DISTRICT):
+        follow(ctx, "dispatch", {"unit": unit.id}, note=f"系统自动派遣：{decision.explanation}")
 
 
 def accept(ctx: Context) -> None:

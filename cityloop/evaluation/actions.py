@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils import timezone
 
-from cityloop.core.audit import domain_action, record, snapshot
+from cityloop.core.audit import ActorRequired, domain_action, record, snapshot
 from cityloop.core.models import Unit, User
 
 from .compute import ALL_SUBJECTS, Deducted, Evaluation, Scored, default_scope, evaluate
@@ -105,7 +105,6 @@ def _deduction_row(run: EvaluationRun, d: Deducted, scheme: Scheme) -> Deduction
     )
 
 
-@domain_action
 def compute_period(
     *,
     actor: User,
@@ -115,18 +114,34 @@ def compute_period(
     now: dt.datetime | None = None,
 ) -> ComputeOutcome:
     """Compute a period's evaluation as a draft (replacing the draft's rows for ``subjects``). For a
-    published period nothing changes: the outcome lists the differences from the snapshot."""
+    published period nothing changes: the outcome lists the differences from the snapshot.
+
+    The counting reads outside any transaction (on SQLite a write transaction would hold the
+    database's write lock, and intake with it, for the whole computation); only storing the result
+    is the audited write (:func:`store_draft`), which checks again that the period is not published.
+    """
+    if not isinstance(actor, User):
+        raise ActorRequired(f"compute_period needs actor=<User>, got {actor!r}")
     period = _period(period)
     scope = scope or default_scope()
     now = now or timezone.now()
     chosen = tuple(subjects or ALL_SUBJECTS)
-    run = EvaluationRun.objects.select_for_update().filter(period=period.key, scope=scope).first()
+    run = EvaluationRun.objects.filter(period=period.key, scope=scope).first()
     result = evaluate(period, scope, subjects=chosen, now=now, adjustments=_adjustments(run))
     warnings = []
     if result.window.cutoff < period.end:
         warnings.append(
             f"{period.key} has not ended: counted facts up to {timezone.localtime(now):%Y-%m-%d %H:%M}"
         )
+    return store_draft(actor=actor, result=result, now=now, warnings=warnings)
+
+
+@domain_action
+def store_draft(*, actor: User, result: Evaluation, now: dt.datetime, warnings: list[str]) -> ComputeOutcome:
+    """Store a computed evaluation as the period's draft; for a published period, record the re-check
+    and return the differences instead."""
+    period, scope, chosen = result.period, result.scope, tuple(result.scores)
+    run = EvaluationRun.objects.select_for_update().filter(period=period.key, scope=scope).first()
     if run is not None and run.published:
         found = differences(run, result)
         record(

@@ -20,7 +20,9 @@ def _count(measure: Measure, w: Window, case_field: str) -> Count:
     return Count("pk", filter=measure.when(w))
 
 
-def _query(family: Family, fields: tuple[str, ...], w: Window) -> dict[tuple[Any, ...], dict[str, int]]:
+def _query(
+    family: Family, fields: tuple[str, ...], w: Window, executed: list[int] | None = None
+) -> dict[tuple[Any, ...], dict[str, int]]:
     """One query per family (per step for the steps family); zeros where a group lacks a measure."""
     by_step: dict[str, list[Measure]] = {}
     for m in family.measures:
@@ -29,6 +31,8 @@ def _query(family: Family, fields: tuple[str, ...], w: Window) -> dict[tuple[Any
     for step, chosen in by_step.items():
         base = family.base(w).filter(step=step) if step else family.base(w)
         aggregates = {m.key: _count(m, w, family.case_field) for m in chosen}
+        if executed is not None:
+            executed.append(1)
         for row in base.order_by().values(*fields).annotate(**aggregates):
             counts = out.setdefault(tuple(row[f] for f in fields), {m.key: 0 for m in family.measures})
             for m in chosen:
@@ -47,8 +51,9 @@ class Tally:
     def _rows(self, family: Family, fields: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, int]]:
         key = (family.key, fields)
         if key not in self._cache:
-            self._cache[key] = _query(family, fields, self.window)
-            self.queries += 1
+            executed: list[int] = []
+            self._cache[key] = _query(family, fields, self.window, executed)
+            self.queries += len(executed)
         return self._cache[key]
 
     def by(self, family_key: str, group: str) -> dict[Any, dict[str, int]]:

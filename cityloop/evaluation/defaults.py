@@ -133,7 +133,19 @@ INDEX_SCHEMES: dict[str, dict[str, Any]] = {
             {"key": "company", "label": "企事业单位", "kinds": ["company"]},
             {"key": "territory", "label": "街道社区", "kinds": ["street", "community", "station"]},
         ],
-        "informative": ["disposed", "overdue_pending", "returned", "extensions"],
+        # Shown on the scorecard and in the tables, not weighted into the index (the deduction scheme
+        # weighs them): disposal, overdue and extension rates.
+        "informative": [
+            {"key": "disposal_rate", "label": "处置率", "kind": "rate", "num": "disposed", "den": "due"},
+            {
+                "key": "overdue_rate",
+                "label": "超期未处置率",
+                "kind": "rate",
+                "num": "overdue_pending",
+                "den": "due",
+            },
+            {"key": "extension_rate", "label": "延期率", "kind": "rate", "num": "extensions", "den": "due"},
+        ],
         **_common("received", 5),
     },
     "street": _region(20),

@@ -68,6 +68,13 @@ def validate_index_config(subject: str, config: Any) -> None:
             errors.append(f"{where}: 'kind' must be rate, ladder or per_area")
     if abs(weights - 100) > 1e-9:
         errors.append(f"the weights add up to {weights:g}; they must add up to 100")
+    for n, part in enumerate(config.get("informative") or [], start=1):
+        where = f"informative rate {n} ({part.get('key', '?')})"
+        if part.get("kind") != "rate" or not part.get("key"):
+            errors.append(f"{where}: give a key and kind 'rate' with num and den")
+        else:
+            _known(subject, part.get("num"), f"{where} num", errors)
+            _known(subject, part.get("den"), f"{where} den", errors)
     bands = config.get("bands")
     if not isinstance(bands, list) or not bands:
         errors.append('give \'bands\': grades with their lowest index, e.g. [["A", 90], …, ["E", 0]]')

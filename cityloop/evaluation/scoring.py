@@ -154,6 +154,12 @@ def score(
             total += weight * value
             out["points"] = str(round2(weight * value / 100))
         parts.append(out)
+    for part in config.get("informative") or []:
+        # Rates shown beside the parts without weight: their "score" is the rate in per cent.
+        out = _part({**part, "weight": 0}, counts, None, area_m2)
+        out.pop("_score")
+        out["informative"] = True
+        parts.append(out)
     index = round2(total / total_weight) if total_weight else None
     grade = grade_of(index, config["bands"])
     minimum = config.get("minimum") or {}

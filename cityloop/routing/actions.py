@@ -18,7 +18,7 @@ from cityloop.geo.models import Grid
 
 from .decide import candidates
 from .facts import Facts
-from .importing import parse_rules, read_rows, same_rule_exists
+from .importing import identity, parse_rules, read_rows, stored_identities
 from .models import Arbitration, ArbitrationState, Level, Purpose, ReturnRecord, Rule, Source, Target
 from .ruleset import bump_version, get_ruleset
 from .validation import check_rule
@@ -109,14 +109,16 @@ def import_rules(
     the error lists each bad line. A line identical to a stored rule is left alone."""
     rows = read_rows(source) if isinstance(source, str | Path) or hasattr(source, "read") else list(source)  # type: ignore[arg-type]
     rules = parse_rules(rows, default_from=valid_from or timezone.localdate())
-    counts = {"rows": len(rules), "created": 0, "unchanged": 0}
+    stored = stored_identities()
+    new: list[Rule] = []
     for rule in rules:
-        if same_rule_exists(rule):
-            counts["unchanged"] += 1
-            continue
-        rule.save()
-        counts["created"] += 1
-    if counts["created"]:
+        key = identity(rule)
+        if key not in stored:
+            stored.add(key)
+            new.append(rule)
+    Rule.objects.bulk_create(new, batch_size=1000)
+    counts = {"rows": len(rules), "created": len(new), "unchanged": len(rules) - len(new)}
+    if new:
         bump_version()
     record(actor, "routing.rule.import", object_type="routing.rule", object_id="", after=counts)
     return counts

@@ -24,6 +24,7 @@ from .models import Purpose, Target
 from .ruleset import CategoryKey, CompiledRule, RuleSet, UnitInfo, get_ruleset
 
 MAX_ALTERNATIVES = 4
+MAX_CHAIN = 20  # lines of the chain kept with the case (the decision itself weighs every candidate)
 CONFIDENCE = {
     "arbitration": 0.98,
     "rule": 0.9,
@@ -102,7 +103,7 @@ class Decision:
             "auto_dispatch": self.auto_dispatch,
             "alternatives": self.alternatives,
             "emergency_units": [u.ref() for u in self.emergency_units],
-            "chain": [c.as_dict() for c in self.chain],
+            "chain": [c.as_dict() for c in self.chain[:MAX_CHAIN]],
             "on": self.on.isoformat() if self.on else None,
             "ruleset_version": self.version,
         }

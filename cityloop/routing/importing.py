@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from cityloop.catalog.models import Category
 from cityloop.core.models import Unit
 from cityloop.geo.models import Grid
 
@@ -86,11 +87,12 @@ def read_rows(source: str | Path | TextIO) -> list[dict[str, str]]:
 
 
 class _Resolver:
-    """Unit and grid codes to rows, cached over the file."""
+    """Unit and grid codes to rows, cached over the file, and the catalog's categories."""
 
     def __init__(self) -> None:
         self.units: dict[str, Unit | None] = {}
         self.grids: dict[str, Grid | None] = {}
+        self.categories = set(Category.objects.values_list("kind", "code"))
 
     def unit(self, code: str) -> Unit | None:
         if code not in self.units:
@@ -165,7 +167,7 @@ def parse_row(
             errors["target_unit"] = f"no unit with code {get['target_unit']}"
     if not errors:
         try:
-            check_rule(rule)
+            check_rule(rule, categories=resolver.categories)
         except ValidationError as exc:
             renamed = {"category_code": "category", "condition_number": "condition", "area_unit": "area"}
             errors.update({renamed.get(f, f): " ".join(m) for f, m in exc.message_dict.items()})
@@ -187,7 +189,10 @@ def parse_rules(
     return rules
 
 
-def same_rule_exists(rule: Rule) -> bool:
-    """Whether an identical rule is stored already (so importing a file twice changes nothing)."""
-    values = {f: getattr(rule, f) for f in IDENTITY}
-    return Rule.objects.filter(**values).exists()
+def identity(rule: Rule) -> tuple[Any, ...]:
+    """What makes two rules the same rule (an identical line imported again changes nothing)."""
+    return tuple(getattr(rule, f) for f in IDENTITY)
+
+
+def stored_identities() -> set[tuple[Any, ...]]:
+    return set(Rule.objects.values_list(*IDENTITY))

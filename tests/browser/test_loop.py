@@ -16,7 +16,9 @@ from tests.cases import conftest as cases_conftest
 
 from .conftest import DESKTOP, PHONE
 
-pytestmark = pytest.mark.browser
+# A live server needs committed data; serialized rollback brings back what the migrations loaded
+# (channels, the catalog) after another transactional test emptied the tables.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 loop = cases_conftest.loop  # the small city of the case tests
 PASSWORD = "demo-pass-1"
 

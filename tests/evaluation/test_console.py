@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+import time_machine
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -83,8 +84,10 @@ def test_leaders_adjust_and_publish(draft, org):
     )
     assert Adjustment.objects.get().reason == "表扬"
     assert "79.00" in admin.get(f"/evaluation/{PERIOD}/deductions/").content.decode()
-    # 2026-10 ended before "now" (real time, 2026 or later), so it may be published once recomputed
     run = EvaluationRun.objects.get()
-    admin.post(f"/evaluation/{PERIOD}/publish/")
+    with time_machine.travel(AFTER):
+        admin.post(f"/evaluation/{PERIOD}/publish/")
     run.refresh_from_db()
-    assert run.published or run.as_of < run.end
+    assert run.published and run.published_by == org.users["admin"]
+    page = admin.get(f"/evaluation/{PERIOD}/deductions/").content.decode()
+    assert "/deductions/adjust/" not in page, "no adjustments once published"

@@ -34,8 +34,8 @@ def one(result: Evaluation, kind: str, label: str):
     return found[0]
 
 
-def parts(scored) -> dict[str, str | None]:
-    return {p["key"]: p["score"] for p in scored.outcome.parts}
+def parts(scored, informative: bool = False) -> dict[str, str | None]:
+    return {p["key"]: p["score"] for p in scored.outcome.parts if bool(p.get("informative")) == informative}
 
 
 def test_supervisor(result):
@@ -135,6 +135,12 @@ def test_department(result):
     }
     # count 4 ≤ 50: 100; closure 3/4; on time 3/5; rework 1 − 1/4
     assert parts(sani) == {"count": "100.00", "closure": "75.00", "on_time": "60.00", "rework": "75.00"}
+    # shown, not weighted: disposal 4/5, overdue pending 1/5, extensions 1/5 (in per cent)
+    assert parts(sani, informative=True) == {
+        "disposal_rate": "80.00",
+        "overdue_rate": "20.00",
+        "extension_rate": "20.00",
+    }
     # (10×100 + 30×75 + 30×60 + 30×75) / 100 = 73
     assert (sani.outcome.index, sani.outcome.grade, sani.outcome.group, sani.outcome.rank) == (
         Decimal("73.00"),

@@ -17,6 +17,7 @@ from cityloop.geo.actions import import_grids
 from cityloop.routing import actions
 from cityloop.routing.models import Rule
 from tests.cases.conftest import Loop, loop  # noqa: F401  (the case loop's fixture, for flows)
+from tests.demo.conftest import demo_city  # noqa: F401  (the demo city, built once per module)
 from tests.geo.conftest import DLAT, DLON, ORIGIN, org_features
 
 # Points in grids: community A (street A) grids 001 (north-west) and 004 (south-east); community B

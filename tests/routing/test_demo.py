@@ -18,7 +18,6 @@ from cityloop.routing.decide import route
 from cityloop.routing.facts import facts_at
 from cityloop.routing.models import Arbitration, ReturnRecord, Rule
 from tests.cases.test_invariants import check_case
-from tests.demo.conftest import demo_city  # noqa: F401  (the module's demo city)
 
 NOW = timezone.make_aware(dt.datetime(2026, 11, 20, 18, 0))
 DAY = dt.date(2026, 11, 2)

@@ -29,7 +29,11 @@ def _num(value: Any) -> Any:
 
 def part_headers(scores: list[Score]) -> list[tuple[str, str]]:
     for s in scores:
-        return [(p["key"], p.get("label", p["key"])) for p in s.parts if p.get("key") != "_meta"]
+        return [
+            (p["key"], p.get("label", p["key"]) + ("（%）" if p.get("informative") else "得分"))
+            for p in s.parts
+            if p.get("key") != "_meta"
+        ]
     return []
 
 
@@ -44,7 +48,7 @@ def ranking_table(run: EvaluationRun, subject: str, user: AnyUser) -> Table:
         "分组",
         "综合指标值",
         "等级",
-        *[f"{label}得分" for _, label in parts],
+        *[label for _, label in parts],
         "说明",
     ]
     rows = []

@@ -55,7 +55,12 @@ def console_nav(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
     if request is None:
         return {"links": []}
-    return {"links": [(link.url, link.label, link.active(request.path)) for link in nav_links(request)]}
+    links = nav_links(request)
+    # The link whose address is the longest prefix of this page's is the current one (/m/report/
+    # belongs to "Report", not to "My tasks" at /m/).
+    matching = [link for link in links if link.active(request.path)]
+    current = max(matching, key=lambda link: len(link.url)).url if matching else None
+    return {"links": [(link.url, link.label, link.url == current) for link in links]}
 
 
 @register.filter
