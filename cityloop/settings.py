@@ -188,3 +188,7 @@ CITYLOOP_NOTIFY_CHANNELS = {
     "sms": "cityloop.notify.channels.LoggingChannel",
     "wechat": "cityloop.notify.channels.LoggingChannel",
 }
+
+# --- routing ---
+# Approved returns of one case after which it goes to arbitration (联席会议).
+CITYLOOP_ROUTING_ARBITRATION_AFTER_RETURNS = int(os.environ.get("CITYLOOP_ROUTING_ARBITRATION_AFTER_RETURNS", "2"))

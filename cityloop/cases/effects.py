@@ -103,7 +103,7 @@ def follow(ctx: Context, name: str, payload: dict[str, Any], note: str) -> None:
         then.data["automatic"] = True
         apply(then, EFFECTS.get(name))
 
-    ctx.after_commit.append(run)
+    ctx.follow_ups.append(run)
 
 
 def auto_dispatch(ctx: Context, decision: Decision) -> None:

@@ -76,7 +76,8 @@ class Context:
     payload: dict[str, Any]
     note: str = ""
     data: dict[str, Any] = field(default_factory=dict)  # goes into the timeline event
-    after_commit: list[Any] = field(default_factory=list)
+    # Follow-up moves (automatic dispatch, arbitration) run after the event, inside the same transaction.
+    follow_ups: list[Any] = field(default_factory=list)
 
 
 def _anchor_path(case: Case, scope: Scope) -> str | None:
@@ -259,5 +260,5 @@ def apply(ctx: Context, effect: Any) -> None:
     ids = ctx.payload.get("attachments") or []
     if ids:
         attach(case, event, ids, actor=actor, purpose=ctx.payload.get("attachment_purpose"))
-    for callback in ctx.after_commit:
+    for callback in ctx.follow_ups:
         callback(event)

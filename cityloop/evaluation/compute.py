@@ -23,8 +23,8 @@ from .measures import Window
 from .models import Scheme, SchemeKind, Subject
 from .periods import Period
 from .scoring import Outcome, group_of, rank, score
+from .subjects import SOURCES, subjects_for
 from .subjects import Subject as Evaluated
-from .subjects import subjects_for
 
 ALL_SUBJECTS: tuple[str, ...] = tuple(Subject.values)
 
@@ -125,6 +125,8 @@ def evaluate(
     window = window_for(period, scope, now)
     result = Evaluation(period, scope, window, resolve_schemes(period, chosen))
     tally = Tally(window)
+    # Every query the chosen subjects need, run together (in parallel outside a transaction).
+    tally.prefetch((source.family, source.group) for kind in chosen for source in SOURCES[kind])
     for kind in chosen:
         config = result.schemes[kind].config
         scored = [

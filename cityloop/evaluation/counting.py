@@ -3,9 +3,13 @@ behind a count with the very definition the count came from (:func:`case_ids`)."
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from django.conf import settings
+from django.db import connection, connections
 from django.db.models import Count, Q, QuerySet
 
 from cityloop.cases.models import Case
@@ -20,24 +24,47 @@ def _count(measure: Measure, w: Window, case_field: str) -> Count:
     return Count("pk", filter=measure.when(w))
 
 
-def _query(
-    family: Family, fields: tuple[str, ...], w: Window, executed: list[int] | None = None
-) -> dict[tuple[Any, ...], dict[str, int]]:
-    """One query per family (per step for the steps family); zeros where a group lacks a measure."""
+Task = tuple[Family, tuple[str, ...], str, list[Measure]]
+Rows = dict[tuple[Any, ...], dict[str, int]]
+
+
+def _tasks(family: Family, fields: tuple[str, ...]) -> list[Task]:
+    """The queries a family needs: one, or one per step for the steps family."""
     by_step: dict[str, list[Measure]] = {}
     for m in family.measures:
         by_step.setdefault(m.step, []).append(m)
-    out: dict[tuple[Any, ...], dict[str, int]] = {}
-    for step, chosen in by_step.items():
-        base = family.base(w).filter(step=step) if step else family.base(w)
-        aggregates = {m.key: _count(m, w, family.case_field) for m in chosen}
-        if executed is not None:
-            executed.append(1)
-        for row in base.order_by().values(*fields).annotate(**aggregates):
-            counts = out.setdefault(tuple(row[f] for f in fields), {m.key: 0 for m in family.measures})
-            for m in chosen:
-                counts[m.key] = row[m.key]
-    return out
+    return [(family, fields, step, chosen) for step, chosen in by_step.items()]
+
+
+def _run(task: Task, w: Window) -> list[dict[str, Any]]:
+    family, fields, step, chosen = task
+    base = family.base(w).filter(step=step) if step else family.base(w)
+    aggregates = {m.key: _count(m, w, family.case_field) for m in chosen}
+    return list(base.order_by().values(*fields).annotate(**aggregates))
+
+
+def _run_in_thread(task: Task, w: Window) -> list[dict[str, Any]]:
+    try:
+        return _run(task, w)
+    finally:
+        connections.close_all()  # this worker thread's own connections
+
+
+def _parallel() -> int:
+    """Worker threads for the counting queries: several when reading committed data (each thread has
+    its own connection; SQLite's WAL and PostgreSQL serve concurrent readers), one inside a
+    transaction, whose uncommitted rows other connections cannot see."""
+    if connection.in_atomic_block:
+        return 1
+    return max(1, int(getattr(settings, "CITYLOOP_EVALUATION_WORKERS", min(4, os.cpu_count() or 1))))
+
+
+def _merge(into: Rows, task: Task, rows: list[dict[str, Any]]) -> None:
+    family, fields, _, chosen = task
+    for row in rows:
+        counts = into.setdefault(tuple(row[f] for f in fields), {m.key: 0 for m in family.measures})
+        for m in chosen:
+            counts[m.key] = row[m.key]
 
 
 class Tally:
@@ -45,24 +72,37 @@ class Tally:
 
     def __init__(self, window: Window) -> None:
         self.window = window
-        self._cache: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], dict[str, int]]] = {}
+        self._cache: dict[tuple[str, tuple[str, ...]], Rows] = {}
         self.queries = 0
 
-    def _rows(self, family: Family, fields: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, int]]:
-        key = (family.key, fields)
-        if key not in self._cache:
-            executed: list[int] = []
-            self._cache[key] = _query(family, fields, self.window, executed)
-            self.queries += len(executed)
-        return self._cache[key]
+    @staticmethod
+    def fields(family_key: str, group: str) -> tuple[str, ...]:
+        family = FAMILIES[family_key]
+        return family.rollup if group in family.rollup else (group,)
+
+    def prefetch(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Run the queries for these (family, group) pairs, several at a time when possible."""
+        wanted = {(f, self.fields(f, g)) for f, g in pairs} - set(self._cache)
+        tasks = [t for f, fields in sorted(wanted) for t in _tasks(FAMILIES[f], fields)]
+        workers = min(_parallel(), len(tasks))
+        if workers > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(lambda t: _run_in_thread(t, self.window), tasks))
+        else:
+            results = [_run(t, self.window) for t in tasks]
+        for f, fields in wanted:
+            self._cache[(f, fields)] = {}
+        for task, rows in zip(tasks, results, strict=True):
+            _merge(self._cache[(task[0].key, task[1])], task, rows)
+        self.queries += len(tasks)
 
     def by(self, family_key: str, group: str) -> dict[Any, dict[str, int]]:
         """Every measure of the family per value of ``group``; values with no rows are absent."""
-        family = FAMILIES[family_key]
-        fields = family.rollup if group in family.rollup else (group,)
+        fields = self.fields(family_key, group)
+        self.prefetch([(family_key, group)])
         position = fields.index(group)
         out: dict[Any, dict[str, int]] = {}
-        for values, counts in self._rows(family, fields).items():
+        for values, counts in self._cache[(family_key, fields)].items():
             subject = values[position]
             if subject is None:
                 continue

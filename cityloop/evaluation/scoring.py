@@ -155,6 +155,8 @@ def score(
             out["points"] = str(round2(weight * value / 100))
         parts.append(out)
     for part in config.get("informative") or []:
+        if not isinstance(part, dict):  # (an early draft of the defaults listed bare measure names)
+            continue
         # Rates shown beside the parts without weight: their "score" is the rate in per cent.
         out = _part({**part, "weight": 0}, counts, None, area_m2)
         out.pop("_score")

@@ -47,6 +47,7 @@ from .access import (
 
 # At most this many cases go to the browser at once; the rest is counted and the user zooms or filters.
 MAP_CASE_LIMIT = 5000
+MAP_COUNT_CAP = 50_000
 _CACHE_SIZE = 64
 _cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 _cache_lock = threading.Lock()
@@ -214,7 +215,8 @@ def cases_json(request: HttpRequest) -> JsonResponse:
     )
     truncated = len(rows) > MAP_CASE_LIMIT
     rows = rows[:MAP_CASE_LIMIT]
-    total = qs.order_by().count() if truncated else len(rows)
+    # Past the limit the total is counted up to a cap: the exact figure would scan every match.
+    total = qs.order_by().values("pk")[:MAP_COUNT_CAP].count() if truncated else len(rows)
     states = {state: labels.state_label(state) for state in {r[4] for r in rows}}
     return JsonResponse(
         {"cases": [list(r) for r in rows], "total": total, "truncated": truncated, "states": states},

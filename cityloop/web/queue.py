@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.db.models import Case as When_
 from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
@@ -35,6 +36,7 @@ SORTS: dict[str, tuple[str, ...]] = {
     "state": ("state", "-reported_at"),
 }
 PAGE_SIZES = (25, 50, 100)
+COUNT_CAP = 10_000
 VIEWS = {"mine", "open", "all"}
 LIST_RELATED = ("channel", "category", "street", "community", "responsible_unit")
 
@@ -153,9 +155,39 @@ def apply_filters(qs: QuerySet[Case], data: dict[str, Any], work: list[str]) -> 
 
 
 def state_counts(qs: QuerySet[Case]) -> list[tuple[str, str, int]]:
-    """(state, label, count) for each state with cases, in the workflow's order."""
-    found = dict(qs.order_by().values_list("state").annotate(n=Count("id")))
+    """(state, label, count) for each open state with cases, in the workflow's order.
+
+    Only the open states are counted: they are the work, and counting them touches the backlog only,
+    never the million closed cases behind it."""
+    found = dict(qs.filter(state__in=OPEN_STATES).order_by().values_list("state").annotate(n=Count("id")))
     return [(s, labels.state_label(s), found[s]) for s in STATES if found.get(s)]
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``COUNT_CAP`` rows (``SELECT COUNT(*)`` over a ``LIMIT``): past that the exact
+    number costs a scan of the whole table and nobody pages that far; the page says "10000+"."""
+
+    @cached_property
+    def count(self) -> int:
+        return int(self.object_list[: COUNT_CAP + 1].count())
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+def page_rows(ids: list[int]) -> list[Case]:
+    """The page's cases with what the list shows, in the page's order (one lean sorted query picks
+    the ids; the joins then touch only these rows)."""
+    found = Case.objects.select_related(*LIST_RELATED).in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+def paged(request: HttpRequest, qs: QuerySet[Case], order: tuple[str, ...], size: int) -> tuple[Any, list[Case]]:
+    """The requested page of ``qs`` in ``order`` (a capped count), and its cases ready to show."""
+    paginator = CappedPaginator(qs.order_by(*order).values_list("pk", flat=True), size)
+    page = paginator.get_page(request.GET.get("page"))
+    return page, page_rows(list(page.object_list))
 
 
 def queue_context(request: HttpRequest) -> dict[str, Any]:
@@ -171,17 +203,17 @@ def queue_context(request: HttpRequest) -> dict[str, Any]:
     if sort == "urgency":
         qs = qs.annotate(light_rank=light_rank())
     page_size = data.get("per") or PAGE_SIZES[0]
-    paginator = Paginator(qs.select_related(*LIST_RELATED).order_by(*SORTS[sort]), page_size)
-    page = paginator.get_page(request.GET.get("page"))
+    page, rows = paged(request, qs, SORTS[sort], page_size)
     return {
         "form": form,
         "page": page,
+        "rows": rows,
+        "cap": COUNT_CAP,
         "counts": state_counts(base),
         "selected_states": states,
         "sort": sort,
         "view": data.get("view") or ("mine" if form.work_states else "open"),
         "can_report_hotline": holds(request, {"operator"}),
-        "sortable": [("number", _("Number")), ("reported_at", _("Reported")), ("deadline_at", _("Deadline"))],
     }
 
 

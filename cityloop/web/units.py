@@ -10,7 +10,6 @@ import datetime as dt
 import functools
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,8 +22,10 @@ from cityloop.core.models import Unit
 from cityloop.core.permissions import jurisdiction_paths
 
 from .access import UNIT_STAFF, current_user, roles_required, visible_cases
-from .queue import LIST_RELATED, light_rank
+from .queue import COUNT_CAP, light_rank, paged
 
+# How each list is sorted: the work by urgency, the rest by what happened last.
+ORDERS: dict[str, tuple[str, ...]] = {"checking": ("-updated_at", "-id"), "closed": ("-closed_at", "-id")}
 TABS: dict[str, Any] = {
     "todo": _("To handle"),
     "checking": _("Awaiting check"),
@@ -47,10 +48,10 @@ def unit_cases(request: HttpRequest, tab: str) -> QuerySet[Case]:
         return visible.filter(state__in=OPEN_STATES).annotate(light_rank=light_rank())
     mine = visible.filter(responsible_unit__in=my_units(request))
     if tab == "checking":
-        return mine.filter(state__in=["disposed", "checking", "checked"]).order_by("-updated_at")
+        return mine.filter(state__in=["disposed", "checking", "checked"])
     if tab == "closed":
         since = timezone.now() - dt.timedelta(days=30)
-        return mine.filter(state="closed", closed_at__gte=since).order_by("-closed_at")
+        return mine.filter(state="closed", closed_at__gte=since)
     return mine.filter(state__in=UNIT_STATES).annotate(light_rank=light_rank())
 
 
@@ -59,14 +60,15 @@ def unit_tasks(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "todo")
     if tab not in TABS:
         tab = "todo"
-    qs = unit_cases(request, tab).select_related(*LIST_RELATED)
-    if tab in ("todo", "area"):
-        qs = qs.order_by("light_rank", "deadline_at", "id")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    qs = unit_cases(request, tab)
+    order = ORDERS.get(tab, ("light_rank", "deadline_at", "id"))
+    page, rows = paged(request, qs, order, 50)
     context = {
         "tab": tab,
         "tabs": list(TABS.items()),
         "page": page,
+        "rows": rows,
+        "cap": COUNT_CAP,
         "now": timezone.now(),
         "units": list(my_units(request).filter(memberships__user=current_user(request)).distinct()),
     }

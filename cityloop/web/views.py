@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from cityloop.core.models import Role, Unit, UnitKind
 from cityloop.core.permissions import restrict
@@ -28,13 +28,22 @@ ROLE_HOME_ORDER = [
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Each role lands on its work: the queue, the unit's cases, the phone tasks, the dashboard.
-    Administrators and users without a role see the account overview."""
+    """Each role lands on its work: the queue, the unit's cases, the phone tasks, the dashboard,
+    served right here (no redirect to wait for). Administrators and users without a role see the
+    account overview."""
+    from . import dashboard, mobile, queue, units
+
+    pages = {
+        "web:queue": queue.queue,
+        "web:dashboard": dashboard.dashboard,
+        "web:unit_tasks": units.unit_tasks,
+        "web:mobile_home": mobile.mobile_home,
+    }
     roles = roles_of(request)
     if Role.ADMIN not in roles:
         for role, target in HOME_ORDER:
             if role in roles:
-                return redirect(target)
+                return pages[target](request)
     return account(request)
 
 
