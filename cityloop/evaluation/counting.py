@@ -3,7 +3,6 @@ behind a count with the very definition the count came from (:func:`case_ids`)."
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -56,7 +55,8 @@ def _parallel() -> int:
     transaction, whose uncommitted rows other connections cannot see."""
     if connection.in_atomic_block:
         return 1
-    return max(1, int(getattr(settings, "CITYLOOP_EVALUATION_WORKERS", min(4, os.cpu_count() or 1))))
+    # Opt-in (setting CITYLOOP_EVALUATION_WORKERS): on a busy two-core machine it gained nothing.
+    return max(1, int(getattr(settings, "CITYLOOP_EVALUATION_WORKERS", 1)))
 
 
 def _merge(into: Rows, task: Task, rows: list[dict[str, Any]]) -> None:

@@ -1,13 +1,14 @@
 """The counts every indicator is built from, read from the facts frozen on the cases.
 
-A *family* is one SQL query: a base set of rows (timed steps, cases or timeline events) for the
-period, grouped by the field that names the subject (the user who ended a step, the unit owning a
-disposal, the case's grid …), with one conditional count per *measure*. The same definition serves
-the aggregate and the drill-down ("which cases are behind this count"), so the two always agree.
+A *family* is a base set of rows (timed steps, cases or timeline events) for the period, grouped by
+the fields that name subjects (the user who ended a step, the unit owning a disposal, the case's
+grid …), with one conditional count per *measure*: one SQL query (one per kind of step for the steps
+family, see :mod:`.counting`). The same definition serves the aggregate and the drill-down ("which
+cases are behind this count"), so the two always agree.
 
 Rules shared by every measure:
 
-* a step counts in the period in which it **ended** (``ended_at`` in ``[start, end)``), with the
+* a step counts in the period in which it **ended** (``ended_at`` in ``[start, cut-off)``), with the
   on-time fact frozen when it ended; disposals still running at the cut-off count as *overdue
   pending* once their deadline has passed;
 * cases count in the period in which they were **reported** (regions, supervisors' reports) or
@@ -200,9 +201,9 @@ def _returned_after(w: Window) -> Q:
 
 def _closed_cases(w: Window) -> QuerySet[Any]:
     """Cases closed in the period (up to the cut-off): a case dispatched in it closes after its start."""
-    return Case.objects.filter(
-        district_id__in=w.districts, closed_at__gte=w.start, closed_at__lt=w.cutoff
-    ).values("pk")
+    # No district here: the closed_at index bounds the set to the period; the disposal rows it is
+    # matched against are already the district's.
+    return Case.objects.filter(closed_at__gte=w.start, closed_at__lt=w.cutoff).values("pk")
 
 
 def _kept(w: Window) -> Q:

@@ -83,3 +83,20 @@ class Shots:
 @pytest.fixture
 def shots(request: pytest.FixtureRequest) -> Shots:
     return Shots(request.node.name)
+
+
+@pytest.fixture
+def reference_data(transactional_db: Any) -> None:
+    """The rows the migrations load (catalog, channels, calendars), back in place.
+
+    A transactional test empties every table when it ends; Django's serialized rollback is meant to
+    reload them for the next one but does not always run here, so each browser test makes sure."""
+    from django.db import connection
+
+    from cityloop.catalog.models import Category
+
+    if not Category.objects.exists():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        print("RESTORE", contents is not None and len(contents))
+        if contents:
+            connection.creation.deserialize_db_from_string(contents)

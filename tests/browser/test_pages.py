@@ -22,7 +22,7 @@ def _login(page, base: str, username: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def test_phone_pages_fit_375_px_in_english(browser, live_server, loop, shots):
+def test_phone_pages_fit_375_px_in_english(browser, live_server, reference_data, loop, shots):
     loop.drive(loop.report(), "accept")
     context = browser.new_context(viewport=PHONE, locale="en-US")
     page = context.new_page()

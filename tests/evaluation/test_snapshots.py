@@ -149,3 +149,13 @@ def test_minimum_volume_lists_but_does_not_rank(drive, org):
     assert evaluate(parse_period(PERIOD), org.city, now=AFTER).schemes["department"].valid_from == dt.date(
         2026, 10, 1
     )
+
+
+def test_quarters_and_years_add_up_the_months(drive, no_minimums, org):
+    scenario.build(drive)  # every fact lies in October
+    month = evaluate(parse_period(PERIOD), org.city, now=AFTER)
+    for key in ("2026-Q4", "2026"):
+        longer = evaluate(parse_period(key), org.city, now=AFTER)
+        assert longer.window.start <= month.window.start and longer.window.cutoff == AFTER
+        for kind in month.scores:
+            assert [s.subject.counts for s in longer.scores[kind]] == [s.subject.counts for s in month.scores[kind]]
