@@ -85,18 +85,32 @@ def shots(request: pytest.FixtureRequest) -> Shots:
     return Shots(request.node.name)
 
 
-@pytest.fixture
-def reference_data(transactional_db: Any) -> None:
-    """The rows the migrations load (catalog, channels, calendars), back in place.
+@pytest.fixture(scope="session")
+def reference_snapshot(django_db_setup: Any, django_db_blocker: Any) -> str:
+    """The rows the migrations loaded (catalog, channels, calendars …), serialised once, before any
+    browser test: session fixtures come first, while the database is still as migrated."""
+    from django.db import connection
 
-    A transactional test empties every table when it ends; Django's serialized rollback is meant to
-    reload them for the next one but does not always run here, so each browser test makes sure."""
+    with django_db_blocker.unblock():
+        return str(connection.creation.serialize_db_to_string())
+
+
+@pytest.fixture
+def reference_data(reference_snapshot: str, transactional_db: Any) -> None:
+    """Those rows back in place: a transactional test (this one's predecessor) empties every table
+    when it ends, and Django's serialized rollback does not reliably reload them under pytest-django
+    with a live server, so each browser test makes sure."""
     from django.db import connection
 
     from cityloop.catalog.models import Category
 
-    if not Category.objects.exists():
-        contents = getattr(connection, "_test_serialized_contents", None)
-        print("RESTORE", contents is not None and len(contents))
-        if contents:
-            connection.creation.deserialize_db_from_string(contents)
+    if Category.objects.exists():
+        return
+    from django.core import serializers
+
+    # The flush's post_migrate signal already made the content types and permissions again.
+    skip = {"contenttypes.contenttype", "auth.permission"}
+    with connection.constraint_checks_disabled():
+        for obj in serializers.deserialize("json", reference_snapshot):
+            if obj.object._meta.label_lower not in skip:
+                obj.save()

@@ -16,9 +16,9 @@ from tests.cases import conftest as cases_conftest
 
 from .conftest import DESKTOP, PHONE
 
-# A live server needs committed data; serialized rollback brings back what the migrations loaded
-# (channels, the catalog) after another transactional test emptied the tables.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# A live server needs committed data (transactional tests); ``reference_data`` brings back what the
+# migrations loaded after another transactional test emptied the tables.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 loop = cases_conftest.loop  # the small city of the case tests
 PASSWORD = "demo-pass-1"
 
@@ -91,7 +91,7 @@ class Person:
         self.context.close()
 
 
-def test_the_whole_loop_in_the_browser(browser, live_server, loop, media, shots):
+def test_the_whole_loop_in_the_browser(browser, reference_data, live_server, loop, media, shots):
     base = live_server.url
 
     # A citizen reports from a phone, without an account.

@@ -8,9 +8,9 @@ from tests.cases import conftest as cases_conftest
 
 from .conftest import DESKTOP, PHONE
 
-# A live server needs committed data; serialized rollback brings back what the migrations loaded
-# (channels, the catalog) after another transactional test emptied the tables.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# A live server needs committed data (transactional tests); ``reference_data`` brings back what the
+# migrations loaded after another transactional test emptied the tables.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 loop = cases_conftest.loop  # the small city of the case tests
 
 
@@ -22,7 +22,7 @@ def _login(page, base: str, username: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def test_phone_pages_fit_375_px_in_english(browser, live_server, reference_data, loop, shots):
+def test_phone_pages_fit_375_px_in_english(browser, reference_data, live_server, loop, shots):
     loop.drive(loop.report(), "accept")
     context = browser.new_context(viewport=PHONE, locale="en-US")
     page = context.new_page()
@@ -44,7 +44,7 @@ def test_phone_pages_fit_375_px_in_english(browser, live_server, reference_data,
     context.close()
 
 
-def test_the_queue_with_the_keyboard(browser, live_server, loop, shots):
+def test_the_queue_with_the_keyboard(browser, reference_data, live_server, loop, shots):
     case = loop.drive(loop.report(), "accept")
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     page = context.new_page()
