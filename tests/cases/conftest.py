@@ -143,6 +143,23 @@ PATHS: dict[str, tuple[str, ...]] = {
 }
 
 
+def ensure_reference_data(actor: User) -> None:
+    """The catalog and channels come from migrations; a transactional test elsewhere may have flushed
+    them (PostgreSQL runs), so put them back when they are missing."""
+    import importlib
+
+    from django.apps import apps
+
+    from cityloop.cases.models import Channel
+    from cityloop.catalog.actions import load_standard
+    from cityloop.catalog.models import Category
+
+    if not Category.objects.exists():
+        load_standard(actor=actor)
+    if not Channel.objects.exists():
+        importlib.import_module("cityloop.cases.migrations.0002_channels").load(apps, None)
+
+
 @pytest.fixture(autouse=True)
 def english_messages() -> Any:
     """The tests read refusals in English; the Chinese ones are checked where it matters."""
@@ -154,6 +171,7 @@ def english_messages() -> Any:
 
 @pytest.fixture
 def loop(org: Any, actor: User) -> Loop:
+    ensure_reference_data(actor)
     import_grids(org_features(), actor=actor, valid_from=dt.date(2020, 1, 1))
     load_demo_conditions(actor=actor)
     users = dict(org.users)
