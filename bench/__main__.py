@@ -16,6 +16,11 @@ import time
 from pathlib import Path
 
 
+def _remove_sqlite_files(db_file: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", help="run only these benchmarks (e.g. geo assets)")
@@ -31,7 +36,7 @@ def main() -> int:
         scratch.mkdir(parents=True, exist_ok=True)
         db_file = scratch / f"bench-{os.getpid()}.sqlite3"
         os.environ["DATABASE_URL"] = f"sqlite:///{db_file}"
-        atexit.register(lambda: [Path(f"{db_file}{s}").unlink(missing_ok=True) for s in ("", "-wal", "-shm")])
+        atexit.register(_remove_sqlite_files, db_file)
     if args.quick:
         os.environ["BENCH_QUICK"] = "1"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityloop.settings")

@@ -191,7 +191,9 @@ CITYLOOP_NOTIFY_CHANNELS = {
 
 # --- routing ---
 # Approved returns of one case after which it goes to arbitration (联席会议).
-CITYLOOP_ROUTING_ARBITRATION_AFTER_RETURNS = int(os.environ.get("CITYLOOP_ROUTING_ARBITRATION_AFTER_RETURNS", "2"))
+CITYLOOP_ROUTING_ARBITRATION_AFTER_RETURNS = int(
+    os.environ.get("CITYLOOP_ROUTING_ARBITRATION_AFTER_RETURNS", "2")
+)
 
 # --- console ---
 # Map tiles under the vector layers; empty (the default) draws grids, roads and boundaries only,

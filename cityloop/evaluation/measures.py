@@ -96,14 +96,14 @@ REWORK = (("check", "close"), ("check_fail", "reopen"))
 
 
 def _by_rework(w: Window) -> Q:
-    """This disposal began with a rework (a failed check or a reopen), not with a dispatch: the
-    check or close step that ended at the moment it started says so. A disposal starts only from
-    those three transitions."""
+    """This disposal began with a rework (a failed check or a reopen), not with a dispatch or an
+    arbitration ruling: the check or close step that ended at the moment it started says so."""
     same_moment = _same_case_step(
         REWORK[0], ended_at=OuterRef("started_at"), ended_by_transition__in=REWORK[1]
     )
-    # The cheap set first: the correlated look-up runs only for the few cases that had a rework.
-    return Q(case_id__in=_cases_with(w, *REWORK)) & Q(Exists(same_moment))
+    # Cheap tests first: a rework is never a case's first disposal, and its case is in the set of
+    # cases with a failed check or a reopen; only then the correlated look-up of the same moment.
+    return Q(occurrence__gt=1) & Q(case_id__in=_cases_with(w, *REWORK)) & Q(Exists(same_moment))
 
 
 def _dispose_started(w: Window) -> QuerySet[Any]:

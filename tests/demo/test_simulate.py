@@ -50,4 +50,6 @@ def test_demo_has_escalation_rules_for_overdue_steps(demo_city, db):
     rules = {r.step: r for r in EscalationRule.objects.filter(district=demo_city.district)}
     assert set(rules) == {"dispose", "register", "dispatch"}
     assert rules["dispose"].after_unit == "working_day" and rules["dispose"].after_amount == 1
-    assert all(r.action == "urge" and r.acting_unit == demo_city.unit("command_centre") for r in rules.values())
+    assert all(
+        r.action == "urge" and r.acting_unit == demo_city.unit("command_centre") for r in rules.values()
+    )

@@ -158,4 +158,6 @@ def test_quarters_and_years_add_up_the_months(drive, no_minimums, org):
         longer = evaluate(parse_period(key), org.city, now=AFTER)
         assert longer.window.start <= month.window.start and longer.window.cutoff == AFTER
         for kind in month.scores:
-            assert [s.subject.counts for s in longer.scores[kind]] == [s.subject.counts for s in month.scores[kind]]
+            assert [s.subject.counts for s in longer.scores[kind]] == [
+                s.subject.counts for s in month.scores[kind]
+            ]
