@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
+from cityloop.core import fastsql
 from cityloop.core.audit import PUBLIC_USERNAME, domain_action
 from cityloop.core.models import Unit, User
 from cityloop.geo.index import locate
@@ -156,7 +157,7 @@ def _create_report(*, actor: User, prepared: _Prepared, idempotency_key: str | N
     case = ctx.case
     case.number = next_case_number(prepared.district, timezone.localdate(ctx.at))
     case.tracking_code = new_tracking_code()
-    case.save()
+    fastsql.insert(case)
     apply(ctx, None)
     if idempotency_key:
         IdempotencyKey.objects.create(key=idempotency_key, case=case)

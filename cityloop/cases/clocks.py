@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cityloop.catalog import lookup
+from cityloop.core import fastsql
 from cityloop.core.models import Unit, User
 from cityloop.timeclock import actions as timers
+from cityloop.timeclock.models import StepTimer
 
 from .models import Case, CaseStep
 from .workflow import Step
@@ -78,8 +81,62 @@ def _owner_unit(case: Case, step: Step) -> Unit | None:
     return case.responsible_unit if step in UNIT_STEPS else case.district
 
 
+class StepBook:
+    """A case's step occurrences as one transition sees them: read once, under the case's lock (with
+    the running steps' timers locked too, so the deadline sweep leaves them alone), and kept up to date
+    as the transition closes and opens steps. Saves the queries each question would otherwise ask."""
+
+    def __init__(self, case: Case) -> None:
+        # Prepared statements, not the ORM: this runs on every transition.
+        steps = fastsql.fetch(CaseStep, case=case.pk, order_by="id") if case.pk else []
+        self.counts = Counter(s.step for s in steps)
+        self.open = [s for s in steps if s.ended_at is None]
+        timer_ids = [s.timer_id for s in self.open if s.timer_id]
+        if timer_ids:
+            locked = {t.pk: t for t in fastsql.fetch(StepTimer, for_update=True, id__in=timer_ids)}
+            for current in self.open:
+                if current.timer_id:
+                    current.timer = locked[current.timer_id]
+
+    def running(self, step: str) -> CaseStep | None:
+        """The latest running occurrence of ``step``."""
+        return next((s for s in reversed(self.open) if s.step == step), None)
+
+    def latest(self) -> CaseStep | None:
+        return self.open[-1] if self.open else None
+
+    def opened(self, current: CaseStep) -> None:
+        self.open.append(current)
+        self.counts[current.step] += 1
+
+    def closed(self, current: CaseStep) -> None:
+        self.open = [s for s in self.open if s.pk != current.pk]
+
+
+_BOOK = "_cityloop_step_book"
+
+
+def begin(case: Case) -> None:
+    """Answer the transition's step questions about ``case`` from one read, made when first needed
+    (call with the case locked)."""
+    case.__dict__[_BOOK] = None
+
+
+def finish(case: Case) -> None:
+    """Forget the transition's step book (the case instance may live on after the transaction)."""
+    case.__dict__.pop(_BOOK, None)
+
+
+def _book(case: Case) -> StepBook:
+    book = case.__dict__.get(_BOOK)
+    if book is None:
+        book = case.__dict__[_BOOK] = StepBook(case)
+    return book
+
+
 def open_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> CaseStep:
     """Start a step's clock for the case; returns the new occurrence."""
+    book = _book(case)
     amount, unit_name, ref = _limit(case, step)
     owner = _owner_unit(case, step)
     timer = timers.start_timer(
@@ -92,14 +149,14 @@ def open_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> CaseSt
         district=case.district,
         responsible_unit=owner,
         rule_ref=ref,
+        # The book knows the case's running steps: a running timer would have a running step.
+        check_running=book.running(step.value) is not None,
     )
-    # A case's first transition (the report) cannot have run the step before: no need to count.
-    occurrence = 1 if case.version <= 1 else CaseStep.objects.filter(case=case, step=step.value).count() + 1
-    return CaseStep.objects.create(
+    current = CaseStep(
         case=case,
         district_id=case.district_id,
         step=step.value,
-        occurrence=occurrence,
+        occurrence=book.counts[step.value] + 1,
         unit=owner,
         started_at=at,
         started_by=actor,
@@ -110,18 +167,25 @@ def open_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> CaseSt
         provisional=timer.provisional,
         timer=timer,
     )
+    fastsql.insert(current)
+    book.opened(current)
+    return current
 
 
 def running(case: Case, step: Step) -> CaseStep | None:
+    """The running occurrence of ``step`` (from the transition's step book while one is open)."""
+    if _BOOK in case.__dict__:
+        return _book(case).running(step.value)
     return CaseStep.objects.filter(case=case, step=step.value, ended_at__isnull=True).order_by("-id").first()
 
 
 def close_step(case: Case, step: Step, *, actor: User, at: dt.datetime, transition: str) -> CaseStep | None:
     """Stop a running step and freeze whether it ended on time. No-op if the step is not running."""
-    current = running(case, step)
+    book = _book(case)
+    current = book.running(step.value)
     if current is None:
         return None
-    timer = timers.stop_timer(current.timer, actor=actor, at=at) if current.timer else None
+    timer = timers.stop_timer(current.timer, actor=actor, at=at, locked=True) if current.timer else None
     current.ended_at = at
     current.ended_by = actor
     current.ended_by_transition = transition
@@ -131,29 +195,30 @@ def close_step(case: Case, step: Step, *, actor: User, at: dt.datetime, transiti
         current.deadline_at = timer.deadline_at or current.deadline_at
     else:
         current.on_time = at <= current.deadline_at
-    current.save(
-        update_fields=["ended_at", "ended_by", "ended_by_transition", "on_time", "elapsed", "deadline_at"]
+    fastsql.update(
+        current, ["ended_at", "ended_by", "ended_by_transition", "on_time", "elapsed", "deadline_at"]
     )
+    book.closed(current)
     return current
 
 
 def pause_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> None:
-    current = running(case, step)
+    current = _book(case).running(step.value)
     if current is not None and current.timer is not None:
-        timers.pause_timer(current.timer, actor=actor, at=at)
+        timers.pause_timer(current.timer, actor=actor, at=at, locked=True)
 
 
 def resume_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> None:
-    current = running(case, step)
+    current = _book(case).running(step.value)
     if current is not None and current.timer is not None:
-        timer = timers.resume_timer(current.timer, actor=actor, at=at)
+        timer = timers.resume_timer(current.timer, actor=actor, at=at, locked=True)
         current.deadline_at = timer.deadline_at or current.deadline_at
         current.save(update_fields=["deadline_at"])
 
 
 def extend_step(case: Case, step: Step, *, actor: User, amount: float, unit: str) -> None:
     """Add an approved extension to the running step (converted to the limit's unit if needed)."""
-    current = running(case, step)
+    current = _book(case).running(step.value)
     if current is None or current.timer is None:
         raise ValidationError({"step": f"no running {step.value} step to extend"})
     if unit != current.limit_unit:
@@ -163,7 +228,7 @@ def extend_step(case: Case, step: Step, *, actor: User, amount: float, unit: str
                 "ask for the extension in that unit"
             }
         )
-    timer = timers.extend_timer(current.timer, actor=actor, amount=amount)
+    timer = timers.extend_timer(current.timer, actor=actor, amount=amount, locked=True)
     current.deadline_at = timer.deadline_at or current.deadline_at
     current.save(update_fields=["deadline_at"])
 
@@ -171,12 +236,7 @@ def extend_step(case: Case, step: Step, *, actor: User, amount: float, unit: str
 def refresh_running(case: Case, now: dt.datetime, just_opened: CaseStep | None = None) -> None:
     """Copy the running step, its deadline and its light onto the case (for the queue and the map).
     ``just_opened`` is the step the transition started, if any: it is the running one, no query needed."""
-    current = just_opened or (
-        CaseStep.objects.filter(case=case, ended_at__isnull=True)
-        .select_related("timer")
-        .order_by("-id")
-        .first()
-    )
+    current = just_opened or _book(case).latest()
     if current is None:
         case.current_step, case.deadline_at, case.light = "", None, ""
         return

@@ -40,3 +40,12 @@ class CoreConfig(AppConfig):
             actions={"view": admin_only, "manage": admin_only},
             distinct=True,
         )
+
+        from django.db.models.signals import post_delete, post_save
+
+        from . import memberships
+
+        for model in (Membership, Unit):
+            uid = f"memberships-{model.__name__}"
+            post_save.connect(memberships.forget, sender=model, dispatch_uid=f"{uid}-save")
+            post_delete.connect(memberships.forget, sender=model, dispatch_uid=f"{uid}-delete")

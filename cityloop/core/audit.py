@@ -17,10 +17,16 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.db import models, transaction
 
+from . import fastsql
 from .models import AuditEntry, User
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("cityloop_request_id", default="")
 _action_depth: contextvars.ContextVar[int] = contextvars.ContextVar("cityloop_action_depth", default=0)
+# The audit entries an action (and the actions it calls) recorded and not yet written: they go to the
+# database in one INSERT when the outermost action ends, or when ``flush_audit`` asks for their ids.
+_pending: contextvars.ContextVar[list[AuditEntry] | None] = contextvars.ContextVar(
+    "cityloop_pending_audit", default=None
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -83,12 +89,16 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one audit entry. Call it inside the action's transaction."""
+    """Append one audit entry. Call it inside the action's transaction.
+
+    Inside a domain action the entry is written with the action's other entries when the outermost
+    action ends (one INSERT for all of them); until then, or until :func:`flush_audit`, it has no id.
+    """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id if object_id is not None else obj.pk
         object_repr = object_repr if object_repr is not None else str(obj)[:255]
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor if actor.pk else None,
         actor_label=str(actor.username)[:150],
         action=action,
@@ -99,20 +109,39 @@ def record(
         after=_jsonable(after) if after is not None else None,
         request_id=current_request_id(),
     )
+    pending = _pending.get()
+    if pending is None:
+        entry.save()
+    else:
+        pending.append(entry)
+    return entry
+
+
+def flush_audit() -> None:
+    """Write the entries the running action recorded so far (they get their ids); a no-op outside one."""
+    pending = _pending.get()
+    if pending:
+        fastsql.insert_many(pending)
+        pending.clear()
 
 
 @contextmanager
 def action_transaction() -> Iterator[None]:
     """The transaction of a domain action. Inside another action it joins that transaction without a
     savepoint: a failure of the inner action fails the outer one anyway, and savepoints cost two
-    round trips each."""
+    round trips each. The outermost action writes every audit entry recorded inside it at its end."""
     nested = _action_depth.get() > 0
     token = _action_depth.set(_action_depth.get() + 1)
+    pending_token = None if nested else _pending.set([])
     try:
         with transaction.atomic(savepoint=not nested):
             yield
+            if not nested:
+                flush_audit()
     finally:
         _action_depth.reset(token)
+        if pending_token is not None:
+            _pending.reset(pending_token)
 
 
 def domain_action(func: Callable[P, R]) -> Callable[P, R]:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from cityloop.core import fastsql
 from cityloop.core.audit import domain_action, record, snapshot
 from cityloop.core.models import Unit, User
 
@@ -93,19 +94,23 @@ def current_light(timer: StepTimer, now: dt.datetime) -> Light:
     return clock.light(used_fraction(timer, now))
 
 
-def _locked(timer: StepTimer) -> StepTimer:
-    fresh = StepTimer.objects.select_for_update().get(pk=timer.pk)
+def _locked(timer: StepTimer, held: bool = False) -> StepTimer:
+    """The timer as it is now, locked. ``held``: the caller locked and read it in this transaction
+    (the case loop does, with the case), so the instance is current and no second read is needed."""
+    fresh = timer if held else StepTimer.objects.select_for_update().get(pk=timer.pk)
     if fresh.ended_at is not None:
         raise ValidationError(f"the {fresh.step} step already ended at {fresh.ended_at:%Y-%m-%d %H:%M}")
     return fresh
 
 
 def _done(timer: StepTimer, fresh: StepTimer, actor: User, action: str, before: dict[str, Any]) -> StepTimer:
-    fresh.save()
-    record(actor, action, fresh, before=before, after=snapshot(fresh))
-    # The caller's instance takes the saved values without another round trip to the database.
-    for field in StepTimer._meta.concrete_fields:
-        setattr(timer, field.attname, getattr(fresh, field.attname))
+    after = snapshot(fresh)
+    fastsql.update(fresh, [name for name, value in after.items() if before.get(name) != value])
+    record(actor, action, fresh, before=before, after=after)
+    if fresh is not timer:
+        # The caller's instance takes the saved values without another round trip to the database.
+        for field in StepTimer._meta.concrete_fields:
+            setattr(timer, field.attname, getattr(fresh, field.attname))
     return timer
 
 
@@ -122,10 +127,12 @@ def start_timer(
     rule_ref: dict[str, Any] | None = None,
     district: Unit | int | None = None,
     responsible_unit: Unit | None = None,
+    check_running: bool = True,
 ) -> StepTimer:
     """Start the clock of ``step`` for ``subject`` (a case, or ``("cases.case", id)``): the limit is
     ``amount`` ``unit`` from ``started_at``. Without a ``calendar``, the responsible unit's (or the
-    district's) calendar applies. ``rule_ref`` says which limit and version produced it."""
+    district's) calendar applies. ``rule_ref`` says which limit and version produced it.
+    ``check_running=False``: the caller knows (under its lock) that this step's clock is not running."""
     subject_type, subject_id, subject_district = _subject(subject)
     time_unit = TimeUnit.parse(unit)
     _aware(started_at, "started_at")
@@ -139,7 +146,7 @@ def start_timer(
     else:
         calendar_id = calendar.pk
     running = StepTimer.objects.filter(subject_type=subject_type, subject_id=subject_id, step=step)
-    if running.filter(ended_at__isnull=True).exists():
+    if check_running and running.filter(ended_at__isnull=True).exists():
         raise ValidationError({"step": f"the {step} clock of {subject_type} {subject_id} is already running"})
     timer = StepTimer(
         subject_type=subject_type,
@@ -154,15 +161,15 @@ def start_timer(
         rule_ref=rule_ref or {},
     )
     _plan(timer)
-    timer.save()
+    fastsql.insert(timer)
     record(actor, "timer.start", timer, after=snapshot(timer))
     return timer
 
 
 @domain_action
-def pause_timer(timer: StepTimer, *, actor: User, at: dt.datetime) -> StepTimer:
+def pause_timer(timer: StepTimer, *, actor: User, at: dt.datetime, locked: bool = False) -> StepTimer:
     """Put the step on hold from ``at`` (挂账/缓办): its clock stops and its light is kept as it is."""
-    fresh = _locked(timer)
+    fresh = _locked(timer, held=locked)
     before = snapshot(fresh)
     _aware(at, "at")
     if fresh.is_paused:
@@ -179,9 +186,9 @@ def pause_timer(timer: StepTimer, *, actor: User, at: dt.datetime) -> StepTimer:
 
 
 @domain_action
-def resume_timer(timer: StepTimer, *, actor: User, at: dt.datetime) -> StepTimer:
+def resume_timer(timer: StepTimer, *, actor: User, at: dt.datetime, locked: bool = False) -> StepTimer:
     """End the hold at ``at``; the deadline moves on by the working time the hold took."""
-    fresh = _locked(timer)
+    fresh = _locked(timer, held=locked)
     before = snapshot(fresh)
     _aware(at, "at")
     if not fresh.is_paused:
@@ -197,12 +204,12 @@ def resume_timer(timer: StepTimer, *, actor: User, at: dt.datetime) -> StepTimer
 
 @domain_action
 def extend_timer(
-    timer: StepTimer, *, actor: User, amount: Number, at: dt.datetime | None = None
+    timer: StepTimer, *, actor: User, amount: Number, at: dt.datetime | None = None, locked: bool = False
 ) -> StepTimer:
     """Add an approved extension of ``amount`` (in the timer's unit) to the limit, approved at ``at``
     (now by default). Warnings and overdue marks the new deadline undoes are cleared, and notices
     for the new deadline will be sent afresh."""
-    fresh = _locked(timer)
+    fresh = _locked(timer, held=locked)
     before = snapshot(fresh)
     if amount is None or float(amount) <= 0:
         raise ValidationError({"amount": "an extension must be more than zero"})
@@ -219,10 +226,10 @@ def extend_timer(
 
 
 @domain_action
-def stop_timer(timer: StepTimer, *, actor: User, at: dt.datetime) -> StepTimer:
+def stop_timer(timer: StepTimer, *, actor: User, at: dt.datetime, locked: bool = False) -> StepTimer:
     """End the step at ``at`` and freeze the outcome: time used (in the limit's unit), on time or not,
     and the final light. A hold still open ends at ``at``."""
-    fresh = _locked(timer)
+    fresh = _locked(timer, held=locked)
     before = snapshot(fresh)
     _aware(at, "at")
     if at < fresh.started_at:
