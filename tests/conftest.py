@@ -37,17 +37,17 @@ def fast_password_hasher(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_spatial_index() -> Any:
-    """Each test's grids live in its own transaction; never let one test see another's index."""
-    from cityloop.cases.actions import forget_channels
-    from cityloop.cases.clocks import forget_step_limits
+    """Each test's grids and reference data live in its own transaction; never let one test see
+    another's index or cached catalog, channels and memberships."""
+    from cityloop.core import memberships, memo
     from cityloop.geo import index
     from cityloop.timeclock import calendars
 
     def forget() -> None:
         index.reset()
         calendars.reset()
-        forget_step_limits()
-        forget_channels()
+        memo.clear_all()
+        memberships.forget()
 
     forget()
     yield

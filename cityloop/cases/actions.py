@@ -4,7 +4,6 @@ taken through ``perform`` (named wrappers below make the common ones read well).
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from cityloop.core import fastsql
 from cityloop.core.audit import PUBLIC_USERNAME, domain_action
+from cityloop.core.memo import BriefCache
 from cityloop.core.models import Unit, User
 from cityloop.geo.index import locate
 
@@ -27,21 +27,20 @@ from .workflow import TRANSITIONS
 H3_RESOLUTION = 11
 
 
-_CHANNEL_TTL_SECONDS = 30.0
-_channels: dict[str, tuple[float, Channel | None]] = {}
+_channels: BriefCache[Channel | None] = BriefCache("channels")
+
+
+def _active_channel(code: str) -> Channel | None:
+    return _channels.get(code, lambda: Channel.objects.filter(code=code, active=True).first())
 
 
 def _channel(code: str) -> Channel:
     """The active channel with this code (cached briefly: every report asks)."""
-    now = time.monotonic()
-    hit = _channels.get(code)
-    if hit is None or now - hit[0] > _CHANNEL_TTL_SECONDS:
-        hit = (now, Channel.objects.filter(code=code, active=True).first())
-        _channels[code] = hit
-    if hit[1] is None:
+    found = _active_channel(code)
+    if found is None:
         known = ", ".join(Channel.objects.filter(active=True).values_list("code", flat=True))
         raise ValidationError({"channel": f"unknown channel {code!r}; use one of {known}"})
-    return hit[1]
+    return found
 
 
 def forget_channels(**kwargs: Any) -> None:
@@ -95,10 +94,8 @@ def _prepare_report(
     location = locate(lon, lat, at)
     if location is None:
         raise ValidationError({"location": f"({lon}, {lat}) lies outside every unit grid of the city"})
-    units = {
-        u.pk: u
-        for u in Unit.objects.filter(pk__in=[location.community_id, location.street_id, location.district_id])
-    }
+    wanted = {location.community_id, location.street_id, location.district_id} - {None}
+    units = {u.pk: u for u in fastsql.fetch(Unit, id__in=wanted)}
     district = units.get(location.district_id or 0)
     if district is None:
         raise ValidationError({"location": "the grid here belongs to no district; check the org tree"})
@@ -220,12 +217,15 @@ def submit_report(
 
 
 def _existing(key: str | None, channel: str, external_id: str) -> Case | None:
+    """The case an earlier submission with this key or ticket id made (prepared statements: every
+    report asks, and the answer is almost always none)."""
     if key:
-        found = IdempotencyKey.objects.filter(key=key).select_related("case").first()
-        if found:
-            return found.case
-    if external_id:
-        return Case.objects.filter(channel__code=channel, external_id=external_id).first()
+        for found in fastsql.fetch(IdempotencyKey, key=key):
+            return fastsql.fetch(Case, id=found.case_id)[0]
+    source = _active_channel(channel) if external_id else None
+    if source is not None:
+        for case in fastsql.fetch(Case, channel=source.pk, external_id=external_id):
+            return case
     return None
 
 

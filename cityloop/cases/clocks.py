@@ -9,7 +9,6 @@ says which limit applies and keeps ``CaseStep`` (the facts evaluation reads) in 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import Counter
 from typing import Any
 
@@ -29,35 +28,18 @@ from .workflow import Step
 UNIT_STEPS = {Step.DISPOSE}
 
 
-_LIMIT_TTL_SECONDS = 30.0
-_limit_cache: dict[tuple[str, str, dt.date], tuple[float, lookup.StepLimitRef]] = {}
-
-
 def forget_step_limits(**kwargs: Any) -> None:
-    """Drop this process's cached step limits (connected to step-limit saves; other processes
-    notice within ``_LIMIT_TTL_SECONDS``)."""
-    _limit_cache.clear()
-
-
-def _step_limit(step: str, urgency: str, on: dt.date) -> lookup.StepLimitRef:
-    """The catalog's step limit, cached briefly: every report and transition asks for one."""
-    key = (step, urgency, on)
-    now = time.monotonic()
-    hit = _limit_cache.get(key)
-    if hit is not None and now - hit[0] < _LIMIT_TTL_SECONDS:
-        return hit[1]
-    ref = lookup.step_limit(step, urgency, on=on)
-    _limit_cache[key] = (now, ref)
-    return ref
+    """Drop this process's cached catalog answers, step limits among them."""
+    lookup.REFERENCE.clear()
 
 
 def _limit(case: Case, step: Step) -> tuple[float, str, dict[str, Any]]:
     if step == Step.DISPOSE:
-        if case.condition is None:
+        if case.condition_id is None:
             raise ValidationError(
                 {"condition": "the case has no registration condition, so no disposal limit"}
             )
-        cond = case.condition
+        cond = lookup.condition_version(case.condition_id)
         return (
             float(cond.limit_amount),
             cond.limit_unit,
@@ -69,7 +51,7 @@ def _limit(case: Case, step: Step) -> tuple[float, str, dict[str, Any]]:
             },
         )
     on = timezone.localdate(case.reported_at)
-    ref = _step_limit(step.value, case.urgency or "normal", on)
+    ref = lookup.step_limit(step.value, case.urgency or "normal", on=on)
     return (
         float(ref.amount),
         ref.unit,
@@ -86,9 +68,9 @@ class StepBook:
     the running steps' timers locked too, so the deadline sweep leaves them alone), and kept up to date
     as the transition closes and opens steps. Saves the queries each question would otherwise ask."""
 
-    def __init__(self, case: Case) -> None:
-        # Prepared statements, not the ORM: this runs on every transition.
-        steps = fastsql.fetch(CaseStep, case=case.pk, order_by="id") if case.pk else []
+    def __init__(self, case: Case, new: bool = False) -> None:
+        # Prepared statements, not the ORM: this runs on every transition. A new case has no steps.
+        steps = fastsql.fetch(CaseStep, case=case.pk, order_by="id") if case.pk and not new else []
         self.counts = Counter(s.step for s in steps)
         self.open = [s for s in steps if s.ended_at is None]
         timer_ids = [s.timer_id for s in self.open if s.timer_id]
@@ -118,8 +100,8 @@ _BOOK = "_cityloop_step_book"
 
 def begin(case: Case) -> None:
     """Answer the transition's step questions about ``case`` from one read, made when first needed
-    (call with the case locked)."""
-    case.__dict__[_BOOK] = None
+    (call with the case locked). A case being reported starts with an empty book."""
+    case.__dict__[_BOOK] = StepBook(case, new=True) if case.state == "new" else None
 
 
 def finish(case: Case) -> None:

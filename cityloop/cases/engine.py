@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cityloop.catalog import lookup
 from cityloop.core import fastsql
 from cityloop.core.audit import ActorRequired, action_transaction, flush_audit, record, snapshot
 from cityloop.core.memberships import active_memberships
@@ -166,6 +167,11 @@ def locked_case(pk: int) -> Case:
         if unit_id is not None:
             setattr(case, name, units[unit_id])
     case.channel = fastsql.fetch(Channel, id=case.channel_id)[0]
+    # Catalog rows come from the catalog's brief cache (shared instances, read-only).
+    if case.category_id is not None:
+        case.category = lookup.category_by_id(case.category_id)
+    if case.condition_id is not None:
+        case.condition = lookup.condition_version(case.condition_id)
     return case
 
 

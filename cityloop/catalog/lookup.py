@@ -2,7 +2,9 @@
 apply at a place on a day, which step limit applies, and text search over names and conditions.
 
 Every function takes the day (``on``) it answers for, today by default, so a case can be judged by
-the rules of its registration day.
+the rules of its registration day. Every report and transition asks these questions, so the answers
+of ``category``, ``conditions_for`` and ``step_limit`` are kept briefly (``core.memo``): dropped at
+once when this process saves catalog data, seen by other processes within ``REFERENCE.ttl`` seconds.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from cityloop.core.memo import BriefCache
 from cityloop.core.models import Unit
 
 from .models import Category, Condition, Kind, Step, StepLimit, Urgency
+
+# Catalog rows shared by every caller: read them, never change them.
+REFERENCE: BriefCache[object] = BriefCache("catalog")
 
 
 def _day(on: dt.date | None) -> dt.date:
@@ -36,8 +42,11 @@ def category(code: str, kind: str, on: dt.date | None = None) -> Category:
     code = (code or "").strip()
     if not (code.isdigit() and len(code) in (2, 4)):
         raise ValidationError({"code": f"{code!r} is not a class (2 digits) or subclass (4 digits) code"})
-    found = Category.objects.filter(kind=kind, code=code).select_related("parent").first()
-    if found is None:
+    found = REFERENCE.get(
+        ("category", kind, code),
+        lambda: Category.objects.filter(kind=kind, code=code).select_related("parent").first(),
+    )
+    if not isinstance(found, Category):
         raise ValidationError({"code": f"there is no {kind} class or subclass {code}"})
     day = _day(on)
     if found.retired_from is not None and day >= found.retired_from:
@@ -72,8 +81,16 @@ def conditions_for(
     specific one wins (a street's over its district's); conditions specific to other regions are left out.
     """
     depths = _region_ids(region_units)
+    day = _day(on)
+    key = ("conditions", category.pk, tuple(sorted(depths.items())), day)
+    found = REFERENCE.get(key, lambda: _conditions_for(category, depths, day))
+    assert isinstance(found, list)
+    return found
+
+
+def _conditions_for(category: Category, depths: dict[int, int], day: dt.date) -> list[Condition]:
     rows = (
-        Condition.objects.valid_at(_day(on))
+        Condition.objects.valid_at(day)
         .filter(category=category)
         .filter(Q(region__isnull=True) | Q(region_id__in=list(depths)))
         .select_related("urgency", "region", "category")
@@ -103,6 +120,24 @@ def condition(
     )
 
 
+def category_by_id(pk: int) -> Category:
+    """A class or subclass by id, with its parent class."""
+    found = REFERENCE.get(("category_id", pk), lambda: Category.objects.select_related("parent").get(pk=pk))
+    assert isinstance(found, Category)
+    return found
+
+
+def condition_version(pk: int) -> Condition:
+    """One version of a registration condition, with its subclass and urgency (a case keeps the
+    version in force on its registration day)."""
+    found = REFERENCE.get(
+        ("condition", pk),
+        lambda: Condition.objects.select_related("category", "urgency").get(pk=pk),
+    )
+    assert isinstance(found, Condition)
+    return found
+
+
 class StepLimitRef(NamedTuple):
     """A step's time limit and the version (the ``StepLimit`` id) it came from."""
 
@@ -127,6 +162,13 @@ def step_limit(step: str, urgency: Urgency | str, *, on: dt.date | None = None) 
     ``on``: ``(amount, unit, version_ref)``."""
     if step not in Step.values:
         raise ValidationError({"step": f"unknown step {step!r}; use one of {', '.join(Step.values)}"})
+    code = urgency.code if isinstance(urgency, Urgency) else urgency
+    found = REFERENCE.get(("step_limit", step, code, _day(on)), lambda: _step_limit(step, urgency, on))
+    assert isinstance(found, StepLimitRef)
+    return found
+
+
+def _step_limit(step: str, urgency: Urgency | str, on: dt.date | None) -> StepLimitRef:
     level = urgency_of(urgency)
     row = (
         StepLimit.objects.valid_at(_day(on)).filter(step=step, urgency=level).order_by("-valid_from").first()

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from . import fastsql
 from .audit import domain_action, record, snapshot
 from .models import ALLOWED_PARENT_KINDS, ApiToken, Membership, Role, Unit, UnitKind, User
 
@@ -162,14 +163,12 @@ def user_for_token(raw: str) -> User | None:
     (``last_used_at`` is bookkeeping, refreshed at most once a minute)."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_token(raw), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or not token.user.is_active:
+    # Prepared statements, not the ORM: every API request asks.
+    token = next((t for t in fastsql.fetch(ApiToken, key_hash=hash_token(raw)) if t.revoked_at is None), None)
+    user = fastsql.fetch(User, id=token.user_id)[0] if token is not None else None
+    if token is None or user is None or not user.is_active:
         return None
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return user

@@ -139,6 +139,10 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.unit.name}"
 
+    def valid_on(self, day: dt.date) -> bool:
+        """Whether the membership holds on ``day`` (the same rule as ``objects.active(day)``)."""
+        return self.valid_from <= day and (self.valid_to is None or self.valid_to > day)
+
 
 class AuditEntry(models.Model):
     """One write made through an action: who, what, on which object, before and after, when.

@@ -44,6 +44,8 @@ class Location:
     district_id: int | None
     district_code: str | None
     district_name: str | None
+    # The unit the grid's own problems go to first (a grid's responsible unit), if it has one.
+    grid_unit_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,7 +67,9 @@ class GridIndex:
 
         self.version = version
         rows = list(
-            Grid.objects.values_list("id", "code", "geom_wkb", "valid_from", "valid_to", "community_id")
+            Grid.objects.values_list(
+                "id", "code", "geom_wkb", "valid_from", "valid_to", "community_id", "responsible_unit_id"
+            )
         )
         units = {
             u.pk: u
@@ -76,11 +80,16 @@ class GridIndex:
         self.tree = shapely.STRtree(self.geoms)
         self.valid_from = np.array([r[3].toordinal() for r in rows], dtype=np.int64)
         self.valid_to = np.array([r[4].toordinal() if r[4] else _FOREVER for r in rows], dtype=np.int64)
-        self.locations: list[Location] = [self._location(r[0], r[1], units.get(r[5]), units) for r in rows]
+        self.locations: list[Location] = [
+            self._location(r[0], r[1], units.get(r[5]), units, r[6]) for r in rows
+        ]
         self._lookup: list[Location | None] = [*self.locations, None]
+        self.by_grid: dict[int, Location] = {loc.grid_id: loc for loc in self.locations}
 
     @staticmethod
-    def _location(grid_id: int, code: str, community: Unit | None, units: dict[int, Unit]) -> Location:
+    def _location(
+        grid_id: int, code: str, community: Unit | None, units: dict[int, Unit], grid_unit_id: int | None
+    ) -> Location:
         street = units.get(community.parent_id) if community and community.parent_id else None
         district = units.get(street.parent_id) if street and street.parent_id else None
         return Location(
@@ -95,6 +104,7 @@ class GridIndex:
             district_id=district.pk if district else None,
             district_code=district.code if district else None,
             district_name=district.name if district else None,
+            grid_unit_id=grid_unit_id,
         )
 
     def __len__(self) -> int:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cityloop.geo.index import locate
+from cityloop.geo.index import get_index, locate
 from cityloop.geo.models import Grid
 
 # Urgency levels whose cases count as emergencies (besides class 04 events).
@@ -113,6 +113,10 @@ def component_facts(component: _Component | None) -> ComponentFacts | None:
 def _grid(grid_id: int | None) -> tuple[str, int | None]:
     if grid_id is None:
         return "", None
+    # The grid index holds every grid version with its code and responsible unit.
+    known = get_index().by_grid.get(grid_id)
+    if known is not None:
+        return known.grid_code, known.grid_unit_id
     row = Grid.objects.filter(pk=grid_id).values_list("code", "responsible_unit_id").first()
     return (row[0], row[1]) if row else ("", None)
 

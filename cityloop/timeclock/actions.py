@@ -145,8 +145,12 @@ def start_timer(
         calendar_id = calendars.calendar_id_for_unit(responsible_unit or district_id)
     else:
         calendar_id = calendar.pk
-    running = StepTimer.objects.filter(subject_type=subject_type, subject_id=subject_id, step=step)
-    if check_running and running.filter(ended_at__isnull=True).exists():
+    if (
+        check_running
+        and StepTimer.objects.filter(
+            subject_type=subject_type, subject_id=subject_id, step=step, ended_at__isnull=True
+        ).exists()
+    ):
         raise ValidationError({"step": f"the {step} clock of {subject_type} {subject_id} is already running"})
     timer = StepTimer(
         subject_type=subject_type,

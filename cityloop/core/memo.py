@@ -1,0 +1,49 @@
+"""Brief per-process caches for reference data read on every transition and changed rarely
+(catalog categories and conditions, step limits, channels).
+
+An answer is kept for ``ttl`` seconds. A save or delete in this process drops the cache at once
+(connect :meth:`BriefCache.clear` to the model's ``post_save``/``post_delete``); other processes see the
+change within ``ttl``. Errors are never cached: a question that failed is asked again next time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+_all: list[BriefCache[Any]] = []
+
+
+class BriefCache(Generic[T]):
+    def __init__(self, name: str, ttl: float = 30.0) -> None:
+        self.name = name
+        self.ttl = ttl
+        self._data: dict[Hashable, tuple[float, T]] = {}
+        self._lock = threading.Lock()
+        _all.append(self)
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The cached answer for ``key``, or ``compute()`` (kept for ``ttl`` seconds)."""
+        now = time.monotonic()
+        hit = self._data.get(key)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        value = compute()
+        with self._lock:
+            self._data[key] = (now, value)
+        return value
+
+    def clear(self, **kwargs: Any) -> None:
+        """Forget every answer (usable as a signal receiver)."""
+        with self._lock:
+            self._data.clear()
+
+
+def clear_all() -> None:
+    """Forget every brief cache of this process (tests call it between tests)."""
+    for cache in _all:
+        cache.clear()

@@ -1,0 +1,216 @@
+"""The hot path's helpers: prepared single-row statements, batched audit entries, cached memberships
+and brief reference caches. Each must behave exactly like the slower way it replaces."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.db.models.signals import post_save, pre_save
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from cityloop.cases.models import Case, CaseEvent, CaseStep
+from cityloop.core import fastsql, memberships
+from cityloop.core.actions import grant_role, revoke_role
+from cityloop.core.audit import domain_action, flush_audit, record
+from cityloop.core.memo import BriefCache
+from cityloop.core.models import AuditEntry, Membership, Role, Unit, User
+from cityloop.timeclock.models import StepTimer
+
+
+def _columns(obj: Any) -> dict[str, Any]:
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+def _timer(org: Any) -> StepTimer:
+    start = timezone.make_aware(dt.datetime(2026, 3, 2, 9, 0))
+    return StepTimer(
+        subject_type="cases.case",
+        subject_id="41",
+        district=org.district,
+        responsible_unit=org.water,
+        step="dispose",
+        started_at=start,
+        limit_amount=2.5,
+        limit_unit="working_day",
+        extension=0.5,
+        pauses=[["2026-03-02T03:00:00+00:00", None]],
+        rule_ref={"source": "condition", "code": "0101-1", "版本": 3},
+        deadline_at=start + dt.timedelta(days=3),
+    )
+
+
+def test_insert_writes_what_the_orm_reads_back(org):
+    timer = _timer(org)
+    fastsql.insert(timer)
+    assert timer.pk is not None and not timer._state.adding
+    stored = StepTimer.objects.get(pk=timer.pk)
+    assert _columns(stored) == _columns(timer)
+    # Defaults the model fills in (pre_save) were written too.
+    assert stored.revision == StepTimer._meta.get_field("revision").get_default()
+
+
+def test_update_writes_only_the_named_columns(org):
+    timer = _timer(org)
+    fastsql.insert(timer)
+    StepTimer.objects.filter(pk=timer.pk).update(light="yellow")  # someone else's change
+    timer.ended_at = timer.started_at + dt.timedelta(hours=5)
+    timer.on_time, timer.elapsed = True, 0.6
+    timer.responsible_unit = org.sanitation
+    fastsql.update(timer, ["ended_at", "on_time", "elapsed", "responsible_unit_id"])
+    stored = StepTimer.objects.get(pk=timer.pk)
+    assert (stored.ended_at, stored.on_time, stored.elapsed) == (timer.ended_at, True, 0.6)
+    assert stored.responsible_unit_id == org.sanitation.pk
+    assert stored.light == "yellow"  # not named, so not overwritten
+
+
+def test_update_of_nothing_writes_nothing(org):
+    timer = _timer(org)
+    fastsql.insert(timer)
+    with CaptureQueriesContext(connection) as queries:
+        fastsql.update(timer, [])
+    assert not queries.captured_queries
+
+
+def test_fetch_matches_the_orm(org):
+    ids = []
+    for step in ("accept", "register", "dispatch"):
+        timer = _timer(org)
+        timer.step = step
+        fastsql.insert(timer)
+        ids.append(timer.pk)
+    found = fastsql.fetch(StepTimer, id__in=ids, order_by="-id")
+    assert [t.pk for t in found] == sorted(ids, reverse=True)
+    orm = {t.pk: _columns(t) for t in StepTimer.objects.filter(pk__in=ids)}
+    assert all(_columns(t) == orm[t.pk] for t in found)
+    assert fastsql.fetch(StepTimer, subject_id="41", step="register")[0].pk == ids[1]
+    assert fastsql.fetch(StepTimer, id__in=[]) == []
+    units = fastsql.fetch(Unit, id__in=[org.street_a.pk, org.water.pk], order_by="id")
+    assert [u.pk for u in units] == sorted([org.street_a.pk, org.water.pk])
+    assert units[0].path == Unit.objects.get(pk=units[0].pk).path
+
+
+def test_fetch_refuses_lookups_it_does_not_understand():
+    with pytest.raises(ValueError, match="name__in"):
+        fastsql.fetch(Unit, code__startswith="99")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fetch_for_update_locks_on_postgresql(org):
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        fastsql.fetch(Unit, for_update=True, id=org.district.pk)
+    locked = "FOR UPDATE" in queries.captured_queries[-1]["sql"]
+    assert locked == connection.features.has_select_for_update
+
+
+@pytest.mark.parametrize("model", [AuditEntry, Case, CaseStep, CaseEvent, StepTimer])
+def test_nobody_listens_to_saves_of_the_models_written_by_prepared_statements(model):
+    # fastsql sends no save signals: a receiver on these models would silently miss the hot path.
+    assert not post_save.has_listeners(model) and not pre_save.has_listeners(model)
+
+
+def test_audit_entries_of_an_action_are_written_together_at_its_end(org, actor):
+    seen: dict[str, Any] = {}
+
+    @domain_action
+    def outer(*, actor: User) -> None:
+        first = record(actor, "test.outer", org.district)
+        inner(actor=actor)
+        seen["pk_before_end"] = first.pk
+        seen["rows_before_end"] = AuditEntry.objects.filter(action__startswith="test.").count()
+
+    @domain_action
+    def inner(*, actor: User) -> None:
+        record(actor, "test.inner", org.street_a)
+
+    outer(actor=actor)
+    assert seen == {"pk_before_end": None, "rows_before_end": 0}
+    written = list(AuditEntry.objects.filter(action__startswith="test.").order_by("id"))
+    assert [e.action for e in written] == ["test.outer", "test.inner"]
+
+
+def test_flush_gives_entries_their_ids_and_a_failed_action_leaves_none(org, actor):
+    @domain_action
+    def flushing(*, actor: User) -> int | None:
+        entry = record(actor, "test.flushed", org.district)
+        flush_audit()
+        return entry.pk
+
+    assert AuditEntry.objects.get(pk=flushing(actor=actor)).action == "test.flushed"
+
+    @domain_action
+    def failing(*, actor: User) -> None:
+        record(actor, "test.failed", org.district)
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        failing(actor=actor)
+    assert not AuditEntry.objects.filter(action="test.failed").exists()
+
+
+def test_outside_an_action_record_writes_at_once(org, actor):
+    assert record(actor, "test.direct", org.district).pk is not None
+
+
+def test_memberships_are_read_once_and_follow_grants_and_revocations(org, actor):
+    user = org.users["water_handler"]
+    first = memberships.active_memberships(user)
+    assert [(m.unit_id, m.role) for m in first] == [(org.water.pk, Role.HANDLER)]
+    with CaptureQueriesContext(connection) as queries:
+        assert memberships.active_memberships(user) is first
+    assert not queries.captured_queries
+    granted = grant_role(actor=actor, user=user, unit=org.street_a, role=Role.UNIT_MANAGER)
+    assert {m.role for m in memberships.active_memberships(user)} == {Role.HANDLER, Role.UNIT_MANAGER}
+    revoke_role(actor=actor, membership=granted)
+    assert {m.role for m in memberships.active_memberships(user)} == {Role.HANDLER}
+
+
+def test_memberships_not_yet_valid_or_ended_do_not_count(org):
+    user = org.users["street_b_manager"]
+    today = timezone.localdate()
+    Membership.objects.create(
+        user=user, unit=org.water, role=Role.HANDLER, valid_from=today + dt.timedelta(days=1)
+    )
+    Membership.objects.create(
+        user=user, unit=org.sanitation, role=Role.HANDLER, valid_from=dt.date(2020, 1, 1), valid_to=today
+    )
+    found = memberships.active_memberships(user)
+    assert [(m.unit_id, m.role) for m in found] == [(org.street_b.pk, Role.UNIT_MANAGER)]
+    assert found[0].unit.path == org.street_b.path  # the unit comes with it
+
+
+def test_memberships_are_read_again_after_the_ttl(org, monkeypatch):
+    user = org.users["leader"]
+    memberships.active_memberships(user)
+    clock = [memberships.time.monotonic() + memberships.TTL_SECONDS + 1]
+    monkeypatch.setattr(memberships.time, "monotonic", lambda: clock[0])
+    with CaptureQueriesContext(connection) as queries:
+        memberships.active_memberships(user)
+    assert queries.captured_queries
+
+
+def test_brief_cache_keeps_answers_but_not_errors(monkeypatch):
+    cache: BriefCache[int] = BriefCache("test")
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert cache.get("k", compute) == 1 and cache.get("k", compute) == 1
+
+    def broken() -> int:
+        raise LookupError("no")
+
+    with pytest.raises(LookupError):
+        cache.get("bad", broken)
+    with pytest.raises(LookupError):
+        cache.get("bad", broken)
+    cache.clear()
+    assert cache.get("k", compute) == 2
+    now = memberships.time.monotonic()
+    monkeypatch.setattr("cityloop.core.memo.time.monotonic", lambda: now + cache.ttl + 1)
+    assert cache.get("k", compute) == 3
