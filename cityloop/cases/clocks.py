@@ -70,9 +70,11 @@ class StepBook:
 
     def __init__(self, case: Case, new: bool = False) -> None:
         # Prepared statements, not the ORM: this runs on every transition. A new case has no steps.
-        steps = fastsql.fetch(CaseStep, case=case.pk, order_by="id") if case.pk and not new else []
-        self.counts = Counter(s.step for s in steps)
-        self.open = [s for s in steps if s.ended_at is None]
+        self.case_id = case.pk
+        self.new = new or not case.pk
+        self.open = [] if self.new else fastsql.fetch(CaseStep, case=case.pk, ended_at=None, order_by="id")
+        self.counts: Counter[str] = Counter()
+        self.counted: set[str] = set()
         timer_ids = [s.timer_id for s in self.open if s.timer_id]
         if timer_ids:
             locked = {t.pk: t for t in fastsql.fetch(StepTimer, for_update=True, id__in=timer_ids)}
@@ -87,7 +89,15 @@ class StepBook:
     def latest(self) -> CaseStep | None:
         return self.open[-1] if self.open else None
 
+    def occurrences(self, step: str) -> int:
+        """How many times the case has run ``step`` so far (asked only when a step opens)."""
+        if step not in self.counted and not self.new:
+            self.counts[step] += fastsql.count(CaseStep, case=self.case_id, step=step)
+        self.counted.add(step)
+        return self.counts[step]
+
     def opened(self, current: CaseStep) -> None:
+        self.occurrences(current.step)
         self.open.append(current)
         self.counts[current.step] += 1
 
@@ -138,7 +148,7 @@ def open_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> CaseSt
         case=case,
         district_id=case.district_id,
         step=step.value,
-        occurrence=book.counts[step.value] + 1,
+        occurrence=book.occurrences(step.value) + 1,
         unit=owner,
         started_at=at,
         started_by=actor,

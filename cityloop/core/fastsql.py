@@ -8,8 +8,8 @@ so ``auto_now`` and defaults apply, then ``get_db_prep_save``, so every type is 
 the ORM adapts it) but build the SQL once per model and column set, from the model's own table and
 column names, so they follow migrations.
 
-``fetch`` reads rows of one table (no joins) by equality or ``IN`` on columns, converting values
-with the same converters the ORM uses.
+``fetch`` reads rows of one table (no joins) by equality (``None``: IS NULL) or ``IN`` on columns,
+converting values with the same converters the ORM uses; ``count`` counts them.
 
 Not sent: ``pre_save``/``post_save`` signals. Use them only for models nobody listens to (a test
 checks that for the models the case loop writes).
@@ -89,9 +89,27 @@ def insert(obj: models.Model) -> None:
 
 
 def insert_many(objs: Sequence[models.Model]) -> None:
-    """Insert each of ``objs`` (in order, so ids ascend with it)."""
-    for obj in objs:
-        insert(obj)
+    """Insert rows of one model in one statement (ids ascend in the order given)."""
+    if len(objs) == 1:
+        insert(objs[0])
+        return
+    if not objs:
+        return
+    model = type(objs[0])
+    alias, connection = _connection(model)
+    sql, fields = _insert_plan(model, alias)
+    head, _, tail = sql.partition(" VALUES ")
+    row, _, returning = tail.partition(" RETURNING ")
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head} VALUES {', '.join([row] * len(objs))} RETURNING {returning}", values)
+        # Both engines return the rows in the order of the VALUES list (Django's bulk_create relies
+        # on it too); sort anyway, as ids are handed out in that order.
+        ids = sorted(r[0] for r in cursor.fetchall())
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = alias
 
 
 def update(obj: models.Model, names: Iterable[str]) -> None:
@@ -126,13 +144,10 @@ def _select_plan(
     return f"SELECT {columns} FROM {quote(meta.db_table)}", [f.attname for f in fields], converters
 
 
-def fetch(model: type[M], *, order_by: str = "", for_update: bool = False, **where: Any) -> list[M]:
-    """Rows of ``model`` whose columns equal the given values (``name__in=[...]`` for a list), as
-    model instances, ordered by the column ``order_by`` (``-name`` descending). ``for_update`` locks
-    them where the database can (PostgreSQL; SQLite's write transaction already holds the database)."""
-    alias = router.db_for_read(model)
-    connection = connections[alias]
-    sql, names, converters = _select_plan(model, alias)
+def _where(
+    model: type[models.Model], connection: BaseDatabaseWrapper, where: dict[str, Any]
+) -> tuple[str, list[Any]] | None:
+    """The WHERE clause for ``name=value``, ``name=None`` and ``name__in=[...]``; None: matches nothing."""
     by_name = _fields_by_name(model)
     quote = connection.ops.quote_name
     clauses, params = [], []
@@ -142,16 +157,47 @@ def fetch(model: type[M], *, order_by: str = "", for_update: bool = False, **whe
         if op == "in":
             values = list(value)
             if not values:
-                return []
+                return None
             clauses.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
             params.extend(values)
         elif op:
             raise ValueError(f"fetch understands name=value and name__in=[...], not {key}")
+        elif value is None:
+            clauses.append(f"{column} IS NULL")
         else:
             clauses.append(f"{column} = %s")
             params.append(value)
-    if clauses:
-        sql += " WHERE " + " AND ".join(clauses)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def count(model: type[models.Model], **where: Any) -> int:
+    """How many rows of ``model`` match (same conditions as :func:`fetch`)."""
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    found = _where(model, connection, where)
+    if found is None:
+        return 0
+    sql = f"SELECT COUNT(*) FROM {connection.ops.quote_name(model._meta.db_table)}{found[0]}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, found[1])
+        return int(cursor.fetchone()[0])
+
+
+def fetch(model: type[M], *, order_by: str = "", for_update: bool = False, **where: Any) -> list[M]:
+    """Rows of ``model`` whose columns equal the given values (``name=None``: the column is null;
+    ``name__in=[...]`` for a list), as model instances, ordered by the column ``order_by``
+    (``-name`` descending). ``for_update`` locks them where the database can (PostgreSQL; SQLite's
+    write transaction already holds the whole database)."""
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    sql, names, converters = _select_plan(model, alias)
+    by_name = _fields_by_name(model)
+    quote = connection.ops.quote_name
+    found_where = _where(model, connection, where)
+    if found_where is None:
+        return []
+    sql += found_where[0]
+    params = found_where[1]
     if order_by:
         column = quote(by_name[order_by.lstrip("-")].column)
         sql += f" ORDER BY {column}{' DESC' if order_by.startswith('-') else ''}"
