@@ -83,6 +83,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Console messages live in the session, read only when a page shows them; the default cookie storage
+# set up a signer on every request, API calls included.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 ROOT_URLCONF = "cityloop.urls"
 WSGI_APPLICATION = "cityloop.wsgi.application"
 ASGI_APPLICATION = "cityloop.asgi.application"

@@ -98,7 +98,6 @@ def test_fetch_refuses_lookups_it_does_not_understand():
         fastsql.fetch(Unit, code__startswith="99")
 
 
-@pytest.mark.django_db(transaction=True)
 def test_fetch_for_update_locks_on_postgresql(org):
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         fastsql.fetch(Unit, for_update=True, id=org.district.pk)
