@@ -17,7 +17,7 @@ from pathlib import Path
 
 
 def _remove_sqlite_files(db_file: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", "-writelock"):
         Path(f"{db_file}{suffix}").unlink(missing_ok=True)
 
 

@@ -113,7 +113,9 @@ def _database() -> dict[str, Any]:
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{VAR_DIR / 'cityloop.sqlite3'}"
-    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+    # Connections stay open between requests (opening one, and on SQLite running its pragmas, cost
+    # more than a report's own writes); a broken one is noticed before reuse.
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the worker and the web server read while one of them writes; IMMEDIATE
         # transactions take the write lock up front so concurrent writers queue instead of failing.
@@ -122,7 +124,6 @@ def _database() -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
-        config["CONN_MAX_AGE"] = 0
         config.setdefault("TEST", {})["NAME"] = os.environ.get("CITYLOOP_TEST_SQLITE") or None
     return config
 

@@ -224,8 +224,11 @@ def _existing(key: str | None, channel: str, external_id: str) -> Case | None:
             return fastsql.fetch(Case, id=found.case_id)[0]
     source = _active_channel(channel) if external_id else None
     if source is not None:
-        for case in fastsql.fetch(Case, channel=source.pk, external_id=external_id):
-            return case
+        # By ticket id alone, then the channel: the ticket id's index finds the few rows at once,
+        # where a planner without statistics (SQLite) would walk the channel's every case.
+        for case in fastsql.fetch(Case, external_id=external_id):
+            if case.channel_id == source.pk:
+                return case
     return None
 
 

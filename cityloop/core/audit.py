@@ -12,13 +12,14 @@ import decimal
 import functools
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import models, transaction
 
 from . import fastsql
 from .models import AuditEntry, User
+from .writelock import write_turn
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("cityloop_request_id", default="")
 _action_depth: contextvars.ContextVar[int] = contextvars.ContextVar("cityloop_action_depth", default=0)
@@ -134,7 +135,7 @@ def action_transaction() -> Iterator[None]:
     token = _action_depth.set(_action_depth.get() + 1)
     pending_token = None if nested else _pending.set([])
     try:
-        with transaction.atomic(savepoint=not nested):
+        with write_turn() if not nested else nullcontext(), transaction.atomic(savepoint=not nested):
             yield
             if not nested:
                 flush_audit()

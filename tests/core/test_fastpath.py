@@ -213,3 +213,45 @@ def test_brief_cache_keeps_answers_but_not_errors(monkeypatch):
     now = memberships.time.monotonic()
     monkeypatch.setattr("cityloop.core.memo.time.monotonic", lambda: now + cache.ttl + 1)
     assert cache.get("k", compute) == 3
+
+
+def test_write_turns_are_taken_one_at_a_time_on_a_sqlite_file(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from cityloop.core import writelock
+
+    if connection.vendor != "sqlite":
+        pytest.skip("write turns exist for SQLite only")
+    monkeypatch.setitem(connection.settings_dict, "NAME", str(tmp_path / "city.sqlite3"))
+    monkeypatch.setattr(type(connection), "in_atomic_block", False, raising=False)
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    def writer(n: int) -> None:
+        for _ in range(5):
+            with writelock.write_turn():
+                inside.append(n)
+                if len(inside) > 1:
+                    overlaps.append(n)
+                time.sleep(0.002)
+                inside.remove(n)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert overlaps == []
+    assert (tmp_path / "city.sqlite3-writelock").exists()
+
+
+def test_no_write_turn_inside_a_transaction_the_caller_opened(db, tmp_path, monkeypatch):
+    from cityloop.core import writelock
+
+    monkeypatch.setitem(connection.settings_dict, "NAME", str(tmp_path / "city.sqlite3"))
+    # The test runs inside a transaction: taking a turn there could wait on a writer that waits on us.
+    assert connection.in_atomic_block
+    with writelock.write_turn():
+        pass
+    assert not (tmp_path / "city.sqlite3-writelock").exists()
