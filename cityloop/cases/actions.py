@@ -154,8 +154,7 @@ def _create_report(*, actor: User, prepared: _Prepared, idempotency_key: str | N
     case = ctx.case
     case.number = next_case_number(prepared.district, timezone.localdate(ctx.at))
     case.tracking_code = new_tracking_code()
-    fastsql.insert(case)
-    apply(ctx, None)
+    apply(ctx, None)  # inserts the case, with its first step
     if idempotency_key:
         IdempotencyKey.objects.create(key=idempotency_key, case=case)
     return case

@@ -126,13 +126,12 @@ def _book(case: Case) -> StepBook:
     return book
 
 
-def open_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> CaseStep:
-    """Start a step's clock for the case; returns the new occurrence."""
-    book = _book(case)
+def plan_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> CaseStep:
+    """A step occurrence for the case as it will open, with its timer planned; nothing written yet
+    (so a new case can be inserted once, with its first deadline already on it)."""
     amount, unit_name, ref = _limit(case, step)
     owner = _owner_unit(case, step)
-    timer = timers.start_timer(
-        actor=actor,
+    timer = timers.plan_timer(
         subject=case,
         step=step.value,
         started_at=at,
@@ -141,14 +140,10 @@ def open_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> CaseSt
         district=case.district,
         responsible_unit=owner,
         rule_ref=ref,
-        # The book knows the case's running steps: a running timer would have a running step.
-        check_running=book.running(step.value) is not None,
     )
-    current = CaseStep(
-        case=case,
+    return CaseStep(
         district_id=case.district_id,
         step=step.value,
-        occurrence=book.occurrences(step.value) + 1,
         unit=owner,
         started_at=at,
         started_by=actor,
@@ -159,9 +154,28 @@ def open_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> CaseSt
         provisional=timer.provisional,
         timer=timer,
     )
-    fastsql.insert(current)
-    book.opened(current)
-    return current
+
+
+def start_step(case: Case, planned: CaseStep, *, actor: User) -> CaseStep:
+    """Open a planned step of the (saved) case: start its timer and write the occurrence."""
+    book = _book(case)
+    timer = planned.timer
+    assert timer is not None
+    timer.subject_id = str(case.pk)
+    # The book knows the case's running steps: a running timer would have a running step.
+    planned.timer = timers.start_planned_timer(
+        timer, actor=actor, check_running=book.running(planned.step) is not None
+    )
+    planned.case = case
+    planned.occurrence = book.occurrences(planned.step) + 1
+    fastsql.insert(planned)
+    book.opened(planned)
+    return planned
+
+
+def open_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> CaseStep:
+    """Start a step's clock for the case; returns the new occurrence."""
+    return start_step(case, plan_step(case, step, actor=actor, at=at), actor=actor)
 
 
 def running(case: Case, step: Step) -> CaseStep | None:

@@ -240,10 +240,8 @@ def _values(case: Case) -> dict[str, Any]:
 
 
 def _save(case: Case, initial: dict[str, Any] | None) -> None:
-    """Save the case, writing only the columns the transition changed (a new case is inserted)."""
-    if initial is None:
-        case.save()
-        return
+    """Save the case, writing only the columns the transition changed."""
+    assert initial is not None, "a new case is inserted by _apply"
     changed = [name for name, value in _values(case).items() if initial[name] != value]
     fastsql.update(case, [*changed, "updated_at"])
 
@@ -288,9 +286,17 @@ def _apply(
     if t.target:
         case.state = t.target
     case.version += 1
-    opened = [clocks.open_step(case, step, actor=actor, at=at) for step in t.starts]
-    clocks.refresh_running(case, at, opened[-1] if opened else None)
-    _save(case, initial)
+    if case.pk is None:
+        # A new case is inserted once, with its first step's deadline and light already on it.
+        planned = [clocks.plan_step(case, step, actor=actor, at=at) for step in t.starts]
+        clocks.refresh_running(case, at, planned[-1] if planned else None)
+        fastsql.insert(case)
+        for step in planned:
+            clocks.start_step(case, step, actor=actor)
+    else:
+        opened = [clocks.open_step(case, step, actor=actor, at=at) for step in t.starts]
+        clocks.refresh_running(case, at, opened[-1] if opened else None)
+        _save(case, initial)
     audit = record(actor, f"case.{t.name}", case, before=before, after=snapshot(case, AUDITED_FIELDS))
     flush_audit()  # the event points at the audit entry, so it needs its id now
     event = CaseEvent(

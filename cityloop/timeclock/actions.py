@@ -114,10 +114,8 @@ def _done(timer: StepTimer, fresh: StepTimer, actor: User, action: str, before: 
     return timer
 
 
-@domain_action
-def start_timer(
+def plan_timer(
     *,
-    actor: User,
     subject: Subject,
     step: str,
     started_at: dt.datetime,
@@ -127,12 +125,9 @@ def start_timer(
     rule_ref: dict[str, Any] | None = None,
     district: Unit | int | None = None,
     responsible_unit: Unit | None = None,
-    check_running: bool = True,
 ) -> StepTimer:
-    """Start the clock of ``step`` for ``subject`` (a case, or ``("cases.case", id)``): the limit is
-    ``amount`` ``unit`` from ``started_at``. Without a ``calendar``, the responsible unit's (or the
-    district's) calendar applies. ``rule_ref`` says which limit and version produced it.
-    ``check_running=False``: the caller knows (under its lock) that this step's clock is not running."""
+    """The clock of ``step`` for ``subject`` as it will start, deadline planned, not yet saved (see
+    :func:`start_timer`; :func:`start_planned_timer` saves it). Writes nothing."""
     subject_type, subject_id, subject_district = _subject(subject)
     time_unit = TimeUnit.parse(unit)
     _aware(started_at, "started_at")
@@ -145,13 +140,6 @@ def start_timer(
         calendar_id = calendars.calendar_id_for_unit(responsible_unit or district_id)
     else:
         calendar_id = calendar.pk
-    if (
-        check_running
-        and StepTimer.objects.filter(
-            subject_type=subject_type, subject_id=subject_id, step=step, ended_at__isnull=True
-        ).exists()
-    ):
-        raise ValidationError({"step": f"the {step} clock of {subject_type} {subject_id} is already running"})
     timer = StepTimer(
         subject_type=subject_type,
         subject_id=subject_id,
@@ -165,9 +153,59 @@ def start_timer(
         rule_ref=rule_ref or {},
     )
     _plan(timer)
+    return timer
+
+
+@domain_action
+def start_planned_timer(timer: StepTimer, *, actor: User, check_running: bool = True) -> StepTimer:
+    """Start a clock planned by :func:`plan_timer` (its subject saved meanwhile, if it was new).
+    ``check_running=False``: the caller knows (under its lock) that this step's clock is not running."""
+    if (
+        check_running
+        and StepTimer.objects.filter(
+            subject_type=timer.subject_type,
+            subject_id=timer.subject_id,
+            step=timer.step,
+            ended_at__isnull=True,
+        ).exists()
+    ):
+        raise ValidationError(
+            {"step": f"the {timer.step} clock of {timer.subject_type} {timer.subject_id} is already running"}
+        )
     fastsql.insert(timer)
     record(actor, "timer.start", timer, after=snapshot(timer))
     return timer
+
+
+@domain_action
+def start_timer(
+    *,
+    actor: User,
+    subject: Subject,
+    step: str,
+    started_at: dt.datetime,
+    amount: Number,
+    unit: TimeUnit | str,
+    calendar: WorkCalendar | None = None,
+    rule_ref: dict[str, Any] | None = None,
+    district: Unit | int | None = None,
+    responsible_unit: Unit | None = None,
+) -> StepTimer:
+    """Start the clock of ``step`` for ``subject`` (a case, or ``("cases.case", id)``): the limit is
+    ``amount`` ``unit`` from ``started_at``. Without a ``calendar``, the responsible unit's (or the
+    district's) calendar applies. ``rule_ref`` says which limit and version produced it."""
+    timer = plan_timer(
+        subject=subject,
+        step=step,
+        started_at=started_at,
+        amount=amount,
+        unit=unit,
+        calendar=calendar,
+        rule_ref=rule_ref,
+        district=district,
+        responsible_unit=responsible_unit,
+    )
+    return start_planned_timer(timer, actor=actor)
 
 
 @domain_action
