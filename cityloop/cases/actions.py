@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from cityloop.core import fastsql
 from cityloop.core.audit import PUBLIC_USERNAME, domain_action
-from cityloop.core.memo import BriefCache
 from cityloop.core.models import Unit, User
 from cityloop.geo.index import locate
 
 from . import effects
+from .channels import active_channel
 from .engine import Context, TransitionError, acting_membership, apply, perform
 from .models import AppealNature, Case, Channel, IdempotencyKey
 from .numbering import new_tracking_code, next_case_number
@@ -27,24 +27,13 @@ from .workflow import TRANSITIONS
 H3_RESOLUTION = 11
 
 
-_channels: BriefCache[Channel | None] = BriefCache("channels")
-
-
-def _active_channel(code: str) -> Channel | None:
-    return _channels.get(code, lambda: Channel.objects.filter(code=code, active=True).first())
-
-
 def _channel(code: str) -> Channel:
     """The active channel with this code (cached briefly: every report asks)."""
-    found = _active_channel(code)
+    found = active_channel(code)
     if found is None:
         known = ", ".join(Channel.objects.filter(active=True).values_list("code", flat=True))
         raise ValidationError({"channel": f"unknown channel {code!r}; use one of {known}"})
     return found
-
-
-def forget_channels(**kwargs: Any) -> None:
-    _channels.clear()
 
 
 def _validate_point(lon: Any, lat: Any) -> tuple[float, float]:
@@ -221,7 +210,7 @@ def _existing(key: str | None, channel: str, external_id: str) -> Case | None:
     if key:
         for found in fastsql.fetch(IdempotencyKey, key=key):
             return fastsql.fetch(Case, id=found.case_id)[0]
-    source = _active_channel(channel) if external_id else None
+    source = active_channel(channel) if external_id else None
     if source is not None:
         # By ticket id alone, then the channel: the ticket id's index finds the few rows at once,
         # where a planner without statistics (SQLite) would walk the channel's every case.

@@ -44,8 +44,11 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from . import memberships
+        from .units import UNITS
 
         for model in (Membership, Unit):
             uid = f"memberships-{model.__name__}"
             post_save.connect(memberships.forget, sender=model, dispatch_uid=f"{uid}-save")
             post_delete.connect(memberships.forget, sender=model, dispatch_uid=f"{uid}-delete")
+        post_save.connect(UNITS.clear, sender=Unit, dispatch_uid="units-cache-save")
+        post_delete.connect(UNITS.clear, sender=Unit, dispatch_uid="units-cache-delete")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -36,6 +36,27 @@ class BriefCache(Generic[T]):
         with self._lock:
             self._data[key] = (now, value)
         return value
+
+    def get_many(
+        self, keys: Iterable[Hashable], compute: Callable[[list[Hashable]], dict[Hashable, T]]
+    ) -> dict[Hashable, T]:
+        """The cached answers for ``keys``; the missing ones from one ``compute(missing)`` call."""
+        now = time.monotonic()
+        found: dict[Hashable, T] = {}
+        missing = []
+        for key in keys:
+            hit = self._data.get(key)
+            if hit is not None and now - hit[0] < self.ttl:
+                found[key] = hit[1]
+            else:
+                missing.append(key)
+        if missing:
+            computed = compute(missing)
+            with self._lock:
+                for key, value in computed.items():
+                    self._data[key] = (now, value)
+            found.update(computed)
+        return found
 
     def clear(self, **kwargs: Any) -> None:
         """Forget every answer (usable as a signal receiver)."""

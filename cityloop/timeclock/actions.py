@@ -105,8 +105,16 @@ def _locked(timer: StepTimer, held: bool = False) -> StepTimer:
 
 def _done(timer: StepTimer, fresh: StepTimer, actor: User, action: str, before: dict[str, Any]) -> StepTimer:
     after = snapshot(fresh)
-    fastsql.update(fresh, [name for name, value in after.items() if before.get(name) != value])
-    record(actor, action, fresh, before=before, after=after)
+    changed = [name for name, value in after.items() if before.get(name) != value]
+    fastsql.update(fresh, changed)
+    # The entry shows what the action changed; the timer's start entry holds all of it.
+    record(
+        actor,
+        action,
+        fresh,
+        before={name: before.get(name) for name in changed},
+        after={name: after[name] for name in changed},
+    )
     if fresh is not timer:
         # The caller's instance takes the saved values without another round trip to the database.
         for field in StepTimer._meta.concrete_fields:
