@@ -18,7 +18,7 @@ from cityloop.core.models import Unit, User
 from cityloop.geo.index import locate
 
 from . import effects
-from .channels import active_channel
+from .channels import active_channel, forget_channels
 from .engine import Context, TransitionError, acting_membership, apply, perform
 from .models import AppealNature, Case, Channel, IdempotencyKey
 from .numbering import new_tracking_code, next_case_number
@@ -248,6 +248,7 @@ __all__ = [
     "close_case",
     "dispatch_case",
     "dispose_case",
+    "forget_channels",
     "perform",
     "register_case",
     "send_for_verification",
