@@ -64,12 +64,12 @@ class Case(models.Model):
 
     number = models.CharField(_("case number"), max_length=32, unique=True)
     tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True)
-    state = models.CharField(
-        _("state"), max_length=24, choices=[(k, v.label) for k, v in STATES.items()], db_index=True
-    )
+    # Indexes: only those the reads need (Meta.indexes and evaluation's covering indexes); every
+    # index is rewritten by each transition, so columns those indexes lead with have none of their own.
+    state = models.CharField(_("state"), max_length=24, choices=[(k, v.label) for k, v in STATES.items()])
     version = models.PositiveIntegerField(default=0, help_text="moves with every transition")
 
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, verbose_name=_("channel"))
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, verbose_name=_("channel"), db_index=False)
     appeal_nature = models.PositiveSmallIntegerField(
         _("appeal nature"), choices=AppealNature.choices, default=AppealNature.REQUEST
     )
@@ -88,9 +88,13 @@ class Case(models.Model):
     grid = models.ForeignKey(
         "geo.Grid", on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
     )
-    community = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    street = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    street = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
 
     category = models.ForeignKey(
         "catalog.Category", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("category")
@@ -107,7 +111,7 @@ class Case(models.Model):
     )
     urgency = models.CharField(_("urgency"), max_length=16, default="normal")
     responsible_unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases"
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases", db_index=False
     )
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
@@ -118,7 +122,7 @@ class Case(models.Model):
     # The running step, its deadline and light: denormalised for the queue and the map.
     current_step = models.CharField(max_length=16, blank=True)
     deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    light = models.CharField(max_length=8, blank=True, db_index=True)
+    light = models.CharField(max_length=8, blank=True)
 
     returns_count = models.PositiveIntegerField(default=0)
     reworks_count = models.PositiveIntegerField(default=0)
@@ -142,10 +146,28 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering: ClassVar = ["-reported_at"]
+        # The console's reads (docs/console.md, Performance). Each queue index starts with what the
+        # permission scope filters on (district, street, community or responsible unit), then the
+        # state and the urgency sort (light, deadline); the trailing columns let a filtered list, its
+        # counts per state, the map's box and a unit's recently closed cases be answered from the
+        # index without reading the rows.
         indexes: ClassVar = [
             models.Index(fields=["district", "state", "reported_at"], name="case_district_state_idx"),
-            models.Index(fields=["responsible_unit", "state"], name="case_unit_state_idx"),
-            models.Index(fields=["street", "state"], name="case_street_state_idx"),
+            models.Index(
+                fields=["district", "state", "light", "deadline_at", "lon", "lat"], name="case_queue_idx"
+            ),
+            models.Index(
+                fields=["street", "state", "light", "deadline_at", "district"], name="case_street_queue_idx"
+            ),
+            models.Index(
+                fields=["community", "state", "light", "deadline_at"], name="case_community_queue_idx"
+            ),
+            models.Index(
+                fields=["responsible_unit", "state", "light", "deadline_at", "district", "closed_at"],
+                name="case_unit_queue_idx",
+            ),
+            # Whether a district's units hold cases of another district (the scope's probe).
+            models.Index(fields=["responsible_unit", "district"], name="case_unit_district_idx"),
             models.Index(fields=["state", "light", "deadline_at"], name="case_light_idx"),
         ]
         constraints: ClassVar = [
@@ -169,7 +191,9 @@ class CaseStep(models.Model):
     """One occurrence of a timed step, with the facts evaluation reads: frozen when the step ends."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
-    district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    # District, unit and the two users lead evaluation's and the units' indexes (Meta and evaluation's
+    # migrations) or are never searched by: no index of their own (each costs every transition).
+    district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
     step = models.CharField(max_length=16, choices=[(s.value, s.value) for s in Step])
     occurrence = models.PositiveSmallIntegerField(default=1)
     unit = models.ForeignKey(
@@ -179,9 +203,12 @@ class CaseStep(models.Model):
         blank=True,
         related_name="+",
         help_text="unit owning the step",
+        db_index=False,
     )
     started_at = models.DateTimeField()
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     limit_amount = models.FloatField()
     limit_unit = models.CharField(max_length=16)
     limit_ref = models.JSONField(default=dict, help_text="which limit (and version) produced the deadline")
@@ -190,7 +217,12 @@ class CaseStep(models.Model):
     timer = models.OneToOneField("timeclock.StepTimer", on_delete=models.PROTECT, null=True, related_name="+")
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     ended_by_transition = models.CharField(max_length=32, blank=True)
     on_time = models.BooleanField(null=True)
@@ -200,8 +232,8 @@ class CaseStep(models.Model):
         verbose_name = _("case step")
         verbose_name_plural = _("case steps")
         ordering: ClassVar = ["case", "started_at", "id"]
+        # (district, step, ended_at …) is evaluation's evaluation_step_end_idx (its migration 0003).
         indexes: ClassVar = [
-            models.Index(fields=["district", "step", "ended_at"], name="casestep_eval_idx"),
             models.Index(fields=["unit", "step", "ended_at"], name="casestep_unit_idx"),
         ]
 
@@ -218,7 +250,9 @@ class CaseEvent(models.Model):
     from_state = models.CharField(max_length=24)
     to_state = models.CharField(max_length=24)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    actor_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     actor_role = models.CharField(max_length=20, blank=True)
     at = models.DateTimeField()
     note = models.TextField(blank=True)
