@@ -8,8 +8,8 @@ one audit entry and one timeline event, all in one transaction.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -232,11 +232,11 @@ def perform(
 
 
 def _values(case: Case) -> dict[str, Any]:
-    """The case's column values; JSON values copied, so a change made in place still shows."""
+    """The case's column values; JSON values as their text, so a change made in place still shows."""
     values = {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields}
     for name, value in values.items():
         if isinstance(value, dict | list):
-            values[name] = copy.deepcopy(value)
+            values[name] = json.dumps(value, sort_keys=True, default=str)
     return values
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cityloop.core.models import User
-from cityloop.timeclock.actions import save_calendar_object
+from cityloop.timeclock.calendar_actions import save_calendar_object
 from cityloop.timeclock.models import EscalationRule
 
 from .city import DemoCity

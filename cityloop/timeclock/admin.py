@@ -19,7 +19,7 @@ from cityloop.core.models import User
 from cityloop.core.permissions import restrict
 
 from . import calendars
-from .actions import delete_calendar_object, import_calendar_days, save_calendar_object
+from .calendar_actions import delete_calendar_object, import_calendar_days, save_calendar_object
 from .importer import parse_csv
 from .models import CalendarDay, CalendarYear, Escalation, EscalationRule, StepTimer, WorkCalendar
 

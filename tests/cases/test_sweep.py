@@ -8,7 +8,7 @@ from cityloop.cases.actions import submit_report
 from cityloop.cases.engine import perform
 from cityloop.cases.models import Case
 from cityloop.notify.worker import run_sweep
-from cityloop.timeclock.actions import save_calendar_object
+from cityloop.timeclock.calendar_actions import save_calendar_object
 from cityloop.timeclock.models import EscalationRule
 
 from .conftest import POINT_A

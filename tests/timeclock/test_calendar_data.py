@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from cityloop.core.models import AuditEntry
-from cityloop.timeclock import actions, calendars, clock
+from cityloop.timeclock import calendar_actions, calendars, clock
 from cityloop.timeclock.calendars import known_range
 from cityloop.timeclock.models import CalendarDay, CalendarYear, WorkCalendar
 
@@ -128,8 +128,8 @@ def test_dry_run_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_a_calendars_own_days_override_the_national_schedule(actor: Any) -> None:
-    local = actions.save_calendar_object(actor=actor, obj=WorkCalendar(name="本地"))
-    actions.import_calendar_days(
+    local = calendar_actions.save_calendar_object(actor=actor, obj=WorkCalendar(name="本地"))
+    calendar_actions.import_calendar_days(
         actor=actor,
         days=[(dt.date(2026, 3, 2), "holiday", "local"), (dt.date(2026, 2, 16), "normal", "")],
         calendar=local,
@@ -141,7 +141,7 @@ def test_a_calendars_own_days_override_the_national_schedule(actor: Any) -> None
 
 def test_admin_edit_of_a_day_is_seen_at_once(actor: Any) -> None:
     assert clock.add(at("2026-03-02 16:00"), 2, "working_hour") == at("2026-03-03 09:00")
-    actions.save_calendar_object(
+    calendar_actions.save_calendar_object(
         actor=actor, obj=CalendarDay(date=dt.date(2026, 3, 3), kind="holiday", name="test")
     )
     assert clock.add(at("2026-03-02 16:00"), 2, "working_hour") == at("2026-03-04 09:00")

@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from cityloop.notify.models import InboxMessage, Outbox
 from cityloop.notify.worker import run_sweep
-from cityloop.timeclock import actions, signals
+from cityloop.timeclock import actions, calendar_actions, signals
 from cityloop.timeclock.models import Escalation, EscalationRule, StepTimer
 from cityloop.timeclock.sweep import sweep_timers
 
@@ -107,7 +107,7 @@ def test_extension_after_overdue_sends_fresh_notices_for_the_new_deadline(
 
 @pytest.fixture
 def urge_rule(org: Any, actor: Any) -> EscalationRule:
-    return actions.save_calendar_object(
+    return calendar_actions.save_calendar_object(
         actor=actor,
         obj=EscalationRule(
             name="红灯超一个工作日自动督办",
@@ -168,7 +168,7 @@ def test_a_failing_receiver_rolls_back_and_is_retried(timer: StepTimer, urge_rul
 
 
 def test_rules_outside_their_scope_do_not_fire(org: Any, actor: Any, timer: StepTimer) -> None:
-    actions.save_calendar_object(
+    calendar_actions.save_calendar_object(
         actor=actor,
         obj=EscalationRule(
             name="核查超时", step="check", condition="overdue", action="urge", acting_unit=org.district

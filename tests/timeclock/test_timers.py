@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from cityloop.core.audit import ActorRequired
 from cityloop.core.models import AuditEntry
-from cityloop.timeclock import actions, calendars
+from cityloop.timeclock import actions, calendar_actions, calendars
 from cityloop.timeclock.actions import (
     current_light,
     extend_timer,
@@ -137,7 +137,7 @@ def test_stop_while_on_hold_closes_the_hold(org: Any, actor: Any) -> None:
 
 
 def test_the_responsible_units_calendar_applies(org: Any, actor: Any) -> None:
-    round_the_clock = actions.save_calendar_object(
+    round_the_clock = calendar_actions.save_calendar_object(
         actor=actor,
         obj=WorkCalendar(
             name="24小时", unit=org.water, all_day=True, weekdays="1234567", follow_holidays=False
@@ -151,7 +151,7 @@ def test_the_responsible_units_calendar_applies(org: Any, actor: Any) -> None:
 
 
 def test_a_district_calendar_covers_the_units_under_it(org: Any, actor: Any) -> None:
-    district_cal = actions.save_calendar_object(
+    district_cal = calendar_actions.save_calendar_object(
         actor=actor,
         obj=WorkCalendar(name="示范区", unit=org.district, periods=[["09:00", "12:00"], ["13:00", "18:00"]]),
     )
@@ -163,7 +163,7 @@ def test_a_district_calendar_covers_the_units_under_it(org: Any, actor: Any) -> 
 
 def test_calendar_validation(actor: Any) -> None:
     with pytest.raises(ValidationError) as exc:
-        actions.save_calendar_object(
+        calendar_actions.save_calendar_object(
             actor=actor, obj=WorkCalendar(name="bad", periods=[["12:00", "08:00"]], weekdays="189")
         )
     assert set(exc.value.message_dict) == {"periods", "weekdays"}

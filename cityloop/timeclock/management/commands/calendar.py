@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from cityloop.core.audit import request_context, system_actor
 from cityloop.timeclock import calendars, clock
-from cityloop.timeclock.actions import import_calendar_days, seed_from_package
+from cityloop.timeclock.calendar_actions import import_calendar_days, seed_from_package
 from cityloop.timeclock.importer import parse_csv
 from cityloop.timeclock.models import CalendarDay, WorkCalendar
 
