@@ -244,7 +244,8 @@ class CaseStep(models.Model):
 class CaseEvent(models.Model):
     """One line of the timeline: a transition taken, by whom, when, with what."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    # (case, seq) is unique, so that index serves lookups by case: no index of its own.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     seq = models.PositiveIntegerField()
     transition = models.CharField(max_length=32)
     from_state = models.CharField(max_length=24)

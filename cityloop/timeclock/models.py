@@ -220,7 +220,10 @@ class StepTimer(models.Model):
     limit_amount = models.FloatField(_("limit"))
     limit_unit = models.CharField(_("limit unit"), max_length=16, choices=TimeUnit.choices)
     extension = models.FloatField(_("extension"), default=0, help_text=_("in the limit's unit"))
-    calendar = models.ForeignKey(WorkCalendar, on_delete=models.PROTECT, null=True, blank=True)
+    # Nobody searches timers by calendar (deleting a calendar checks them once): no index.
+    calendar = models.ForeignKey(
+        WorkCalendar, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
     calendar_version = models.BigIntegerField(default=0)
     pauses = models.JSONField(default=list, blank=True, help_text=_("[[start, end or null], …] in ISO 8601"))
     deadline_at = models.DateTimeField(

@@ -1,8 +1,9 @@
 """Fewer indexes for the write path: every index of a case, step and event is written by each
 transition. Dropped: single-column indexes on columns that lead a composite index (district, street,
-community, responsible unit, state; the step's district and unit), those nobody searches by (light,
-the steps' users, the event's unit, the channel: ten channels for a million cases, ticket ids are
-found by their own index), and casestep_eval_idx, a prefix of evaluation's evaluation_step_end_idx."""
+community, responsible unit, state; the step's district and unit; the event's case, which leads its
+unique (case, seq)), those nobody searches by (light, the steps' users, the event's unit, the
+channel: ten channels for a million cases, ticket ids are found by their own index), and
+casestep_eval_idx, a prefix of evaluation's evaluation_step_end_idx."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -161,6 +162,16 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
                 to="core.unit",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="caseevent",
+            name="case",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="events",
+                to="cases.case",
             ),
         ),
     ]
