@@ -1,3 +1,8 @@
+"""The cases app: its permission scope (``scope``), and the receivers that tie it to the clock and
+the catalog."""
+
+from __future__ import annotations
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,22 +13,12 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from django.db.models import Q
-
-        from cityloop.core.models import Unit
         from cityloop.core.permissions import ANY_ROLE, register_scope
 
         from .models import Case
+        from .scope import cases_under
 
-        def under(path: str) -> Q:
-            # A case belongs to its territory (community → street → district) and to the unit it is
-            # dispatched to: a street sees its own cases, a department the cases sent to it.
-            subtree = Unit.objects.filter(path__startswith=path).values("id")
-            return (
-                Q(community_id__in=subtree) | Q(district_id__in=subtree) | Q(responsible_unit_id__in=subtree)
-            )
-
-        register_scope(Case, under_path=under, actions={"view": ANY_ROLE})
+        register_scope(Case, under_paths=cases_under, actions={"view": ANY_ROLE})
 
         from cityloop.timeclock import signals
 
@@ -37,7 +32,7 @@ class CasesConfig(AppConfig):
 
         from cityloop.catalog.models import StepLimit, Urgency
 
-        from .actions import forget_channels
+        from .channels import forget_channels
         from .clocks import forget_step_limits
         from .models import Channel
 

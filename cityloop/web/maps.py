@@ -209,14 +209,19 @@ def cases_json(request: HttpRequest) -> JsonResponse:
     ``MAP_CASE_LIMIT``; ``total`` tells how many matched."""
     if not holds(request, COMMAND | LEADERS | UNIT_STAFF | {"supervisor", "community_head"}):
         raise PermissionDenied("no map for this role")
-    qs = map_cases(request)
+    qs = map_cases(request).order_by()
+    # The ids are picked in a subquery: the scope, state, light and box are all in the queue index,
+    # so it reads the index alone; only the cases that go to the browser are read from the table.
+    picked = qs.values("pk")[: MAP_CASE_LIMIT + 1]
     rows = list(
-        qs.order_by().values_list("pk", "lon", "lat", "light", "state", "number")[: MAP_CASE_LIMIT + 1]
+        Case.objects.filter(pk__in=picked)
+        .order_by()
+        .values_list("pk", "lon", "lat", "light", "state", "number")
     )
     truncated = len(rows) > MAP_CASE_LIMIT
     rows = rows[:MAP_CASE_LIMIT]
     # Past the limit the total is counted up to a cap: the exact figure would scan every match.
-    total = qs.order_by().values("pk")[:MAP_COUNT_CAP].count() if truncated else len(rows)
+    total = qs.values("pk")[:MAP_COUNT_CAP].count() if truncated else len(rows)
     states = {state: labels.state_label(state) for state in {r[4] for r in rows}}
     return JsonResponse(
         {"cases": [list(r) for r in rows], "total": total, "truncated": truncated, "states": states},
