@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from cityloop.catalog import lookup
 from cityloop.core import fastsql
-from cityloop.core.audit import ActorRequired, action_transaction, flush_audit, record, snapshot
+from cityloop.core.audit import ActorRequired, action_transaction, as_parts, flush_audit, record, snapshot
 from cityloop.core.memberships import active_memberships
 from cityloop.core.models import Membership, Role, Unit, User
 from cityloop.core.permissions import restrict
@@ -265,40 +265,45 @@ def _apply(
 ) -> None:
     case, t, at, actor = ctx.case, ctx.transition, ctx.at, ctx.actor
     if effect is not None:
-        effect(ctx)
-    for step in t.stops:
-        closed = clocks.close_step(case, step, actor=actor, at=at, transition=t.name)
-        if closed is not None:
-            ctx.data.setdefault("steps", []).append(
-                {
-                    "step": step.value,
-                    "on_time": closed.on_time,
-                    "elapsed": closed.elapsed,
-                    "unit": closed.limit_unit,
-                }
-            )
-    for step in t.pauses:
-        clocks.pause_step(case, step, actor=actor, at=at)
-    for step in t.resumes:
-        clocks.resume_step(case, step, actor=actor, at=at)
-    if t.counter:
-        field_name = f"{t.counter}_count"
-        setattr(case, field_name, getattr(case, field_name) + 1)
-    if t.target:
-        case.state = t.target
-    case.version += 1
-    if case.pk is None:
-        # A new case is inserted once, with its first step's deadline and light already on it.
-        planned = [clocks.plan_step(case, step, actor=actor, at=at) for step in t.starts]
-        clocks.refresh_running(case, at, planned[-1] if planned else None)
-        fastsql.insert(case)
-        for step in planned:
-            clocks.start_step(case, step, actor=actor)
-    else:
-        opened = [clocks.open_step(case, step, actor=actor, at=at) for step in t.starts]
-        clocks.refresh_running(case, at, opened[-1] if opened else None)
-        _save(case, initial)
-    audit = record(actor, f"case.{t.name}", case, before=before, after=snapshot(case, AUDITED_FIELDS))
+        effect(ctx)  # what an effect's own actions record stays in their own entries
+    # The step clocks' timer changes are recorded as parts of the transition's own entry.
+    with as_parts() as parts:
+        for step in t.stops:
+            closed = clocks.close_step(case, step, actor=actor, at=at, transition=t.name)
+            if closed is not None:
+                ctx.data.setdefault("steps", []).append(
+                    {
+                        "step": step.value,
+                        "on_time": closed.on_time,
+                        "elapsed": closed.elapsed,
+                        "unit": closed.limit_unit,
+                    }
+                )
+        for step in t.pauses:
+            clocks.pause_step(case, step, actor=actor, at=at)
+        for step in t.resumes:
+            clocks.resume_step(case, step, actor=actor, at=at)
+        if t.counter:
+            field_name = f"{t.counter}_count"
+            setattr(case, field_name, getattr(case, field_name) + 1)
+        if t.target:
+            case.state = t.target
+        case.version += 1
+        if case.pk is None:
+            # A new case is inserted once, with its first step's deadline and light already on it.
+            planned = [clocks.plan_step(case, step, actor=actor, at=at) for step in t.starts]
+            clocks.refresh_running(case, at, planned[-1] if planned else None)
+            fastsql.insert(case)
+            for step in planned:
+                clocks.start_step(case, step, actor=actor)
+        else:
+            opened = [clocks.open_step(case, step, actor=actor, at=at) for step in t.starts]
+            clocks.refresh_running(case, at, opened[-1] if opened else None)
+            _save(case, initial)
+    after = snapshot(case, AUDITED_FIELDS)
+    if parts:
+        after["parts"] = parts
+    audit = record(actor, f"case.{t.name}", case, before=before, after=after)
     flush_audit()  # the event points at the audit entry, so it needs its id now
     event = CaseEvent(
         case=case,

@@ -110,12 +110,42 @@ def record(
         after=_jsonable(after) if after is not None else None,
         request_id=current_request_id(),
     )
+    parts = _parts.get()
+    if parts is not None:
+        parts.append(
+            {
+                "action": entry.action,
+                "object_type": entry.object_type,
+                "object_id": entry.object_id,
+                "before": entry.before,
+                "after": entry.after,
+            }
+        )
+        return entry
     pending = _pending.get()
     if pending is None:
         entry.save()
     else:
         pending.append(entry)
     return entry
+
+
+_parts: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
+    "cityloop_audit_parts", default=None
+)
+
+
+@contextmanager
+def as_parts() -> Iterator[list[dict[str, Any]]]:
+    """Inside the block, what nested actions record becomes part of the caller's own entry (the list
+    yielded, for the caller to put in its ``after``) instead of rows of their own. For actions that a
+    larger action runs as its parts: a case transition's step clocks are recorded with the transition."""
+    parts: list[dict[str, Any]] = []
+    token = _parts.set(parts)
+    try:
+        yield parts
+    finally:
+        _parts.reset(token)
 
 
 def flush_audit() -> None:

@@ -58,6 +58,11 @@ def test_transition_succeeds_and_is_audited(loop, name):
     assert entry.object_id == str(case.pk) and entry.after["state"] == after.state
     last = after.events.order_by("-seq").first()
     assert after.events.count() == events_before + 1 and last.transition == name and last.audit_id == entry.pk
+    # The step clocks it stopped, paused, resumed and started are recorded as parts of its entry.
+    moved = len(t.stops) + len(t.pauses) + len(t.resumes) + len(t.starts)
+    parts = [p["action"] for p in entry.after.get("parts", [])]
+    assert all(p.startswith("timer.") for p in parts) and (not moved or parts)
+    assert len(parts) <= moved
 
 
 @pytest.mark.parametrize("name", EXERCISED)

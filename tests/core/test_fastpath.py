@@ -255,3 +255,30 @@ def test_no_write_turn_inside_a_transaction_the_caller_opened(db, tmp_path, monk
     with writelock.write_turn():
         pass
     assert not (tmp_path / "city.sqlite3-writelock").exists()
+
+
+def test_parts_of_an_action_are_recorded_in_its_own_entry(org, actor):
+    from cityloop.core.audit import as_parts
+
+    @domain_action
+    def part(*, actor: User) -> None:
+        record(actor, "test.part", org.street_a, after={"name": "东街道"})
+
+    @domain_action
+    def whole(*, actor: User) -> None:
+        with as_parts() as parts:
+            part(actor=actor)
+        record(actor, "test.whole", org.district, after={"parts": parts})
+
+    whole(actor=actor)
+    assert not AuditEntry.objects.filter(action="test.part").exists()
+    entry = AuditEntry.objects.get(action="test.whole")
+    assert entry.after["parts"] == [
+        {
+            "action": "test.part",
+            "object_type": "core.unit",
+            "object_id": str(org.street_a.pk),
+            "before": None,
+            "after": {"name": "东街道"},
+        }
+    ]
