@@ -82,7 +82,8 @@ def insert_cases(count: int, seed: int = 3) -> float:
     from django.db import transaction
     from django.utils import timezone
 
-    from cityloop.cases.models import Case, Channel
+    from cityloop.cases.models import Case, CaseText, Channel
+    from cityloop.cases.search import case_terms
     from cityloop.catalog.models import Category
     from cityloop.core.models import Unit, UnitKind
     from cityloop.geo.models import Grid
@@ -147,6 +148,14 @@ def insert_cases(count: int, seed: int = 3) -> float:
             )
         with transaction.atomic():
             Case.objects.bulk_create(rows, batch_size=2_000)
+            # Their search terms, as reporting writes them.
+            CaseText.objects.bulk_create(
+                [
+                    CaseText(case=c, terms=case_terms(c.number, c.tracking_code, c.description, c.address))
+                    for c in rows
+                ],
+                batch_size=2_000,
+            )
         made += len(rows)
     from django.db import connection
 

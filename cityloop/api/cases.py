@@ -14,6 +14,7 @@ from cityloop.cases.actions import submit_report
 from cityloop.cases.attachments import upload_attachment
 from cityloop.cases.engine import TransitionError, available, perform
 from cityloop.cases.models import Case, CaseEvent
+from cityloop.cases.search import text_filter
 from cityloop.cases.workflow import STATES, TRANSITIONS
 from cityloop.core.audit import public_actor
 from cityloop.core.models import User
@@ -135,7 +136,7 @@ def filter_cases(qs: QuerySet[Case], f: CaseFilter) -> QuerySet[Case]:
     if f.reported_to:
         qs = qs.filter(reported_at__date__lte=f.reported_to)
     if f.q:
-        qs = qs.filter(Q(number__contains=f.q) | Q(description__contains=f.q) | Q(address__contains=f.q))
+        qs = qs.filter(text_filter(f.q))
     if f.sort not in SORTS:
         raise ApiError(400, f"sort by one of {', '.join(sorted(SORTS))}")
     return qs.order_by(f.sort, "-id")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from cityloop.core import fastsql
 from cityloop.core.audit import PUBLIC_USERNAME, domain_action
 from cityloop.core.models import Unit, User
+from cityloop.core.units import units_by_id
 from cityloop.geo.index import locate
 
 from . import effects
@@ -84,7 +85,7 @@ def _prepare_report(
     if location is None:
         raise ValidationError({"location": f"({lon}, {lat}) lies outside every unit grid of the city"})
     wanted = {location.community_id, location.street_id, location.district_id} - {None}
-    units = {u.pk: u for u in fastsql.fetch(Unit, id__in=wanted)}
+    units = units_by_id(wanted)
     district = units.get(location.district_id or 0)
     if district is None:
         raise ValidationError({"location": "the grid here belongs to no district; check the org tree"})

@@ -29,7 +29,8 @@ from cityloop.core.units import units_by_id
 from . import clocks
 from .channels import channel_by_id
 from .guards import GUARDS
-from .models import Case, CaseEvent
+from .models import Case, CaseEvent, CaseText
+from .search import case_terms
 from .workflow import STATES, TRANSITIONS, Scope, Transition
 
 # Case fields whose change the audit entry shows (the rest is bookkeeping).
@@ -294,6 +295,13 @@ def _apply(
             planned = [clocks.plan_step(case, step, actor=actor, at=at) for step in t.starts]
             clocks.refresh_running(case, at, planned[-1] if planned else None)
             fastsql.insert(case)
+            # Its texts never change: its search terms are written once, here.
+            fastsql.insert(
+                CaseText(
+                    case=case,
+                    terms=case_terms(case.number, case.tracking_code, case.description, case.address),
+                )
+            )
             for step in planned:
                 clocks.start_step(case, step, actor=actor)
         else:

@@ -331,3 +331,14 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class CaseText(models.Model):
+    """A case's search terms (Chinese character pairs and words, see :mod:`cityloop.cases.search`),
+    written when the case is reported. SQLite indexes them in an FTS5 table, PostgreSQL in a GIN index."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    terms = models.TextField()
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.terms[:60]}"

@@ -22,6 +22,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from cityloop.cases.models import Case, Channel
+from cityloop.cases.search import held_by_many, indexed, text_filter
 from cityloop.cases.workflow import OPEN_STATES, STATES
 from cityloop.core.models import Unit, UnitKind
 from cityloop.core.permissions import restrict
@@ -45,6 +46,8 @@ PAGE_SIZES = (25, 50, 100)
 COUNT_CAP = 10_000
 # A text search matching more cases than this is counted and paged with the filter itself.
 TEXT_MATCH_CAP = 2_000
+# A text held by more cases than this (all states) is searched by walking the listed cases instead.
+COMMON_TEXT = 20_000
 VIEWS = {"mine", "open", "all"}
 LIST_RELATED = ("channel", "category", "street", "community", "responsible_unit")
 
@@ -148,24 +151,20 @@ def in_states(qs: QuerySet[Case], states: frozenset[str] | None) -> QuerySet[Cas
     return qs if states is None else qs.filter(state__in=sorted(states))
 
 
-def text_filter(text: str) -> Q:
-    """Case number, tracking code, description or address."""
-    return (
-        Q(number__contains=text)
-        | Q(tracking_code=text.upper())
-        | Q(description__contains=text)
-        | Q(address__contains=text)
-    )
-
-
 def apply_filters(
-    qs: QuerySet[Case], data: dict[str, Any], work: list[str], *, with_text: bool = True
+    qs: QuerySet[Case],
+    data: dict[str, Any],
+    work: list[str],
+    *,
+    with_text: bool = True,
+    text_probe: bool = False,
 ) -> QuerySet[Case]:
     """Every filter except the states (the view's, the overdue filter's and the chosen ones), which
-    :func:`shown_states` gathers; the counts per state are taken over this."""
+    :func:`shown_states` gathers; the counts per state are taken over this. ``text_probe``: the
+    text is common, check the cases the other filters pick against the text index."""
     text = (data.get("q") or "").strip()
     if text and with_text:
-        qs = qs.filter(text_filter(text))
+        qs = qs.filter(text_filter(text, probe=text_probe))
     category = (data.get("category") or "").strip()
     if category:
         qs = qs.filter(
@@ -209,12 +208,17 @@ def _in_order(found: dict[str, int]) -> list[tuple[str, str, int]]:
 def text_matches(candidates: QuerySet[Case], text: str) -> list[tuple[int, str]] | None:
     """The (id, state) of the ``candidates`` matching a text search, or None past ``TEXT_MATCH_CAP``.
 
-    Text is matched inside the description and address, which no index holds: each candidate row
-    is read once here, and the counts and the page are then taken from these ids instead of reading
-    the rows twice more. The rows are read in table order: PostgreSQL's bitmap scan does so by
-    itself; SQLite is handed the candidates' ids in a subquery answered from an index (with a plain
-    filter it would read the whole table, not knowing how few cases are open)."""
-    if connection.vendor == "sqlite":
+    The counts and the page are then taken from these ids instead of reading the rows twice more.
+    Most queries are answered from the text index (:mod:`cityloop.cases.search`), which names the
+    few cases holding the query's terms. A query the index cannot narrow (one Chinese character)
+    reads each candidate row: in table order (PostgreSQL's bitmap scan does so by itself; SQLite is
+    handed the candidates' ids in a subquery answered from an index, since with a plain filter it
+    would read the whole table, not knowing how few cases are open)."""
+    if held_by_many(text, COMMON_TEXT):
+        return None  # a common text: reading its cases one by one would take longer than the cap
+    if indexed(text):
+        rows = candidates.filter(text_filter(text)).order_by("pk")
+    elif connection.vendor == "sqlite":
         rows = Case.objects.filter(pk__in=candidates.values("pk")).filter(text_filter(text)).order_by("pk")
     else:
         rows = candidates.filter(text_filter(text)).order_by("state", "pk")
@@ -272,14 +276,23 @@ def queue_context(request: HttpRequest) -> dict[str, Any]:
     work = form.work_states
     view = view_of(data, work)
     visible = visible_cases(request)
-    base = apply_filters(visible, data, work)
     shown = shown_states(data, work)
     states = data.get("state") or []
     # The states the page lists: the view's, narrowed to the chosen ones.
     listed = shown
     if states:
         listed = frozenset(states) if shown is None else frozenset(states) & shown
-    qs = in_states(base, listed)
+    text = (data.get("q") or "").strip()
+    matches = None
+    if text:
+        candidates = apply_filters(visible, data, work, with_text=False)
+        matches = text_matches(in_states(candidates, shown), text)
+    # More matches than the cap: a common text (井盖). The counts per state (open cases only) and a
+    # list of open cases walk the backlog and check each case against the text index.
+    common = matches is None and bool(text) and indexed(text)
+    base = apply_filters(visible, data, work, text_probe=common)
+    backlog_only = listed is not None and listed <= OPEN_STATES
+    qs = in_states(base if backlog_only else apply_filters(visible, data, work), listed)
     sort = data.get("sort") or "urgency"
     if sort in ("-reported_at", "reported_at"):
         # Always true, but it lets SQLite walk the reported_at index in order and stop after the
@@ -288,11 +301,6 @@ def queue_context(request: HttpRequest) -> dict[str, Any]:
     if sort == "urgency":
         qs = qs.annotate(light_rank=light_rank())
     page_size = data.get("per") or PAGE_SIZES[0]
-    text = (data.get("q") or "").strip()
-    matches = None
-    if text:
-        candidates = apply_filters(visible, data, work, with_text=False)
-        matches = text_matches(in_states(candidates, shown), text)
     known = None
     if matches is not None:
         # One reading of the matching rows gives the counts and the total; the page sorts only them.

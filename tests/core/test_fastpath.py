@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cityloop.cases.models import Case, CaseEvent, CaseStep
-from cityloop.core import fastsql, memberships
+from cityloop.core import fastsql, memberships, memo
 from cityloop.core.actions import grant_role, revoke_role
 from cityloop.core.audit import domain_action, flush_audit, record
 from cityloop.core.memo import BriefCache
@@ -184,8 +184,8 @@ def test_memberships_not_yet_valid_or_ended_do_not_count(org):
 def test_memberships_are_read_again_after_the_ttl(org, monkeypatch):
     user = org.users["leader"]
     memberships.active_memberships(user)
-    clock = [memberships.time.monotonic() + memberships.TTL_SECONDS + 1]
-    monkeypatch.setattr(memberships.time, "monotonic", lambda: clock[0])
+    later = memo.time.monotonic() + memberships.TTL_SECONDS + 1
+    monkeypatch.setattr("cityloop.core.memo.time.monotonic", lambda: later)
     with CaptureQueriesContext(connection) as queries:
         memberships.active_memberships(user)
     assert queries.captured_queries
@@ -210,7 +210,7 @@ def test_brief_cache_keeps_answers_but_not_errors(monkeypatch):
         cache.get("bad", broken)
     cache.clear()
     assert cache.get("k", compute) == 2
-    now = memberships.time.monotonic()
+    now = memo.time.monotonic()
     monkeypatch.setattr("cityloop.core.memo.time.monotonic", lambda: now + cache.ttl + 1)
     assert cache.get("k", compute) == 3
 

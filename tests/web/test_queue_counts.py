@@ -56,6 +56,16 @@ def test_text_search_reads_the_matches_once_and_shows_what_the_filter_shows(
     assert fast == plain
 
 
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_common_text_walks_the_listed_cases_and_shows_the_same(client_as, spread, monkeypatch, query):
+    operator = client_as("operator")
+    fast = _seen(operator.get(f"/cases/?{query}"))
+    # Held by "many" cases: no reading of the matches; counts and open lists probe the text index.
+    monkeypatch.setattr(queue, "COMMON_TEXT", 0)
+    common = _seen(operator.get(f"/cases/?{query}"))
+    assert fast == common
+
+
 def test_text_search_counts_and_total(client_as, spread):
     counts, total, rows = _seen(client_as("operator").get("/cases/?view=all&q=垃圾桶"))
     assert counts == [("accepted", 2), ("registered", 1)]
