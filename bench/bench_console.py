@@ -272,6 +272,14 @@ def pages(ids: list[int], repeat: int) -> list[tuple[str, Callable[[], list[floa
         ),
         ("queue, text search", lambda: _timed(operator, "/cases/?view=open&q=示范路12号", repeat)),
         (
+            "queue, text search in every case",
+            lambda: _timed(operator, "/cases/?view=all&q=示范路12号", repeat),
+        ),
+        (
+            "queue, text search, a term in a quarter of the cases",
+            lambda: _timed(operator, "/cases/?view=open&q=井盖", repeat),
+        ),
+        (
             "queue, overdue only, deadline first",
             lambda: _timed(operator, "/cases/?view=open&overdue=on&sort=deadline_at", repeat),
         ),

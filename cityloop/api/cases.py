@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import File, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -101,7 +101,9 @@ class CaseFilter(Schema):
     overdue: bool | None = None
     reported_from: dt.date | None = None
     reported_to: dt.date | None = None
-    q: str | None = None
+    q: str | None = Field(
+        None, description="text in the number, tracking code, description or address (示范路12号, 井盖)"
+    )
     sort: str = "-reported_at"
 
 
