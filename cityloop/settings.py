@@ -121,9 +121,11 @@ def _database() -> dict[str, Any]:
         # transactions take the write lock up front so concurrent writers queue instead of failing.
         config["OPTIONS"] = {
             # mmap: reads of a large table (the queue, a text search) skip a copy per page.
+            # wal_autocheckpoint: a safety net; each writing process checkpoints in a thread of its
+            # own well before (cityloop.core.checkpoint).
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                "PRAGMA mmap_size=268435456;"
+                "PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=10000;"
             ),
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,

@@ -8,7 +8,8 @@ queue on a lock of their own first (a ``flock`` is held per open file, not per t
 
 Only the outermost action takes a turn, and only outside any transaction the caller opened (one
 already holding SQLite's lock must not wait for a turn: that could deadlock). PostgreSQL locks rows,
-so there it is a no-op, and so is an in-memory database.
+so there it is a no-op, and so is an in-memory database. After each turn the process's
+checkpointer (:mod:`cityloop.core.checkpoint`) is told of the commit.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import connection
+
+from . import checkpoint
 
 _thread_lock = threading.Lock()
 _files: dict[str, int] = {}
@@ -56,3 +59,4 @@ def write_turn() -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
+    checkpoint.committed(path)

@@ -246,6 +246,37 @@ def test_write_turns_are_taken_one_at_a_time_on_a_sqlite_file(tmp_path, monkeypa
     assert (tmp_path / "city.sqlite3-writelock").exists()
 
 
+def test_the_checkpointer_copies_the_wal_into_the_database_beside_the_writers(tmp_path):
+    import os
+    import sqlite3
+    import time
+
+    from cityloop.core import checkpoint
+
+    path = str(tmp_path / "city.sqlite3")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")  # only the checkpointer copies
+    writer.execute("CREATE TABLE t (x TEXT)")
+    assert os.path.getsize(path) <= 4096  # in WAL mode the writes go to the -wal file
+    for _ in range(checkpoint.EVERY_COMMITS):
+        writer.execute("INSERT INTO t VALUES (?)", ("x" * 3000,))
+        checkpoint.committed(path)
+    checkpointer = checkpoint.checkpointer_for(path)
+    assert checkpointer is not None
+    deadline = time.monotonic() + 10
+    while checkpointer.done < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert checkpointer.done == 1
+    # The rows, written to the WAL only, are now in the database file too.
+    assert os.path.getsize(path) > checkpoint.EVERY_COMMITS * 3000
+    before = checkpointer.done
+    checkpoint.committed(path)  # not yet the next turn
+    time.sleep(0.05)
+    assert checkpointer.done == before
+    writer.close()
+
+
 def test_no_write_turn_inside_a_transaction_the_caller_opened(db, tmp_path, monkeypatch):
     from cityloop.core import writelock
 
