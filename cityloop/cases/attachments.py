@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
+from cityloop.core import fastsql
 from cityloop.core.audit import domain_action, record
 from cityloop.core.models import User
 
@@ -46,9 +47,11 @@ def attach(
 ) -> list[Attachment]:
     """Link the actor's own unattached uploads to the case and the timeline event (inside the transition)."""
     wanted = {int(i) for i in ids}
-    found = list(
-        Attachment.objects.select_for_update().filter(pk__in=wanted, case__isnull=True, uploaded_by=actor)
-    )
+    found = [
+        a
+        for a in fastsql.fetch(Attachment, for_update=True, id__in=sorted(wanted))
+        if a.case_id is None and a.uploaded_by_id == actor.pk
+    ]
     missing = wanted - {a.pk for a in found}
     if missing:
         raise ValidationError(
@@ -59,5 +62,5 @@ def attach(
         attachment.event = event
         if purpose and attachment.purpose == "other":
             attachment.purpose = purpose
-        attachment.save(update_fields=["case", "event", "purpose"])
+        fastsql.update(attachment, ["case", "event", "purpose"])
     return found

@@ -15,6 +15,7 @@ from django.utils import timezone
 from cityloop.catalog import lookup
 from cityloop.core.audit import system_actor
 from cityloop.core.models import Unit, UnitKind
+from cityloop.core.units import unit_by_code, units_by_id
 from cityloop.routing import actions as routing_actions
 from cityloop.routing.decide import Decision, route
 from cityloop.routing.disputes import case_history, returns_before_arbitration
@@ -34,9 +35,9 @@ def resolve_unit(value: Any, field: str = "unit") -> Unit:
     """A unit given by id or code; must be active."""
     unit = None
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit() and len(value) < 6):
-        unit = Unit.objects.filter(pk=int(value)).first()
+        unit = units_by_id([int(value)]).get(int(value))
     if unit is None and value not in (None, ""):
-        unit = Unit.objects.filter(code=str(value)).first()
+        unit = unit_by_code(str(value))
     if unit is None:
         raise ValidationError({field: f"no unit with id or code {value!r}"})
     if not unit.is_active():

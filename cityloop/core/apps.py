@@ -44,7 +44,7 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from . import memberships
-        from .units import UNITS
+        from .units import UNIT_CODES, UNITS
 
         for model in (Membership, Unit):
             uid = f"memberships-{model.__name__}"
@@ -52,3 +52,5 @@ class CoreConfig(AppConfig):
             post_delete.connect(memberships.forget, sender=model, dispatch_uid=f"{uid}-delete")
         post_save.connect(UNITS.clear, sender=Unit, dispatch_uid="units-cache-save")
         post_delete.connect(UNITS.clear, sender=Unit, dispatch_uid="units-cache-delete")
+        post_save.connect(UNIT_CODES.clear, sender=Unit, dispatch_uid="unit-codes-cache-save")
+        post_delete.connect(UNIT_CODES.clear, sender=Unit, dispatch_uid="unit-codes-cache-delete")

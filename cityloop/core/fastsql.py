@@ -13,6 +13,11 @@ converting values with the same converters the ORM uses; ``count`` counts them.
 
 Not sent: ``pre_save``/``post_save`` signals. Use them only for models nobody listens to (a test
 checks that for the models the case loop writes).
+
+On SQLite, when nobody watches the queries (no debug log, no ``CaptureQueriesContext``, no
+``execute_wrapper``), a statement goes straight to the sqlite3 connection in its ``?`` form, kept
+once per statement: Django's cursor wrappers and its per-query rewriting of ``%s`` cost as much as
+SQLite's own work on these one-row statements. Errors are still Django's (``IntegrityError`` …).
 """
 
 from __future__ import annotations
@@ -23,10 +28,33 @@ from typing import Any, TypeVar
 
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 from django.db.models.fields import Field
 
 M = TypeVar("M", bound=models.Model)
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+
+
+@functools.lru_cache(maxsize=512)
+def _qmark(sql: str) -> str:
+    """The statement in sqlite3's parameter style (as Django's SQLite backend rewrites it)."""
+    return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
+
+
+def _execute(
+    connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any], rows: bool = True
+) -> list[Any]:
+    """Run one statement; its rows (``rows=False``: a statement that returns none)."""
+    if connection.vendor == "sqlite" and not connection.queries_logged and not connection.execute_wrappers:
+        connection.validate_no_broken_transaction()
+        if connection.connection is None:
+            connection.ensure_connection()
+        with connection.wrap_database_errors:
+            cursor = connection.connection.execute(_qmark(sql), params)
+            return cursor.fetchall() if rows else []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if rows else []
 
 
 def _connection(model: type[models.Model]) -> tuple[str, BaseDatabaseWrapper]:
@@ -81,9 +109,7 @@ def insert(obj: models.Model) -> None:
     alias, connection = _connection(model)
     sql, fields = _insert_plan(model, alias)
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        obj.pk = cursor.fetchone()[0]
+    obj.pk = _execute(connection, sql, values)[0][0]
     obj._state.adding = False
     obj._state.db = alias
 
@@ -101,11 +127,12 @@ def insert_many(objs: Sequence[models.Model]) -> None:
     head, _, tail = sql.partition(" VALUES ")
     row, _, returning = tail.partition(" RETURNING ")
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(f"{head} VALUES {', '.join([row] * len(objs))} RETURNING {returning}", values)
-        # Both engines return the rows in the order of the VALUES list (Django's bulk_create relies
-        # on it too); sort anyway, as ids are handed out in that order.
-        ids = sorted(r[0] for r in cursor.fetchall())
+    found = _execute(
+        connection, f"{head} VALUES {', '.join([row] * len(objs))} RETURNING {returning}", values
+    )
+    # Both engines return the rows in the order of the VALUES list (Django's bulk_create relies on it
+    # too); sort anyway, as ids are handed out in that order.
+    ids = sorted(r[0] for r in found)
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False
@@ -122,8 +149,7 @@ def update(obj: models.Model, names: Iterable[str]) -> None:
     alias, connection = _connection(model)
     sql, fields = _update_plan(model, alias, key)
     values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, obj.pk])
+    _execute(connection, sql, [*values, obj.pk], rows=False)
 
 
 @functools.cache
@@ -178,9 +204,7 @@ def count(model: type[models.Model], **where: Any) -> int:
     if found is None:
         return 0
     sql = f"SELECT COUNT(*) FROM {connection.ops.quote_name(model._meta.db_table)}{found[0]}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, found[1])
-        return int(cursor.fetchone()[0])
+    return int(_execute(connection, sql, found[1])[0][0])
 
 
 def fetch(model: type[M], *, order_by: str = "", for_update: bool = False, **where: Any) -> list[M]:
@@ -203,9 +227,7 @@ def fetch(model: type[M], *, order_by: str = "", for_update: bool = False, **whe
         sql += f" ORDER BY {column}{' DESC' if order_by.startswith('-') else ''}"
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = _execute(connection, sql, params)
     found = []
     for row in rows:
         values = list(row)

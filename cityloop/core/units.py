@@ -21,3 +21,16 @@ def units_by_id(ids: Iterable[int | None]) -> dict[int, Unit]:
     """The units with these ids (unknown ids are left out)."""
     wanted = [i for i in set(ids) if i is not None]
     return {int(k): v for k, v in UNITS.get_many(wanted, _read).items()}  # type: ignore[call-overload]
+
+
+UNIT_CODES: BriefCache[Unit | None] = BriefCache("unit-codes")
+
+
+def unit_by_code(code: str) -> Unit | None:
+    """The unit with this code, or None."""
+
+    def read() -> Unit | None:
+        found = fastsql.fetch(Unit, code=code)
+        return found[0] if found else None
+
+    return UNIT_CODES.get(code, read)

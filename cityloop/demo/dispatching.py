@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cityloop.cases.models import Case
 from cityloop.core.models import Unit, User
+from cityloop.core.units import units_by_id
 from cityloop.routing.actions import import_rules
 from cityloop.routing.models import ReturnRecord
 
@@ -119,7 +120,7 @@ def choose_unit(case: Case, *, exclude: bool = False) -> Unit:
     """The unit a dispatcher sends ``case`` to: routing's suggestion (``exclude`` takes the first
     alternative that is not the unit now responsible)."""
     ids = [u for u in suggested_units(case) if not exclude or u != case.responsible_unit_id]
-    unit = Unit.objects.filter(pk=ids[0]).first() if ids else None
+    unit = units_by_id(ids[:1]).get(ids[0]) if ids else None
     return unit or case.street or case.district
 
 

@@ -53,6 +53,24 @@ def test_insert_writes_what_the_orm_reads_back(org):
     assert stored.revision == StepTimer._meta.get_field("revision").get_default()
 
 
+def test_statements_are_seen_when_watched_and_errors_are_djangos(org):
+    from django.db import IntegrityError
+
+    timer = _timer(org)
+    with CaptureQueriesContext(connection) as queries:
+        fastsql.insert(timer)
+    assert [q["sql"].split()[:3] for q in queries.captured_queries] == [
+        ["INSERT", "INTO", '"timeclock_steptimer"']
+    ]
+    # Unwatched (SQLite: straight to the driver) the same statements run, and a broken constraint is
+    # still Django's IntegrityError, which callers catch.
+    again = _timer(org)
+    again.started_at = timer.started_at
+    with pytest.raises(IntegrityError), transaction.atomic():
+        fastsql.insert(again)  # a second running timer of the same step and subject
+    assert fastsql.count(StepTimer, subject_id="41") == 1
+
+
 def test_update_writes_only_the_named_columns(org):
     timer = _timer(org)
     fastsql.insert(timer)
