@@ -64,17 +64,19 @@ def _owner_unit(case: Case, step: Step) -> Unit | None:
 
 
 class StepBook:
-    """A case's step occurrences as one transition sees them: read once, under the case's lock (with
+    """A case's steps as one transition sees them: read once, under the case's lock (with
     the running steps' timers locked too, so the deadline sweep leaves them alone), and kept up to date
     as the transition closes and opens steps. Saves the queries each question would otherwise ask."""
 
     def __init__(self, case: Case, new: bool = False) -> None:
         # Prepared statements, not the ORM: this runs on every transition. A new case has no steps.
+        # All of its steps, not only the running ones: a case has a few dozen at most, and the count of
+        # each step's occurrences (the number of the next one) then comes with them.
         self.case_id = case.pk
         self.new = new or not case.pk
-        self.open = [] if self.new else fastsql.fetch(CaseStep, case=case.pk, ended_at=None, order_by="id")
-        self.counts: Counter[str] = Counter()
-        self.counted: set[str] = set()
+        steps = [] if self.new else fastsql.fetch(CaseStep, case=case.pk, order_by="id")
+        self.open = [s for s in steps if s.ended_at is None]
+        self.counts: Counter[str] = Counter(s.step for s in steps)
         timer_ids = [s.timer_id for s in self.open if s.timer_id]
         if timer_ids:
             locked = {t.pk: t for t in fastsql.fetch(StepTimer, for_update=True, id__in=timer_ids)}
@@ -90,14 +92,10 @@ class StepBook:
         return self.open[-1] if self.open else None
 
     def occurrences(self, step: str) -> int:
-        """How many times the case has run ``step`` so far (asked only when a step opens)."""
-        if step not in self.counted and not self.new:
-            self.counts[step] += fastsql.count(CaseStep, case=self.case_id, step=step)
-        self.counted.add(step)
+        """How many times the case has run ``step`` so far."""
         return self.counts[step]
 
     def opened(self, current: CaseStep) -> None:
-        self.occurrences(current.step)
         self.open.append(current)
         self.counts[current.step] += 1
 

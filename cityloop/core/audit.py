@@ -49,7 +49,12 @@ def request_context(request_id: str | None = None) -> Iterator[str]:
         _request_id.reset(token)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:  # most values: checked first, as every audit entry passes here
+        return value
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):
