@@ -22,10 +22,12 @@ SQLite's own work on these one-row statements. Errors are still Django's (``Inte
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
@@ -94,6 +96,46 @@ def _update_plan(
     return sql, fields
 
 
+def _db_value(field: Field, connection: BaseDatabaseWrapper) -> Callable[[Any], Any]:
+    """How ``field`` adapts a value for the database: its own ``get_db_prep_save``, with the values
+    the hot path writes most (plain strings, integers, flags, aware datetimes on SQLite) adapted to
+    exactly what that would give without its layers of calls."""
+    plain: tuple[type, ...] = ()
+    if isinstance(field, models.CharField | models.TextField):
+        plain = (str,)
+    elif isinstance(field, models.BooleanField):
+        plain = (bool,)
+    elif isinstance(field, models.IntegerField) or (
+        isinstance(field, models.ForeignKey) and isinstance(field.target_field, models.IntegerField)
+    ):
+        plain = (int,)
+    elif isinstance(field, models.FloatField):
+        plain = (float,)
+    sqlite_datetime = (
+        isinstance(field, models.DateTimeField) and connection.vendor == "sqlite" and settings.USE_TZ
+    )
+    prep = field.get_db_prep_save
+
+    def adapt(value: Any) -> Any:
+        kind = type(value)
+        if value is None or kind in plain:
+            return value
+        if sqlite_datetime and kind is dt.datetime and value.tzinfo is not None:
+            # What Django's SQLite backend stores: the UTC wall time as text.
+            return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+        return prep(value, connection)
+
+    return adapt
+
+
+@functools.cache
+def _adapters(
+    model: type[models.Model], alias: str, names: tuple[str, ...]
+) -> tuple[Callable[[Any], Any], ...]:
+    by_name = _fields_by_name(model)
+    return tuple(_db_value(by_name[name], connections[alias]) for name in names)
+
+
 @functools.cache
 def _fields_by_name(model: type[models.Model]) -> dict[str, Field]:
     """Concrete fields by field name and by attribute name (``unit`` and ``unit_id``)."""
@@ -108,7 +150,8 @@ def insert(obj: models.Model) -> None:
     model = type(obj)
     alias, connection = _connection(model)
     sql, fields = _insert_plan(model, alias)
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    adapters = _adapters(model, alias, tuple(f.attname for f in fields))
+    values = [adapt(f.pre_save(obj, True)) for f, adapt in zip(fields, adapters, strict=True)]
     obj.pk = _execute(connection, sql, values)[0][0]
     obj._state.adding = False
     obj._state.db = alias
@@ -126,7 +169,8 @@ def insert_many(objs: Sequence[models.Model]) -> None:
     sql, fields = _insert_plan(model, alias)
     head, _, tail = sql.partition(" VALUES ")
     row, _, returning = tail.partition(" RETURNING ")
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    adapters = _adapters(model, alias, tuple(f.attname for f in fields))
+    values = [adapt(f.pre_save(obj, True)) for obj in objs for f, adapt in zip(fields, adapters, strict=True)]
     found = _execute(
         connection, f"{head} VALUES {', '.join([row] * len(objs))} RETURNING {returning}", values
     )
@@ -148,7 +192,8 @@ def update(obj: models.Model, names: Iterable[str]) -> None:
         return
     alias, connection = _connection(model)
     sql, fields = _update_plan(model, alias, key)
-    values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
+    adapters = _adapters(model, alias, key)
+    values = [adapt(f.pre_save(obj, False)) for f, adapt in zip(fields, adapters, strict=True)]
     _execute(connection, sql, [*values, obj.pk], rows=False)
 
 

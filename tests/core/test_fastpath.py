@@ -7,7 +7,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import connection, models, transaction
 from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -51,6 +52,34 @@ def test_insert_writes_what_the_orm_reads_back(org):
     assert _columns(stored) == _columns(timer)
     # Defaults the model fills in (pre_save) were written too.
     assert stored.revision == StepTimer._meta.get_field("revision").get_default()
+
+
+def _unwrapped(value: Any) -> Any:
+    return (type(value).__name__, value.obj) if type(value).__name__ == "Jsonb" else value
+
+
+@pytest.mark.parametrize("model", [StepTimer, CaseStep, CaseEvent, AuditEntry, Case])
+def test_values_are_adapted_exactly_as_the_orm_adapts_them(org, model):
+    timer = _timer(org)
+    samples: dict[type, list[Any]] = {
+        str: ["", "井盖", "x" * 300],
+        int: [0, 7, 2**40],
+        bool: [True, False],
+        float: [0.5, 2.0],
+        dt.datetime: [timer.started_at, timezone.now(), dt.datetime(2026, 3, 2, 9, 0, 0, 123, tzinfo=dt.UTC)],
+    }
+    for field in model._meta.concrete_fields:
+        adapt = fastsql._db_value(field, connection)
+        for kind, values in samples.items():
+            for value in [None, *values]:
+                try:
+                    expected = field.get_db_prep_save(value, connection)
+                except (TypeError, ValueError, ValidationError):
+                    continue  # not a value this field takes
+                if kind is str and not isinstance(field, models.CharField | models.TextField):
+                    continue
+                # PostgreSQL's JSON values come wrapped (psycopg's Jsonb), which do not compare.
+                assert _unwrapped(adapt(value)) == _unwrapped(expected), (field.name, value)
 
 
 def test_statements_are_seen_when_watched_and_errors_are_djangos(org):
