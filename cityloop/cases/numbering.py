@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from django.db import connection
-
+from cityloop.core import fastsql
 from cityloop.core.models import Unit
 
 from .models import CaseSequence
@@ -22,14 +21,11 @@ def next_case_number(district: Unit, day: dt.date) -> str:
     distinct numbers."""
     table = CaseSequence._meta.db_table
     sql = f"UPDATE {table} SET last = last + 1 WHERE district_id = %s AND day = %s RETURNING last"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [district.pk, day])
-        row = cursor.fetchone()
-        if row is None:
-            CaseSequence.objects.get_or_create(district=district, day=day, defaults={"last": 0})
-            cursor.execute(sql, [district.pk, day])
-            row = cursor.fetchone()
-    return f"{district.code}-{day:%y%m%d}-{row[0]:04d}"
+    found = fastsql.execute(sql, [district.pk, day])
+    if not found:
+        CaseSequence.objects.get_or_create(district=district, day=day, defaults={"last": 0})
+        found = fastsql.execute(sql, [district.pk, day])
+    return f"{district.code}-{day:%y%m%d}-{found[0][0]:04d}"
 
 
 def new_tracking_code() -> str:

@@ -14,10 +14,13 @@ converting values with the same converters the ORM uses; ``count`` counts them.
 Not sent: ``pre_save``/``post_save`` signals. Use them only for models nobody listens to (a test
 checks that for the models the case loop writes).
 
-On SQLite, when nobody watches the queries (no debug log, no ``CaptureQueriesContext``, no
-``execute_wrapper``), a statement goes straight to the sqlite3 connection in its ``?`` form, kept
-once per statement: Django's cursor wrappers and its per-query rewriting of ``%s`` cost as much as
-SQLite's own work on these one-row statements. Errors are still Django's (``IntegrityError`` …).
+When nobody watches the queries (no debug log, no ``CaptureQueriesContext``, no
+``execute_wrapper``), a statement goes straight to the driver: on SQLite in its ``?`` form, kept once
+per statement (Django's cursor wrappers and its per-query rewriting of ``%s`` cost as much as
+SQLite's own work on these one-row statements); on PostgreSQL through a server-side binding cursor
+with the statement prepared once per connection (Django's client-side binding quotes every value
+into the text in Python, and the server parses and plans each statement afresh). Errors are still
+Django's (``IntegrityError`` …). ``execute`` runs a hand-written statement the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+import psycopg
 from django.conf import settings
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -47,16 +51,36 @@ def _execute(
     connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any], rows: bool = True
 ) -> list[Any]:
     """Run one statement; its rows (``rows=False``: a statement that returns none)."""
-    if connection.vendor == "sqlite" and not connection.queries_logged and not connection.execute_wrappers:
+    unobserved = not connection.queries_logged and not connection.execute_wrappers
+    if connection.vendor == "sqlite" and unobserved:
         connection.validate_no_broken_transaction()
         if connection.connection is None:
             connection.ensure_connection()
         with connection.wrap_database_errors:
             cursor = connection.connection.execute(_qmark(sql), params)
             return cursor.fetchall() if rows else []
+    if (
+        connection.vendor == "postgresql"
+        and not connection.queries_logged
+        and not connection.execute_wrappers
+    ):
+        connection.validate_no_broken_transaction()
+        if connection.connection is None:
+            connection.ensure_connection()
+        # Server-side binding, prepared once per connection: PostgreSQL parses and plans each of
+        # these few statements once, and psycopg sends the values as they are instead of quoting
+        # them into the text.
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchall() if rows else []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if rows else []
+
+
+def execute(sql: str, params: Sequence[Any], *, rows: bool = True, using: str = "default") -> list[Any]:
+    """A hand-written statement on the hot path, run as this module runs its own (its rows)."""
+    return _execute(connections[using], sql, params, rows)
 
 
 def _connection(model: type[models.Model]) -> tuple[str, BaseDatabaseWrapper]:
