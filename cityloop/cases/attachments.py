@@ -32,7 +32,7 @@ def upload_attachment(*, actor: User, name: str, content: bytes, purpose: str = 
         uploaded_by=actor,
     )
     attachment.file.save(f"{checked.sha256[:16]}.{checked.extension}", ContentFile(content), save=False)
-    attachment.save()
+    fastsql.insert(attachment)  # every disposal uploads its photos
     record(
         actor,
         "attachment.upload",

@@ -13,7 +13,7 @@ from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cityloop.cases.models import Case, CaseEvent, CaseStep
+from cityloop.cases.models import Attachment, Case, CaseEvent, CaseSequence, CaseStep, CaseText
 from cityloop.core import fastsql, memberships, memo
 from cityloop.core.actions import grant_role, revoke_role
 from cityloop.core.audit import domain_action, flush_audit, record
@@ -152,7 +152,9 @@ def test_fetch_for_update_locks_on_postgresql(org):
     assert locked == connection.features.has_select_for_update
 
 
-@pytest.mark.parametrize("model", [AuditEntry, Case, CaseStep, CaseEvent, StepTimer])
+@pytest.mark.parametrize(
+    "model", [AuditEntry, Case, CaseStep, CaseEvent, StepTimer, CaseText, Attachment, CaseSequence]
+)
 def test_nobody_listens_to_saves_of_the_models_written_by_prepared_statements(model):
     # fastsql sends no save signals: a receiver on these models would silently miss the hot path.
     assert not post_save.has_listeners(model) and not pre_save.has_listeners(model)
