@@ -94,16 +94,30 @@ def record(
     object_repr: str | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> AuditEntry:
+) -> AuditEntry | None:
     """Append one audit entry. Call it inside the action's transaction.
 
     Inside a domain action the entry is written with the action's other entries when the outermost
     action ends (one INSERT for all of them); until then, or until :func:`flush_audit`, it has no id.
+    Inside :func:`as_parts` it becomes a part of the caller's entry, and None is returned.
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id if object_id is not None else obj.pk
         object_repr = object_repr if object_repr is not None else str(obj)[:255]
+    parts = _parts.get()
+    if parts is not None:
+        # A part of the caller's entry: a plain dict, no entry of its own.
+        parts.append(
+            {
+                "action": action,
+                "object_type": object_type or "",
+                "object_id": str(object_id if object_id is not None else ""),
+                "before": _jsonable(before) if before is not None else None,
+                "after": _jsonable(after) if after is not None else None,
+            }
+        )
+        return None
     entry = AuditEntry(
         actor=actor if actor.pk else None,
         actor_label=str(actor.username)[:150],
@@ -115,18 +129,6 @@ def record(
         after=_jsonable(after) if after is not None else None,
         request_id=current_request_id(),
     )
-    parts = _parts.get()
-    if parts is not None:
-        parts.append(
-            {
-                "action": entry.action,
-                "object_type": entry.object_type,
-                "object_id": entry.object_id,
-                "before": entry.before,
-                "after": entry.after,
-            }
-        )
-        return entry
     pending = _pending.get()
     if pending is None:
         entry.save()
