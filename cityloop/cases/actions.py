@@ -25,6 +25,9 @@ from .models import AppealNature, Case, Channel, IdempotencyKey
 from .numbering import new_tracking_code, next_case_number
 from .workflow import TRANSITIONS
 
+# Asked on every report; the enum builds its list (with labels) afresh on each ``.values``.
+APPEAL_NATURES = frozenset(AppealNature.values)
+
 H3_RESOLUTION = 11
 
 
@@ -79,7 +82,7 @@ def _prepare_report(
     lon, lat = _validate_point(lon, lat)
     if not description.strip():
         raise ValidationError({"description": "describe the problem"})
-    if appeal_nature not in AppealNature.values:
+    if appeal_nature not in APPEAL_NATURES:
         raise ValidationError({"appeal_nature": f"use one of {AppealNature.values}"})
     location = locate(lon, lat, at)
     if location is None:

@@ -23,6 +23,8 @@ from cityloop.core.models import Unit
 
 from .models import Category, Condition, Kind, Step, StepLimit, Urgency
 
+STEPS = frozenset(Step.values)  # asked on every step a case starts
+
 # Catalog rows shared by every caller: read them, never change them.
 REFERENCE: BriefCache[object] = BriefCache("catalog")
 
@@ -160,7 +162,7 @@ def urgency_of(urgency: Urgency | str) -> Urgency:
 def step_limit(step: str, urgency: Urgency | str, *, on: dt.date | None = None) -> StepLimitRef:
     """The time limit of ``step`` (verify, register, dispatch, check, close) for ``urgency`` on day
     ``on``: ``(amount, unit, version_ref)``."""
-    if step not in Step.values:
+    if step not in STEPS:
         raise ValidationError({"step": f"unknown step {step!r}; use one of {', '.join(Step.values)}"})
     code = urgency.code if isinstance(urgency, Urgency) else urgency
     found = REFERENCE.get(("step_limit", step, code, _day(on)), lambda: _step_limit(step, urgency, on))

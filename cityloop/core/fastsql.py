@@ -19,8 +19,10 @@ When nobody watches the queries (no debug log, no ``CaptureQueriesContext``, no
 per statement (Django's cursor wrappers and its per-query rewriting of ``%s`` cost as much as
 SQLite's own work on these one-row statements); on PostgreSQL through a server-side binding cursor
 with the statement prepared once per connection (Django's client-side binding quotes every value
-into the text in Python, and the server parses and plans each statement afresh). Errors are still
-Django's (``IntegrityError`` …). ``execute`` runs a hand-written statement the same way.
+into the text in Python, and the server parses and plans each statement afresh). Preparing needs
+the connection's ``prepare_threshold`` set (settings do, unless ``PG_PREPARED_STATEMENTS=0``):
+Django leaves it unset, and then psycopg ignores ``prepare=True``. Errors are still Django's
+(``IntegrityError`` …). ``execute`` runs a hand-written statement the same way.
 """
 
 from __future__ import annotations

@@ -152,6 +152,29 @@ def test_fetch_for_update_locks_on_postgresql(org):
     assert locked == connection.features.has_select_for_update
 
 
+def test_hot_path_statements_are_prepared_once_on_postgresql(org):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for _ in range(3):
+        fastsql.fetch(Unit, id=org.district.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%core_unit%"]
+        )
+        prepared = [row[0] for row in cursor.fetchall()]
+    # One statement, prepared once and reused (Django's default would leave none prepared).
+    assert len(prepared) == 1 and "WHERE" in prepared[0]
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(monkeypatch):
+    from cityloop import settings
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://cityloop@db.example:5432/cityloop")
+    assert settings._database()["OPTIONS"]["prepare_threshold"] == settings.PREPARE_THRESHOLD
+    monkeypatch.setenv("PG_PREPARED_STATEMENTS", "0")
+    assert "prepare_threshold" not in settings._database().get("OPTIONS", {})
+
+
 @pytest.mark.parametrize(
     "model", [AuditEntry, Case, CaseStep, CaseEvent, StepTimer, CaseText, Attachment, CaseSequence]
 )
