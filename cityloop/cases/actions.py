@@ -22,7 +22,7 @@ from . import effects
 from .channels import active_channel, forget_channels
 from .engine import Context, TransitionError, acting_membership, apply, perform
 from .models import AppealNature, Case, Channel, IdempotencyKey
-from .numbering import new_tracking_code, next_case_number
+from .numbering import new_tracking_code, next_case_number, number_ahead
 from .workflow import TRANSITIONS
 
 # Asked on every report; the enum builds its list (with labels) afresh on each ``.values``.
@@ -57,6 +57,7 @@ class _Prepared:
 
     ctx: Context
     district: Unit
+    number: str = ""  # taken before the transaction where that helps (see numbering.number_ahead)
 
 
 def _prepare_report(
@@ -142,10 +143,11 @@ def _prepare_report(
 
 @domain_action
 def _create_report(*, actor: User, prepared: _Prepared, idempotency_key: str | None) -> Case:
-    """Write a prepared report: its number, the case, the report event and the accept clock."""
+    """Write a prepared report: its number (unless taken ahead), the case, the report event and the
+    accept clock."""
     ctx = prepared.ctx
     case = ctx.case
-    case.number = next_case_number(prepared.district, timezone.localdate(ctx.at))
+    case.number = prepared.number or next_case_number(prepared.district, timezone.localdate(ctx.at))
     case.tracking_code = new_tracking_code()
     apply(ctx, None)  # inserts the case, with its first step
     if idempotency_key:
@@ -198,6 +200,7 @@ def submit_report(
             self_handled=self_handled,
             at=at or timezone.now(),
         )
+        prepared.number = number_ahead(prepared.district, timezone.localdate(prepared.ctx.at))
         case = _create_report(actor=actor, prepared=prepared, idempotency_key=key)
     except IntegrityError:
         # The same key raced us: the other submission won, and its case is the answer.

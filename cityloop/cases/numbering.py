@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+import psycopg
+from django.db import connection
+
 from cityloop.core import fastsql
 from cityloop.core.models import Unit
 
@@ -15,17 +18,76 @@ _TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TRACKING_LENGTH = 8
 
 
-def next_case_number(district: Unit, day: dt.date) -> str:
-    """``<district code>-<yymmdd>-<sequence>``, e.g. ``990102-261122-0017``. Call inside a transaction:
-    the sequence row is incremented in place (one ``UPDATE … RETURNING``), so concurrent reports get
-    distinct numbers."""
+def _format(district: Unit, day: dt.date, sequence: int) -> str:
+    return f"{district.code}-{day:%y%m%d}-{sequence:04d}"
+
+
+def _sequence_sql() -> str:
     table = CaseSequence._meta.db_table
-    sql = f"UPDATE {table} SET last = last + 1 WHERE district_id = %s AND day = %s RETURNING last"
+    return f"UPDATE {table} SET last = last + 1 WHERE district_id = %s AND day = %s RETURNING last"
+
+
+def _open_day(district: Unit, day: dt.date) -> None:
+    """The district's counter for ``day``, at zero (a no-op when another report opened it first)."""
+    CaseSequence.objects.get_or_create(district=district, day=day, defaults={"last": 0})
+
+
+def next_case_number(district: Unit, day: dt.date) -> str:
+    """``<district code>-<yymmdd>-<sequence>``, e.g. ``990102-261122-0017``, inside the caller's
+    transaction: the sequence row is incremented in place (one ``UPDATE … RETURNING``), so
+    concurrent reports get distinct numbers, and a report that rolls back gives its number back."""
+    sql = _sequence_sql()
     found = fastsql.execute(sql, [district.pk, day])
     if not found:
-        CaseSequence.objects.get_or_create(district=district, day=day, defaults={"last": 0})
+        _open_day(district, day)
         found = fastsql.execute(sql, [district.pk, day])
-    return f"{district.code}-{day:%y%m%d}-{found[0][0]:04d}"
+    return _format(district, day, found[0][0])
+
+
+def number_ahead(district: Unit, day: dt.date) -> str:
+    """The next case number, taken before the report's transaction opens where that helps, else ""
+    (the report then takes it inside its transaction with :func:`next_case_number`).
+
+    Every report of a district on one day increments the same row. Inside the report's transaction
+    that row stays locked until the report commits, so on PostgreSQL concurrent reports of one
+    district would queue behind each other for their whole write and its commit flush. There, when
+    no transaction is open yet, the number is taken in a short transaction of its own instead: the
+    row is locked for one statement. A report that then fails to save leaves a gap in the day's
+    numbers; a number is never given twice.
+
+    That short transaction commits without waiting for its flush to disk (``synchronous_commit``
+    off for it alone). The report's own commit, which does wait, comes later in the same server
+    log and so makes the number durable with it; if the server stops before that, the report was
+    never saved, and reusing its number after recovery is harmless.
+
+    SQLite (one writer at a time anyway) and callers already inside a transaction of their own get
+    "": they take the number inside the report's transaction."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return ""
+    # One round trip: the statements go out as one message, bound on the client (plain integers
+    # and a date).
+    script = f"BEGIN; SET LOCAL synchronous_commit TO OFF; {_sequence_sql()}; COMMIT"
+    for _ in range(2):
+        found = _run_number_script(script, [district.pk, day])
+        if found:
+            return _format(district, day, found[0][0])
+        _open_day(district, day)  # the district's first report of the day
+    raise RuntimeError(f"no case-number counter for district {district.code} on {day}")
+
+
+def _run_number_script(script: str, params: list[object]) -> list[tuple[int]]:
+    connection.ensure_connection()
+    raw = connection.connection
+    with connection.wrap_database_errors, psycopg.ClientCursor(raw) as cursor:
+        try:
+            cursor.execute(script, params)
+        except psycopg.Error:
+            # A failed statement leaves the block open and aborted: end it before the error goes on.
+            cursor.execute("ROLLBACK")
+            raise
+        cursor.nextset()  # past the results of BEGIN and SET, to the UPDATE's
+        cursor.nextset()
+        return cursor.fetchall()
 
 
 def new_tracking_code() -> str:

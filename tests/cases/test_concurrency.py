@@ -84,3 +84,97 @@ def test_same_idempotency_key_at_once_makes_one_case(needs_postgres, loop):
         t.join(timeout=30)
     assert len(numbers) == 2 and numbers[0] == numbers[1]
     assert Case.objects.count() == 1
+
+
+def _report(loop, description: str = "噪音扰民"):
+    from cityloop.cases.actions import submit_report
+
+    from .conftest import POINT_A
+
+    case, _ = submit_report(
+        actor=loop.users["operator"],
+        channel="hotline_12345",
+        description=description,
+        lon=POINT_A[0],
+        lat=POINT_A[1],
+    )
+    return case
+
+
+def test_reports_of_one_district_at_once_get_distinct_numbers(needs_postgres, loop):
+    """Eight reports of one district at the same moment: eight cases, numbered 1 to 8 without a
+    gap (each number is taken in a short transaction of its own, see numbering.number_ahead)."""
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def submit(n: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            _report(loop, f"同时上报 {n}")
+        except BaseException as exc:  # the assertion below names it
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    numbers = sorted(Case.objects.values_list("number", flat=True))
+    assert [n.rsplit("-", 1)[1] for n in numbers] == [f"{i:04d}" for i in range(1, 9)]
+
+
+def test_a_report_transaction_does_not_hold_the_district_counter(needs_postgres, loop):
+    """While one report's transaction is still open, another report of the same district goes
+    through: the counter row was locked only while the first report took its number."""
+    from unittest import mock
+
+    from cityloop.cases import actions
+
+    first_inside = threading.Event()
+    second_done = threading.Event()
+    real_apply = actions.apply
+    outcome: dict[str, object] = {}
+
+    def slow_apply(ctx, effect):
+        real_apply(ctx, effect)  # the report's rows are written, its transaction still open
+        if threading.current_thread() is thread:
+            first_inside.set()
+            outcome["second_finished_meanwhile"] = second_done.wait(timeout=10)
+
+    def first() -> None:
+        try:
+            outcome["first"] = _report(loop, "第一件").number
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=first)
+    with mock.patch.object(actions, "apply", slow_apply):
+        thread.start()
+        assert first_inside.wait(timeout=20)
+        outcome["second"] = _report(loop, "第二件").number
+        second_done.set()
+        thread.join(timeout=30)
+    assert outcome["second_finished_meanwhile"] is True
+    assert str(outcome["first"]).endswith("-0001") and str(outcome["second"]).endswith("-0002")
+
+
+def test_the_number_statement_leaves_a_clean_connection(needs_postgres, loop):
+    from unittest import mock
+
+    from django.db import DatabaseError
+    from django.utils import timezone
+
+    from cityloop.cases import numbering
+
+    broken = "SELECT no_such_column FROM cases_casesequence"
+    with mock.patch.object(numbering, "_sequence_sql", lambda: broken), pytest.raises(DatabaseError):
+        numbering.number_ahead(loop.org.district, timezone.localdate())
+    # No transaction left open or aborted, and the number's own commit setting did not stay behind.
+    assert not connection.connection.info.transaction_status
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    assert _report(loop).number.endswith("-0001")
