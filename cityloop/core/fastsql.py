@@ -8,8 +8,9 @@ so ``auto_now`` and defaults apply, then ``get_db_prep_save``, so every type is 
 the ORM adapts it) but build the SQL once per model and column set, from the model's own table and
 column names, so they follow migrations.
 
-``fetch`` reads rows of one table (no joins) by equality (``None``: IS NULL) or ``IN`` on columns,
-converting values with the same converters the ORM uses; ``count`` counts them.
+``fetch`` reads rows of one table by equality (``None``: IS NULL) or ``IN`` on columns, converting
+values with the same converters the ORM uses; ``fetch_related`` adds the row a foreign key points to,
+from the same statement; ``count`` counts them.
 
 Not sent: ``pre_save``/``post_save`` signals. Use them only for models nobody listens to (a test
 checks that for the models the case loop writes).
@@ -72,12 +73,24 @@ def _execute(
         # Server-side binding, prepared once per connection: PostgreSQL parses and plans each of
         # these few statements once, and psycopg sends the values as they are instead of quoting
         # them into the text.
-        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor = _pg_cursor(connection)
+        with connection.wrap_database_errors:
             cursor.execute(sql, params, prepare=True)
             return cursor.fetchall() if rows else []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if rows else []
+
+
+def _pg_cursor(connection: BaseDatabaseWrapper) -> psycopg.Cursor[Any]:
+    """The connection's own cursor for these statements, made once per connection (making one per
+    statement cost about as much as a small statement's round trip)."""
+    raw = connection.connection
+    cursor: psycopg.Cursor[Any] | None = getattr(connection, "_fastsql_cursor", None)
+    if cursor is None or cursor.closed or cursor.connection is not raw:
+        cursor = psycopg.Cursor(raw)
+        connection._fastsql_cursor = cursor  # type: ignore[attr-defined]
+    return cursor
 
 
 def execute(sql: str, params: Sequence[Any], *, rows: bool = True, using: str = "default") -> list[Any]:
@@ -226,7 +239,9 @@ def update(obj: models.Model, names: Iterable[str]) -> None:
 @functools.cache
 def _select_plan(
     model: type[models.Model], alias: str
-) -> tuple[str, list[str], list[tuple[int, list[Converter], Any]]]:
+) -> tuple[str, str, list[str], list[tuple[int, list[Converter], Any]]]:
+    """The model's column list and table (quoted), its attribute names, and the converters of the
+    columns that need one."""
     meta = model._meta
     connection = connections[alias]
     quote = connection.ops.quote_name
@@ -238,19 +253,29 @@ def _select_plan(
         found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
         if found:
             converters.append((i, found, col))
-    return f"SELECT {columns} FROM {quote(meta.db_table)}", [f.attname for f in fields], converters
+    return columns, quote(meta.db_table), [f.attname for f in fields], converters
+
+
+def _instance(model: type[M], alias: str, connection: BaseDatabaseWrapper, values: list[Any]) -> M:
+    """A model instance from a row's values in :func:`_select_plan`'s column order."""
+    _, _, names, converters = _select_plan(model, alias)
+    for i, funcs, col in converters:
+        for func in funcs:
+            values[i] = func(values[i], col, connection)
+    return model.from_db(alias, names, values)
 
 
 def _where(
-    model: type[models.Model], connection: BaseDatabaseWrapper, where: dict[str, Any]
+    model: type[models.Model], connection: BaseDatabaseWrapper, where: dict[str, Any], table: str = ""
 ) -> tuple[str, list[Any]] | None:
-    """The WHERE clause for ``name=value``, ``name=None`` and ``name__in=[...]``; None: matches nothing."""
+    """The WHERE clause for ``name=value``, ``name=None`` and ``name__in=[...]`` (columns qualified
+    by ``table`` when given); None: matches nothing."""
     by_name = _fields_by_name(model)
     quote = connection.ops.quote_name
     clauses, params = [], []
     for key, value in where.items():
         name, _, op = key.partition("__")
-        column = quote(by_name[name].column)
+        column = f"{table}.{quote(by_name[name].column)}" if table else quote(by_name[name].column)
         if op == "in":
             values = list(value)
             if not values:
@@ -285,25 +310,48 @@ def fetch(model: type[M], *, order_by: str = "", for_update: bool = False, **whe
     write transaction already holds the whole database)."""
     alias = router.db_for_read(model)
     connection = connections[alias]
-    sql, names, converters = _select_plan(model, alias)
+    columns, table, _, _ = _select_plan(model, alias)
     by_name = _fields_by_name(model)
     quote = connection.ops.quote_name
     found_where = _where(model, connection, where)
     if found_where is None:
         return []
-    sql += found_where[0]
+    sql = f"SELECT {columns} FROM {table}{found_where[0]}"
     params = found_where[1]
     if order_by:
         column = quote(by_name[order_by.lstrip("-")].column)
         sql += f" ORDER BY {column}{' DESC' if order_by.startswith('-') else ''}"
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
-    rows = _execute(connection, sql, params)
+    return [_instance(model, alias, connection, list(row)) for row in _execute(connection, sql, params)]
+
+
+def fetch_related(model: type[M], related: str, **where: Any) -> list[M]:
+    """Rows of ``model`` as :func:`fetch` finds them, each with the object its foreign key
+    ``related`` points to read in the same statement (as ``select_related`` does: ``obj.<related>``
+    then needs no query). Rows whose key is null are left out."""
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    field = model._meta.get_field(related)
+    assert isinstance(field, models.ForeignKey), f"{related} is not a foreign key of {model.__name__}"
+    target = field.related_model
+    assert isinstance(target, type) and issubclass(target, models.Model)
+    columns, table, names, _ = _select_plan(model, alias)
+    target_columns, target_table, _, _ = _select_plan(target, alias)
+    quote = connection.ops.quote_name
+    found_where = _where(model, connection, where, table)
+    if found_where is None:
+        return []
+    target_pk = target._meta.pk
+    assert target_pk is not None
+    sql = (
+        f"SELECT {columns}, {target_columns} FROM {table} INNER JOIN {target_table} "
+        f"ON {target_table}.{quote(target_pk.column)} = {table}.{quote(field.column)}{found_where[0]}"
+    )
     found = []
-    for row in rows:
-        values = list(row)
-        for i, funcs, col in converters:
-            for func in funcs:
-                values[i] = func(values[i], col, connection)
-        found.append(model.from_db(alias, names, values))
+    width = len(names)
+    for row in _execute(connection, sql, found_where[1]):
+        obj = _instance(model, alias, connection, list(row[:width]))
+        field.set_cached_value(obj, _instance(target, alias, connection, list(row[width:])))
+        found.append(obj)
     return found

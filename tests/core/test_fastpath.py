@@ -140,6 +140,26 @@ def test_fetch_matches_the_orm(org):
     assert units[0].path == Unit.objects.get(pk=units[0].pk).path
 
 
+def test_fetch_related_reads_the_row_and_its_foreign_key_in_one_statement(org):
+    timers = []
+    for step, unit in (("accept", org.sanitation), ("register", org.water), ("dispatch", None)):
+        timer = _timer(org)
+        timer.step, timer.responsible_unit = step, unit
+        fastsql.insert(timer)
+        timers.append(timer)
+    with CaptureQueriesContext(connection) as queries:
+        found = fastsql.fetch_related(StepTimer, "responsible_unit", id__in=[t.pk for t in timers])
+        units = {t.pk: t.responsible_unit for t in found}  # no query of its own
+    assert len(queries.captured_queries) == 1
+    # The row without a unit is left out; the others carry exactly what the ORM reads.
+    assert set(units) == {timers[0].pk, timers[1].pk}
+    orm = StepTimer.objects.select_related("responsible_unit").filter(pk__in=units)
+    for timer in orm:
+        assert _columns(units[timer.pk]) == _columns(timer.responsible_unit)
+    assert all(_columns(t) == _columns(StepTimer.objects.get(pk=t.pk)) for t in found)
+    assert fastsql.fetch_related(StepTimer, "responsible_unit", id__in=[]) == []
+
+
 def test_fetch_refuses_lookups_it_does_not_understand():
     with pytest.raises(ValueError, match="name__in"):
         fastsql.fetch(Unit, code__startswith="99")
