@@ -131,10 +131,10 @@ def _database() -> dict[str, Any]:
             "timeout": 20,
         }
         config.setdefault("TEST", {})["NAME"] = os.environ.get("CITYLOOP_TEST_SQLITE") or None
-    elif (
-        config["ENGINE"] == "django.db.backends.postgresql"
-        and os.environ.get("PG_PREPARED_STATEMENTS", "1") != "0"
-    ):
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # Django's own backend, with a health check that needs no round trip (see its docstring).
+        config["ENGINE"] = "cityloop.core.postgres"
+    if config["ENGINE"] == "cityloop.core.postgres" and os.environ.get("PG_PREPARED_STATEMENTS", "1") != "0":
         # Django turns psycopg's prepared statements off (prepare_threshold None), and then even an
         # explicit prepare=True is ignored. The hot path's statements (cityloop.core.fastsql) ask
         # for it: parsing and planning them afresh was a third of the server's time per report.

@@ -62,8 +62,11 @@ class AppealNature(models.IntegerChoices):
 class Case(models.Model):
     """A problem running the closed loop. Every case carries its district (partitioning, scale)."""
 
-    number = models.CharField(_("case number"), max_length=32, unique=True)
-    tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True)
+    # Unique and looked up by constraints and indexes in Meta, not unique=True / db_index=True: on
+    # PostgreSQL those add a second, pattern-ops index per column for LIKE 'prefix%', which no query
+    # here asks, and which every report would have to write.
+    number = models.CharField(_("case number"), max_length=32)
+    tracking_code = models.CharField(_("tracking code"), max_length=12)
     # Indexes: only those the reads need (Meta.indexes and evaluation's covering indexes); every
     # index is rewritten by each transition, so columns those indexes lead with have none of their own.
     state = models.CharField(_("state"), max_length=24, choices=[(k, v.label) for k, v in STATES.items()])
@@ -73,7 +76,7 @@ class Case(models.Model):
     appeal_nature = models.PositiveSmallIntegerField(
         _("appeal nature"), choices=AppealNature.choices, default=AppealNature.REQUEST
     )
-    external_id = models.CharField(_("external ticket id"), max_length=64, blank=True, db_index=True)
+    external_id = models.CharField(_("external ticket id"), max_length=64, blank=True)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -84,7 +87,7 @@ class Case(models.Model):
 
     lon = models.FloatField()
     lat = models.FloatField()
-    h3 = models.CharField(max_length=16, db_index=True)
+    h3 = models.CharField(max_length=16)
     grid = models.ForeignKey(
         "geo.Grid", on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
     )
@@ -169,8 +172,13 @@ class Case(models.Model):
             # Whether a district's units hold cases of another district (the scope's probe).
             models.Index(fields=["responsible_unit", "district"], name="case_unit_district_idx"),
             models.Index(fields=["state", "light", "deadline_at"], name="case_light_idx"),
+            # A ticket id alone finds its few cases on both engines (see actions._existing).
+            models.Index(fields=["external_id"], name="case_external_id_idx"),
+            models.Index(fields=["h3"], name="case_h3_idx"),  # "near this point": cells by equality
         ]
         constraints: ClassVar = [
+            models.UniqueConstraint(fields=["number"], name="case_number_unique"),
+            models.UniqueConstraint(fields=["tracking_code"], name="case_tracking_code_unique"),
             # A ticket from another system (12345 …) becomes one case, even when sent twice at once.
             models.UniqueConstraint(
                 fields=["channel", "external_id"],

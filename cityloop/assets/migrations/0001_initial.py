@@ -5,58 +5,160 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0002_standard_catalog'),
-        ('core', '0002_audit_append_only'),
-        ('geo', '0001_initial'),
+        ("catalog", "0002_standard_catalog"),
+        ("core", "0002_audit_append_only"),
+        ("geo", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ComponentState',
+            name="ComponentState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=100, verbose_name='English name')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=16, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                ("name_en", models.CharField(blank=True, max_length=100, verbose_name="English name")),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
             ],
             options={
-                'verbose_name': 'component state',
-                'verbose_name_plural': 'component states',
-                'ordering': ['order', 'code'],
+                "verbose_name": "component state",
+                "verbose_name_plural": "component states",
+                "ordering": ["order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Component',
+            name="Component",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, unique=True, verbose_name='component ID')),
-                ('first_recorded', models.DateField(verbose_name='first recorded')),
-                ('changed', models.DateField(verbose_name='changed')),
-                ('source', models.CharField(blank=True, max_length=100, verbose_name='data source')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('lon', models.FloatField(verbose_name='longitude')),
-                ('lat', models.FloatField(verbose_name='latitude')),
-                ('h3', models.BigIntegerField(db_index=True, verbose_name='H3 cell')),
-                ('geom_wkb', models.BinaryField(blank=True, null=True, verbose_name='original geometry (WKB)')),
-                ('authority', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='supervised_components', to='core.unit', verbose_name='supervising authority')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit', verbose_name='community')),
-                ('district', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit', verbose_name='district')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='components', to='geo.grid', verbose_name='unit grid')),
-                ('maintainer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='maintained_components', to='core.unit', verbose_name='maintenance unit')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='owned_components', to='core.unit', verbose_name='owner')),
-                ('street', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit', verbose_name='street')),
-                ('subclass', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='components', to='catalog.category', verbose_name='subclass')),
-                ('state', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assets.componentstate', verbose_name='state')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=16, unique=True, verbose_name="component ID")),
+                ("first_recorded", models.DateField(verbose_name="first recorded")),
+                ("changed", models.DateField(verbose_name="changed")),
+                ("source", models.CharField(blank=True, max_length=100, verbose_name="data source")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("lon", models.FloatField(verbose_name="longitude")),
+                ("lat", models.FloatField(verbose_name="latitude")),
+                ("h3", models.BigIntegerField(db_index=True, verbose_name="H3 cell")),
+                (
+                    "geom_wkb",
+                    models.BinaryField(blank=True, null=True, verbose_name="original geometry (WKB)"),
+                ),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supervised_components",
+                        to="core.unit",
+                        verbose_name="supervising authority",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="components",
+                        to="geo.grid",
+                        verbose_name="unit grid",
+                    ),
+                ),
+                (
+                    "maintainer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="maintained_components",
+                        to="core.unit",
+                        verbose_name="maintenance unit",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_components",
+                        to="core.unit",
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "street",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                        verbose_name="street",
+                    ),
+                ),
+                (
+                    "subclass",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="components",
+                        to="catalog.category",
+                        verbose_name="subclass",
+                    ),
+                ),
+                (
+                    "state",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assets.componentstate",
+                        verbose_name="state",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'component',
-                'verbose_name_plural': 'components',
-                'ordering': ['code'],
+                "verbose_name": "component",
+                "verbose_name_plural": "components",
+                "ordering": ["code"],
             },
         ),
     ]

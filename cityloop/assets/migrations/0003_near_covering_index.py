@@ -4,22 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assets', '0002_component_states'),
-        ('catalog', '0003_step_accept_send_check'),
-        ('core', '0002_audit_append_only'),
-        ('geo', '0001_initial'),
+        ("assets", "0002_component_states"),
+        ("catalog", "0003_step_accept_send_check"),
+        ("core", "0002_audit_append_only"),
+        ("geo", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='component',
-            name='h3',
-            field=models.BigIntegerField(verbose_name='H3 cell'),
+            model_name="component",
+            name="h3",
+            field=models.BigIntegerField(verbose_name="H3 cell"),
         ),
         migrations.AddIndex(
-            model_name='component',
-            index=models.Index(fields=['h3', 'lon', 'lat', 'subclass', 'id'], name='component_near_idx'),
+            model_name="component",
+            index=models.Index(fields=["h3", "lon", "lat", "subclass", "id"], name="component_near_idx"),
         ),
     ]

@@ -7,211 +7,559 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('assets', '0002_component_states'),
-        ('catalog', '0002_standard_catalog'),
-        ('core', '0002_audit_append_only'),
-        ('geo', '0001_initial'),
-        ('timeclock', '0002_seed_calendar'),
+        ("assets", "0002_component_states"),
+        ("catalog", "0002_standard_catalog"),
+        ("core", "0002_audit_append_only"),
+        ("geo", "0001_initial"),
+        ("timeclock", "0002_seed_calendar"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Channel',
+            name="Channel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=80, verbose_name='English name')),
-                ('needs_verification', models.BooleanField(default=True, help_text='Public and hotline reports are verified first.', verbose_name='needs on-site verification')),
-                ('needs_return_visit', models.BooleanField(default=False, help_text='Hotline cases need a return visit before closing.', verbose_name='needs a return visit')),
-                ('is_public', models.BooleanField(default=False, help_text='The reporter is a citizen (name and phone kept private).', verbose_name='reported by the public')),
-                ('accepts_anonymous', models.BooleanField(default=False, help_text='Citizens may report here without an account.', verbose_name='open to anonymous reports')),
-                ('active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                ("name_en", models.CharField(blank=True, max_length=80, verbose_name="English name")),
+                (
+                    "needs_verification",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Public and hotline reports are verified first.",
+                        verbose_name="needs on-site verification",
+                    ),
+                ),
+                (
+                    "needs_return_visit",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Hotline cases need a return visit before closing.",
+                        verbose_name="needs a return visit",
+                    ),
+                ),
+                (
+                    "is_public",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The reporter is a citizen (name and phone kept private).",
+                        verbose_name="reported by the public",
+                    ),
+                ),
+                (
+                    "accepts_anonymous",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Citizens may report here without an account.",
+                        verbose_name="open to anonymous reports",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'verbose_name': 'channel',
-                'verbose_name_plural': 'channels',
-                'ordering': ['code'],
+                "verbose_name": "channel",
+                "verbose_name_plural": "channels",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=32, unique=True, verbose_name='case number')),
-                ('tracking_code', models.CharField(max_length=12, unique=True, verbose_name='tracking code')),
-                ('state', models.CharField(choices=[('new', '新建'), ('reported', '已上报'), ('verifying', '核实中'), ('verified', '已核实'), ('accepted', '已受理'), ('not_accepted', '不予受理'), ('registered', '已立案'), ('not_registered', '不予立案'), ('voided', '已作废'), ('dispatched', '处置中'), ('return_requested', '申请回退'), ('extension_requested', '申请延期'), ('hold_requested', '申请挂账'), ('on_hold', '挂账中'), ('disposed', '处置完毕'), ('checking', '核查中'), ('checked', '核查通过'), ('self_handled', '自行处置待审'), ('closed', '已结案')], db_index=True, max_length=24, verbose_name='state')),
-                ('version', models.PositiveIntegerField(default=0, help_text='moves with every transition')),
-                ('appeal_nature', models.PositiveSmallIntegerField(choices=[(1, 'Request for solution'), (2, 'Complaint'), (3, 'Enquiry'), (4, 'Suggestion'), (5, 'Thanks')], default=1, verbose_name='appeal nature')),
-                ('external_id', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='external ticket id')),
-                ('reporter_name', models.CharField(blank=True, max_length=50, verbose_name='reporter name')),
-                ('reporter_phone', models.CharField(blank=True, max_length=32, verbose_name='reporter phone')),
-                ('description', models.TextField(verbose_name='description')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('lon', models.FloatField()),
-                ('lat', models.FloatField()),
-                ('h3', models.CharField(db_index=True, max_length=16)),
-                ('urgency', models.CharField(default='normal', max_length=16, verbose_name='urgency')),
-                ('current_step', models.CharField(blank=True, max_length=16)),
-                ('deadline_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('light', models.CharField(blank=True, db_index=True, max_length=8)),
-                ('returns_count', models.PositiveIntegerField(default=0)),
-                ('reworks_count', models.PositiveIntegerField(default=0)),
-                ('extensions_count', models.PositiveIntegerField(default=0)),
-                ('holds_count', models.PositiveIntegerField(default=0)),
-                ('urges_count', models.PositiveIntegerField(default=0)),
-                ('needs_return_visit', models.BooleanField(default=False)),
-                ('return_visit_waiver', models.CharField(blank=True, help_text="'' / requested / approved", max_length=12)),
-                ('satisfaction', models.CharField(blank=True, max_length=16)),
-                ('citizen_rating', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('reported_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('registered_at', models.DateTimeField(blank=True, null=True)),
-                ('dispatched_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='catalog.category', verbose_name='category')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('component', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='assets.component', verbose_name='component')),
-                ('condition', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='catalog.condition', verbose_name='registration condition')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='duplicates', to='cases.case')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='geo.grid')),
-                ('reporter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('responsible_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_cases', to='core.unit')),
-                ('street', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='cases.channel', verbose_name='channel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=32, unique=True, verbose_name="case number")),
+                ("tracking_code", models.CharField(max_length=12, unique=True, verbose_name="tracking code")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("new", "新建"),
+                            ("reported", "已上报"),
+                            ("verifying", "核实中"),
+                            ("verified", "已核实"),
+                            ("accepted", "已受理"),
+                            ("not_accepted", "不予受理"),
+                            ("registered", "已立案"),
+                            ("not_registered", "不予立案"),
+                            ("voided", "已作废"),
+                            ("dispatched", "处置中"),
+                            ("return_requested", "申请回退"),
+                            ("extension_requested", "申请延期"),
+                            ("hold_requested", "申请挂账"),
+                            ("on_hold", "挂账中"),
+                            ("disposed", "处置完毕"),
+                            ("checking", "核查中"),
+                            ("checked", "核查通过"),
+                            ("self_handled", "自行处置待审"),
+                            ("closed", "已结案"),
+                        ],
+                        db_index=True,
+                        max_length=24,
+                        verbose_name="state",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=0, help_text="moves with every transition")),
+                (
+                    "appeal_nature",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Request for solution"),
+                            (2, "Complaint"),
+                            (3, "Enquiry"),
+                            (4, "Suggestion"),
+                            (5, "Thanks"),
+                        ],
+                        default=1,
+                        verbose_name="appeal nature",
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=64, verbose_name="external ticket id"
+                    ),
+                ),
+                ("reporter_name", models.CharField(blank=True, max_length=50, verbose_name="reporter name")),
+                (
+                    "reporter_phone",
+                    models.CharField(blank=True, max_length=32, verbose_name="reporter phone"),
+                ),
+                ("description", models.TextField(verbose_name="description")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                ("lon", models.FloatField()),
+                ("lat", models.FloatField()),
+                ("h3", models.CharField(db_index=True, max_length=16)),
+                ("urgency", models.CharField(default="normal", max_length=16, verbose_name="urgency")),
+                ("current_step", models.CharField(blank=True, max_length=16)),
+                ("deadline_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("light", models.CharField(blank=True, db_index=True, max_length=8)),
+                ("returns_count", models.PositiveIntegerField(default=0)),
+                ("reworks_count", models.PositiveIntegerField(default=0)),
+                ("extensions_count", models.PositiveIntegerField(default=0)),
+                ("holds_count", models.PositiveIntegerField(default=0)),
+                ("urges_count", models.PositiveIntegerField(default=0)),
+                ("needs_return_visit", models.BooleanField(default=False)),
+                (
+                    "return_visit_waiver",
+                    models.CharField(blank=True, help_text="'' / requested / approved", max_length=12),
+                ),
+                ("satisfaction", models.CharField(blank=True, max_length=16)),
+                ("citizen_rating", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("reported_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("registered_at", models.DateTimeField(blank=True, null=True)),
+                ("dispatched_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="catalog.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
+                (
+                    "component",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="assets.component",
+                        verbose_name="component",
+                    ),
+                ),
+                (
+                    "condition",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="catalog.condition",
+                        verbose_name="registration condition",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.unit"
+                    ),
+                ),
+                (
+                    "duplicate_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="duplicates",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="geo.grid",
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "responsible_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_cases",
+                        to="core.unit",
+                    ),
+                ),
+                (
+                    "street",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="cases.channel",
+                        verbose_name="channel",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case',
-                'verbose_name_plural': 'cases',
-                'ordering': ['-reported_at'],
+                "verbose_name": "case",
+                "verbose_name_plural": "cases",
+                "ordering": ["-reported_at"],
             },
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField()),
-                ('transition', models.CharField(max_length=32)),
-                ('from_state', models.CharField(max_length=24)),
-                ('to_state', models.CharField(max_length=24)),
-                ('actor_role', models.CharField(blank=True, max_length=20)),
-                ('at', models.DateTimeField()),
-                ('note', models.TextField(blank=True)),
-                ('data', models.JSONField(default=dict)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('actor_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('audit', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.auditentry')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveIntegerField()),
+                ("transition", models.CharField(max_length=32)),
+                ("from_state", models.CharField(max_length=24)),
+                ("to_state", models.CharField(max_length=24)),
+                ("actor_role", models.CharField(blank=True, max_length=20)),
+                ("at", models.DateTimeField()),
+                ("note", models.TextField(blank=True)),
+                ("data", models.JSONField(default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "actor_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
+                (
+                    "audit",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.auditentry"
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="cases.case"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case event',
-                'verbose_name_plural': 'case timeline',
-                'ordering': ['case', 'seq'],
+                "verbose_name": "case event",
+                "verbose_name_plural": "case timeline",
+                "ordering": ["case", "seq"],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('report', 'report'), ('before', 'before'), ('after', 'after'), ('disposal', 'disposal feedback'), ('check', 'check'), ('other', 'other')], default='report', max_length=12)),
-                ('file', models.FileField(upload_to='cases/%Y/%m/')),
-                ('original_name', models.CharField(blank=True, max_length=200)),
-                ('content_type', models.CharField(max_length=64)),
-                ('size', models.PositiveIntegerField()),
-                ('sha256', models.CharField(db_index=True, max_length=64)),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='cases.case')),
-                ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='attachments', to='cases.caseevent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("report", "report"),
+                            ("before", "before"),
+                            ("after", "after"),
+                            ("disposal", "disposal feedback"),
+                            ("check", "check"),
+                            ("other", "other"),
+                        ],
+                        default="report",
+                        max_length=12,
+                    ),
+                ),
+                ("file", models.FileField(upload_to="cases/%Y/%m/")),
+                ("original_name", models.CharField(blank=True, max_length=200)),
+                ("content_type", models.CharField(max_length=64)),
+                ("size", models.PositiveIntegerField()),
+                ("sha256", models.CharField(db_index=True, max_length=64)),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="attachments",
+                        to="cases.caseevent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attachment',
-                'verbose_name_plural': 'attachments',
+                "verbose_name": "attachment",
+                "verbose_name_plural": "attachments",
             },
         ),
         migrations.CreateModel(
-            name='CaseSequence',
+            name="CaseSequence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('last', models.PositiveIntegerField(default=0)),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("last", models.PositiveIntegerField(default=0)),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.unit"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CaseStep',
+            name="CaseStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.CharField(choices=[('accept', 'accept'), ('verify', 'verify'), ('register', 'register'), ('dispatch', 'dispatch'), ('dispose', 'dispose'), ('send_check', 'send_check'), ('check', 'check'), ('close', 'close')], max_length=16)),
-                ('occurrence', models.PositiveSmallIntegerField(default=1)),
-                ('started_at', models.DateTimeField()),
-                ('limit_amount', models.FloatField()),
-                ('limit_unit', models.CharField(max_length=16)),
-                ('limit_ref', models.JSONField(default=dict, help_text='which limit (and version) produced the deadline')),
-                ('deadline_at', models.DateTimeField()),
-                ('provisional', models.BooleanField(default=False)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_by_transition', models.CharField(blank=True, max_length=32)),
-                ('on_time', models.BooleanField(null=True)),
-                ('elapsed', models.FloatField(blank=True, help_text="in the limit's unit", null=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='cases.case')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('ended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('started_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('timer', models.OneToOneField(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='timeclock.steptimer')),
-                ('unit', models.ForeignKey(blank=True, help_text='unit owning the step', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "step",
+                    models.CharField(
+                        choices=[
+                            ("accept", "accept"),
+                            ("verify", "verify"),
+                            ("register", "register"),
+                            ("dispatch", "dispatch"),
+                            ("dispose", "dispose"),
+                            ("send_check", "send_check"),
+                            ("check", "check"),
+                            ("close", "close"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("occurrence", models.PositiveSmallIntegerField(default=1)),
+                ("started_at", models.DateTimeField()),
+                ("limit_amount", models.FloatField()),
+                ("limit_unit", models.CharField(max_length=16)),
+                (
+                    "limit_ref",
+                    models.JSONField(
+                        default=dict, help_text="which limit (and version) produced the deadline"
+                    ),
+                ),
+                ("deadline_at", models.DateTimeField()),
+                ("provisional", models.BooleanField(default=False)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("ended_by_transition", models.CharField(blank=True, max_length=32)),
+                ("on_time", models.BooleanField(null=True)),
+                ("elapsed", models.FloatField(blank=True, help_text="in the limit's unit", null=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="steps", to="cases.case"
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.unit"
+                    ),
+                ),
+                (
+                    "ended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "timer",
+                    models.OneToOneField(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="timeclock.steptimer",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="unit owning the step",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case step',
-                'verbose_name_plural': 'case steps',
-                'ordering': ['case', 'started_at', 'id'],
+                "verbose_name": "case step",
+                "verbose_name_plural": "case steps",
+                "ordering": ["case", "started_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='IdempotencyKey',
+            name="IdempotencyKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=128, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=128, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="cases.case"
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='caseevent',
-            constraint=models.UniqueConstraint(fields=('case', 'seq'), name='caseevent_seq_unique'),
+            model_name="caseevent",
+            constraint=models.UniqueConstraint(fields=("case", "seq"), name="caseevent_seq_unique"),
         ),
         migrations.AddConstraint(
-            model_name='casesequence',
-            constraint=models.UniqueConstraint(fields=('district', 'day'), name='casesequence_unique'),
+            model_name="casesequence",
+            constraint=models.UniqueConstraint(fields=("district", "day"), name="casesequence_unique"),
         ),
         migrations.AddIndex(
-            model_name='casestep',
-            index=models.Index(fields=['district', 'step', 'ended_at'], name='casestep_eval_idx'),
+            model_name="casestep",
+            index=models.Index(fields=["district", "step", "ended_at"], name="casestep_eval_idx"),
         ),
         migrations.AddIndex(
-            model_name='casestep',
-            index=models.Index(fields=['unit', 'step', 'ended_at'], name='casestep_unit_idx'),
+            model_name="casestep",
+            index=models.Index(fields=["unit", "step", "ended_at"], name="casestep_unit_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['district', 'state', 'reported_at'], name='case_district_state_idx'),
+            model_name="case",
+            index=models.Index(fields=["district", "state", "reported_at"], name="case_district_state_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['responsible_unit', 'state'], name='case_unit_state_idx'),
+            model_name="case",
+            index=models.Index(fields=["responsible_unit", "state"], name="case_unit_state_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['street', 'state'], name='case_street_state_idx'),
+            model_name="case",
+            index=models.Index(fields=["street", "state"], name="case_street_state_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['state', 'light', 'deadline_at'], name='case_light_idx'),
+            model_name="case",
+            index=models.Index(fields=["state", "light", "deadline_at"], name="case_light_idx"),
         ),
     ]

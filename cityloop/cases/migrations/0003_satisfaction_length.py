@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_channels'),
+        ("cases", "0002_channels"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='case',
-            name='satisfaction',
+            model_name="case",
+            name="satisfaction",
             field=models.CharField(blank=True, max_length=24),
         ),
     ]

@@ -5,19 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assets', '0003_near_covering_index'),
-        ('cases', '0003_satisfaction_length'),
-        ('catalog', '0003_step_accept_send_check'),
-        ('core', '0002_audit_append_only'),
-        ('geo', '0001_initial'),
+        ("assets", "0003_near_covering_index"),
+        ("cases", "0003_satisfaction_length"),
+        ("catalog", "0003_step_accept_send_check"),
+        ("core", "0002_audit_append_only"),
+        ("geo", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('channel', 'external_id'), name='case_external_id_unique'),
+            model_name="case",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("channel", "external_id"),
+                name="case_external_id_unique",
+            ),
         ),
     ]

@@ -4,20 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_external_id_unique'),
+        ("cases", "0004_external_id_unique"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='routing',
-            field=models.JSONField(blank=True, default=dict, verbose_name='routing decision'),
+            model_name="case",
+            name="routing",
+            field=models.JSONField(blank=True, default=dict, verbose_name="routing decision"),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='state',
-            field=models.CharField(choices=[('new', '新建'), ('reported', '已上报'), ('verifying', '核实中'), ('verified', '已核实'), ('accepted', '已受理'), ('not_accepted', '不予受理'), ('registered', '已立案'), ('not_registered', '不予立案'), ('voided', '已作废'), ('dispatched', '处置中'), ('return_requested', '申请回退'), ('arbitration', '仲裁中'), ('extension_requested', '申请延期'), ('hold_requested', '申请挂账'), ('on_hold', '挂账中'), ('disposed', '处置完毕'), ('checking', '核查中'), ('checked', '核查通过'), ('self_handled', '自行处置待审'), ('closed', '已结案')], db_index=True, max_length=24, verbose_name='state'),
+            model_name="case",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("new", "新建"),
+                    ("reported", "已上报"),
+                    ("verifying", "核实中"),
+                    ("verified", "已核实"),
+                    ("accepted", "已受理"),
+                    ("not_accepted", "不予受理"),
+                    ("registered", "已立案"),
+                    ("not_registered", "不予立案"),
+                    ("voided", "已作废"),
+                    ("dispatched", "处置中"),
+                    ("return_requested", "申请回退"),
+                    ("arbitration", "仲裁中"),
+                    ("extension_requested", "申请延期"),
+                    ("hold_requested", "申请挂账"),
+                    ("on_hold", "挂账中"),
+                    ("disposed", "处置完毕"),
+                    ("checking", "核查中"),
+                    ("checked", "核查通过"),
+                    ("self_handled", "自行处置待审"),
+                    ("closed", "已结案"),
+                ],
+                db_index=True,
+                max_length=24,
+                verbose_name="state",
+            ),
         ),
     ]

@@ -7,101 +7,257 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_audit_append_only'),
+        ("core", "0002_audit_append_only"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Urgency',
+            name="Urgency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=100, verbose_name='English name')),
-                ('counts_clock_time', models.BooleanField(default=False, help_text='Count calendar time (nights, weekends, holidays) instead of working time.', verbose_name='counts clock time')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=16, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                ("name_en", models.CharField(blank=True, max_length=100, verbose_name="English name")),
+                (
+                    "counts_clock_time",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Count calendar time (nights, weekends, holidays) instead of working time.",
+                        verbose_name="counts clock time",
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
             ],
             options={
-                'verbose_name': 'urgency level',
-                'verbose_name_plural': 'urgency levels',
-                'ordering': ['order', 'code'],
+                "verbose_name": "urgency level",
+                "verbose_name_plural": "urgency levels",
+                "ordering": ["order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('component', 'Component'), ('event', 'Event')], max_length=10, verbose_name='kind')),
-                ('code', models.CharField(max_length=4, validators=[django.core.validators.RegexValidator('^\\d{2}(\\d{2})?$', 'a class code has 2 digits, a subclass code 4')], verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='English name')),
-                ('is_local', models.BooleanField(default=False, help_text='Classes 07 and up and subclasses 90–98.', verbose_name='local extension')),
-                ('valid_from', models.DateField(default=datetime.date(2000, 1, 1), verbose_name='in use from')),
-                ('retired_from', models.DateField(blank=True, null=True, verbose_name='retired from')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='subclasses', to='catalog.category', verbose_name='class')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("component", "Component"), ("event", "Event")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=4,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{2}(\\d{2})?$", "a class code has 2 digits, a subclass code 4"
+                            )
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("name_en", models.CharField(blank=True, max_length=200, verbose_name="English name")),
+                (
+                    "is_local",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Classes 07 and up and subclasses 90–98.",
+                        verbose_name="local extension",
+                    ),
+                ),
+                (
+                    "valid_from",
+                    models.DateField(default=datetime.date(2000, 1, 1), verbose_name="in use from"),
+                ),
+                ("retired_from", models.DateField(blank=True, null=True, verbose_name="retired from")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subclasses",
+                        to="catalog.category",
+                        verbose_name="class",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'class or subclass',
-                'verbose_name_plural': 'classes and subclasses',
-                'ordering': ['kind', 'code'],
+                "verbose_name": "class or subclass",
+                "verbose_name_plural": "classes and subclasses",
+                "ordering": ["kind", "code"],
             },
         ),
         migrations.CreateModel(
-            name='StepLimit',
+            name="StepLimit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.CharField(choices=[('verify', 'Verify'), ('register', 'Register'), ('dispatch', 'Dispatch'), ('check', 'Check'), ('close', 'Close')], max_length=16, verbose_name='step')),
-                ('amount', models.PositiveIntegerField(verbose_name='time limit')),
-                ('unit', models.CharField(choices=[('minute', 'minutes'), ('working_hour', 'working hours'), ('hour', 'clock hours'), ('working_day', 'working days'), ('calendar_day', 'calendar days')], max_length=16, verbose_name='time limit unit')),
-                ('valid_from', models.DateField(default=datetime.date(2000, 1, 1), verbose_name='valid from')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='valid until')),
-                ('urgency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.urgency', verbose_name='urgency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "step",
+                    models.CharField(
+                        choices=[
+                            ("verify", "Verify"),
+                            ("register", "Register"),
+                            ("dispatch", "Dispatch"),
+                            ("check", "Check"),
+                            ("close", "Close"),
+                        ],
+                        max_length=16,
+                        verbose_name="step",
+                    ),
+                ),
+                ("amount", models.PositiveIntegerField(verbose_name="time limit")),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("minute", "minutes"),
+                            ("working_hour", "working hours"),
+                            ("hour", "clock hours"),
+                            ("working_day", "working days"),
+                            ("calendar_day", "calendar days"),
+                        ],
+                        max_length=16,
+                        verbose_name="time limit unit",
+                    ),
+                ),
+                (
+                    "valid_from",
+                    models.DateField(default=datetime.date(2000, 1, 1), verbose_name="valid from"),
+                ),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="valid until")),
+                (
+                    "urgency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.urgency",
+                        verbose_name="urgency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'step time limit',
-                'verbose_name_plural': 'step time limits',
-                'ordering': ['step', 'urgency__order', 'valid_from'],
+                "verbose_name": "step time limit",
+                "verbose_name_plural": "step time limits",
+                "ordering": ["step", "urgency__order", "valid_from"],
             },
         ),
         migrations.CreateModel(
-            name='Condition',
+            name="Condition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='number')),
-                ('description', models.CharField(max_length=300, verbose_name='registration condition')),
-                ('description_en', models.CharField(blank=True, max_length=300, verbose_name='registration condition (English)')),
-                ('closure', models.CharField(blank=True, max_length=300, verbose_name='closure condition')),
-                ('closure_en', models.CharField(blank=True, max_length=300, verbose_name='closure condition (English)')),
-                ('limit_amount', models.PositiveIntegerField(verbose_name='disposal time limit')),
-                ('limit_unit', models.CharField(choices=[('minute', 'minutes'), ('working_hour', 'working hours'), ('hour', 'clock hours'), ('working_day', 'working days'), ('calendar_day', 'calendar days')], max_length=16, verbose_name='time limit unit')),
-                ('version', models.PositiveSmallIntegerField(default=1, verbose_name='version')),
-                ('valid_from', models.DateField(default=datetime.date(2000, 1, 1), verbose_name='valid from')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='valid until')),
-                ('source_note', models.CharField(blank=True, max_length=200, verbose_name='source')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='conditions', to='catalog.category', verbose_name='subclass')),
-                ('region', models.ForeignKey(blank=True, help_text='A district or street where this condition replaces the general one.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit', verbose_name='region')),
-                ('urgency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.urgency', verbose_name='urgency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="number")),
+                ("description", models.CharField(max_length=300, verbose_name="registration condition")),
+                (
+                    "description_en",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="registration condition (English)"
+                    ),
+                ),
+                ("closure", models.CharField(blank=True, max_length=300, verbose_name="closure condition")),
+                (
+                    "closure_en",
+                    models.CharField(blank=True, max_length=300, verbose_name="closure condition (English)"),
+                ),
+                ("limit_amount", models.PositiveIntegerField(verbose_name="disposal time limit")),
+                (
+                    "limit_unit",
+                    models.CharField(
+                        choices=[
+                            ("minute", "minutes"),
+                            ("working_hour", "working hours"),
+                            ("hour", "clock hours"),
+                            ("working_day", "working days"),
+                            ("calendar_day", "calendar days"),
+                        ],
+                        max_length=16,
+                        verbose_name="time limit unit",
+                    ),
+                ),
+                ("version", models.PositiveSmallIntegerField(default=1, verbose_name="version")),
+                (
+                    "valid_from",
+                    models.DateField(default=datetime.date(2000, 1, 1), verbose_name="valid from"),
+                ),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="valid until")),
+                ("source_note", models.CharField(blank=True, max_length=200, verbose_name="source")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="conditions",
+                        to="catalog.category",
+                        verbose_name="subclass",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="A district or street where this condition replaces the general one.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                        verbose_name="region",
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.urgency",
+                        verbose_name="urgency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'registration condition',
-                'verbose_name_plural': 'registration conditions',
-                'ordering': ['category__kind', 'category__code', 'number', 'region_id', 'valid_from'],
+                "verbose_name": "registration condition",
+                "verbose_name_plural": "registration conditions",
+                "ordering": ["category__kind", "category__code", "number", "region_id", "valid_from"],
             },
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.UniqueConstraint(fields=('kind', 'code'), name='catalog_category_kind_code'),
+            model_name="category",
+            constraint=models.UniqueConstraint(fields=("kind", "code"), name="catalog_category_kind_code"),
         ),
         migrations.AddConstraint(
-            model_name='steplimit',
-            constraint=models.UniqueConstraint(fields=('step', 'urgency', 'valid_from'), name='catalog_steplimit_version'),
+            model_name="steplimit",
+            constraint=models.UniqueConstraint(
+                fields=("step", "urgency", "valid_from"), name="catalog_steplimit_version"
+            ),
         ),
         migrations.AddIndex(
-            model_name='condition',
-            index=models.Index(fields=['category', 'number', 'valid_from'], name='catalog_con_categor_990b3d_idx'),
+            model_name="condition",
+            index=models.Index(
+                fields=["category", "number", "valid_from"], name="catalog_con_categor_990b3d_idx"
+            ),
         ),
     ]

@@ -11,16 +11,27 @@ def add_default_limits(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_standard_catalog'),
+        ("catalog", "0002_standard_catalog"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='steplimit',
-            name='step',
-            field=models.CharField(choices=[('accept', 'Accept'), ('verify', 'Verify'), ('register', 'Register'), ('dispatch', 'Dispatch'), ('send_check', 'Send for check'), ('check', 'Check'), ('close', 'Close')], max_length=16, verbose_name='step'),
+            model_name="steplimit",
+            name="step",
+            field=models.CharField(
+                choices=[
+                    ("accept", "Accept"),
+                    ("verify", "Verify"),
+                    ("register", "Register"),
+                    ("dispatch", "Dispatch"),
+                    ("send_check", "Send for check"),
+                    ("check", "Check"),
+                    ("close", "Close"),
+                ],
+                max_length=16,
+                verbose_name="step",
+            ),
         ),
         migrations.RunPython(add_default_limits, migrations.RunPython.noop),
     ]

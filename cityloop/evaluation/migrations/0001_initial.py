@@ -8,144 +8,332 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_audit_append_only'),
-        ('geo', '0001_initial'),
+        ("core", "0002_audit_append_only"),
+        ("geo", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EvaluationRun',
+            name="EvaluationRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(db_index=True, max_length=8, verbose_name='period')),
-                ('period_kind', models.CharField(max_length=8)),
-                ('start', models.DateTimeField()),
-                ('end', models.DateTimeField()),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=10, verbose_name='status')),
-                ('as_of', models.DateTimeField(help_text='facts up to this moment were counted')),
-                ('schemes', models.JSONField(default=dict, help_text='subject → scheme reference used')),
-                ('computed_at', models.DateTimeField()),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('computed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('scope', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit', verbose_name='area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(db_index=True, max_length=8, verbose_name="period")),
+                ("period_kind", models.CharField(max_length=8)),
+                ("start", models.DateTimeField()),
+                ("end", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("as_of", models.DateTimeField(help_text="facts up to this moment were counted")),
+                ("schemes", models.JSONField(default=dict, help_text="subject → scheme reference used")),
+                ("computed_at", models.DateTimeField()),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "computed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "scope",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                        verbose_name="area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'evaluation',
-                'verbose_name_plural': 'evaluations',
-                'ordering': ['-start', 'scope__path'],
+                "verbose_name": "evaluation",
+                "verbose_name_plural": "evaluations",
+                "ordering": ["-start", "scope__path"],
             },
         ),
         migrations.CreateModel(
-            name='Adjustment',
+            name="Adjustment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('part', models.CharField(blank=True, help_text='a bonus part, or empty', max_length=32)),
-                ('points', models.DecimalField(decimal_places=2, max_digits=6)),
-                ('reason', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='adjustments', to='evaluation.evaluationrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("part", models.CharField(blank=True, help_text="a bonus part, or empty", max_length=32)),
+                ("points", models.DecimalField(decimal_places=2, max_digits=6)),
+                ("reason", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.unit"
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="adjustments",
+                        to="evaluation.evaluationrun",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'manual adjustment',
-                'verbose_name_plural': 'manual adjustments',
-                'ordering': ['run', 'unit', 'created_at'],
+                "verbose_name": "manual adjustment",
+                "verbose_name_plural": "manual adjustments",
+                "ordering": ["run", "unit", "created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Scheme',
+            name="Scheme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, verbose_name='code')),
-                ('kind', models.CharField(choices=[('index', 'Composite index (综合指标)'), ('deduction', 'Deduction scheme (扣分制)')], default='index', max_length=12, verbose_name='kind')),
-                ('subject', models.CharField(choices=[('supervisor', 'Supervisors'), ('operator', 'Acceptance operators'), ('shift_leader', 'Shift leaders'), ('dispatcher', 'Dispatchers'), ('department', 'Departments'), ('street', 'Streets'), ('community', 'Communities'), ('grid', 'Unit grids')], max_length=16, verbose_name='subject')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('valid_from', models.DateField(default=datetime.date(2000, 1, 1), verbose_name='in force from')),
-                ('config', models.JSONField(verbose_name='configuration')),
-                ('note', models.TextField(blank=True, verbose_name='why this version')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, verbose_name="code")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("index", "Composite index (综合指标)"),
+                            ("deduction", "Deduction scheme (扣分制)"),
+                        ],
+                        default="index",
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.CharField(
+                        choices=[
+                            ("supervisor", "Supervisors"),
+                            ("operator", "Acceptance operators"),
+                            ("shift_leader", "Shift leaders"),
+                            ("dispatcher", "Dispatchers"),
+                            ("department", "Departments"),
+                            ("street", "Streets"),
+                            ("community", "Communities"),
+                            ("grid", "Unit grids"),
+                        ],
+                        max_length=16,
+                        verbose_name="subject",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "valid_from",
+                    models.DateField(default=datetime.date(2000, 1, 1), verbose_name="in force from"),
+                ),
+                ("config", models.JSONField(verbose_name="configuration")),
+                ("note", models.TextField(blank=True, verbose_name="why this version")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'scoring scheme',
-                'verbose_name_plural': 'scoring schemes',
-                'ordering': ['kind', 'subject', 'code', '-version'],
+                "verbose_name": "scoring scheme",
+                "verbose_name_plural": "scoring schemes",
+                "ordering": ["kind", "subject", "code", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='Deduction',
+            name="Deduction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=200)),
-                ('group', models.CharField(blank=True, max_length=32)),
-                ('parts', models.JSONField(default=list)),
-                ('base_points', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('bonus_points', models.DecimalField(decimal_places=2, default=0, max_digits=7)),
-                ('adjustment_points', models.DecimalField(decimal_places=2, default=0, max_digits=7)),
-                ('final_points', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('deducted_points', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('reward_yuan', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('rank', models.PositiveIntegerField(null=True)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deductions', to='evaluation.evaluationrun')),
-                ('scheme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='evaluation.scheme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=200)),
+                ("group", models.CharField(blank=True, max_length=32)),
+                ("parts", models.JSONField(default=list)),
+                ("base_points", models.DecimalField(decimal_places=2, max_digits=7)),
+                ("bonus_points", models.DecimalField(decimal_places=2, default=0, max_digits=7)),
+                ("adjustment_points", models.DecimalField(decimal_places=2, default=0, max_digits=7)),
+                ("final_points", models.DecimalField(decimal_places=2, max_digits=7)),
+                ("deducted_points", models.DecimalField(decimal_places=2, max_digits=7)),
+                ("reward_yuan", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("rank", models.PositiveIntegerField(null=True)),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.unit"
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deductions",
+                        to="evaluation.evaluationrun",
+                    ),
+                ),
+                (
+                    "scheme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="evaluation.scheme"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'deduction line',
-                'verbose_name_plural': 'deduction table',
-                'ordering': ['run', 'rank', 'label'],
+                "verbose_name": "deduction line",
+                "verbose_name_plural": "deduction table",
+                "ordering": ["run", "rank", "label"],
             },
         ),
         migrations.CreateModel(
-            name='Score',
+            name="Score",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(choices=[('supervisor', 'Supervisors'), ('operator', 'Acceptance operators'), ('shift_leader', 'Shift leaders'), ('dispatcher', 'Dispatchers'), ('department', 'Departments'), ('street', 'Streets'), ('community', 'Communities'), ('grid', 'Unit grids')], max_length=16)),
-                ('label', models.CharField(max_length=200)),
-                ('code', models.CharField(blank=True, max_length=64)),
-                ('group', models.CharField(blank=True, max_length=32)),
-                ('group_label', models.CharField(blank=True, max_length=64)),
-                ('index', models.DecimalField(decimal_places=2, max_digits=6, null=True)),
-                ('grade', models.CharField(blank=True, max_length=2)),
-                ('ranked', models.BooleanField(default=True)),
-                ('rank', models.PositiveIntegerField(null=True)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('parts', models.JSONField(default=list)),
-                ('measures', models.JSONField(default=dict)),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.grid')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='evaluation.evaluationrun')),
-                ('scheme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='evaluation.scheme')),
-                ('unit', models.ForeignKey(blank=True, help_text='the unit evaluated, or where the person or grid sits (for jurisdiction)', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "subject",
+                    models.CharField(
+                        choices=[
+                            ("supervisor", "Supervisors"),
+                            ("operator", "Acceptance operators"),
+                            ("shift_leader", "Shift leaders"),
+                            ("dispatcher", "Dispatchers"),
+                            ("department", "Departments"),
+                            ("street", "Streets"),
+                            ("community", "Communities"),
+                            ("grid", "Unit grids"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("label", models.CharField(max_length=200)),
+                ("code", models.CharField(blank=True, max_length=64)),
+                ("group", models.CharField(blank=True, max_length=32)),
+                ("group_label", models.CharField(blank=True, max_length=64)),
+                ("index", models.DecimalField(decimal_places=2, max_digits=6, null=True)),
+                ("grade", models.CharField(blank=True, max_length=2)),
+                ("ranked", models.BooleanField(default=True)),
+                ("rank", models.PositiveIntegerField(null=True)),
+                ("note", models.CharField(blank=True, max_length=200)),
+                ("parts", models.JSONField(default=list)),
+                ("measures", models.JSONField(default=dict)),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.grid",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="evaluation.evaluationrun",
+                    ),
+                ),
+                (
+                    "scheme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="evaluation.scheme"
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="the unit evaluated, or where the person or grid sits (for jurisdiction)",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'score',
-                'verbose_name_plural': 'scores',
-                'ordering': ['run', 'subject', 'group', 'rank', '-index', 'label'],
+                "verbose_name": "score",
+                "verbose_name_plural": "scores",
+                "ordering": ["run", "subject", "group", "rank", "-index", "label"],
             },
         ),
         migrations.AddConstraint(
-            model_name='evaluationrun',
-            constraint=models.UniqueConstraint(fields=('period', 'scope'), name='evaluation_run_unique'),
+            model_name="evaluationrun",
+            constraint=models.UniqueConstraint(fields=("period", "scope"), name="evaluation_run_unique"),
         ),
         migrations.AddConstraint(
-            model_name='scheme',
-            constraint=models.UniqueConstraint(fields=('code', 'version'), name='evaluation_scheme_version_unique'),
+            model_name="scheme",
+            constraint=models.UniqueConstraint(
+                fields=("code", "version"), name="evaluation_scheme_version_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='deduction',
-            constraint=models.UniqueConstraint(fields=('run', 'unit'), name='evaluation_deduction_unique'),
+            model_name="deduction",
+            constraint=models.UniqueConstraint(fields=("run", "unit"), name="evaluation_deduction_unique"),
         ),
         migrations.AddIndex(
-            model_name='score',
-            index=models.Index(fields=['run', 'subject'], name='evaluation_score_run_idx'),
+            model_name="score",
+            index=models.Index(fields=["run", "subject"], name="evaluation_score_run_idx"),
         ),
     ]

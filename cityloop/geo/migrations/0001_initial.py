@@ -6,68 +6,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GeoVersion',
+            name="GeoVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('counter', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("counter", models.BigIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'spatial index version',
+                "verbose_name": "spatial index version",
             },
         ),
         migrations.CreateModel(
-            name='Road',
+            name="Road",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('geom_wkb', models.BinaryField(verbose_name='geometry (WKB, WGS84)')),
-                ('min_lon', models.FloatField()),
-                ('min_lat', models.FloatField()),
-                ('max_lon', models.FloatField()),
-                ('max_lat', models.FloatField()),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('kind', models.CharField(choices=[('arterial', 'Arterial road'), ('secondary', 'Secondary road'), ('lane', 'Lane')], max_length=16, verbose_name='kind')),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='roads', to='core.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("geom_wkb", models.BinaryField(verbose_name="geometry (WKB, WGS84)")),
+                ("min_lon", models.FloatField()),
+                ("min_lat", models.FloatField()),
+                ("max_lon", models.FloatField()),
+                ("max_lat", models.FloatField()),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("arterial", "Arterial road"),
+                            ("secondary", "Secondary road"),
+                            ("lane", "Lane"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="roads",
+                        to="core.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'road',
-                'verbose_name_plural': 'roads',
+                "verbose_name": "road",
+                "verbose_name_plural": "roads",
             },
         ),
         migrations.CreateModel(
-            name='Grid',
+            name="Grid",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('geom_wkb', models.BinaryField(verbose_name='geometry (WKB, WGS84)')),
-                ('min_lon', models.FloatField()),
-                ('min_lat', models.FloatField()),
-                ('max_lon', models.FloatField()),
-                ('max_lat', models.FloatField()),
-                ('code', models.CharField(db_index=True, max_length=15, verbose_name='code')),
-                ('name', models.CharField(blank=True, max_length=100, verbose_name='name')),
-                ('area_m2', models.FloatField(verbose_name='area (m²)')),
-                ('centroid_lon', models.FloatField()),
-                ('centroid_lat', models.FloatField()),
-                ('valid_from', models.DateField(default=datetime.date(2000, 1, 1), verbose_name='valid from')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='valid until')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grids', to='core.unit', verbose_name='community')),
-                ('responsible_unit', models.ForeignKey(blank=True, help_text='Empty means the street of the grid is responsible (territorial fallback).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='responsible_grids', to='core.unit', verbose_name='responsible unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("geom_wkb", models.BinaryField(verbose_name="geometry (WKB, WGS84)")),
+                ("min_lon", models.FloatField()),
+                ("min_lat", models.FloatField()),
+                ("max_lon", models.FloatField()),
+                ("max_lat", models.FloatField()),
+                ("code", models.CharField(db_index=True, max_length=15, verbose_name="code")),
+                ("name", models.CharField(blank=True, max_length=100, verbose_name="name")),
+                ("area_m2", models.FloatField(verbose_name="area (m²)")),
+                ("centroid_lon", models.FloatField()),
+                ("centroid_lat", models.FloatField()),
+                (
+                    "valid_from",
+                    models.DateField(default=datetime.date(2000, 1, 1), verbose_name="valid from"),
+                ),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="valid until")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grids",
+                        to="core.unit",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "responsible_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty means the street of the grid is responsible (territorial fallback).",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responsible_grids",
+                        to="core.unit",
+                        verbose_name="responsible unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit grid',
-                'verbose_name_plural': 'unit grids',
-                'ordering': ['code', 'valid_from'],
-                'indexes': [models.Index(fields=['min_lon', 'max_lon', 'min_lat', 'max_lat'], name='grid_bbox_idx')],
-                'constraints': [models.UniqueConstraint(fields=('code', 'valid_from'), name='grid_code_version_unique')],
+                "verbose_name": "unit grid",
+                "verbose_name_plural": "unit grids",
+                "ordering": ["code", "valid_from"],
+                "indexes": [
+                    models.Index(fields=["min_lon", "max_lon", "min_lat", "max_lat"], name="grid_bbox_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("code", "valid_from"), name="grid_code_version_unique")
+                ],
             },
         ),
     ]

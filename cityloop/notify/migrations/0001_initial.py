@@ -7,114 +7,197 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_audit_append_only'),
+        ("core", "0002_audit_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Outbox',
+            name="Outbox",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(db_index=True, max_length=64, verbose_name='kind')),
-                ('subject_type', models.CharField(blank=True, max_length=64)),
-                ('subject_id', models.CharField(blank=True, max_length=64)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('recipient_users', models.JSONField(blank=True, default=list)),
-                ('recipient_units', models.JSONField(blank=True, default=list)),
-                ('dedupe_key', models.CharField(max_length=200, unique=True, verbose_name='dedupe key')),
-                ('status', models.CharField(choices=[('pending', 'pending'), ('dispatched', 'dispatched to channels')], default='pending', max_length=12)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('dispatched_at', models.DateTimeField(blank=True, null=True)),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(db_index=True, max_length=64, verbose_name="kind")),
+                ("subject_type", models.CharField(blank=True, max_length=64)),
+                ("subject_id", models.CharField(blank=True, max_length=64)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                ("recipient_users", models.JSONField(blank=True, default=list)),
+                ("recipient_units", models.JSONField(blank=True, default=list)),
+                ("dedupe_key", models.CharField(max_length=200, unique=True, verbose_name="dedupe key")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "pending"), ("dispatched", "dispatched to channels")],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("dispatched_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'outbox notice',
-                'verbose_name_plural': 'outbox',
-                'ordering': ['id'],
+                "verbose_name": "outbox notice",
+                "verbose_name_plural": "outbox",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='InboxMessage',
+            name="InboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=64)),
-                ('title', models.CharField(max_length=200)),
-                ('body', models.TextField(blank=True)),
-                ('subject_type', models.CharField(blank=True, max_length=64)),
-                ('subject_id', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inbox', to=settings.AUTH_USER_MODEL)),
-                ('outbox', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inbox_messages', to='notify.outbox')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=64)),
+                ("title", models.CharField(max_length=200)),
+                ("body", models.TextField(blank=True)),
+                ("subject_type", models.CharField(blank=True, max_length=64)),
+                ("subject_id", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inbox",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "outbox",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inbox_messages",
+                        to="notify.outbox",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inbox message',
-                'verbose_name_plural': 'inbox messages',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "inbox message",
+                "verbose_name_plural": "inbox messages",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(max_length=32)),
-                ('target', models.CharField(help_text='subscription id or user id', max_length=64)),
-                ('status', models.CharField(choices=[('pending', 'pending'), ('sent', 'sent'), ('failed', 'failed (given up)')], default='pending', max_length=8)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('lease_until', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('failed_at', models.DateTimeField(blank=True, null=True)),
-                ('outbox', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='notify.outbox')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("channel", models.CharField(max_length=32)),
+                ("target", models.CharField(help_text="subscription id or user id", max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "pending"), ("sent", "sent"), ("failed", "failed (given up)")],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("lease_until", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("failed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "outbox",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="notify.outbox",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'delivery',
-                'verbose_name_plural': 'deliveries',
-                'ordering': ['id'],
+                "verbose_name": "delivery",
+                "verbose_name_plural": "deliveries",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookSubscription',
+            name="WebhookSubscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('url', models.URLField(max_length=500, verbose_name='URL')),
-                ('secret', models.CharField(max_length=200, verbose_name='signing secret')),
-                ('kinds', models.JSONField(blank=True, default=list, help_text='empty: every kind; else a list of kinds', verbose_name='notice kinds')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('district', models.ForeignKey(blank=True, help_text='empty: all', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("url", models.URLField(max_length=500, verbose_name="URL")),
+                ("secret", models.CharField(max_length=200, verbose_name="signing secret")),
+                (
+                    "kinds",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="empty: every kind; else a list of kinds",
+                        verbose_name="notice kinds",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="empty: all",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'webhook subscription',
-                'verbose_name_plural': 'webhook subscriptions',
-                'ordering': ['name'],
+                "verbose_name": "webhook subscription",
+                "verbose_name_plural": "webhook subscriptions",
+                "ordering": ["name"],
             },
         ),
         migrations.AddIndex(
-            model_name='outbox',
-            index=models.Index(fields=['status', 'id'], name='outbox_status_idx'),
+            model_name="outbox",
+            index=models.Index(fields=["status", "id"], name="outbox_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='inboxmessage',
-            index=models.Index(fields=['user', 'read_at', 'created_at'], name='inbox_user_idx'),
+            model_name="inboxmessage",
+            index=models.Index(fields=["user", "read_at", "created_at"], name="inbox_user_idx"),
         ),
         migrations.AddConstraint(
-            model_name='inboxmessage',
-            constraint=models.UniqueConstraint(fields=('outbox', 'user'), name='inbox_once_per_user'),
+            model_name="inboxmessage",
+            constraint=models.UniqueConstraint(fields=("outbox", "user"), name="inbox_once_per_user"),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='delivery_due_idx'),
+            model_name="delivery",
+            index=models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.UniqueConstraint(fields=('outbox', 'channel', 'target'), name='delivery_once_per_target'),
+            model_name="delivery",
+            constraint=models.UniqueConstraint(
+                fields=("outbox", "channel", "target"), name="delivery_once_per_target"
+            ),
         ),
     ]

@@ -8,114 +8,351 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_audit_append_only'),
-        ('geo', '0001_initial'),
+        ("core", "0002_audit_append_only"),
+        ("geo", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RoutingVersion',
+            name="RoutingVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('counter', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("counter", models.BigIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'routing rule-set version',
+                "verbose_name": "routing rule-set version",
             },
         ),
         migrations.CreateModel(
-            name='Rule',
+            name="Rule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('purpose', models.CharField(choices=[('dispatch', 'Dispatch: who handles the case'), ('emergency', 'Emergency: who is told at once')], default='dispatch', max_length=12, verbose_name='purpose')),
-                ('kind', models.CharField(blank=True, help_text='component, event, or empty for any kind', max_length=10, verbose_name='kind')),
-                ('category_code', models.CharField(blank=True, help_text='2-digit class, 4-digit subclass, or empty', max_length=4, verbose_name='class or subclass')),
-                ('condition_number', models.PositiveSmallIntegerField(blank=True, help_text='only with a subclass', null=True, verbose_name='registration condition')),
-                ('level', models.CharField(choices=[('city', 'City command'), ('district', 'District command')], default='district', max_length=10, verbose_name='command level')),
-                ('target', models.CharField(choices=[('unit', 'a named unit'), ('owner', "the component's owner"), ('maintainer', "the component's maintenance unit"), ('authority', "the component's supervising authority"), ('grid', "the grid's responsible unit (else its street)"), ('street', 'the street of the grid'), ('community', 'the community of the grid')], max_length=12, verbose_name='target')),
-                ('priority', models.IntegerField(default=0, verbose_name='priority')),
-                ('auto_dispatch', models.BooleanField(default=False, help_text='When this rule decides without doubt, the system dispatches without a dispatcher.', verbose_name='dispatch automatically')),
-                ('valid_from', models.DateField(default=datetime.date(2000, 1, 1), verbose_name='valid from')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='valid until')),
-                ('source', models.CharField(choices=[('admin', 'entered by an administrator'), ('import', 'imported from a file'), ('arbitration', 'an arbitration ruling')], default='admin', max_length=12, verbose_name='source')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('revision', models.PositiveIntegerField(default=1, verbose_name='revision')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('area_grid', models.ForeignKey(blank=True, help_text='one grid (matched by its code, so a redrawn grid keeps its rules)', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.grid', verbose_name='unit grid')),
-                ('area_unit', models.ForeignKey(blank=True, help_text='a city, district, street or community; empty (and no grid) means everywhere', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit', verbose_name='area')),
-                ('target_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit', verbose_name='target unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("dispatch", "Dispatch: who handles the case"),
+                            ("emergency", "Emergency: who is told at once"),
+                        ],
+                        default="dispatch",
+                        max_length=12,
+                        verbose_name="purpose",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        blank=True,
+                        help_text="component, event, or empty for any kind",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "category_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="2-digit class, 4-digit subclass, or empty",
+                        max_length=4,
+                        verbose_name="class or subclass",
+                    ),
+                ),
+                (
+                    "condition_number",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="only with a subclass",
+                        null=True,
+                        verbose_name="registration condition",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("city", "City command"), ("district", "District command")],
+                        default="district",
+                        max_length=10,
+                        verbose_name="command level",
+                    ),
+                ),
+                (
+                    "target",
+                    models.CharField(
+                        choices=[
+                            ("unit", "a named unit"),
+                            ("owner", "the component's owner"),
+                            ("maintainer", "the component's maintenance unit"),
+                            ("authority", "the component's supervising authority"),
+                            ("grid", "the grid's responsible unit (else its street)"),
+                            ("street", "the street of the grid"),
+                            ("community", "the community of the grid"),
+                        ],
+                        max_length=12,
+                        verbose_name="target",
+                    ),
+                ),
+                ("priority", models.IntegerField(default=0, verbose_name="priority")),
+                (
+                    "auto_dispatch",
+                    models.BooleanField(
+                        default=False,
+                        help_text="When this rule decides without doubt, the system dispatches without a dispatcher.",
+                        verbose_name="dispatch automatically",
+                    ),
+                ),
+                (
+                    "valid_from",
+                    models.DateField(default=datetime.date(2000, 1, 1), verbose_name="valid from"),
+                ),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="valid until")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("admin", "entered by an administrator"),
+                            ("import", "imported from a file"),
+                            ("arbitration", "an arbitration ruling"),
+                        ],
+                        default="admin",
+                        max_length=12,
+                        verbose_name="source",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("revision", models.PositiveIntegerField(default=1, verbose_name="revision")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "area_grid",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="one grid (matched by its code, so a redrawn grid keeps its rules)",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.grid",
+                        verbose_name="unit grid",
+                    ),
+                ),
+                (
+                    "area_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="a city, district, street or community; empty (and no grid) means everywhere",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                        verbose_name="area",
+                    ),
+                ),
+                (
+                    "target_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                        verbose_name="target unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'routing rule',
-                'verbose_name_plural': 'routing rules',
-                'ordering': ['purpose', '-priority', 'kind', 'category_code', 'id'],
+                "verbose_name": "routing rule",
+                "verbose_name_plural": "routing rules",
+                "ordering": ["purpose", "-priority", "kind", "category_code", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Arbitration',
+            name="Arbitration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('case_id', models.BigIntegerField(db_index=True)),
-                ('case_number', models.CharField(max_length=32)),
-                ('kind', models.CharField(blank=True, max_length=10)),
-                ('category_code', models.CharField(blank=True, max_length=4)),
-                ('category_name', models.CharField(blank=True, max_length=100)),
-                ('state', models.CharField(choices=[('open', 'waiting for a ruling'), ('ruled', 'ruled')], default='open', max_length=8)),
-                ('reason', models.TextField(blank=True, verbose_name='why it was referred')),
-                ('history', models.JSONField(blank=True, default=list)),
-                ('opened_at', models.DateTimeField(db_index=True)),
-                ('ruled_at', models.DateTimeField(blank=True, null=True)),
-                ('ruling', models.TextField(blank=True, verbose_name='ruling')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.grid')),
-                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ruled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ruled_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('street', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='arbitrations', to='routing.rule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("case_id", models.BigIntegerField(db_index=True)),
+                ("case_number", models.CharField(max_length=32)),
+                ("kind", models.CharField(blank=True, max_length=10)),
+                ("category_code", models.CharField(blank=True, max_length=4)),
+                ("category_name", models.CharField(blank=True, max_length=100)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "waiting for a ruling"), ("ruled", "ruled")],
+                        default="open",
+                        max_length=8,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="why it was referred")),
+                ("history", models.JSONField(blank=True, default=list)),
+                ("opened_at", models.DateTimeField(db_index=True)),
+                ("ruled_at", models.DateTimeField(blank=True, null=True)),
+                ("ruling", models.TextField(blank=True, verbose_name="ruling")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.unit"
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.grid",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ruled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ruled_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
+                (
+                    "street",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="arbitrations",
+                        to="routing.rule",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'arbitration',
-                'verbose_name_plural': 'arbitrations',
-                'ordering': ['-opened_at', '-id'],
+                "verbose_name": "arbitration",
+                "verbose_name_plural": "arbitrations",
+                "ordering": ["-opened_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ReturnRecord',
+            name="ReturnRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('case_id', models.BigIntegerField(db_index=True)),
-                ('case_number', models.CharField(max_length=32)),
-                ('kind', models.CharField(blank=True, max_length=10)),
-                ('category_code', models.CharField(blank=True, max_length=4)),
-                ('reason', models.TextField(blank=True)),
-                ('approved_at', models.DateTimeField(db_index=True)),
-                ('approved_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('returning_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('suggested_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("case_id", models.BigIntegerField(db_index=True)),
+                ("case_number", models.CharField(max_length=32)),
+                ("kind", models.CharField(blank=True, max_length=10)),
+                ("category_code", models.CharField(blank=True, max_length=4)),
+                ("reason", models.TextField(blank=True)),
+                ("approved_at", models.DateTimeField(db_index=True)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.unit"
+                    ),
+                ),
+                (
+                    "returning_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.unit"
+                    ),
+                ),
+                (
+                    "suggested_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'approved return',
-                'verbose_name_plural': 'approved returns',
-                'ordering': ['-approved_at', '-id'],
-                'indexes': [models.Index(fields=['district', 'approved_at'], name='routing_return_district_idx'), models.Index(fields=['returning_unit', 'suggested_unit'], name='routing_return_pair_idx')],
+                "verbose_name": "approved return",
+                "verbose_name_plural": "approved returns",
+                "ordering": ["-approved_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["district", "approved_at"], name="routing_return_district_idx"),
+                    models.Index(fields=["returning_unit", "suggested_unit"], name="routing_return_pair_idx"),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='rule',
-            index=models.Index(fields=['kind', 'category_code'], name='routing_rule_category_idx'),
+            model_name="rule",
+            index=models.Index(fields=["kind", "category_code"], name="routing_rule_category_idx"),
         ),
         migrations.AddConstraint(
-            model_name='arbitration',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'open')), fields=('case_id',), name='routing_one_open_arbitration'),
+            model_name="arbitration",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "open")),
+                fields=("case_id",),
+                name="routing_one_open_arbitration",
+            ),
         ),
     ]

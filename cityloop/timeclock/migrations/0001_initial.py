@@ -8,192 +8,455 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_audit_append_only'),
+        ("core", "0002_audit_append_only"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarVersion',
+            name="CalendarVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('counter', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("counter", models.BigIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'calendar version',
+                "verbose_name": "calendar version",
             },
         ),
         migrations.CreateModel(
-            name='CalendarYear',
+            name="CalendarYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='year')),
-                ('source', models.CharField(blank=True, max_length=60, verbose_name='source')),
-                ('loaded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='loaded at')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(unique=True, verbose_name="year")),
+                ("source", models.CharField(blank=True, max_length=60, verbose_name="source")),
+                (
+                    "loaded_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="loaded at"),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
             ],
             options={
-                'verbose_name': 'loaded holiday year',
-                'verbose_name_plural': 'loaded holiday years',
-                'ordering': ['year'],
+                "verbose_name": "loaded holiday year",
+                "verbose_name_plural": "loaded holiday years",
+                "ordering": ["year"],
             },
         ),
         migrations.CreateModel(
-            name='EscalationRule',
+            name="EscalationRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('step', models.CharField(blank=True, help_text='empty: every step', max_length=32, verbose_name='step')),
-                ('subject_type', models.CharField(blank=True, default='cases.case', max_length=64, verbose_name='subject type')),
-                ('condition', models.CharField(choices=[('warning', 'yellow (warning)'), ('overdue', 'red (overdue)')], max_length=8, verbose_name='condition')),
-                ('after_amount', models.FloatField(default=0, verbose_name='after')),
-                ('after_unit', models.CharField(choices=[('minute', 'minutes'), ('working_hour', 'working hours'), ('hour', 'clock hours'), ('working_day', 'working days'), ('calendar_day', 'calendar days')], default='working_day', max_length=16, verbose_name='after unit')),
-                ('action', models.CharField(help_text='e.g. urge', max_length=32, verbose_name='action')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('valid_from', models.DateField(default=datetime.date(2000, 1, 1), verbose_name='valid from')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='valid until')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('acting_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit', verbose_name='acting unit')),
-                ('district', models.ForeignKey(blank=True, help_text='empty: all', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "step",
+                    models.CharField(
+                        blank=True, help_text="empty: every step", max_length=32, verbose_name="step"
+                    ),
+                ),
+                (
+                    "subject_type",
+                    models.CharField(
+                        blank=True, default="cases.case", max_length=64, verbose_name="subject type"
+                    ),
+                ),
+                (
+                    "condition",
+                    models.CharField(
+                        choices=[("warning", "yellow (warning)"), ("overdue", "red (overdue)")],
+                        max_length=8,
+                        verbose_name="condition",
+                    ),
+                ),
+                ("after_amount", models.FloatField(default=0, verbose_name="after")),
+                (
+                    "after_unit",
+                    models.CharField(
+                        choices=[
+                            ("minute", "minutes"),
+                            ("working_hour", "working hours"),
+                            ("hour", "clock hours"),
+                            ("working_day", "working days"),
+                            ("calendar_day", "calendar days"),
+                        ],
+                        default="working_day",
+                        max_length=16,
+                        verbose_name="after unit",
+                    ),
+                ),
+                ("action", models.CharField(help_text="e.g. urge", max_length=32, verbose_name="action")),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "valid_from",
+                    models.DateField(default=datetime.date(2000, 1, 1), verbose_name="valid from"),
+                ),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="valid until")),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "acting_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                        verbose_name="acting unit",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="empty: all",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'escalation rule',
-                'verbose_name_plural': 'escalation rules',
-                'ordering': ['name'],
+                "verbose_name": "escalation rule",
+                "verbose_name_plural": "escalation rules",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='WorkCalendar',
+            name="WorkCalendar",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('is_default', models.BooleanField(default=False, verbose_name='city default')),
-                ('periods', models.JSONField(default=cityloop.timeclock.models.default_periods, help_text='Daily working periods as [["08:30", "12:00"], ["14:00", "17:30"]].', verbose_name='working periods')),
-                ('all_day', models.BooleanField(default=False, verbose_name='works 24 hours')),
-                ('weekdays', models.CharField(default='12345', help_text='ISO weekday digits, 1=Monday.', max_length=7, verbose_name='working weekdays')),
-                ('follow_holidays', models.BooleanField(default=True, help_text='Statutory holidays are off and 调休 weekend days are worked.', verbose_name='follows the national holiday schedule')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('unit', models.ForeignKey(blank=True, help_text='Empty for the city default; a district or unit to override the default there.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='work_calendars', to='core.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                ("is_default", models.BooleanField(default=False, verbose_name="city default")),
+                (
+                    "periods",
+                    models.JSONField(
+                        default=cityloop.timeclock.models.default_periods,
+                        help_text='Daily working periods as [["08:30", "12:00"], ["14:00", "17:30"]].',
+                        verbose_name="working periods",
+                    ),
+                ),
+                ("all_day", models.BooleanField(default=False, verbose_name="works 24 hours")),
+                (
+                    "weekdays",
+                    models.CharField(
+                        default="12345",
+                        help_text="ISO weekday digits, 1=Monday.",
+                        max_length=7,
+                        verbose_name="working weekdays",
+                    ),
+                ),
+                (
+                    "follow_holidays",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Statutory holidays are off and 调休 weekend days are worked.",
+                        verbose_name="follows the national holiday schedule",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for the city default; a district or unit to override the default there.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="work_calendars",
+                        to="core.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'working calendar',
-                'verbose_name_plural': 'working calendars',
-                'ordering': ['-is_default', 'name'],
+                "verbose_name": "working calendar",
+                "verbose_name_plural": "working calendars",
+                "ordering": ["-is_default", "name"],
             },
         ),
         migrations.CreateModel(
-            name='StepTimer',
+            name="StepTimer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_type', models.CharField(max_length=64, verbose_name='subject type')),
-                ('subject_id', models.CharField(max_length=64, verbose_name='subject id')),
-                ('step', models.CharField(max_length=32, verbose_name='step')),
-                ('started_at', models.DateTimeField(verbose_name='started at')),
-                ('limit_amount', models.FloatField(verbose_name='limit')),
-                ('limit_unit', models.CharField(choices=[('minute', 'minutes'), ('working_hour', 'working hours'), ('hour', 'clock hours'), ('working_day', 'working days'), ('calendar_day', 'calendar days')], max_length=16, verbose_name='limit unit')),
-                ('extension', models.FloatField(default=0, help_text="in the limit's unit", verbose_name='extension')),
-                ('calendar_version', models.BigIntegerField(default=0)),
-                ('pauses', models.JSONField(blank=True, default=list, help_text='[[start, end or null], …] in ISO 8601')),
-                ('deadline_at', models.DateTimeField(blank=True, help_text='empty while on hold', null=True, verbose_name='deadline')),
-                ('warn_at', models.DateTimeField(blank=True, null=True, verbose_name='turns yellow at')),
-                ('provisional', models.BooleanField(default=False, verbose_name='provisional')),
-                ('revision', models.PositiveIntegerField(default=0, help_text='moves with each extension')),
-                ('light', models.CharField(choices=[('green', 'green'), ('yellow', 'yellow'), ('red', 'red')], default='green', max_length=8, verbose_name='light')),
-                ('warned_at', models.DateTimeField(blank=True, null=True, verbose_name='turned yellow at')),
-                ('overdue_at', models.DateTimeField(blank=True, null=True, verbose_name='went overdue at')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended at')),
-                ('on_time', models.BooleanField(null=True, verbose_name='on time')),
-                ('elapsed', models.FloatField(blank=True, help_text="in the limit's unit", null=True, verbose_name='elapsed')),
-                ('rule_ref', models.JSONField(blank=True, default=dict, help_text='which limit (and version) set it')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('responsible_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('calendar', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='timeclock.workcalendar')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_type", models.CharField(max_length=64, verbose_name="subject type")),
+                ("subject_id", models.CharField(max_length=64, verbose_name="subject id")),
+                ("step", models.CharField(max_length=32, verbose_name="step")),
+                ("started_at", models.DateTimeField(verbose_name="started at")),
+                ("limit_amount", models.FloatField(verbose_name="limit")),
+                (
+                    "limit_unit",
+                    models.CharField(
+                        choices=[
+                            ("minute", "minutes"),
+                            ("working_hour", "working hours"),
+                            ("hour", "clock hours"),
+                            ("working_day", "working days"),
+                            ("calendar_day", "calendar days"),
+                        ],
+                        max_length=16,
+                        verbose_name="limit unit",
+                    ),
+                ),
+                (
+                    "extension",
+                    models.FloatField(default=0, help_text="in the limit's unit", verbose_name="extension"),
+                ),
+                ("calendar_version", models.BigIntegerField(default=0)),
+                (
+                    "pauses",
+                    models.JSONField(
+                        blank=True, default=list, help_text="[[start, end or null], …] in ISO 8601"
+                    ),
+                ),
+                (
+                    "deadline_at",
+                    models.DateTimeField(
+                        blank=True, help_text="empty while on hold", null=True, verbose_name="deadline"
+                    ),
+                ),
+                ("warn_at", models.DateTimeField(blank=True, null=True, verbose_name="turns yellow at")),
+                ("provisional", models.BooleanField(default=False, verbose_name="provisional")),
+                ("revision", models.PositiveIntegerField(default=0, help_text="moves with each extension")),
+                (
+                    "light",
+                    models.CharField(
+                        choices=[("green", "green"), ("yellow", "yellow"), ("red", "red")],
+                        default="green",
+                        max_length=8,
+                        verbose_name="light",
+                    ),
+                ),
+                ("warned_at", models.DateTimeField(blank=True, null=True, verbose_name="turned yellow at")),
+                ("overdue_at", models.DateTimeField(blank=True, null=True, verbose_name="went overdue at")),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended at")),
+                ("on_time", models.BooleanField(null=True, verbose_name="on time")),
+                (
+                    "elapsed",
+                    models.FloatField(
+                        blank=True, help_text="in the limit's unit", null=True, verbose_name="elapsed"
+                    ),
+                ),
+                (
+                    "rule_ref",
+                    models.JSONField(blank=True, default=dict, help_text="which limit (and version) set it"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
+                (
+                    "responsible_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="timeclock.workcalendar",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'step timer',
-                'verbose_name_plural': 'step timers',
-                'ordering': ['started_at', 'id'],
+                "verbose_name": "step timer",
+                "verbose_name_plural": "step timers",
+                "ordering": ["started_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('kind', models.CharField(choices=[('holiday', 'holiday (off)'), ('workday', 'worked in lieu (调休上班)'), ('normal', 'normal (weekday rule)')], max_length=8, verbose_name='kind')),
-                ('name', models.CharField(blank=True, help_text='e.g. 春节', max_length=50, verbose_name='name')),
-                ('source', models.CharField(blank=True, max_length=60, verbose_name='source')),
-                ('calendar', models.ForeignKey(blank=True, help_text='Empty for the national schedule; a calendar for a local exception.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='days', to='timeclock.workcalendar', verbose_name='calendar')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("holiday", "holiday (off)"),
+                            ("workday", "worked in lieu (调休上班)"),
+                            ("normal", "normal (weekday rule)"),
+                        ],
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(blank=True, help_text="e.g. 春节", max_length=50, verbose_name="name"),
+                ),
+                ("source", models.CharField(blank=True, max_length=60, verbose_name="source")),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for the national schedule; a calendar for a local exception.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="days",
+                        to="timeclock.workcalendar",
+                        verbose_name="calendar",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calendar day',
-                'verbose_name_plural': 'calendar days',
-                'ordering': ['date'],
+                "verbose_name": "calendar day",
+                "verbose_name_plural": "calendar days",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='Escalation',
+            name="Escalation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_version', models.PositiveIntegerField(default=1)),
-                ('revision', models.PositiveIntegerField(default=0)),
-                ('action', models.CharField(max_length=32)),
-                ('due_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('acting_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='escalations', to='timeclock.escalationrule')),
-                ('timer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='escalations', to='timeclock.steptimer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule_version", models.PositiveIntegerField(default=1)),
+                ("revision", models.PositiveIntegerField(default=0)),
+                ("action", models.CharField(max_length=32)),
+                ("due_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "acting_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="escalations",
+                        to="timeclock.escalationrule",
+                    ),
+                ),
+                (
+                    "timer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="escalations",
+                        to="timeclock.steptimer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'escalation',
-                'verbose_name_plural': 'escalations',
-                'ordering': ['created_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('timer', 'rule', 'revision'), name='escalation_once')],
+                "verbose_name": "escalation",
+                "verbose_name_plural": "escalations",
+                "ordering": ["created_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("timer", "rule", "revision"), name="escalation_once")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='workcalendar',
-            constraint=models.UniqueConstraint(condition=models.Q(('unit__isnull', False)), fields=('unit',), name='workcalendar_one_per_unit'),
+            model_name="workcalendar",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("unit__isnull", False)),
+                fields=("unit",),
+                name="workcalendar_one_per_unit",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workcalendar',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('is_default',), name='workcalendar_one_default'),
+            model_name="workcalendar",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_default", True)),
+                fields=("is_default",),
+                name="workcalendar_one_default",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workcalendar',
-            constraint=models.CheckConstraint(condition=models.Q(('is_default', True), ('unit__isnull', False), _negated=True), name='workcalendar_default_no_unit'),
+            model_name="workcalendar",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("is_default", True), ("unit__isnull", False), _negated=True),
+                name="workcalendar_default_no_unit",
+            ),
         ),
         migrations.AddIndex(
-            model_name='steptimer',
-            index=models.Index(fields=['ended_at', 'warn_at'], name='steptimer_warn_idx'),
+            model_name="steptimer",
+            index=models.Index(fields=["ended_at", "warn_at"], name="steptimer_warn_idx"),
         ),
         migrations.AddIndex(
-            model_name='steptimer',
-            index=models.Index(fields=['ended_at', 'deadline_at'], name='steptimer_deadline_idx'),
+            model_name="steptimer",
+            index=models.Index(fields=["ended_at", "deadline_at"], name="steptimer_deadline_idx"),
         ),
         migrations.AddIndex(
-            model_name='steptimer',
-            index=models.Index(fields=['subject_type', 'subject_id'], name='steptimer_subject_idx'),
+            model_name="steptimer",
+            index=models.Index(fields=["subject_type", "subject_id"], name="steptimer_subject_idx"),
         ),
         migrations.AddIndex(
-            model_name='steptimer',
-            index=models.Index(fields=['district', 'step', 'ended_at'], name='steptimer_district_idx'),
+            model_name="steptimer",
+            index=models.Index(fields=["district", "step", "ended_at"], name="steptimer_district_idx"),
         ),
         migrations.AddConstraint(
-            model_name='steptimer',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('subject_type', 'subject_id', 'step'), name='steptimer_one_running_per_step'),
+            model_name="steptimer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_at__isnull", True)),
+                fields=("subject_type", "subject_id", "step"),
+                name="steptimer_one_running_per_step",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='calendarday',
-            constraint=models.UniqueConstraint(condition=models.Q(('calendar__isnull', True)), fields=('date',), name='calendarday_national_unique'),
+            model_name="calendarday",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("calendar__isnull", True)),
+                fields=("date",),
+                name="calendarday_national_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='calendarday',
-            constraint=models.UniqueConstraint(fields=('calendar', 'date'), name='calendarday_calendar_unique'),
+            model_name="calendarday",
+            constraint=models.UniqueConstraint(
+                fields=("calendar", "date"), name="calendarday_calendar_unique"
+            ),
         ),
     ]
