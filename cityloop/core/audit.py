@@ -68,16 +68,25 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_SECRET_FIELDS = frozenset({"password", "key_hash"})
+
+
+@functools.cache
+def _snapshot_names(model: type[models.Model], fields: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The attribute names a snapshot of ``model`` shows (every transition asks, for the same few).
+    ``fields`` may name a foreign key either way: ``unit`` or ``unit_id``."""
+    wanted = None if fields is None else frozenset(fields)
+    return tuple(
+        f.attname
+        for f in model._meta.concrete_fields
+        if (wanted is None or f.name in wanted or f.attname in wanted) and f.name not in _SECRET_FIELDS
+    )
+
+
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """The concrete field values of a model instance, JSON-ready, for before/after in the audit log."""
-    data: dict[str, Any] = {}
-    for field in obj._meta.concrete_fields:
-        if fields is not None and field.name not in fields:
-            continue
-        if field.name in {"password", "key_hash"}:
-            continue
-        data[field.attname] = _jsonable(getattr(obj, field.attname))
-    return data
+    names = _snapshot_names(type(obj), None if fields is None else tuple(fields))
+    return {name: _jsonable(getattr(obj, name)) for name in names}
 
 
 class ActorRequired(ValueError):

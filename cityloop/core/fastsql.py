@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -168,11 +169,31 @@ def _db_value(field: Field, connection: BaseDatabaseWrapper) -> Callable[[Any], 
 
 
 @functools.cache
-def _adapters(
-    model: type[models.Model], alias: str, names: tuple[str, ...]
-) -> tuple[Callable[[Any], Any], ...]:
+def _getters(
+    model: type[models.Model], alias: str, names: tuple[str, ...], add: bool
+) -> tuple[tuple[Callable[[Any], Any], Callable[[Any], Any]], ...]:
+    """For each column: how to read the value to write from an instance (its field's ``pre_save``;
+    a plain attribute read where the field keeps Django's default one) and how to adapt it."""
     by_name = _fields_by_name(model)
-    return tuple(_db_value(by_name[name], connections[alias]) for name in names)
+    found = []
+    for name in names:
+        field = by_name[name]
+        if type(field).pre_save is Field.pre_save:
+            read: Callable[[Any], Any] = operator.attrgetter(field.attname)
+        else:
+            read = functools.partial(_pre_save, field, add)
+        found.append((read, _db_value(field, connections[alias])))
+    return tuple(found)
+
+
+def _pre_save(field: Field, add: bool, obj: models.Model) -> Any:
+    return field.pre_save(obj, add)
+
+
+def _row(
+    obj: models.Model, getters: tuple[tuple[Callable[[Any], Any], Callable[[Any], Any]], ...]
+) -> list[Any]:
+    return [adapt(read(obj)) for read, adapt in getters]
 
 
 @functools.cache
@@ -184,14 +205,20 @@ def _fields_by_name(model: type[models.Model]) -> dict[str, Field]:
     return found
 
 
+@functools.cache
+def _insert_getters(
+    model: type[models.Model], alias: str
+) -> tuple[tuple[Callable[[Any], Any], Callable[[Any], Any]], ...]:
+    _, fields = _insert_plan(model, alias)
+    return _getters(model, alias, tuple(f.attname for f in fields), True)
+
+
 def insert(obj: models.Model) -> None:
     """Insert ``obj`` as a new row and give it its primary key."""
     model = type(obj)
     alias, connection = _connection(model)
-    sql, fields = _insert_plan(model, alias)
-    adapters = _adapters(model, alias, tuple(f.attname for f in fields))
-    values = [adapt(f.pre_save(obj, True)) for f, adapt in zip(fields, adapters, strict=True)]
-    obj.pk = _execute(connection, sql, values)[0][0]
+    sql, _ = _insert_plan(model, alias)
+    obj.pk = _execute(connection, sql, _row(obj, _insert_getters(model, alias)))[0][0]
     obj._state.adding = False
     obj._state.db = alias
 
@@ -205,11 +232,11 @@ def insert_many(objs: Sequence[models.Model]) -> None:
         return
     model = type(objs[0])
     alias, connection = _connection(model)
-    sql, fields = _insert_plan(model, alias)
+    sql, _ = _insert_plan(model, alias)
     head, _, tail = sql.partition(" VALUES ")
     row, _, returning = tail.partition(" RETURNING ")
-    adapters = _adapters(model, alias, tuple(f.attname for f in fields))
-    values = [adapt(f.pre_save(obj, True)) for obj in objs for f, adapt in zip(fields, adapters, strict=True)]
+    getters = _insert_getters(model, alias)
+    values = [value for obj in objs for value in _row(obj, getters)]
     found = _execute(
         connection, f"{head} VALUES {', '.join([row] * len(objs))} RETURNING {returning}", values
     )
@@ -230,10 +257,8 @@ def update(obj: models.Model, names: Iterable[str]) -> None:
     if not key:
         return
     alias, connection = _connection(model)
-    sql, fields = _update_plan(model, alias, key)
-    adapters = _adapters(model, alias, key)
-    values = [adapt(f.pre_save(obj, False)) for f, adapt in zip(fields, adapters, strict=True)]
-    _execute(connection, sql, [*values, obj.pk], rows=False)
+    sql, _ = _update_plan(model, alias, key)
+    _execute(connection, sql, [*_row(obj, _getters(model, alias, key, False)), obj.pk], rows=False)
 
 
 @functools.cache

@@ -65,6 +65,19 @@ def test_transition_succeeds_and_is_audited(loop, name):
     assert len(parts) <= moved
 
 
+def test_the_audit_entry_shows_what_a_transition_changed_in_the_case(loop):
+    """Foreign keys included: a dispatch's entry shows the unit it sent the case to, a registration
+    the condition it chose."""
+    registered = case_in(loop, "registered")
+    entry = AuditEntry.objects.filter(action="case.register", object_id=str(registered.pk)).get()
+    assert entry.before["condition_id"] is None and entry.after["condition_id"] == registered.condition_id
+    dispatched = loop.act(registered, "dispatch")
+    entry = AuditEntry.objects.filter(action="case.dispatch", object_id=str(registered.pk)).get()
+    assert entry.before["responsible_unit_id"] is None
+    assert entry.after["responsible_unit_id"] == dispatched.responsible_unit_id is not None
+    assert entry.after["category_id"] == dispatched.category_id
+
+
 @pytest.mark.parametrize("name", EXERCISED)
 def test_forbidden_roles_get_403(loop, name):
     case = case_in(loop, SOURCE_FOR[name])
