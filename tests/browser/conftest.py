@@ -41,20 +41,31 @@ def _why_skip() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    """Chromium, for this package's tests only. While Playwright's event loop ran on, the tests after
+    these saw a new database connection each (Django keeps connections per context), and one of
+    them was still open when the test database was dropped ("… is being accessed by other users").
+    So Playwright stops with this package, and Django's async guard comes back."""
     reason = _why_skip()
     if reason:
         pytest.skip(reason)
     # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls between
     # browser steps are ordinary synchronous code, so Django's async-safety guard is lifted here.
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    try:
+        with sync_playwright() as p:
+            launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            yield launched
+            launched.close()
+    finally:
+        if before is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 @pytest.fixture

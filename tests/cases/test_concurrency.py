@@ -15,15 +15,7 @@ from cityloop.cases.models import Case, CaseEvent
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture
-def needs_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "row locking between threads is tested on PostgreSQL (SQLite's test database is in memory)"
-        )
-
-
-def test_two_dispatchers_at_once_one_wins(needs_postgres, loop):
+def test_two_dispatchers_at_once_one_wins(loop):
     case = loop.drive(loop.report(), "accept", "register")
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
@@ -54,7 +46,7 @@ def test_two_dispatchers_at_once_one_wins(needs_postgres, loop):
     assert Case.objects.get(pk=case.pk).version == case.version + 1
 
 
-def test_same_idempotency_key_at_once_makes_one_case(needs_postgres, loop):
+def test_same_idempotency_key_at_once_makes_one_case(loop):
     from cityloop.cases.actions import submit_report
 
     from .conftest import POINT_A
@@ -101,7 +93,7 @@ def _report(loop, description: str = "噪音扰民"):
     return case
 
 
-def test_reports_of_one_district_at_once_get_distinct_numbers(needs_postgres, loop):
+def test_reports_of_one_district_at_once_get_distinct_numbers(loop):
     """Eight reports of one district at the same moment: eight cases, numbered 1 to 8 without a
     gap (each number is taken in a short transaction of its own, see numbering.number_ahead)."""
     barrier = threading.Barrier(8)
@@ -126,7 +118,7 @@ def test_reports_of_one_district_at_once_get_distinct_numbers(needs_postgres, lo
     assert [n.rsplit("-", 1)[1] for n in numbers] == [f"{i:04d}" for i in range(1, 9)]
 
 
-def test_a_report_transaction_does_not_hold_the_district_counter(needs_postgres, loop):
+def test_a_report_transaction_does_not_hold_the_district_counter(loop):
     """While one report's transaction is still open, another report of the same district goes
     through: the counter row was locked only while the first report took its number."""
     from unittest import mock
@@ -161,7 +153,7 @@ def test_a_report_transaction_does_not_hold_the_district_counter(needs_postgres,
     assert str(outcome["first"]).endswith("-0001") and str(outcome["second"]).endswith("-0002")
 
 
-def test_the_number_statement_leaves_a_clean_connection(needs_postgres, loop):
+def test_the_number_statement_leaves_a_clean_connection(loop):
     from unittest import mock
 
     from django.db import DatabaseError

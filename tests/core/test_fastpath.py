@@ -186,6 +186,13 @@ def test_hot_path_statements_are_prepared_once_on_postgresql(org):
     assert len(prepared) == 1 and "WHERE" in prepared[0]
 
 
+def test_settings_use_our_backend_for_postgresql(monkeypatch):
+    from cityloop import settings
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://cityloop@db.example:5432/cityloop")
+    assert settings._database()["ENGINE"] == "cityloop.core.postgres"
+
+
 def test_prepared_statements_can_be_turned_off_for_a_pooler(monkeypatch):
     from cityloop import settings
 

@@ -15,26 +15,13 @@ from django.db.backends.postgresql import base as django_postgresql
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture
-def needs_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's backend")
-
-
-def test_settings_use_our_backend_for_postgresql(monkeypatch):
-    from cityloop import settings
-
-    monkeypatch.setenv("DATABASE_URL", "postgres://cityloop@db.example:5432/cityloop")
-    assert settings._database()["ENGINE"] == "cityloop.core.postgres"
-
-
-def test_a_healthy_connection_is_usable_without_asking_the_server(needs_postgres):
+def test_a_healthy_connection_is_usable_without_asking_the_server():
     connection.ensure_connection()
     with mock.patch.object(django_postgresql.DatabaseWrapper, "is_usable", side_effect=AssertionError):
         assert connection.is_usable()
 
 
-def test_a_connection_the_server_closed_is_noticed_and_replaced(needs_postgres):
+def test_a_connection_the_server_closed_is_noticed_and_replaced():
     connection.ensure_connection()
     pid = connection.connection.info.backend_pid
     with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
