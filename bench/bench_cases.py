@@ -214,9 +214,12 @@ def http_intake(count: int) -> list[bench.Result]:
             for n in range(2 * CLIENTS)
         ]
         asyncio.run(_drive(port, warm, CLIENTS))
+        reference = bench.python_reference_seconds()
+        cpu_before = _cpu(server.pid)
         started = time.perf_counter()
         latencies, failures = asyncio.run(_drive(port, requests, CLIENTS))
         wall = time.perf_counter() - started
+        cpu_used = [after - before for before, after in zip(cpu_before, _cpu(server.pid), strict=True)]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -235,7 +238,36 @@ def http_intake(count: int) -> list[bench.Result]:
         bench.Result(
             "HTTP report intake p99", p99, "ms", f"< {TARGET_INTAKE_P99_MS}", p99 < TARGET_INTAKE_P99_MS
         ),
+        *[
+            bench.Result(f"  CPU per report: {who}", seconds / len(latencies) * 1000, "ms")
+            for who, seconds in zip(CPU_ACCOUNTS, cpu_used, strict=True)
+            if seconds == seconds  # nan where /proc could not tell
+        ],
+        bench.Result("  machine speed: 10⁷ additions in pure Python", reference, "s"),
     ]
+
+
+CPU_ACCOUNTS = ("server (gunicorn)", "PostgreSQL (every local process)", "load client")
+
+
+def _cpu(server_session: int) -> tuple[float, float, float]:
+    """CPU seconds used so far by the server's processes, by PostgreSQL on this host (its
+    background writers too; nan on SQLite or without ``/proc``) and by this load client. Where the
+    intake's time goes, and, the client's share being fixed work, how fast the machine ran."""
+    from django.db import connection
+
+    server = bench.processes_cpu_seconds(lambda session, _command: session == server_session)
+    postgres = (
+        bench.processes_cpu_seconds(lambda _session, command: command.startswith("postgres:"))
+        if connection.vendor == "postgresql"
+        else None
+    )
+    nan = float("nan")
+    return (
+        nan if server is None else server,
+        nan if postgres is None else postgres,
+        time.process_time(),
+    )
 
 
 def run() -> list[bench.Result]:
