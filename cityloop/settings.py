@@ -134,19 +134,14 @@ def _database() -> dict[str, Any]:
     elif config["ENGINE"] == "django.db.backends.postgresql":
         # Django's own backend, with a health check that needs no round trip (see its docstring).
         config["ENGINE"] = "cityloop.core.postgres"
-    if config["ENGINE"] == "cityloop.core.postgres" and os.environ.get("PG_PREPARED_STATEMENTS", "1") != "0":
-        # Django turns psycopg's prepared statements off (prepare_threshold None), and then even an
-        # explicit prepare=True is ignored. The hot path's statements (cityloop.core.fastsql) ask
-        # for it: parsing and planning them afresh was a third of the server's time per report.
-        # The ORM's own client-side-bound queries are never prepared either way. Behind a pooler
-        # in transaction mode without prepared-statement support, set PG_PREPARED_STATEMENTS=0.
-        config.setdefault("OPTIONS", {})["prepare_threshold"] = PREPARE_THRESHOLD
     return config
 
 
-# Only statements run with prepare=True are prepared at once; any other statement on a psycopg
-# server-binding cursor after this many runs (the ORM's client-side cursors never prepare).
-PREPARE_THRESHOLD = 5
+# The hot path's statements (cityloop.core.fastsql) are prepared once per PostgreSQL connection:
+# parsing and planning them afresh was a third of the server's time per report. Behind a pooler in
+# transaction mode that cannot keep prepared statements, set PG_PREPARED_STATEMENTS=0. psycopg is
+# given no prepare_threshold, so it prepares nothing of its own (and never deallocates ours).
+PG_PREPARED_STATEMENTS = os.environ.get("PG_PREPARED_STATEMENTS", "1") != "0"
 
 
 DATABASES = {"default": _database()}
