@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-import psycopg
 from django.db import connection
 
 from cityloop.core import fastsql
@@ -55,39 +54,32 @@ def number_ahead(district: Unit, day: dt.date) -> str:
     row is locked for one statement. A report that then fails to save leaves a gap in the day's
     numbers; a number is never given twice.
 
-    That short transaction commits without waiting for its flush to disk (``synchronous_commit``
-    off for it alone). The report's own commit, which does wait, comes later in the same server
-    log and so makes the number durable with it; if the server stops before that, the report was
-    never saved, and reusing its number after recovery is harmless.
+    That short transaction (the statement alone, in autocommit) commits without waiting for its
+    flush to disk (``synchronous_commit`` off for it alone). The report's own commit, which does
+    wait, comes later in the same server log and so makes the number durable with it; if the server
+    stops before that, the report was never saved, and reusing its number after recovery is
+    harmless.
 
     SQLite (one writer at a time anyway) and callers already inside a transaction of their own get
     "": they take the number inside the report's transaction."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return ""
-    # One round trip: the statements go out as one message, bound on the client (plain integers
-    # and a date).
-    script = f"BEGIN; SET LOCAL synchronous_commit TO OFF; {_sequence_sql()}; COMMIT"
     for _ in range(2):
-        found = _run_number_script(script, [district.pk, day])
+        # Outside a transaction the statement is one of its own: one prepared round trip.
+        found = fastsql.execute(_ahead_sql(), [district.pk, day])
         if found:
             return _format(district, day, found[0][0])
         _open_day(district, day)  # the district's first report of the day
     raise RuntimeError(f"no case-number counter for district {district.code} on {day}")
 
 
-def _run_number_script(script: str, params: list[object]) -> list[tuple[int]]:
-    connection.ensure_connection()
-    raw = connection.connection
-    with connection.wrap_database_errors, psycopg.ClientCursor(raw) as cursor:
-        try:
-            cursor.execute(script, params)
-        except psycopg.Error:
-            # A failed statement leaves the block open and aborted: end it before the error goes on.
-            cursor.execute("ROLLBACK")
-            raise
-        cursor.nextset()  # past the results of BEGIN and SET, to the UPDATE's
-        cursor.nextset()
-        return cursor.fetchall()
+def _ahead_sql() -> str:
+    """The counter's increment for :func:`number_ahead`: ``set_config(…, true)`` turns
+    ``synchronous_commit`` off for the statement's own transaction only (as ``SET LOCAL`` would),
+    and its commit then does not wait for the flush (evaluating it more often changes nothing)."""
+    return _sequence_sql().replace(
+        " RETURNING ", " AND set_config('synchronous_commit', 'off', true) IS NOT NULL RETURNING "
+    )
 
 
 def new_tracking_code() -> str:

@@ -161,8 +161,8 @@ def test_the_number_statement_leaves_a_clean_connection(loop):
 
     from cityloop.cases import numbering
 
-    broken = "SELECT no_such_column FROM cases_casesequence"
-    with mock.patch.object(numbering, "_sequence_sql", lambda: broken), pytest.raises(DatabaseError):
+    broken = "SELECT no_such_column FROM cases_casesequence WHERE district_id = %s AND day = %s"
+    with mock.patch.object(numbering, "_ahead_sql", lambda: broken), pytest.raises(DatabaseError):
         numbering.number_ahead(loop.org.district, timezone.localdate())
     # No transaction left open or aborted, and the number's own commit setting did not stay behind.
     assert not connection.connection.info.transaction_status
@@ -170,3 +170,21 @@ def test_the_number_statement_leaves_a_clean_connection(loop):
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"
     assert _report(loop).number.endswith("-0001")
+
+
+def test_the_number_commits_without_waiting_for_the_flush(loop):
+    from django.utils import timezone
+
+    from cityloop.cases import numbering
+    from cityloop.core import fastsql
+
+    day = timezone.localdate()
+    numbering.number_ahead(loop.org.district, day)  # opens the day's counter
+    # The same statement, answering with the setting its own transaction committed under.
+    probe = numbering._ahead_sql().replace(
+        "RETURNING last", "RETURNING current_setting('synchronous_commit')"
+    )
+    assert fastsql.execute(probe, [loop.org.district.pk, day]) == [("off",)]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
