@@ -1,4 +1,5 @@
-"""Cases: full loops (report → close) through the actions, and report intake over HTTP (gunicorn, 2 workers).
+"""Cases: full loops (report → close) through the actions, and report intake over HTTP (the production
+server: gunicorn as ``cityloop.gunicorn_conf`` sets it up, with 2 workers).
 
 Runs in the demo city (built into the scratch database if it is not there). Quick mode
 (``BENCH_QUICK=1``): 30 loops and 200 HTTP reports.
@@ -152,6 +153,24 @@ async def _drive(port: int, requests: list[bytes], clients: int) -> tuple[list[f
     return latencies, failures
 
 
+def _server_shape() -> str:
+    """The worker class and threads the server runs with: the production configuration, with
+    ``GUNICORN_CMD_ARGS`` over it (for comparisons) as gunicorn itself applies it."""
+    from gunicorn.config import Config
+
+    from cityloop import gunicorn_conf
+
+    cfg = Config()
+    for name in ("worker_class", "threads"):
+        cfg.set(name, getattr(gunicorn_conf, name))
+    overrides = cfg.parser().parse_args(cfg.get_cmd_args_from_env())
+    for name, value in vars(overrides).items():
+        if value is not None and name != "args":
+            cfg.set(name.lower(), value)
+    threads = f"{cfg.threads} thread" + ("s" if cfg.threads != 1 else "")
+    return f" ({cfg.worker_class_str}, {threads} each)"
+
+
 def http_intake(count: int) -> list[bench.Result]:
     from django.conf import settings
 
@@ -171,7 +190,8 @@ def http_intake(count: int) -> list[bench.Result]:
             sys.executable,
             "-m",
             "gunicorn",
-            "cityloop.wsgi",
+            "-c",
+            "python:cityloop.gunicorn_conf",
             "-w",
             "2",
             "-b",
@@ -227,7 +247,7 @@ def http_intake(count: int) -> list[bench.Result]:
     p50, p99, _ = bench.summary_ms(latencies)
     return [
         bench.Result(
-            f"HTTP report intake, 2 gunicorn workers, {CLIENTS} clients "
+            f"HTTP report intake, 2 gunicorn workers{_server_shape()}, {CLIENTS} clients "
             f"({len(latencies)}, {len(failures)} failed)",
             rate,
             "reports/s",
