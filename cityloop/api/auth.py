@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from cityloop.core.actions import user_for_token
+from cityloop.core.tokens import user_for_token
 
 
 class BearerToken(HttpBearer):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -11,11 +10,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from . import fastsql
 from .audit import domain_action, record, snapshot
 from .models import ALLOWED_PARENT_KINDS, ApiToken, Membership, Role, Unit, UnitKind, User
-
-TOKEN_PREFIX = "cl_"
+from .tokens import TOKEN_PREFIX, hash_token
 
 
 @domain_action
@@ -136,10 +133,6 @@ def revoke_role(*, actor: User, membership: Membership, on: dt.date | None = Non
     return membership
 
 
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 @domain_action
 def create_api_token(*, actor: User, user: User, name: str = "") -> tuple[ApiToken, str]:
     """Issue a bearer token for ``user``. Returns the token row and the raw token, shown only once."""
@@ -151,25 +144,9 @@ def create_api_token(*, actor: User, user: User, name: str = "") -> tuple[ApiTok
 
 @domain_action
 def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
-    """Revoke a token; requests carrying it are refused from now on."""
+    """Revoke a token; requests carrying it are refused from now on (by the other server processes
+    within ``tokens.TTL_SECONDS``)."""
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     record(actor, "token.revoke", token, after={"revoked_at": token.revoked_at})
     return token
-
-
-def user_for_token(raw: str) -> User | None:
-    """The active user a raw bearer token belongs to, or None. Not an action: it only reads
-    (``last_used_at`` is bookkeeping, refreshed at most once a minute)."""
-    if not raw.startswith(TOKEN_PREFIX):
-        return None
-    # One prepared statement for the token and its user, not the ORM: every API request asks.
-    found = fastsql.fetch_related(ApiToken, "user", key_hash=hash_token(raw))
-    token = next((t for t in found if t.revoked_at is None), None)
-    if token is None or not token.user.is_active:
-        return None
-    user = token.user
-    now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return user

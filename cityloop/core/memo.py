@@ -19,9 +19,11 @@ _all: list[BriefCache[Any]] = []
 
 
 class BriefCache(Generic[T]):
-    def __init__(self, name: str, ttl: float = 30.0) -> None:
+    def __init__(self, name: str, ttl: float = 30.0, max_entries: int | None = None) -> None:
         self.name = name
         self.ttl = ttl
+        # A bound for caches whose keys come from outside (tokens): past it, the cache starts over.
+        self.max_entries = max_entries
         self._data: dict[Hashable, tuple[float, T]] = {}
         self._lock = threading.Lock()
         _all.append(self)
@@ -34,7 +36,7 @@ class BriefCache(Generic[T]):
             return hit[1]
         value = compute()
         with self._lock:
-            self._data[key] = (now, value)
+            self._store(key, now, value)
         return value
 
     def get_many(
@@ -54,9 +56,28 @@ class BriefCache(Generic[T]):
             computed = compute(missing)
             with self._lock:
                 for key, value in computed.items():
-                    self._data[key] = (now, value)
+                    self._store(key, now, value)
             found.update(computed)
         return found
+
+    def peek(self, key: Hashable) -> T | None:
+        """The answer kept for ``key`` if it is still fresh, else None (for callers that decide
+        themselves which answers to keep, with :meth:`put`)."""
+        hit = self._data.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        return None
+
+    def put(self, key: Hashable, value: T) -> None:
+        """Keep ``value`` for ``key`` for ``ttl`` seconds from now."""
+        with self._lock:
+            self._store(key, time.monotonic(), value)
+
+    def _store(self, key: Hashable, at: float, value: T) -> None:
+        """Keep one answer (the caller holds the lock)."""
+        if self.max_entries is not None and len(self._data) >= self.max_entries and key not in self._data:
+            self._data.clear()
+        self._data[key] = (at, value)
 
     def clear(self, **kwargs: Any) -> None:
         """Forget every answer (usable as a signal receiver)."""
