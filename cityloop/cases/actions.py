@@ -178,7 +178,12 @@ def submit_report(
     """Turn a report from any channel into a case. Returns ``(case, created)``: a retried submission
     with the same idempotency key, or the same channel's external ticket id, returns the first case."""
     key = f"{actor.pk}:{idempotency_key}" if idempotency_key else None
-    existing = _existing(key, channel, external_id)
+    # A retried ticket id is refused by its unique index when the case is inserted (the case number
+    # it took ahead is skipped): every report from an integration carries a ticket id and almost
+    # none is a retry, so asking first would cost each of them a statement. An idempotency key is
+    # looked up first: its row is written last, after the case's attachments are claimed, which a
+    # retry would find taken.
+    existing = _existing(key, channel, external_id) if key else None
     if existing is not None:
         return existing, False
     try:
@@ -203,7 +208,8 @@ def submit_report(
         prepared.number = number_ahead(prepared.district, timezone.localdate(prepared.ctx.at))
         case = _create_report(actor=actor, prepared=prepared, idempotency_key=key)
     except IntegrityError:
-        # The same key raced us: the other submission won, and its case is the answer.
+        # The same ticket id again, or the same key raced us: the first submission's case is the
+        # answer.
         existing = _existing(key, channel, external_id)
         if existing is None:
             raise

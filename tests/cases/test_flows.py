@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cityloop.cases.actions import submit_report
 from cityloop.cases.engine import TransitionError, available, perform
@@ -77,6 +79,35 @@ def test_idempotent_reports(loop):
     )
     assert keyed.pk == keyed2.pk and not created2
     assert Case.objects.count() == 2
+
+
+@pytest.mark.parametrize("retry_by", ["ticket", "key"])
+def test_a_retried_report_with_photos_returns_the_first_case(loop, retry_by):
+    """The photos were claimed by the first case: the retry must still find that case, not refuse
+    the photos."""
+    operator = loop.users["operator"]
+    photos = [loop.photo(operator), loop.photo(operator)]
+    same = {"external_id": "T-77"} if retry_by == "ticket" else {"idempotency_key": "phone-retry-1"}
+    sent = dict(
+        actor=operator,
+        channel="hotline_12345",
+        description="井盖缺失",
+        lon=POINT_A[0],
+        lat=POINT_A[1],
+        attachments=photos,
+        **same,
+    )
+    first, created = submit_report(**sent)
+    again, created_again = submit_report(**sent)
+    assert created and not created_again and again.pk == first.pk
+    assert Case.objects.count() == 1 and first.attachments.count() == 2
+
+
+def test_a_new_ticket_is_not_looked_up_before_it_is_written(loop):
+    """Its unique index refuses a retry; asking first would cost every report a statement."""
+    with CaptureQueriesContext(connection) as queries:
+        loop.report(channel="hotline_12345", external_id="T-new-1")
+    assert not [q["sql"] for q in queries.captured_queries if '"external_id" = ' in q["sql"]]
 
 
 def test_hotline_case_needs_verification_then_return_visit(loop):
