@@ -310,7 +310,7 @@ def _apply(
             _save(case, initial)
     after = snapshot(case, AUDITED_FIELDS)
     if parts:
-        after["parts"] = parts
+        after["parts"] = parts  # JSON-ready: record() made each part so
     audit = record(actor, f"case.{t.name}", case, before=before, after=after)
     flush_audit()  # the event points at the audit entry, so it needs its id now
     event = CaseEvent(

@@ -52,8 +52,17 @@ def request_context(request_id: str | None = None) -> Iterator[str]:
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
+class Snapshot(dict[str, Any]):
+    """What :func:`snapshot` returns: field values already JSON-ready, so the audit entry that
+    carries it (and the entry it becomes a part of) does not walk them again. Add only JSON-ready
+    values to one."""
+
+
 def _jsonable(value: Any) -> Any:
-    if type(value) in _PLAIN:  # most values: checked first, as every audit entry passes here
+    kind = type(value)
+    if kind in _PLAIN:  # most values: checked first, as every audit entry passes here
+        return value
+    if kind is Snapshot:
         return value
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
@@ -83,10 +92,10 @@ def _snapshot_names(model: type[models.Model], fields: tuple[str, ...] | None) -
     )
 
 
-def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> Snapshot:
     """The concrete field values of a model instance, JSON-ready, for before/after in the audit log."""
     names = _snapshot_names(type(obj), None if fields is None else tuple(fields))
-    return {name: _jsonable(getattr(obj, name)) for name in names}
+    return Snapshot({name: _jsonable(getattr(obj, name)) for name in names})
 
 
 class ActorRequired(ValueError):
