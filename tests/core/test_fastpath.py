@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_init, post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -138,6 +138,39 @@ def test_fetch_matches_the_orm(org):
     units = fastsql.fetch(Unit, id__in=[org.street_a.pk, org.water.pk], order_by="id")
     assert [u.pk for u in units] == sorted([org.street_a.pk, org.water.pk])
     assert units[0].path == Unit.objects.get(pk=units[0].pk).path
+
+
+def test_fetched_rows_are_instances_as_the_orm_builds_them(org):
+    timer = _timer(org)
+    fastsql.insert(timer)
+    found = fastsql.fetch(StepTimer, id=timer.pk)[0]
+    orm = StepTimer.objects.get(pk=timer.pk)
+    assert vars(found).keys() == vars(orm).keys()
+    assert _columns(found) == _columns(orm)
+    assert (found._state.adding, found._state.db) == (False, "default")
+    # It behaves as a loaded row: its foreign keys resolve, and saving it updates the row.
+    assert found.responsible_unit == org.water
+    found.step = "check"
+    found.save(update_fields=["step"])
+    assert StepTimer.objects.get(pk=timer.pk).step == "check"
+    assert StepTimer.objects.count() == 1
+
+
+def test_fetched_rows_are_built_by_the_orm_where_something_listens_to_their_creation(org):
+    timer = _timer(org)
+    fastsql.insert(timer)
+    seen: list[Any] = []
+
+    def note(sender: Any, instance: Any, **kwargs: Any) -> None:
+        seen.append(instance)
+
+    post_init.connect(note, sender=StepTimer)
+    try:
+        found = fastsql.fetch(StepTimer, id=timer.pk)[0]
+    finally:
+        post_init.disconnect(note, sender=StepTimer)
+    assert seen == [found]
+    assert _columns(found) == _columns(StepTimer.objects.get(pk=timer.pk))
 
 
 def test_fetch_related_reads_the_row_and_its_foreign_key_in_one_statement(org):
