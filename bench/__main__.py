@@ -11,6 +11,7 @@ import atexit
 import importlib
 import os
 import pkgutil
+import platform
 import sys
 import time
 from pathlib import Path
@@ -53,6 +54,9 @@ def main() -> int:
     if args.names:
         modules = [m for m in modules if m.removeprefix("bench_") in args.names]
     print(f"CityLoop benchmarks on {connection.vendor} ({'quick' if args.quick else 'full'} sizes)")
+    # The build of the interpreter matters as much as a code change (docs/setup.md): say which ran.
+    base = getattr(sys, "_base_executable", sys.executable)
+    print(f"Python {platform.python_version()} ({os.path.realpath(base)}), {platform.python_compiler()}")
     failures = 0
     for name in modules:
         module = importlib.import_module(f"bench.{name}")
