@@ -70,19 +70,32 @@ class StepBook:
 
     def __init__(self, case: Case, new: bool = False) -> None:
         # Prepared statements, not the ORM: this runs on every transition. A new case has no steps.
-        # All of its steps, not only the running ones: a case has a few dozen at most, and the count of
-        # each step's occurrences (the number of the next one) then comes with them.
+        # Two reads: the name and end of every step (the count of each step's occurrences numbers the
+        # next one), then the running steps in full with their timers, locked.
         self.case_id = case.pk
         self.new = new or not case.pk
-        steps = [] if self.new else fastsql.fetch(CaseStep, case=case.pk, order_by="id")
-        self.open = [s for s in steps if s.ended_at is None]
-        self.counts: Counter[str] = Counter(s.step for s in steps)
-        timer_ids = [s.timer_id for s in self.open if s.timer_id]
+        steps = [] if self.new else fastsql.fetch_values(CaseStep, "step", "ended_at", case=case.pk)
+        self.counts: Counter[str] = Counter(step for step, _ in steps)
+        running = sum(1 for _, ended_at in steps if ended_at is None)
+        self.open: list[CaseStep] = []
+        if running:
+            self.open = fastsql.fetch_related(
+                CaseStep, "timer", for_update=True, order_by="id", case=case.pk, ended_at=None
+            )
+        if len(self.open) != running:
+            # A running step without a timer (plan_step always gives one): read them all plainly.
+            self.open = self._running_without_join(case.pk)
+
+    @staticmethod
+    def _running_without_join(case_id: int) -> list[CaseStep]:
+        found = fastsql.fetch(CaseStep, case=case_id, ended_at=None, order_by="id")
+        timer_ids = [s.timer_id for s in found if s.timer_id]
         if timer_ids:
             locked = {t.pk: t for t in fastsql.fetch(StepTimer, for_update=True, id__in=timer_ids)}
-            for current in self.open:
+            for current in found:
                 if current.timer_id:
                     current.timer = locked[current.timer_id]
+        return found
 
     def running(self, step: str) -> CaseStep | None:
         """The latest running occurrence of ``step``."""

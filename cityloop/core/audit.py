@@ -12,7 +12,7 @@ import decimal
 import functools
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import models, transaction
@@ -186,18 +186,30 @@ def action_transaction() -> Iterator[None]:
     """The transaction of a domain action. Inside another action it joins that transaction without a
     savepoint: a failure of the inner action fails the outer one anyway, and savepoints cost two
     round trips each. The outermost action writes every audit entry recorded inside it at its end."""
-    nested = _action_depth.get() > 0
-    token = _action_depth.set(_action_depth.get() + 1)
-    pending_token = None if nested else _pending.set([])
+    depth = _action_depth.get()
+    token = _action_depth.set(depth + 1)
     try:
-        with write_turn() if not nested else nullcontext(), transaction.atomic(savepoint=not nested):
-            yield
-            if not nested:
+        if depth:
+            # Joined: the outer action's atomic block is this one's too. What a nested atomic block
+            # without a savepoint would do, without its bookkeeping (a case transition runs two or
+            # three nested actions): a failure marks the whole transaction for rollback.
+            try:
+                yield
+            except BaseException:
+                connection = transaction.get_connection()
+                if connection.in_atomic_block:
+                    connection.set_rollback(True)
+                raise
+            return
+        pending_token = _pending.set([])
+        try:
+            with write_turn(), transaction.atomic():
+                yield
                 flush_audit()
+        finally:
+            _pending.reset(pending_token)
     finally:
         _action_depth.reset(token)
-        if pending_token is not None:
-            _pending.reset(pending_token)
 
 
 def domain_action(func: Callable[P, R]) -> Callable[P, R]:

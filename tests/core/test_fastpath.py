@@ -17,6 +17,7 @@ from cityloop.cases.models import Attachment, Case, CaseEvent, CaseSequence, Cas
 from cityloop.core import fastsql, memberships, memo
 from cityloop.core.actions import grant_role, revoke_role
 from cityloop.core.audit import domain_action, flush_audit, record
+from cityloop.core.fastsql.writes import _db_value
 from cityloop.core.memo import BriefCache
 from cityloop.core.models import AuditEntry, Membership, Role, Unit, User
 from cityloop.timeclock.models import StepTimer
@@ -69,7 +70,7 @@ def test_values_are_adapted_exactly_as_the_orm_adapts_them(org, model):
         dt.datetime: [timer.started_at, timezone.now(), dt.datetime(2026, 3, 2, 9, 0, 0, 123, tzinfo=dt.UTC)],
     }
     for field in model._meta.concrete_fields:
-        adapt = fastsql._db_value(field, connection)
+        adapt = _db_value(field, connection)
         for kind, values in samples.items():
             for value in [None, *values]:
                 try:
@@ -193,6 +194,36 @@ def test_fetch_related_reads_the_row_and_its_foreign_key_in_one_statement(org):
     assert fastsql.fetch_related(StepTimer, "responsible_unit", id__in=[]) == []
 
 
+def test_fetch_values_reads_a_few_columns_converted_as_the_orm_converts_them(org):
+    ids = []
+    for step, pauses in (("accept", []), ("register", [["2026-03-02T03:00:00+00:00", None]])):
+        timer = _timer(org)
+        timer.step, timer.pauses = step, pauses
+        fastsql.insert(timer)
+        ids.append(timer.pk)
+    found = fastsql.fetch_values(StepTimer, "step", "started_at", "pauses", id__in=ids, order_by="-id")
+    orm = list(
+        StepTimer.objects.filter(pk__in=ids).order_by("-id").values_list("step", "started_at", "pauses")
+    )
+    assert found == orm
+    assert found[0][2] == [["2026-03-02T03:00:00+00:00", None]]  # JSON read back, aware datetimes
+    assert fastsql.fetch_values(StepTimer, "step", id__in=[]) == []
+
+
+def test_fetch_related_orders_and_locks(org):
+    timers = []
+    for step in ("accept", "register"):
+        timer = _timer(org)
+        timer.step = step
+        fastsql.insert(timer)
+        timers.append(timer)
+    ids = [t.pk for t in timers]
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        found = fastsql.fetch_related(StepTimer, "district", order_by="-id", for_update=True, id__in=ids)
+    assert [t.pk for t in found] == sorted(ids, reverse=True)
+    assert ("FOR UPDATE" in queries.captured_queries[-1]["sql"]) == connection.features.has_select_for_update
+
+
 def test_fetch_refuses_lookups_it_does_not_understand():
     with pytest.raises(ValueError, match="name__in"):
         fastsql.fetch(Unit, code__startswith="99")
@@ -242,6 +273,42 @@ def test_psycopg_is_given_no_prepare_threshold(monkeypatch):
 def test_nobody_listens_to_saves_of_the_models_written_by_prepared_statements(model):
     # fastsql sends no save signals: a receiver on these models would silently miss the hot path.
     assert not post_save.has_listeners(model) and not pre_save.has_listeners(model)
+
+
+def test_a_failed_inner_action_fails_the_outer_one_even_if_the_outer_catches_it(org, actor):
+    @domain_action
+    def inner(*, actor: User) -> None:
+        Unit.objects.filter(pk=org.street_a.pk).update(name="改名")
+        raise ValidationError("inner refuses")
+
+    @domain_action
+    def outer(*, actor: User) -> None:
+        record(actor, "test.outer", org.district)
+        with pytest.raises(ValidationError):
+            inner(actor=actor)
+        # The transaction is marked for rollback: nothing more may be written in it.
+        Unit.objects.filter(pk=org.district.pk).update(name="不该写入")
+
+    with pytest.raises(transaction.TransactionManagementError):
+        outer(actor=actor)
+    assert Unit.objects.get(pk=org.street_a.pk).name != "改名"
+    assert Unit.objects.get(pk=org.district.pk).name != "不该写入"
+    assert not AuditEntry.objects.filter(action="test.outer").exists()
+
+
+def test_an_inner_action_joins_the_outer_transaction_without_a_savepoint(org, actor):
+    @domain_action
+    def inner(*, actor: User) -> None:
+        record(actor, "test.inner", org.street_a)
+
+    @domain_action
+    def outer(*, actor: User) -> None:
+        with CaptureQueriesContext(connection) as queries:
+            inner(actor=actor)
+        assert not [q for q in queries.captured_queries if "SAVEPOINT" in q["sql"].upper()]
+
+    outer(actor=actor)
+    assert AuditEntry.objects.filter(action="test.inner").count() == 1
 
 
 def test_audit_entries_of_an_action_are_written_together_at_its_end(org, actor):
