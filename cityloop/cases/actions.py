@@ -93,7 +93,8 @@ def _prepare_report(
     district = units.get(location.district_id or 0)
     if district is None:
         raise ValidationError({"location": "the grid here belongs to no district; check the org tree"})
-    case = Case(
+    case = fastsql.build(
+        Case,
         channel=source,
         appeal_nature=appeal_nature,
         external_id=external_id,

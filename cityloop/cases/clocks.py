@@ -152,7 +152,8 @@ def plan_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> CaseSt
         responsible_unit=owner,
         rule_ref=ref,
     )
-    return CaseStep(
+    return fastsql.build(
+        CaseStep,
         district_id=case.district_id,
         step=step.value,
         unit=owner,

@@ -297,7 +297,8 @@ def _apply(
             fastsql.insert(case)
             # Its texts never change: its search terms are written once, here.
             fastsql.insert(
-                CaseText(
+                fastsql.build(
+                    CaseText,
                     case=case,
                     terms=case_terms(case.number, case.tracking_code, case.description, case.address),
                 )
@@ -313,7 +314,8 @@ def _apply(
         after["parts"] = parts  # JSON-ready: record() made each part so
     audit = record(actor, f"case.{t.name}", case, before=before, after=after)
     flush_audit()  # the event points at the audit entry, so it needs its id now
-    event = CaseEvent(
+    event = fastsql.build(
+        CaseEvent,
         case=case,
         # One event per version: the version counts the transitions taken, so it is the sequence.
         seq=case.version,

@@ -136,7 +136,8 @@ def record(
             }
         )
         return None
-    entry = AuditEntry(
+    entry = fastsql.build(
+        AuditEntry,
         actor=actor if actor.pk else None,
         actor_label=str(actor.username)[:150],
         action=action,

@@ -146,7 +146,8 @@ def plan_timer(
         calendar_id = calendars.calendar_id_for_unit(responsible_unit or district_id)
     else:
         calendar_id = calendar.pk
-    timer = StepTimer(
+    timer = fastsql.build(
+        StepTimer,
         subject_type=subject_type,
         subject_id=subject_id,
         district_id=district_id,

@@ -12,7 +12,10 @@ column names, so they follow migrations.
 values with the same converters the ORM uses; ``fetch_related`` adds the row a foreign key points to,
 from the same statement; ``fetch_values`` reads a few columns as plain tuples; ``count`` counts them.
 
-Modules: ``execution`` (running a statement), ``writes`` (INSERT, UPDATE), ``reads`` (SELECT).
+``build`` makes a new row's instance without ``Model.__init__``'s walk through the descriptors.
+
+Modules: ``execution`` (running a statement), ``writes`` (INSERT, UPDATE), ``reads`` (SELECT),
+``instances`` (building instances).
 
 Not sent: ``pre_save``/``post_save`` signals. Use them only for models nobody listens to (a test
 checks that for the models the case loop writes).
@@ -31,7 +34,18 @@ prepared statements) runs them on a server-side binding cursor instead. Errors a
 from __future__ import annotations
 
 from .execution import execute
+from .instances import build
 from .reads import count, fetch, fetch_related, fetch_values
 from .writes import insert, insert_many, update
 
-__all__ = ["count", "execute", "fetch", "fetch_related", "fetch_values", "insert", "insert_many", "update"]
+__all__ = [
+    "build",
+    "count",
+    "execute",
+    "fetch",
+    "fetch_related",
+    "fetch_values",
+    "insert",
+    "insert_many",
+    "update",
+]

@@ -8,11 +8,11 @@ from typing import Any, TypeVar
 
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import signals
 from django.db.models.base import ModelState
 from django.db.models.fields import Field
 
 from .execution import Converter, _execute, _fields_by_name
+from .instances import watched
 
 M = TypeVar("M", bound=models.Model)
 
@@ -55,23 +55,11 @@ def _convert(
     return values
 
 
-@functools.cache
-def _plain_construction(model: type[models.Model]) -> bool:
-    """Whether ``model`` builds its instances as ``Model`` does (no ``__init__`` or ``from_db`` of its
-    own), so a row's values can be put straight into a new instance."""
-    own_from_db = any("from_db" in base.__dict__ for base in model.__mro__ if base is not models.Model)
-    return model.__init__ is models.Model.__init__ and not own_from_db
-
-
 def _instance(model: type[M], alias: str, connection: BaseDatabaseWrapper, values: list[Any]) -> M:
     """A model instance from a row's values in :func:`_select_plan`'s column order."""
     _, _, names, converters = _select_plan(model, alias)
     _convert(values, converters, connection)
-    if (
-        not _plain_construction(model)
-        or signals.pre_init.has_listeners(model)
-        or signals.post_init.has_listeners(model)
-    ):
+    if watched(model):
         return model.from_db(alias, names, values)
     # What ``from_db`` ends with, without ``Model.__init__``'s walk through every field's descriptor
     # (a third of the time to read a row): a full row loaded from the database, not yet changed.
