@@ -10,7 +10,8 @@ Models with an ``__init__`` or ``from_db`` of their own, or whose creation someb
 from __future__ import annotations
 
 import functools
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import models, router
 from django.db.models import signals
@@ -37,18 +38,29 @@ def watched(model: type[models.Model]) -> bool:
     )
 
 
+class _Plan(NamedTuple):
+    by_key: dict[str, tuple[Field, models.ForeignKey | None]]
+    constants: dict[str, Any]  # the default of each field whose default is a value
+    factories: tuple[tuple[str, Callable[[], Any]], ...]  # the others: called for each instance
+
+
 @functools.cache
-def _build_plan(
-    model: type[models.Model],
-) -> tuple[dict[str, tuple[Field, models.ForeignKey | None]], tuple[Field, ...]]:
+def _build_plan(model: type[models.Model]) -> _Plan:
     """Each concrete field by attribute name (``unit_id``: the value) and, for a relation, by field
-    name (``unit``: the related object); and the fields in order."""
+    name (``unit``: the related object); and the fields' defaults, as ``Field.get_default`` gives
+    them: a value shared by every instance (as the ORM shares it), or a callable's fresh one."""
     by_key: dict[str, tuple[Field, models.ForeignKey | None]] = {}
+    constants: dict[str, Any] = {}
+    factories = []
     for field in model._meta.concrete_fields:
         by_key[field.attname] = (field, None)
         if isinstance(field, models.ForeignKey) and field.name != field.attname:
             by_key[field.name] = (field, field)
-    return by_key, tuple(model._meta.concrete_fields)
+        if field.has_default() and (callable(field.default) or field.is_relation):
+            factories.append((field.attname, field.get_default))
+        else:
+            constants[field.attname] = field.get_default()
+    return _Plan(by_key, constants, tuple(factories))
 
 
 def build(model: type[M], **values: Any) -> M:
@@ -58,7 +70,7 @@ def build(model: type[M], **values: Any) -> M:
     ORM, which says what is wrong."""
     if watched(model):
         return model(**values)
-    by_key, fields = _build_plan(model)
+    by_key, constants, factories = _build_plan(model)
     given: dict[str, Any] = {}
     related: list[tuple[models.ForeignKey, Any]] = []
     for key, value in values.items():
@@ -78,9 +90,11 @@ def build(model: type[M], **values: Any) -> M:
     obj = model.__new__(model)
     attributes = obj.__dict__
     state = attributes["_state"] = models.base.ModelState()
-    for field in fields:
-        attname = field.attname
-        attributes[attname] = given[attname] if attname in given else field.get_default()
+    attributes.update(constants)
+    for attname, factory in factories:
+        if attname not in given:
+            attributes[attname] = factory()
+    attributes.update(given)
     for field, value in related:
         if value is not None:
             # The databases of the two, as the descriptor settles them.
