@@ -9,6 +9,7 @@ one audit entry and one timeline event, all in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -232,9 +233,19 @@ def perform(
     return ctx.case
 
 
+@functools.cache
+def _case_attnames() -> tuple[str, ...]:
+    return tuple(f.attname for f in Case._meta.concrete_fields)
+
+
 def _values(case: Case) -> dict[str, Any]:
     """The case's column values; JSON values as their text, so a change made in place still shows."""
-    values = {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields}
+    # Straight from the instance's attributes (a foreign key's getter is a Python call each); a
+    # field not loaded (deferred) is read through its getter.
+    attributes = case.__dict__
+    values = {
+        name: attributes[name] if name in attributes else getattr(case, name) for name in _case_attnames()
+    }
     for name, value in values.items():
         if isinstance(value, dict | list):
             values[name] = json.dumps(value, sort_keys=True, default=str)
