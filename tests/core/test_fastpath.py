@@ -16,7 +16,7 @@ from django.utils import timezone
 from cityloop.cases.models import Attachment, Case, CaseEvent, CaseSequence, CaseStep, CaseText
 from cityloop.core import fastsql, memberships, memo
 from cityloop.core.actions import grant_role, revoke_role
-from cityloop.core.audit import domain_action, flush_audit, record
+from cityloop.core.audit import Snapshot, domain_action, flush_audit, record
 from cityloop.core.fastsql.writes import _db_value
 from cityloop.core.memo import BriefCache
 from cityloop.core.models import AuditEntry, Membership, Role, Unit, User
@@ -68,6 +68,8 @@ def test_values_are_adapted_exactly_as_the_orm_adapts_them(org, model):
         bool: [True, False],
         float: [0.5, 2.0],
         dt.datetime: [timer.started_at, timezone.now(), dt.datetime(2026, 3, 2, 9, 0, 0, 123, tzinfo=dt.UTC)],
+        dict: [{}, {"a": [1, "井盖", 0.5], "t": None}, Snapshot({"state": "dispatched"})],
+        list: [[], [["2026-03-02T03:00:00+00:00", None]]],
     }
     for field in model._meta.concrete_fields:
         adapt = _db_value(field, connection)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -51,7 +52,7 @@ def _update_plan(
 
 def _db_value(field: Field, connection: BaseDatabaseWrapper) -> Callable[[Any], Any]:
     """How ``field`` adapts a value for the database: its own ``get_db_prep_save``, with the values
-    the hot path writes most (plain strings, integers, flags, aware datetimes on SQLite) adapted to
+    the hot path writes most (plain strings, integers, flags, aware datetimes and JSON on SQLite) adapted to
     exactly what that would give without its layers of calls."""
     plain: tuple[type, ...] = ()
     if isinstance(field, models.CharField | models.TextField):
@@ -67,6 +68,11 @@ def _db_value(field: Field, connection: BaseDatabaseWrapper) -> Callable[[Any], 
     sqlite_datetime = (
         isinstance(field, models.DateTimeField) and connection.vendor == "sqlite" and settings.USE_TZ
     )
+    # A JSON object or list on SQLite: the text json.dumps makes of it, as the backend's
+    # adapt_json_value does (PostgreSQL's wraps it for psycopg instead, so it goes the long way).
+    sqlite_json = (
+        isinstance(field, models.JSONField) and connection.vendor == "sqlite" and field.encoder is None
+    )
     prep = field.get_db_prep_save
 
     def adapt(value: Any) -> Any:
@@ -76,6 +82,8 @@ def _db_value(field: Field, connection: BaseDatabaseWrapper) -> Callable[[Any], 
         if sqlite_datetime and kind is dt.datetime and value.tzinfo is not None:
             # What Django's SQLite backend stores: the UTC wall time as text.
             return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+        if sqlite_json and isinstance(value, dict | list):
+            return json.dumps(value)
         return prep(value, connection)
 
     return adapt
