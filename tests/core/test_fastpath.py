@@ -226,6 +226,26 @@ def test_fetch_related_orders_and_locks(org):
     assert ("FOR UPDATE" in queries.captured_queries[-1]["sql"]) == connection.features.has_select_for_update
 
 
+def test_datetimes_are_read_back_aware_as_the_orm_reads_them(org):
+    from cityloop.core.fastsql import reads
+
+    timer = _timer(org)
+    timer.ended_at = dt.datetime(2026, 3, 3, 1, 2, 3, 456, tzinfo=dt.UTC)
+    fastsql.insert(timer)
+    found = fastsql.fetch(StepTimer, id=timer.pk)[0]
+    orm = StepTimer.objects.get(pk=timer.pk)
+    assert (found.started_at, found.ended_at) == (orm.started_at, orm.ended_at)
+    assert found.ended_at.tzinfo is not None and found.ended_at == timer.ended_at
+    assert fastsql.fetch_values(StepTimer, "ended_at", id=timer.pk) == [(timer.ended_at,)]
+    assert reads._sqlite_utc_datetime(None, None, connection) is None
+    assert reads._sqlite_utc_datetime("2026-03-03 01:02:03", None, connection) == dt.datetime(
+        2026, 3, 3, 1, 2, 3, tzinfo=dt.UTC
+    )
+    converters = [f for _, funcs, _ in reads._select_plan(StepTimer, "default")[3] for f in funcs]
+    lean = reads._sqlite_utc_datetime in converters
+    assert lean == (connection.vendor == "sqlite")
+
+
 def test_fetch_refuses_lookups_it_does_not_understand():
     with pytest.raises(ValueError, match="name__in"):
         fastsql.fetch(Unit, code__startswith="99")
