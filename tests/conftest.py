@@ -129,10 +129,11 @@ def org(db: Any, actor: User) -> Org:
 
 
 class ApiClient:
-    """A JSON client that authenticates with a bearer token, as an outside system would."""
+    """A JSON client that authenticates with a bearer token, as an outside system would (so Django's
+    CSRF checks are enforced, as they are on a real server)."""
 
     def __init__(self, user: User | None) -> None:
-        self.client = Client()
+        self.client = Client(enforce_csrf_checks=True)
         self.headers: dict[str, str] = {}
         if user is not None:
             _, raw = create_api_token(actor=system_actor(), user=user, name="test")

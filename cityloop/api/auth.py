@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from ninja.security import HttpBearer, SessionAuth
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+from ninja.security.apikey import APIKeyCookie
+from ninja.utils import check_csrf
 
 from cityloop.core.tokens import user_for_token
 
@@ -18,8 +22,32 @@ class BearerToken(HttpBearer):
         return user
 
 
+class ConsoleSession(APIKeyCookie):
+    """The console's signed-in session, for the browser calling the API.
+
+    The CSRF check guards what a session cookie would let a forged request do, so it applies only
+    when the request carries a signed-in session. A request without one (a citizen's app, a client
+    with a bad token) is not refused for CSRF: it goes on to the next method, and ends as a 401 or,
+    where the public may call, as anonymous. (ninja's ``SessionAuth`` checks CSRF first, so every
+    request without credentials got a 403 "CSRF check Failed".)"""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if not key or not request.user.is_authenticated:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request) is not None:
+            raise HttpError(
+                403, "CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header"
+            )
+        return request.user
+
+
 bearer = BearerToken()
-session = SessionAuth()
+session = ConsoleSession()
 AUTH = [bearer, session]
 
 

@@ -17,8 +17,10 @@ from cityloop.cases.models import Case, CaseEvent
 from cityloop.cases.search import text_filter
 from cityloop.cases.workflow import STATES, TRANSITIONS
 from cityloop.core.audit import public_actor
+from cityloop.core.ids import row_id
 from cityloop.core.models import User
 from cityloop.core.permissions import restrict
+from cityloop.timeclock.units import Light
 
 from .auth import PUBLIC_OR_AUTH
 from .case_schemas import (
@@ -124,12 +126,13 @@ def filter_cases(qs: QuerySet[Case], f: CaseFilter) -> QuerySet[Case]:
         if value:
             qs = qs.filter(**{f"{field}__code": value})
     if f.unit:
-        qs = qs.filter(
-            Q(responsible_unit__code=f.unit) | Q(responsible_unit_id=int(f.unit) if f.unit.isdigit() else -1)
-        )
+        unit_id = row_id(f.unit)
+        qs = qs.filter(Q(responsible_unit__code=f.unit) | Q(responsible_unit_id=unit_id if unit_id else -1))
     if f.source:
         qs = qs.filter(channel__code=f.source)
     if f.light:
+        if f.light not in Light.values:
+            raise ApiError(400, f"unknown light {f.light!r}; use one of {', '.join(Light.values)}")
         qs = qs.filter(light=f.light)
     if f.overdue is not None:
         qs = qs.filter(light="red") if f.overdue else qs.exclude(light="red")
@@ -167,13 +170,19 @@ class _LazySummaries:
         return [case_summary(c) for c in self.qs[item]]
 
 
-def get_case(request: HttpRequest, ref: str) -> Case:
-    """A case by id or number, if the user may see it (404 otherwise, to leak nothing)."""
-    qs = restrict(Case.objects.select_related(*CASE_RELATED, "condition", "component"), request.user, "view")
-    case = qs.filter(pk=int(ref)).first() if ref.isdigit() else qs.filter(number=ref).first()
+def case_by_ref(qs: QuerySet[Case], ref: str) -> Case:
+    """The case of ``qs`` that ``ref`` names by id or number (404 otherwise, to leak nothing)."""
+    pk = row_id(ref)
+    case = qs.filter(pk=pk).first() if pk else qs.filter(number=ref).first()
     if case is None:
         raise ApiError(404, f"no case {ref} in your jurisdiction")
     return case
+
+
+def get_case(request: HttpRequest, ref: str) -> Case:
+    """A case by id or number, if the user may see it."""
+    qs = restrict(Case.objects.select_related(*CASE_RELATED, "condition", "component"), request.user, "view")
+    return case_by_ref(qs, ref)
 
 
 def case_detail(case: Case) -> dict[str, Any]:

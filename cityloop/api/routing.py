@@ -25,6 +25,7 @@ from cityloop.routing.facts import facts_at
 from cityloop.routing.models import Arbitration, ReturnRecord, Rule
 from cityloop.routing.ruleset import AREA_KINDS
 
+from .cases import case_by_ref
 from .errors import ApiError
 
 router = Router(tags=["routing"])
@@ -148,9 +149,7 @@ class RulingIn(Schema):
 @router.post("/arbitrations/{ref}/ruling", summary="Rule on a case in arbitration (shift leader)")
 def ruling(request: HttpRequest, ref: str, body: RulingIn) -> dict[str, Any]:
     qs = restrict(Case.objects.all(), request.user, "view")
-    case = qs.filter(pk=int(ref)).first() if ref.isdigit() else qs.filter(number=ref).first()
-    if case is None:
-        raise ApiError(404, f"no case {ref} in your jurisdiction")
+    case = case_by_ref(qs, ref)
     payload = body.dict(exclude={"version"})
     try:
         done = perform(
@@ -169,9 +168,7 @@ def ruling(request: HttpRequest, ref: str, body: RulingIn) -> dict[str, Any]:
 @router.get("/cases/{ref}", response=DecisionOut, summary="The routing decision kept on a case")
 def case_routing(request: HttpRequest, ref: str) -> dict[str, Any]:
     qs = restrict(Case.objects.all(), request.user, "view")
-    case = qs.filter(pk=int(ref)).first() if ref.isdigit() else qs.filter(number=ref).first()
-    if case is None:
-        raise ApiError(404, f"no case {ref} in your jurisdiction")
+    case = case_by_ref(qs, ref)
     if not case.routing:
         raise ApiError(
             404, f"case {case.number} has not been routed yet (it is routed once it has a category)"

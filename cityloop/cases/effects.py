@@ -54,7 +54,12 @@ def set_category(ctx: Context) -> None:
     case, payload = ctx.case, ctx.payload
     code = str(payload.get("category") or "")
     kind = str(payload.get("kind") or ("component" if payload.get("component") else "event"))
-    category = lookup.category(code, kind, on=timezone.localdate(ctx.at))
+    try:
+        category = lookup.category(code, kind, on=timezone.localdate(ctx.at))
+    except ValidationError as exc:  # the catalog says "code"; here the field is the case's category
+        raise ValidationError(
+            {"category" if field == "code" else field: errors for field, errors in exc.message_dict.items()}
+        ) from None
     if category.parent_id is None:
         raise ValidationError({"category": f"{code} is a class; choose one of its subclasses"})
     component_id = payload.get("component")

@@ -184,10 +184,13 @@ class Simulator:
         return CaseStep.objects.filter(case=case, step=step, ended_at__isnull=True).order_by("-id").get()
 
     # --- one case ---------------------------------------------------------------------------------
-    def simulate_day(self, day: dt.date, count: int) -> None:
+    def simulate_day(self, day: dt.date, count: int) -> int:
+        """Try ``count`` reports on ``day``; how many became cases (none after "now", none refused)."""
+        made = 0
         for _ in range(count):
             with request_context(None):
-                self.simulate_case(day)
+                made += self.simulate_case(day) is not None
+        return made
 
     def simulate_case(self, day: dt.date) -> Case | None:
         rng = self.rng
@@ -381,7 +384,7 @@ def simulate(
     per_day: int,
     seed: int,
     now: dt.datetime | None = None,
-    progress: Callable[[dt.date, int], None] | None = None,
+    progress: Callable[[dt.date, int], None] | None = None,  # (day, cases reported that day)
     odds: Odds | None = None,
 ) -> SimulationReport:
     """Simulate ``days`` days ending today, about ``per_day`` reports a day."""
@@ -391,8 +394,8 @@ def simulate(
         day = today - dt.timedelta(days=offset - 1)
         weekend = day.weekday() >= 5
         count = max(1, round(per_day * (0.6 if weekend else 1.0) * sim.rng.uniform(0.85, 1.15)))
-        sim.simulate_day(day, count)
+        made = sim.simulate_day(day, count)
         if progress:
-            progress(day, count)
+            progress(day, made)
     sim.report.outcomes = Counter(Case.objects.values_list("state", flat=True))
     return sim.report

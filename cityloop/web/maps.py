@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET
 
 from cityloop.cases.models import Case
 from cityloop.cases.workflow import OPEN_STATES
+from cityloop.core.ids import row_id
 from cityloop.core.models import Unit
 from cityloop.core.permissions import jurisdiction_paths, restrict
 from cityloop.geo.index import current_version
@@ -110,9 +111,9 @@ def grid_features(grids: Iterable[Grid]) -> dict[str, Any]:
 @login_required
 def grids_geojson(request: HttpRequest) -> HttpResponse:
     """The unit grids of the user's jurisdiction; ``?case=ID``: the grids of that case's community."""
-    case_id = request.GET.get("case", "")
-    if case_id.isdigit():
-        case = visible_case(request, int(case_id))
+    case_id = row_id(request.GET.get("case", ""))
+    if case_id:
+        case = visible_case(request, case_id)
         # The case is visible, so the grids around it are shown even to a department whose
         # jurisdiction holds no grid.
         around = Grid.objects.valid_at(timezone.localdate()).filter(community_id=case.community_id)

@@ -91,7 +91,7 @@ def test_idempotency_key_returns_the_same_case(loop, api_as):
 
 
 def test_citizen_reports_without_an_account_and_tracks(loop):
-    client = Client()
+    client = Client(enforce_csrf_checks=True)  # as a citizen's app or browser: no exemption
     missing_phone = client.post(
         "/api/v1/reports",
         {"channel": "citizen_web", "description": "路灯不亮", "lon": POINT_B[0], "lat": POINT_B[1]},
@@ -160,3 +160,71 @@ def test_refusals_speak_chinese_by_default(loop, api_as):
     client.headers["Accept-Language"] = "en"
     english = client.post(f"/api/v1/cases/{case_id}/actions/accept", {"category": "0102"})
     assert "accept needs one of these roles" in english.json()["detail"]
+
+
+def test_csrf_guards_signed_in_sessions_only(loop, api_as):
+    """A request without credentials is never refused for CSRF: it is anonymous where the public may
+    call and a 401 elsewhere. A signed-in console session must send its CSRF token."""
+    anonymous = Client(enforce_csrf_checks=True)
+    citizen = {"channel": "citizen_app", "description": "路灯不亮", "lon": POINT_B[0], "lat": POINT_B[1]}
+    created = anonymous.post(
+        "/api/v1/reports", {**citizen, "reporter_phone": "13900000001"}, content_type="application/json"
+    )
+    assert created.status_code == 201
+    assert anonymous.post("/api/v1/attachments", {}).status_code == 401
+    bad_token = {"Authorization": "Bearer not-a-token"}
+    assert (
+        anonymous.post(
+            "/api/v1/reports", citizen, content_type="application/json", headers=bad_token
+        ).status_code
+        == 401
+    )
+    # A stale session cookie carries no user: treated as no credentials at all.
+    anonymous.cookies["sessionid"] = "expired"
+    assert anonymous.post("/api/v1/attachments", {}).status_code == 401
+
+    console = Client(enforce_csrf_checks=True)
+    console.force_login(loop.users["supervisor_a"])
+    forged = _report(console)
+    assert forged.status_code == 403 and "CSRF" in forged.json()["detail"]
+    assert Case.objects.filter(description="井盖破损").count() == 0
+    assert console.get("/api/v1/cases").status_code == 200  # reads need no token
+    secret = "a" * 32
+    console.cookies["csrftoken"] = secret
+    sent = console.post(
+        "/api/v1/reports",
+        {"channel": "supervisor", "description": "井盖破损", "lon": POINT_A[0], "lat": POINT_A[1]},
+        content_type="application/json",
+        headers={"X-CSRFToken": secret},
+    )
+    assert (
+        sent.status_code == 201
+        and Case.objects.get(pk=sent.json()["id"]).reporter == loop.users["supervisor_a"]
+    )
+
+
+def test_filters_and_refs_that_name_nothing_are_refused_or_empty_never_500(loop, api_as):
+    supervisor = api_as(loop.users["supervisor_a"])
+    case = loop.report()
+    huge = "9" * 25
+    assert supervisor.get("/api/v1/cases", unit=huge).json()["count"] == 0
+    assert supervisor.get("/api/v1/cases", unit="²").json()["count"] == 0
+    assert supervisor.get("/api/v1/cases", unit=str(case.responsible_unit_id or 0)).status_code == 200
+    purple = supervisor.get("/api/v1/cases", light="purple")
+    assert purple.status_code == 400 and "green" in purple.json()["detail"]
+    assert supervisor.get("/api/v1/cases", light="green").json()["count"] == 1
+    for ref in (huge, "²", "0"):
+        assert supervisor.get(f"/api/v1/cases/{ref}").status_code == 404
+        assert supervisor.get(f"/api/v1/routing/cases/{ref}").status_code == 404
+    assert supervisor.get(f"/api/v1/cases/{case.pk}").json()["number"] == case.number
+    assert supervisor.get(f"/api/v1/cases/{case.number}").json()["id"] == case.pk
+
+
+def test_an_unknown_category_is_reported_under_category(loop, api_as):
+    supervisor = api_as(loop.users["supervisor_a"])
+    refused = _report(supervisor, category="9999", kind="event")
+    assert refused.status_code == 400
+    assert "9999" in refused.json()["errors"]["category"][0] and "code" not in refused.json()["errors"]
+    malformed = _report(supervisor, category="12x", kind="event")
+    assert malformed.status_code == 400 and "category" in malformed.json()["errors"]
+    assert Case.objects.count() == 0

@@ -15,9 +15,13 @@ NOW = timezone.make_aware(dt.datetime(2026, 11, 20, 18, 0))
 
 
 def test_simulated_days_run_every_side_flow_consistently(demo_city, db):
-    report = simulate(days=4, per_day=45, seed=7, now=NOW)
+    per_day: dict[dt.date, int] = {}
+    report = simulate(days=4, per_day=45, seed=7, now=NOW, progress=per_day.__setitem__)
     cases = list(Case.objects.all())
     assert report.cases == len(cases) > 100
+    # The progress line shows the cases each day really got (none after "now" on the last one).
+    reported = Counter(timezone.localdate(c.reported_at) for c in cases)
+    assert per_day == {day: reported[day] for day in per_day} and sum(per_day.values()) == len(cases)
     states = Counter(c.state for c in cases)
     assert states["closed"] > len(cases) / 3, states
     assert any(s in states for s in ("dispatched", "checking", "disposed", "registered")), (
