@@ -4,6 +4,8 @@ taken through ``perform`` (named wrappers below make the common ones read well).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,7 +145,9 @@ def _prepare_report(
 
 
 @domain_action
-def _create_report(*, actor: User, prepared: _Prepared, idempotency_key: str | None) -> Case:
+def _create_report(
+    *, actor: User, prepared: _Prepared, idempotency_key: str | None, fingerprint: str = ""
+) -> Case:
     """Write a prepared report: its number (unless taken ahead), the case, the report event and the
     accept clock."""
     ctx = prepared.ctx
@@ -152,8 +156,14 @@ def _create_report(*, actor: User, prepared: _Prepared, idempotency_key: str | N
     case.tracking_code = new_tracking_code()
     apply(ctx, None)  # inserts the case, with its first step
     if idempotency_key:
-        IdempotencyKey.objects.create(key=idempotency_key, case=case)
+        IdempotencyKey.objects.create(key=idempotency_key, case=case, fingerprint=fingerprint)
     return case
+
+
+def _fingerprint(**said: Any) -> str:
+    """What a report says, as a digest: a retry says the same. (Its photos are not passed: a form
+    sent again uploads its photos again, as new attachments.)"""
+    return hashlib.sha256(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def submit_report(
@@ -179,12 +189,29 @@ def submit_report(
     """Turn a report from any channel into a case. Returns ``(case, created)``: a retried submission
     with the same idempotency key, or the same channel's external ticket id, returns the first case."""
     key = f"{actor.pk}:{idempotency_key}" if idempotency_key else None
+    fingerprint = ""
+    if key:
+        fingerprint = _fingerprint(
+            channel=channel,
+            description=description,
+            lon=lon,
+            lat=lat,
+            address=address,
+            appeal_nature=int(appeal_nature),
+            reporter_name=reporter_name,
+            reporter_phone=reporter_phone,
+            category=category,
+            kind=kind,
+            component=component,
+            external_id=external_id,
+            self_handled=self_handled,
+        )
     # A retried ticket id is refused by its unique index when the case is inserted (the case number
     # it took ahead is skipped): every report from an integration carries a ticket id and almost
     # none is a retry, so asking first would cost each of them a statement. An idempotency key is
     # looked up first: its row is written last, after the case's attachments are claimed, which a
     # retry would find taken.
-    existing = _existing(key, channel, external_id) if key else None
+    existing = _existing(key, channel, external_id, fingerprint) if key else None
     if existing is not None:
         return existing, False
     try:
@@ -207,23 +234,32 @@ def submit_report(
             at=at or timezone.now(),
         )
         prepared.number = number_ahead(prepared.district, timezone.localdate(prepared.ctx.at))
-        case = _create_report(actor=actor, prepared=prepared, idempotency_key=key)
+        case = _create_report(actor=actor, prepared=prepared, idempotency_key=key, fingerprint=fingerprint)
     except IntegrityError:
         # The same ticket id again, or the same key raced us: the first submission's case is the
         # answer.
-        existing = _existing(key, channel, external_id)
+        existing = _existing(key, channel, external_id, fingerprint)
         if existing is None:
             raise
         return existing, False
     return case, True
 
 
-def _existing(key: str | None, channel: str, external_id: str) -> Case | None:
+def _existing(key: str | None, channel: str, external_id: str, fingerprint: str = "") -> Case | None:
     """The case an earlier submission with this key or ticket id made (prepared statements: every
-    report asks, and the answer is almost always none)."""
+    report asks, and the answer is almost always none). A key already used for a different report
+    is refused (422): answering with the other case would lose this report without a word."""
     if key:
         for found in fastsql.fetch(IdempotencyKey, key=key):
-            return fastsql.fetch(Case, id=found.case_id)[0]
+            case = fastsql.fetch(Case, id=found.case_id)[0]
+            if found.fingerprint and fingerprint and found.fingerprint != fingerprint:
+                raise TransitionError(
+                    422,
+                    f"Idempotency-Key {key.partition(':')[2]!r} was already used for another report "
+                    f"(case {case.number}); send a new key with a new report",
+                    case=case.number,
+                )
+            return case
     source = active_channel(channel) if external_id else None
     if source is not None:
         # By ticket id alone, then the channel: the ticket id's index finds the few rows at once,

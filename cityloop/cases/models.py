@@ -331,10 +331,12 @@ class CaseSequence(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """A submitted report's key: a retried submission returns the same case."""
+    """A submitted report's key: a retried submission returns the same case. The fingerprint of
+    what was reported tells a retry from a different report sent with a key already used."""
 
     key = models.CharField(max_length=128, unique=True)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=64, blank=True, default="")  # "": kept before there was one
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -228,3 +228,21 @@ def test_an_unknown_category_is_reported_under_category(loop, api_as):
     malformed = _report(supervisor, category="12x", kind="event")
     assert malformed.status_code == 400 and "category" in malformed.json()["errors"]
     assert Case.objects.count() == 0
+
+
+def test_a_key_used_again_for_a_different_report_is_refused(loop, api_as):
+    supervisor = api_as(loop.users["supervisor_a"])
+    body = {"channel": "supervisor", "description": "井盖破损", "lon": POINT_A[0], "lat": POINT_A[1]}
+    first = supervisor.post("/api/v1/reports", body, **{"Idempotency-Key": "k-9"})
+    other = supervisor.post(
+        "/api/v1/reports", {**body, "description": "路灯不亮"}, **{"Idempotency-Key": "k-9"}
+    )
+    assert other.status_code == 422
+    assert "k-9" in other.json()["detail"] and first.json()["number"] in other.json()["detail"]
+    again = supervisor.post("/api/v1/reports", body, **{"Idempotency-Key": "k-9"})
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    # The key is the sender's own: another user's report with the same key is a new case.
+    head = api_as(loop.users["operator"]).post(
+        "/api/v1/reports", {**body, "channel": "hotline_12345"}, **{"Idempotency-Key": "k-9"}
+    )
+    assert head.status_code == 201 and Case.objects.count() == 2
