@@ -211,7 +211,8 @@ def submit_report(
     # none is a retry, so asking first would cost each of them a statement. An idempotency key is
     # looked up first: its row is written last, after the case's attachments are claimed, which a
     # retry would find taken.
-    existing = _existing(key, channel, external_id, fingerprint) if key else None
+    public = actor.username == PUBLIC_USERNAME
+    existing = _existing(key, channel, external_id, fingerprint, public=public) if key else None
     if existing is not None:
         return existing, False
     try:
@@ -238,25 +239,33 @@ def submit_report(
     except IntegrityError:
         # The same ticket id again, or the same key raced us: the first submission's case is the
         # answer.
-        existing = _existing(key, channel, external_id, fingerprint)
+        existing = _existing(key, channel, external_id, fingerprint, public=public)
         if existing is None:
             raise
         return existing, False
     return case, True
 
 
-def _existing(key: str | None, channel: str, external_id: str, fingerprint: str = "") -> Case | None:
+def _existing(
+    key: str | None, channel: str, external_id: str, fingerprint: str = "", *, public: bool = False
+) -> Case | None:
     """The case an earlier submission with this key or ticket id made (prepared statements: every
     report asks, and the answer is almost always none). A key already used for a different report
-    is refused (422): answering with the other case would lose this report without a word."""
+    is refused (422): answering with the other case would lose this report without a word. The
+    public share one sender, so their refusal does not name the other case: it may be a stranger's."""
     if key:
         for found in fastsql.fetch(IdempotencyKey, key=key):
             case = fastsql.fetch(Case, id=found.case_id)[0]
             if found.fingerprint and fingerprint and found.fingerprint != fingerprint:
+                sent = key.partition(":")[2]
+                if public:
+                    raise TransitionError(
+                        422, f"Idempotency-Key {sent!r} was already used for another report; send a new key"
+                    )
                 raise TransitionError(
                     422,
-                    f"Idempotency-Key {key.partition(':')[2]!r} was already used for another report "
-                    f"(case {case.number}); send a new key with a new report",
+                    f"Idempotency-Key {sent!r} was already used for another report (case {case.number}); "
+                    "send a new key with a new report",
                     case=case.number,
                 )
             return case

@@ -246,3 +246,23 @@ def test_a_key_used_again_for_a_different_report_is_refused(loop, api_as):
         "/api/v1/reports", {**body, "channel": "hotline_12345"}, **{"Idempotency-Key": "k-9"}
     )
     assert head.status_code == 201 and Case.objects.count() == 2
+
+
+def test_the_public_reusing_a_key_learn_nothing_of_another_report(loop):
+    citizen = Client(enforce_csrf_checks=True)
+    body = {"channel": "citizen_app", "description": "路灯不亮", "lon": POINT_B[0], "lat": POINT_B[1]}
+    first = citizen.post(
+        "/api/v1/reports",
+        {**body, "reporter_phone": "13900000001"},
+        content_type="application/json",
+        headers={"Idempotency-Key": "1"},
+    )
+    stranger = citizen.post(
+        "/api/v1/reports",
+        {**body, "reporter_phone": "13900000002"},
+        content_type="application/json",
+        headers={"Idempotency-Key": "1"},
+    )
+    assert first.status_code == 201 and stranger.status_code == 422
+    assert first.json()["number"] not in stranger.content.decode()
+    assert first.json()["tracking_code"] not in stranger.content.decode()
