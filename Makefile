@@ -77,6 +77,12 @@ test: install
 bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+## The same case loop and HTTP intake through the baseline (fastsql, b10cbe5) and the current code side
+## by side, on SQLite and PostgreSQL, with the engine's raw limit (BENCH_ARGS="--quick --engine sqlite" …)
+.PHONY: bench-side-by-side
+bench-side-by-side: setup
+	$(BIN)/python -m bench.side_by_side $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -18,14 +18,23 @@ from pathlib import Path
 
 
 def _remove_sqlite_files(db_file: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-writelock"):
+    for suffix in ("", "-wal", "-shm"):
         Path(f"{db_file}{suffix}").unlink(missing_ok=True)
 
 
 def main() -> int:
+    if "--side-by-side" in sys.argv[1:]:  # two versions of the code compared: no Django here
+        from bench.side_by_side import main as side_by_side
+
+        return side_by_side([arg for arg in sys.argv[1:] if arg != "--side-by-side"])
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", help="run only these benchmarks (e.g. geo assets)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, to check the benchmarks run")
+    parser.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="compare two versions instead: see python -m bench.side_by_side -h",
+    )
     args = parser.parse_args()
 
     root = Path(__file__).resolve().parent.parent

@@ -6,9 +6,9 @@ each commit waits for the write-ahead log to reach the disk); a single-threaded 
 idle meanwhile, a second thread of the same process runs the next request's Python in that time.
 The interpreter lock lets only one thread at a time run Python, so a third gains nothing.
 
-On SQLite the database lives in the process and writers take turns (``core.writelock``): there is
-no wait for a second thread to fill, only switching to pay, so each worker is a plain synchronous
-one.
+On SQLite the database lives in the process and one writer at a time holds its lock: there is no
+wait on a server for a second thread to fill, only switching to pay, so each worker is a plain
+synchronous one.
 
 Every value comes from the environment, and gunicorn's own command-line options and
 ``GUNICORN_CMD_ARGS`` override them:

@@ -49,8 +49,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_tasks",
-    "django_tasks_db",
     "ninja",
     # foundation
     "cityloop.core",
@@ -117,31 +115,32 @@ def _database() -> dict[str, Any]:
     # more than a report's own writes); a broken one is noticed before reuse.
     config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True))
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        # WAL lets the worker and the web server read while one of them writes; IMMEDIATE
-        # transactions take the write lock up front so concurrent writers queue instead of failing.
+        # SQLite's own mechanisms for several writing processes (the server's workers and
+        # `cityloop worker`): WAL lets readers go on while one writes; IMMEDIATE transactions take the
+        # write lock when they begin, so a writer waits at BEGIN (never half-way through, where it
+        # could only fail); `timeout` is the busy timeout, how long a writer waits for its turn.
+        # Checkpoints are SQLite's automatic ones (every 1,000 pages of WAL, by the committing
+        # connection). mmap: reads of a large table (the queue, a text search) skip a copy per page.
         config["OPTIONS"] = {
-            # mmap: reads of a large table (the queue, a text search) skip a copy per page.
-            # wal_autocheckpoint: a safety net; each writing process checkpoints in a thread of its
-            # own well before (cityloop.core.checkpoint).
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                "PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=10000;"
+                "PRAGMA mmap_size=268435456;"
             ),
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
         config.setdefault("TEST", {})["NAME"] = os.environ.get("CITYLOOP_TEST_SQLITE") or None
     elif config["ENGINE"] == "django.db.backends.postgresql":
-        # Django's own backend, with a health check that needs no round trip (see its docstring).
-        config["ENGINE"] = "cityloop.core.postgres"
+        # Prepared statements, as psycopg does them: with server-side binding a statement is sent
+        # with its values apart, and one run PG_PREPARE_THRESHOLD times on a connection is prepared
+        # there (parsed and planned once). Behind a pooler in transaction mode that cannot keep
+        # prepared statements (PgBouncer before 1.21), set PG_PREPARE_THRESHOLD=0 to prepare none.
+        threshold = int(os.environ.get("PG_PREPARE_THRESHOLD", "2"))
+        config["OPTIONS"] = {
+            "server_side_binding": True,
+            "prepare_threshold": threshold if threshold > 0 else None,
+        }
     return config
-
-
-# The hot path's statements (cityloop.core.fastsql) are prepared once per PostgreSQL connection:
-# parsing and planning them afresh was a third of the server's time per report. Behind a pooler in
-# transaction mode that cannot keep prepared statements, set PG_PREPARED_STATEMENTS=0. psycopg is
-# given no prepare_threshold, so it prepares nothing of its own (and never deallocates ours).
-PG_PREPARED_STATEMENTS = os.environ.get("PG_PREPARED_STATEMENTS", "1") != "0"
 
 
 DATABASES = {"default": _database()}
@@ -172,8 +171,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
-
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {
     "version": 1,

@@ -73,15 +73,16 @@ def fast_password_hasher(settings: Any) -> None:
 def fresh_spatial_index() -> Any:
     """Each test's grids and reference data live in its own transaction; never let one test see
     another's index or cached catalog, channels and memberships."""
-    from cityloop.core import memberships, memo
+    from cityloop.core import caching
     from cityloop.geo import index
+    from cityloop.routing import ruleset
     from cityloop.timeclock import calendars
 
     def forget() -> None:
         index.reset()
         calendars.reset()
-        memo.clear_all()
-        memberships.forget()
+        ruleset.reset()
+        caching.clear_all()
 
     forget()
     yield

@@ -13,9 +13,10 @@ import h3
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from cityloop.core import fastsql
-from cityloop.core.audit import PUBLIC_USERNAME, domain_action
+from cityloop.core.audit import PUBLIC_USERNAME, domain_action, record
+from cityloop.core.audit_actions import AuditAction
 from cityloop.core.models import Unit, User
 from cityloop.core.units import units_by_id
 from cityloop.geo.index import locate
@@ -95,8 +96,7 @@ def _prepare_report(
     district = units.get(location.district_id or 0)
     if district is None:
         raise ValidationError({"location": "the grid here belongs to no district; check the org tree"})
-    case = fastsql.build(
-        Case,
+    case = Case(
         channel=source,
         appeal_nature=appeal_nature,
         external_id=external_id,
@@ -249,13 +249,13 @@ def submit_report(
 def _existing(
     key: str | None, channel: str, external_id: str, fingerprint: str = "", *, public: bool = False
 ) -> Case | None:
-    """The case an earlier submission with this key or ticket id made (prepared statements: every
-    report asks, and the answer is almost always none). A key already used for a different report
-    is refused (422): answering with the other case would lose this report without a word. The
-    public share one sender, so their refusal does not name the other case: it may be a stranger's."""
+    """The case an earlier submission with this key or ticket id made. A key already used for a
+    different report is refused (422): answering with the other case would lose this report without
+    a word. The public share one sender, so their refusal does not name the other case: it may be a
+    stranger's."""
     if key:
-        for found in fastsql.fetch(IdempotencyKey, key=key):
-            case = fastsql.fetch(Case, id=found.case_id)[0]
+        for found in IdempotencyKey.objects.filter(key=key).select_related("case"):
+            case = found.case
             if found.fingerprint and fingerprint and found.fingerprint != fingerprint:
                 sent = key.partition(":")[2]
                 if public:
@@ -273,10 +273,39 @@ def _existing(
     if source is not None:
         # By ticket id alone, then the channel: the ticket id's index finds the few rows at once,
         # where a planner without statistics (SQLite) would walk the channel's every case.
-        for case in fastsql.fetch(Case, external_id=external_id):
+        for case in Case.objects.filter(external_id=external_id):
             if case.channel_id == source.pk:
                 return case
     return None
+
+
+RATINGS = range(1, 6)
+
+
+@domain_action
+def rate_closed_case(case: Case, *, actor: User, rating: int, comment: str = "") -> Case:
+    """The reporter rates how the closed case was handled (1 very unsatisfied … 5 very satisfied).
+
+    Not a workflow transition: the case's state, version and timeline stay as they are; only its
+    ``citizen_rating`` is set, once, after closing. The comment stays in the audit entry (it may name
+    people, so it is not shown on the public page)."""
+    locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    if locked.state != "closed":
+        raise ValidationError({"rating": _("You can rate the result once the case is closed.")})
+    if locked.citizen_rating is not None:
+        raise ValidationError({"rating": _("This case has already been rated. Thank you!")})
+    if rating not in RATINGS:
+        raise ValidationError({"rating": _("Choose from 1 to 5 stars.")})
+    locked.citizen_rating = rating
+    locked.save(update_fields=["citizen_rating"])
+    record(
+        actor,
+        AuditAction.CASE_RATE,
+        locked,
+        before={"citizen_rating": None},
+        after={"citizen_rating": rating, "comment": comment.strip()[:500]},
+    )
+    return locked
 
 
 # Named actions for the common transitions: each is `perform` with a readable signature.
@@ -309,6 +338,7 @@ __all__ = [
     "dispose_case",
     "forget_channels",
     "perform",
+    "rate_closed_case",
     "register_case",
     "send_for_verification",
     "submit_report",

@@ -22,7 +22,8 @@ class CasesConfig(AppConfig):
 
         from cityloop.timeclock import signals
 
-        from . import receivers
+        # Importing the effects checks the table's guard and effect names: a typo stops the start.
+        from . import effects, receivers  # noqa: F401
 
         signals.timer_warned.connect(receivers.on_light_changed, dispatch_uid="cases-light-yellow")
         signals.timer_overdue.connect(receivers.on_light_changed, dispatch_uid="cases-light-red")

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
-from cityloop.core import fastsql
 from cityloop.core.audit import domain_action, record
 from cityloop.core.models import User
 
@@ -32,7 +31,7 @@ def upload_attachment(*, actor: User, name: str, content: bytes, purpose: str = 
         uploaded_by=actor,
     )
     attachment.file.save(f"{checked.sha256[:16]}.{checked.extension}", ContentFile(content), save=False)
-    fastsql.insert(attachment)  # every disposal uploads its photos
+    attachment.save()
     record(
         actor,
         "attachment.upload",
@@ -49,7 +48,7 @@ def attach(
     wanted = {int(i) for i in ids}
     found = [
         a
-        for a in fastsql.fetch(Attachment, for_update=True, id__in=sorted(wanted))
+        for a in Attachment.objects.select_for_update().filter(id__in=sorted(wanted)).order_by("id")
         if a.case_id is None and a.uploaded_by_id == actor.pk
     ]
     missing = wanted - {a.pk for a in found}
@@ -62,5 +61,5 @@ def attach(
         attachment.event = event
         if purpose and attachment.purpose == "other":
             attachment.purpose = purpose
-        fastsql.update(attachment, ["case", "event", "purpose"])
+        attachment.save(update_fields=["case", "event", "purpose"])
     return found

@@ -3,11 +3,11 @@ kept briefly per process (shared instances: read them, never change them)."""
 
 from __future__ import annotations
 
-from cityloop.core.memo import BriefCache
+from cityloop.core.caching import Memo
 
 from .models import Channel
 
-CHANNELS: BriefCache[Channel | None] = BriefCache("channels")
+CHANNELS: Memo[Channel | None] = Memo("channels")
 
 
 def active_channel(code: str) -> Channel | None:

@@ -16,10 +16,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cityloop.catalog import lookup
-from cityloop.core import fastsql
 from cityloop.core.models import Unit, User
 from cityloop.timeclock import actions as timers
-from cityloop.timeclock.models import StepTimer
 
 from .models import Case, CaseStep
 from .workflow import Step
@@ -64,38 +62,24 @@ def _owner_unit(case: Case, step: Step) -> Unit | None:
 
 
 class StepBook:
-    """A case's steps as one transition sees them: read once, under the case's lock (with
-    the running steps' timers locked too, so the deadline sweep leaves them alone), and kept up to date
-    as the transition closes and opens steps. Saves the queries each question would otherwise ask."""
+    """A case's steps as one transition sees them: the running steps read once with their timers,
+    locked with the case (so the deadline sweep leaves them alone), and kept up to date as the
+    transition closes and opens steps; how often each step ran is read when a step first opens."""
 
     def __init__(self, case: Case, new: bool = False) -> None:
-        # Prepared statements, not the ORM: this runs on every transition. A new case has no steps.
-        # Two reads: the name and end of every step (the count of each step's occurrences numbers the
-        # next one), then the running steps in full with their timers, locked.
         self.case_id = case.pk
         self.new = new or not case.pk
-        steps = [] if self.new else fastsql.fetch_values(CaseStep, "step", "ended_at", case=case.pk)
-        self.counts: Counter[str] = Counter(step for step, _ in steps)
-        running = sum(1 for _, ended_at in steps if ended_at is None)
+        self._counts: Counter[str] | None = Counter() if self.new else None
         self.open: list[CaseStep] = []
-        if running:
-            self.open = fastsql.fetch_related(
-                CaseStep, "timer", for_update=True, order_by="id", case=case.pk, ended_at=None
+        if not self.new:
+            # Every step has its timer, so the join is an inner one and both rows can be locked.
+            found = (
+                CaseStep.objects.select_for_update(of=("self", "timer"))
+                .select_related("timer")
+                .filter(case=case.pk, ended_at__isnull=True)
+                .order_by()
             )
-        if len(self.open) != running:
-            # A running step without a timer (plan_step always gives one): read them all plainly.
-            self.open = self._running_without_join(case.pk)
-
-    @staticmethod
-    def _running_without_join(case_id: int) -> list[CaseStep]:
-        found = fastsql.fetch(CaseStep, case=case_id, ended_at=None, order_by="id")
-        timer_ids = [s.timer_id for s in found if s.timer_id]
-        if timer_ids:
-            locked = {t.pk: t for t in fastsql.fetch(StepTimer, for_update=True, id__in=timer_ids)}
-            for current in found:
-                if current.timer_id:
-                    current.timer = locked[current.timer_id]
-        return found
+            self.open = sorted(found, key=lambda s: s.pk)
 
     def running(self, step: str) -> CaseStep | None:
         """The latest running occurrence of ``step``."""
@@ -106,11 +90,17 @@ class StepBook:
 
     def occurrences(self, step: str) -> int:
         """How many times the case has run ``step`` so far."""
-        return self.counts[step]
+        return self._steps_run()[step]
 
     def opened(self, current: CaseStep) -> None:
         self.open.append(current)
-        self.counts[current.step] += 1
+        self._steps_run()[current.step] += 1
+
+    def _steps_run(self) -> Counter[str]:
+        if self._counts is None:
+            names = CaseStep.objects.filter(case=self.case_id).order_by().values_list("step", flat=True)
+            self._counts = Counter(names)
+        return self._counts
 
     def closed(self, current: CaseStep) -> None:
         self.open = [s for s in self.open if s.pk != current.pk]
@@ -152,8 +142,7 @@ def plan_step(case: Case, step: Step, *, actor: User, at: dt.datetime) -> CaseSt
         responsible_unit=owner,
         rule_ref=ref,
     )
-    return fastsql.build(
-        CaseStep,
+    return CaseStep(
         district_id=case.district_id,
         step=step.value,
         unit=owner,
@@ -180,7 +169,7 @@ def start_step(case: Case, planned: CaseStep, *, actor: User) -> CaseStep:
     )
     planned.case = case
     planned.occurrence = book.occurrences(planned.step) + 1
-    fastsql.insert(planned)
+    planned.save(force_insert=True)
     book.opened(planned)
     return planned
 
@@ -213,8 +202,8 @@ def close_step(case: Case, step: Step, *, actor: User, at: dt.datetime, transiti
         current.deadline_at = timer.deadline_at or current.deadline_at
     else:
         current.on_time = at <= current.deadline_at
-    fastsql.update(
-        current, ["ended_at", "ended_by", "ended_by_transition", "on_time", "elapsed", "deadline_at"]
+    current.save(
+        update_fields=["ended_at", "ended_by", "ended_by_transition", "on_time", "elapsed", "deadline_at"]
     )
     book.closed(current)
     return current

@@ -25,7 +25,8 @@ from cityloop.routing.notices import notify_emergency
 
 from . import clocks
 from .engine import Context, apply
-from .workflow import TRANSITIONS, Step
+from .guards import GUARDS
+from .workflow import TRANSITIONS, Step, check_bindings
 
 Effect = Callable[[Context], None]
 SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
@@ -400,3 +401,6 @@ EFFECTS: dict[str, Effect] = {
     "approve_self_handling": approve_self_handling,
     "reject_self_handling": reject_self_handling,
 }
+
+# A guard or effect name that does not resolve fails here, when the case loop is imported.
+check_bindings(GUARDS, EFFECTS)

@@ -9,7 +9,6 @@ one audit entry and one timeline event, all in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,10 +19,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cityloop.catalog import lookup
-from cityloop.core import fastsql
-from cityloop.core.audit import ActorRequired, action_transaction, as_parts, flush_audit, record, snapshot
+from cityloop.core.audit import ActorRequired, action_transaction, as_parts, record, snapshot
 from cityloop.core.memberships import active_memberships
-from cityloop.core.models import Membership, Role, Unit, User
+from cityloop.core.models import Membership, Role, User
 from cityloop.core.permissions import restrict
 from cityloop.core.units import units_by_id
 
@@ -155,22 +153,19 @@ def _refuse_if_not_allowed(case: Case, t: Transition, actor: User) -> Membership
 
 
 def locked_case(pk: int) -> Case:
-    """The case, locked for a transition, with its territory and responsible units and its channel.
-
-    One prepared read of the case row; units, channel and catalog rows come from the brief caches
-    (this runs on every transition)."""
-    found = fastsql.fetch(Case, for_update=True, id=pk)
-    if not found:
-        raise Case.DoesNotExist(f"no case {pk}")
-    case = found[0]
+    """The case, locked for a transition, with its territory and responsible units (read afresh:
+    their paths decide who may act) and its channel and catalog rows (from the reference memos)."""
+    try:
+        case = Case.objects.select_for_update().get(pk=pk)
+    except Case.DoesNotExist:
+        raise Case.DoesNotExist(f"no case {pk}") from None
     unit_fields = ("community", "street", "district", "responsible_unit")
     units = units_by_id(getattr(case, f"{name}_id") for name in unit_fields)
     for name in unit_fields:
         unit_id = getattr(case, f"{name}_id")
         if unit_id is not None:
-            setattr(case, name, units.get(unit_id) or Unit.objects.get(pk=unit_id))
+            setattr(case, name, units[unit_id])
     case.channel = channel_by_id(case.channel_id)
-    # Catalog rows come from the catalog's brief cache (shared instances, read-only).
     if case.category_id is not None:
         case.category = lookup.category_by_id(case.category_id)
     if case.condition_id is not None:
@@ -233,19 +228,9 @@ def perform(
     return ctx.case
 
 
-@functools.cache
-def _case_attnames() -> tuple[str, ...]:
-    return tuple(f.attname for f in Case._meta.concrete_fields)
-
-
 def _values(case: Case) -> dict[str, Any]:
     """The case's column values; JSON values as their text, so a change made in place still shows."""
-    # Straight from the instance's attributes (a foreign key's getter is a Python call each); a
-    # field not loaded (deferred) is read through its getter.
-    attributes = case.__dict__
-    values = {
-        name: attributes[name] if name in attributes else getattr(case, name) for name in _case_attnames()
-    }
+    values = {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields}
     for name, value in values.items():
         if isinstance(value, dict | list):
             values[name] = json.dumps(value, sort_keys=True, default=str)
@@ -256,7 +241,7 @@ def _save(case: Case, initial: dict[str, Any] | None) -> None:
     """Save the case, writing only the columns the transition changed."""
     assert initial is not None, "a new case is inserted by _apply"
     changed = [name for name, value in _values(case).items() if initial[name] != value]
-    fastsql.update(case, [*changed, "updated_at"])
+    case.save(update_fields=[*changed, "updated_at"])
 
 
 def apply(ctx: Context, effect: Any) -> None:
@@ -305,14 +290,10 @@ def _apply(
             # A new case is inserted once, with its first step's deadline and light already on it.
             planned = [clocks.plan_step(case, step, actor=actor, at=at) for step in t.starts]
             clocks.refresh_running(case, at, planned[-1] if planned else None)
-            fastsql.insert(case)
+            case.save(force_insert=True)
             # Its texts never change: its search terms are written once, here.
-            fastsql.insert(
-                fastsql.build(
-                    CaseText,
-                    case=case,
-                    terms=case_terms(case.number, case.tracking_code, case.description, case.address),
-                )
+            CaseText.objects.create(
+                case=case, terms=case_terms(case.number, case.tracking_code, case.description, case.address)
             )
             for step in planned:
                 clocks.start_step(case, step, actor=actor)
@@ -324,9 +305,8 @@ def _apply(
     if parts:
         after["parts"] = parts  # JSON-ready: record() made each part so
     audit = record(actor, f"case.{t.name}", case, before=before, after=after)
-    flush_audit()  # the event points at the audit entry, so it needs its id now
-    event = fastsql.build(
-        CaseEvent,
+    assert audit is not None  # a transition is never a part of another entry
+    event = CaseEvent.objects.create(
         case=case,
         # One event per version: the version counts the transitions taken, so it is the sequence.
         seq=case.version,
@@ -341,7 +321,6 @@ def _apply(
         data=ctx.data,
         audit=audit,
     )
-    fastsql.insert(event)
     from .attachments import attach
 
     ids = ctx.payload.get("attachments") or []

@@ -67,8 +67,8 @@ class Case(models.Model):
     # here asks, and which every report would have to write.
     number = models.CharField(_("case number"), max_length=32)
     tracking_code = models.CharField(_("tracking code"), max_length=12)
-    # Indexes: only those the reads need (Meta.indexes and evaluation's covering indexes); every
-    # index is rewritten by each transition, so columns those indexes lead with have none of their own.
+    # Indexes: only those the reads need (Meta.indexes); every index is rewritten by each transition,
+    # so columns those indexes lead with have none of their own.
     state = models.CharField(_("state"), max_length=24, choices=[(k, v.label) for k, v in STATES.items()])
     version = models.PositiveIntegerField(default=0, help_text="moves with every transition")
 
@@ -122,7 +122,12 @@ class Case(models.Model):
     # The routing decision as last made (the dispatcher's suggestion, with its rule and explanation).
     routing = models.JSONField(_("routing decision"), default=dict, blank=True)
 
-    # The running step, its deadline and light: denormalised for the queue and the map.
+    # The running step, its deadline and light: derived state, copied from the step clocks for the
+    # queue and the map (``clocks.refresh_running``). Every transition sets them from the running
+    # step's timer; between transitions the worker's sweep moves ``light`` when the timer turns
+    # yellow or red (``receivers.on_light_changed``), without a transition or an audit entry of its
+    # own: the timer's change is the audited fact, and all three can be recomputed from the timers
+    # at any time (the running ``CaseStep`` and its ``StepTimer``).
     current_step = models.CharField(max_length=16, blank=True)
     deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
     light = models.CharField(max_length=8, blank=True)
@@ -175,6 +180,22 @@ class Case(models.Model):
             # A ticket id alone finds its few cases on both engines (see actions._existing).
             models.Index(fields=["external_id"], name="case_external_id_idx"),
             models.Index(fields=["h3"], name="case_h3_idx"),  # "near this point": cells by equality
+            # Evaluation counts the cases reported in a period by place, reporter and channel: a range
+            # scan of this index, never a look-up of each row (9x faster on SQLite when measured).
+            models.Index(
+                fields=[
+                    "district",
+                    "reported_at",
+                    "grid",
+                    "community",
+                    "street",
+                    "reporter",
+                    "channel",
+                    "registered_at",
+                    "closed_at",
+                ],
+                name="case_report_idx",
+            ),
         ]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["number"], name="case_number_unique"),
@@ -199,8 +220,8 @@ class CaseStep(models.Model):
     """One occurrence of a timed step, with the facts evaluation reads: frozen when the step ends."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
-    # District, unit and the two users lead evaluation's and the units' indexes (Meta and evaluation's
-    # migrations) or are never searched by: no index of their own (each costs every transition).
+    # District, unit and the two users lead the indexes in Meta or are never searched by: no index of
+    # their own (each costs every transition).
     district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
     step = models.CharField(max_length=16, choices=[(s.value, s.value) for s in Step])
     occurrence = models.PositiveSmallIntegerField(default=1)
@@ -222,7 +243,8 @@ class CaseStep(models.Model):
     limit_ref = models.JSONField(default=dict, help_text="which limit (and version) produced the deadline")
     deadline_at = models.DateTimeField()
     provisional = models.BooleanField(default=False)
-    timer = models.OneToOneField("timeclock.StepTimer", on_delete=models.PROTECT, null=True, related_name="+")
+    # Every step runs on its own clock (the deadline arithmetic, pauses and extensions live there).
+    timer = models.OneToOneField("timeclock.StepTimer", on_delete=models.PROTECT, related_name="+")
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -240,9 +262,40 @@ class CaseStep(models.Model):
         verbose_name = _("case step")
         verbose_name_plural = _("case steps")
         ordering: ClassVar = ["case", "started_at", "id"]
-        # (district, step, ended_at …) is evaluation's evaluation_step_end_idx (its migration 0003).
         indexes: ClassVar = [
             models.Index(fields=["unit", "step", "ended_at"], name="casestep_unit_idx"),
+            # Evaluation's counts, each answered from one index without reading the rows: steps ended
+            # in a period by who ended them, the owning unit and on time or not …
+            models.Index(
+                fields=[
+                    "district",
+                    "step",
+                    "ended_at",
+                    "ended_by",
+                    "unit",
+                    "on_time",
+                    "ended_by_transition",
+                    "case",
+                    "started_at",
+                ],
+                name="casestep_step_end_idx",
+            ),
+            # … and disposals started in a period or still running at its end (overdue pending).
+            models.Index(
+                fields=[
+                    "district",
+                    "step",
+                    "started_at",
+                    "unit",
+                    "ended_at",
+                    "ended_by_transition",
+                    "case",
+                    "occurrence",
+                    "deadline_at",
+                ],
+                name="casestep_dispose_start_idx",
+                condition=models.Q(step="dispose"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -273,6 +326,10 @@ class CaseEvent(models.Model):
         verbose_name_plural = _("case timeline")
         ordering: ClassVar = ["case", "seq"]
         constraints: ClassVar = [models.UniqueConstraint(fields=["case", "seq"], name="caseevent_seq_unique")]
+        # Evaluation's timeline facts (extensions, holds) in a period.
+        indexes: ClassVar = [
+            models.Index(fields=["transition", "at", "case"], name="caseevent_transition_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.transition}"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Any
 
 from django.db import connection
 
-from cityloop.core import fastsql
 from cityloop.core.models import Unit
 
 from .models import CaseSequence
@@ -26,6 +26,14 @@ def _sequence_sql() -> str:
     return f"UPDATE {table} SET last = last + 1 WHERE district_id = %s AND day = %s RETURNING last"
 
 
+def _increment(sql: str, district: Unit, day: dt.date) -> list[Any]:
+    """Run the counter's ``UPDATE … RETURNING`` (the ORM's ``update()`` cannot return the new
+    value, and reading it back in a second statement could see another report's increment)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [district.pk, day])
+        return cursor.fetchall()
+
+
 def _open_day(district: Unit, day: dt.date) -> None:
     """The district's counter for ``day``, at zero (a no-op when another report opened it first)."""
     CaseSequence.objects.get_or_create(district=district, day=day, defaults={"last": 0})
@@ -36,10 +44,10 @@ def next_case_number(district: Unit, day: dt.date) -> str:
     transaction: the sequence row is incremented in place (one ``UPDATE … RETURNING``), so
     concurrent reports get distinct numbers, and a report that rolls back gives its number back."""
     sql = _sequence_sql()
-    found = fastsql.execute(sql, [district.pk, day])
+    found = _increment(sql, district, day)
     if not found:
         _open_day(district, day)
-        found = fastsql.execute(sql, [district.pk, day])
+        found = _increment(sql, district, day)
     return _format(district, day, found[0][0])
 
 
@@ -65,8 +73,8 @@ def number_ahead(district: Unit, day: dt.date) -> str:
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return ""
     for _ in range(2):
-        # Outside a transaction the statement is one of its own: one prepared round trip.
-        found = fastsql.execute(_ahead_sql(), [district.pk, day])
+        # Outside a transaction the statement is a transaction of its own: one round trip.
+        found = _increment(_ahead_sql(), district, day)
         if found:
             return _format(district, day, found[0][0])
         _open_day(district, day)  # the district's first report of the day

@@ -25,7 +25,9 @@ def _case_of(timer: StepTimer) -> Case | None:
 
 
 def on_light_changed(sender: Any, timer: StepTimer, **kwargs: Any) -> None:
-    """A running step turned yellow or red: show it on the case (if it is still the running step)."""
+    """A running step turned yellow or red: show it on the case (if it is still the running step).
+    ``Case.light`` is derived state (see the field): the timer's change, made by an audited action,
+    is the fact; this copies it, in the same transaction."""
     case = _case_of(timer)
     if case is None:
         return

@@ -3,8 +3,8 @@ apply at a place on a day, which step limit applies, and text search over names 
 
 Every function takes the day (``on``) it answers for, today by default, so a case can be judged by
 the rules of its registration day. Every report and transition asks these questions, so the answers
-of ``category``, ``conditions_for`` and ``step_limit`` are kept briefly (``core.memo``): dropped at
-once when this process saves catalog data, seen by other processes within ``REFERENCE.ttl`` seconds.
+of ``category``, ``conditions_for`` and ``step_limit`` are kept briefly (``core.caching``): dropped
+at once when this process saves catalog data, seen by other processes within 30 seconds.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from cityloop.core.memo import BriefCache
+from cityloop.core.caching import Memo
 from cityloop.core.models import Unit
 
 from .models import Category, Condition, Kind, Step, StepLimit, Urgency
@@ -26,7 +26,7 @@ from .models import Category, Condition, Kind, Step, StepLimit, Urgency
 STEPS = frozenset(Step.values)  # asked on every step a case starts
 
 # Catalog rows shared by every caller: read them, never change them.
-REFERENCE: BriefCache[object] = BriefCache("catalog")
+REFERENCE: Memo[object] = Memo("catalog")
 
 
 def _day(on: dt.date | None) -> dt.date:

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from . import memberships
 from .audit import domain_action, record, snapshot
 from .models import ALLOWED_PARENT_KINDS, ApiToken, Membership, Role, Unit, UnitKind, User
 from .tokens import TOKEN_PREFIX, hash_token
@@ -120,6 +121,7 @@ def grant_role(
         user=user, unit=unit, role=role, valid_from=valid_from or dt.date(2000, 1, 1)
     )
     record(actor, "user.grant_role", membership, after=snapshot(membership))
+    memberships.forget(user)
     return membership
 
 
@@ -130,6 +132,7 @@ def revoke_role(*, actor: User, membership: Membership, on: dt.date | None = Non
     membership.valid_to = on or timezone.localdate()
     membership.save(update_fields=["valid_to"])
     record(actor, "user.revoke_role", membership, before=before, after=snapshot(membership))
+    memberships.forget(membership.user)
     return membership
 
 
@@ -144,8 +147,7 @@ def create_api_token(*, actor: User, user: User, name: str = "") -> tuple[ApiTok
 
 @domain_action
 def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
-    """Revoke a token; requests carrying it are refused from now on (by the other server processes
-    within ``tokens.TTL_SECONDS``)."""
+    """Revoke a token; requests carrying it are refused from the next one on, by every process."""
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     record(actor, "token.revoke", token, after={"revoked_at": token.revoked_at})

@@ -40,21 +40,3 @@ class CoreConfig(AppConfig):
             actions={"view": admin_only, "manage": admin_only},
             distinct=True,
         )
-
-        from django.db.models.signals import post_delete, post_save
-
-        from . import memberships, tokens
-        from .units import UNIT_CODES, UNITS
-
-        for model in (Membership, Unit):
-            uid = f"memberships-{model.__name__}"
-            post_save.connect(memberships.forget, sender=model, dispatch_uid=f"{uid}-save")
-            post_delete.connect(memberships.forget, sender=model, dispatch_uid=f"{uid}-delete")
-        for holder in (ApiToken, User):
-            uid = f"tokens-{holder.__name__}"
-            post_save.connect(tokens.forget, sender=holder, dispatch_uid=f"{uid}-save")
-            post_delete.connect(tokens.forget, sender=holder, dispatch_uid=f"{uid}-delete")
-        post_save.connect(UNITS.clear, sender=Unit, dispatch_uid="units-cache-save")
-        post_delete.connect(UNITS.clear, sender=Unit, dispatch_uid="units-cache-delete")
-        post_save.connect(UNIT_CODES.clear, sender=Unit, dispatch_uid="unit-codes-cache-save")
-        post_delete.connect(UNIT_CODES.clear, sender=Unit, dispatch_uid="unit-codes-cache-delete")

@@ -17,17 +17,11 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.db import models, transaction
 
-from . import fastsql
+from .audit_actions import AuditAction
 from .models import AuditEntry, User
-from .writelock import write_turn
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("cityloop_request_id", default="")
 _action_depth: contextvars.ContextVar[int] = contextvars.ContextVar("cityloop_action_depth", default=0)
-# The audit entries an action (and the actions it calls) recorded and not yet written: they go to the
-# database in one INSERT when the outermost action ends, or when ``flush_audit`` asks for their ids.
-_pending: contextvars.ContextVar[list[AuditEntry] | None] = contextvars.ContextVar(
-    "cityloop_pending_audit", default=None
-)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -104,7 +98,7 @@ class ActorRequired(ValueError):
 
 def record(
     actor: User,
-    action: str,
+    action: AuditAction | str,
     obj: models.Model | None = None,
     *,
     object_type: str | None = None,
@@ -115,10 +109,11 @@ def record(
 ) -> AuditEntry | None:
     """Append one audit entry. Call it inside the action's transaction.
 
-    Inside a domain action the entry is written with the action's other entries when the outermost
-    action ends (one INSERT for all of them); until then, or until :func:`flush_audit`, it has no id.
-    Inside :func:`as_parts` it becomes a part of the caller's entry, and None is returned.
+    ``action`` must be one of :class:`AuditAction` (a name that is not raises ``ValueError``, so a
+    typo fails in the tests rather than writing a name no filter finds). Inside :func:`as_parts` the
+    entry becomes a part of the caller's entry, and None is returned.
     """
+    action = AuditAction(action)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id if object_id is not None else obj.pk
@@ -128,7 +123,7 @@ def record(
         # A part of the caller's entry: a plain dict, no entry of its own.
         parts.append(
             {
-                "action": action,
+                "action": action.value,
                 "object_type": object_type or "",
                 "object_id": str(object_id if object_id is not None else ""),
                 "before": _jsonable(before) if before is not None else None,
@@ -136,11 +131,10 @@ def record(
             }
         )
         return None
-    entry = fastsql.build(
-        AuditEntry,
+    entry = AuditEntry(
         actor=actor if actor.pk else None,
         actor_label=str(actor.username)[:150],
-        action=action,
+        action=action.value,
         object_type=object_type or "",
         object_id=str(object_id if object_id is not None else ""),
         object_repr=(object_repr or "")[:255],
@@ -148,11 +142,7 @@ def record(
         after=_jsonable(after) if after is not None else None,
         request_id=current_request_id(),
     )
-    pending = _pending.get()
-    if pending is None:
-        entry.save()
-    else:
-        pending.append(entry)
+    entry.save()
     return entry
 
 
@@ -174,41 +164,17 @@ def as_parts() -> Iterator[list[dict[str, Any]]]:
         _parts.reset(token)
 
 
-def flush_audit() -> None:
-    """Write the entries the running action recorded so far (they get their ids); a no-op outside one."""
-    pending = _pending.get()
-    if pending:
-        fastsql.insert_many(pending)
-        pending.clear()
-
-
 @contextmanager
 def action_transaction() -> Iterator[None]:
-    """The transaction of a domain action. Inside another action it joins that transaction without a
-    savepoint: a failure of the inner action fails the outer one anyway, and savepoints cost two
-    round trips each. The outermost action writes every audit entry recorded inside it at its end."""
+    """The transaction of a domain action. The outermost action opens it (a savepoint when the caller
+    already holds a transaction); an action called inside another joins it with
+    ``atomic(savepoint=False)``: a failure of the inner action fails the outer one anyway, and a
+    savepoint would cost two more round trips for every nested action of a case transition."""
     depth = _action_depth.get()
     token = _action_depth.set(depth + 1)
     try:
-        if depth:
-            # Joined: the outer action's atomic block is this one's too. What a nested atomic block
-            # without a savepoint would do, without its bookkeeping (a case transition runs two or
-            # three nested actions): a failure marks the whole transaction for rollback.
-            try:
-                yield
-            except BaseException:
-                connection = transaction.get_connection()
-                if connection.in_atomic_block:
-                    connection.set_rollback(True)
-                raise
-            return
-        pending_token = _pending.set([])
-        try:
-            with write_turn(), transaction.atomic():
-                yield
-                flush_audit()
-        finally:
-            _pending.reset(pending_token)
+        with transaction.atomic(savepoint=depth == 0):
+            yield
     finally:
         _action_depth.reset(token)
 

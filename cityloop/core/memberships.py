@@ -1,41 +1,35 @@
-"""A user's active memberships, kept for a few seconds per process.
+"""A user's active memberships, as one request sees them.
 
-Every transition asks in which role the actor acts, and every API request loads its user afresh, so
-the answer is kept per process by user (shared instances: read them, never change them). A
-membership or unit saved or deleted in this process drops every kept answer at once; one changed in
-another process takes effect here within ``TTL_SECONDS``.
+Read from the database once per user instance and kept on that instance, as Django keeps a user's
+permissions (``_perm_cache``): every request builds its user afresh, so a role granted or ended
+takes effect on the next request, in every process. Code that keeps a user instance for longer (the
+simulator, a long CLI run) and must see a change made meanwhile calls :func:`forget` or asks with
+``fresh=True``.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils import timezone
 
-from . import fastsql
-from .memo import BriefCache
 from .models import Membership, User
-from .units import units_by_id
 
-TTL_SECONDS = 5.0
-MEMBERSHIPS: BriefCache[list[Membership]] = BriefCache("memberships", ttl=TTL_SECONDS)
+_KEPT = "_cityloop_memberships"
 
 
-def forget(**kwargs: Any) -> None:
-    """Signal receiver: a membership or unit changed in this process, so every kept answer is stale."""
-    MEMBERSHIPS.clear()
-
-
-def active_memberships(user: User) -> list[Membership]:
-    """The user's memberships valid today, with their units."""
+def active_memberships(user: User, *, fresh: bool = False) -> list[Membership]:
+    """The user's memberships valid today, with their units (read once per user instance unless
+    ``fresh``)."""
     today = timezone.localdate()
+    kept = user.__dict__.get(_KEPT)
+    if not fresh and kept is not None and kept[0] == today:
+        return list(kept[1])
+    found = list(
+        Membership.objects.active(today).filter(user_id=user.pk).select_related("unit").order_by("id")
+    )
+    user.__dict__[_KEPT] = (today, found)
+    return list(found)
 
-    def read() -> list[Membership]:
-        # Prepared statements, not the ORM: every request that acts asks.
-        rows = [m for m in fastsql.fetch(Membership, user=user.pk, order_by="id") if m.valid_on(today)]
-        units = units_by_id(m.unit_id for m in rows)
-        for membership in rows:
-            membership.unit = units[membership.unit_id]
-        return rows
 
-    return MEMBERSHIPS.get((user.pk, today), read)
+def forget(user: User) -> None:
+    """Drop what ``user``'s instance remembers of its memberships (after granting or ending one)."""
+    user.__dict__.pop(_KEPT, None)

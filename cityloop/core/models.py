@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .audit_actions import AuditAction
+
 
 class UnitKind(models.TextChoices):
     CITY = "city", _("City")
@@ -155,7 +157,7 @@ class AuditEntry(models.Model):
     actor_label = models.CharField(max_length=150)
     # Indexed in Meta, not with db_index=True, which on PostgreSQL adds a second, pattern-ops index
     # per column (for LIKE 'prefix%', which nothing asks) that every action would have to write.
-    action = models.CharField(max_length=64)
+    action = models.CharField(max_length=64, choices=AuditAction.choices)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=255, blank=True)
@@ -204,3 +206,18 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class SharedVersion(models.Model):
+    """A counter per kind of reference data that every process keeps compiled in memory (the grid
+    index, the routing rule set, the working calendars): moved in the transaction that changes the
+    data, so each process rebuilds its copy (``cityloop.core.versioned``)."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    counter = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("shared version")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.counter}"

@@ -23,5 +23,5 @@ class GeoConfig(AppConfig):
         register_scope(
             Road, under_path=unit_field_scope("district"), actions={"view": ANY_ROLE, "manage": {Role.ADMIN}}
         )
-        post_save.connect(index.invalidate_on_change, sender=Grid, dispatch_uid="geo-grid-saved")
-        post_delete.connect(index.invalidate_on_change, sender=Grid, dispatch_uid="geo-grid-deleted")
+        post_save.connect(index.GRIDS.on_change, sender=Grid, dispatch_uid="geo-grid-saved")
+        post_delete.connect(index.GRIDS.on_change, sender=Grid, dispatch_uid="geo-grid-deleted")

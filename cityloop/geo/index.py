@@ -1,29 +1,24 @@
 """The in-memory spatial index: point → unit grid → community, street, district.
 
 An STRtree over every grid polygon (all versions; validity is filtered per query, so a point can be
-located as of any date). Each process keeps one index and rebuilds it when the grids change: in the
-process that changed them at once, in the others within ``RECHECK_SECONDS`` (they watch the
-``GeoVersion`` counter that every grid write moves).
+located as of any date). Each process keeps one index and rebuilds it when the grids change
+(``cityloop.core.versioned``: every grid write moves the ``geo.grids`` counter).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import shapely
-from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from cityloop.core.models import Unit, UnitKind
+from cityloop.core.versioned import Versioned
 
-RECHECK_SECONDS = 2.0
 _FOREVER = dt.date.max.toordinal()
 _NONE = np.iinfo(np.int64).max
 CHUNK = 250_000
@@ -160,56 +155,27 @@ class GridIndex:
         return [lookup[p] for p in self.positions(lons, lats, at).tolist()]
 
 
-_lock = threading.Lock()
-_index: GridIndex | None = None
-_checked_at = 0.0
+GRIDS: Versioned[GridIndex] = Versioned("geo.grids", GridIndex)
 
 
 def current_version() -> int:
-    from .models import GeoVersion
-
-    row = GeoVersion.objects.filter(pk=1).values_list("counter", flat=True).first()
-    return int(row or 0)
+    """The grids' counter (moves with every grid write; cache keys of drawn layers carry it)."""
+    return GRIDS.current_version()
 
 
 def bump_version() -> None:
     """Tell every process that the grids changed. Call inside the transaction that changed them."""
-    from .models import GeoVersion
-
-    if not GeoVersion.objects.filter(pk=1).update(counter=F("counter") + 1):
-        GeoVersion.objects.create(pk=1, counter=1)
-    # Forget the index now (this process sees its own uncommitted grids) and again on commit, in
-    # case a lookup rebuilt it from the half-written state meanwhile.
-    reset()
-    transaction.on_commit(reset)
+    GRIDS.bump()
 
 
 def reset() -> None:
     """Forget this process's index; the next lookup rebuilds it."""
-    global _index, _checked_at
-    with _lock:
-        _index = None
-        _checked_at = 0.0
-
-
-def invalidate_on_change(**kwargs: Any) -> None:
-    """Signal receiver for single grid saves and deletes (the admin, tests)."""
-    bump_version()
+    GRIDS.reset()
 
 
 def get_index() -> GridIndex:
     """This process's index, rebuilt if the grids changed since it was built."""
-    global _index, _checked_at
-    now = time.monotonic()
-    index = _index
-    if index is not None and now - _checked_at < RECHECK_SECONDS:
-        return index
-    with _lock:
-        version = current_version()
-        if _index is None or _index.version != version:
-            _index = GridIndex(version)
-        _checked_at = now
-        return _index
+    return GRIDS.get()
 
 
 def locate(lon: float, lat: float, at: dt.date | dt.datetime | None = None) -> Location | None:

@@ -114,15 +114,3 @@ class Road(GeometryMixin):
 
     def __str__(self) -> str:
         return self.name
-
-
-class GeoVersion(models.Model):
-    """One row whose counter moves whenever grids change, so every process rebuilds its index."""
-
-    counter = models.BigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("spatial index version")
-
-    def __str__(self) -> str:
-        return str(self.counter)

@@ -1,4 +1,4 @@
-"""``cityloop worker``: background jobs (django-tasks, database backend) and the periodic sweep.
+"""``cityloop worker``: the periodic sweep and the delivery of the outbox.
 
 The sweep runs every registered sweep function (the timeclock registers the one that turns lights
 yellow and red and fires escalations; apps above may add theirs) and then delivers the outbox.
@@ -58,27 +58,16 @@ def _tidy_connections() -> None:
 
 
 class Worker:
-    """The long-running loop: run ready jobs, deliver new notices promptly, sweep on schedule."""
+    """The long-running loop: deliver new notices promptly, sweep on schedule."""
 
     def __init__(
-        self,
-        *,
-        sweep_interval: float,
-        poll_interval: float = 1.0,
-        run_tasks: bool = True,
-        queue_names: list[str] | None = None,
-        backend_name: str = "default",
-        worker_id: str | None = None,
+        self, *, sweep_interval: float, poll_interval: float = 1.0, worker_id: str | None = None
     ) -> None:
         self.sweep_interval = sweep_interval
         self.poll_interval = poll_interval
-        self.run_tasks = run_tasks
-        self.queue_names = queue_names or ["default"]
-        self.backend_name = backend_name
         self.worker_id = worker_id or f"cityloop-{uuid.uuid4().hex[:16]}"
         self.running = True
         self._stop = threading.Event()
-        self._task_runner: Any = None
 
     def stop(self, signum: int | None = None, frame: Any = None) -> None:
         """Finish the current job or sweep, then leave (a second signal leaves at once)."""
@@ -99,8 +88,6 @@ class Worker:
             loops += 1
             _tidy_connections()
             try:
-                if self.run_tasks:
-                    self.run_ready_tasks()
                 if time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + self.sweep_interval
                     logger.debug("sweep: %s", run_sweep())
@@ -110,40 +97,3 @@ class Worker:
                 logger.exception("worker loop failed; retrying")
             _tidy_connections()
             self._stop.wait(self.poll_interval)
-
-    def run_ready_tasks(self, limit: int = 20) -> int:
-        """Run up to ``limit`` ready django-tasks jobs, claimed as django_tasks_db's own worker does."""
-        from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
-        from django_tasks_db.models import DBTaskResult
-        from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
-
-        if self._task_runner is None:
-            self._task_runner = TaskWorker(
-                queue_names=self.queue_names,
-                interval=0,
-                batch=True,
-                backend_name=self.backend_name,
-                startup_delay=False,
-                max_tasks=None,
-                worker_id=self.worker_id,
-                excluded_queue_names=[],
-            )
-        done = 0
-        while self.running and done < limit:
-            tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
-            if "*" not in self.queue_names:
-                tasks = tasks.filter(queue_name__in=self.queue_names)
-            try:
-                with exclusive_transaction(tasks.db):
-                    result = tasks.get_locked()
-                    if result is not None:
-                        result.claim(self.worker_id)
-            except OperationalError as exc:
-                if not is_locked_database_exception(exc):
-                    raise
-                result = None
-            if result is None:
-                return done
-            self._task_runner.run_task(result)
-            done += 1
-        return done

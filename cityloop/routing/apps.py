@@ -47,7 +47,5 @@ class RoutingConfig(AppConfig):
         )
         # The in-memory rule set holds unit and category names: rebuild it when they change.
         for model in (Unit, Category):
-            post_save.connect(
-                ruleset.invalidate_on_change, sender=model, dispatch_uid=f"routing-{model.__name__}"
-            )
-        post_delete.connect(ruleset.invalidate_on_change, sender=Rule, dispatch_uid="routing-rule-deleted")
+            post_save.connect(ruleset.RULES.on_change, sender=model, dispatch_uid=f"routing-{model.__name__}")
+        post_delete.connect(ruleset.RULES.on_change, sender=Rule, dispatch_uid="routing-rule-deleted")

@@ -5,7 +5,7 @@ Rules are data with effective dates. A rule matches a category pattern (kind, cl
 code, optionally a registration condition) inside an area (everywhere, a city, district, street or
 community, or one unit grid) and names its target: a unit, a role of the case's component (owner,
 maintenance unit, supervising authority) or the territory of the case's grid. Every write moves the
-``RoutingVersion`` counter so each process rebuilds its in-memory rule set.
+``routing.rules`` counter (``core.versioned``) so each process rebuilds its in-memory rule set.
 
 Returns and arbitrations point at cases by id and number only: routing sits below the case loop and
 never imports it.
@@ -145,18 +145,6 @@ class Rule(models.Model):
             return "*"
         code = self.category_code or "*"
         return f"{self.kind} {code}" + (f"-{self.condition_number}" if self.condition_number else "")
-
-
-class RoutingVersion(models.Model):
-    """One row whose counter moves whenever rules (or the units they name) change."""
-
-    counter = models.BigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("routing rule-set version")
-
-    def __str__(self) -> str:
-        return str(self.counter)
 
 
 class ReturnRecord(models.Model):

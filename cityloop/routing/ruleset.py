@@ -2,27 +2,23 @@
 
 A decision looks up at most a few dozen index keys (category pattern × area of the case) and sorts
 the handful of rules it finds, so it never queries the database for rules. Each process keeps one
-snapshot and rebuilds it when the ``RoutingVersion`` counter moved: at once in the process that
-wrote, within ``RECHECK_SECONDS`` in the others (as :mod:`cityloop.geo.index` does for grids).
+snapshot and rebuilds it when the rules, or the units and categories they name, change
+(``cityloop.core.versioned``: every such write moves the ``routing.rules`` counter).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
-
 from cityloop.catalog.models import Category
 from cityloop.core.models import Unit, UnitKind
+from cityloop.core.versioned import Versioned
 
-from .models import ROLE_TARGETS, TERRITORIAL_TARGETS, RoutingVersion, Rule
+from .models import ROLE_TARGETS, TERRITORIAL_TARGETS, Rule
 
-RECHECK_SECONDS = 2.0
 _FOREVER = dt.date.max.toordinal()
 # How narrow an area is: at equal priority and category, a rule for a narrower area wins.
 AREA_RANK = {
@@ -240,50 +236,24 @@ class RuleSet:
         return self.categories.get((kind, code), ("", ""))
 
 
-_lock = threading.Lock()
-_ruleset: RuleSet | None = None
-_checked_at = 0.0
+RULES: Versioned[RuleSet] = Versioned("routing.rules", RuleSet)
 
 
 def current_version() -> int:
-    row = RoutingVersion.objects.filter(pk=1).values_list("counter", flat=True).first()
-    return int(row or 0)
+    """The rule set's counter (a decision records the version it was made with)."""
+    return RULES.current_version()
 
 
 def bump_version() -> None:
     """Tell every process that the rules changed. Call inside the transaction that changed them."""
-    if not RoutingVersion.objects.filter(pk=1).update(counter=F("counter") + 1):
-        RoutingVersion.objects.create(pk=1, counter=1)
-    # Forget now (this process sees its own uncommitted rules) and again on commit, in case a
-    # decision rebuilt the snapshot from the half-written state meanwhile.
-    reset()
-    transaction.on_commit(reset)
+    RULES.bump()
 
 
 def reset() -> None:
     """Forget this process's rule set; the next decision rebuilds it."""
-    global _ruleset, _checked_at
-    with _lock:
-        _ruleset, _checked_at = None, 0.0
-
-
-def invalidate_on_change(**kwargs: Any) -> None:
-    """Signal receiver: a unit or a category changed (names and areas in the snapshot)."""
-    if kwargs.get("raw"):
-        return
-    bump_version()
+    RULES.reset()
 
 
 def get_ruleset() -> RuleSet:
     """This process's rule set, rebuilt if the rules changed since it was built."""
-    global _ruleset, _checked_at
-    now = time.monotonic()
-    ruleset = _ruleset
-    if ruleset is not None and now - _checked_at < RECHECK_SECONDS:
-        return ruleset
-    with _lock:
-        version = current_version()
-        if _ruleset is None or _ruleset.version != version:
-            _ruleset = RuleSet(version)
-        _checked_at = now
-        return _ruleset
+    return RULES.get()

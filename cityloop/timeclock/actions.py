@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from cityloop.core import fastsql
 from cityloop.core.audit import domain_action, record, snapshot
 from cityloop.core.models import Unit, User
 
@@ -104,7 +103,7 @@ def _locked(timer: StepTimer, held: bool = False) -> StepTimer:
 def _done(timer: StepTimer, fresh: StepTimer, actor: User, action: str, before: dict[str, Any]) -> StepTimer:
     after = snapshot(fresh)
     changed = [name for name, value in after.items() if before.get(name) != value]
-    fastsql.update(fresh, changed)
+    fresh.save(update_fields=changed)
     # The entry shows what the action changed; the timer's start entry holds all of it.
     record(
         actor,
@@ -146,8 +145,7 @@ def plan_timer(
         calendar_id = calendars.calendar_id_for_unit(responsible_unit or district_id)
     else:
         calendar_id = calendar.pk
-    timer = fastsql.build(
-        StepTimer,
+    timer = StepTimer(
         subject_type=subject_type,
         subject_id=subject_id,
         district_id=district_id,
@@ -179,7 +177,7 @@ def start_planned_timer(timer: StepTimer, *, actor: User, check_running: bool = 
         raise ValidationError(
             {"step": f"the {timer.step} clock of {timer.subject_type} {timer.subject_id} is already running"}
         )
-    fastsql.insert(timer)
+    timer.save(force_insert=True)
     record(actor, "timer.start", timer, after=snapshot(timer))
     return timer
 

@@ -47,8 +47,8 @@ class TimeclockConfig(AppConfig):
         )
         for model in (WorkCalendar, CalendarDay, CalendarYear):
             uid = f"timeclock-{model._meta.model_name}"
-            post_save.connect(calendars.invalidate_on_change, sender=model, dispatch_uid=f"{uid}-saved")
-            post_delete.connect(calendars.invalidate_on_change, sender=model, dispatch_uid=f"{uid}-deleted")
+            post_save.connect(calendars.CALENDARS.on_change, sender=model, dispatch_uid=f"{uid}-saved")
+            post_delete.connect(calendars.CALENDARS.on_change, sender=model, dispatch_uid=f"{uid}-deleted")
         register_check("calendar", calendars.calendar_status)
 
         from cityloop.notify.worker import register_sweep

@@ -1,32 +1,29 @@
 """Which calendar applies where, the per-process cache of compiled calendars, and the known range.
 
 Each process compiles a calendar once (a few milliseconds) and keeps it until the calendar data
-change: every write to calendars, days or loaded years moves the ``CalendarVersion`` counter, the
-writing process forgets its cache at once, and the others notice within ``RECHECK_SECONDS``.
+change: every write to calendars, days or loaded years moves the ``timeclock.calendars`` counter
+(``cityloop.core.versioned``), and every process then compiles afresh.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 import zoneinfo
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from .models import DEFAULT_PERIODS, CalendarDay, CalendarVersion, CalendarYear, WorkCalendar, parse_hhmm
+from cityloop.core.versioned import Versioned
+
+from .models import DEFAULT_PERIODS, CalendarDay, CalendarYear, WorkCalendar, parse_hhmm
 
 if TYPE_CHECKING:
     from cityloop.core.models import Unit
 
     from .clock import Schedule
-
-RECHECK_SECONDS = 2.0
 
 
 @dataclass
@@ -41,9 +38,7 @@ class _State:
     schedules: dict[int | None, Schedule]
 
 
-_lock = threading.RLock()
-_state: _State | None = None
-_checked_at = 0.0
+_lock = threading.RLock()  # compiling one calendar into a shared state
 
 
 def local_tz() -> dt.tzinfo:
@@ -61,32 +56,6 @@ def known_range(years: list[int]) -> tuple[dt.date | None, dt.date | None]:
             break
         last = year
     return dt.date(ordered[0], 1, 1), dt.date(last, 12, 31)
-
-
-def current_version() -> int:
-    row = CalendarVersion.objects.filter(pk=1).values_list("counter", flat=True).first()
-    return int(row or 0)
-
-
-def bump_version() -> None:
-    """Tell every process that calendar data changed. Call inside the transaction that changed them."""
-    if not CalendarVersion.objects.filter(pk=1).update(counter=F("counter") + 1):
-        CalendarVersion.objects.create(pk=1, counter=1)
-    reset()
-    transaction.on_commit(reset)
-
-
-def reset() -> None:
-    """Forget this process's compiled calendars; the next computation recompiles them."""
-    global _state, _checked_at
-    with _lock:
-        _state = None
-        _checked_at = 0.0
-
-
-def invalidate_on_change(**kwargs: Any) -> None:
-    """Signal receiver for single saves and deletes of calendars, days and years (the admin, tests)."""
-    bump_version()
 
 
 def _load(version: int) -> _State:
@@ -114,19 +83,26 @@ def _load(version: int) -> _State:
     )
 
 
+CALENDARS: Versioned[_State] = Versioned("timeclock.calendars", _load)
+
+
+def current_version() -> int:
+    return CALENDARS.current_version()
+
+
+def bump_version() -> None:
+    """Tell every process that calendar data changed. Call inside the transaction that changed them."""
+    CALENDARS.bump()
+
+
+def reset() -> None:
+    """Forget this process's compiled calendars; the next computation recompiles them."""
+    CALENDARS.reset()
+
+
 def state() -> _State:
     """This process's calendar state, reloaded if the calendar data changed since."""
-    global _state, _checked_at
-    now = time.monotonic()
-    current = _state
-    if current is not None and now - _checked_at < RECHECK_SECONDS:
-        return current
-    with _lock:
-        version = current_version()
-        if _state is None or _state.version != version:
-            _state = _load(version)
-        _checked_at = now
-        return _state
+    return CALENDARS.get()
 
 
 def _compile(st: _State, calendar_id: int | None) -> Schedule:

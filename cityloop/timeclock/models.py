@@ -187,18 +187,6 @@ class CalendarYear(models.Model):
         return str(self.year)
 
 
-class CalendarVersion(models.Model):
-    """One row whose counter moves whenever calendars change, so every process recompiles them."""
-
-    counter = models.BigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("calendar version")
-
-    def __str__(self) -> str:
-        return str(self.counter)
-
-
 class StepTimer(models.Model):
     """The clock of one step of a case-like subject: its limit, deadline, pauses, light and outcome.
 

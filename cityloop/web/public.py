@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cityloop.cases.actions import rate_closed_case
 from cityloop.cases.models import Case
 from cityloop.core.audit import public_actor
 
 from . import labels
-from .actions import rate_closed_case
 from .reports import ReportForm, file_report, picker_layers
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+import pytest
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from cityloop.cases.clocks import StepBook
@@ -25,8 +26,10 @@ def test_the_book_has_the_running_steps_with_their_timers_and_counts_every_occur
     assert running, "the case waits for its dispatch again"
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         book = StepBook(case)
-        timers = [s.timer for s in book.open]  # read with the steps: no query of their own
-    assert len(queries.captured_queries) == 2
+        timers = [s.timer for s in book.open]  # read (and locked) with the steps in one query
+        assert len(queries.captured_queries) == 1
+        book.occurrences("dispatch")  # how often each step ran: read when first asked
+        assert len(queries.captured_queries) == 2
     assert [s.pk for s in book.open] == [s.pk for s in running]
     assert [t.pk for t in timers] == [s.timer_id for s in running]
     assert all(t.ended_at is None for t in timers)
@@ -35,10 +38,8 @@ def test_the_book_has_the_running_steps_with_their_timers_and_counts_every_occur
     assert book.occurrences("dispatch") == 2
 
 
-def test_a_running_step_without_a_timer_is_still_in_the_book(loop):
+def test_a_step_without_its_timer_is_refused_by_the_schema(loop):
     case = _returned_once(loop)
     running = CaseStep.objects.get(case=case, ended_at__isnull=True)
-    CaseStep.objects.filter(pk=running.pk).update(timer=None)
-    with transaction.atomic():
-        book = StepBook(case)
-    assert [(s.pk, s.timer) for s in book.open] == [(running.pk, None)]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CaseStep.objects.filter(pk=running.pk).update(timer=None)

@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 
 from cityloop.core.actions import create_unit
 from cityloop.core.audit import ActorRequired
-from cityloop.core.models import AuditEntry
+from cityloop.core.models import AuditEntry, SharedVersion
 from cityloop.geo import index
 from cityloop.geo.actions import GridImportError, end_grid, import_grids, plan_import
-from cityloop.geo.models import GeoVersion, Grid
+from cityloop.geo.models import Grid
 
 from .conftest import DLAT, DLON, ORIGIN, feature, org_features, square
 
@@ -224,4 +224,4 @@ def test_generators_and_untouched_input(org, actor):
     pristine = copy.deepcopy(features)
     import_grids((f for f in features), actor=actor, valid_from=D2020)
     assert features == pristine
-    assert GeoVersion.objects.get().counter >= 1
+    assert SharedVersion.objects.get(name="geo.grids").counter >= 1

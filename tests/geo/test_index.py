@@ -7,9 +7,10 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from cityloop.core.models import SharedVersion
 from cityloop.geo import index
 from cityloop.geo.actions import end_grid, import_grids
-from cityloop.geo.models import GeoVersion, Grid
+from cityloop.geo.models import Grid
 
 from .conftest import DLAT, DLON, ORIGIN, feature, square
 
@@ -84,8 +85,8 @@ def test_other_processes_notice_the_version_counter(grids, monkeypatch):
     first = index.get_index()
     assert index.get_index() is first  # cached between checks
     # Another process moved the counter; once the recheck interval has passed we rebuild.
-    GeoVersion.objects.filter(pk=1).update(counter=first.version + 10)
-    monkeypatch.setattr(index, "RECHECK_SECONDS", 0.0)
+    SharedVersion.objects.update_or_create(name="geo.grids", defaults={"counter": first.version + 10})
+    monkeypatch.setattr(index.GRIDS, "recheck_seconds", 0.0)
     rebuilt = index.get_index()
     assert rebuilt is not first and rebuilt.version == first.version + 10
 

@@ -1,4 +1,4 @@
-"""``cityloop worker``: jobs, the sweep loop, and exactly-once with two workers on PostgreSQL."""
+"""``cityloop worker``: the sweep loop, and exactly-once with two workers on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from cityloop.timeclock import calendars
 from cityloop.timeclock.actions import start_timer
 from cityloop.timeclock.models import StepTimer
 
-from . import tasks_for_tests
 from .conftest import Receiver
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -31,19 +30,6 @@ ON_SQLITE = django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 @pytest.fixture(autouse=True)
 def quiet(settings: Any) -> None:
     settings.CITYLOOP_NOTIFY_CHANNELS = {}
-
-
-@pytest.mark.django_db
-def test_worker_runs_ready_jobs(django_capture_on_commit_callbacks: Any) -> None:
-    tasks_for_tests.CALLS.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        result = tasks_for_tests.remember.enqueue(21)
-    worker = Worker(sweep_interval=60, run_tasks=True)
-    assert worker.run_ready_tasks() == 1
-    assert tasks_for_tests.CALLS == [21]
-    result.refresh()
-    assert result.status == "SUCCESSFUL" and result.return_value == 42
-    assert worker.run_ready_tasks() == 0
 
 
 @pytest.mark.django_db
@@ -57,7 +43,7 @@ def test_worker_loop_sweeps_and_stops(org: Any, actor: Any) -> None:
         unit="minute",
         responsible_unit=org.water,
     )
-    worker = Worker(sweep_interval=60, poll_interval=0.01, run_tasks=True)
+    worker = Worker(sweep_interval=60, poll_interval=0.01)
     worker.run(max_loops=2)
     assert Outbox.objects.get().kind == "timeclock.overdue"
     assert InboxMessage.objects.filter(user=org.users["water_handler"]).count() == 1
@@ -67,13 +53,19 @@ def test_worker_loop_sweeps_and_stops(org: Any, actor: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_worker_once_runs_jobs_too(django_capture_on_commit_callbacks: Any) -> None:
-    tasks_for_tests.CALLS.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        tasks_for_tests.remember.enqueue(5)
+def test_worker_once_prints_what_the_sweep_did(org: Any, actor: Any) -> None:
+    start_timer(
+        actor=actor,
+        subject=("cases.case", 1),
+        step="verify",
+        started_at=dt.datetime(2026, 3, 2, 9, tzinfo=SHANGHAI),
+        amount=30,
+        unit="minute",
+        responsible_unit=org.water,
+    )
     out = StringIO()
-    call_command("worker", "--once", stdout=out)
-    assert json.loads(out.getvalue())["jobs"] == 1 and tasks_for_tests.CALLS == [5]
+    call_command("worker", "--once", "--now", "2026-03-02T16:00+08:00", stdout=out)
+    assert json.loads(out.getvalue())["timers"]["overdue"] == 1
 
 
 def _sweep_in_thread(now: dt.datetime, barrier: threading.Barrier, results: list[Any]) -> None:

@@ -189,7 +189,7 @@ def test_a_sweep_cut_short_is_finished_by_the_next(org: Any, timer: StepTimer) -
 
 def test_worker_once_command(org: Any, timer: StepTimer) -> None:
     out = StringIO()
-    call_command("worker", "--once", "--no-tasks", "--now", "2026-03-02T16:00+08:00", stdout=out)
+    call_command("worker", "--once", "--now", "2026-03-02T16:00+08:00", stdout=out)
     result = json.loads(out.getvalue())
     assert result["timers"]["overdue"] == 1 and result["deliver"]["dispatched"] == 1
     assert _inbox(org.users["water_handler"]) == ["timeclock.overdue"]

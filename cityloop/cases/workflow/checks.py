@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .spec import INITIAL_STATE, STATES, Transition
@@ -17,10 +18,12 @@ class WorkflowError(Exception):
         return "; ".join(self.problems)
 
 
-def check_table() -> None:
-    """Refuse a broken table: unknown states, unreachable states, open states with no way out."""
+def check_table(transitions: Mapping[str, Transition] | None = None) -> None:
+    """Refuse a broken table: unknown states, transitions no role may take, unreachable states,
+    open states with no way out, and states from which no terminal state can be reached."""
+    table = TRANSITIONS if transitions is None else transitions
     problems: list[str] = []
-    for t in TRANSITIONS.values():
+    for t in table.values():
         for s in [*t.sources, *([t.target] if t.target else [])]:
             if s not in STATES:
                 problems.append(f"{t.name}: unknown state {s}")
@@ -28,21 +31,55 @@ def check_table() -> None:
             problems.append(f"{t.name}: no role may take it")
     if INITIAL_STATE not in STATES or STATES[INITIAL_STATE].terminal:
         problems.append("the initial state must exist and not be terminal")
-    reachable = {INITIAL_STATE}
-    queue = deque([INITIAL_STATE])
-    while queue:
-        state = queue.popleft()
-        for t in TRANSITIONS.values():
-            if state in t.sources and t.target and t.target not in reachable:
-                reachable.add(t.target)
-                queue.append(t.target)
+    edges = [(source, t.target) for t in table.values() if t.target for source in t.sources]
+    reachable = _closure({INITIAL_STATE}, edges)
     problems += [f"state {s} is unreachable" for s in STATES if s not in reachable]
     for name, spec in STATES.items():
-        moves_out = [t for t in TRANSITIONS.values() if name in t.sources and t.target and t.target != name]
+        moves_out = [t for t in table.values() if name in t.sources and t.target and t.target != name]
         if not spec.terminal and not moves_out:
             problems.append(f"state {name} is a dead end")
-        if spec.terminal and any(t.target for t in TRANSITIONS.values() if name in t.sources):
+        if spec.terminal and any(t.target for t in table.values() if name in t.sources):
             problems.append(f"terminal state {name} has a way out")
+    # Walk the moves backwards from the terminal states: every state must lead to one of them.
+    finishing = _closure({n for n, spec in STATES.items() if spec.terminal}, [(b, a) for a, b in edges])
+    problems += [
+        f"no terminal state can be reached from {s}"
+        for s in STATES
+        if s not in finishing and s in reachable and f"state {s} is a dead end" not in problems
+    ]
+    if problems:
+        raise WorkflowError(problems)
+
+
+def _closure(start: set[str], edges: Iterable[tuple[str, str]]) -> set[str]:
+    """Every state reachable from ``start`` along ``edges`` (pairs of from, to)."""
+    following: dict[str, list[str]] = {}
+    for a, b in edges:
+        following.setdefault(a, []).append(b)
+    found = set(start)
+    queue = deque(start)
+    while queue:
+        for nxt in following.get(queue.popleft(), []):
+            if nxt not in found:
+                found.add(nxt)
+                queue.append(nxt)
+    return found
+
+
+def check_bindings(
+    guards: Mapping[str, object],
+    effects: Mapping[str, object],
+    transitions: Mapping[str, Transition] | None = None,
+) -> None:
+    """Refuse a table whose guard names are not guards, or effects bound to no transition (a typo
+    in either would otherwise surface only when a user takes that transition)."""
+    table = TRANSITIONS if transitions is None else transitions
+    problems = [
+        f"{t.name}: no guard named {t.guard!r} in cases.guards"
+        for t in table.values()
+        if t.guard and t.guard not in guards
+    ]
+    problems += [f"effect {name!r} names no transition" for name in effects if name not in table]
     if problems:
         raise WorkflowError(problems)
 

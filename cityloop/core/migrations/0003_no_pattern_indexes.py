@@ -1,9 +1,9 @@
 """Indexes of text columns declared in Meta: no pattern-ops index on PostgreSQL, no table copy on
-SQLite (see cityloop.core.postgres.indexes)."""
+SQLite (see cityloop.core.migration_tools)."""
 
 from django.db import migrations, models
 
-from cityloop.core.postgres.indexes import move_indexes_to_meta
+from cityloop.core.migration_tools import move_indexes_to_meta
 
 FORWARD, BACKWARD = move_indexes_to_meta(
     "core_auditentry",

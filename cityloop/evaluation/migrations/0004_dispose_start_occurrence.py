@@ -1,23 +1,10 @@
-"""The disposal-start index also covers ``occurrence`` (a rework is never a case's first disposal)."""
+"""Once covering indexes on the case tables, made here with raw SQL; they now live in the cases
+models' ``Meta.indexes`` (cases migration 0011 replaces any this migration made on older databases).
+Kept, empty, so the migration history stays whole."""
 
 from django.db import migrations
-
-OLD = (
-    "cases_casestep (district_id, step, started_at, unit_id, ended_at, ended_by_transition, case_id, "
-    "deadline_at) WHERE step = 'dispose'"
-)
-NEW = (
-    "cases_casestep (district_id, step, started_at, unit_id, ended_at, ended_by_transition, case_id, "
-    "occurrence, deadline_at) WHERE step = 'dispose'"
-)
-NAME = "evaluation_dispose_start_idx"
 
 
 class Migration(migrations.Migration):
     dependencies = [("evaluation", "0003_read_indexes")]
-    operations = [
-        migrations.RunSQL(
-            [f"DROP INDEX IF EXISTS {NAME}", f"CREATE INDEX {NAME} ON {NEW}"],
-            [f"DROP INDEX IF EXISTS {NAME}", f"CREATE INDEX {NAME} ON {OLD}"],
-        )
-    ]
+    operations: list[migrations.operations.base.Operation] = []

@@ -1,6 +1,6 @@
-"""``cityloop worker``: run background jobs and, every minute, the deadline sweep and the outbox.
+"""``cityloop worker``: every minute the deadline sweep, and new notices from the outbox as they come.
 
-``--once`` runs one sweep (and the jobs ready now) and exits, for tests and cron.
+``--once`` runs one sweep and exits, for tests and cron.
 """
 
 from __future__ import annotations
@@ -29,21 +29,17 @@ def _now(text: str | None) -> dt.datetime | None:
 
 
 class Command(BaseCommand):
-    help = "Run background jobs and the periodic deadline sweep (notices, lights, escalations)."
+    help = "Run the periodic deadline sweep (notices, lights, escalations) and deliver the outbox."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--once", action="store_true", help="run one sweep (and ready jobs), then exit")
+        parser.add_argument("--once", action="store_true", help="run one sweep, then exit")
         parser.add_argument(
             "--interval",
             type=float,
             default=None,
             help="seconds between sweeps (default: CITYLOOP_SWEEP_INTERVAL_SECONDS, 60)",
         )
-        parser.add_argument(
-            "--poll", type=float, default=1.0, help="seconds between checks for jobs and notices"
-        )
-        parser.add_argument("--no-tasks", action="store_true", help="do not run django-tasks jobs")
-        parser.add_argument("--queue", default="default", help="job queues, comma-separated ('*' for all)")
+        parser.add_argument("--poll", type=float, default=1.0, help="seconds between checks for new notices")
         parser.add_argument("--worker-id", default=None, help="a unique name for this worker")
         parser.add_argument("--now", default=None, help="with --once: sweep as if it were this moment")
 
@@ -54,16 +50,11 @@ class Command(BaseCommand):
         if interval <= 0 or options["poll"] <= 0:
             raise CommandError("--interval and --poll must be more than zero")
         worker = Worker(
-            sweep_interval=interval,
-            poll_interval=options["poll"],
-            run_tasks=not options["no_tasks"],
-            queue_names=[q.strip() for q in options["queue"].split(",") if q.strip()],
-            worker_id=options["worker_id"],
+            sweep_interval=interval, poll_interval=options["poll"], worker_id=options["worker_id"]
         )
         if options["once"]:
-            jobs = worker.run_ready_tasks(limit=1000) if worker.run_tasks else 0
             result = run_sweep(_now(options["now"]))
-            self.stdout.write(json.dumps({"jobs": jobs, **result}, ensure_ascii=False, default=str))
+            self.stdout.write(json.dumps(result, ensure_ascii=False, default=str))
             return
         if options["now"]:
             raise CommandError("--now only goes with --once")
