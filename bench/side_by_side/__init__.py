@@ -49,6 +49,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--current", default=None, help="git ref of the current code (default: the working tree)"
     )
+    for side in ("baseline", "current"):
+        parser.add_argument(
+            f"--{side}-env",
+            action="append",
+            metavar="NAME=VALUE",
+            help=f"an environment variable for the {side}'s processes only (repeatable)",
+        )
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the mode runs")
     parser.add_argument("--rounds", type=int, help=f"rounds (default {FULL.rounds}, quick {QUICK.rounds})")
@@ -81,7 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGHUP, _terminate)
     started = time.perf_counter()
-    variants = [variant("baseline", args.baseline), variant("current", args.current)]
+    variants = [
+        variant("baseline", args.baseline, args.baseline_env),
+        variant("current", args.current, args.current_env),
+    ]
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
     print(f"CityLoop side by side ({'quick' if args.quick else 'full'} sizes)")
     interpreter = os.path.realpath(getattr(sys, "_base_executable", sys.executable))

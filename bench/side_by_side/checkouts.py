@@ -22,11 +22,15 @@ class Variant:
     label: str  # the ref as given, or "working tree"
     path: Path
     sha: str | None  # None: the working tree, as it is now
+    # Environment variables set for this variant's processes only (to measure one setting's effect,
+    # e.g. the same code with PG_PREPARED_STATEMENTS=0 on one side).
+    env: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> str:
+        settings = "".join(f", {k}={v}" for k, v in self.env)
         if self.sha is None:
-            return f"{self.name}: working tree {self.path} ({_working_tree_state(self.path)})"
-        return f"{self.name}: {self.label} ({self.sha[:12]}, worktree {_shown(self.path)})"
+            return f"{self.name}: working tree {self.path} ({_working_tree_state(self.path)}){settings}"
+        return f"{self.name}: {self.label} ({self.sha[:12]}, worktree {_shown(self.path)}){settings}"
 
 
 def _git(*args: str, cwd: Path = REPO) -> str:
@@ -74,15 +78,22 @@ def worktree(sha: str) -> Path:
     return path
 
 
-def variant(name: str, ref: str | None) -> Variant:
-    """The variant for ``ref``, or for the working tree when ``ref`` is None."""
+def variant(name: str, ref: str | None, env: list[str] | None = None) -> Variant:
+    """The variant for ``ref``, or for the working tree when ``ref`` is None, with ``env``
+    (``NAME=VALUE`` items) set for its processes."""
+    pairs = []
+    for item in env or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--{name}-env {item!r}: give NAME=VALUE")
+        pairs.append((key, value))
     if ref is None:
-        return Variant(name, "working tree", REPO, None)
+        return Variant(name, "working tree", REPO, None, tuple(pairs))
     try:
         sha = resolve(ref)
     except RuntimeError:
         raise SystemExit(f"--{name} {ref}: no such commit in {REPO}") from None
-    return Variant(name, ref, worktree(sha), sha)
+    return Variant(name, ref, worktree(sha), sha, tuple(pairs))
 
 
 def check_origin(variant: Variant, cityloop_file: str) -> None:

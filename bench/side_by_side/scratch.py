@@ -44,6 +44,7 @@ class Place:
             SECRET_KEY=self.secret_key,
             DEBUG="",  # DEBUG keeps every query in memory
         )
+        env.update(self.variant.env)
         return env
 
     def driver(self, *args: str) -> list[str]:

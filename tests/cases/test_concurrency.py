@@ -176,7 +176,6 @@ def test_the_number_commits_without_waiting_for_the_flush(loop):
     from django.utils import timezone
 
     from cityloop.cases import numbering
-    from cityloop.core import fastsql
 
     day = timezone.localdate()
     numbering.number_ahead(loop.org.district, day)  # opens the day's counter
@@ -184,7 +183,9 @@ def test_the_number_commits_without_waiting_for_the_flush(loop):
     probe = numbering._ahead_sql().replace(
         "RETURNING last", "RETURNING current_setting('synchronous_commit')"
     )
-    assert fastsql.execute(probe, [loop.org.district.pk, day]) == [("off",)]
+    with connection.cursor() as cursor:
+        cursor.execute(probe, [loop.org.district.pk, day])
+        assert cursor.fetchall() == [("off",)]
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"
