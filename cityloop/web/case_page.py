@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -265,8 +266,9 @@ def take_action(request: HttpRequest, case: Case, name: str) -> tuple[ActionForm
 def case_act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     case = visible_case(request, pk, *CASE_RELATED)
     form, moved = take_action(request, case, name)
-    back = request.POST.get("next") or reverse("web:case", args=[case.pk])
-    if not back.startswith("/"):
+    back = request.POST.get("next") or ""
+    # A page of this site only: to a browser "//host/…" and "/\host/…" are other sites.
+    if not (back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None)):
         back = reverse("web:case", args=[case.pk])
     if moved is not None:
         messages.success(

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from cityloop.evaluation.actions import compute_period, publish_period
 from tests.evaluation import scenario
-from tests.evaluation.conftest import AFTER, PERIOD
+from tests.evaluation.conftest import AFTER, PERIOD, at
 
 
 @pytest.fixture
@@ -138,3 +138,15 @@ def test_excel_and_pdf_read_back(published, org, api_as):
         "73.00",
     ):
         assert expected in text, expected
+
+
+def test_pdf_when_nobody_is_ranked(drive, org, actor, api_as):
+    """With the default minimum volumes a month of one case ranks no one: every trend is empty, and
+    the report still renders (it used to fail with reportlab's "Polyline must have 2 or more
+    points", a 500 for every reader)."""
+    drive.report(at(13, 9, 0))
+    compute_period(actor=actor, period=PERIOD, scope=org.city, now=AFTER)
+    pdf = api_as(org.users["street_a_manager"]).get("/api/v1/evaluations/report.pdf", period=PERIOD)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "东街道" in text and "暂无参与排名的结果" in text

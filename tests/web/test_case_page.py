@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cityloop.cases.models import Attachment, Case
@@ -188,3 +189,19 @@ def test_png_helper_is_a_real_image():
     from PIL import Image
 
     assert Image.open(io.BytesIO(png_bytes())).format == "PNG"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/"])
+def test_next_to_another_host_is_ignored(loop, client_as, target):
+    """Addresses starting with a slash that a browser still takes to another site (protocol-relative
+    ``//host``, and ``/\\host``) must not be followed, plainly or through htmx."""
+    case = loop.report()
+    operator = client_as("operator")
+    plain = operator.post(f"/cases/{case.pk}/act/comment/", {"comment-note": "看一下", "next": target})
+    assert plain.status_code == 302 and plain["Location"] == f"/cases/{case.pk}/"
+    htmx = operator.post(
+        f"/cases/{case.pk}/act/comment/",
+        {"comment-note": "再看一下", "next": target},
+        headers={"HX-Request": "true"},
+    )
+    assert htmx.status_code == 204 and htmx["HX-Redirect"] == f"/cases/{case.pk}/"

@@ -94,7 +94,12 @@ def trend_chart(points: list[dict[str, Any]], title: str) -> Drawing:
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
     chart.lines[0].strokeColor = colors.HexColor("#0b5cab")
     chart.lines[0].strokeWidth = 1.5
-    drawing.add(chart)
+    if any(p["index"] is not None for p in points):
+        drawing.add(chart)
+    else:
+        # No ranked subject in any period (all below the minimum volume, say): reportlab cannot draw
+        # a line without a point, so the chart says so instead.
+        drawing.add(String(30, 70, "暂无参与排名的结果", fontName=_font(), fontSize=9))
     drawing.add(String(30, 135, title, fontName=_font(), fontSize=9))
     return drawing
 

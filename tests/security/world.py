@@ -1,0 +1,243 @@
+"""The city the permission sweep runs in: the ``loop`` fixture's small city (two streets, a community
+in each, a department and a company, a user for every role), plus the objects the routes take as
+parameters, each built the first time a route asks for it (so a test builds only what it needs).
+
+Every object of interest lies in street A (东街道, community A) or belongs to a user there; the
+outsiders hold the same roles in street B (西街道), in another district, or in another department.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+from functools import cached_property
+from typing import Any
+
+import shapely
+from django.test import override_settings
+from django.utils import timezone
+
+from cityloop.assets.actions import record_component
+from cityloop.assets.models import Component
+from cityloop.cases.attachments import upload_attachment
+from cityloop.cases.engine import perform
+from cityloop.cases.models import Attachment, Case
+from cityloop.core.actions import create_unit, create_user
+from cityloop.core.models import Role, Unit, User
+from cityloop.evaluation.actions import compute_period
+from cityloop.evaluation.models import EvaluationRun, Score
+from cityloop.evaluation.periods import last_complete_month
+from cityloop.geo.actions import create_roads
+from cityloop.geo.models import Road
+from cityloop.notify.delivery import deliver
+from cityloop.notify.models import InboxMessage
+from cityloop.notify.outbox import enqueue
+from cityloop.routing.actions import create_rule
+from cityloop.routing.models import Rule
+from tests.cases.conftest import POINT_A, POINT_B, Loop, png_bytes
+
+# Users the ``loop`` city lacks: the same roles as its insiders, held outside street A.
+EXTRA_USERS: dict[str, tuple[str, str]] = {
+    # username: (unit attribute of the world, role)
+    "dispatcher_b": ("street_b", Role.DISPATCHER),
+    "shift_leader_b": ("street_b", Role.SHIFT_LEADER),
+    "leader_b": ("street_b", Role.LEADER),
+    "admin_b": ("street_b", Role.ADMIN),
+    "leader_elsewhere": ("other_district", Role.LEADER),
+    "staff_without_role": ("", ""),  # staff (may open the admin), no role and no permission
+}
+
+
+class World:
+    """The ``loop`` city and the route parameters, built lazily."""
+
+    def __init__(self, loop: Loop, actor: User) -> None:
+        self.loop = loop
+        self.org = loop.org
+        self.actor = actor
+
+    # --- people --------------------------------------------------------------------------------
+
+    def user(self, name: str) -> User:
+        """A user of the ``loop`` city, or one of :data:`EXTRA_USERS` (made on first use)."""
+        if name not in self.loop.users:
+            unit_attr, role = EXTRA_USERS[name]
+            roles = [(getattr(self, unit_attr), role)] if unit_attr else []
+            self.loop.users[name] = create_user(
+                actor=self.actor,
+                username=name,
+                password="demo-pass-1",
+                roles=roles,
+                is_staff=name == "staff_without_role",
+            )
+        return self.loop.users[name]
+
+    @property
+    def street_b(self) -> Unit:
+        return self.org.street_b
+
+    @cached_property
+    def other_district(self) -> Unit:
+        return create_unit(
+            actor=self.actor, code="990200", name="邻区", kind="district", parent=self.org.city
+        )
+
+    # --- cases ---------------------------------------------------------------------------------
+
+    @cached_property
+    def case_a(self) -> Case:
+        """A case in street A, dispatched to the sanitation department, with a photo of the report."""
+        case = self.loop.report(description="东街道暴露垃圾 case-a")
+        case = self.loop.drive(case, "accept", "register", "dispatch")
+        supervisor = self.loop.users["supervisor_a"]
+        photo = self.loop.photo(supervisor, "report")
+        return perform(case, "comment", actor=supervisor, payload={"note": "照片", "attachments": [photo]})
+
+    @cached_property
+    def photo_a(self) -> Attachment:
+        """The photo on :attr:`case_a` (uploaded by the street-A supervisor)."""
+        found = Attachment.objects.filter(case=self.case_a).first()
+        assert found is not None
+        return found
+
+    @cached_property
+    def case_b(self) -> Case:
+        """A case reported in street B (what the street-B outsiders do see)."""
+        return self.loop.report(
+            point=POINT_B, description="西街道暴露垃圾 case-b", actor=self.loop.users["supervisor_b"]
+        )
+
+    @cached_property
+    def verifying_a(self) -> Case:
+        """A hotline case in street A waiting for the supervisor's verification on site."""
+        case = self.loop.report(channel="hotline_12345", description="市民来电 verifying-a")
+        return self.loop.drive(case, "send_for_verification")
+
+    @cached_property
+    def arbitration_a(self) -> Case:
+        """A registered case in street A referred to arbitration (the shift leader rules on it)."""
+        case = self.loop.report(description="推诿案件 arbitration-a")
+        return self.loop.drive(case, "accept", "register", "refer_to_arbitration")
+
+    @cached_property
+    def closed_a(self) -> Case:
+        """A closed case in street A (citizens may rate it)."""
+        case = self.loop.report(description="已结案件 closed-a")
+        steps = ("accept", "register", "dispatch", "dispose", "send_for_check", "check_pass", "close")
+        return self.loop.drive(case, *steps)
+
+    # --- reference rows ------------------------------------------------------------------------
+
+    @cached_property
+    def component_a(self) -> Component:
+        """An unowned manhole cover in community A."""
+        return record_component(
+            actor=self.actor, id="9901000101000001", lon=POINT_A[0] + 0.0001, lat=POINT_A[1]
+        )
+
+    @cached_property
+    def rule_a(self) -> Rule:
+        """A routing rule for street A's area."""
+        return create_rule(
+            actor=self.actor,
+            name="东街道井盖规则 rule-a",
+            kind="component",
+            category_code="0101",
+            area_unit=self.org.street_a,
+            target="unit",
+            target_unit=self.org.water,
+            valid_from=dt.date(2020, 1, 1),
+        )
+
+    @cached_property
+    def road(self) -> Road:
+        """A road on the district's map."""
+        line = shapely.LineString([POINT_A, POINT_B])
+        create_roads([("示范路 road-a", "arterial", line)], actor=self.actor, district=self.org.district)
+        return Road.objects.get(name="示范路 road-a")
+
+    @cached_property
+    def message(self) -> InboxMessage:
+        """An unread notice in the street-A manager's inbox."""
+        with override_settings(CITYLOOP_NOTIFY_CHANNELS={}):
+            enqueue(
+                "timeclock.overdue",
+                recipients=[self.loop.users["street_a_manager"]],
+                dedupe_key="security-sweep",
+                payload={"title": "东街道超时 message-a"},
+            )
+            deliver(timezone.now())
+        return InboxMessage.objects.get(user=self.loop.users["street_a_manager"])
+
+    def upload(self, user: User) -> int:
+        """A photo uploaded by ``user`` (for actions that need one)."""
+        return upload_attachment(actor=user, name="photo.png", content=png_bytes(), purpose="other").pk
+
+    # --- evaluation ----------------------------------------------------------------------------
+
+    @property
+    def period(self) -> str:
+        """This month: the sweep evaluates the month the cases were reported in."""
+        return timezone.localdate().strftime("%Y-%m")
+
+    @cached_property
+    def run(self) -> EvaluationRun:
+        """A draft evaluation of this month over the city, with :attr:`case_a` in it."""
+        self.case_a  # noqa: B018  (the case the scores count)
+        return compute_period(actor=self.actor, period=self.period, scope=self.org.city).run
+
+    @cached_property
+    def past_run(self) -> EvaluationRun:
+        """A draft evaluation of last month over the city (a period that has ended may be published)."""
+        period = last_complete_month().key
+        return compute_period(actor=self.actor, period=period, scope=self.org.city).run
+
+    @cached_property
+    def score_a(self) -> Score:
+        """Street A's score in :attr:`run`."""
+        return Score.objects.get(run=self.run, subject="street", unit=self.org.street_a)
+
+    def snapshot(self, *objects: Any) -> list[Any]:
+        """The stored state of rows (to check a refused write changed nothing)."""
+        return [type(o).objects.filter(pk=o.pk).values().first() for o in objects]
+
+
+def text_of(response: Any) -> str:
+    """A response's body as text people read: HTML as it is, JSON with its characters unescaped
+    (``"东街道"``, not ``"\\u4e1c…"``), an Excel workbook's cells, a PDF's text."""
+    content_type = response.get("Content-Type", "")
+    if getattr(response, "_sweep_text", None) is not None:
+        return str(response._sweep_text)
+    raw: bytes = b"".join(response.streaming_content) if response.streaming else response.content
+    response._sweep_text = _decode(raw, content_type)
+    return str(response._sweep_text)
+
+
+def _decode(raw: bytes, content_type: str) -> str:
+    if "json" in content_type:
+        try:
+            return json.dumps(json.loads(raw), ensure_ascii=False)
+        except ValueError:
+            pass
+    if "spreadsheetml" in content_type:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(raw), read_only=True)
+        return "\n".join(
+            str(cell)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+        )
+    if "pdf" in content_type:
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(raw)).pages)
+    # Pages embed their chart data as JSON with escaped characters: unescape them too.
+    text = raw.decode("utf-8", errors="replace")
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+
+
+__all__ = ["EXTRA_USERS", "World", "text_of"]
