@@ -305,11 +305,29 @@ def _cpu(server_session: int) -> tuple[float, float, float]:
     )
 
 
+def _worker() -> subprocess.Popen[bytes]:
+    """``cityloop worker`` beside the loops and the server, as in production (its sweeps, notices
+    and, on SQLite, the checkpoints that keep requests from waiting on the disk)."""
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.Popen(
+        [sys.executable, "-m", "cityloop.cli", "worker"],
+        cwd=root,
+        env=dict(os.environ),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def run() -> list[bench.Result]:
     loops, reports = _sizes()
     ensure_demo_city()
     raw = raw_limit(reports)
-    results = [full_loops(loops // 2), full_loops(loops, LOOP_PROCESSES), *http_intake(reports)]
+    worker = _worker()
+    try:
+        results = [full_loops(loops // 2), full_loops(loops, LOOP_PROCESSES), *http_intake(reports)]
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=60)
     fractions = [
         bench.Result(f"  {r.name.split(',')[0]}: fraction of the raw limit", r.value / raw, "")
         for r in results

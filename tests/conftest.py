@@ -73,7 +73,7 @@ def fast_password_hasher(settings: Any) -> None:
 def fresh_spatial_index() -> Any:
     """Each test's grids and reference data live in its own transaction; never let one test see
     another's index or cached catalog, channels and memberships."""
-    from cityloop.core import caching
+    from cityloop.core import caching, units
     from cityloop.geo import index
     from cityloop.routing import ruleset
     from cityloop.timeclock import calendars
@@ -83,6 +83,7 @@ def fresh_spatial_index() -> Any:
         calendars.reset()
         ruleset.reset()
         caching.clear_all()
+        units.UNITS.reset()
 
     forget()
     yield

@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import random
 import sys
+import threading
 import time
 from typing import Any
 
@@ -137,26 +138,38 @@ def loops(count: int, seed: int, processes: int = 1) -> dict[str, Any]:
     _django()
     import cityloop
 
-    postgres_before = _postgres_cpu()
     if processes == 1:
+        postgres_before = _postgres_cpu()
         done = _loops_here(count, seed, None)
+        postgres_used = _postgres_cpu() - postgres_before
     else:
         from django.db import connections
 
         connections.close_all()  # each forked process opens its own
         context = multiprocessing.get_context("fork")
-        results = context.Queue()
-        barrier = context.Barrier(processes)
+        results, release = context.Queue(), context.Event()
+        barrier = context.Barrier(processes + 1)  # the children, warmed up, and this process
         shares = [count // processes + (i < count % processes) for i in range(processes)]
         children = [
-            context.Process(target=_loops_child, args=(results, share, seed + 100 * i, barrier))
+            context.Process(target=_loops_child, args=(results, share, seed + 100 * i, barrier, release))
             for i, share in enumerate(shares)
         ]
         for child in children:
             child.start()
-        found = [results.get(timeout=3600) for _ in children]
-        for child in children:
-            child.join()
+        try:
+            try:
+                barrier.wait(timeout=600)
+            except threading.BrokenBarrierError:
+                raise RuntimeError(str(results.get(timeout=30).get("error"))) from None
+            # The children's connections are open from here until released: their PostgreSQL
+            # backends are alive, so their CPU can be read.
+            postgres_before = _postgres_cpu()
+            found = [results.get(timeout=3600) for _ in children]
+            postgres_used = _postgres_cpu() - postgres_before
+        finally:
+            release.set()
+            for child in children:
+                child.join(timeout=60)
         if any("error" in f for f in found):
             raise RuntimeError("; ".join(str(f["error"]) for f in found if "error" in f))
         done = {
@@ -169,15 +182,17 @@ def loops(count: int, seed: int, processes: int = 1) -> dict[str, Any]:
         "cityloop": cityloop.__file__,
         "processes": processes,
         **done,
-        "postgres_cpu_seconds": _postgres_cpu() - postgres_before,
+        "postgres_cpu_seconds": postgres_used,
     }
 
 
-def _loops_child(results: Any, count: int, seed: int, barrier: Any) -> None:
+def _loops_child(results: Any, count: int, seed: int, barrier: Any, release: Any) -> None:
     try:
         results.put(_loops_here(count, seed, barrier))
     except Exception as exc:  # reported to the parent, which raises it
+        barrier.abort()
         results.put({"error": f"{type(exc).__name__}: {exc}"})
+    release.wait(timeout=600)  # keep the connection (and its backend) until the parent has measured
 
 
 def _loops_here(count: int, seed: int, barrier: Any) -> dict[str, Any]:
@@ -252,6 +267,19 @@ def raw(count: int, processes: int, tag: str, turns: bool, ahead: bool) -> dict[
     return {**measured, "notes": notes}
 
 
+def raw_check() -> dict[str, Any]:
+    """Whether this variant's schema has what the raw limit's statements write."""
+    _django()
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            raw_sql.check_schema(cursor.cursor, raw_sql.dialect(_vendor()))
+    except RuntimeError as exc:
+        return {"ok": False, "why": str(exc)}
+    return {"ok": True}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -262,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     loop_parser.add_argument("count", type=int)
     loop_parser.add_argument("--seed", type=int, default=5)
     loop_parser.add_argument("--processes", type=int, default=1, help="loop from this many processes at once")
+    commands.add_parser("raw-check")
     raw_parser = commands.add_parser("raw")
     raw_parser.add_argument("count", type=int)
     raw_parser.add_argument("--processes", type=int, default=2)
@@ -273,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "setup":
         out = setup(args.points)
+    elif args.command == "raw-check":
+        out = raw_check()
     elif args.command == "loops":
         out = loops(args.count, args.seed, args.processes)
     else:

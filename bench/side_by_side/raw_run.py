@@ -14,6 +14,7 @@ import json
 import math
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -29,6 +30,7 @@ SQLITE_PRAGMAS = (
     "synchronous=NORMAL",
     "foreign_keys=ON",
     "mmap_size=268435456",
+    "wal_autocheckpoint=10000",
     "busy_timeout=20000",
 )
 
@@ -116,11 +118,24 @@ def read_template(
 def _worker(
     job: dict[str, Any], template: raw_sql.Template, barriers: Any, results: Any, release: Any
 ) -> None:
+    try:
+        _write_reports(job, template, barriers, results, release)
+    except BaseException as exc:
+        # Tell the parent instead of leaving it waiting; break the barriers the others wait at.
+        for barrier in barriers:
+            barrier.abort()
+        results.put(f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _write_reports(
+    job: dict[str, Any], template: raw_sql.Template, barriers: Any, results: Any, release: Any
+) -> None:
     vendor, settings = job["vendor"], job["settings"]
     dialect = raw_sql.dialect(vendor)
     conn = connect(vendor, settings)
     cursor = conn.cursor()
-    # SQLite, optionally: writers take turns on a file lock, as the application's (core.writelock).
+    # SQLite, optionally: writers take turns on a file lock, as release 0.1's core.writelock did.
     turns = os.open(f"{settings['NAME']}-writelock", os.O_RDWR | os.O_CREAT, 0o644) if job["turns"] else None
     district = int(template.case["district_id"])
     barriers[0].wait()  # connected: PostgreSQL's CPU is read now
@@ -183,11 +198,18 @@ def run(
     for worker in workers:
         worker.start()
     try:
-        barriers[0].wait(timeout=120)
-        postgres_before = postgres()
-        barriers[1].wait(timeout=120)
+        try:
+            barriers[0].wait(timeout=120)
+            postgres_before = postgres()
+            barriers[1].wait(timeout=120)
+        except threading.BrokenBarrierError:
+            raise RuntimeError(f"a raw-limit process failed: {results.get(timeout=30)}") from None
         started = time.perf_counter()
-        cpu = sum(results.get(timeout=1800) for _ in workers)
+        found = [results.get(timeout=1800) for _ in workers]
+        failed = [f for f in found if isinstance(f, str)]
+        if failed:
+            raise RuntimeError(f"a raw-limit process failed: {failed[0]}")
+        cpu = sum(found)
         wall = time.perf_counter() - started
         postgres_used = postgres() - postgres_before
     finally:

@@ -52,11 +52,12 @@ CASE_SQL = (
     "INSERT INTO cases_case (number, tracking_code, state, version, channel_id, appeal_nature, "
     "external_id, reporter_id, reporter_name, reporter_phone, description, address, lon, lat, h3, "
     "grid_id, community_id, street_id, district_id, category_id, component_id, condition_id, urgency, "
-    "responsible_unit_id, duplicate_of_id, routing, current_step, deadline_at, light, returns_count, "
-    "reworks_count, extensions_count, holds_count, urges_count, needs_return_visit, return_visit_waiver, "
+    "responsible_unit_id, duplicate_of_id, routing, current_step, deadline_at, light, step_runs, "
+    "returns_count, reworks_count, extensions_count, holds_count, urges_count, needs_return_visit, "
+    "return_visit_waiver, "
     "satisfaction, citizen_rating, reported_at, registered_at, dispatched_at, closed_at, updated_at) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, NULL, "
-    "NULL, %s, NULL, NULL, %s, %s, %s, %s, 0, 0, 0, 0, 0, %s, '', '', NULL, %s, NULL, NULL, NULL, %s) "
+    "NULL, %s, NULL, NULL, %s, %s, %s, %s, %s, 0, 0, 0, 0, 0, %s, '', '', NULL, %s, NULL, NULL, NULL, %s) "
     "RETURNING id"
 )
 CASE_TEXT_SQL = "INSERT INTO cases_casetext (case_id, terms) VALUES (%s, %s)"
@@ -215,6 +216,7 @@ def write_report(
     ]
     case_values += [case[c] for c in ("lon", "lat", "h3", "grid_id", "community_id", "street_id")]
     case_values += [district, case["urgency"], js({}), case["current_step"], ts(deadline), case["light"]]
+    case_values += [js({case["current_step"]: 1})]  # step_runs: the first step runs for the first time
     case_values += [bool(case["needs_return_visit"]), ts(now), ts(now)]
     case_id = run(cursor, CASE_SQL, case_values).fetchone()[0]
     run(cursor, CASE_TEXT_SQL, [case_id, f"{number.replace('-', ' ')} {tracking.lower()} {template.terms}"])

@@ -13,7 +13,7 @@ from bench.bench_cases import CLIENTS, LOOP_PROCESSES, RAW_PROCESSES
 from . import figures
 from .checkouts import Variant, check_origin
 from .figures import Intake, Work, alternating, number, of_raw, ratio, times_raw
-from .scratch import DEFAULT_POSTGRES_URL, places
+from .scratch import DEFAULT_POSTGRES_URL, Place, places
 from .servers import Server, intake_batch, requests, run_driver, server_origin, warm
 
 ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -77,6 +77,7 @@ def _rounds(result: EngineResult, servers: dict[str, Server], setups: dict[str, 
     for name, server in servers.items():
         server.wait_up()
         warm(server, setups[name]["token"], setups[name]["points"][-1], f"{run_tag}-warm-{name}")
+    raw_place = _raw_place(result, servers)
     result.reference.append(bench.python_reference_seconds())
     for r in range(sizes.rounds):
         order = alternating(result.variants, r)
@@ -97,9 +98,12 @@ def _rounds(result: EngineResult, servers: dict[str, Server], setups: dict[str, 
             result.loops[v.name].add(
                 done["loops"], done["wall_seconds"], done["cpu_seconds"], done["postgres_cpu_seconds"]
             )
+        if raw_place is None:
+            print(f"   round {r + 1}/{sizes.rounds}: {round_line(result, r)}", flush=True)
+            continue
         processes = str(RAW_PROCESSES[engine])
         raw = run_driver(
-            servers["current"].place,
+            raw_place,
             "raw",
             str(sizes.reports),
             "--processes",
@@ -108,9 +112,24 @@ def _rounds(result: EngineResult, servers: dict[str, Server], setups: dict[str, 
             f"{run_tag}-raw-{r}",
         )
         result.raw.add(raw["reports"], raw["wall_seconds"], raw["cpu_seconds"], raw["postgres_cpu_seconds"])
-        result.raw_notes = raw["notes"]
+        result.raw_notes += [n for n in raw["notes"] if n not in result.raw_notes]
         print(f"   round {r + 1}/{sizes.rounds}: {round_line(result, r)}", flush=True)
     result.reference.append(bench.python_reference_seconds())
+
+
+def _raw_place(result: EngineResult, servers: dict[str, Server]) -> Place | None:
+    """Where the raw limit runs: the current variant's database, or the baseline's when only its
+    schema has what the raw statements write (comparing two older versions); none if neither has."""
+    why = []
+    for name in ("current", "baseline"):
+        checked = run_driver(servers[name].place, "raw-check")
+        if checked["ok"]:
+            if name != "current":
+                result.raw_notes.append("the raw limit ran in the baseline's database")
+            return servers[name].place
+        why.append(f"{name}: {checked['why']}")
+    result.raw_notes.append("no raw limit: " + "; ".join(why))
+    return None
 
 
 def round_line(result: EngineResult, r: int) -> str:
@@ -119,7 +138,8 @@ def round_line(result: EngineResult, r: int) -> str:
         for name, intake in result.intake.items()
     ]
     first = alternating(result.variants, r)[0].name
-    return f"({first} first) " + "; ".join(parts) + f"; raw {number(result.raw.rates[r])} reports/s"
+    raw = f"; raw {number(result.raw.rates[r])} reports/s" if r < len(result.raw.rates) else ""
+    return f"({first} first) " + "; ".join(parts) + raw
 
 
 def _row(label: str, cells: list[str], last: str = "") -> str:

@@ -51,18 +51,28 @@ def run_driver(place: Place, *args: str, timeout: float = 1800) -> dict[str, Any
 
 
 class Server:
-    """gunicorn serving one variant's checkout, in a session of its own (its CPU is read by session)."""
+    """gunicorn serving one variant's checkout, in a session of its own (its CPU is read by session),
+    with ``cityloop worker`` beside it as in production (in a session of its own too: its sweeps and
+    checkpoints are not counted as the server's CPU)."""
 
     def __init__(self, place: Place) -> None:
         self.place = place
         self.port = _free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self.worker: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         command = [sys.executable, "-m", "gunicorn", "-c", "python:cityloop.gunicorn_conf", "-w", "2"]
         command += ["-b", f"127.0.0.1:{self.port}", "--log-level", "warning"]
         self.process = subprocess.Popen(
             command, cwd=self.place.variant.path, env=self.place.env(), start_new_session=True
+        )
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "cityloop.cli", "worker"],
+            cwd=self.place.variant.path,
+            env=self.place.env(),
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
         )
 
     def wait_up(self, timeout: float = 90) -> None:
@@ -86,16 +96,17 @@ class Server:
         return math.nan if found is None else found
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
+        for process in (self.process, self.worker):
+            if process is None or process.poll() is not None:
+                continue
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+            except ProcessLookupError:
+                pass
 
 
 def server_origin(place: Place) -> str:

@@ -64,12 +64,12 @@ def _owner_unit(case: Case, step: Step) -> Unit | None:
 class StepBook:
     """A case's steps as one transition sees them: the running steps read once with their timers,
     locked with the case (so the deadline sweep leaves them alone), and kept up to date as the
-    transition closes and opens steps; how often each step ran is read when a step first opens."""
+    transition closes and opens steps; how often each step ran comes from the case itself."""
 
     def __init__(self, case: Case, new: bool = False) -> None:
-        self.case_id = case.pk
+        self.case = case
         self.new = new or not case.pk
-        self._counts: Counter[str] | None = Counter() if self.new else None
+        self.counts: Counter[str] = Counter() if self.new else Counter(case.step_runs)
         self.open: list[CaseStep] = []
         if not self.new:
             # Every step has its timer, so the join is an inner one and both rows can be locked.
@@ -90,17 +90,13 @@ class StepBook:
 
     def occurrences(self, step: str) -> int:
         """How many times the case has run ``step`` so far."""
-        return self._steps_run()[step]
+        return self.counts[step]
 
     def opened(self, current: CaseStep) -> None:
         self.open.append(current)
-        self._steps_run()[current.step] += 1
-
-    def _steps_run(self) -> Counter[str]:
-        if self._counts is None:
-            names = CaseStep.objects.filter(case=self.case_id).order_by().values_list("step", flat=True)
-            self._counts = Counter(names)
-        return self._counts
+        self.counts[current.step] += 1
+        # Saved with the case's other changes at the end of the transition.
+        self.case.step_runs = dict(self.counts)
 
     def closed(self, current: CaseStep) -> None:
         self.open = [s for s in self.open if s.pk != current.pk]

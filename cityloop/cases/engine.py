@@ -290,6 +290,7 @@ def _apply(
             # A new case is inserted once, with its first step's deadline and light already on it.
             planned = [clocks.plan_step(case, step, actor=actor, at=at) for step in t.starts]
             clocks.refresh_running(case, at, planned[-1] if planned else None)
+            case.step_runs = {step.step: 1 for step in planned}  # each runs for the first time
             case.save(force_insert=True)
             # Its texts never change: its search terms are written once, here.
             CaseText.objects.create(

@@ -132,6 +132,9 @@ class Case(models.Model):
     deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
     light = models.CharField(max_length=8, blank=True)
 
+    # How many times each timed step has opened for this case ({"dispose": 2} after one rework): a
+    # new occurrence is numbered from it (``CaseStep.occurrence``) without counting the steps again.
+    step_runs = models.JSONField(default=dict, blank=True)
     returns_count = models.PositiveIntegerField(default=0)
     reworks_count = models.PositiveIntegerField(default=0)
     extensions_count = models.PositiveIntegerField(default=0)

@@ -40,3 +40,11 @@ class CoreConfig(AppConfig):
             actions={"view": admin_only, "manage": admin_only},
             distinct=True,
         )
+
+        from django.db.models.signals import post_delete, post_save
+
+        from .units import UNITS
+
+        # Every save or delete of a unit moves the units' counter in its own transaction.
+        post_save.connect(UNITS.on_change, sender=Unit, dispatch_uid="core-units-saved")
+        post_delete.connect(UNITS.on_change, sender=Unit, dispatch_uid="core-units-deleted")

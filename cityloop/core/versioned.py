@@ -42,8 +42,8 @@ class Versioned(Generic[T]):
 
     def current_version(self) -> int:
         """The counter as the database has it now (0 before the first change)."""
-        found = SharedVersion.objects.filter(name=self.name).values_list("counter", flat=True).first()
-        return int(found or 0)
+        found = list(SharedVersion.objects.filter(name=self.name).values_list("counter", flat=True))
+        return int(found[0]) if found else 0
 
     def get(self) -> T:
         """This process's copy, rebuilt if the counter moved since it was built."""

@@ -125,3 +125,34 @@ def test_two_workers_send_each_notice_once(org: Any, receiver: Receiver) -> None
     delivered = [json.loads(r["body"])["dedupe_key"] for r in receiver.requests]
     assert len(delivered) == count and len(set(delivered)) == count
     assert Delivery.objects.filter(status="sent", attempts=1).count() == count
+
+
+def test_the_worker_checkpoints_sqlites_write_ahead_log(
+    tmp_path: Any, monkeypatch: Any, django_db_blocker: Any
+) -> None:
+    """What requests write piles up in the ``-wal`` file; the worker copies it into the database."""
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    from cityloop import settings as cityloop_settings
+    from cityloop.notify import worker as worker_module
+
+    path = tmp_path / "city.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    config = cityloop_settings._database()  # a file database set up as the settings set one up
+    config.update(TIME_ZONE=None, CONN_HEALTH_CHECKS=False, CONN_MAX_AGE=0, AUTOCOMMIT=True)
+    config.update(ATOMIC_REQUESTS=False)
+    db = DatabaseWrapper(config, alias="checkpoint-test")
+    monkeypatch.setattr(worker_module, "connection", db)
+    with django_db_blocker.unblock():
+        try:
+            with db.cursor() as cursor:
+                cursor.execute("CREATE TABLE t (x TEXT)")
+                for n in range(200):
+                    cursor.execute("INSERT INTO t VALUES (%s)", ["x" * 2000 + str(n)])
+            # The rows are in the -wal file only: well under the automatic checkpoint's 10,000 pages.
+            before = path.stat().st_size
+            assert (tmp_path / "city.sqlite3-wal").stat().st_size > 200 * 2000
+            worker_module.checkpoint_sqlite()
+            assert path.stat().st_size > before + 200 * 2000  # copied into the database file
+        finally:
+            db.close()
