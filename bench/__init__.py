@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 
 @dataclass
@@ -51,24 +49,11 @@ def summary_ms(samples: Sequence[float]) -> tuple[float, float, float]:
 
 def processes_cpu_seconds(belongs: Callable[[int, str], bool]) -> float | None:
     """CPU time (user + system, s) used so far by the processes for which ``belongs(session id,
-    command line)`` is true, read from Linux's ``/proc``; None where there is no ``/proc``.
-    Processes that ended in between are not counted, so take it while they still run."""
-    proc = Path("/proc")
-    if not (proc / "self" / "stat").exists():
-        return None
-    ticks = 0
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            # Fields after the command name, which may itself hold spaces and parentheses.
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # it ended while we looked
-        if belongs(int(fields[3]), command):
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+    command line)`` is true, from Linux's ``/proc``; None where there is no ``/proc``. (Kept in
+    ``bench.side_by_side.proc_cpu``, which the side-by-side driver reads without this package.)"""
+    from bench.side_by_side.proc_cpu import processes_cpu_seconds as read
+
+    return read(belongs)
 
 
 def python_reference_seconds() -> float:

@@ -1,5 +1,5 @@
-"""CPU time of groups of processes, read from Linux's ``/proc`` (a copy of
-``bench.processes_cpu_seconds``, with PostgreSQL's processes told apart by database).
+"""CPU time of groups of processes, read from Linux's ``/proc`` (``bench.processes_cpu_seconds`` is
+this module's), with PostgreSQL's processes told apart by database.
 
 Standard library only: the side-by-side driver imports this module by its file's directory.
 """

@@ -1,4 +1,4 @@
-"""Migration helper: a column's index moved from ``db_index=True`` / ``unique=True`` into ``Meta``,
+"""Migration helpers. A column's index moved from ``db_index=True`` / ``unique=True`` into ``Meta``,
 without rebuilding the table.
 
 On PostgreSQL Django gives every indexed or unique ``CharField`` a second index with
@@ -72,3 +72,16 @@ def move_indexes_to_meta(table: str, renames: dict[str, tuple[str, bool]]) -> tu
                     cursor.execute(f'CREATE INDEX IF NOT EXISTS "{old}" ON "{table}" ("{column}")')
 
     return forward, backward
+
+
+def carry_counter(app_label: str, model_name: str, shared_name: str) -> Operation:
+    """A ``RunPython`` function that copies the one counter row of ``app_label.model_name`` (the
+    per-app version tables of 0.1) into ``core.SharedVersion`` under ``shared_name``."""
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        old = apps.get_model(app_label, model_name).objects.filter(pk=1)
+        counter = old.values_list("counter", flat=True).first()
+        shared = apps.get_model("core", "SharedVersion")
+        shared.objects.update_or_create(name=shared_name, defaults={"counter": counter or 0})
+
+    return forward

@@ -1,19 +1,15 @@
-"""The RoutingVersion counter becomes the ``routing.rules`` row of ``core.SharedVersion`` (the one helper,
-``cityloop.core.versioned``, that every in-memory copy of reference data now uses)."""
+"""The RoutingVersion counter becomes the ``routing.rules`` row of ``core.SharedVersion``, read by the one
+helper every in-memory copy of reference data now uses (``cityloop.core.versioned``)."""
 
 from django.db import migrations
 
-
-def copy_counter(apps, schema_editor):
-    old = apps.get_model("routing", "RoutingVersion").objects.filter(pk=1).values_list("counter", flat=True).first()
-    shared = apps.get_model("core", "SharedVersion")
-    shared.objects.update_or_create(name="routing.rules", defaults={"counter": old or 0})
+from cityloop.core.migration_tools import carry_counter
 
 
 class Migration(migrations.Migration):
     dependencies = [("routing", "0001_initial"), ("core", "0004_shared_version_audit_action_choices")]
 
     operations = [
-        migrations.RunPython(copy_counter, migrations.RunPython.noop),
+        migrations.RunPython(carry_counter("routing", "RoutingVersion", "routing.rules"), migrations.RunPython.noop),
         migrations.DeleteModel(name="RoutingVersion"),
     ]
