@@ -183,3 +183,13 @@ def test_a_memo_forgets_after_its_ttl():
     memo.get("k", lambda: 1)
     clock[0] += 6
     assert memo.get("k", lambda: 2) == 2
+
+
+def test_every_audit_action_reads_in_chinese():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        untranslated = [
+            a.value for a in AuditAction if str(a.label) == str(a.label).encode("ascii", "ignore").decode()
+        ]
+    assert not untranslated, f"add their Chinese labels to the .po file: {untranslated}"
