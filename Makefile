@@ -80,7 +80,7 @@ bench: setup
 ## The same case loop and HTTP intake through the baseline (fastsql, b10cbe5) and the current code side
 ## by side, on SQLite and PostgreSQL, with the engine's raw limit (BENCH_ARGS="--quick --engine sqlite" …)
 .PHONY: bench-side-by-side
-bench-side-by-side: setup
+bench-side-by-side: install
 	$(BIN)/python -m bench.side_by_side $(BENCH_ARGS)
 
 lint: install
