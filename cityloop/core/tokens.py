@@ -29,13 +29,15 @@ def user_for_token(raw: str) -> User | None:
     (``last_used_at`` is bookkeeping, refreshed at most once a minute)."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
-        .first()
+    # key_hash is unique: at most one row, so no ORDER BY (``first()`` would add one).
+    found = list(
+        ApiToken.objects.select_related("user").filter(
+            key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True
+        )[:1]
     )
-    if token is None:
+    if not found:
         return None
+    token = found[0]
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -45,5 +45,6 @@ def units_by_id(ids: Iterable[int | None]) -> dict[int, Unit]:
 
 
 def unit_by_code(code: str) -> Unit | None:
-    """The unit with this code, or None."""
-    return Unit.objects.filter(code=code).first()
+    """The unit with this code, or None (codes are unique: no ordering needed)."""
+    found = list(Unit.objects.filter(code=code).order_by()[:1])
+    return found[0] if found else None
