@@ -329,7 +329,7 @@ def run() -> list[bench.Result]:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=60)
     fractions = [
-        bench.Result(f"  {r.name.split(',')[0]}: fraction of the raw limit", r.value / raw, "")
+        bench.Result(f"  {r.name.split(' (')[0]}: fraction of the raw limit", r.value / raw, "")
         for r in results
         if r.unit in ("reports/s", "cases/s")
     ]
