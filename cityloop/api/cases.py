@@ -20,6 +20,7 @@ from cityloop.core.audit import public_actor
 from cityloop.core.ids import row_id
 from cityloop.core.models import User
 from cityloop.core.permissions import restrict
+from cityloop.core.ratelimits import limit_anonymous_report
 from cityloop.timeclock.units import Light
 
 from .auth import PUBLIC_OR_AUTH
@@ -72,6 +73,8 @@ def report(request: HttpRequest, body: ReportIn) -> Status[dict[str, Any]]:
         raise ApiError(
             400, "reporter_phone: give a phone number so the centre can reach you", field="reporter_phone"
         )
+    if anonymous:
+        limit_anonymous_report(request, body.reporter_phone)
     try:
         case, created = submit_report(
             actor=actor,
