@@ -90,3 +90,13 @@ def limit_anonymous_report(request: HttpRequest, phone: str) -> None:
             digits,
             settings.CITYLOOP_RATELIMIT_REPORTS_PER_PHONE,
         )
+
+
+def count_tracking_miss(request: HttpRequest) -> None:
+    """Count a tracking code that named no case, per client address (someone guessing codes)."""
+    hit(
+        request,
+        "unknown tracking codes from one address",
+        client_address(request),
+        settings.CITYLOOP_RATELIMIT_TRACK_MISSES,
+    )

@@ -92,9 +92,10 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(request, "web/public/report.html", context, status=status)
 
 
-def _by_code(code: str) -> Case:
+def _by_code(request: HttpRequest, code: str) -> Case:
     case = Case.objects.select_related("category").filter(tracking_code=code.strip().upper()).first()
     if case is None:
+        ratelimits.count_tracking_miss(request)  # may answer 429 instead
         raise Http404("no case with this tracking code")
     return case
 
@@ -102,23 +103,13 @@ def _by_code(code: str) -> Case:
 def receipt(request: HttpRequest, code: str) -> HttpResponse:
     """The receipt: the tracking code for anyone who has it, and, for the browser that just sent the
     report, its signed link (the reporter's proof, to rate the result later)."""
-    case = _by_code(code)
+    case = _by_code(request, code)
     fresh = request.session.get("cityloop_reported") == case.tracking_code
     link = ""
     if fresh:
         path = reverse("web:public_track_case", args=[case.tracking_code])
         link = request.build_absolute_uri(f"{path}?{urlencode({'key': receipts.receipt_key(case)})}")
     return render(request, "web/public/receipt.html", {"case": case, "fresh": fresh, "link": link})
-
-
-def _missed(request: HttpRequest) -> None:
-    """Count a tracking code that named no case, per client address (guessing codes is slow work)."""
-    ratelimits.hit(
-        request,
-        "unknown tracking codes from one address",
-        ratelimits.client_address(request),
-        settings.CITYLOOP_RATELIMIT_TRACK_MISSES,
-    )
 
 
 def track(request: HttpRequest) -> HttpResponse:
@@ -129,7 +120,7 @@ def track(request: HttpRequest) -> HttpResponse:
         if Case.objects.filter(tracking_code=code).exists():
             return redirect("web:public_track_case", code)
         try:
-            _missed(request)
+            ratelimits.count_tracking_miss(request)
         except ratelimits.RateLimited as exc:
             return too_many(request, _("Too many unknown tracking codes from here."), exc.retry_after)
         error = _("No case has this tracking code. Check the code on your receipt.")
@@ -182,7 +173,7 @@ def history(case: Case) -> list[dict[str, Any]]:
 
 
 def track_case(request: HttpRequest, code: str, form: RatingForm | None = None) -> HttpResponse:
-    case = _by_code(code)
+    case = _by_code(request, code)
     rows = history(case)
     reached = {r["state"] for r in rows}
     milestones = [(s, labels.state_label(s), s in reached) for s in MILESTONES]
@@ -206,7 +197,7 @@ def track_case(request: HttpRequest, code: str, form: RatingForm | None = None) 
 @require_POST
 def rate(request: HttpRequest, code: str) -> HttpResponse:
     """The reporter's rating, with their proof; wrong proofs are counted per case and per address."""
-    case = _by_code(code)
+    case = _by_code(request, code)
     key = request.POST.get("key", "")
     form = RatingForm(request.POST, with_key=bool(key) and receipts.receipt_key_matches(case, key))
     proofs = [

@@ -97,3 +97,13 @@ def test_repeated_wrong_logins_lock_that_user_name_from_that_address(loop: Any, 
         elsewhere.post("/login/", {"username": user.username, "password": "right-password-1"}).status_code
         == 302
     )
+
+
+def test_guessing_tracking_codes_is_stopped_in_the_console_and_the_api(loop: Any, settings: Any) -> None:
+    settings.CITYLOOP_RATELIMIT_TRACK_MISSES = "3/h"
+    client = Client()
+    answers = [client.get(f"/public/track/ZZZZZZZ{n}/").status_code for n in range(2)]
+    answers += [client.get(f"/api/v1/track/ZZZZZZY{n}").status_code for n in range(2)]
+    assert answers == [404, 404, 404, 429]
+    page = client.get("/public/track/", {"code": "ZZZZZZZX"})
+    assert page.status_code == 429 and int(page["Retry-After"]) > 0 and "请" in page.content.decode()
