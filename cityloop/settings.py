@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",
     # foundation
     "cityloop.core",
     "cityloop.geo",
@@ -79,6 +80,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cityloop.web.middleware.RateLimitedMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes watches console logins first; Django's own backend then checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # Console messages live in the session, read only when a page shows them; the default cookie storage
@@ -182,6 +192,34 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- abuse: rate limits and login lockout ---------------------------------------------------------
+# Each limit is "N/period" (s, m, h, d); empty turns it off. See cityloop/core/ratelimits.py.
+CITYLOOP_RATELIMIT_REPORTS_PER_ADDRESS = os.environ.get("CITYLOOP_RATELIMIT_REPORTS_PER_ADDRESS", "30/m")
+CITYLOOP_RATELIMIT_REPORTS_PER_PHONE = os.environ.get("CITYLOOP_RATELIMIT_REPORTS_PER_PHONE", "10/h")
+# Requests per API token, unless the token has a limit of its own (cityloop token create --rate).
+CITYLOOP_RATELIMIT_TOKEN = os.environ.get("CITYLOOP_RATELIMIT_TOKEN", "1200/m")
+# Wrong proofs (phone digits) on the public tracking page, per case and per client address.
+CITYLOOP_RATELIMIT_PROOF_FAILURES = os.environ.get("CITYLOOP_RATELIMIT_PROOF_FAILURES", "5/h")
+# Tracking codes that named no case, per client address (someone guessing codes).
+CITYLOOP_RATELIMIT_TRACK_MISSES = os.environ.get("CITYLOOP_RATELIMIT_TRACK_MISSES", "30/h")
+# Behind a reverse proxy: the request header holding the client's address, as Django names it in
+# request.META (e.g. HTTP_X_REAL_IP). Empty: the connection's own address (REMOTE_ADDR).
+CITYLOOP_CLIENT_ADDRESS_HEADER = os.environ.get("CITYLOOP_CLIENT_ADDRESS_HEADER", "")
+RATELIMIT_USE_CACHE = "ratelimit"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Shared by every server process through the database itself (made by migrate).
+    "ratelimit": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cityloop_ratelimit"},
+}
+# Console logins: a user name from one address is locked out after this many failures in a row.
+AXES_FAILURE_LIMIT = int(os.environ.get("CITYLOOP_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("CITYLOOP_LOGIN_LOCKOUT_HOURS", "0.25"))  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "cityloop.core.ratelimits.client_address"
+AXES_LOCKOUT_CALLABLE = "cityloop.web.views.locked_out"
+AXES_VERBOSE = False
 
 # --- CityLoop domain settings -------------------------------------------------------------------
 # Width of the sequence part of a unit-grid code: 2 (CJ/T 213, 14 digits) or 3 (DB11, 15 digits).

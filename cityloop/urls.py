@@ -1,7 +1,9 @@
-"""Top-level URLs: the console, the admin, the API and the health check."""
+"""Top-level URLs: the console, the admin, the API and the health check.
 
-from django.conf import settings
-from django.conf.urls.static import static
+Uploaded files have no public address, not even under ``make run``: a photo is served only through
+``/attachments/<id>/`` and ``/api/v1/attachments/<id>``, to users who may see its case.
+"""
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -15,5 +17,3 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("cityloop.web.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -64,6 +64,13 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def login_lockout_off(settings: Any) -> None:
+    """django-axes needs the request at every authenticate(); the test client's login() and the
+    tests calling authenticate() have none. The lockout's own tests turn it back on."""
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings: Any) -> None:
     """Real hashers are slow on purpose; tests only need passwords to round-trip."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

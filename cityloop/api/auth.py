@@ -11,15 +11,20 @@ from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
-from cityloop.core.tokens import user_for_token
+from cityloop.core import ratelimits
+from cityloop.core.tokens import token_for
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
+        found = token_for(token)
+        if found is None:
+            return None
+        # Each token is held to its own limit, or the default (a 429 with Retry-After over it).
+        rate = found.rate_limit or settings.CITYLOOP_RATELIMIT_TOKEN
+        ratelimits.hit(request, "requests with one API token", str(found.pk), rate)
+        request.user = found.user
+        return found.user
 
 
 class ConsoleSession(APIKeyCookie):

@@ -20,6 +20,7 @@ from cityloop.core.audit import public_actor
 from cityloop.core.ids import row_id
 from cityloop.core.models import User
 from cityloop.core.permissions import restrict
+from cityloop.core.ratelimits import count_tracking_miss, limit_anonymous_report
 from cityloop.timeclock.units import Light
 
 from .auth import PUBLIC_OR_AUTH
@@ -72,6 +73,8 @@ def report(request: HttpRequest, body: ReportIn) -> Status[dict[str, Any]]:
         raise ApiError(
             400, "reporter_phone: give a phone number so the centre can reach you", field="reporter_phone"
         )
+    if anonymous:
+        limit_anonymous_report(request, body.reporter_phone)
     try:
         case, created = submit_report(
             actor=actor,
@@ -307,6 +310,7 @@ def attachment_get(request: HttpRequest, attachment_id: int) -> HttpResponse:
 def track(request: HttpRequest, code: str) -> dict[str, Any]:
     case = Case.objects.select_related("category").filter(tracking_code=code.strip().upper()).first()
     if case is None:
+        count_tracking_miss(request)  # someone guessing codes gets a 429 after a while
         raise ApiError(404, "no case with this tracking code; check the code on your receipt")
     history = [
         {"at": e.at, "state": e.to_state, "state_label": STATES[e.to_state].label}

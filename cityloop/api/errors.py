@@ -10,6 +10,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from cityloop.core.ratelimits import RateLimited
+
 
 class ApiError(Exception):
     """An error with an HTTP status, a message for people and optional details."""
@@ -61,6 +63,12 @@ def install_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ObjectDoesNotExist)
     def not_found(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
         return respond(request, 404, {"detail": str(exc) or "not found"})
+
+    @api.exception_handler(RateLimited)
+    def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+        response = respond(request, 429, {"detail": f"{exc}", "retry_after": exc.retry_after})
+        response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

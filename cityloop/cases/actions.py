@@ -21,10 +21,10 @@ from cityloop.core.models import Unit, User
 from cityloop.core.units import units_by_id
 from cityloop.geo.index import locate
 
-from . import effects
+from . import effects, receipts
 from .channels import active_channel, forget_channels
 from .engine import Context, TransitionError, acting_membership, apply, perform
-from .models import AppealNature, Case, Channel, IdempotencyKey
+from .models import AppealNature, Case, CaseEvent, Channel, IdempotencyKey
 from .numbering import new_tracking_code, next_case_number, number_ahead
 from .workflow import TRANSITIONS
 
@@ -206,89 +206,110 @@ def submit_report(
             external_id=external_id,
             self_handled=self_handled,
         )
-    # A retried ticket id is refused by its unique index when the case is inserted (the case number
-    # it took ahead is skipped): every report from an integration carries a ticket id and almost
-    # none is a retry, so asking first would cost each of them a statement. An idempotency key is
-    # looked up first: its row is written last, after the case's attachments are claimed, which a
-    # retry would find taken.
+    # Every check (who may use this channel, the input, where the caller may report) runs first: a
+    # retry is recognised only once the caller has shown they may make this very report, and only
+    # their own earlier report is ever the answer (never another caller's case).
+    prepared = _prepare_report(
+        actor=actor,
+        channel=channel,
+        description=description,
+        lon=lon,
+        lat=lat,
+        address=address,
+        appeal_nature=int(appeal_nature),
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        category=category,
+        kind=kind,
+        component=component,
+        attachments=list(attachments or []),
+        external_id=external_id,
+        self_handled=self_handled,
+        at=at or timezone.now(),
+    )
     public = actor.username == PUBLIC_USERNAME
-    existing = _existing(key, channel, external_id, fingerprint, public=public) if key else None
+    # An idempotency key is looked up before writing: its row is written last, after the case's
+    # attachments are claimed, which a retry would find taken. A retried ticket id is refused by its
+    # unique index when the case is inserted (every report from an integration carries a ticket id
+    # and almost none is a retry, so asking first would cost each of them a statement).
+    existing = _existing_by_key(key, fingerprint, public=public) if key else None
     if existing is not None:
         return existing, False
     try:
-        prepared = _prepare_report(
-            actor=actor,
-            channel=channel,
-            description=description,
-            lon=lon,
-            lat=lat,
-            address=address,
-            appeal_nature=int(appeal_nature),
-            reporter_name=reporter_name,
-            reporter_phone=reporter_phone,
-            category=category,
-            kind=kind,
-            component=component,
-            attachments=list(attachments or []),
-            external_id=external_id,
-            self_handled=self_handled,
-            at=at or timezone.now(),
-        )
         prepared.number = number_ahead(prepared.district, timezone.localdate(prepared.ctx.at))
         case = _create_report(actor=actor, prepared=prepared, idempotency_key=key, fingerprint=fingerprint)
     except IntegrityError:
-        # The same ticket id again, or the same key raced us: the first submission's case is the
-        # answer.
-        existing = _existing(key, channel, external_id, fingerprint, public=public)
+        # The same key raced us, or the ticket id was used before: the caller's own first report
+        # is the answer; another caller's is never named.
+        existing = _existing_by_key(key, fingerprint, public=public) if key else None
+        if existing is None and external_id:
+            existing = _existing_by_ticket(actor, prepared.ctx.case.channel, external_id, public=public)
         if existing is None:
             raise
         return existing, False
     return case, True
 
 
-def _existing(
-    key: str | None, channel: str, external_id: str, fingerprint: str = "", *, public: bool = False
-) -> Case | None:
-    """The case an earlier submission with this key or ticket id made. A key already used for a
+def _existing_by_key(key: str, fingerprint: str, *, public: bool) -> Case | None:
+    """The case an earlier submission with this caller's key made. A key already used for a
     different report is refused (422): answering with the other case would lose this report without
     a word. The public share one sender, so their refusal does not name the other case: it may be a
     stranger's."""
-    if key:
-        for found in IdempotencyKey.objects.filter(key=key).select_related("case"):
-            case = found.case
-            if found.fingerprint and fingerprint and found.fingerprint != fingerprint:
-                sent = key.partition(":")[2]
-                if public:
-                    raise TransitionError(
-                        422, f"Idempotency-Key {sent!r} was already used for another report; send a new key"
-                    )
+    for found in IdempotencyKey.objects.filter(key=key).select_related("case"):
+        case = found.case
+        if found.fingerprint and fingerprint and found.fingerprint != fingerprint:
+            sent = key.partition(":")[2]
+            if public:
                 raise TransitionError(
-                    422,
-                    f"Idempotency-Key {sent!r} was already used for another report (case {case.number}); "
-                    "send a new key with a new report",
-                    case=case.number,
+                    422, f"Idempotency-Key {sent!r} was already used for another report; send a new key"
                 )
-            return case
-    source = active_channel(channel) if external_id else None
-    if source is not None:
-        # By ticket id alone, then the channel: the ticket id's index finds the few rows at once,
-        # where a planner without statistics (SQLite) would walk the channel's every case.
-        for case in Case.objects.filter(external_id=external_id):
-            if case.channel_id == source.pk:
-                return case
+            raise TransitionError(
+                422,
+                f"Idempotency-Key {sent!r} was already used for another report (case {case.number}); "
+                "send a new key with a new report",
+                case=case.number,
+            )
+        return case
     return None
+
+
+def _existing_by_ticket(actor: User, channel: Channel, external_id: str, *, public: bool) -> Case:
+    """The case this caller reported earlier under the same channel's ticket id. A ticket id that
+    another caller used (or any, for the public, who share one sender and must retry with their
+    Idempotency-Key) is refused without naming its case."""
+    found = Case.objects.filter(channel=channel, external_id=external_id).first()
+    mine = (
+        found is not None and not public and CaseEvent.objects.filter(case=found, seq=1, actor=actor).exists()
+    )
+    if found is None or not mine:
+        raise TransitionError(
+            409,
+            f"external_id {external_id!r} was already used for another report in channel "
+            f"{channel.code}; send the ticket's own id, or a new one",
+            field="external_id",
+        )
+    return found
 
 
 RATINGS = range(1, 6)
 
 
 @domain_action
-def rate_closed_case(case: Case, *, actor: User, rating: int, comment: str = "") -> Case:
+def rate_closed_case(
+    case: Case,
+    *,
+    actor: User,
+    rating: int,
+    comment: str = "",
+    phone_last4: str = "",
+    receipt_key: str = "",
+) -> Case:
     """The reporter rates how the closed case was handled (1 very unsatisfied … 5 very satisfied).
 
-    Not a workflow transition: the case's state, version and timeline stay as they are; only its
-    ``citizen_rating`` is set, once, after closing. The comment stays in the audit entry (it may name
-    people, so it is not shown on the public page)."""
+    Only the reporter, once: they prove it with the signed key of their receipt link, or with the
+    last four digits of the phone number they gave. Not a workflow transition: the case's state,
+    version and timeline stay as they are; only ``citizen_rating`` is set. The comment stays in the
+    audit entry (it may name people, so it is not shown on the public page)."""
     locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     if locked.state != "closed":
         raise ValidationError({"rating": _("You can rate the result once the case is closed.")})
@@ -296,14 +317,24 @@ def rate_closed_case(case: Case, *, actor: User, rating: int, comment: str = "")
         raise ValidationError({"rating": _("This case has already been rated. Thank you!")})
     if rating not in RATINGS:
         raise ValidationError({"rating": _("Choose from 1 to 5 stars.")})
+    if not (receipt_key and receipts.receipt_key_matches(locked, receipt_key)):
+        if not receipts.phone_tail(locked.reporter_phone):
+            raise ValidationError(
+                {"phone_last4": _("This case can be rated only through the link on its receipt.")}
+            )
+        if not receipts.phone_tail_matches(locked, phone_last4):
+            raise ValidationError(
+                {"phone_last4": _("Enter the last four digits of the phone number you gave with the report.")}
+            )
     locked.citizen_rating = rating
     locked.save(update_fields=["citizen_rating"])
+    proof = "receipt link" if receipt_key and receipts.receipt_key_matches(locked, receipt_key) else "phone"
     record(
         actor,
         AuditAction.CASE_RATE,
         locked,
         before={"citizen_rating": None},
-        after={"citizen_rating": rating, "comment": comment.strip()[:500]},
+        after={"citizen_rating": rating, "comment": comment.strip()[:500], "proof": proof},
     )
     return locked
 

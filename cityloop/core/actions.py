@@ -13,6 +13,7 @@ from django.utils import timezone
 from . import memberships
 from .audit import domain_action, record, snapshot
 from .models import ALLOWED_PARENT_KINDS, ApiToken, Membership, Role, Unit, UnitKind, User
+from .ratelimits import check_rate
 from .tokens import TOKEN_PREFIX, hash_token
 
 
@@ -137,11 +138,26 @@ def revoke_role(*, actor: User, membership: Membership, on: dt.date | None = Non
 
 
 @domain_action
-def create_api_token(*, actor: User, user: User, name: str = "") -> tuple[ApiToken, str]:
-    """Issue a bearer token for ``user``. Returns the token row and the raw token, shown only once."""
+def create_api_token(
+    *, actor: User, user: User, name: str = "", rate_limit: str = ""
+) -> tuple[ApiToken, str]:
+    """Issue a bearer token for ``user``. Returns the token row and the raw token, shown only once.
+    ``rate_limit``: its own limit (e.g. "6000/m" for a busy hotline platform, "none" for no limit);
+    empty: the default, ``CITYLOOP_RATELIMIT_TOKEN``."""
+    try:
+        check_rate(rate_limit)
+    except ValueError as exc:
+        raise ValidationError({"rate_limit": str(exc)}) from None
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw))
-    record(actor, "token.create", token, after={"user": user.username, "name": name, "prefix": token.prefix})
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw), rate_limit=rate_limit
+    )
+    record(
+        actor,
+        "token.create",
+        token,
+        after={"user": user.username, "name": name, "prefix": token.prefix, "rate_limit": rate_limit},
+    )
     return token, raw
 
 

@@ -199,6 +199,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Requests allowed, e.g. "6000/m" for a busy hotline platform; empty: the default
+    # (CITYLOOP_RATELIMIT_TOKEN); "none": no limit.
+    rate_limit = models.CharField(_("rate limit"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("API token")

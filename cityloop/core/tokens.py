@@ -25,8 +25,14 @@ def hash_token(raw: str) -> str:
 
 
 def user_for_token(raw: str) -> User | None:
-    """The active user a raw bearer token belongs to, or None. Not an action: it only reads
-    (``last_used_at`` is bookkeeping, refreshed at most once a minute)."""
+    """The active user a raw bearer token belongs to, or None."""
+    token = token_for(raw)
+    return token.user if token is not None else None
+
+
+def token_for(raw: str) -> ApiToken | None:
+    """The live token (with its active user) a raw bearer token is, or None. Not an action: it only
+    reads (``last_used_at`` is bookkeeping, refreshed at most once a minute)."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
     # key_hash is unique: at most one row, so no ORDER BY (``first()`` would add one).
@@ -41,4 +47,4 @@ def user_for_token(raw: str) -> User | None:
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token

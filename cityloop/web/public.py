@@ -10,21 +10,27 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cityloop.cases import receipts
 from cityloop.cases.actions import rate_closed_case
 from cityloop.cases.models import Case
+from cityloop.core import ratelimits
 from cityloop.core.audit import public_actor
 
 from . import labels
 from .reports import ReportForm, file_report, picker_layers
+from .views import too_many
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
 PUBLIC_CHANNEL = "citizen_web"
@@ -66,6 +72,11 @@ def report(request: HttpRequest) -> HttpResponse:
     form = PublicReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        try:
+            ratelimits.limit_anonymous_report(request, data["reporter_phone"])
+        except ratelimits.RateLimited as exc:
+            message = _("Too many reports from here just now; we have the ones you sent.")
+            return too_many(request, message, exc.retry_after, back=reverse("web:public_report"))
         case = file_report(
             form,
             public_actor(),
@@ -81,17 +92,24 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(request, "web/public/report.html", context, status=status)
 
 
-def _by_code(code: str) -> Case:
+def _by_code(request: HttpRequest, code: str) -> Case:
     case = Case.objects.select_related("category").filter(tracking_code=code.strip().upper()).first()
     if case is None:
+        ratelimits.count_tracking_miss(request)  # may answer 429 instead
         raise Http404("no case with this tracking code")
     return case
 
 
 def receipt(request: HttpRequest, code: str) -> HttpResponse:
-    case = _by_code(code)
+    """The receipt: the tracking code for anyone who has it, and, for the browser that just sent the
+    report, its signed link (the reporter's proof, to rate the result later)."""
+    case = _by_code(request, code)
     fresh = request.session.get("cityloop_reported") == case.tracking_code
-    return render(request, "web/public/receipt.html", {"case": case, "fresh": fresh})
+    link = ""
+    if fresh:
+        path = reverse("web:public_track_case", args=[case.tracking_code])
+        link = request.build_absolute_uri(f"{path}?{urlencode({'key': receipts.receipt_key(case)})}")
+    return render(request, "web/public/receipt.html", {"case": case, "fresh": fresh, "link": link})
 
 
 def track(request: HttpRequest) -> HttpResponse:
@@ -101,6 +119,10 @@ def track(request: HttpRequest) -> HttpResponse:
     if code:
         if Case.objects.filter(tracking_code=code).exists():
             return redirect("web:public_track_case", code)
+        try:
+            ratelimits.count_tracking_miss(request)
+        except ratelimits.RateLimited as exc:
+            return too_many(request, _("Too many unknown tracking codes from here."), exc.retry_after)
         error = _("No case has this tracking code. Check the code on your receipt.")
     return render(
         request, "web/public/track.html", {"code": code, "error": error}, status=404 if error else 200
@@ -126,6 +148,19 @@ class RatingForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    phone_last4 = forms.CharField(
+        label=gettext_lazy("Last four digits of the phone number you gave"),
+        help_text=gettext_lazy("Only the person who reported the problem may rate it."),
+        min_length=4,
+        max_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]{4}"}),
+    )
+    key = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, with_key: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if with_key:  # the receipt link is the proof: no digits to type
+            del self.fields["phone_last4"]
 
 
 def history(case: Case) -> list[dict[str, Any]]:
@@ -138,27 +173,44 @@ def history(case: Case) -> list[dict[str, Any]]:
 
 
 def track_case(request: HttpRequest, code: str, form: RatingForm | None = None) -> HttpResponse:
-    case = _by_code(code)
+    case = _by_code(request, code)
     rows = history(case)
     reached = {r["state"] for r in rows}
     milestones = [(s, labels.state_label(s), s in reached) for s in MILESTONES]
+    key = request.GET.get("key", "")
+    with_key = bool(key) and receipts.receipt_key_matches(case, key)
+    if form is None and case.state == "closed" and case.citizen_rating is None:
+        form = RatingForm(with_key=with_key, initial={"key": key if with_key else ""})
     context = {
         "case": case,
         "history": rows,
         "milestones": milestones,
         "closed": case.state == "closed",
         "refused": case.state in ("not_accepted", "not_registered", "voided"),
-        "rating_form": form
-        or (RatingForm() if case.state == "closed" and case.citizen_rating is None else None),
+        "rating_form": form,
         "fresh": request.session.get("cityloop_reported") == case.tracking_code,
     }
-    return render(request, "web/public/track_case.html", context, status=400 if form else 200)
+    status = 400 if form is not None and form.is_bound else 200
+    return render(request, "web/public/track_case.html", context, status=status)
 
 
 @require_POST
 def rate(request: HttpRequest, code: str) -> HttpResponse:
-    case = _by_code(code)
-    form = RatingForm(request.POST)
+    """The reporter's rating, with their proof; wrong proofs are counted per case and per address."""
+    case = _by_code(request, code)
+    key = request.POST.get("key", "")
+    form = RatingForm(request.POST, with_key=bool(key) and receipts.receipt_key_matches(case, key))
+    proofs = [
+        ("wrong proofs for one case", case.tracking_code),
+        ("wrong proofs from one address", ratelimits.client_address(request)),
+    ]
+    limit = settings.CITYLOOP_RATELIMIT_PROOF_FAILURES
+    try:
+        for what, value in proofs:
+            ratelimits.ensure_below(request, what, value, limit)
+    except ratelimits.RateLimited as exc:
+        back = reverse("web:public_track_case", args=[case.tracking_code])
+        return too_many(request, _("Too many wrong answers for this case."), exc.retry_after, back=back)
     if form.is_valid():
         try:
             rate_closed_case(
@@ -166,9 +218,15 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
                 actor=public_actor(),
                 rating=form.cleaned_data["rating"],
                 comment=form.cleaned_data["comment"],
+                phone_last4=form.cleaned_data.get("phone_last4") or "",
+                receipt_key=form.cleaned_data.get("key") or "",
             )
         except ValidationError as exc:
-            form.add_error("rating", exc.message_dict.get("rating", exc.messages))
+            for field, messages in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+            if "phone_last4" in exc.message_dict:
+                for what, value in proofs:
+                    ratelimits.hit(request, what, value, limit)
         else:
             return redirect("web:public_track_case", case.tracking_code)
     return track_case(request, code, form)

@@ -1,11 +1,17 @@
-"""The home page (straight to each role's work) and the account overview."""
+"""The home page (straight to each role's work), the account overview, and the answers to too many
+attempts (a locked-out login, a rate limit)."""
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from cityloop.core.models import Role, Unit, UnitKind
 from cityloop.core.permissions import restrict
@@ -63,3 +69,18 @@ def account(request: HttpRequest) -> HttpResponse:
         "is_admin": user.is_superuser or Role.ADMIN in roles,
     }
     return render(request, "web/home.html", context)
+
+
+def too_many(request: HttpRequest, message: str, retry_after: int, back: str = "") -> HttpResponse:
+    """The console's 429 page: what was refused, and when to try again (also in ``Retry-After``)."""
+    context = {"message": message, "minutes": max(1, math.ceil(retry_after / 60)), "back": back}
+    response = render(request, "web/too_many.html", context, status=429)
+    response["Retry-After"] = str(max(1, retry_after))
+    return response
+
+
+def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+    """django-axes' answer when a user name from one address failed to log in too often."""
+    seconds = int(float(settings.AXES_COOLOFF_TIME) * 3600)
+    message = _("Too many failed logins for this user name from here. The account is not locked elsewhere.")
+    return too_many(request, message, seconds, back="/login/")

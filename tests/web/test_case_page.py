@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from cityloop.cases.models import Attachment, Case
 
@@ -205,3 +206,31 @@ def test_next_to_another_host_is_ignored(loop, client_as, target):
         headers={"HX-Request": "true"},
     )
     assert htmx.status_code == 204 and htmx["HX-Redirect"] == f"/cases/{case.pk}/"
+
+
+def test_photos_are_served_only_to_users_who_may_see_their_case(loop, client_as, api_as):
+    """No open /media/ address, even with DEBUG on (``make run``): only the permission-checked
+    views serve a photo."""
+    import importlib
+
+    from django.test import override_settings
+    from django.urls import Resolver404, resolve
+
+    supervisor = loop.users["supervisor_a"]
+    photo = loop.photo(supervisor)
+    case = loop.report(attachments=[photo])
+    stored = case.attachments.get().file.name
+    with override_settings(DEBUG=True):
+        import cityloop.urls
+
+        importlib.reload(cityloop.urls)
+        try:
+            with pytest.raises(Resolver404):
+                resolve(f"/media/{stored}")
+        finally:
+            importlib.reload(cityloop.urls)
+    assert client_as("supervisor_a").get(f"/attachments/{photo}/").status_code == 200
+    assert client_as("supervisor_b").get(f"/attachments/{photo}/").status_code == 404  # another area
+    assert Client().get(f"/attachments/{photo}/").status_code == 302  # to the login page
+    assert api_as(loop.users["supervisor_b"]).get(f"/api/v1/attachments/{photo}").status_code == 404
+    assert api_as(loop.users["operator"]).get(f"/api/v1/attachments/{photo}").status_code == 200

@@ -70,32 +70,104 @@ def test_tracking_shows_states_but_no_personal_data(loop):
     assert client.get("/public/track/ZZZZZZZZ/").status_code == 404
 
 
-def test_rating_once_the_case_is_closed(loop):
+def _closed(loop, client):
+    client.post("/public/report/", report_data())
+    case = Case.objects.get()
+    return loop.drive(
+        case, "send_for_verification", "verify", "accept", "register", "dispatch", "dispose",
+        "send_for_check", "check_pass", "close",
+    )  # fmt: skip
+
+
+def test_rating_once_the_case_is_closed_by_the_reporter_only(loop):
     client = Client()
     client.post("/public/report/", report_data())
     case = Case.objects.get()
-    early = client.post(f"/public/track/{case.tracking_code}/rate/", {"rating": "5"})
+    early = client.post(f"/public/track/{case.tracking_code}/rate/", {"rating": "5", "phone_last4": "0000"})
     assert early.status_code == 400 and 'id="id_rating-err"' in html(early)
     case = loop.drive(
         case, "send_for_verification", "verify", "accept", "register", "dispatch", "dispose",
         "send_for_check", "check_pass", "close",
     )  # fmt: skip
     page = html(client.get(f"/public/track/{case.tracking_code}/"))
-    assert "已结案" in page and 'name="rating"' in page
-    bad = client.post(f"/public/track/{case.tracking_code}/rate/", {"rating": "9"})
+    assert "已结案" in page and 'name="rating"' in page and 'name="phone_last4"' in page
+    stranger = Client()  # knows the tracking code, not the phone
+    for proof in ("", "1234"):
+        refused = stranger.post(
+            f"/public/track/{case.tracking_code}/rate/", {"rating": "1", "phone_last4": proof}
+        )
+        assert refused.status_code == 400 and 'id="id_phone_last4-err"' in html(refused)
+    bad = client.post(f"/public/track/{case.tracking_code}/rate/", {"rating": "9", "phone_last4": "0000"})
     assert bad.status_code == 400
-    ok = client.post(f"/public/track/{case.tracking_code}/rate/", {"rating": "4", "comment": "挺快的"})
+    ok = client.post(
+        f"/public/track/{case.tracking_code}/rate/",
+        {"rating": "4", "comment": "挺快的", "phone_last4": "0000"},
+    )
     assert ok.status_code == 302
     case.refresh_from_db()
     assert case.citizen_rating == 4
     entry = AuditEntry.objects.get(action="case.rate")
-    assert (
-        entry.after == {"citizen_rating": 4, "comment": "挺快的"} and entry.actor.username == PUBLIC_USERNAME
-    )
-    again = client.post(f"/public/track/{case.tracking_code}/rate/", {"rating": "1"})
+    assert entry.after == {"citizen_rating": 4, "comment": "挺快的", "proof": "phone"}
+    assert entry.actor.username == PUBLIC_USERNAME
+    again = client.post(f"/public/track/{case.tracking_code}/rate/", {"rating": "1", "phone_last4": "0000"})
     assert again.status_code == 400
     assert Case.objects.get(pk=case.pk).citizen_rating == 4
     assert 'name="rating"' not in html(client.get(f"/public/track/{case.tracking_code}/"))
+
+
+def test_the_receipt_link_is_the_reporters_proof(loop):
+    import re
+
+    reporter = Client()
+    sent = reporter.post("/public/report/", report_data())
+    receipt = html(reporter.get(sent["Location"]))
+    link = re.search(r'id="receipt-link"><a href="([^"]+)"', receipt).group(1)
+    assert "key=" in link
+    # Anyone else opening the receipt by its code sees no link.
+    assert 'id="receipt-link"' not in html(Client().get(sent["Location"]))
+    case = loop.drive(
+        Case.objects.get(), "send_for_verification", "verify", "accept", "register", "dispatch", "dispose",
+        "send_for_check", "check_pass", "close",
+    )  # fmt: skip
+    later = Client()  # another day, another browser: the saved link is enough
+    page = html(later.get(link.replace("http://testserver", "")))
+    assert 'name="rating"' in page and 'name="phone_last4"' not in page
+    key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+    forged = later.post(f"/public/track/{case.tracking_code}/rate/", {"rating": "5", "key": key[:-2] + "xx"})
+    assert forged.status_code == 400
+    ok = later.post(f"/public/track/{case.tracking_code}/rate/", {"rating": "5", "key": key})
+    assert ok.status_code == 302 and Case.objects.get(pk=case.pk).citizen_rating == 5
+
+
+def test_guessing_the_phone_digits_is_stopped(loop, settings):
+    settings.CITYLOOP_RATELIMIT_PROOF_FAILURES = "3/h"
+    case = _closed(loop, Client())
+    guesser = Client()
+    for guess in ("1111", "2222", "3333"):
+        assert (
+            guesser.post(
+                f"/public/track/{case.tracking_code}/rate/", {"rating": "1", "phone_last4": guess}
+            ).status_code
+            == 400
+        )
+    stopped = guesser.post(
+        f"/public/track/{case.tracking_code}/rate/", {"rating": "1", "phone_last4": "0000"}
+    )
+    assert stopped.status_code == 429 and int(stopped["Retry-After"]) > 0
+    assert Case.objects.get(pk=case.pk).citizen_rating is None
+
+
+def test_too_many_reports_from_one_phone_are_refused(loop, settings):
+    settings.CITYLOOP_RATELIMIT_REPORTS_PER_PHONE = "2/h"
+    client = Client()
+    for n in range(2):
+        assert (
+            client.post("/public/report/", report_data(key=f"k{n}", description=f"第{n}处")).status_code
+            == 302
+        )
+    third = client.post("/public/report/", report_data(key="k9", description="第三处"))
+    assert third.status_code == 429 and int(third["Retry-After"]) > 0 and "请" in html(third)
+    assert Case.objects.count() == 2
 
 
 def test_public_map_layers_need_no_account(loop):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cityloop.core.actions import create_api_token, revoke_api_token
@@ -19,6 +20,12 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="print a new token for USERNAME")
         create.add_argument("username")
         create.add_argument("--name", default="cli", help="a label to recognise the token by")
+        create.add_argument(
+            "--rate",
+            default="",
+            help="its own rate limit: e.g. 6000/m for a busy integration, or none "
+            "(default: CITYLOOP_RATELIMIT_TOKEN)",
+        )
         revoke = sub.add_parser("revoke", help="revoke the token starting with PREFIX")
         revoke.add_argument("prefix")
 
@@ -28,7 +35,12 @@ class Command(BaseCommand):
                 user = User.objects.filter(username=options["username"], is_active=True).first()
                 if user is None:
                     raise CommandError(f"no active user named {options['username']!r}")
-                _, raw = create_api_token(actor=system_actor(), user=user, name=options["name"])
+                try:
+                    _, raw = create_api_token(
+                        actor=system_actor(), user=user, name=options["name"], rate_limit=options["rate"]
+                    )
+                except ValidationError as exc:
+                    raise CommandError("; ".join(exc.messages)) from None
                 self.stdout.write(raw)
             else:
                 tokens = ApiToken.objects.filter(
