@@ -206,12 +206,7 @@ CITYLOOP_RATELIMIT_TRACK_MISSES = os.environ.get("CITYLOOP_RATELIMIT_TRACK_MISSE
 # Behind a reverse proxy: the request header holding the client's address, as Django names it in
 # request.META (e.g. HTTP_X_REAL_IP). Empty: the connection's own address (REMOTE_ADDR).
 CITYLOOP_CLIENT_ADDRESS_HEADER = os.environ.get("CITYLOOP_CLIENT_ADDRESS_HEADER", "")
-RATELIMIT_USE_CACHE = "ratelimit"
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Shared by every server process through the database itself (made by migrate).
-    "ratelimit": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cityloop_ratelimit"},
-}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Console logins: a user name from one address is locked out after this many failures in a row.
 AXES_FAILURE_LIMIT = int(os.environ.get("CITYLOOP_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("CITYLOOP_LOGIN_LOCKOUT_HOURS", "0.25"))  # hours

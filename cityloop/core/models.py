@@ -224,3 +224,24 @@ class SharedVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.counter}"
+
+
+class RateCounter(models.Model):
+    """How many requests of one kind one sender made in one fixed window (``core.ratelimits``).
+
+    The sender is stored only as a hash (``key``), so no address or phone number is kept in clear.
+    Rows of past windows are deleted by the worker."""
+
+    key = models.CharField(max_length=64)
+    window = models.BigIntegerField()  # the window's start, in seconds since the epoch
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["key", "window"], name="rate_counter_key_window")
+        ]
+        indexes: ClassVar = [models.Index(fields=["window"], name="rate_counter_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… @{self.window}: {self.count}"

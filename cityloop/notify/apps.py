@@ -12,8 +12,12 @@ class NotifyConfig(AppConfig):
 
         from cityloop.core.models import Role
         from cityloop.core.permissions import ANY_ROLE, register_scope
+        from cityloop.core.ratelimits import forget_past_windows
 
         from .models import Delivery, InboxMessage, Outbox, WebhookSubscription
+        from .worker import register_sweep
+
+        register_sweep("rate counters", lambda now: {"deleted": forget_past_windows(now.timestamp())})
 
         admin_only = {Role.ADMIN}
         # Everyone reads their own inbox (the API also filters on the user); administrators may look

@@ -124,7 +124,7 @@ class World:
     @cached_property
     def closed_a(self) -> Case:
         """A closed case in street A (citizens may rate it)."""
-        case = self.loop.report(description="已结案件 closed-a")
+        case = self.loop.report(description="已结案件 closed-a", reporter_phone="13912345678")
         steps = ("accept", "register", "dispatch", "dispose", "send_for_check", "check_pass", "close")
         return self.loop.drive(case, *steps)
 

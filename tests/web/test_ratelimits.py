@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from django.test import Client
 from cityloop.cases.models import Case
 from cityloop.core import ratelimits
 from cityloop.core.actions import create_api_token
-from cityloop.core.models import ApiToken, User
+from cityloop.core.models import ApiToken, RateCounter, User
 
 from .conftest import POINT_A
 
@@ -107,3 +108,23 @@ def test_guessing_tracking_codes_is_stopped_in_the_console_and_the_api(loop: Any
     assert answers == [404, 404, 404, 429]
     page = client.get("/public/track/", {"code": "ZZZZZZZX"})
     assert page.status_code == 429 and int(page["Retry-After"]) > 0 and "请" in page.content.decode()
+
+
+def test_counters_keep_no_sender_in_clear_and_past_windows_are_forgotten(
+    loop: Any, settings: Any, rf: Any
+) -> None:
+    settings.CITYLOOP_RATELIMIT_REPORTS_PER_PHONE = "2/h"
+    request = rf.post("/", REMOTE_ADDR="10.9.9.9")
+    ratelimits.limit_anonymous_report(request, "139 1234 5678")
+    stored = list(RateCounter.objects.values_list("key", "count"))
+    assert len(stored) == 2 and all(count == 1 for _, count in stored)
+    assert not any("10.9.9.9" in key or "13912345678" in key for key, _ in stored)
+    now = time.time()
+    assert ratelimits.forget_past_windows(now) == 0
+    assert ratelimits.forget_past_windows(now + 3 * 86400) == 2
+    assert not RateCounter.objects.exists()
+
+
+def test_a_window_of_several_units() -> None:
+    assert ratelimits.parse_rate("100/10m") == (100, 600)
+    assert ratelimits.parse_rate("5/h") == (5, 3600)
