@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from cityloop.cases.search import category_usage
 from cityloop.catalog.lookup import conditions_for, search
 from cityloop.catalog.models import Category, Condition, Kind, StepLimit
 from cityloop.core.models import Unit, UnitKind
@@ -213,7 +214,7 @@ def search_catalog(
 ) -> list[dict[str, Any]]:
     if not q.strip():
         raise ApiError(400, "give some text to search for, e.g. q=井盖")
-    hits = search(q, kind=_kind(kind), on=at)
+    hits = search(q, kind=_kind(kind), on=at, usage=category_usage())
     return [
         {
             **_category(h.category),

@@ -23,6 +23,7 @@ triggers on ``cases_casetext``); PostgreSQL has a GIN index over the terms as an
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import unicodedata
@@ -30,7 +31,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q
+from django.db.models import BooleanField, Count, F, Func, Q
+from django.utils import timezone
+
+from cityloop.catalog.models import Category
+from cityloop.core.caching import Memo
+
+from .models import Case
 
 # Han (with extensions and compatibility ideographs), kana and hangul: scripts written without spaces.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
@@ -129,9 +136,18 @@ def _is_one_term(text: str) -> bool:
 
 
 def text_filter(text: str, *, probe: bool = False) -> Q:
-    """Cases whose number, tracking code, description or address contains ``text``, taken from the
-    index where the query has terms (``probe``: see :class:`HoldsTerms`)."""
+    """Cases whose number, tracking code, description or address contains ``text`` (taken from the
+    index where the query has terms; ``probe``: see :class:`HoldsTerms`), or whose category's name
+    does: 井盖 finds the cases filed under any manhole-cover subclass, whatever their words."""
     text = text.strip()
+    found = _texts_holding(text, probe=probe)
+    categories = (
+        list(Category.objects.filter(name__contains=text).values_list("pk", flat=True)) if text else []
+    )
+    return found | Q(category_id__in=categories) if categories else found
+
+
+def _texts_holding(text: str, *, probe: bool) -> Q:
     terms = query_terms(text)
     if not terms:
         return contains_text(text)
@@ -173,3 +189,25 @@ def held_by_many(text: str, limit: int) -> bool:
 def indexed(text: str) -> bool:
     """Whether a search for ``text`` is answered from the index (else it reads row by row)."""
     return bool(query_terms(text.strip()))
+
+
+# How often each category was reported lately, to rank a category search by (kept ten minutes).
+USAGE: Memo[dict[int, int]] = Memo("category usage", ttl=600, maxsize=1)
+USAGE_DAYS = 90
+
+
+def category_usage() -> dict[int, int]:
+    """Cases per category id reported in the last :data:`USAGE_DAYS` days (the categories a city
+    meets most come first when an operator searches the catalog)."""
+
+    def count() -> dict[int, int]:
+        since = timezone.now() - dt.timedelta(days=USAGE_DAYS)
+        rows = (
+            Case.objects.filter(reported_at__gte=since, category__isnull=False)
+            .values("category_id")
+            .annotate(n=Count("id"))
+            .values_list("category_id", "n")
+        )
+        return dict(rows)
+
+    return USAGE.get("all", count)

@@ -10,9 +10,9 @@ at once when this process saves catalog data, seen by other processes within 30 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -191,12 +191,32 @@ class SearchHit:
     conditions: list[Condition] = field(default_factory=list)
 
 
+def name_match_rank(name: str, text: str) -> int:
+    """How closely a Chinese name answers ``text``: 0 the name itself, 1 a name ending with it, 2 one
+    starting with it, 3 one holding it elsewhere. Chinese names put the thing last (暴露垃圾 is a
+    kind of 垃圾, 垃圾箱 a kind of 箱), so a name ending with the text is a kind of what was typed."""
+    text = "".join(text.split()).lower()
+    name = name.lower()
+    if name == text:
+        return 0
+    if name.endswith(text):
+        return 1
+    return 2 if name.startswith(text) else 3
+
+
 def search(
-    text: str, *, kind: str | None = None, on: dt.date | None = None, limit: int = 100
+    text: str,
+    *,
+    kind: str | None = None,
+    on: dt.date | None = None,
+    limit: int = 100,
+    usage: Mapping[int, int] | None = None,
 ) -> list[SearchHit]:
     """Classes and subclasses whose code, Chinese or English name, or a condition in force, contains
     every word of ``text``. Typing 井盖 finds every manhole-cover subclass; 破损 finds the subclasses
-    with a "damaged" condition. Name matches come first, then by kind and code."""
+    with a "damaged" condition. Name matches come first: the exact name, then the most used
+    (``usage``: cases per category id, as the caller counts them), then by how closely the name
+    answers the text (:func:`name_match_rank`), shorter names, kind and code."""
     words = [w for w in (text or "").split() if w]
     if not words:
         return []
@@ -225,5 +245,19 @@ def search(
         # in its subclass's name ("井盖 丢失" finds the "missing" condition of every cover).
         if any(w in own for w in words) and all(w in own or w in name for w in words):
             hits.setdefault(cat.pk, SearchHit(cat, False)).conditions.append(cond)
-    ordered = sorted(hits.values(), key=lambda h: (not h.name_matched, h.category.kind, h.category.code))
+    used = usage or {}
+
+    def rank(hit: SearchHit) -> tuple[Any, ...]:
+        close = name_match_rank(hit.category.name, text)
+        return (
+            not hit.name_matched,
+            close != 0,
+            -used.get(hit.category.pk, 0),
+            close,
+            len(hit.category.name),
+            hit.category.kind,
+            hit.category.code,
+        )
+
+    ordered = sorted(hits.values(), key=rank)
     return ordered[:limit]

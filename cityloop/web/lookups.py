@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from cityloop.assets.models import Component
 from cityloop.assets.nearest import nearest_components
+from cityloop.cases.search import category_usage
 from cityloop.catalog import lookup
 from cityloop.catalog.models import Category, Kind
 from cityloop.core.models import Unit, UnitKind
@@ -44,7 +45,9 @@ def _point(request: HttpRequest) -> tuple[float, float] | None:
 def category_hits(text: str, kind: str | None = None) -> list[dict[str, Any]]:
     """Subclasses matching ``text`` (a class that matches brings its subclasses), with the conditions
     that made them match."""
-    hits = lookup.search(text, kind=kind if kind in Kind.values else None, limit=MAX_HITS)
+    hits = lookup.search(
+        text, kind=kind if kind in Kind.values else None, limit=MAX_HITS, usage=category_usage()
+    )
     out: list[dict[str, Any]] = []
     seen: set[int] = set()
 

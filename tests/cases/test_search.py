@@ -105,3 +105,11 @@ def test_the_api_searches_the_same_way(loop, api_as, texts):
     assert [c["number"] for c in found["items"]] == [texts["cover"].number]
     covers = operator.get("/api/v1/cases", q="井盖").json()
     assert covers["count"] == 3
+
+
+def test_search_finds_cases_by_the_name_of_their_category(loop, texts):
+    # Nothing in the words says 暴露垃圾, but the operator filed it under that subclass.
+    filed = loop.drive(loop.report(description="路边很脏", address="和平街5号"), "accept")
+    assert filed.category is not None and filed.category.name == "暴露垃圾"
+    assert _found("暴露垃圾") == {filed.pk, texts["garbage"].pk}
+    assert filed.pk in _found("垃圾", probe=True)

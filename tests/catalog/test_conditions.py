@@ -219,3 +219,19 @@ def test_search_words_combine_names_and_conditions(actor):
     assert all(not h.name_matched for h in hits)
     lamps = {h.category.code: h for h in search("路灯")}
     assert lamps["0118"].name_matched and [c.number for c in lamps["0118"].conditions] == [1]
+
+
+def test_search_puts_the_kind_of_thing_typed_before_things_named_after_it():
+    names = [h.category.name for h in search("垃圾")]
+    # 暴露垃圾 is refuse; 垃圾间(楼) is a room for it: a name ending with the text comes first.
+    assert names.index("暴露垃圾") < names.index("垃圾间(楼)")
+    assert names[0] == "暴露垃圾"
+
+
+def test_search_ranks_the_categories_a_city_meets_most_first():
+    burning = Category.objects.get(kind="event", code="0602")
+    names = [h.category.name for h in search("垃圾", usage={burning.pk: 40})]
+    assert names[0] == "焚烧树叶垃圾"
+    # An exact name still comes before anything used more often.
+    exact = Category.objects.get(kind="component", code="0305")
+    assert search("垃圾箱", usage={burning.pk: 40})[0].category == exact

@@ -50,6 +50,9 @@ def test_filters(loop, client_as, cases_ab):
         "category=0102": {a.number},
         "category=暴露": {a.number},
         "q=西街道": {b.number},
+        # The keyword box also reads category names: case A was filed under 0102 暴露垃圾.
+        "q=暴露垃圾": {a.number, b.number},
+        "q=暴露垃圾&state=dispatched": {a.number},
         f"q={b.number}": {b.number},
         f"q={a.tracking_code}": {a.number},
         "light=green": {a.number, b.number},
@@ -64,6 +67,12 @@ def test_filters(loop, client_as, cases_ab):
     }
     tomorrow = today + dt.timedelta(days=1)
     assert _numbers(operator.get(f"/cases/?view=all&date_from={tomorrow}")) == set()
+
+
+def test_an_empty_result_says_so_once(client_as, cases_ab):
+    page = html(client_as("operator").get("/cases/?view=all&q=不存在的东西"))
+    assert page.count("没有符合筛选条件的案件") == 1
+    assert "0 件" not in page
 
 
 def test_a_bad_filter_value_shows_its_error_next_to_the_field(client_as, cases_ab):
