@@ -91,3 +91,16 @@ def test_leaders_adjust_and_publish(draft, org):
     assert run.published and run.published_by == org.users["admin"]
     page = admin.get(f"/evaluation/{PERIOD}/deductions/").content.decode()
     assert "/deductions/adjust/" not in page, "no adjustments once published"
+
+
+def test_units_below_the_minimum_volume_show_no_index_or_grade(drive, org, actor):
+    # The default schemes ask for a minimum volume that a handful of cases does not reach.
+    scenario.build(drive)
+    compute_period(actor=actor, period=PERIOD, scope=org.city, now=AFTER)
+    sani = Score.objects.get(subject="department", label="环卫所")
+    assert not sani.ranked and sani.note.startswith("below the minimum volume")
+    admin = client_for(org.users["admin"])
+    for page in (f"/evaluation/{PERIOD}/department/", f"/evaluation/score/{sani.pk}/"):
+        html = admin.get(page).content.decode()
+        assert "不参与排名" in html and "业务量不足最低要求" in html, page
+        assert "below the minimum" not in html and 'class="grade grade-' not in html, page

@@ -60,10 +60,10 @@ def ranking_table(run: EvaluationRun, subject: str, user: AnyUser) -> Table:
                 s.label,
                 s.code,
                 s.group_label,
-                _num(s.index),
-                s.grade,
+                _num(s.index) if s.ranked else "",
+                s.grade if s.ranked else "",
                 *[_num(by_key.get(k, {}).get("score")) for k, _ in parts],
-                _note_zh(s.note),
+                note_zh(s.note),
             ]
         )
     title = f"{run.scope.name} {run.period} {SUBJECT_LABELS_ZH[subject]}排名（{STATUS_ZH[run.status]}）"
@@ -111,7 +111,8 @@ def deduction_table(run: EvaluationRun, user: AnyUser) -> Table:
     return Table("deductions", f"{run.scope.name} {run.period} 扣分考核表", header, rows)
 
 
-def _note_zh(note: str) -> str:
+def note_zh(note: str) -> str:
+    """A score's note (stored in English for the API) as the Chinese console and exports show it."""
     if note.startswith("below the minimum volume"):
         return "业务量不足最低要求：" + note.split(": ", 1)[-1].replace(" needed, ", "（要求），").replace(
             " counted", "（实际）"

@@ -129,7 +129,12 @@ def rankings(request: HttpRequest, period: str, subject: str) -> HttpResponse:
             grades[s.grade] += 1
     headers = tables.part_headers(scores)
     rows = [
-        {"score": s, "grade_class": GRADE_CLASS.get(s.grade, ""), "parts": [_part(s, k) for k, _ in headers]}
+        {
+            "score": s,
+            "grade_class": GRADE_CLASS.get(s.grade, ""),
+            "parts": [_part(s, k) for k, _ in headers],
+            "note": _note(s.note),
+        }
         for s in scores
     ]
     chart = {
@@ -152,6 +157,10 @@ def rankings(request: HttpRequest, period: str, subject: str) -> HttpResponse:
             may_manage=_may_manage(_user(request), run.scope),
         ),
     )
+
+
+def _note(note: str) -> str:
+    return note if english() else tables.note_zh(note)
 
 
 def _part(score: Any, key: str) -> Any:
@@ -195,6 +204,7 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
             counts=counts,
             chart=chart,
             grade_class=GRADE_CLASS.get(score.grade, ""),
+            note=_note(score.note),
             subject_name=subject_label(score.subject),
         ),
     )
