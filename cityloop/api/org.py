@@ -2,11 +2,12 @@
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from cityloop.core.ids import row_id
 from cityloop.core.models import Membership, Role, Unit, UnitKind, User
 from cityloop.core.permissions import restrict
 
@@ -79,6 +80,7 @@ class UserOut(Schema):
 @router.get("/users", response=list[UserOut], summary="Users in your jurisdiction, optionally by role")
 @paginate(LimitOffsetPagination)
 def list_users(request: HttpRequest, role: str | None = None, unit: str | None = None) -> QuerySet[User]:
+    """Users with an active membership in your jurisdiction; ``unit`` takes a unit's code or id."""
     qs = restrict(User.objects.filter(is_active=True), request.user, "view")
     active = Membership.objects.active().select_related("unit")
     if role:
@@ -86,7 +88,12 @@ def list_users(request: HttpRequest, role: str | None = None, unit: str | None =
             raise ApiError(400, f"unknown role {role!r}; use one of {', '.join(Role.values)}")
         qs = qs.filter(memberships__in=Membership.objects.active().filter(role=role))
     if unit:
-        qs = qs.filter(memberships__unit__code=unit)
+        # A unit's code or its id, as the cases filter takes them.
+        unit_id = row_id(unit)
+        qs = qs.filter(
+            Q(memberships__unit__code=unit) | Q(memberships__unit_id=unit_id if unit_id else -1),
+            memberships__in=active,
+        )
     return (
         qs.distinct()
         .prefetch_related(Prefetch("memberships", queryset=active, to_attr="active_memberships"))

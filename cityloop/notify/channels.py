@@ -64,18 +64,22 @@ class Channel(Protocol):
 
 
 class LoggingChannel:
-    """The stand-in until a deployment configures a real gateway: logs what would be sent."""
+    """The stand-in until a deployment configures a real gateway: says once that the channel is not
+    configured, then notes each message it did not send at DEBUG level (a demo month would
+    otherwise print hundreds of lines)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
+        self._told = False
 
     def send(self, message: ChannelMessage) -> None:
-        logger.info(
-            "%s channel is not configured (CITYLOOP_NOTIFY_CHANNELS); not sent to %s: %s",
-            self.name,
-            message.username,
-            message.title,
-        )
+        if not self._told:
+            self._told = True
+            logger.warning(
+                "%s channel is not configured (CITYLOOP_NOTIFY_CHANNELS): its messages are not sent",
+                self.name,
+            )
+        logger.debug("%s not sent to %s: %s", self.name, message.username, message.title)
 
 
 @functools.cache

@@ -83,3 +83,12 @@ def test_console_login_and_home(client, org):
     assert response.status_code == 302
     page = client.get("/").content.decode()
     assert "东街道" in page
+
+
+def test_users_by_unit_code_or_id(api_as, org):
+    client = api_as(org.users["admin"])
+    by_code = client.get("/api/v1/org/users", unit=org.street_a.code).json()
+    by_id = client.get("/api/v1/org/users", unit=str(org.street_a.pk)).json()
+    assert by_code["count"] > 0 and by_code == by_id
+    assert "street_a_manager" in {u["username"] for u in by_id["items"]}
+    assert client.get("/api/v1/org/users", unit="999999999").json()["count"] == 0
