@@ -308,3 +308,28 @@ def test_attachments_of_someone_else_are_refused(loop):
             payload={"feedback": "done", "attachments": [foreign]},
         )
     assert Case.objects.get(pk=case.pk).state == "dispatched"
+
+
+def test_a_verified_case_waits_for_acceptance_on_a_running_clock(loop):
+    case = loop.report(channel="hotline_12345")
+    reported = (case.current_step, case.deadline_at)
+    assert reported[0] == "accept" and reported[1] is not None
+    case = loop.act(case, "send_for_verification")
+    assert case.current_step == "verify" and case.deadline_at is not None
+    case = loop.act(case, "verify")
+    # The acceptance clock ran on after verification, with the verification time left out.
+    assert case.state == "verified" and case.current_step == "accept"
+    assert case.deadline_at is not None and case.deadline_at >= reported[1] and case.light
+    accept_runs = CaseStep.objects.filter(case=case, step="accept")
+    assert accept_runs.count() == 1 and accept_runs.get().ended_at is None
+    case = loop.act(case, "accept")
+    assert accept_runs.get().ended_at is not None
+
+
+def test_a_self_handled_case_waits_for_review_on_a_running_clock(loop):
+    supervisor = loop.users["supervisor_a"]
+    photos = [loop.photo(supervisor, "before"), loop.photo(supervisor, "after")]
+    case = loop.report(channel="supervisor", self_handled=True, attachments=photos)
+    assert case.state == "self_handled" and case.current_step == "close" and case.deadline_at is not None
+    case = loop.act(case, "approve_self_handling")
+    assert case.state == "closed" and not CaseStep.objects.filter(case=case, ended_at__isnull=True).exists()

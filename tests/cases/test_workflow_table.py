@@ -59,3 +59,21 @@ def test_unknown_states_and_roleless_transitions_are_refused() -> None:
         check_table(broken)
     assert "verify: unknown state verfied" in str(refused.value)
     assert "verify: no role may take it" in str(refused.value)
+
+
+def test_a_waiting_state_without_a_running_clock_is_refused() -> None:
+    # Verification that stops the acceptance clock instead of pausing it would leave a verified
+    # case waiting for the operator with no deadline and no light.
+    broken = dict(TRANSITIONS)
+    broken["send_for_verification"] = dataclasses.replace(
+        TRANSITIONS["send_for_verification"], pauses=(), stops=TRANSITIONS["send_for_verification"].pauses
+    )
+    with pytest.raises(WorkflowError, match="state verified can be reached with no running step clock"):
+        check_table(broken)
+
+
+def test_a_terminal_state_may_not_leave_a_clock_open() -> None:
+    broken = dict(TRANSITIONS)
+    broken["close"] = dataclasses.replace(TRANSITIONS["close"], stops=())
+    with pytest.raises(WorkflowError, match="terminal state closed leaves step clocks open"):
+        check_table(broken)

@@ -47,8 +47,58 @@ def check_table(transitions: Mapping[str, Transition] | None = None) -> None:
         for s in STATES
         if s not in finishing and s in reachable and f"state {s} is a dead end" not in problems
     ]
+    problems += _clock_problems(table)
     if problems:
         raise WorkflowError(problems)
+
+
+Clocks = frozenset[tuple[str, str]]  # (step, "running" or "paused")
+
+
+def clocks_per_state(table: Mapping[str, Transition]) -> dict[str, set[Clocks]]:
+    """Every combination of step clocks a case can have in each state, following the table's
+    starts, stops, pauses and resumes from the initial state along every path."""
+    found: dict[str, set[Clocks]] = {INITIAL_STATE: {frozenset()}}
+    changed = True
+    while changed:
+        changed = False
+        for t in table.values():
+            for source in t.sources:
+                for clocks in list(found.get(source, ())):
+                    after = dict(clocks)
+                    for step in t.stops:
+                        after.pop(step.value, None)
+                    for step in t.pauses:
+                        if after.get(step.value) == "running":
+                            after[step.value] = "paused"
+                    for step in t.resumes:
+                        if after.get(step.value) == "paused":
+                            after[step.value] = "running"
+                    after.update((step.value, "running") for step in t.starts)
+                    reached = found.setdefault(t.target or source, set())
+                    if frozenset(after.items()) not in reached:
+                        reached.add(frozenset(after.items()))
+                        changed = True
+    return found
+
+
+def _clock_problems(table: Mapping[str, Transition]) -> list[str]:
+    """A case waiting in an open state always has a running step clock (a deadline and a light),
+    except in the held states, where its step's clock is paused; closed cases have none left."""
+    problems = []
+    for state, combinations in clocks_per_state(table).items():
+        spec = STATES.get(state)
+        if spec is None or state == INITIAL_STATE:
+            continue
+        for clocks in combinations:
+            kinds = {kind for _, kind in clocks}
+            if spec.terminal and clocks:
+                problems.append(f"terminal state {state} leaves step clocks open: {sorted(clocks)}")
+            elif spec.held and "paused" not in kinds:
+                problems.append(f"held state {state} has no paused step clock")
+            elif not spec.terminal and not spec.held and "running" not in kinds:
+                problems.append(f"state {state} can be reached with no running step clock")
+    return sorted(set(problems))
 
 
 def _closure(start: set[str], edges: Iterable[tuple[str, str]]) -> set[str]:

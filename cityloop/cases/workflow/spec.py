@@ -36,6 +36,9 @@ class StateSpec:
     label: str
     label_en: str
     terminal: bool = False
+    # The clock is stopped on purpose (an approved hold, an arbitration): the case keeps its step
+    # but has no deadline until it moves on. Every other open state has a running clock.
+    held: bool = False
 
 
 STATES: dict[str, StateSpec] = {
@@ -52,10 +55,10 @@ STATES: dict[str, StateSpec] = {
         StateSpec("voided", "已作废", "voided", terminal=True),
         StateSpec("dispatched", "处置中", "dispatched"),
         StateSpec("return_requested", "申请回退", "return requested"),
-        StateSpec("arbitration", "仲裁中", "in arbitration"),
+        StateSpec("arbitration", "仲裁中", "in arbitration", held=True),
         StateSpec("extension_requested", "申请延期", "extension requested"),
         StateSpec("hold_requested", "申请挂账", "hold requested"),
-        StateSpec("on_hold", "挂账中", "on hold"),
+        StateSpec("on_hold", "挂账中", "on hold", held=True),
         StateSpec("disposed", "处置完毕", "disposed"),
         StateSpec("checking", "核查中", "checking"),
         StateSpec("checked", "核查通过", "checked"),

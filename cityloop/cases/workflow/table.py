@@ -31,6 +31,9 @@ TRANSITIONS: dict[str, Transition] = {
             "self_handled",
             {Role.SUPERVISOR},
             scope=Scope.TERRITORY,
+            # The shift leader's review closes the case (or sends it on to registration): timed as
+            # closing is.
+            starts=(Step.CLOSE,),
             requires=("description", "attachments"),
             notes="needs a before and an after photo",
         ),
@@ -41,7 +44,9 @@ TRANSITIONS: dict[str, Transition] = {
             {"reported"},
             "verifying",
             {Role.OPERATOR},
-            stops=(Step.ACCEPT,),
+            # The acceptance clock waits while the supervisor verifies, and runs on once it is done,
+            # so a verified case waiting for the operator has a deadline and a light.
+            pauses=(Step.ACCEPT,),
             starts=(Step.VERIFY,),
         ),
         _t(
@@ -52,6 +57,7 @@ TRANSITIONS: dict[str, Transition] = {
             "verified",
             {Role.SUPERVISOR},
             stops=(Step.VERIFY,),
+            resumes=(Step.ACCEPT,),
             requires=("found",),
         ),
         _t(
@@ -356,6 +362,7 @@ TRANSITIONS: dict[str, Transition] = {
             {"self_handled"},
             "closed",
             {Role.SHIFT_LEADER},
+            stops=(Step.CLOSE,),
             requires=("category",),
         ),
         _t(
@@ -365,6 +372,7 @@ TRANSITIONS: dict[str, Transition] = {
             {"self_handled"},
             "accepted",
             {Role.SHIFT_LEADER},
+            stops=(Step.CLOSE,),
             starts=(Step.REGISTER,),
             requires=("reason", "category"),
         ),
