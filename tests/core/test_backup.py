@@ -175,3 +175,25 @@ def test_a_damaged_member_is_refused(tmp_path):
     path = _archive(tmp_path, {"media/a.png": b"x", "media/b.png": b"y"}, listed={"media/a.png": b"x"})
     with pytest.raises(BackupError, match="differ from its manifest"):
         read_archive(path)
+
+
+def test_a_link_in_the_archive_is_refused(tmp_path):
+    path = tmp_path / "links.tar"
+    with tarfile.open(path, "w") as tar:
+        info = tarfile.TarInfo("media/passwd")
+        info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tar.addfile(info)
+    with pytest.raises(BackupError, match="not a plain file"):
+        read_archive(path)
+
+
+@pytest.mark.postgres
+def test_a_pg_dump_of_another_major_version_is_refused_by_name(settings, tmp_path):
+    fake = tmp_path / "pg_dump"
+    fake.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
+    fake.chmod(0o755)
+    settings.CITYLOOP_PG_BIN = str(tmp_path)
+    with pytest.raises(CommandError, match=r"pg_dump is version 9 but the server is PostgreSQL \d+"):
+        call_command("backup", output=tmp_path / "never.tar", stdout=io.StringIO())
+    assert not (tmp_path / "never.tar").exists()
+    assert not AuditEntry.objects.filter(action="backup.create").exists()
