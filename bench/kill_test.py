@@ -594,7 +594,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.alarm(args.timeout)
     try:
         return run(args)
-    except TimedOut as exc:
+    except (TimedOut, RuntimeError) as exc:  # ran out of time; a server that would not start
         print(f"kill test: FAILED: {exc}", file=sys.stderr)
         return 2
     finally:
