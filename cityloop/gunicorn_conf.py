@@ -18,11 +18,20 @@ Every value comes from the environment, and gunicorn's own command-line options 
 - ``CITYLOOP_THREADS`` (2 on PostgreSQL, 1 on SQLite): threads per worker; each holds its own
   database connection, so PostgreSQL sees workers × threads connections (plus the background
   worker's).
+
+A master killed outright (``kill -9``, the out-of-memory killer) cannot stop its workers, and a
+synchronous worker looks at its parent only every 15 seconds: meanwhile it holds the port and the
+restarted server cannot bind it. On Linux each worker asks the kernel to send it SIGTERM when its
+master dies (``post_fork``), so it finishes the request in hand and leaves at once.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
+from typing import Any
 
 import dj_database_url
 
@@ -52,3 +61,18 @@ threads = _count("CITYLOOP_THREADS", 2 if _on_postgresql() else 1)
 worker_class = "gthread" if threads > 1 else "sync"
 # Behind a reverse proxy that keeps connections to the server open.
 keepalive = 5
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """In each new worker: SIGTERM when the master dies (Linux), so no worker outlives it."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        server.log.warning("prctl(PR_SET_PDEATHSIG) failed: errno %s", ctypes.get_errno())
+        return
+    if os.getppid() != worker.ppid:  # the master died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)

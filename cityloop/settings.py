@@ -222,6 +222,12 @@ CITYLOOP_GRID_SEQUENCE_WIDTH = int(os.environ.get("CITYLOOP_GRID_SEQUENCE_WIDTH"
 # Overlap between two grids tolerated on import, in square metres (survey noise along shared edges).
 CITYLOOP_GRID_OVERLAP_TOLERANCE_M2 = float(os.environ.get("CITYLOOP_GRID_OVERLAP_TOLERANCE_M2", "1.0"))
 
+# --- backups (cityloop backup / restore, docs/operations.md) ------------------------------------
+# Where `cityloop backup` writes its archives unless given --output.
+CITYLOOP_BACKUP_DIR = Path(os.environ.get("CITYLOOP_BACKUP_DIR", VAR_DIR / "backups"))
+# The folder holding pg_dump and pg_restore of the server's major version (empty: from PATH).
+CITYLOOP_PG_BIN = os.environ.get("CITYLOOP_PG_BIN", "")
+
 # --- timeclock / notify ---------------------------------------------------------------------------
 # Traffic lights: yellow from this share of a step's limit used, red beyond this share.
 CITYLOOP_LIGHT_YELLOW_AT = float(os.environ.get("CITYLOOP_LIGHT_YELLOW_AT", "0.8"))

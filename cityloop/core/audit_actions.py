@@ -24,6 +24,8 @@ class AuditAction(models.TextChoices):
     USER_REVOKE_ROLE = "user.revoke_role", _("role ended")
     TOKEN_CREATE = "token.create", _("API token issued")
     TOKEN_REVOKE = "token.revoke", _("API token revoked")
+    BACKUP_CREATE = "backup.create", _("backup made")
+    BACKUP_RESTORE = "backup.restore", _("backup restored")
     # --- grids and roads (geo) --------------------------------------------------------------------
     GRID_IMPORT = "grid.import", _("grids imported")
     GRID_END = "grid.end", _("grid ended")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import signal
@@ -105,3 +106,77 @@ def test_the_server_starts_from_the_configuration_alone(tmp_path: Path) -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     assert "Using worker: gthread" in log.read_text()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # "pid (command) state ppid …": the command may hold spaces, so split after its ")".
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads Linux's /proc")
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_workers_leave_at_once_when_the_master_is_killed(tmp_path: Path, threads: str) -> None:
+    """A master killed with SIGKILL cannot stop its workers; they must notice by themselves and
+    leave, or they go on holding the port and the restarted server cannot bind it."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CITYLOOP_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "CITYLOOP_THREADS": threads,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    }
+    env.pop("GUNICORN_CMD_ARGS", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:cityloop.gunicorn_conf", "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(_children(server.pid)) < 2:
+            time.sleep(0.1)
+        workers = _children(server.pid)
+        assert len(workers) == 2
+        # Requests just before the kill: a synchronous worker that has just answered one waits up
+        # to half the worker timeout (15 s) before it looks at its parent again.
+        answered = 0
+        while time.monotonic() < deadline and answered < 6:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+                    conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    answered += conn.recv(100).startswith(b"HTTP/1.1 ")
+            except OSError:
+                time.sleep(0.1)
+        assert answered == 6
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(_alive(w) for w in workers):
+            time.sleep(0.05)
+        assert not [w for w in workers if _alive(w)], "workers outlived their master"
+        with socket.socket() as s:  # and the port is free again for the restarted server
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port))
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
