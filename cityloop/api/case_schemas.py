@@ -165,6 +165,8 @@ class CaseDetail(CaseSummary):
     needs_return_visit: bool
     return_visit_waiver: str
     satisfaction: str
+    citizen_rating: int | None = Field(None, description="the reporter's rating of the result, 1–5")
+    citizen_comment: str = Field("", description="what the reporter wrote with the rating")
     duplicate_of: str | None
     routing: dict[str, Any] | None = Field(
         None, description="the routing decision: suggested unit, rule, explanation, alternatives"

@@ -212,6 +212,8 @@ def case_detail(case: Case) -> dict[str, Any]:
         "needs_return_visit": case.needs_return_visit,
         "return_visit_waiver": case.return_visit_waiver,
         "satisfaction": case.satisfaction,
+        "citizen_rating": case.citizen_rating,
+        "citizen_comment": case.citizen_comment,
         "duplicate_of": case.duplicate_of.number if case.duplicate_of else None,
         "routing": case.routing or None,
         "steps": [step_out(s) for s in case.steps.select_related("unit").order_by("id")],

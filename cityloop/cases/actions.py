@@ -308,8 +308,8 @@ def rate_closed_case(
 
     Only the reporter, once: they prove it with the signed key of their receipt link, or with the
     last four digits of the phone number they gave. Not a workflow transition: the case's state,
-    version and timeline stay as they are; only ``citizen_rating`` is set. The comment stays in the
-    audit entry (it may name people, so it is not shown on the public page)."""
+    version and timeline stay as they are; only ``citizen_rating`` and ``citizen_comment`` are set. The
+    comment reaches the staff and the API, not the public page (it may name people)."""
     locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     if locked.state != "closed":
         raise ValidationError({"rating": _("You can rate the result once the case is closed.")})
@@ -327,14 +327,15 @@ def rate_closed_case(
                 {"phone_last4": _("Enter the last four digits of the phone number you gave with the report.")}
             )
     locked.citizen_rating = rating
-    locked.save(update_fields=["citizen_rating"])
+    locked.citizen_comment = comment.strip()[:500]
+    locked.save(update_fields=["citizen_rating", "citizen_comment"])
     proof = "receipt link" if receipt_key and receipts.receipt_key_matches(locked, receipt_key) else "phone"
     record(
         actor,
         AuditAction.CASE_RATE,
         locked,
         before={"citizen_rating": None},
-        after={"citizen_rating": rating, "comment": comment.strip()[:500], "proof": proof},
+        after={"citizen_rating": rating, "comment": locked.citizen_comment, "proof": proof},
     )
     return locked
 

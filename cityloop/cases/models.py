@@ -146,6 +146,8 @@ class Case(models.Model):
     return_visit_waiver = models.CharField(max_length=12, blank=True, help_text="'' / requested / approved")
     satisfaction = models.CharField(max_length=24, blank=True)
     citizen_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    # What the reporter wrote with their rating: for the staff and the API, never the public page.
+    citizen_comment = models.TextField(blank=True)
 
     reported_at = models.DateTimeField(default=timezone.now, db_index=True)
     registered_at = models.DateTimeField(null=True, blank=True)

@@ -8,14 +8,17 @@ carries no personal data; the tracking page shows states and times, not who hand
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,7 +27,8 @@ from django.views.decorators.http import require_POST
 
 from cityloop.cases import receipts
 from cityloop.cases.actions import rate_closed_case
-from cityloop.cases.models import Case
+from cityloop.cases.models import Attachment, Case
+from cityloop.cases.workflow import UNIT_STATES
 from cityloop.core import ratelimits
 from cityloop.core.audit import public_actor
 
@@ -172,6 +176,42 @@ def history(case: Case) -> list[dict[str, Any]]:
     ]
 
 
+class PublicResult(NamedTuple):
+    """What the public tracking page shows of the work: the reporter's own photos, and the unit's
+    latest result (its feedback text and photos). Nothing about people."""
+
+    own_photos: list[Attachment]
+    result_text: str
+    result_photos: list[Attachment]
+    result_at: dt.datetime | None
+
+
+def public_result(case: Case) -> PublicResult:
+    events = list(case.events.filter(Q(seq=1) | Q(transition="dispose")).order_by("seq"))
+    report = next((e for e in events if e.seq == 1), None)
+    disposed = next((e for e in reversed(events) if e.transition == "dispose"), None)
+    photos = list(case.attachments.filter(content_type__startswith="image/").order_by("id"))
+    return PublicResult(
+        own_photos=[a for a in photos if report is not None and a.event_id == report.pk],
+        result_text=disposed.note if disposed else "",
+        result_photos=[a for a in photos if disposed is not None and a.event_id == disposed.pk],
+        result_at=disposed.at if disposed else None,
+    )
+
+
+def track_photo(request: HttpRequest, code: str, pk: int) -> HttpResponseBase:
+    """One photo the tracking page shows (the reporter's own, or the unit's result), by its case's
+    tracking code; any other photo of the case is not found."""
+    case = _by_code(request, code)
+    shown = public_result(case)
+    photo = next((a for a in [*shown.own_photos, *shown.result_photos] if a.pk == pk), None)
+    if photo is None:
+        raise Http404("no such photo")
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 def track_case(request: HttpRequest, code: str, form: RatingForm | None = None) -> HttpResponse:
     case = _by_code(request, code)
     rows = history(case)
@@ -187,6 +227,11 @@ def track_case(request: HttpRequest, code: str, form: RatingForm | None = None) 
         "milestones": milestones,
         "closed": case.state == "closed",
         "refused": case.state in ("not_accepted", "not_registered", "voided"),
+        "result": public_result(case),
+        # While the unit works on it, its disposal deadline is when the citizen may expect it done.
+        "expected": case.deadline_at
+        if case.state in UNIT_STATES and case.current_step == "dispose"
+        else None,
         "rating_form": form,
         "fresh": request.session.get("cityloop_reported") == case.tracking_code,
     }

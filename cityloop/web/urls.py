@@ -48,6 +48,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("public/track/", public.track, name="public_track"),
     path("public/track/<str:code>/", public.track_case, name="public_track_case"),
     path("public/track/<str:code>/rate/", public.rate, name="public_rate"),
+    path("public/track/<str:code>/photos/<int:pk>/", public.track_photo, name="public_track_photo"),
     path("public/map/<str:layer>.geojson", maps.public_layer, name="public_layer"),
 ]
 

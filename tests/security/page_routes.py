@@ -308,6 +308,19 @@ PAGE_ROUTES: list[Route] = [
         ok=(404,),
         label="unknown code",
     ),
+    Route(
+        "public/track/<str:code>/photos/<int:pk>/",
+        PUBLIC,
+        "/public/track/{w.closed_a.tracking_code}/photos/{w.closed_a_photo.pk}/",
+    ),
+    Route(
+        "public/track/<str:code>/photos/<int:pk>/",
+        PUBLIC,
+        # A photo the staff added (not sent with the report, not the result): not on the public page.
+        "/public/track/{w.case_a.tracking_code}/photos/{w.photo_a.pk}/",
+        ok=(404,),
+        label="a staff photo",
+    ),
     Route("public/map/<str:layer>.geojson", PUBLIC, "/public/map/roads.geojson"),
     Route("public/map/<str:layer>.geojson", PUBLIC, "/public/map/boundaries.geojson", label="boundaries"),
     Route("public/map/<str:layer>.geojson", PUBLIC, "/public/map/grids.geojson", ok=(404,), label="grids"),

@@ -96,6 +96,13 @@ class World:
         return perform(case, "comment", actor=supervisor, payload={"note": "照片", "attachments": [photo]})
 
     @cached_property
+    def closed_a_photo(self) -> Attachment:
+        """The photo sent with the report of :attr:`closed_a` (its tracking page shows it)."""
+        found = Attachment.objects.filter(case=self.closed_a).first()
+        assert found is not None
+        return found
+
+    @cached_property
     def photo_a(self) -> Attachment:
         """The photo on :attr:`case_a` (uploaded by the street-A supervisor)."""
         found = Attachment.objects.filter(case=self.case_a).first()
@@ -124,7 +131,10 @@ class World:
     @cached_property
     def closed_a(self) -> Case:
         """A closed case in street A (citizens may rate it)."""
-        case = self.loop.report(description="已结案件 closed-a", reporter_phone="13912345678")
+        photo = self.loop.photo(self.loop.users["supervisor_a"], "report")
+        case = self.loop.report(
+            description="已结案件 closed-a", reporter_phone="13912345678", attachments=[photo]
+        )
         steps = ("accept", "register", "dispatch", "dispose", "send_for_check", "check_pass", "close")
         return self.loop.drive(case, *steps)
 

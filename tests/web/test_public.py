@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from cityloop.cases.models import Case
 from cityloop.core.audit import PUBLIC_USERNAME
@@ -68,6 +69,51 @@ def test_tracking_shows_states_but_no_personal_data(loop):
     unknown = client.get("/public/track/", {"code": "ZZZZZZZZ"})
     assert unknown.status_code == 404 and 'id="code-err"' in html(unknown)
     assert client.get("/public/track/ZZZZZZZZ/").status_code == 404
+
+
+def test_tracking_shows_the_report_the_place_the_result_and_when_to_expect_it(loop):
+    client = Client()
+    photo = SimpleUploadedFile("p.jpg", png_bytes(), content_type="image/png")
+    client.post("/public/report/", report_data(photos=[photo]))
+    case = Case.objects.get()
+    own = case.attachments.get()
+    page = html(client.get(f"/public/track/{case.tracking_code}/"))
+    assert "人行道上有个井盖不见了" in page and 'data-map="case"' in page
+    assert f'data-point="{case.lon},{case.lat}"' in page
+    assert f"/public/track/{case.tracking_code}/photos/{own.pk}/" in page
+    assert client.get(f"/public/track/{case.tracking_code}/photos/{own.pk}/").status_code == 200
+    case = loop.drive(case, "send_for_verification", "verify", "accept", "register", "dispatch")
+    page = html(client.get(f"/public/track/{case.tracking_code}/"))
+    assert (
+        'id="public-expected"' in page
+        and timezone.localtime(case.deadline_at).strftime("%Y-%m-%d %H:%M") in page
+    )
+    case = loop.drive(case, "dispose")
+    result_photo = case.attachments.exclude(pk=own.pk).get()
+    page = html(client.get(f"/public/track/{case.tracking_code}/"))
+    assert 'id="public-expected"' not in page and "已清理完毕" in page
+    assert f"/photos/{result_photo.pk}/" in page
+    assert client.get(f"/public/track/{case.tracking_code}/photos/{result_photo.pk}/").status_code == 200
+    # A photo of another case is not found through this case's code.
+    other = loop.drive(loop.report(attachments=[loop.photo(loop.users["supervisor_a"], "report")]), "accept")
+    other_photo = other.attachments.get()
+    assert client.get(f"/public/track/{case.tracking_code}/photos/{other_photo.pk}/").status_code == 404
+    assert client.get(f"/public/track/{other.tracking_code}/photos/{other_photo.pk}/").status_code == 200
+
+
+def test_the_rating_comment_reaches_the_staff_and_the_api(loop, client_as, api_as):
+    client = Client()
+    case = _closed(loop, client)
+    client.post(
+        f"/public/track/{case.tracking_code}/rate/",
+        {"rating": "2", "comment": "太慢了，拖了三天", "phone_last4": "0000"},
+    )
+    staff = html(client_as("operator").get(f"/cases/{case.pk}/"))
+    assert "2 / 5" in staff and "太慢了，拖了三天" in staff
+    public = html(client.get(f"/public/track/{case.tracking_code}/"))
+    assert "太慢了" not in public
+    detail = api_as(loop.users["operator"]).get(f"/api/v1/cases/{case.pk}").json()
+    assert detail["citizen_rating"] == 2 and detail["citizen_comment"] == "太慢了，拖了三天"
 
 
 def _closed(loop, client):

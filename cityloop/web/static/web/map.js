@@ -133,9 +133,17 @@
     var map = baseMap(el, { scrollWheelZoom: false });
     map.setView([point[1], point[0]], 17);
     caseMarker(point, el.dataset.light).addTo(map);
-    getJSON(el.dataset.grids).then(function (data) {
-      addLayer(map, data, GRID_STYLE, function (f) { return f.properties.code; });
-    });
+    // The staff see the community's grids; the public tracking page only the roads, by name.
+    if (el.dataset.grids) {
+      getJSON(el.dataset.grids).then(function (data) {
+        addLayer(map, data, GRID_STYLE, function (f) { return f.properties.code; });
+      });
+    }
+    if (el.dataset.publicRoads) {
+      getJSON(el.dataset.publicRoads).then(function (data) {
+        addLayer(map, data, ROAD_STYLE, function (f) { return f.properties.name; });
+      });
+    }
     return { map: map, point: point };
   }
 
