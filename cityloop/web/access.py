@@ -36,13 +36,20 @@ HOME_ORDER: list[tuple[str, str]] = [
     (Role.OPERATOR, "web:queue"),
     (Role.LEADER, "web:dashboard"),
     (Role.UNIT_MANAGER, "web:unit_tasks"),
-    (Role.HANDLER, "web:unit_tasks"),
+    # A handler goes out to fix things: their home is the phone list (it reads well on a desk too).
+    (Role.HANDLER, "web:mobile_home"),
     (Role.SUPERVISOR, "web:mobile_home"),
     (Role.COMMUNITY_HEAD, "web:mobile_home"),
 ]
 # Transitions that are not a step of anyone's queue: they can be taken on nearly any case (voiding
 # and re-classifying are corrections, not the shift leader's or operator's next step).
 AMBIENT = {"comment", "urge", "void", "change_category"}
+# Requests that step aside from the loop (return, extension, hold, no return visit): offered after
+# the step itself, so a handler's first action is 处置完毕, not 申请回退.
+SIDE_REQUESTS = {"request_return", "request_extension", "request_hold", "request_no_return_visit"}
+# Who works cases on a phone: supervisors and community heads on site, department and company
+# handlers (and their managers) who go out to fix what was dispatched to them.
+PHONE = FIELD | UNIT_STAFF
 
 
 def roles_of(request: HttpRequest) -> set[str]:

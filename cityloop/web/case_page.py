@@ -23,9 +23,10 @@ from cityloop.cases.attachments import upload_attachment
 from cityloop.cases.engine import TransitionError, available, perform
 from cityloop.cases.models import Attachment, Case, CaseEvent, CaseStep, Channel
 from cityloop.cases.workflow import TRANSITIONS, Transition
+from cityloop.catalog.models import Kind
 
 from . import labels
-from .access import AMBIENT, current_user, visible_case, visible_cases
+from .access import AMBIENT, SIDE_REQUESTS, current_user, visible_case, visible_cases
 from .action_forms import ActionForm, dispatch_suggestions
 
 CASE_RELATED = (
@@ -61,6 +62,13 @@ def _limit_text(limit: str) -> str:
     return f"{amount} {labels.time_unit_label(unit)}" if unit else str(limit)
 
 
+def category_text(recorded: str) -> str:
+    """A category as an event recorded it ("event 0505 机动车乱停放"), with its kind in the page's
+    language (事件 0505 机动车乱停放)."""
+    kind, _sep, rest = recorded.partition(" ")
+    return f"{Kind(kind).label} {rest}" if kind in Kind.values else recorded
+
+
 def describe_event(data: dict[str, Any], channels: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """The facts a timeline event recorded, as (label, text) pairs people can read."""
     out: list[tuple[str, str]] = []
@@ -68,7 +76,7 @@ def describe_event(data: dict[str, Any], channels: dict[str, str] | None = None)
         code = str(data["channel"])
         out.append((_("Source"), (channels or {}).get(code, code)))
     if data.get("category"):
-        out.append((_("Category"), str(data["category"])))
+        out.append((_("Category"), category_text(str(data["category"]))))
     if isinstance(data.get("condition"), dict):
         cond = data["condition"]
         out.append((_("Condition"), f"{cond.get('number')} · {_limit_text(cond.get('limit', ''))}"))
@@ -164,8 +172,8 @@ def action_forms(
     just posted (``bound``, with its errors), else the first step of the loop."""
     user = current_user(request)
     forms: list[tuple[Transition, ActionForm, bool]] = []
-    # The loop's own steps first, comments and urges last.
-    moves = sorted(available(case, user), key=lambda t: t.name in AMBIENT)
+    # The loop's own steps first, then the requests that step aside from it, comments and urges last.
+    moves = sorted(available(case, user), key=lambda t: (t.name in AMBIENT, t.name in SIDE_REQUESTS))
     for i, t in enumerate(moves):
         if bound is not None and bound[0] == t.name:
             forms.append((t, bound[1], True))

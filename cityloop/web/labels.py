@@ -89,3 +89,14 @@ def step_label(step: str) -> str:
 
 def time_unit_label(unit: str) -> str:
     return str(TIME_UNITS.get(unit, unit))
+
+
+def satisfaction_label(value: str) -> str:
+    return str(SATISFACTION.get(value, value))
+
+
+WAIVERS: dict[str, Any] = {"requested": _("requested"), "approved": _("approved")}
+
+
+def waiver_label(value: str) -> str:
+    return str(WAIVERS.get(value, value))

@@ -32,8 +32,9 @@ def nav_links(request: HttpRequest) -> list[NavLink]:
         links.append(NavLink(reverse("web:queue"), _("Case queue")))
     if holds(request, UNIT_STAFF):
         links.append(NavLink(reverse("web:unit_tasks"), _("Our cases")))
-    if holds(request, FIELD):
+    if holds(request, FIELD | UNIT_STAFF):
         links.append(NavLink(reverse("web:mobile_home"), _("My tasks")))
+    if holds(request, FIELD):
         links.append(NavLink(reverse("web:mobile_report"), _("Report")))
     if holds(request, COMMAND | LEADERS | UNIT_STAFF):
         links.append(NavLink(reverse("web:map"), _("Map")))

@@ -50,7 +50,8 @@ PAGE_ROUTES: list[Route] = [
         inside="sanitation_handler",
         outside="water_handler",
         scope="list",
-        marker="{w.case_a.number}",
+        # A handler's home is the phone task list: each task links to its case.
+        marker="/m/cases/{w.case_a.pk}/",
     ),
     Route(
         "account/",

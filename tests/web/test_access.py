@@ -14,7 +14,7 @@ HOMES = {
     "shift_leader": "/cases/",
     "dispatcher": "/cases/",
     "leader": "/dashboard/",
-    "sanitation_handler": "/tasks/",
+    "sanitation_handler": "/m/",
     "street_a_manager": "/tasks/",
     "supervisor_a": "/m/",
     "community_head_a": "/m/",
@@ -68,7 +68,7 @@ def test_login_and_logout(loop):
 FORBIDDEN = [
     ("sanitation_handler", "/cases/"),
     ("sanitation_handler", "/dashboard/"),
-    ("sanitation_handler", "/m/"),
+    ("sanitation_handler", "/m/report/"),
     ("supervisor_a", "/cases/"),
     ("supervisor_a", "/tasks/"),
     ("supervisor_a", "/dashboard/"),

@@ -174,6 +174,26 @@ def test_supervisor_checks_on_the_phone_page(loop, client_as):
     assert case.state == "checked" and case.attachments.filter(purpose="check").count() == 1
 
 
+def test_a_handler_disposes_on_the_phone_page(loop, client_as):
+    case = loop.drive(loop.report(description="路边暴露垃圾 phone-task"), "accept", "register", "dispatch")
+    handler = client_as("sanitation_handler")
+    home = html(handler.get("/"))  # a handler's home is the phone task list
+    assert f"/m/cases/{case.pk}/" in home and "处置" in home and "我要上报" not in home
+    page = html(handler.get(f"/m/cases/{case.pk}/"))
+    assert 'data-map="directions"' in page
+    # The step itself is offered first and unfolded; the requests that step aside come after it.
+    assert page.index("/act/dispose/") < page.index("/act/request_return/")
+    assert page.index("/act/dispose/") < page.index("/act/request_extension/")
+    ok = handler.post(
+        f"/cases/{case.pk}/act/dispose/",
+        {"next": f"/m/cases/{case.pk}/", "dispose-feedback": "已清运", "dispose-photos": [photo()]},
+    )
+    assert ok.status_code == 302 and ok["Location"] == f"/m/cases/{case.pk}/"
+    case.refresh_from_db()
+    assert case.state == "disposed"
+    assert f"/m/cases/{case.pk}/" not in html(handler.get("/m/"))
+
+
 def test_foreign_next_is_ignored(loop, client_as):
     case = loop.report()
     response = client_as("operator").post(

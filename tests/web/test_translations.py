@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import gettext
+import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 from django.conf import settings
@@ -81,3 +83,97 @@ def test_workflow_labels_follow_the_language(loop, client_as):
     operator.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = operator.get(f"/cases/{case.pk}/").content.decode()
     assert ">reported<" in page and "What you can do now" in page
+
+
+class _VisibleText(HTMLParser):
+    """The words a reader sees: text outside scripts and styles, and the labels of controls."""
+
+    SHOWN_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "value")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "code", "pre", "textarea"):
+            self._hidden += 1
+        kind = dict(attrs).get("type")
+        for name, value in attrs:
+            # A value shows only on a button; a checkbox's or an option's is for the server.
+            if value and name in self.SHOWN_ATTRIBUTES and (name != "value" or kind in ("submit", "button")):
+                self.words.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "code", "pre", "textarea") and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.words.append(data)
+
+
+# Names that stay as they are in a Chinese page: formats, standards and products.
+KEPT = {
+    "API",
+    "PDF",
+    "Excel",
+    "CSV",
+    "JSON",
+    "GeoJSON",
+    "OpenAPI",
+    "XLSX",
+    "HTTP",
+    "HTTPS",
+    "URL",
+    "WGS",
+    "ECharts",
+}
+ENGLISH_WORD = re.compile(r"(?<![A-Za-z0-9_./-])[A-Za-z]{3,}(?![A-Za-z0-9_./-])")
+
+
+def english_words(page: str, usernames: frozenset[str] = frozenset()) -> set[str]:
+    """English words a reader of ``page`` sees, leaving out people's user names (data, not text)."""
+    parser = _VisibleText()
+    parser.feed(page)
+    # All capitals: an acronym or a code (a tracking code such as KVCQRMVH), not a word to translate.
+    return {
+        w
+        for text in parser.words
+        for w in ENGLISH_WORD.findall(text)
+        if w not in KEPT and w not in usernames and not w.isupper()
+    }
+
+
+def test_no_english_words_in_the_chinese_console(loop, client_as):
+    # A case through the whole loop, so its timeline, steps and facts hold every kind of entry.
+    closed = loop.drive(
+        loop.report(channel="hotline_12345", reporter_phone="13900000000"),
+        "send_for_verification", "verify", "accept", "register", "dispatch", "request_extension",
+        "approve_extension", "dispose", "send_for_check", "check_pass", "return_visit", "close",
+    )  # fmt: skip
+    open_case = loop.drive(loop.report(), "accept", "register", "dispatch")
+    pages = {
+        "operator": ["/", f"/cases/{closed.pk}/", f"/cases/{open_case.pk}/", "/cases/?view=all", "/account/",
+                     "/report/hotline/", "/map/"],
+        "sanitation_handler": ["/", "/tasks/", f"/m/cases/{open_case.pk}/", f"/cases/{open_case.pk}/"],
+        "supervisor_a": ["/", "/m/report/"],
+        "leader": ["/dashboard/"],
+    }  # fmt: skip
+    found: dict[str, set[str]] = {}
+    # The test users have no names of their own: their user names show where a person is named.
+    names = frozenset(u.username for u in loop.users.values()) | {"system"}
+    for username, urls in pages.items():
+        client = client_as(username)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            words = english_words(response.content.decode(), names)
+            if words:
+                found[f"{username} {url}"] = words
+    public = Client()
+    for url in ("/public/report/", "/public/track/", f"/public/track/{closed.tracking_code}/", "/login/"):
+        words = english_words(public.get(url).content.decode())
+        if words:
+            found[f"public {url}"] = words
+    assert not found, f"English words in Chinese pages: {found}"

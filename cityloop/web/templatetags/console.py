@@ -21,6 +21,8 @@ register.filter("light_label", labels.light_label)
 register.filter("step_label", labels.step_label)
 register.filter("time_unit_label", labels.time_unit_label)
 register.filter("role_label", labels.role_label)
+register.filter("satisfaction_label", labels.satisfaction_label)
+register.filter("waiver_label", labels.waiver_label)
 
 
 @register.filter
