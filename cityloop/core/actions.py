@@ -14,7 +14,7 @@ from . import memberships
 from .audit import domain_action, record, snapshot
 from .models import ALLOWED_PARENT_KINDS, ApiToken, Membership, Role, Unit, UnitKind, User
 from .ratelimits import check_rate
-from .tokens import TOKEN_PREFIX, hash_token
+from .tokens import STORED_PREFIX_LENGTH, TOKEN_PREFIX, hash_token
 
 
 @domain_action
@@ -150,7 +150,11 @@ def create_api_token(
         raise ValidationError({"rate_limit": str(exc)}) from None
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw), rate_limit=rate_limit
+        user=user,
+        name=name,
+        prefix=raw[:STORED_PREFIX_LENGTH],
+        key_hash=hash_token(raw),
+        rate_limit=rate_limit,
     )
     record(
         actor,
