@@ -162,8 +162,13 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
+# Checked wherever a password is set: the create_user action, Django's createsuperuser and
+# changepassword, the admin's password forms.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -240,6 +245,8 @@ CITYLOOP_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("CITYLOOP_WEBHOOK_MAX_ATTEMPT
 CITYLOOP_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_BACKOFF_SECONDS", "30"))
 CITYLOOP_WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_BACKOFF_MAX_SECONDS", "3600"))
 CITYLOOP_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# After a secret is rotated, the previous one keeps signing beside it for this long.
+CITYLOOP_WEBHOOK_SECRET_GRACE_HOURS = float(os.environ.get("CITYLOOP_WEBHOOK_SECRET_GRACE_HOURS", "24"))
 # Per-user channels besides the in-app inbox: name → class implementing cityloop.notify.channels.Channel.
 # Deployments replace the logging stand-ins with their SMS gateway and WeChat template-message client.
 CITYLOOP_NOTIFY_CHANNELS = {

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -100,6 +101,7 @@ def create_user(
         is_superuser=is_superuser,
     )
     if password:
+        _check_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -109,6 +111,14 @@ def create_user(
     for unit, role in roles:
         grant_role(actor=actor, user=user, unit=unit, role=role)
     return user
+
+
+def _check_password(password: str, user: User) -> None:
+    """Refuse a password the policy (``AUTH_PASSWORD_VALIDATORS``) does not accept, naming the field."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
 
 
 @domain_action
