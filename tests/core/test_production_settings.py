@@ -199,6 +199,8 @@ INLINE = [
     (re.compile(r"\son[a-z]+\s*=", re.I), "an on… event attribute"),
     (re.compile(r"javascript:", re.I), "a javascript: URL"),
     (re.compile(r"\shx-on", re.I), "an hx-on attribute (evaluated code)"),
+    (re.compile(r"hx-trigger=\"[^\"]*\[", re.I), "an hx-trigger filter (evaluated code)"),
+    (re.compile(r"hx-(vals|vars)=[\"']\s*js:", re.I), "hx-vals with js: (evaluated code)"),
 ]
 
 
@@ -206,5 +208,7 @@ INLINE = [
 def test_templates_hold_no_inline_code(template: Path) -> None:
     # json_script's data blocks are not code: the CSP does not apply to them.
     text = re.sub(r"\{\{[^}]*json_script[^}]*\}\}", "", template.read_text())
+    text = re.sub(r"\{#[^\n]*?#\}|\{% comment %\}.*?\{% endcomment %\}", "", text, flags=re.S)
+    assert not re.search(r"\{#[^\n]*\n", text), f"{template.name}: a {{# comment #}} spans lines (shown)"
     for pattern, what in INLINE:
         assert not pattern.search(text), f"{template.name} has {what}: move it to a static file"
