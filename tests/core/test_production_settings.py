@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = Path(sys.executable).with_name("cityloop")
+CLI = [sys.executable, "-m", "cityloop.cli"]  # the `cityloop` command, wherever it is installed
 # Variables of the profile: none may leak in from the shell that runs the tests.
 PROFILE_VARS = re.compile(r"^(CITYLOOP_|SECRET_KEY$|DEBUG$|ALLOWED_HOSTS$|CSRF_TRUSTED_ORIGINS$)")
 KEEP = {"CITYLOOP_TEST_SQLITE"}
@@ -65,7 +65,7 @@ def _refused(env: dict[str, str]) -> str:
 
 def test_check_deploy_is_clean_under_the_production_profile(tmp_path: Path) -> None:
     done = subprocess.run(
-        [str(CLI), "check", "--deploy", "--fail-level", "WARNING"],
+        [*CLI, "check", "--deploy", "--fail-level", "WARNING"],
         env=_production(tmp_path),
         capture_output=True,
         text=True,
@@ -79,7 +79,7 @@ def test_check_deploy_is_clean_under_the_production_profile(tmp_path: Path) -> N
 def test_check_deploy_does_complain_in_development(tmp_path: Path) -> None:
     # The check above is not vacuous: the development profile has HTTP cookies and no HSTS.
     done = subprocess.run(
-        [str(CLI), "check", "--deploy"], env=_env(tmp_path), capture_output=True, text=True, cwd=tmp_path
+        [*CLI, "check", "--deploy"], env=_env(tmp_path), capture_output=True, text=True, cwd=tmp_path
     )
     assert "security.W004" in done.stdout + done.stderr
 
