@@ -208,6 +208,7 @@ def test_an_ambiguous_prefix_is_refused_with_the_list_unless_all(issued: Any, ac
             _revoke(given)
         assert "12345 platform" in str(refused.value) and "twin" in str(refused.value)
         assert "--all" in str(refused.value)
+        assert ("whole token" in str(refused.value)) == (len(given) >= 10)
     assert _live(token) and _live(twin)
     assert not AuditEntry.objects.filter(action="token.revoke").exists()
     # The whole token is never ambiguous: its hash names one.

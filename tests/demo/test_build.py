@@ -9,6 +9,7 @@ import pytest
 import shapely
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, identify_hasher
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client
 
@@ -196,6 +197,11 @@ def test_every_demo_user_has_a_salt_of_their_own(demo_city: DemoCity, db: Any) -
     assert len(encoded) == len(demo_city.users) > 10
     assert len(set(salts)) == len(salts)
     assert len(set(encoded)) == len(encoded)
+
+
+def test_the_demo_password_meets_the_policy_for_every_demo_user(demo_city: DemoCity, db: Any) -> None:
+    for user in demo_city.users.values():
+        validate_password(DEMO_PASSWORD, user)  # raises if the policy refused it
 
 
 def test_demo_hashes_are_cheap_and_strengthened_at_first_login(

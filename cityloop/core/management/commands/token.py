@@ -12,7 +12,7 @@ from django.db import transaction
 from cityloop.core.actions import create_api_token, revoke_api_token
 from cityloop.core.audit import request_context, system_actor
 from cityloop.core.models import ApiToken, User
-from cityloop.core.tokens import active_tokens_matching
+from cityloop.core.tokens import STORED_PREFIX_LENGTH, active_tokens_matching
 
 
 class Command(BaseCommand):
@@ -57,8 +57,13 @@ class Command(BaseCommand):
             raise CommandError(f"no active token is or starts with {given!r}")
         if len(found) > 1 and not every:
             listing = "\n".join(f"  {_describe(token)}" for token in found)
+            more = (
+                f"give the whole token (only its first {STORED_PREFIX_LENGTH} characters are kept in clear)"
+                if len(given) >= STORED_PREFIX_LENGTH
+                else "give more of it"
+            )
             raise CommandError(
-                f"{len(found)} active tokens start with {given!r}; give more of it, "
+                f"{len(found)} active tokens start with {given!r}; {more}, "
                 f"or add --all to revoke them all:\n{listing}"
             )
         with transaction.atomic():
