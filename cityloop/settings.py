@@ -1,8 +1,10 @@
 """Django settings, read from environment variables.
 
-``DATABASE_URL`` chooses the engine (default: an embedded SQLite file in ``var/``), ``SECRET_KEY``
-falls back to a key generated once into ``var/``, ``DEBUG`` is off unless set, ``ALLOWED_HOSTS`` is a
-comma-separated list.
+``CITYLOOP_ENV`` picks the profile: ``development`` (the default, for ``make run`` and the tests) or
+``production``, where ``DEBUG`` is off, ``SECRET_KEY`` and ``CITYLOOP_ALLOWED_HOSTS`` must be set
+and HTTPS is enforced (HSTS, SSL redirect, Secure cookies); each of those has its own variable
+(docs/setup.md lists them). ``DATABASE_URL`` chooses the engine (default: an embedded SQLite file
+in ``var/``); in development ``SECRET_KEY`` falls back to a key generated once into ``var/``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CITYLOOP_VAR_DIR", BASE_DIR / "var"))
@@ -25,10 +29,31 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_list(*names: str, default: str = "") -> list[str]:
+    """A comma-separated variable (the first of ``names`` that is set) as a list."""
+    value = next((os.environ[n] for n in names if os.environ.get(n) is not None), default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+CITYLOOP_ENV = os.environ.get("CITYLOOP_ENV", "development").strip().lower() or "development"
+if CITYLOOP_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"CITYLOOP_ENV is {CITYLOOP_ENV!r}: use development or production")
+PRODUCTION = CITYLOOP_ENV == "production"
+
+
 def _secret_key() -> str:
-    """Use SECRET_KEY from the environment, else a key generated once and kept in var/."""
+    """SECRET_KEY from the environment; in development only, a key generated once and kept in var/."""
     if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
+        key = os.environ["SECRET_KEY"]
+        # A production server refuses a key anyone could know (Django's placeholder, a short one).
+        if PRODUCTION and (key.startswith("django-insecure") or len(key) < 50 or len(set(key)) < 5):
+            raise ImproperlyConfigured(
+                "SECRET_KEY is too weak for production: use 50 or more random characters, e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            )
+        return key
+    if PRODUCTION:
+        raise ImproperlyConfigured("CITYLOOP_ENV=production needs SECRET_KEY in the environment")
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
@@ -39,8 +64,15 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("DEBUG")
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG shows tracebacks and settings to anyone: unset it in production")
+# The older names (ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS) are still read.
+ALLOWED_HOSTS = _env_list(
+    "CITYLOOP_ALLOWED_HOSTS", "ALLOWED_HOSTS", default="" if PRODUCTION else "127.0.0.1,localhost"
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("CITYLOOP_ENV=production needs CITYLOOP_ALLOWED_HOSTS (e.g. city.example.cn)")
+CSRF_TRUSTED_ORIGINS = _env_list("CITYLOOP_CSRF_TRUSTED_ORIGINS", "CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -71,6 +103,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cityloop.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -162,8 +195,13 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
+# Checked wherever a password is set: the create_user action, Django's createsuperuser and
+# changepassword, the admin's password forms.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -241,6 +279,8 @@ CITYLOOP_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("CITYLOOP_WEBHOOK_MAX_ATTEMPT
 CITYLOOP_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_BACKOFF_SECONDS", "30"))
 CITYLOOP_WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_BACKOFF_MAX_SECONDS", "3600"))
 CITYLOOP_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# After a secret is rotated, the previous one keeps signing beside it for this long.
+CITYLOOP_WEBHOOK_SECRET_GRACE_HOURS = float(os.environ.get("CITYLOOP_WEBHOOK_SECRET_GRACE_HOURS", "24"))
 # Per-user channels besides the in-app inbox: name → class implementing cityloop.notify.channels.Channel.
 # Deployments replace the logging stand-ins with their SMS gateway and WeChat template-message client.
 CITYLOOP_NOTIFY_CHANNELS = {
@@ -258,3 +298,59 @@ CITYLOOP_ROUTING_ARBITRATION_AFTER_RETURNS = int(
 # Map tiles under the vector layers; empty (the default) draws grids, roads and boundaries only,
 # for networks without internet. Example: https://tiles.example/{z}/{x}/{y}.png
 CITYLOOP_MAP_TILE_URL = os.environ.get("CITYLOOP_MAP_TILE_URL", "")
+
+
+# --- HTTPS, cookies and browser protections -------------------------------------------------------
+# Production defaults are the safe ones; each can be changed by its variable (docs/setup.md).
+SECURE_SSL_REDIRECT = _env_bool("CITYLOOP_SSL_REDIRECT", PRODUCTION)
+# A load balancer's health probe may come in over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("CITYLOOP_HSTS_SECONDS", str(365 * 24 * 3600 if PRODUCTION else 0)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("CITYLOOP_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = _env_bool("CITYLOOP_HSTS_PRELOAD", PRODUCTION)
+SESSION_COOKIE_SECURE = _env_bool("CITYLOOP_SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = _env_bool("CITYLOOP_CSRF_COOKIE_SECURE", PRODUCTION)
+# Behind nginx (or another proxy) that ends TLS and sets X-Forwarded-Proto: trust it for "is HTTPS".
+# Only then: a client reaching the server directly could send the header itself.
+if _env_bool("CITYLOOP_BEHIND_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = _env_bool("CITYLOOP_CONTENT_TYPE_NOSNIFF", True)
+SECURE_REFERRER_POLICY = os.environ.get("CITYLOOP_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = os.environ.get("CITYLOOP_X_FRAME_OPTIONS", "DENY")
+
+
+def _tile_hosts() -> list[str]:
+    """Where map tiles may come from: CITYLOOP_MAP_TILE_HOSTS, else the host of CITYLOOP_MAP_TILE_URL
+    (its ``{s}`` subdomain placeholder becomes ``*``)."""
+    hosts = _env_list("CITYLOOP_MAP_TILE_HOSTS")
+    if not hosts and CITYLOOP_MAP_TILE_URL:
+        scheme, _, rest = CITYLOOP_MAP_TILE_URL.partition("://")
+        host = rest.split("/", 1)[0].replace("{s}", "*")
+        hosts = [f"{scheme}://{host}"] if scheme and host else []
+    return hosts
+
+
+CITYLOOP_MAP_TILE_HOSTS = _tile_hosts()
+
+# Content-Security-Policy (django-csp 4): scripts and styles only from our own static files, no
+# inline code; map tiles from the configured tile hosts. Enforced in development too, so a page
+# that breaks it fails its browser test. CITYLOOP_CSP_REPORT_ONLY=1 reports instead of blocking.
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:", *CITYLOOP_MAP_TILE_HOSTS],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if _env_bool("CITYLOOP_CSP_REPORT_ONLY"):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP

@@ -130,7 +130,7 @@ def org(db: Any, actor: User) -> Org:
         o.users[username] = create_user(
             actor=actor,
             username=username,
-            password="demo-pass-1",
+            password="demo-pass-2026",
             display_name=username,
             roles=[(unit, role)],
         )

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from . import memberships
 from .audit import domain_action, record, snapshot
 from .models import ALLOWED_PARENT_KINDS, ApiToken, Membership, Role, Unit, UnitKind, User
 from .ratelimits import check_rate
-from .tokens import TOKEN_PREFIX, hash_token
+from .tokens import STORED_PREFIX_LENGTH, TOKEN_PREFIX, hash_token
 
 
 @domain_action
@@ -100,6 +101,7 @@ def create_user(
         is_superuser=is_superuser,
     )
     if password:
+        _check_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -109,6 +111,14 @@ def create_user(
     for unit, role in roles:
         grant_role(actor=actor, user=user, unit=unit, role=role)
     return user
+
+
+def _check_password(password: str, user: User) -> None:
+    """Refuse a password the policy (``AUTH_PASSWORD_VALIDATORS``) does not accept, naming the field."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
 
 
 @domain_action
@@ -150,7 +160,11 @@ def create_api_token(
         raise ValidationError({"rate_limit": str(exc)}) from None
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw), rate_limit=rate_limit
+        user=user,
+        name=name,
+        prefix=raw[:STORED_PREFIX_LENGTH],
+        key_hash=hash_token(raw),
+        rate_limit=rate_limit,
     )
     record(
         actor,

@@ -16,8 +16,12 @@ from django.utils import timezone
 from .models import ApiToken, User
 
 TOKEN_PREFIX = "cl_"
+# Characters of a token stored in clear (``ApiToken.prefix``), to recognise it by.
+STORED_PREFIX_LENGTH = 10
 # ``last_used_at`` is bookkeeping: written at most this often per token.
 LAST_USED_EVERY = dt.timedelta(minutes=1)
+# Length of a raw token: the marker and 32 random bytes in URL-safe base64.
+FULL_LENGTH = len(TOKEN_PREFIX) + 43
 
 
 def hash_token(raw: str) -> str:
@@ -48,3 +52,24 @@ def token_for(raw: str) -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+def active_tokens_matching(given: str) -> list[ApiToken]:
+    """The live tokens ``given`` may name: the whole token, or any prefix of it.
+
+    Only the first ``STORED_PREFIX_LENGTH`` characters are kept in clear, so a longer string is
+    matched on those; when it is the whole token, its hash decides, so a mistyped token names none.
+    """
+    given = given.strip()
+    if not given:
+        return []
+    live = ApiToken.objects.select_related("user").filter(revoked_at__isnull=True)
+    live = live.order_by("created_at", "pk")
+    if len(given) <= STORED_PREFIX_LENGTH:
+        return list(live.filter(prefix__startswith=given))
+    exact = list(live.filter(key_hash=hash_token(given)))
+    if exact:
+        return exact
+    if len(given) >= FULL_LENGTH:
+        return []  # a whole token that is not one (mistyped, or already revoked)
+    return list(live.filter(prefix=given[:STORED_PREFIX_LENGTH]))

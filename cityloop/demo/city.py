@@ -22,7 +22,7 @@ from cityloop.core.models import Unit, User
 from cityloop.geo.actions import create_roads, import_grids
 
 from .org import create_org, property_managed
-from .people import create_users, password_hash, user_specs
+from .people import create_users, user_specs
 from .plan import CityPlan, plan_city
 
 # The grids are in service from this day, so that simulated history can be located too.
@@ -110,9 +110,7 @@ def build_base_city(seed: int, *, actor: User, progress: bool = False, say: Say 
     say(f"unit grids: {report.created}")
 
     with transaction.atomic():
-        users, logins = create_users(
-            user_specs(org), actor=actor, rng=rng_for(seed, "people"), encoded_password=password_hash(seed)
-        )
+        users, logins = create_users(user_specs(org), actor=actor, rng=rng_for(seed, "people"), seed=seed)
     say(f"users: {len(users)}")
 
     return DemoCity(

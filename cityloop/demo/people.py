@@ -1,4 +1,5 @@
-"""The demo district's people: one or more users for every role, all with the same known password.
+"""The demo district's people: one or more users for every role, all with the same known password
+(each hash with its own salt).
 
 Centre staff (acceptance operators, shift leaders, dispatchers) and leaders hold their roles at the
 district itself: a role's jurisdiction is the subtree of its unit, and theirs is the whole district.
@@ -13,16 +14,21 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher
 
 from cityloop.core.actions import create_user
 from cityloop.core.models import Role, Unit, User
 
-from .actions import set_password_hash
+from .actions import set_password_hashes
 from .names import person_names
 from .org import COMPANIES, DEPARTMENTS, DemoOrg
 
+# Published in the README and printed by ``cityloop demo-city``: for demo databases only. It meets the
+# password policy (AUTH_PASSWORD_VALIDATORS) so that the demo shows the real rules at work.
 DEMO_PASSWORD = "cityloop-demo"
+# PBKDF2 rounds for the demo hashes: the password is public, so strength buys nothing at build time;
+# Django rehashes at full strength on each user's first login (the hasher's ``must_update``).
+DEMO_HASH_ITERATIONS = 1000
 
 ROLE_LABELS: dict[str, str] = {
     Role.ADMIN: "系统管理员",
@@ -123,18 +129,26 @@ def role_label(role: str) -> str:
     return f"{ROLE_LABELS.get(role, role)} {role}"
 
 
-def password_hash(seed: int) -> str:
-    """The demo password hashed once for everyone (hashing is slow on purpose). The salt comes from
-    the seed so that a seed always gives the same database."""
-    salt = hashlib.sha256(f"cityloop-demo-{seed}".encode()).hexdigest()[:22]
-    return make_password(DEMO_PASSWORD, salt=salt)
+def password_hashes(usernames: Iterable[str], seed: int) -> dict[str, str]:
+    """The demo password hashed for each user with a salt of their own (from the seed and the
+    username, so that a seed always gives the same database). With PBKDF2 the hashes are cheap ones
+    that Django strengthens on first login; a thousand users take a second, not ten minutes."""
+    hasher = get_hasher()
+    hashes: dict[str, str] = {}
+    for username in usernames:
+        salt = hashlib.sha256(f"cityloop-demo-{seed}-{username}".encode()).hexdigest()[:22]
+        if isinstance(hasher, PBKDF2PasswordHasher):
+            hashes[username] = hasher.encode(DEMO_PASSWORD, salt, iterations=DEMO_HASH_ITERATIONS)
+        else:
+            hashes[username] = hasher.encode(DEMO_PASSWORD, salt)
+    return hashes
 
 
 def create_users(
-    specs: Iterable[UserSpec], *, actor: User, rng: random.Random, encoded_password: str
+    specs: Iterable[UserSpec], *, actor: User, rng: random.Random, seed: int
 ) -> tuple[dict[str, User], list[tuple[str, str, str]]]:
-    """Create the users with Chinese display names and the shared password hash; returns them by
-    username and their logins (username, role label, unit label)."""
+    """Create the users with Chinese display names and the demo password (each hash salted on its
+    own); returns them by username and their logins (username, role label, unit label)."""
     specs = list(specs)
     people = iter(person_names(rng, len(specs)))
     users: dict[str, User] = {}
@@ -149,5 +163,6 @@ def create_users(
             is_superuser=spec.is_superuser,
         )
         logins.append((spec.username, role_label(spec.role), unit_label(spec.units)))
-    set_password_hash(list(users.values()), encoded_password, actor=actor)
+    hashes = password_hashes(users, seed)
+    set_password_hashes({user: hashes[name] for name, user in users.items()}, actor=actor)
     return users, logins

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from cityloop.core.audit import domain_action, record, snapshot
 from cityloop.core.models import User
 
 from .models import InboxMessage, WebhookSubscription
+from .signing import new_secret
 
 
 @domain_action
@@ -40,14 +42,44 @@ def mark_all_read(*, actor: User, at: dt.datetime | None = None) -> int:
 
 @domain_action
 def save_webhook(*, actor: User, subscription: WebhookSubscription) -> WebhookSubscription:
-    """Create or change a webhook subscription (the secret is never written to the audit log)."""
+    """Create or change a webhook subscription. A new one without a secret gets a generated one
+    (``whsec_…``), to be shown to its owner once; secrets never reach the audit log."""
     before = (
         snapshot(WebhookSubscription.objects.get(pk=subscription.pk), _PUBLIC) if subscription.pk else None
     )
+    if not subscription.secret:
+        subscription.secret = new_secret()
     subscription.full_clean()
     subscription.save()
     record(actor, "webhook.save", subscription, before=before, after=snapshot(subscription, _PUBLIC))
     return subscription
+
+
+@domain_action
+def rotate_webhook_secret(
+    *,
+    actor: User,
+    subscription: WebhookSubscription,
+    grace: dt.timedelta | None = None,
+    now: dt.datetime | None = None,
+) -> str:
+    """Give a subscription a new secret and return it (shown once). The old one keeps signing
+    beside it for ``grace`` (``CITYLOOP_WEBHOOK_SECRET_GRACE_HOURS``), so the receiver can switch."""
+    now = now or timezone.now()
+    if grace is None:
+        grace = dt.timedelta(hours=float(settings.CITYLOOP_WEBHOOK_SECRET_GRACE_HOURS))
+    secret = new_secret()
+    subscription.previous_secret = subscription.secret
+    subscription.previous_secret_until = now + grace
+    subscription.secret = secret
+    subscription.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+    record(
+        actor,
+        "webhook.save",
+        subscription,
+        after={"secret": "rotated", "previous_secret_until": subscription.previous_secret_until},
+    )
+    return secret
 
 
 @domain_action

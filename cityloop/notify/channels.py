@@ -1,4 +1,5 @@
-"""Delivery channels: signed webhooks, and the per-user channels (SMS, WeChat) deployments fill in.
+"""Delivery channels: signed webhooks (signatures in ``signing``), and the per-user channels (SMS,
+WeChat) deployments fill in.
 
 A per-user channel is any class with a ``send(message)`` method (the :class:`Channel` protocol),
 named in ``settings.CITYLOOP_NOTIFY_CHANNELS`` (channel name → dotted class path; the class is
@@ -10,8 +11,6 @@ for every channel is :class:`LoggingChannel`, which only logs: CityLoop never pr
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import http.client
 import logging
 import urllib.parse
@@ -23,8 +22,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger("cityloop.notify")
-
-SIGNATURE_HEADER = "X-CityLoop-Signature"
 
 
 class DeliveryError(Exception):
@@ -97,18 +94,9 @@ def user_channels() -> dict[str, Channel]:
     return {name: _build(name, dotted) for name, dotted in configured.items()}
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The signature header value for ``body``: ``sha256=<hex HMAC-SHA256 with the secret>``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def verify(secret: str, body: bytes, header: str) -> bool:
-    """Whether ``header`` is the right signature for ``body`` (for receivers and tests)."""
-    return hmac.compare_digest(sign(secret, body), header or "")
-
-
-def post_webhook(url: str, secret: str, body: bytes, *, event: str, delivery_id: int) -> None:
-    """POST ``body`` to ``url`` signed with ``secret``; raise :class:`DeliveryError` unless 2xx.
+def post_webhook(url: str, body: bytes, *, event: str, signed: dict[str, str]) -> None:
+    """POST ``body`` to ``url`` with its Standard Webhooks headers ``signed``
+    (:func:`cityloop.notify.signing.sign_headers`); raise :class:`DeliveryError` unless 2xx.
 
     http.client rather than urllib: it sends the header names exactly as documented.
     """
@@ -124,9 +112,8 @@ def post_webhook(url: str, secret: str, body: bytes, *, event: str, delivery_id:
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "CityLoop-Webhook/1",
-        SIGNATURE_HEADER: sign(secret, body),
         "X-CityLoop-Event": event,
-        "X-CityLoop-Delivery": str(delivery_id),
+        **signed,
     }
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:

@@ -5,7 +5,7 @@ SQLite serialises writers anyway), so several workers share the work without doi
 Fan-out is all in the database and happens exactly once per notice. An external send is claimed
 with a lease first, so two live workers never send the same delivery; a worker that dies between
 claiming and recording lets the lease lapse and the next one retries (receivers dedupe on the
-``X-CityLoop-Delivery`` header).
+``webhook-id`` header, the same on every retry).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import random
 from typing import Any
 
 from django.conf import settings
@@ -22,11 +23,14 @@ from cityloop.core.models import Membership, User
 
 from .channels import ChannelMessage, DeliveryError, post_webhook, user_channels
 from .models import Delivery, DeliveryStatus, InboxMessage, Outbox, OutboxStatus, WebhookSubscription
+from .signing import sign_headers
 
 logger = logging.getLogger("cityloop.notify")
 
 WEBHOOK = "webhook"
 BATCH = 50
+# Retry spreading only: nothing secret hangs on it.
+_jitter = random.Random()
 
 
 def claimable(queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
@@ -102,11 +106,19 @@ def dispatch_pending(now: dt.datetime) -> int:
             return handled
 
 
-def backoff(attempts: int) -> dt.timedelta:
-    """Wait before the next try after ``attempts`` failed ones: doubling from the base, capped."""
+def backoff_ceiling(attempts: int) -> dt.timedelta:
+    """The longest wait after ``attempts`` failed tries: doubling from the base, capped."""
     base = float(settings.CITYLOOP_WEBHOOK_BACKOFF_SECONDS)
     cap = float(settings.CITYLOOP_WEBHOOK_BACKOFF_MAX_SECONDS)
     return dt.timedelta(seconds=min(cap, base * 2 ** max(attempts - 1, 0)))
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> dt.timedelta:
+    """Wait before the next try after ``attempts`` failed ones: anywhere up to the ceiling ("full
+    jitter"), so the deliveries that failed together, when a receiver was down, do not all come
+    back at the same moment; at least a second."""
+    ceiling = backoff_ceiling(attempts).total_seconds()
+    return dt.timedelta(seconds=max(1.0, (rng or _jitter).uniform(0, ceiling)))
 
 
 def _lease() -> dt.timedelta:
@@ -143,13 +155,21 @@ def webhook_body(notice: Outbox) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _send(delivery: Delivery) -> None:
+def webhook_message_id(delivery: Delivery) -> str:
+    """The ``webhook-id`` of a delivery: the same on every retry, for receivers to dedupe on."""
+    return f"msg_{delivery.pk}"
+
+
+def _send(delivery: Delivery, now: dt.datetime) -> None:
     notice = delivery.outbox
     if delivery.channel == WEBHOOK:
         sub = WebhookSubscription.objects.filter(pk=int(delivery.target)).first()
         if sub is None or not sub.active:
             raise DeliveryError("the webhook subscription was removed or deactivated", permanent=True)
-        post_webhook(sub.url, sub.secret, webhook_body(notice), event=notice.kind, delivery_id=delivery.pk)
+        body = webhook_body(notice)
+        # Signed at this attempt's time: a retry an hour later is still within the receiver's window.
+        signed = sign_headers(sub.live_secrets(now), webhook_message_id(delivery), now, body)
+        post_webhook(sub.url, body, event=notice.kind, signed=signed)
         return
     channel = user_channels().get(delivery.channel)
     user = User.objects.filter(pk=int(delivery.target)).first()
@@ -192,7 +212,7 @@ def send_due(now: dt.datetime) -> dict[str, int]:
         batch = _claim(now)
         for delivery in batch:
             try:
-                _send(delivery)
+                _send(delivery, now)
                 error = None
             except DeliveryError as exc:
                 error = exc

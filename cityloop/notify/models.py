@@ -9,6 +9,7 @@ backoff until sent or given up.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 from django.conf import settings
@@ -84,11 +85,17 @@ class InboxMessage(models.Model):
 
 
 class WebhookSubscription(models.Model):
-    """An outside system that receives notices as signed JSON POSTs."""
+    """An outside system that receives notices as JSON POSTs signed by the Standard Webhooks scheme.
+
+    The secret is generated and shown once when the subscription is made; after a rotation the
+    previous secret keeps signing beside the new one until ``previous_secret_until``.
+    """
 
     name = models.CharField(_("name"), max_length=100)
     url = models.URLField(_("URL"), max_length=500)
     secret = models.CharField(_("signing secret"), max_length=200)
+    previous_secret = models.CharField(_("previous signing secret"), max_length=200, blank=True)
+    previous_secret_until = models.DateTimeField(_("previous secret signs until"), null=True, blank=True)
     kinds = models.JSONField(
         _("notice kinds"), default=list, blank=True, help_text=_("empty: every kind; else a list of kinds")
     )
@@ -105,6 +112,14 @@ class WebhookSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} → {self.url}"
+
+    def live_secrets(self, now: dt.datetime) -> list[str]:
+        """The secrets a delivery at ``now`` is signed with: the current one, and the previous one
+        during its grace period."""
+        live = [self.secret]
+        if self.previous_secret and self.previous_secret_until and now < self.previous_secret_until:
+            live.append(self.previous_secret)
+        return live
 
     def wants(self, notice: Outbox) -> bool:
         if self.kinds and notice.kind not in self.kinds:

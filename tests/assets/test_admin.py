@@ -15,9 +15,9 @@ from .conftest import cover
 
 @pytest.fixture
 def admin_client(client, actor, org, grids):
-    create_user(actor=actor, username="root", password="demo-pass-1", is_superuser=True)
+    create_user(actor=actor, username="root", password="demo-pass-2026", is_superuser=True)
     import_components([cover(1, owner="D-WATER"), cover(2, sub="0114")], actor=actor)
-    assert client.login(username="root", password="demo-pass-1")
+    assert client.login(username="root", password="demo-pass-2026")
     return client
 
 

@@ -20,7 +20,7 @@ from .conftest import DESKTOP, PHONE
 # migrations loaded after another transactional test emptied the tables.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 loop = cases_conftest.loop  # the small city of the case tests
-PASSWORD = "demo-pass-1"
+PASSWORD = "demo-pass-2026"
 
 
 def jpeg(color: str) -> dict[str, Any]:

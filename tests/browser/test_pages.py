@@ -17,7 +17,7 @@ loop = cases_conftest.loop  # the small city of the case tests
 def _login(page, base: str, username: str) -> None:
     page.goto(f"{base}/login/")
     page.fill("#id_username", username)
-    page.fill("#id_password", "demo-pass-1")
+    page.fill("#id_password", "demo-pass-2026")
     page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
 

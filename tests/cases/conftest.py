@@ -185,7 +185,7 @@ def loop(org: Any, actor: User) -> Loop:
     }
     for username, (unit, role) in extra.items():
         users[username] = create_user(
-            actor=actor, username=username, password="demo-pass-1", roles=[(unit, role)]
+            actor=actor, username=username, password="demo-pass-2026", roles=[(unit, role)]
         )
     # The line department for exposed refuse is named by rule (routing suggests it to dispatchers).
     create_rule(

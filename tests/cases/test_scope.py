@@ -92,7 +92,7 @@ def world(loop: Loop, actor: User) -> World:
         "nobody": [],
     }
     for username, held in roles.items():
-        w.users[username] = create_user(actor=actor, username=username, password="demo-pass-1", roles=held)
+        w.users[username] = create_user(actor=actor, username=username, password="demo-pass-2026", roles=held)
     w.users.update(loop.users)
 
     w.cases["a_reported"] = loop.report().pk
@@ -168,7 +168,9 @@ def test_the_scope_keeps_the_definition_of_territory_or_dispatch(world, username
 def test_superuser_and_city_administrator_see_everything(world):
     everything = set(Case.objects.values_list("pk", flat=True))
     assert visible(world.users["admin"]) == everything == reference(world.users["admin"])
-    su = create_user(actor=world.loop.users["admin"], username="root", password="x", is_superuser=True)
+    su = create_user(
+        actor=world.loop.users["admin"], username="root", password="root-pass-2026", is_superuser=True
+    )
     assert visible(su) == everything
 
 
@@ -231,11 +233,11 @@ def test_a_district_sees_a_case_of_another_district_sent_to_one_of_its_units(loo
     staff = create_user(
         actor=actor,
         username="district2_staff",
-        password="demo-pass-1",
+        password="demo-pass-2026",
         roles=[(district2, Role.OPERATOR), (district2, Role.SHIFT_LEADER), (district2, Role.DISPATCHER)],
     )
     reporter = create_user(
-        actor=actor, username="supervisor2", password="demo-pass-1", roles=[(community2, Role.SUPERVISOR)]
+        actor=actor, username="supervisor2", password="demo-pass-2026", roles=[(community2, Role.SUPERVISOR)]
     )
     case = loop.report(point=(lon + DLON * 0.5, lat + DLAT * 0.5), actor=reporter)
     assert case.district_id == district2.pk

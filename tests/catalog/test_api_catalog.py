@@ -118,6 +118,6 @@ def test_step_limits_endpoint(client):
 
 
 def test_any_signed_in_user_may_read_the_catalog(api_as, org, actor):
-    loner = create_user(actor=actor, username="loner", password="demo-pass-1")  # no role anywhere
+    loner = create_user(actor=actor, username="loner", password="demo-pass-2026")  # no role anywhere
     body = api_as(loner).get("/api/v1/catalog/categories", kind="event").json()
     assert len(body) == 6

@@ -59,7 +59,7 @@ def test_users_by_role(api_as, org):
 
 
 def test_session_login_works_for_the_api(client, org):
-    assert client.login(username="admin", password="demo-pass-1")
+    assert client.login(username="admin", password="demo-pass-2026")
     assert client.get("/api/v1/org/me").json()["username"] == "admin"
 
 
@@ -79,7 +79,7 @@ def test_token_command_prints_a_working_token(org, client):
 def test_console_login_and_home(client, org):
     response = client.get("/")
     assert response.status_code == 302 and "/login/" in response["Location"]
-    response = client.post("/login/", {"username": "street_a_manager", "password": "demo-pass-1"})
+    response = client.post("/login/", {"username": "street_a_manager", "password": "demo-pass-2026"})
     assert response.status_code == 302
     page = client.get("/").content.decode()
     assert "东街道" in page

@@ -4,6 +4,7 @@ a revoked token, a deactivated user or an ended role is refused by every process
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import subprocess
@@ -14,12 +15,13 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cityloop.core import tokens
 from cityloop.core.actions import create_api_token, grant_role, revoke_api_token, revoke_role
-from cityloop.core.models import ApiToken, Role, User
+from cityloop.core.models import ApiToken, AuditEntry, Role, User
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -161,3 +163,66 @@ def test_a_role_ended_here_is_gone_in_another_process_on_its_next_request(
     assert status == 200 and page["items"] == []
     User.objects.filter(pk=user.pk).update(is_active=False)
     assert other_process.get("/api/v1/org/units", raw)[0] == 401
+
+
+# --- cityloop token revoke ----------------------------------------------------------------------
+
+
+def _revoke(*args: str) -> str:
+    out = io.StringIO()
+    call_command("token", "revoke", *args, stdout=out)
+    return out.getvalue()
+
+
+def _live(token: ApiToken) -> bool:
+    return ApiToken.objects.get(pk=token.pk).revoked_at is None
+
+
+@pytest.mark.parametrize("length", [10, 11, 20, 45, 46])
+def test_revoke_takes_the_whole_token_or_any_prefix(issued: Any, actor: User, length: int) -> None:
+    user, token, raw = issued
+    _, other = create_api_token(actor=actor, user=user, name="other")
+    assert len(raw) == tokens.FULL_LENGTH == 46
+    assert "revoked" in _revoke(raw[:length])
+    assert not _live(token)
+    assert tokens.user_for_token(raw) is None
+    assert tokens.user_for_token(other) is not None  # the other token lives on
+    entry = AuditEntry.objects.filter(action="token.revoke").get()
+    assert entry.object_id == str(token.pk)
+
+
+def test_a_whole_token_mistyped_revokes_nothing(issued: Any) -> None:
+    _, token, raw = issued
+    wrong = raw[:-1] + ("A" if raw[-1] != "A" else "B")
+    with pytest.raises(CommandError, match="no active token"):
+        _revoke(wrong)
+    assert _live(token)
+
+
+def test_an_ambiguous_prefix_is_refused_with_the_list_unless_all(issued: Any, actor: User) -> None:
+    user, token, raw = issued
+    twin, twin_raw = create_api_token(actor=actor, user=user, name="twin")
+    ApiToken.objects.filter(pk=twin.pk).update(prefix=token.prefix)  # the same clear prefix
+    for given in ("cl_", token.prefix, raw[:15]):
+        with pytest.raises(CommandError, match="2 active tokens") as refused:
+            _revoke(given)
+        assert "12345 platform" in str(refused.value) and "twin" in str(refused.value)
+        assert "--all" in str(refused.value)
+        assert ("whole token" in str(refused.value)) == (len(given) >= 10)
+    assert _live(token) and _live(twin)
+    assert not AuditEntry.objects.filter(action="token.revoke").exists()
+    # The whole token is never ambiguous: its hash names one.
+    _revoke(twin_raw)
+    assert _live(token) and not _live(twin)
+    ApiToken.objects.filter(pk=twin.pk).update(revoked_at=None)
+    out = _revoke(token.prefix, "--all")
+    assert out.count("revoked") == 2
+    assert not _live(token) and not _live(twin)
+    assert AuditEntry.objects.filter(action="token.revoke").count() == 3
+
+
+def test_revoked_tokens_are_not_matched_again(issued: Any) -> None:
+    _, token, raw = issued
+    _revoke(raw)
+    with pytest.raises(CommandError, match="no active token"):
+        _revoke(token.prefix)

@@ -8,16 +8,18 @@ from typing import Any
 import pytest
 import shapely
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, identify_hasher
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client
 
 from cityloop.core.actions import create_unit
 from cityloop.core.models import AuditEntry, Membership, Role, Unit, UnitKind, User
 from cityloop.core.permissions import jurisdiction, restrict
-from cityloop.demo.actions import set_password_hash
+from cityloop.demo.actions import set_password_hashes
 from cityloop.demo.build import STEPS, run_steps, step_label
 from cityloop.demo.city import DemoCity
-from cityloop.demo.people import DEMO_PASSWORD, KEY_LOGINS
+from cityloop.demo.people import DEMO_HASH_ITERATIONS, DEMO_PASSWORD, KEY_LOGINS, password_hashes
 from cityloop.demo.plan import CITY_CODE, DISTRICT_CODE
 from cityloop.demo.report import demo_logins, demo_summary, logins_table
 from cityloop.geo.index import locate, locate_many
@@ -130,7 +132,7 @@ def test_admin_and_every_key_user_log_in_with_the_demo_password(demo_city: DemoC
         assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
     assert authenticate(username="admin", password="wrong-password") is None
     assert Client().login(username="dispatcher1", password=DEMO_PASSWORD)
-    # The hash was computed once; each user still got an audit entry for it.
+    # Each user got an audit entry for their password.
     assert AuditEntry.objects.filter(action="user.set_password").count() == len(demo_city.users)
 
 
@@ -184,9 +186,38 @@ def test_run_steps_runs_each_step_in_its_own_transaction(demo_city: DemoCity, db
     demo_city.summary.pop("kiosks")
 
 
-def test_set_password_hash_refuses_a_plain_password(demo_city: DemoCity, db: Any) -> None:
+def test_set_password_hashes_refuses_a_plain_password(demo_city: DemoCity, db: Any) -> None:
     with pytest.raises(ValidationError, match="password hash"):
-        set_password_hash([demo_city.users["leader1"]], "plain-text", actor=demo_city.users["admin"])
+        set_password_hashes({demo_city.users["leader1"]: "plain-text"}, actor=demo_city.users["admin"])
+
+
+def test_every_demo_user_has_a_salt_of_their_own(demo_city: DemoCity, db: Any) -> None:
+    encoded = list(User.objects.filter(username__in=demo_city.users).values_list("password", flat=True))
+    salts = [identify_hasher(e).decode(e)["salt"] for e in encoded]
+    assert len(encoded) == len(demo_city.users) > 10
+    assert len(set(salts)) == len(salts)
+    assert len(set(encoded)) == len(encoded)
+
+
+def test_the_demo_password_meets_the_policy_for_every_demo_user(demo_city: DemoCity, db: Any) -> None:
+    for user in demo_city.users.values():
+        validate_password(DEMO_PASSWORD, user)  # raises if the policy refused it
+
+
+def test_demo_hashes_are_cheap_and_strengthened_at_first_login(
+    settings: Any, demo_city: DemoCity, db: Any
+) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    hashes = password_hashes(["leader1", "admin"], seed=1)
+    assert hashes["leader1"] != hashes["admin"]
+    assert hashes == password_hashes(["leader1", "admin"], seed=1)  # a seed gives the same database
+    leader = demo_city.users["leader1"]
+    set_password_hashes({leader: hashes["leader1"]}, actor=demo_city.users["admin"])
+    assert identify_hasher(hashes["leader1"]).decode(hashes["leader1"])["iterations"] == DEMO_HASH_ITERATIONS
+    assert authenticate(username="leader1", password=DEMO_PASSWORD) is not None
+    stored = User.objects.get(pk=leader.pk).password
+    assert stored != hashes["leader1"]
+    assert identify_hasher(stored).decode(stored)["iterations"] == PBKDF2PasswordHasher.iterations
 
 
 def test_the_plan_rides_along_for_later_steps(demo_city: DemoCity) -> None:

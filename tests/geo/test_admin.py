@@ -18,7 +18,7 @@ from .conftest import org_features
 
 @pytest.fixture
 def root(org, actor):
-    return create_user(actor=actor, username="root", password="root-pass-1", is_superuser=True)
+    return create_user(actor=actor, username="root", password="root-pass-2026", is_superuser=True)
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_import_view_dry_run_and_bad_json(org, browser):
 
 
 def test_import_view_needs_the_add_permission(org, grids):
-    staff = create_user(actor=org.users["admin"], username="clerk", password="x-pass-123", is_staff=True)
+    staff = create_user(actor=org.users["admin"], username="clerk", password="clerk-pass-2026", is_staff=True)
     client = Client()
     client.force_login(staff)
     assert client.get(reverse("admin:geo_grid_import")).status_code == 403

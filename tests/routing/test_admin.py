@@ -13,8 +13,8 @@ from cityloop.routing.models import Rule
 
 @pytest.fixture
 def admin_client(client, actor, city):
-    create_user(actor=actor, username="root", password="demo-pass-1", is_superuser=True)
-    assert client.login(username="root", password="demo-pass-1")
+    create_user(actor=actor, username="root", password="demo-pass-2026", is_superuser=True)
+    assert client.login(username="root", password="demo-pass-2026")
     return client
 
 

@@ -108,7 +108,7 @@ def test_rule_crud_is_for_administrators_of_the_area(city, actor, api_as):
     )  # it never came into force before today
 
     street_admin = create_user(
-        actor=actor, username="street_b_admin", password="demo-pass-1", roles=[(city.street_b, Role.ADMIN)]
+        actor=actor, username="street_b_admin", password="demo-pass-2026", roles=[(city.street_b, Role.ADMIN)]
     )
     street = api_as(street_admin)
     assert street.post("/api/v1/routing/rules", body).status_code == 403

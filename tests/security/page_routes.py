@@ -39,7 +39,7 @@ PAGE_ROUTES: list[Route] = [
         PUBLIC,
         "/login/",
         method="POST",
-        body=lambda w: {"username": "operator", "password": "demo-pass-1"},
+        body=lambda w: {"username": "operator", "password": "demo-pass-2026"},
         ok=(302,),
     ),
     Route("logout/", PUBLIC, "/logout/", method="POST", ok=(302,)),

@@ -68,7 +68,7 @@ class World:
             self.loop.users[name] = create_user(
                 actor=self.actor,
                 username=name,
-                password="demo-pass-1",
+                password="demo-pass-2026",
                 roles=roles,
                 is_staff=name == "staff_without_role",
             )

@@ -173,9 +173,9 @@ def test_admin_lists_warn_and_import_csv(org: Any, time_machine: Any) -> None:
     time_machine.move_to(dt.datetime(2026, 11, 22, 10, tzinfo=dt.UTC))
     from cityloop.core.actions import create_user
 
-    create_user(actor=org.users["admin"], username="root", password="demo-pass-1", is_superuser=True)
+    create_user(actor=org.users["admin"], username="root", password="demo-pass-2026", is_superuser=True)
     client = Client()
-    client.login(username="root", password="demo-pass-1")
+    client.login(username="root", password="demo-pass-2026")
     page = client.get("/admin/timeclock/calendarday/")
     assert page.status_code == 200 and "fewer than 60" in page.content.decode()
     upload = StringIO(SCHEDULE_2027)
@@ -206,9 +206,9 @@ def test_admin_lists_warn_and_import_csv(org: Any, time_machine: Any) -> None:
 def test_admin_pages_render(org: Any, path: str) -> None:
     from cityloop.core.actions import create_user
 
-    create_user(actor=org.users["admin"], username="root", password="demo-pass-1", is_superuser=True)
+    create_user(actor=org.users["admin"], username="root", password="demo-pass-2026", is_superuser=True)
     client = Client()
-    client.login(username="root", password="demo-pass-1")
+    client.login(username="root", password="demo-pass-2026")
     if "/1/change/" in path:
         path = path.replace("/1/", f"/{WorkCalendar.objects.get(is_default=True).pk}/")
     assert client.get(path).status_code == 200
@@ -217,9 +217,9 @@ def test_admin_pages_render(org: Any, path: str) -> None:
 def test_admin_saves_through_the_actions(org: Any) -> None:
     from cityloop.core.actions import create_user
 
-    create_user(actor=org.users["admin"], username="root", password="demo-pass-1", is_superuser=True)
+    create_user(actor=org.users["admin"], username="root", password="demo-pass-2026", is_superuser=True)
     client = Client()
-    client.login(username="root", password="demo-pass-1")
+    client.login(username="root", password="demo-pass-2026")
     response = client.post(
         "/admin/timeclock/calendarday/add/",
         {"date": "2026-03-03", "kind": "holiday", "name": "本地假日", "source": ""},

@@ -58,7 +58,7 @@ def test_login_and_logout(loop):
     assert page.status_code == 200 and 'name="username"' in html(page)
     bad = client.post("/login/", {"username": "operator", "password": "wrong-password"})
     assert bad.status_code == 200 and 'class="error' in html(bad)
-    good = client.post("/login/", {"username": "operator", "password": "demo-pass-1"})
+    good = client.post("/login/", {"username": "operator", "password": "demo-pass-2026"})
     assert good.status_code == 302
     assert client.get("/").status_code == 200
     assert client.post("/logout/").status_code == 302

@@ -34,7 +34,7 @@ def test_dashboard_is_restricted_to_the_users_area(loop, client_as, cases_ab):
     from cityloop.core.actions import create_user
     from cityloop.core.models import Role
 
-    create_user(actor=loop.users["admin"], username="leader_b", password="demo-pass-1",
+    create_user(actor=loop.users["admin"], username="leader_b", password="demo-pass-2026",
                 roles=[(loop.org.street_b, Role.LEADER)])  # fmt: skip
     client = client_as("leader")
     client.force_login(

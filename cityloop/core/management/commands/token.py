@@ -1,4 +1,5 @@
-"""``cityloop token create USERNAME`` prints a new API bearer token; ``token revoke PREFIX`` ends one."""
+"""``cityloop token create USERNAME`` prints a new API bearer token; ``token revoke TOKEN`` ends the
+token given whole or by any prefix of it (several only with ``--all``)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from cityloop.core.actions import create_api_token, revoke_api_token
 from cityloop.core.audit import request_context, system_actor
 from cityloop.core.models import ApiToken, User
+from cityloop.core.tokens import STORED_PREFIX_LENGTH, active_tokens_matching
 
 
 class Command(BaseCommand):
@@ -26,8 +29,11 @@ class Command(BaseCommand):
             help="its own rate limit: e.g. 6000/m for a busy integration, or none "
             "(default: CITYLOOP_RATELIMIT_TOKEN)",
         )
-        revoke = sub.add_parser("revoke", help="revoke the token starting with PREFIX")
-        revoke.add_argument("prefix")
+        revoke = sub.add_parser("revoke", help="revoke a token, given whole or by any prefix of it")
+        revoke.add_argument("prefix", metavar="TOKEN", help="the token, or its first characters")
+        revoke.add_argument(
+            "--all", action="store_true", help="revoke every token the prefix matches, if several"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with request_context(None):
@@ -43,12 +49,30 @@ class Command(BaseCommand):
                     raise CommandError("; ".join(exc.messages)) from None
                 self.stdout.write(raw)
             else:
-                tokens = ApiToken.objects.filter(
-                    prefix__startswith=options["prefix"], revoked_at__isnull=True
-                )
-                if tokens.count() != 1:
-                    raise CommandError(
-                        f"{tokens.count()} active tokens start with {options['prefix']!r}; give more of it"
-                    )
-                revoke_api_token(actor=system_actor(), token=tokens.get())
-                self.stdout.write("revoked")
+                self._revoke(options["prefix"], every=options["all"])
+
+    def _revoke(self, given: str, *, every: bool) -> None:
+        found = active_tokens_matching(given)
+        if not found:
+            raise CommandError(f"no active token is or starts with {given!r}")
+        if len(found) > 1 and not every:
+            listing = "\n".join(f"  {_describe(token)}" for token in found)
+            more = (
+                f"give the whole token (only its first {STORED_PREFIX_LENGTH} characters are kept in clear)"
+                if len(given) >= STORED_PREFIX_LENGTH
+                else "give more of it"
+            )
+            raise CommandError(
+                f"{len(found)} active tokens start with {given!r}; {more}, "
+                f"or add --all to revoke them all:\n{listing}"
+            )
+        with transaction.atomic():
+            for token in found:
+                revoke_api_token(actor=system_actor(), token=token)
+        for token in found:
+            self.stdout.write(f"revoked {_describe(token)}")
+
+
+def _describe(token: ApiToken) -> str:
+    label = token.name or "no name"
+    return f"{token.prefix}… of {token.user.username} ({label}, {token.created_at:%Y-%m-%d})"

@@ -20,6 +20,12 @@
     if (target.matches("[data-category-code], select[name=kind]")) { refreshNearest(); }
   });
 
+  // The queue's search box asks as one types ("input from:#id_q" in the form's hx-trigger); its
+  // change event, when the box is left, must not ask again. (A filter in hx-trigger would do it
+  // with eval, which the Content-Security-Policy refuses.)
+  var search = $("form.filters[hx-get] #id_q");
+  if (search) { search.addEventListener("change", function (event) { event.stopPropagation(); }); }
+
   function setCategory(form, code, kind, name) {
     var codeInput = $("input[data-category-code]", form);
     var kindSelect = $("select[name=kind]", form) || $("select[name$='-kind']", form);
