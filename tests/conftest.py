@@ -63,6 +63,36 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
             connection._test_serialized_contents = json.dumps(rows)  # type: ignore[attr-defined]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def flush_past_the_audit_guard() -> Any:
+    """Transactional tests end with a flush that empties every table: let it empty the audit tables
+    too, which the database otherwise refuses (``cityloop.core.audit_guard``)."""
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    from cityloop.core.audit_chain import forget_cached_head
+    from cityloop.core.audit_guard import maintenance
+
+    plain = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: BaseDatabaseOperations, sql_list: list[str]) -> None:
+        with maintenance(self.connection):
+            plain(self, sql_list)
+        forget_cached_head(self.connection.alias)
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    yield
+    BaseDatabaseOperations.execute_sql_flush = plain  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def audit_heads_elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The worker's sweep exports daily audit heads: into a temporary folder, not the checkout."""
+    from django.test import override_settings
+
+    with override_settings(CITYLOOP_AUDIT_HEAD_DIR=str(tmp_path_factory.mktemp("audit-heads"))):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def login_lockout_off(settings: Any) -> None:
     """django-axes needs the request at every authenticate(); the test client's login() and the
