@@ -51,16 +51,24 @@ ROW_FIELDS = (*CONTENT_FIELDS, "hash")
 HEAD_ID = 1
 
 
+def _json_key(key: Any) -> str:
+    """A dict key as JSON writes it (and as it reads back): sorting must see the same strings."""
+    if isinstance(key, str):
+        return key
+    if key is True or key is False or key is None:
+        return json.dumps(key)
+    return repr(key) if isinstance(key, float) else str(key)
+
+
 def _number_safe(value: Any) -> Any:
-    """JSON as PostgreSQL's jsonb gives it back: a float with no fraction comes back as an integer
-    (1.0 stays 1.0 in jsonb, 1e20 becomes 100000000000000000000), so integral floats count as the
-    integer their decimal form names, on both engines."""
-    kind = type(value)
-    if kind is float:
+    """``value`` as it reads back from the database: keys as strings, tuples as lists, and a float
+    with no fraction as an integer (jsonb gives 1e20 back as 100000000000000000000), on both engines,
+    so the hash written is the hash found."""
+    if isinstance(value, float):
         return int(decimal.Decimal(repr(value))) if value.is_integer() else value
-    if kind is dict:
-        return {k: _number_safe(v) for k, v in value.items()}
-    if kind is list:
+    if isinstance(value, dict):
+        return {_json_key(k): _number_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
         return [_number_safe(v) for v in value]
     return value
 

@@ -189,8 +189,8 @@ class AuditEntry(models.Model):
     # Hex SHA-256: the previous entry's hash, and this entry's over its canonical content (which
     # includes its id and prev_hash). A database default, so a row written outside record() (by hand,
     # by a bench loader) is still a row, and shows as broken in `cityloop audit verify`.
-    prev_hash = models.CharField(max_length=64, db_default="")
-    hash = models.CharField(max_length=64, db_default="")
+    prev_hash = models.CharField(max_length=64, default="", db_default="")
+    hash = models.CharField(max_length=64, default="", db_default="")
 
     objects = AuditEntryQuerySet.as_manager()
 

@@ -54,11 +54,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='auditentry',
             name='hash',
-            field=models.CharField(db_default='', max_length=64),
+            field=models.CharField(db_default='', default='', max_length=64),
         ),
         migrations.AddField(
             model_name='auditentry',
             name='prev_hash',
-            field=models.CharField(db_default='', max_length=64),
+            field=models.CharField(db_default='', default='', max_length=64),
         ),
     ]
