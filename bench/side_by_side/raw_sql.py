@@ -246,7 +246,7 @@ def write_report(
     after = _audit_after(template, case_id, timer_id, now, deadline, warn)
     last_id, prev_hash = run(cursor, AUDIT_HEAD_LOCK_SQL, []).fetchone()
     audit_id, request_id = int(last_id) + 1, uuid.uuid4().hex
-    content = {"id": audit_id, "at": now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+    content = {"id": audit_id, "at": now.astimezone(dt.UTC).isoformat(timespec="microseconds")}
     content |= {"actor_id": event["actor_id"], "actor_label": template.actor_label}
     content |= {"action": "case.report", "object_type": "cases.case", "object_id": str(case_id)}
     content |= {"object_repr": number, "before": None, "after": _number_safe(after)}
