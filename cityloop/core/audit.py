@@ -178,6 +178,10 @@ def action_transaction() -> Iterator[None]:
             yield
     finally:
         _action_depth.reset(token)
+        if depth == 0:
+            # The chain head this action locked is read again by the next action, as it would be in
+            # a transaction of its own (one taken inside a caller's transaction keeps the lock).
+            audit_chain.forget_cached_head()
 
 
 def domain_action(func: Callable[P, R]) -> Callable[P, R]:

@@ -1,7 +1,8 @@
 """The database's refusal to change the audit tables, and the one way round it for maintenance.
 
 Triggers on ``core_auditentry`` refuse UPDATE, DELETE and (PostgreSQL) TRUNCATE; on
-``core_auditchainhead`` they refuse DELETE, TRUNCATE and an UPDATE that moves the head backwards.
+``core_auditchainhead`` they refuse DELETE, TRUNCATE and an UPDATE that moves the head backwards
+(one that writes the same values again is let through: restoring a snapshot does that).
 They stand aside only inside :func:`maintenance`, which only code holding a database connection can
 enter (the test suite's flushes, ``cityloop restore``): nothing reachable from HTTP calls it.
 
@@ -35,7 +36,8 @@ SQLITE_TRIGGERS = [
     f"""CREATE TRIGGER core_auditchainhead_no_delete BEFORE DELETE ON core_auditchainhead
         WHEN NOT {SQLITE_FUNCTION}() BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END;""",
     f"""CREATE TRIGGER core_auditchainhead_forward_only BEFORE UPDATE ON core_auditchainhead
-        WHEN NEW.last_id <= OLD.last_id AND NOT {SQLITE_FUNCTION}()
+        WHEN NEW.last_id <= OLD.last_id AND NOT (NEW.last_id = OLD.last_id AND NEW.last_hash = OLD.last_hash)
+             AND NOT {SQLITE_FUNCTION}()
         BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END;""",
 ]
 SQLITE_DROP = [
@@ -55,7 +57,7 @@ PG_TRIGGERS = [
             END IF;
             -- Nested: plpgsql does not stop at the first false operand of AND.
             IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'core_auditchainhead' THEN
-                IF NEW.last_id > OLD.last_id THEN RETURN NEW; END IF;
+                IF NEW.last_id > OLD.last_id OR NEW = OLD THEN RETURN NEW; END IF;
             END IF;
             RAISE EXCEPTION '{REFUSAL} (% on %)', TG_OP, TG_TABLE_NAME
                 USING ERRCODE = 'insufficient_privilege';
