@@ -291,3 +291,18 @@ def test_the_daily_head_is_exported_once(actor: User, settings: Any, tmp_path: P
     assert (held["id"], held["hash"]) == (ids[-1], row_of(ids[-1])["hash"])
     assert audit_chain.export_daily_heads(tomorrow) == {"written": []}
     call_command("audit", "verify", "--from-head", str(tmp_path / f"audit-head-{held['day']}.json"))
+
+
+def test_the_worker_sweep_exports_the_heads_and_the_command_gives_a_days_head(
+    actor: User, capsys: Any
+) -> None:
+    from cityloop.notify.worker import _SWEEPS
+
+    assert _SWEEPS["audit_heads"] is audit_chain.export_daily_heads
+    ids = units(actor, 2)
+    today = timezone.localdate()
+    call_command("audit", "head", "--date", today.isoformat())
+    held = json.loads(capsys.readouterr().out)
+    assert (held["id"], held["day"]) == (ids[-1], today.isoformat())
+    with pytest.raises(CommandError, match="no entry by then"):
+        call_command("audit", "head", "--date", "2000-01-01")
