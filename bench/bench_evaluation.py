@@ -289,6 +289,7 @@ def load_month(count: int) -> tuple[dict[str, Any], float]:
     from django.db.models import Max
 
     from cityloop.cases.models import Case, CaseEvent, CaseStep
+    from cityloop.core import audit_chain
     from cityloop.core.models import AuditEntry
 
     started = time.perf_counter()
@@ -328,10 +329,10 @@ def load_month(count: int) -> tuple[dict[str, Any], float]:
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('cases_case', 'id'), (SELECT max(id) FROM cases_case))"
             )
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence('core_auditentry', 'id'), "
-                "(SELECT max(id) FROM core_auditentry))"
-            )
+    # The loaded entries join the audit chain (as record() would have chained them), so the head
+    # moves past them and the application's next entry follows on.
+    audit_chain.rebuild(after_id=first_audit - 1)
+    with connection.cursor() as cursor:
         # Fresh statistics and (PostgreSQL) the visibility map that lets index-only scans skip the
         # table, as autovacuum or a nightly ANALYZE would give a database that is not just loaded.
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")

@@ -272,6 +272,8 @@ CITYLOOP_LIGHT_YELLOW_AT = float(os.environ.get("CITYLOOP_LIGHT_YELLOW_AT", "0.8
 CITYLOOP_LIGHT_RED_AT = float(os.environ.get("CITYLOOP_LIGHT_RED_AT", "1.0"))
 # Warn (/healthz, admin, `cityloop calendar check`) when the holiday schedule is known fewer days ahead.
 CITYLOOP_CALENDAR_WARN_DAYS = int(os.environ.get("CITYLOOP_CALENDAR_WARN_DAYS", "60"))
+# Where the worker writes the audit chain's head at the end of each day, for auditors to take away.
+CITYLOOP_AUDIT_HEAD_DIR = os.environ.get("CITYLOOP_AUDIT_HEAD_DIR", str(VAR_DIR / "audit-heads"))
 # How often `cityloop worker` sweeps timers and escalations (seconds).
 CITYLOOP_SWEEP_INTERVAL_SECONDS = float(os.environ.get("CITYLOOP_SWEEP_INTERVAL_SECONDS", "60"))
 # Webhooks: attempts before a delivery is marked failed, first retry delay (doubling each time, capped).

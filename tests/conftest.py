@@ -63,6 +63,47 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
             connection._test_serialized_contents = json.dumps(rows)  # type: ignore[attr-defined]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def flush_past_the_audit_guard() -> Any:
+    """Transactional tests end with a flush that empties every table, and ``serialized_rollback``
+    ones reload a snapshot: let both through the audit tables' guard (``cityloop.core.audit_guard``),
+    as ``cityloop restore`` does."""
+    from django.db.backends.base.creation import BaseDatabaseCreation
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    from cityloop.core.audit_chain import forget_cached_head
+    from cityloop.core.audit_guard import maintenance
+
+    plain = BaseDatabaseOperations.execute_sql_flush
+    plain_reload = BaseDatabaseCreation.deserialize_db_from_string
+
+    def execute_sql_flush(self: BaseDatabaseOperations, sql_list: list[str]) -> None:
+        with maintenance(self.connection):
+            plain(self, sql_list)
+        forget_cached_head(self.connection.alias)
+
+    def deserialize_db_from_string(self: BaseDatabaseCreation, data: str) -> None:
+        # A ``serialized_rollback`` test reloads the snapshot over rows that may still be there.
+        with maintenance(self.connection):
+            plain_reload(self, data)
+        forget_cached_head(self.connection.alias)
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    BaseDatabaseCreation.deserialize_db_from_string = deserialize_db_from_string  # type: ignore[method-assign]
+    yield
+    BaseDatabaseOperations.execute_sql_flush = plain  # type: ignore[method-assign]
+    BaseDatabaseCreation.deserialize_db_from_string = plain_reload  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def audit_heads_elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The worker's sweep exports daily audit heads: into a temporary folder, not the checkout."""
+    from django.test import override_settings
+
+    with override_settings(CITYLOOP_AUDIT_HEAD_DIR=str(tmp_path_factory.mktemp("audit-heads"))):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def login_lockout_off(settings: Any) -> None:
     """django-axes needs the request at every authenticate(); the test client's login() and the

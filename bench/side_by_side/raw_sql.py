@@ -10,7 +10,9 @@ write path):
 3. ``INSERT cases_casetext`` (its search terms; on SQLite a trigger copies them into the FTS5 table);
 4. ``INSERT timeclock_steptimer`` (the accept step's clock);
 5. ``INSERT cases_casestep`` (the accept step, pointing at its timer);
-6. ``INSERT core_auditentry`` (one entry, ``case.report``, with the timer's start as a part);
+6. ``SELECT … FOR UPDATE`` of the audit chain's head, ``INSERT core_auditentry`` (one entry,
+   ``case.report``, with the timer's start as a part, its id and hash following the head's) and
+   ``UPDATE core_auditchainhead`` (``cityloop.core.audit_chain.append``);
 7. ``INSERT cases_caseevent`` (the timeline's first line, pointing at the audit entry).
 
 (The API token's ``last_used_at`` is also updated, at most once a minute per token: bookkeeping,
@@ -27,7 +29,10 @@ only: the side-by-side driver imports this module by its file's directory, in a 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import hashlib
 import json
+import re
 import secrets
 import uuid
 from collections.abc import Callable, Sequence
@@ -74,11 +79,13 @@ STEP_SQL = (
     "ended_by_id, ended_by_transition, on_time, elapsed) "
     "VALUES (%s, %s, %s, 1, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, NULL, '', NULL, NULL)"
 )
+AUDIT_HEAD_LOCK_SQL = "SELECT last_id, last_hash FROM core_auditchainhead WHERE id = 1 FOR UPDATE"
 AUDIT_SQL = (
-    "INSERT INTO core_auditentry (at, actor_id, actor_label, action, object_type, object_id, "
-    "object_repr, before, after, request_id) VALUES (%s, %s, %s, 'case.report', 'cases.case', %s, %s, "
-    "NULL, %s, %s) RETURNING id"
+    "INSERT INTO core_auditentry (id, at, actor_id, actor_label, action, object_type, object_id, "
+    "object_repr, before, after, request_id, prev_hash, hash) VALUES (%s, %s, %s, %s, 'case.report', "
+    "'cases.case', %s, %s, NULL, %s, %s, %s, %s)"
 )
+AUDIT_HEAD_SQL = "UPDATE core_auditchainhead SET last_id = %s, last_hash = %s WHERE id = %s"
 EVENT_SQL = (
     "INSERT INTO cases_caseevent (case_id, seq, transition, from_state, to_state, actor_id, "
     "actor_unit_id, actor_role, at, note, data, audit_id) "
@@ -91,6 +98,7 @@ STATEMENTS = {
     "timeclock_steptimer": TIMER_SQL,
     "cases_casestep": STEP_SQL,
     "core_auditentry": AUDIT_SQL,
+    "core_auditchainhead": AUDIT_HEAD_SQL,
     "cases_caseevent": EVENT_SQL,
 }
 
@@ -99,7 +107,7 @@ def written_columns(sql: str) -> list[str]:
     """The columns an ``INSERT`` above names, or those an ``UPDATE`` sets and filters on."""
     if sql.startswith("INSERT"):
         return [c.strip() for c in sql.split("(", 1)[1].split(")", 1)[0].split(",")]
-    return ["last", "district_id", "day"]
+    return re.findall(r"(\w+) = ", sql)
 
 
 @dataclass(frozen=True)
@@ -115,7 +123,8 @@ class Dialect:
         """Run a statement (prepared, on PostgreSQL); the cursor."""
         if self.name == "postgresql":
             return cursor.execute(sql, params, prepare=True)
-        return cursor.execute(sql.replace("%s", "?"), params)
+        # SQLite has no row locks: its IMMEDIATE transactions already hold the write lock.
+        return cursor.execute(sql.replace("%s", "?").replace(" FOR UPDATE", ""), params)
 
 
 def _sqlite_timestamp(value: dt.datetime) -> str:
@@ -234,13 +243,39 @@ def write_report(
     step_values = [case_id, district, step["step"], step["unit_id"], ts(now), step["started_by_id"]]
     step_values += [step["limit_amount"], step["limit_unit"], js(step["limit_ref"]), ts(deadline)]
     run(cursor, STEP_SQL, [*step_values, bool(step["provisional"]), timer_id])
-    after = js(_audit_after(template, case_id, timer_id, now, deadline, warn))
-    audit_values = [ts(now), event["actor_id"], template.actor_label, str(case_id), number, after]
-    audit_id = run(cursor, AUDIT_SQL, [*audit_values, uuid.uuid4().hex]).fetchone()[0]
+    after = _audit_after(template, case_id, timer_id, now, deadline, warn)
+    last_id, prev_hash = run(cursor, AUDIT_HEAD_LOCK_SQL, []).fetchone()
+    audit_id, request_id = int(last_id) + 1, uuid.uuid4().hex
+    content = {"id": audit_id, "at": now.astimezone(dt.UTC).isoformat(timespec="microseconds")}
+    content |= {"actor_id": event["actor_id"], "actor_label": template.actor_label}
+    content |= {"action": "case.report", "object_type": "cases.case", "object_id": str(case_id)}
+    content |= {"object_repr": number, "before": None, "after": _number_safe(after)}
+    content |= {"request_id": request_id, "prev_hash": prev_hash}
+    digest = _audit_hash(content)
+    audit_values = [audit_id, ts(now), event["actor_id"], template.actor_label, str(case_id), number]
+    run(cursor, AUDIT_SQL, [*audit_values, js(after), request_id, prev_hash, digest])
+    run(cursor, AUDIT_HEAD_SQL, [audit_id, digest, 1])
     event_values = [case_id, case["state"], event["actor_id"], event["actor_unit_id"], event["actor_role"]]
     event_values += [ts(now), event["note"], js(event["data"]), audit_id]
     run(cursor, EVENT_SQL, event_values)
     return int(case_id)
+
+
+def _number_safe(value: Any) -> Any:
+    """As ``cityloop.core.audit_chain._number_safe``: integral floats count as integers."""
+    if isinstance(value, float):
+        return int(decimal.Decimal(repr(value))) if value.is_integer() else value
+    if isinstance(value, dict):
+        return {str(k): _number_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_number_safe(v) for v in value]
+    return value
+
+
+def _audit_hash(content: dict[str, Any]) -> str:
+    """As ``cityloop.core.audit_chain.entry_hash``: SHA-256 of the sorted, compact JSON."""
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _audit_after(

@@ -41,7 +41,13 @@ class CoreConfig(AppConfig):
             distinct=True,
         )
 
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_delete, post_save
+
+        from .audit_guard import register_sqlite_function
+
+        # The audit tables' triggers ask this connection whether maintenance is on.
+        connection_created.connect(register_sqlite_function, dispatch_uid="core-audit-guard")
 
         from .units import UNITS
 

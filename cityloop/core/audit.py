@@ -17,6 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.db import models, transaction
 
+from . import audit_chain
 from .audit_actions import AuditAction
 from .models import AuditEntry, User
 
@@ -107,7 +108,8 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry | None:
-    """Append one audit entry. Call it inside the action's transaction.
+    """Append one audit entry to the chain. Call it inside the action's transaction: the chain's
+    head stays locked until that transaction ends.
 
     ``action`` must be one of :class:`AuditAction` (a name that is not raises ``ValueError``, so a
     typo fails in the tests rather than writing a name no filter finds). Inside :func:`as_parts` the
@@ -142,8 +144,7 @@ def record(
         after=_jsonable(after) if after is not None else None,
         request_id=current_request_id(),
     )
-    entry.save()
-    return entry
+    return audit_chain.append(entry)
 
 
 _parts: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
@@ -177,6 +178,10 @@ def action_transaction() -> Iterator[None]:
             yield
     finally:
         _action_depth.reset(token)
+        if depth == 0:
+            # The chain head this action locked is read again by the next action, as it would be in
+            # a transaction of its own (one taken inside a caller's transaction keeps the lock).
+            audit_chain.forget_cached_head()
 
 
 def domain_action(func: Callable[P, R]) -> Callable[P, R]:

@@ -146,10 +146,32 @@ class Membership(models.Model):
         return self.valid_from <= day and (self.valid_to is None or self.valid_to > day)
 
 
+GENESIS_HASH = "0" * 64  # the prev_hash of the first entry of the chain
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    """Refuses bulk changes: the audit log is append-only (the database refuses them too)."""
+
+    def delete(self) -> Any:
+        raise PermissionError("The audit log is append-only.")
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The audit log is append-only.")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise PermissionError("The audit log is append-only.")
+
+    def _raw_delete(self, using: Any) -> int:
+        raise PermissionError("The audit log is append-only.")
+
+
 class AuditEntry(models.Model):
     """One write made through an action: who, what, on which object, before and after, when.
 
-    Append-only: the model refuses updates and deletes, and a database trigger refuses UPDATE.
+    Append-only and chained: each entry carries the SHA-256 of its content and of the previous
+    entry's hash (``cityloop.core.audit_chain``), so a change, a deletion or an insertion shows in
+    ``cityloop audit verify``. The model and its querysets refuse updates and deletes, and database
+    triggers refuse UPDATE, DELETE and TRUNCATE (``cityloop.core.audit_guard``).
     """
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -164,6 +186,13 @@ class AuditEntry(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    # Hex SHA-256: the previous entry's hash, and this entry's over its canonical content (which
+    # includes its id and prev_hash). A database default, so a row written outside record() (by hand,
+    # by a bench loader) is still a row, and shows as broken in `cityloop audit verify`.
+    prev_hash = models.CharField(max_length=64, default="", db_default="")
+    hash = models.CharField(max_length=64, default="", db_default="")
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar = ["id"]
@@ -187,6 +216,22 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("The audit log is append-only.")
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit chain: the last entry's id and hash, one row. ``record()`` locks it in
+    the action's transaction, so entries are chained in commit order with no fork; it also shows
+    when the last entries were deleted. The database refuses its DELETE and a move backwards."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"#{self.last_id} {self.last_hash[:12]}"
 
 
 class ApiToken(models.Model):

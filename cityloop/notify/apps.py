@@ -43,3 +43,10 @@ class NotifyConfig(AppConfig):
             under_path=lambda path: Q(district__isnull=True) | Q(district__path__startswith=path),
             actions={"view": admin_only, "manage": admin_only},
         )
+
+        from cityloop.core.audit_chain import export_daily_heads
+
+        from .worker import register_sweep
+
+        # Once a day is over, its audit chain head goes to CITYLOOP_AUDIT_HEAD_DIR for auditors.
+        register_sweep("audit_heads", export_daily_heads)

@@ -17,7 +17,7 @@ def copy_from_audit(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0013_step_runs"),
-        ("core", "0007_rate_counter"),
+        ("core", "0010_rate_counter"),
     ]
 
     operations = [

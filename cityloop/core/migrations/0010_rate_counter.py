@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_token_rate_limit'),
+        ('core', '0009_audit_guard'),
     ]
 
     operations = [
