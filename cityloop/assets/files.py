@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from cityloop.core.models import Unit
+from cityloop.geo import crs as crslib
+from cityloop.geo.readers import SUFFIXES, convert_lon_lat, file_kind, read_geodata, rows_of
 
 from .models import Component
 
@@ -44,13 +46,17 @@ DERIVED_COLUMNS = {"subclass_name", "grid"}
 
 
 def file_format(path: str | Path) -> str:
-    """``csv`` or ``geojson``, from the file name."""
+    """``csv``, ``geojson``, ``shapefile`` (.zip or .shp) or ``geopackage``, from the file name."""
     suffix = Path(path).suffix.lower()
     if suffix == ".csv":
         return "csv"
     if suffix in {".geojson", ".json"}:
         return "geojson"
-    raise ValidationError({"file": f"{Path(path).name}: use a .csv or .geojson file"})
+    if suffix in SUFFIXES:
+        return file_kind(path)
+    raise ValidationError(
+        {"file": f"{Path(path).name}: use a .csv, .geojson, zipped Shapefile (.zip), .shp or .gpkg file"}
+    )
 
 
 def _count_lines(path: Path) -> int:
@@ -99,9 +105,51 @@ def read_geojson(path: str | Path) -> tuple[Iterator[dict[str, Any]], int]:
     return rows(), len(features)
 
 
-def read_file(path: str | Path) -> tuple[Iterator[dict[str, Any]], int]:
-    """Rows of a CSV or GeoJSON component file (by extension) and their number."""
-    return read_csv(path) if file_format(path) == "csv" else read_geojson(path)
+def read_file(
+    path: str | Path, *, crs: str | None = None, layer: str | None = None
+) -> tuple[Iterator[dict[str, Any]], int]:
+    """Rows of a component file (by extension: CSV, GeoJSON, Shapefile or GeoPackage) and their number.
+
+    Coordinates are converted to WGS84 from ``crs`` (for GeoJSON, Shapefile and GeoPackage files: from
+    the system the file names, unless ``crs`` is given); a CSV's lon/lat columns are WGS84 unless
+    ``crs`` says otherwise."""
+    kind = file_format(path)
+    if kind == "csv":
+        rows, total = read_csv(path)
+        name = _crs_name(crs)
+        if name in (crslib.WGS84, crslib.CGCS2000):
+            return rows, total
+        return (_converted(row, name) for row in rows), total
+    if kind == "geojson" and not crs:
+        # The plain GeoJSON path stays as it was (streaming, and its own messages); a named system
+        # or an old-style "crs" member goes through the geodata reader below.
+        data = json.loads(Path(path).read_bytes().decode("utf-8-sig") or "null")
+        if not (isinstance(data, dict) and data.get("crs")):
+            return read_geojson(path)
+    geodata = read_geodata(path, crs=crs, layer=layer)
+    return rows_of(geodata), len(geodata.features)
+
+
+def _crs_name(crs: str | None) -> str:
+    try:
+        return crslib.normalize(crs)
+    except crslib.CoordinateError as exc:
+        raise ValidationError({"crs": str(exc)}) from None
+
+
+def _converted(row: dict[str, Any], crs: str) -> dict[str, Any]:
+    convert_lon_lat(row, crs)
+    wkt = row.get("geometry")
+    if wkt and not row.get("_problem"):
+        try:
+            geom = crslib.geometry_to_wgs84(shapely.from_wkt(wkt), crs)
+        except shapely.errors.ShapelyError:
+            return row  # reported by the importer in its own words
+        except crslib.CoordinateError as exc:
+            row["_problem"] = str(exc)
+            return row
+        row["geometry"] = shapely.to_wkt(geom, rounding_precision=-1)
+    return row
 
 
 def _export_rows(queryset: QuerySet[Component] | None) -> Iterator[dict[str, Any]]:

@@ -263,16 +263,17 @@ def from_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
 
 
 def geometry_to_wgs84(geom: shapely.Geometry, crs: str) -> shapely.Geometry:
-    """A shapely geometry (or array of them) from ``crs`` to WGS84; points out of the system's range
-    become NaN, which the callers' validity checks then refuse."""
+    """One shapely geometry from ``crs`` (a canonical name) to WGS84; CoordinateError if any of its
+    points cannot be in that system."""
     if crs in (WGS84, CGCS2000):
         return geom
-
-    def convert(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        lon, lat, _ = to_wgs84_arrays(coords[:, 0], coords[:, 1], crs)
-        return np.column_stack([lon, lat])
-
-    return shapely.transform(geom, convert)
+    coords = shapely.get_coordinates(geom)
+    lon, lat, ok = to_wgs84_arrays(coords[:, 0], coords[:, 1], crs)
+    if not ok.all():
+        x, y = coords[~ok][0]
+        raise CoordinateError(f"coordinates are not in {crs}: ({x:g}, {y:g}); {range_message(crs)}")
+    converted = np.column_stack([lon, lat])
+    return shapely.transform(geom, lambda _: converted)
 
 
 def crs_from_wkt(wkt: str) -> str | None:
