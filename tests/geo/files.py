@@ -58,6 +58,8 @@ def write_shapefile(
             geometry = feature.get("geometry")
             if geometry is None:
                 writer.null()
+            elif geometry["type"] == "Point":
+                writer.point(*geometry["coordinates"][:2])
             else:
                 writer.shape(geometry)
     parts = {"shp": shp.getvalue(), "shx": shx.getvalue(), "dbf": dbf.getvalue(), "cpg": b"UTF-8"}
