@@ -271,7 +271,7 @@ def geometry_to_wgs84(geom: shapely.Geometry, crs: str) -> shapely.Geometry:
     lon, lat, ok = to_wgs84_arrays(coords[:, 0], coords[:, 1], crs)
     if not ok.all():
         x, y = coords[~ok][0]
-        raise CoordinateError(f"coordinates are not in {crs}: ({x:g}, {y:g}); {range_message(crs)}")
+        raise CoordinateError(f"coordinates are not in {crs}: ({x:.10g}, {y:.10g}); {range_message(crs)}")
     converted = np.column_stack([lon, lat])
     return shapely.transform(geom, lambda _: converted)
 

@@ -200,3 +200,44 @@ def test_geopackage_header_parsing():
     blob = b"GP\x00\x00" + struct.pack(">i", 4527) + shapely.to_wkb(point)
     assert geopackage_wkb(blob) == (shapely.to_wkb(point), 4527)
     assert pyproj.CRS.from_epsg(4527).is_projected
+
+
+def _roads(name: str) -> list[dict]:
+    lon, lat = ORIGIN
+    lines = [
+        ("东一路", "主干路", [(lon, lat), (lon + 0.004, lat)]),
+        ("东二巷", "lane", [(lon, lat + 0.001), (lon + 0.002, lat + 0.0015)]),
+    ]
+    return [
+        {
+            "type": "Feature",
+            "geometry": to_crs({"type": "LineString", "coordinates": coords}, name),
+            "properties": {"name": road, "kind": kind},
+        }
+        for road, kind, coords in lines
+    ]
+
+
+def test_roads_from_a_shapefile_in_a_zone(org, tmp_path, capsys):
+    from cityloop.geo.models import Road
+
+    bad = _roads(f"EPSG:{ZONE_40}")
+    bad[1]["properties"]["kind"] = "highway"
+    path = write_shapefile(tmp_path / "bad-roads.zip", bad, epsg=ZONE_40, fields=["name", "kind"])
+    with pytest.raises(SystemExit):
+        execute_from_command_line(["cityloop", "import-roads", str(path), "--district", "990100"])
+    assert (
+        "road #1 (东二巷): kind 'highway' is not one of arterial, secondary, lane" in capsys.readouterr().err
+    )
+    assert not Road.objects.exists()
+
+    path = write_shapefile(
+        tmp_path / "roads.zip", _roads(f"EPSG:{ZONE_40}"), epsg=ZONE_40, fields=["name", "kind"]
+    )
+    execute_from_command_line(["cityloop", "import-roads", str(path), "--district", "990100"])
+    assert "added 2 roads (EPSG:4528 converted to WGS84)" in capsys.readouterr().out
+    road = Road.objects.get(name="东一路")
+    assert road.kind == "arterial" and road.district.code == "990100"
+    proj = EqualArea(*ORIGIN)
+    original = shapely.LineString([ORIGIN, (ORIGIN[0] + 0.004, ORIGIN[1])])
+    assert shapely.hausdorff_distance(proj.project(road.geometry), proj.project(original)) < 0.5
