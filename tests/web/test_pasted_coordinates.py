@@ -48,6 +48,8 @@ def test_the_hotline_form_takes_baidu_coordinates_latitude_first(loop, client_as
     case = Case.objects.get()
     assert (case.lon, case.lat) == pytest.approx(POINT_A, abs=2e-7)
     assert (case.original_crs, case.original_x) == ("bd09", pytest.approx(bx, abs=1e-7))
+    # The case page shows the stored point and the one reported.
+    assert f"上报坐标 bd09：{case.original_x}, {case.original_y}" in html(operator.get(f"/cases/{case.pk}/"))
 
 
 def test_pasted_errors_are_next_to_the_field(loop, client_as):
