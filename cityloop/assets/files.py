@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 
 from cityloop.core.models import Unit
 from cityloop.geo import crs as crslib
-from cityloop.geo.readers import SUFFIXES, convert_lon_lat, file_kind, read_geodata, rows_of
+from cityloop.geo.readers import SUFFIXES, convert_lon_lat, file_kind, from_geojson, read_geodata, rows_of
 
 from .models import Component
 
@@ -82,8 +82,9 @@ def read_csv(path: str | Path) -> tuple[Iterator[dict[str, Any]], int]:
     return rows(), total
 
 
-def read_geojson(path: str | Path) -> tuple[Iterator[dict[str, Any]], int]:
-    """Rows of a component GeoJSON FeatureCollection and how many there are."""
+def read_geojson(path: str | Path, *, crs: str | None = None) -> tuple[Iterator[dict[str, Any]], int]:
+    """Rows of a component GeoJSON FeatureCollection and how many there are; coordinates in another
+    system than WGS84 (named by ``crs`` or the file's ``crs`` member) are converted."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -92,6 +93,9 @@ def read_geojson(path: str | Path) -> tuple[Iterator[dict[str, Any]], int]:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise ValidationError({"file": f"{path.name} must be a GeoJSON FeatureCollection"})
     features = data.get("features") or []
+    if crs or data.get("crs"):
+        geodata = from_geojson(data, features, crs=crs)
+        return rows_of(geodata), len(geodata.features)
 
     def rows() -> Iterator[dict[str, Any]]:
         for number, feature in enumerate(features, start=1):
@@ -120,12 +124,8 @@ def read_file(
         if name in (crslib.WGS84, crslib.CGCS2000):
             return rows, total
         return (_converted(row, name) for row in rows), total
-    if kind == "geojson" and not crs:
-        # The plain GeoJSON path stays as it was (streaming, and its own messages); a named system
-        # or an old-style "crs" member goes through the geodata reader below.
-        data = json.loads(Path(path).read_bytes().decode("utf-8-sig") or "null")
-        if not (isinstance(data, dict) and data.get("crs")):
-            return read_geojson(path)
+    if kind == "geojson":
+        return read_geojson(path, crs=crs)
     geodata = read_geodata(path, crs=crs, layer=layer)
     return rows_of(geodata), len(geodata.features)
 

@@ -145,6 +145,21 @@ def _read_geojson(
             data = json.loads(source.read().decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(f"the file is not valid JSON (UTF-8): {exc}") from None
+    from .geojson import features_of
+
+    return features_of(data), geojson_crs(data, override)
+
+
+def from_geojson(data: Any, features: list[dict[str, Any]], *, crs: str | None = None) -> GeoData:
+    """Features of an already parsed GeoJSON document in WGS84 (its ``crs`` member, or ``crs``)."""
+    override = _override(crs)
+    detected = geojson_crs(data, override)
+    used = override or detected or crslib.WGS84
+    return GeoData(_to_wgs84(features, used), used, detected)
+
+
+def geojson_crs(data: Any, override: str | None = None) -> str | None:
+    """The system a GeoJSON document names in its old-style ``crs`` member, if any."""
     detected = None
     # GeoJSON (RFC 7946) is WGS84, but files from older tools name their system in a "crs" member.
     member = data.get("crs") if isinstance(data, dict) else None
@@ -157,9 +172,7 @@ def _read_geojson(
             detected = crslib.crs_from_epsg(int(code))
             if detected is None and override is None:
                 raise _unsupported(named)
-    from .geojson import features_of
-
-    return features_of(data), detected
+    return detected
 
 
 # -- Shapefile ---------------------------------------------------------------------------------------

@@ -107,3 +107,24 @@ def test_the_command_takes_crs_and_names_bad_rows(org, grids, tmp_path):
         call_command("import-components", str(path), "--crs", "gcj02", "--no-progress", stdout=io.StringIO())
     with pytest.raises(CommandError, match="unknown coordinate system"):
         call_command("import-components", str(path), "--crs", "utm50", "--no-progress", stdout=io.StringIO())
+
+
+def test_geojson_with_a_crs_member_or_option(org, grids, actor, tmp_path):
+    import json
+
+    path = tmp_path / "zone.geojson"
+    collection = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4528"}},
+        "features": features(ZONE_40),
+    }
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    assert run(path, actor).created == 3
+    assert worst_error_m() < 0.5
+    Component.objects.all().delete()
+    path = tmp_path / "amap.geojson"
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features("gcj02")}), encoding="utf-8"
+    )
+    assert run(path, actor, crs="gcj02").created == 3
+    assert worst_error_m() < 0.5
