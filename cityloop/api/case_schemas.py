@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from cityloop.cases.models import Case, CaseEvent, CaseStep
 from cityloop.cases.workflow import STATES
+from cityloop.geo import crs as crslib
 
 
 class ReportIn(Schema):
@@ -16,6 +18,13 @@ class ReportIn(Schema):
     description: str = Field(..., min_length=1, max_length=4000)
     lon: float
     lat: float
+    crs: str = Field(
+        "wgs84",
+        max_length=16,
+        description="the system lon/lat are in: wgs84 (GPS, the default), cgcs2000 (EPSG:4490), gcj02 "
+        "(AMap, Tencent, WeChat), bd09 (Baidu), or a CGCS2000 3-degree Gauss–Krüger zone EPSG:4513–4554 "
+        "(lon = easting, lat = northing, metres); stored as WGS84, the original kept",
+    )
     address: str = ""
     appeal_nature: int = Field(1, description="1 request, 2 complaint, 3 enquiry, 4 suggestion, 5 thanks")
     reporter_name: str = ""
@@ -28,6 +37,20 @@ class ReportIn(Schema):
         "", description="the ticket id in the sending system; a retry returns the same case"
     )
     self_handled: bool = False
+
+    @field_validator("crs")
+    @classmethod
+    def known_crs(cls, value: str) -> str:
+        try:
+            return crslib.normalize(value)
+        except crslib.CoordinateError as exc:
+            raise ValueError(str(exc)) from None
+
+
+class OriginalPoint(Schema):
+    crs: str = Field(..., description="the system the point was reported in")
+    x: float = Field(..., description="longitude or easting as given")
+    y: float = Field(..., description="latitude or northing as given")
 
 
 class UnitRef(Schema):
@@ -47,6 +70,9 @@ class CaseSummary(Schema):
     address: str
     lon: float
     lat: float
+    original: OriginalPoint | None = Field(
+        None, description="the point as reported, when it was not WGS84 (lon/lat are always WGS84)"
+    )
     grid: str | None
     street: str | None
     community: str | None
@@ -73,6 +99,11 @@ def case_summary(case: Case) -> dict[str, Any]:
         "address": case.address,
         "lon": case.lon,
         "lat": case.lat,
+        "original": (
+            {"crs": case.original_crs, "x": case.original_x, "y": case.original_y}
+            if case.original_crs
+            else None
+        ),
         "grid": case.grid.code if case.grid else None,
         "street": case.street.name if case.street else None,
         "community": case.community.name if case.community else None,

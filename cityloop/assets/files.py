@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from cityloop.core.models import Unit
+from cityloop.geo import crs as crslib
+from cityloop.geo.readers import SUFFIXES, convert_lon_lat, file_kind, from_geojson, read_geodata, rows_of
 
 from .models import Component
 
@@ -44,13 +46,17 @@ DERIVED_COLUMNS = {"subclass_name", "grid"}
 
 
 def file_format(path: str | Path) -> str:
-    """``csv`` or ``geojson``, from the file name."""
+    """``csv``, ``geojson``, ``shapefile`` (.zip or .shp) or ``geopackage``, from the file name."""
     suffix = Path(path).suffix.lower()
     if suffix == ".csv":
         return "csv"
     if suffix in {".geojson", ".json"}:
         return "geojson"
-    raise ValidationError({"file": f"{Path(path).name}: use a .csv or .geojson file"})
+    if suffix in SUFFIXES:
+        return file_kind(path)
+    raise ValidationError(
+        {"file": f"{Path(path).name}: use a .csv, .geojson, zipped Shapefile (.zip), .shp or .gpkg file"}
+    )
 
 
 def _count_lines(path: Path) -> int:
@@ -76,8 +82,9 @@ def read_csv(path: str | Path) -> tuple[Iterator[dict[str, Any]], int]:
     return rows(), total
 
 
-def read_geojson(path: str | Path) -> tuple[Iterator[dict[str, Any]], int]:
-    """Rows of a component GeoJSON FeatureCollection and how many there are."""
+def read_geojson(path: str | Path, *, crs: str | None = None) -> tuple[Iterator[dict[str, Any]], int]:
+    """Rows of a component GeoJSON FeatureCollection and how many there are; coordinates in another
+    system than WGS84 (named by ``crs`` or the file's ``crs`` member) are converted."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -86,6 +93,9 @@ def read_geojson(path: str | Path) -> tuple[Iterator[dict[str, Any]], int]:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise ValidationError({"file": f"{path.name} must be a GeoJSON FeatureCollection"})
     features = data.get("features") or []
+    if crs or data.get("crs"):
+        geodata = from_geojson(data, features, crs=crs)
+        return rows_of(geodata), len(geodata.features)
 
     def rows() -> Iterator[dict[str, Any]]:
         for number, feature in enumerate(features, start=1):
@@ -99,9 +109,47 @@ def read_geojson(path: str | Path) -> tuple[Iterator[dict[str, Any]], int]:
     return rows(), len(features)
 
 
-def read_file(path: str | Path) -> tuple[Iterator[dict[str, Any]], int]:
-    """Rows of a CSV or GeoJSON component file (by extension) and their number."""
-    return read_csv(path) if file_format(path) == "csv" else read_geojson(path)
+def read_file(
+    path: str | Path, *, crs: str | None = None, layer: str | None = None
+) -> tuple[Iterator[dict[str, Any]], int]:
+    """Rows of a component file (by extension: CSV, GeoJSON, Shapefile or GeoPackage) and their number.
+
+    Coordinates are converted to WGS84 from ``crs`` (for GeoJSON, Shapefile and GeoPackage files: from
+    the system the file names, unless ``crs`` is given); a CSV's lon/lat columns are WGS84 unless
+    ``crs`` says otherwise."""
+    kind = file_format(path)
+    if kind == "csv":
+        rows, total = read_csv(path)
+        name = _crs_name(crs)
+        if name in (crslib.WGS84, crslib.CGCS2000):
+            return rows, total
+        return (_converted(row, name) for row in rows), total
+    if kind == "geojson":
+        return read_geojson(path, crs=crs)
+    geodata = read_geodata(path, crs=crs, layer=layer)
+    return rows_of(geodata), len(geodata.features)
+
+
+def _crs_name(crs: str | None) -> str:
+    try:
+        return crslib.normalize(crs)
+    except crslib.CoordinateError as exc:
+        raise ValidationError({"crs": str(exc)}) from None
+
+
+def _converted(row: dict[str, Any], crs: str) -> dict[str, Any]:
+    convert_lon_lat(row, crs)
+    wkt = row.get("geometry")
+    if wkt and not row.get("_problem"):
+        try:
+            geom = crslib.geometry_to_wgs84(shapely.from_wkt(wkt), crs)
+        except shapely.errors.ShapelyError:
+            return row  # reported by the importer in its own words
+        except crslib.CoordinateError as exc:
+            row["_problem"] = str(exc)
+            return row
+        row["geometry"] = shapely.to_wkt(geom, rounding_precision=-1)
+    return row
 
 
 def _export_rows(queryset: QuerySet[Component] | None) -> Iterator[dict[str, Any]]:

@@ -152,6 +152,10 @@ class Resolver:
     def _location(
         self, row: Mapping[str, Any], errors: list[tuple[str, str]]
     ) -> tuple[float, float, bytes | None]:
+        if row.get("_problem"):
+            # Set by the file reader: the coordinates cannot be in the file's coordinate system.
+            errors.append(("lon/lat", str(row["_problem"])))
+            return math.nan, math.nan, None
         geometry: Any = row.get("_geometry")
         wkt = _text(row, "geometry")
         geom = None

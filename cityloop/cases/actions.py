@@ -19,6 +19,8 @@ from cityloop.core.audit import PUBLIC_USERNAME, domain_action, record
 from cityloop.core.audit_actions import AuditAction
 from cityloop.core.models import Unit, User
 from cityloop.core.units import units_by_id
+from cityloop.geo import crs as crslib
+from cityloop.geo.crs import Original
 from cityloop.geo.index import locate
 
 from . import effects, receipts
@@ -43,14 +45,25 @@ def _channel(code: str) -> Channel:
     return found
 
 
-def _validate_point(lon: Any, lat: Any) -> tuple[float, float]:
+def _validate_point(lon: Any, lat: Any, crs: str | None = None) -> tuple[float, float, Original | None]:
+    """The WGS84 point to store and, for another system, the point as given."""
+    try:
+        name = crslib.normalize(crs)
+    except crslib.CoordinateError as exc:
+        raise ValidationError({"crs": str(exc)}) from None
     try:
         lon_f, lat_f = float(lon), float(lat)
     except (TypeError, ValueError):
-        raise ValidationError({"location": "give lon and lat as numbers (WGS84)"}) from None
-    if not (-180 <= lon_f <= 180 and -90 <= lat_f <= 90):
-        raise ValidationError({"location": f"({lon_f}, {lat_f}) is not a WGS84 lon/lat"})
-    return lon_f, lat_f
+        raise ValidationError({"location": f"give lon and lat as numbers ({name})"}) from None
+    if name == crslib.WGS84:
+        if not (-180 <= lon_f <= 180 and -90 <= lat_f <= 90):
+            raise ValidationError({"location": f"({lon_f}, {lat_f}) is not a WGS84 lon/lat"})
+        return lon_f, lat_f, None
+    try:
+        wgs_lon, wgs_lat = crslib.to_wgs84(lon_f, lat_f, name)
+    except crslib.CoordinateError as exc:
+        raise ValidationError({"location": str(exc)}) from None
+    return wgs_lon, wgs_lat, Original(name, lon_f, lat_f)
 
 
 @dataclass
@@ -70,6 +83,7 @@ def _prepare_report(
     description: str,
     lon: float,
     lat: float,
+    crs: str | None,
     address: str,
     appeal_nature: int,
     reporter_name: str,
@@ -83,7 +97,7 @@ def _prepare_report(
     at: dt.datetime,
 ) -> _Prepared:
     source = _channel(channel)
-    lon, lat = _validate_point(lon, lat)
+    lon, lat, original = _validate_point(lon, lat, crs)
     if not description.strip():
         raise ValidationError({"description": "describe the problem"})
     if appeal_nature not in APPEAL_NATURES:
@@ -107,6 +121,9 @@ def _prepare_report(
         address=address.strip()[:200],
         lon=lon,
         lat=lat,
+        original_crs=original.crs if original else "",
+        original_x=original.x if original else None,
+        original_y=original.y if original else None,
         h3=h3.latlng_to_cell(lat, lon, H3_RESOLUTION),
         grid_id=location.grid_id,
         community=units.get(location.community_id),
@@ -173,6 +190,7 @@ def submit_report(
     description: str,
     lon: float,
     lat: float,
+    crs: str | None = None,
     address: str = "",
     appeal_nature: int = AppealNature.REQUEST,
     reporter_name: str = "",
@@ -187,15 +205,22 @@ def submit_report(
     at: dt.datetime | None = None,
 ) -> tuple[Case, bool]:
     """Turn a report from any channel into a case. Returns ``(case, created)``: a retried submission
-    with the same idempotency key, or the same channel's external ticket id, returns the first case."""
+    with the same idempotency key, or the same channel's external ticket id, returns the first case.
+
+    ``lon``/``lat`` are in ``crs`` (WGS84 by default; also cgcs2000, gcj02, bd09 or a CGCS2000
+    Gauss–Krüger zone EPSG:4513–4554, with x = easting and y = northing): the case stores the WGS84
+    point and keeps the given one as its original."""
     key = f"{actor.pk}:{idempotency_key}" if idempotency_key else None
     fingerprint = ""
     if key:
+        # A WGS84 report's fingerprint stays what it was before reports had a system.
+        system = {} if (crs or "wgs84").lower() == "wgs84" else {"crs": crs}
         fingerprint = _fingerprint(
             channel=channel,
             description=description,
             lon=lon,
             lat=lat,
+            **system,
             address=address,
             appeal_nature=int(appeal_nature),
             reporter_name=reporter_name,
@@ -215,6 +240,7 @@ def submit_report(
         description=description,
         lon=lon,
         lat=lat,
+        crs=crs,
         address=address,
         appeal_nature=int(appeal_nature),
         reporter_name=reporter_name,

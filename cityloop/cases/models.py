@@ -87,6 +87,11 @@ class Case(models.Model):
 
     lon = models.FloatField()
     lat = models.FloatField()
+    # The point as reported, when it came in another coordinate system than the stored WGS84
+    # (GCJ-02 from a map app, a Gauss–Krüger zone from a survey): blank for WGS84 reports.
+    original_crs = models.CharField(_("original coordinate system"), max_length=16, blank=True, default="")
+    original_x = models.FloatField(_("original x"), null=True, blank=True)
+    original_y = models.FloatField(_("original y"), null=True, blank=True)
     h3 = models.CharField(max_length=16)
     grid = models.ForeignKey(
         "geo.Grid", on_delete=models.PROTECT, null=True, blank=True, related_name="cases"

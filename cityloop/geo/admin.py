@@ -18,14 +18,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cityloop.core.models import User
 from cityloop.core.permissions import restrict
 
 from .actions import GridImportError, import_grids, plan_import
-from .geojson import grids_to_geojson, read_features
+from .geojson import grids_to_geojson
 from .models import Grid, Road
+from .readers import read_geodata
 
 
 class InServiceFilter(admin.SimpleListFilter):
@@ -44,8 +46,37 @@ class InServiceFilter(admin.SimpleListFilter):
         return queryset
 
 
+CRS_CHOICES = [
+    ("", _("as the file says")),
+    ("wgs84", _("WGS84 (GPS)")),
+    ("cgcs2000", _("CGCS2000 longitude/latitude")),
+    ("gcj02", _("GCJ-02 (AMap, Tencent, WeChat)")),
+    ("bd09", _("BD-09 (Baidu)")),
+    *[
+        (f"EPSG:{4513 + z}", format_lazy("{} {} (EPSG:{})", _("CGCS2000 3-degree zone"), 25 + z, 4513 + z))
+        for z in range(21)
+    ],
+    *[
+        (
+            f"EPSG:{4534 + z}",
+            format_lazy("{} {}°E (EPSG:{})", _("CGCS2000 3-degree CM"), 75 + 3 * z, 4534 + z),
+        )
+        for z in range(21)
+    ],
+]
+
+
 class GridImportForm(forms.Form):
-    file = forms.FileField(label=_("GeoJSON file"), help_text=_("A FeatureCollection of Polygon features"))
+    file = forms.FileField(
+        label=_("grid file"),
+        help_text=_("GeoJSON, a zipped Shapefile (.zip) or a GeoPackage (.gpkg) of polygons"),
+    )
+    crs = forms.ChoiceField(
+        label=_("coordinate system"),
+        required=False,
+        choices=CRS_CHOICES,
+        help_text=_("Leave as detected unless the file is in GCJ-02 or BD-09, which a file cannot name"),
+    )
     valid_from = forms.DateField(
         label=_("valid from"), initial=timezone.localdate, help_text=_("First day the grids are in service")
     )
@@ -131,7 +162,8 @@ class GridAdmin(admin.ModelAdmin):
             upload = form.cleaned_data["file"]
             valid_from: dt.date = form.cleaned_data["valid_from"]
             try:
-                features = read_features(upload)
+                crs = form.cleaned_data["crs"] or None
+                features = read_geodata(upload, crs=crs, name=upload.name).features
                 if form.cleaned_data["dry_run"]:
                     plan = plan_import(features, valid_from=valid_from)
                     warnings = [str(w) for w in plan.warnings]
@@ -155,7 +187,7 @@ class GridAdmin(admin.ModelAdmin):
                 problems = list(exc.messages)
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Import unit grids from GeoJSON"),
+            "title": _("Import unit grids"),
             "opts": self.model._meta,
             "form": form,
             "problems": problems,

@@ -134,6 +134,10 @@ class _Checker:
             self.fail(index, None, "properties must be an object")
             return None
         code = _text(props.get("code"))
+        if feature.get("_problem"):
+            # Set by the file reader: coordinates outside the file's coordinate system.
+            self.fail(index, code, str(feature["_problem"]))
+            return props, None
         geometry = feature.get("geometry")
         if not isinstance(geometry, dict) or not geometry.get("type"):
             self.fail(index, code, "has no geometry; draw the grid as a Polygon")
@@ -217,7 +221,12 @@ class _Checker:
             self.fail(p.index, p.code, f"invalid polygon: {shapely.is_valid_reason(p.geom)}")
         for pos in np.flatnonzero(valid & ~in_range):
             p = planned[pos]
-            self.fail(p.index, p.code, "coordinates are not WGS84 longitude/latitude; reproject to EPSG:4326")
+            self.fail(
+                p.index,
+                p.code,
+                "coordinates are not WGS84 longitude/latitude; reproject to EPSG:4326 or name the file's "
+                "coordinate system (--crs)",
+            )
         return [p for p, ok in zip(planned, valid & in_range, strict=True) if ok]
 
     def check_duplicates(self, planned: list[PlannedGrid]) -> None:

@@ -6,6 +6,7 @@ Each stores its photos through ``upload_attachment`` and turns the report into a
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -36,12 +37,36 @@ PLACE_MISSING = gettext_lazy(
 # Engine error keys → the report form's fields.
 REPORT_FIELDS = {
     "location": "lon",
+    "crs": "crs",
     "attachments": "photos",
     "file": "photos",
     "code": "category",
     "kind": "category",
     "channel": "channel",
 }
+
+
+# What a map app's "copy coordinates" gives: WGS84 from GPS apps, GCJ-02 from AMap, Tencent and
+# WeChat, BD-09 from Baidu.
+PASTED_SYSTEMS = [
+    ("wgs84", gettext_lazy("WGS84 (GPS)")),
+    ("gcj02", gettext_lazy("GCJ-02 (AMap, Tencent, WeChat)")),
+    ("bd09", gettext_lazy("BD-09 (Baidu)")),
+]
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def parse_pasted(text: str) -> tuple[float, float]:
+    """``(lon, lat)`` from text copied out of a map app: two numbers, any separator. Some apps
+    (Tencent's picker) copy latitude first; in China a latitude is below 60 and a longitude above 70,
+    so such a pair is turned round."""
+    numbers = _NUMBER.findall(text)
+    if len(numbers) != 2:
+        raise ValidationError(_("Paste two numbers: longitude and latitude, e.g. 116.404,39.915."))
+    first, second = float(numbers[0]), float(numbers[1])
+    if abs(first) <= 60 and 70 <= abs(second) <= 180:
+        first, second = second, first
+    return first, second
 
 
 class ReportForm(forms.Form):
@@ -51,11 +76,22 @@ class ReportForm(forms.Form):
         label=gettext_lazy("What is the problem?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     address = forms.CharField(label=gettext_lazy("Address or landmark"), max_length=200, required=False)
-    lon = forms.FloatField(
-        widget=forms.HiddenInput, min_value=-180, max_value=180, error_messages={"required": PLACE_MISSING}
+    # The map and the browser's geolocation give WGS84; coordinates pasted from a map app come with
+    # the app's system and win over the map's point.
+    lon = forms.FloatField(widget=forms.HiddenInput, min_value=-180, max_value=180, required=False)
+    lat = forms.FloatField(widget=forms.HiddenInput, min_value=-90, max_value=90, required=False)
+    pasted = forms.CharField(
+        label=gettext_lazy("Coordinates from a map app"),
+        max_length=80,
+        required=False,
+        help_text=gettext_lazy("Longitude, latitude as the app shows them, e.g. 116.404,39.915"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    lat = forms.FloatField(
-        widget=forms.HiddenInput, min_value=-90, max_value=90, error_messages={"required": PLACE_MISSING}
+    crs = forms.ChoiceField(
+        label=gettext_lazy("Map app"),
+        choices=PASTED_SYSTEMS,
+        initial="gcj02",
+        required=False,
     )
     photos = PhotosField(label=gettext_lazy("Photos"), required=False)
     key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
@@ -63,6 +99,22 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["key"].initial = uuid.uuid4().hex
+
+    def clean_pasted(self) -> tuple[float, float] | None:
+        text = (self.cleaned_data.get("pasted") or "").strip()
+        return parse_pasted(text) if text else None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        pasted = data.get("pasted")
+        if pasted:
+            data["lon"], data["lat"] = pasted
+            data["crs"] = data.get("crs") or "gcj02"
+        elif "pasted" not in self.errors:
+            data["crs"] = "wgs84"
+            if (data.get("lon") is None or data.get("lat") is None) and "lon" not in self.errors:
+                self.add_error("lon", PLACE_MISSING)
+        return data
 
     def add_engine_errors(self, exc: ValidationError) -> None:
         if not hasattr(exc, "error_dict"):
@@ -169,6 +221,7 @@ def file_report(form: ReportForm, actor: User, channel: str, **extra: Any) -> Ca
                 description=data["description"],
                 lon=data["lon"],
                 lat=data["lat"],
+                crs=data.get("crs") or "wgs84",
                 address=data.get("address") or "",
                 attachments=ids,
                 idempotency_key=data.get("key") or None,

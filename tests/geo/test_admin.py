@@ -116,3 +116,33 @@ def test_road_admin_lists_roads(org, browser, actor):
     )
     res = browser.get(reverse("admin:geo_road_changelist"))
     assert res.status_code == 200 and "人民路" in res.content.decode()
+
+
+def test_import_view_takes_shapefiles_and_geopackages(org, browser, tmp_path):
+    from .files import to_crs, write_geopackage, write_shapefile
+
+    features = org_features()
+    for feature in features:
+        feature["geometry"] = to_crs(feature["geometry"], "gcj02")
+    # A phone-collected layer: GCJ-02 numbers under a WGS84 .prj, so the system is chosen on the form.
+    path = write_shapefile(tmp_path / "amap.zip", features, epsg=4326, fields=["code", "name"])
+    url = reverse("admin:geo_grid_import")
+    page = browser.get(url).content.decode()
+    assert 'name="crs"' in page and 'value="EPSG:4527"' in page
+    upload = SimpleUploadedFile("amap.zip", path.read_bytes(), content_type="application/zip")
+    res = browser.post(url, {"file": upload, "valid_from": "2020-01-01", "crs": "gcj02"})
+    assert res.status_code == 302, res.content.decode()[:2000]
+    grid = Grid.objects.get(code="990100001001001")
+    # The first grid's south-west corner was (120.0, 30.0 + DLAT) in WGS84 before the offset.
+    assert grid.min_lon == pytest.approx(120.0, abs=2e-7)
+    # A GeoPackage in a zone with a bad row: the problem is shown by number and nothing is imported.
+    features = org_features()
+    for feature in features:
+        feature["geometry"] = to_crs(feature["geometry"], "EPSG:4528")
+    features[3]["properties"]["code"] = "bad"
+    gpkg = write_geopackage(tmp_path / "zone.gpkg", features, epsg=4528, fields=["code", "name"])
+    upload = SimpleUploadedFile("zone.gpkg", gpkg.read_bytes(), content_type="application/geopackage+sqlite3")
+    res = browser.post(url, {"file": upload, "valid_from": "2021-01-01"})
+    assert res.status_code == 200
+    assert "feature #3 (bad): code must be 15 digits" in res.content.decode()
+    assert Grid.objects.filter(valid_from="2021-01-01").count() == 0

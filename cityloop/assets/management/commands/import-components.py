@@ -1,4 +1,5 @@
-"""``cityloop import-components FILE [--skip-invalid]``: load components from CSV or GeoJSON."""
+"""``cityloop import-components FILE [--crs NAME] [--skip-invalid]``: load components from CSV, GeoJSON,
+a Shapefile (.zip or .shp) or a GeoPackage (.gpkg), converted to WGS84."""
 
 from __future__ import annotations
 
@@ -16,12 +17,24 @@ from cityloop.core.audit import request_context, system_actor
 
 class Command(BaseCommand):
     help = (
-        "Create or update components from a CSV or GeoJSON file, matched by their 16-digit ID. "
+        "Create or update components from a CSV, GeoJSON, zipped Shapefile or GeoPackage file, matched "
+        "by their 16-digit ID. "
         "If any row is bad nothing changes, unless --skip-invalid."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="a .csv or .geojson file (columns as written by export-components)")
+        parser.add_argument(
+            "file",
+            help="a .csv, .geojson, .zip (Shapefile), .shp or .gpkg file (columns as written by "
+            "export-components)",
+        )
+        parser.add_argument(
+            "--crs",
+            default=None,
+            help="the coordinates' system, overriding what the file says: wgs84, cgcs2000, gcj02, bd09 "
+            "or EPSG:4513–4554 (CGCS2000 3-degree Gauss–Krüger zones)",
+        )
+        parser.add_argument("--layer", default=None, help="the GeoPackage table to read, if it holds several")
         parser.add_argument("--skip-invalid", action="store_true", help="import the good rows, skip the bad")
         parser.add_argument(
             "--errors", metavar="CSV", help="also write the rejected rows' errors to this CSV"
@@ -34,7 +47,7 @@ class Command(BaseCommand):
             raise CommandError(f"no such file: {path}")
         with request_context(None):
             try:
-                rows, total = read_file(path)
+                rows, total = read_file(path, crs=options["crs"], layer=options["layer"])
                 report = import_components(
                     rows,
                     actor=system_actor(),

@@ -1,4 +1,5 @@
-"""``cityloop import-grids FILE [--valid-from YYYY-MM-DD] [--dry-run]``: load unit grids from GeoJSON.
+"""``cityloop import-grids FILE [--valid-from YYYY-MM-DD] [--crs NAME] [--dry-run]``: load unit grids
+from GeoJSON, a Shapefile (.zip or .shp) or a GeoPackage (.gpkg), converted to WGS84.
 
 Every bad feature is printed as ``feature #i (code): reason`` and nothing is imported (exit status 1).
 """
@@ -15,16 +16,30 @@ from django.utils import timezone
 from cityloop.core.audit import request_context, system_actor
 from cityloop.core.models import User
 from cityloop.geo.actions import GridImportError, import_grids, plan_import
-from cityloop.geo.geojson import read_features
+from cityloop.geo.readers import read_geodata
 
 from ._dates import iso_date
 
 
 class Command(BaseCommand):
-    help = "Import unit grids from a GeoJSON FeatureCollection (all or nothing)."
+    help = (
+        "Import unit grids from GeoJSON, a zipped Shapefile or a GeoPackage (all or nothing); the "
+        "coordinate system comes from the file (.prj, GeoPackage srs) or --crs."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path, help="GeoJSON file of Polygon features with a 'code' property")
+        parser.add_argument(
+            "file",
+            type=Path,
+            help="a .geojson, .zip (Shapefile), .shp or .gpkg file of polygons with a 'code' property",
+        )
+        parser.add_argument(
+            "--crs",
+            default=None,
+            help="the file's coordinate system, overriding what the file says: wgs84, cgcs2000, gcj02, "
+            "bd09 or EPSG:4513–4554 (CGCS2000 3-degree Gauss–Krüger zones)",
+        )
+        parser.add_argument("--layer", default=None, help="the GeoPackage table to read, if it holds several")
         parser.add_argument(
             "--valid-from",
             type=iso_date,
@@ -48,7 +63,10 @@ class Command(BaseCommand):
         valid_from = options["valid_from"] or timezone.localdate()
         progress = not options["no_progress"]
         try:
-            features = read_features(path)
+            data = read_geodata(path, crs=options["crs"], layer=options["layer"])
+            features = data.features
+            if data.crs != "wgs84":
+                self.stderr.write(f"{path.name}: coordinates in {data.crs}, converted to WGS84")
             with request_context(None):
                 if options["dry_run"]:
                     plan = plan_import(features, valid_from=valid_from, progress=progress)
