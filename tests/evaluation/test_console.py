@@ -104,3 +104,10 @@ def test_units_below_the_minimum_volume_show_no_index_or_grade(drive, org, actor
         html = admin.get(page).content.decode()
         assert "不参与排名" in html and "业务量不足最低要求" in html, page
         assert "below the minimum" not in html and 'class="grade grade-' not in html, page
+
+
+def test_the_monthly_pdf_embeds_its_chinese_font(draft, org):
+    pdf = client_for(org.users["admin"]).get(f"/evaluation/{PERIOD}/report.pdf").content
+    # A TrueType font file inside the PDF (a subset of the glyphs used), not only a font's name.
+    assert pdf.startswith(b"%PDF-") and b"/FontFile2" in pdf
+    assert b"WenQuanYiMicroHei" in pdf and b"STSong" not in pdf

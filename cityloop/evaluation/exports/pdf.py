@@ -1,9 +1,15 @@
-"""The monthly PDF report in Chinese (reportlab, built-in CJK font STSong-Light): the summary, per
-subject a grade chart and the ranking, the index trend, and the deduction table."""
+"""The monthly PDF report in Chinese (reportlab): the summary, per subject a grade chart and the
+ranking, the index trend, and the deduction table.
+
+The Chinese text is set in WenQuanYi Micro Hei (文泉驿微米黑, a free font shipped as the PyPI package
+``paperang-p2-fonts-cjk``), embedded as a subset of the glyphs the report uses: a viewer without
+Chinese fonts of its own shows it as printed (reportlab's built-in STSong-Light is only named in
+the file, and some viewers render it blank)."""
 
 from __future__ import annotations
 
 import io
+from importlib import resources
 from typing import Any
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
@@ -14,7 +20,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..models import SUBJECT_LABELS_ZH, EvaluationRun
@@ -22,13 +28,16 @@ from ..periods import parse_period
 from ..reading import AnyUser, trend
 from . import tables as t
 
-FONT = "STSong-Light"
+FONT = "WenQuanYiMicroHei"
 GRADES = ["A", "B", "C", "D", "E"]
 
 
 def _font() -> str:
+    """The report's font, registered once per process (reportlab embeds the glyphs used)."""
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        path = resources.files("paperang_p2_fonts_cjk") / "fonts" / "wqy-microhei.ttc"
+        with resources.as_file(path) as font_file:
+            pdfmetrics.registerFont(TTFont(FONT, str(font_file), subfontIndex=0))
     return FONT
 
 
