@@ -197,6 +197,14 @@ LOGOUT_REDIRECT_URL = "web:login"
 
 # Checked wherever a password is set: the create_user action, Django's createsuperuser and
 # changepassword, the admin's password forms.
+# Argon2id tuned for a fast sign-in (cityloop/core/hashers.py); older PBKDF2 hashes (the demo's,
+# a city's imported ones) still verify and are re-made with Argon2 on the next sign-in.
+PASSWORD_HASHERS = [
+    "cityloop.core.hashers.Argon2Hasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},

@@ -14,7 +14,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher
+from django.contrib.auth.hashers import BasePasswordHasher, PBKDF2PasswordHasher, get_hasher, get_hashers
 
 from cityloop.core.actions import create_user
 from cityloop.core.models import Role, Unit, User
@@ -129,11 +129,18 @@ def role_label(role: str) -> str:
     return f"{ROLE_LABELS.get(role, role)} {role}"
 
 
+def _demo_hasher() -> BasePasswordHasher:
+    """PBKDF2 with few iterations where the project allows it: Django re-makes each hash with the
+    project's own hasher (Argon2) on the user's first sign-in. Tests name their own hasher (MD5)."""
+    allowed = {h.algorithm for h in get_hashers()}
+    return get_hasher("pbkdf2_sha256") if "pbkdf2_sha256" in allowed else get_hasher()
+
+
 def password_hashes(usernames: Iterable[str], seed: int) -> dict[str, str]:
     """The demo password hashed for each user with a salt of their own (from the seed and the
     username, so that a seed always gives the same database). With PBKDF2 the hashes are cheap ones
     that Django strengthens on first login; a thousand users take a second, not ten minutes."""
-    hasher = get_hasher()
+    hasher = _demo_hasher()
     hashes: dict[str, str] = {}
     for username in usernames:
         salt = hashlib.sha256(f"cityloop-demo-{seed}-{username}".encode()).hexdigest()[:22]

@@ -56,3 +56,21 @@ def test_the_policy_is_django_s_four_validators(settings: Any) -> None:
         "CommonPasswordValidator",
         "NumericPasswordValidator",
     ]
+
+
+def test_a_sign_in_remakes_an_older_hash_with_argon2(db, settings):
+    from django.contrib.auth.hashers import make_password
+    from django.test import Client
+
+    from cityloop.core.models import User
+
+    settings.PASSWORD_HASHERS = [
+        "cityloop.core.hashers.Argon2Hasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+    password = "a long enough pass phrase 2026"
+    user = User.objects.create(username="older", password=make_password(password, hasher="pbkdf2_sha256"))
+    assert user.password.startswith("pbkdf2_sha256$")
+    assert Client().post("/login/", {"username": "older", "password": password}).status_code == 302
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$v=19$m=47104,t=1,p=1$")
