@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cityloop.core.middleware.RequestIdMiddleware",
+    # Before sessions and CSRF read a body: 413 for an API body over the limit, 400/422 for a NUL.
+    "cityloop.api.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
