@@ -11,6 +11,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
@@ -70,6 +71,12 @@ class RequestGuardMiddleware:
         except (RequestDataTooBig, TooManyFieldsSent):
             if api:
                 return self._too_big()
+            raise
+        except MultiPartParserError as exc:
+            if api:
+                return JsonResponse(
+                    {"detail": f"body: not a readable form ({exc})", "field": "body"}, status=400
+                )
             raise
         if field is not None:
             return self._nul(api, field)

@@ -236,3 +236,10 @@ def test_nul_in_a_console_form_is_a_400(loop: Any) -> None:
     response = Client().post("/public/report/", data)
     assert response.status_code == 400 and "description" in response.content.decode()
     assert rows() == before
+
+
+def test_a_broken_multipart_body_is_a_json_400(supervisor: Any) -> None:
+    response = supervisor.client.post(
+        "/api/v1/attachments", b"--x\r\n", content_type="multipart/form-data", headers=supervisor.headers
+    )
+    assert_names(response, 400, "body")
