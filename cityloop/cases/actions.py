@@ -188,7 +188,12 @@ def submit_report(
 ) -> tuple[Case, bool]:
     """Turn a report from any channel into a case. Returns ``(case, created)``: a retried submission
     with the same idempotency key, or the same channel's external ticket id, returns the first case."""
+    if idempotency_key and len(idempotency_key) > 128:
+        raise ValidationError({"idempotency_key": "the Idempotency-Key has at most 128 characters"})
     key = f"{actor.pk}:{idempotency_key}" if idempotency_key else None
+    if idempotency_key and key and len(key) > 128:
+        # The caller's id makes a long key longer than its column: keep a digest of it instead.
+        key = f"{actor.pk}:sha256:{hashlib.sha256(idempotency_key.encode()).hexdigest()}"
     fingerprint = ""
     if key:
         fingerprint = _fingerprint(
