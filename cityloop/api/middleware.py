@@ -35,14 +35,20 @@ def _body_limit(request: HttpRequest) -> int:
     return limit
 
 
-def _nul_field(request: HttpRequest) -> str | None:
-    """The first place that holds a NUL character, or None."""
+def _nul_field(request: HttpRequest, api: bool) -> str | None:
+    """The first place that holds a NUL character, or None. (The console's forms refuse one in
+    their own fields, in the user's language, through Django's form validation.)"""
     if "\x00" in request.path_info:
         return "path"
     sources = [request.GET]
-    if request.method == "POST" and request.content_type in (
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
+    if (
+        api
+        and request.method == "POST"
+        and request.content_type
+        in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        )
     ):
         sources.append(request.POST)
     for source in sources:
@@ -67,7 +73,7 @@ class RequestGuardMiddleware:
         if api and length > _body_limit(request):
             return self._too_big()
         try:
-            field = _nul_field(request)
+            field = _nul_field(request, api)
         except (RequestDataTooBig, TooManyFieldsSent):
             if api:
                 return self._too_big()

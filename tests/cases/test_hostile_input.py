@@ -234,8 +234,12 @@ def test_nul_in_a_console_form_is_a_400(loop: Any) -> None:
         "key": "nul-1",
     }
     response = Client().post("/public/report/", data)
-    assert response.status_code == 400 and "description" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 400 and 'id="id_description-err"' in page and "空字符" in page
     assert rows() == before
+    # A NUL in a console address or query is refused before any view runs.
+    assert Client().get("/public/track/AB\x00CD/").status_code == 400
+    assert Client().get("/public/report/", {"x": "\x00"}).status_code == 400
 
 
 def test_a_broken_multipart_body_is_a_json_400(supervisor: Any) -> None:
