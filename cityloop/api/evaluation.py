@@ -284,7 +284,7 @@ def publish(request: HttpRequest, body: PublishIn) -> dict[str, Any]:
 class AdjustIn(Schema):
     period: PeriodText
     unit: str = Field(..., description="code of the unit")
-    points: Decimal = Field(..., max_digits=6, decimal_places=2, allow_inf_nan=False)
+    points: float = Field(..., ge=-9999.99, le=9999.99, description="points added (negative: taken off)")
     reason: str = Field(..., max_length=4000)
     part: str = ""
     scope: str | None = None
@@ -302,7 +302,12 @@ def adjust(request: HttpRequest, body: AdjustIn) -> Status[dict[str, Any]]:
     if unit is None:
         raise ApiError(400, f"unit: no unit with code {body.unit}")
     adjustment = actions.adjust_deduction(
-        actor=actor, run=run, unit=unit, points=body.points, reason=body.reason, part=body.part
+        actor=actor,
+        run=run,
+        unit=unit,
+        points=Decimal(f"{body.points:.2f}"),
+        reason=body.reason,
+        part=body.part,
     )
     line = run.deductions.get(unit=unit)
     return Status(

@@ -247,3 +247,56 @@ def test_a_broken_multipart_body_is_a_json_400(supervisor: Any) -> None:
         "/api/v1/attachments", b"--x\r\n", content_type="multipart/form-data", headers=supervisor.headers
     )
     assert_names(response, 400, "body")
+
+
+def _inputs(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every schema a client sends: (where, schema), through references, unions, lists and objects."""
+    components = doc["components"]["schemas"]
+    found: list[tuple[str, dict[str, Any]]] = []
+
+    def walk(schema: dict[str, Any], where: str) -> None:
+        if "$ref" in schema:
+            schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+        for key in ("anyOf", "oneOf", "allOf"):
+            for sub in schema.get(key, []):
+                walk(sub, where)
+        found.append((where, schema))
+        if schema.get("type") == "array":
+            walk(schema.get("items", {}), where + "[]")
+        for name, sub in schema.get("properties", {}).items():
+            walk(sub, f"{where}.{name}")
+
+    for path, methods in doc["paths"].items():
+        for method, operation in methods.items():
+            for parameter in operation.get("parameters", []):
+                walk(parameter["schema"], f"{method.upper()} {path} {parameter['name']}")
+            for content_type, content in operation.get("requestBody", {}).get("content", {}).items():
+                walk(content["schema"], f"{method.upper()} {path} {content_type}")
+    return found
+
+
+def test_openapi_bounds_every_input_and_documents_errors(client: Client) -> None:
+    doc = client.get("/api/v1/openapi.json").json()
+    unbounded = []
+    for where, schema in _inputs(doc):
+        kind = schema.get("type")
+        # (A decimal's string form has a pattern, and its digits are bounded by max_digits.)
+        if kind == "string" and not {"maxLength", "enum", "pattern"} & set(schema):
+            if schema.get("format") not in ("date", "date-time", "binary"):
+                unbounded.append(where)
+        if kind == "integer" and ("maximum" not in schema or "minimum" not in schema):
+            unbounded.append(where)
+        if kind == "array" and "maxItems" not in schema:
+            unbounded.append(where)
+    assert unbounded == []
+    assert doc["components"]["schemas"]["Error"]["required"] == ["detail"]
+    for path, methods in doc["paths"].items():
+        for method, operation in methods.items():
+            codes = set(operation["responses"])
+            assert {"400", "404", "422", "429"} <= {str(c) for c in codes}, (method, path)
+            if operation.get("requestBody", {}).get("content", {}).get("application/json"):
+                assert {"413", "415"} <= {str(c) for c in codes}, (method, path)
+            if operation.get("security"):
+                assert {"401", "403"} <= {str(c) for c in codes}, (method, path)
+    limit = next(p for p in doc["paths"]["/api/v1/cases"]["get"]["parameters"] if p["name"] == "limit")
+    assert limit["schema"]["maximum"] == 500
