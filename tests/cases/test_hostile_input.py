@@ -299,3 +299,13 @@ def test_openapi_bounds_every_input_and_documents_errors(client: Client) -> None
                 assert {"401", "403"} <= {str(c) for c in codes}, (method, path)
     limit = next(p for p in doc["paths"]["/api/v1/cases"]["get"]["parameters"] if p["name"] == "limit")
     assert limit["schema"]["maximum"] == 500
+
+
+@pytest.mark.parametrize(
+    "path", ["/cases/{n}/", "/attachments/{n}/", "/m/cases/{n}/", "/evaluation/score/{n}/"]
+)
+def test_a_console_id_beyond_64_bits_is_a_404(loop: Any, path: str) -> None:
+    client = Client()
+    client.force_login(loop.users["admin"])
+    assert client.get(path.format(n=HUGE)).status_code == 404
+    assert client.get(path.format(n=BIG)).status_code == 404
