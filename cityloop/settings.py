@@ -73,10 +73,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cityloop.core.middleware.RequestIdMiddleware",
-    # Before sessions and CSRF read a body: 413 for an API body over the limit, 400/422 for a NUL.
-    "cityloop.api.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before CSRF reads a form and before any view: 413 for an API body over the limit, 400/422
+    # for a NUL (after the locale, so the console's answer is in the user's language).
+    "cityloop.api.middleware.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -35,21 +35,16 @@ def _body_limit(request: HttpRequest) -> int:
     return limit
 
 
-def _nul_field(request: HttpRequest, api: bool) -> str | None:
-    """The first place that holds a NUL character, or None. (The console's forms refuse one in
-    their own fields, in the user's language, through Django's form validation.)"""
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _nul_field(request: HttpRequest) -> str | None:
+    """The first place that holds a NUL character, or None. (Django's form fields refuse one too,
+    but not every console page reads its values through a form.)"""
     if "\x00" in request.path_info:
         return "path"
     sources = [request.GET]
-    if (
-        api
-        and request.method == "POST"
-        and request.content_type
-        in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-        )
-    ):
+    if request.method == "POST" and request.content_type in FORM_TYPES:
         sources.append(request.POST)
     for source in sources:
         for key, values in source.lists():
@@ -73,7 +68,7 @@ class RequestGuardMiddleware:
         if api and length > _body_limit(request):
             return self._too_big()
         try:
-            field = _nul_field(request, api)
+            field = _nul_field(request)
         except (RequestDataTooBig, TooManyFieldsSent):
             if api:
                 return self._too_big()
@@ -101,4 +96,5 @@ class RequestGuardMiddleware:
         text = _("The field %(field)s contains a NUL character; remove it and send the form again.") % {
             "field": field
         }
-        return HttpResponse(f"<!doctype html><p>{escape(text)}</p>", status=400)
+        page = f'<!doctype html><html lang="zh-hans"><meta charset="utf-8"><p>{escape(text)}</p></html>'
+        return HttpResponse(page, status=400)

@@ -235,7 +235,15 @@ def test_nul_in_a_console_form_is_a_400(loop: Any) -> None:
     }
     response = Client().post("/public/report/", data)
     page = response.content.decode()
-    assert response.status_code == 400 and 'id="id_description-err"' in page and "空字符" in page
+    assert response.status_code == 400 and "description" in page and "空字符" in page
+    assert rows() == before
+    # A page that reads the posted values without a form is guarded the same way.
+    client = Client()
+    client.force_login(loop.users["admin"])
+    adjust = client.post(
+        "/evaluation/2026-10/deductions/adjust/", {"unit": "D-SANI", "points": "1", "reason": "表\x00扬"}
+    )
+    assert adjust.status_code == 400 and "reason" in adjust.content.decode()
     assert rows() == before
     # A NUL in a console address or query is refused before any view runs.
     assert Client().get("/public/track/AB\x00CD/").status_code == 400
