@@ -13,6 +13,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cityloop.cases.uploads import max_upload_bytes
@@ -96,5 +97,6 @@ class RequestGuardMiddleware:
         text = _("The field %(field)s contains a NUL character; remove it and send the form again.") % {
             "field": field
         }
-        page = f'<!doctype html><html lang="zh-hans"><meta charset="utf-8"><p>{escape(text)}</p></html>'
+        lang = get_language() or settings.LANGUAGE_CODE
+        page = f'<!doctype html><html lang="{lang}"><meta charset="utf-8"><p>{escape(text)}</p></html>'
         return HttpResponse(page, status=400)
