@@ -108,6 +108,9 @@ MIDDLEWARE = [
     "cityloop.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before CSRF reads a form and before any view: 413 for an API body over the limit, 400/422
+    # for a NUL (after the locale, so the console's answer is in the user's language).
+    "cityloop.api.middleware.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from cityloop.assets.models import Component
 from cityloop.assets.nearest import nearest_components
@@ -16,6 +16,7 @@ from cityloop.core.models import Unit
 from cityloop.core.permissions import restrict
 
 from .errors import ApiError
+from .pagination import Paged
 
 router = Router(tags=["assets"])
 
@@ -148,7 +149,7 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
 
 
 @router.get("/components", response=list[ComponentOut], summary="Components in your jurisdiction")
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def list_components(request: HttpRequest, filters: Query[ComponentFilter]) -> Any:
     qs = _visible(request).select_related(*RELATED)
     if filters.subclass:

@@ -14,10 +14,14 @@ from cityloop.geo import crs as crslib
 
 
 class ReportIn(Schema):
-    channel: str = Field(..., description="source channel code, e.g. supervisor, hotline_12345, citizen_app")
+    channel: str = Field(
+        ..., max_length=32, description="source channel code, e.g. supervisor, hotline_12345, citizen_app"
+    )
     description: str = Field(..., min_length=1, max_length=4000)
-    lon: float
-    lat: float
+    # Degrees in most systems, metres in a Gauss–Krüger zone (easting with its zone prefix): the
+    # system's own range is checked when the point is converted (a 400 naming `location`).
+    lon: float = Field(..., ge=-1e8, le=1e8)
+    lat: float = Field(..., ge=-1e8, le=1e8)
     crs: str = Field(
         "wgs84",
         max_length=16,
@@ -25,16 +29,18 @@ class ReportIn(Schema):
         "(AMap, Tencent, WeChat), bd09 (Baidu), or a CGCS2000 3-degree Gauss–Krüger zone EPSG:4513–4554 "
         "(lon = easting, lat = northing, metres); stored as WGS84, the original kept",
     )
-    address: str = ""
+    address: str = Field("", max_length=200)
     appeal_nature: int = Field(1, description="1 request, 2 complaint, 3 enquiry, 4 suggestion, 5 thanks")
-    reporter_name: str = ""
-    reporter_phone: str = ""
-    category: str | None = Field(None, description="subclass code, e.g. 0101")
-    kind: str | None = Field(None, description="component or event")
-    component: str | None = Field(None, description="16-digit component ID")
-    attachments: list[int] = Field(default_factory=list, description="ids from POST /attachments")
+    reporter_name: str = Field("", max_length=50)
+    reporter_phone: str = Field("", max_length=32)
+    category: str | None = Field(None, max_length=8, description="subclass code, e.g. 0101")
+    kind: str | None = Field(None, max_length=10, description="component or event")
+    component: str | None = Field(None, max_length=32, description="16-digit component ID")
+    attachments: list[int] = Field(
+        default_factory=list, max_length=20, description="ids from POST /attachments"
+    )
     external_id: str = Field(
-        "", description="the ticket id in the sending system; a retry returns the same case"
+        "", max_length=64, description="the ticket id in the sending system; a retry returns the same case"
     )
     self_handled: bool = False
 
@@ -216,8 +222,8 @@ class ActionOut(Schema):
 
 
 class ActionIn(Schema):
-    note: str = ""
-    reason: str = ""
+    note: str = Field("", max_length=4000)
+    reason: str = Field("", max_length=4000)
     version: int | None = Field(None, description="the case version you saw; a mismatch answers 409")
     category: str | None = None
     kind: str | None = None
@@ -227,7 +233,7 @@ class ActionIn(Schema):
     suggested_unit: str | None = None
     amount: float | None = None
     time_unit: str | None = None
-    feedback: str | None = None
+    feedback: str | None = Field(None, max_length=4000)
     found: bool | None = None
     satisfaction: str | None = None
     attachments: list[int] = Field(default_factory=list)

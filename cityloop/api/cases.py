@@ -6,9 +6,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, File, Query, Router, Schema, Status
+from ninja import Field, File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from cityloop.cases.actions import submit_report
 from cityloop.cases.attachments import upload_attachment
@@ -37,6 +37,7 @@ from .case_schemas import (
     step_out,
 )
 from .errors import ApiError
+from .pagination import Paged
 
 router = Router(tags=["cases"])
 
@@ -66,7 +67,17 @@ class ReportOut(Schema):
     auth=PUBLIC_OR_AUTH,
     summary="Report a problem from any channel (idempotent with Idempotency-Key or external_id)",
 )
-def report(request: HttpRequest, body: ReportIn) -> Status[dict[str, Any]]:
+def report(
+    request: HttpRequest,
+    body: ReportIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        max_length=128,
+        pattern=r"^[!-~]+$",
+        description="any printable ASCII, at most 128 characters: a retry with it returns the same case",
+    ),
+) -> Status[dict[str, Any]]:
     actor = _actor(request)
     anonymous = actor.username == "public"
     if anonymous and not body.reporter_phone:
@@ -78,7 +89,7 @@ def report(request: HttpRequest, body: ReportIn) -> Status[dict[str, Any]]:
     try:
         case, created = submit_report(
             actor=actor,
-            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            idempotency_key=idempotency_key or None,
             **body.dict(),
         )
     except TransitionError as exc:
@@ -151,7 +162,7 @@ def filter_cases(qs: QuerySet[Case], f: CaseFilter) -> QuerySet[Case]:
 
 
 @router.get("/cases", response=list[CaseSummary], summary="Cases in your jurisdiction, filtered and paged")
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> list[dict[str, Any]]:
     qs = filter_cases(restrict(Case.objects.select_related(*CASE_RELATED), request.user, "view"), filters)
     return _LazySummaries(qs)  # type: ignore[return-value]

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    ValidationError,
+)
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja import Field, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from cityloop.core.ratelimits import RateLimited
@@ -23,12 +29,46 @@ class ApiError(Exception):
         self.details = details
 
 
+class FieldError(Schema):
+    field: str = Field(
+        ..., description="where: a body field (dotted path), a query or path parameter, a header"
+    )
+    message: str
+
+
+class ErrorOut(Schema):
+    """Every 4xx answer of the API: ``detail`` says what to fix; the rest names where."""
+
+    model_config = {"extra": "allow"}
+
+    detail: str = Field(..., description="what went wrong and what to fix, for people")
+    field: str | None = Field(None, description="the field, parameter or header at fault, when one is")
+    errors: list[FieldError] | dict[str, list[str]] | None = Field(
+        None, description="per field: a list of {field, message} (422) or messages by field name (400)"
+    )
+    retry_after: int | None = Field(None, description="429: seconds to wait (also in Retry-After)")
+
+
+PARAM_SOURCES = ("body", "query", "path", "form", "header", "cookie", "file")
+
+
+def too_big_message() -> str:
+    from django.conf import settings
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return f"body: the request body is over the {limit / 1048576:.1f} MB limit; send less"
+
+
 def validation_messages(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return {
             field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()
         }
     return {"__all__": [str(m) for m in exc.messages]}
+
+
+BODY_PARAMS = ("body", "filters", "q", "point")
+"""Names the API's handlers give their body or query schema parameter (stripped from field paths)."""
 
 
 def install_handlers(api: NinjaAPI) -> None:
@@ -51,10 +91,34 @@ def install_handlers(api: NinjaAPI) -> None:
     def schema_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors = []
         for err in exc.errors:
-            loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form"))
+            parts = list(err.get("loc", ()))
+            if parts and parts[0] in PARAM_SOURCES:
+                parts = parts[1:]
+            # ninja nests a body schema under its parameter name; clients know the fields only.
+            if len(parts) > 1 and err.get("loc", ("",))[0] == "body" and parts[0] in BODY_PARAMS:
+                parts = parts[1:]
+            loc = ".".join(str(p) for p in parts)
             errors.append({"field": loc, "message": err.get("msg", "invalid")})
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return respond(request, 422, {"detail": summary or "invalid request", "errors": errors})
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja turns whatever the body parser raised into a 400 "Cannot parse request body".
+        cause = exc.__cause__
+        if isinstance(cause, ApiError):
+            return api_error(request, cause)
+        if isinstance(cause, RequestDataTooBig):
+            return respond(request, 413, {"detail": too_big_message(), "field": "body"})
+        return respond(request, exc.status_code, {"detail": str(exc)})
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return respond(request, 413, {"detail": too_big_message(), "field": "body"})
+
+    @api.exception_handler(TooManyFieldsSent)
+    def too_many_fields(request: HttpRequest, exc: TooManyFieldsSent) -> HttpResponse:
+        return respond(request, 413, {"detail": "body: too many form fields", "field": "body"})
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:

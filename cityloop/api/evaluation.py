@@ -3,13 +3,13 @@ deduction table, trends, exports, and (for leaders and administrators) compute, 
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from cityloop.cases.models import Case
 from cityloop.core.models import Unit, User
@@ -20,8 +20,18 @@ from cityloop.evaluation.models import EvaluationRun
 from cityloop.evaluation.periods import parse_period
 
 from .errors import ApiError
+from .pagination import Paged
 
 router = Router(tags=["evaluation"])
+
+PeriodText = Annotated[
+    str,
+    Field(
+        pattern=r"^(19|2[0-9])[0-9]{2}(-(0?[1-9]|1[0-2]|[Qq][1-4]))?$",
+        max_length=7,
+        description="a month 2026-10, a quarter 2026-Q4 or a year 2026 (years 1900–2999)",
+    ),
+]
 
 
 class RunOut(Schema):
@@ -75,7 +85,7 @@ class RankingOut(Schema):
 
 
 class RankingQuery(Schema):
-    period: str = Field(..., description="a month 2026-10, a quarter 2026-Q4 or a year 2026")
+    period: PeriodText
     subject: str = Field(
         "department",
         description="supervisor, operator, shift_leader, dispatcher, department, street, community or grid",
@@ -133,7 +143,7 @@ class CaseRow(Schema):
     response=list[CaseRow],
     summary="The cases behind one count of a score (those in your jurisdiction)",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def cases_behind(request: HttpRequest, score_id: int, measure: str) -> QuerySet[Case]:
     score = reading.score_for(score_id, request.user)
     return reading.cases_behind(score, measure, request.user).cases
@@ -161,7 +171,7 @@ class DeductionTableOut(Schema):
 @router.get(
     "/evaluations/deductions", response=DeductionTableOut, summary="The period's deduction table (扣分制)"
 )
-def deduction_table(request: HttpRequest, period: str, scope: str | None = None) -> dict[str, Any]:
+def deduction_table(request: HttpRequest, period: PeriodText, scope: str | None = None) -> dict[str, Any]:
     run = reading.find_run(period, request.user, scope)
     return {"run": run_out(run), "lines": list(reading.deductions(run, request.user).select_related("unit"))}
 
@@ -169,7 +179,7 @@ def deduction_table(request: HttpRequest, period: str, scope: str | None = None)
 @router.get("/evaluations/trend", response=list[dict[str, Any]], summary="Index over the last periods")
 def trend(
     request: HttpRequest,
-    period: str,
+    period: PeriodText,
     subject: str = "department",
     scope: str | None = None,
     key: int | None = None,
@@ -184,7 +194,7 @@ def trend(
 
 @router.get("/evaluations/export.xlsx", summary="Every table of the period as an Excel workbook")
 def export_excel(
-    request: HttpRequest, period: str, subject: str | None = None, scope: str | None = None
+    request: HttpRequest, period: PeriodText, subject: str | None = None, scope: str | None = None
 ) -> HttpResponse:
     run = reading.find_run(period, request.user, scope)
     chosen = [reading.check_subject(subject)] if subject else None
@@ -199,7 +209,7 @@ def export_excel(
 
 
 @router.get("/evaluations/report.pdf", summary="The period's report in Chinese (PDF)")
-def export_pdf(request: HttpRequest, period: str, scope: str | None = None) -> HttpResponse:
+def export_pdf(request: HttpRequest, period: PeriodText, scope: str | None = None) -> HttpResponse:
     run = reading.find_run(period, request.user, scope)
     response = HttpResponse(pdf.monthly_report(run, request.user), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="evaluation-{run.period}.pdf"'
@@ -220,7 +230,7 @@ def _require_manager(user: Any, scope: Unit) -> User:
 
 
 class ComputeIn(Schema):
-    period: str
+    period: PeriodText
     scope: str | None = None
     subjects: list[str] | None = None
 
@@ -258,7 +268,7 @@ def compute(request: HttpRequest, body: ComputeIn) -> dict[str, Any]:
 
 
 class PublishIn(Schema):
-    period: str
+    period: PeriodText
     scope: str | None = None
 
 
@@ -272,10 +282,10 @@ def publish(request: HttpRequest, body: PublishIn) -> dict[str, Any]:
 
 
 class AdjustIn(Schema):
-    period: str
+    period: PeriodText
     unit: str = Field(..., description="code of the unit")
-    points: Decimal
-    reason: str
+    points: float = Field(..., ge=-9999.99, le=9999.99, description="points added (negative: taken off)")
+    reason: str = Field(..., max_length=4000)
     part: str = ""
     scope: str | None = None
 
@@ -292,7 +302,12 @@ def adjust(request: HttpRequest, body: AdjustIn) -> Status[dict[str, Any]]:
     if unit is None:
         raise ApiError(400, f"unit: no unit with code {body.unit}")
     adjustment = actions.adjust_deduction(
-        actor=actor, run=run, unit=unit, points=body.points, reason=body.reason, part=body.part
+        actor=actor,
+        run=run,
+        unit=unit,
+        points=Decimal(f"{body.points:.2f}"),
+        reason=body.reason,
+        part=body.part,
     )
     line = run.deductions.get(unit=unit)
     return Status(

@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from cityloop.core.models import User
 from cityloop.core.permissions import restrict
@@ -14,6 +14,7 @@ from cityloop.notify.actions import mark_all_read, mark_read
 from cityloop.notify.models import InboxMessage
 
 from .errors import ApiError
+from .pagination import Paged
 
 router = Router(tags=["inbox"])
 
@@ -51,7 +52,7 @@ def _own(request: HttpRequest) -> QuerySet[InboxMessage]:
 
 
 @router.get("", response=list[MessageOut], summary="Your inbox, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def list_messages(request: HttpRequest, filters: Query[InboxFilter]) -> QuerySet[InboxMessage]:
     qs = _own(request)
     if filters.unread is not None:

@@ -5,13 +5,14 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from cityloop.core.ids import row_id
 from cityloop.core.models import Membership, Role, Unit, UnitKind, User
 from cityloop.core.permissions import restrict
 
 from .errors import ApiError
+from .pagination import Paged
 
 router = Router(tags=["org"])
 
@@ -43,7 +44,7 @@ class UnitFilter(Schema):
 
 
 @router.get("/units", response=list[UnitOut], summary="Units in your jurisdiction")
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def list_units(request: HttpRequest, filters: Query[UnitFilter]) -> QuerySet[Unit]:
     qs = restrict(Unit.objects.select_related("parent"), request.user, "view")
     if filters.kind:
@@ -78,7 +79,7 @@ class UserOut(Schema):
 
 
 @router.get("/users", response=list[UserOut], summary="Users in your jurisdiction, optionally by role")
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def list_users(request: HttpRequest, role: str | None = None, unit: str | None = None) -> QuerySet[User]:
     """Users with an active membership in your jurisdiction; ``unit`` takes a unit's code or id."""
     qs = restrict(User.objects.filter(is_active=True), request.user, "view")

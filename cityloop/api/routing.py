@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from cityloop.assets.models import Component
 from cityloop.cases.engine import TransitionError, perform
@@ -27,6 +27,7 @@ from cityloop.routing.ruleset import AREA_KINDS
 
 from .cases import case_by_ref
 from .errors import ApiError
+from .pagination import Paged
 
 router = Router(tags=["routing"])
 
@@ -129,7 +130,7 @@ class ArbitrationOut(Schema):
     response=list[ArbitrationOut],
     summary="Arbitrations (the command centre's queue), oldest waiting first",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def arbitrations(request: HttpRequest, state: str | None = "open") -> list[dict[str, Any]]:
     qs = restrict(Arbitration.objects.select_related("ruled_unit"), request.user, "view")
     if state:
@@ -139,7 +140,9 @@ def arbitrations(request: HttpRequest, state: str | None = "open") -> list[dict[
 
 class RulingIn(Schema):
     unit: str = Field(..., description="the responsible unit: id or code")
-    reason: str = Field(..., min_length=1, description="the ruling, as the joint meeting settled it")
+    reason: str = Field(
+        ..., min_length=1, max_length=4000, description="the ruling, as the joint meeting settled it"
+    )
     make_rule: bool = Field(True, description="make a routing rule so the same case here never bounces again")
     rule_scope: str = Field("grid", description="grid or community: where the new rule applies")
     auto_dispatch: bool = Field(True, description="let the new rule dispatch automatically")
@@ -240,7 +243,7 @@ RULE_RELATED = ("area_unit", "area_grid", "target_unit")
 
 
 @router.get("/rules", response=list[RuleOut], summary="Routing rules in your area")
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def list_rules(request: HttpRequest, filters: Query[RuleFilter]) -> list[dict[str, Any]]:
     qs = restrict(Rule.objects.select_related(*RULE_RELATED), request.user, "view")
     for field, lookup_name in (("purpose", "purpose"), ("kind", "kind"), ("source", "source")):
@@ -274,28 +277,40 @@ def get_rule(request: HttpRequest, rule_id: int) -> dict[str, Any]:
     return rule_out(_rule(request, rule_id))
 
 
+def needs_value(**constraints: Any) -> Any:
+    """A field a PATCH may leave out but not set to null (its type says so in the OpenAPI)."""
+    return Field(None, **constraints)
+
+
 class RulePatch(Schema):
-    name: str | None = None
-    purpose: str | None = Field(None, description="dispatch or emergency")
-    kind: str | None = Field(None, description="component, event, or empty for any")
-    category: str | None = Field(None, description="2-digit class or 4-digit subclass code; empty for any")
-    condition: int | None = None
-    area: str | None = Field(None, description="unit code (city, district, street, community) or grid code")
-    level: str | None = Field(None, description="city or district")
-    target: str | None = Field(
-        None, description="unit, owner, maintainer, authority, grid, street, community"
+    """Only the fields sent change. ``null`` clears the fields that may be empty (kind, category,
+    condition, area, target unit, end date, note); the others need a value (422 otherwise)."""
+
+    name: str = needs_value(min_length=1, max_length=120)
+    purpose: str = needs_value(max_length=12, description="dispatch or emergency")
+    kind: str | None = Field(None, max_length=10, description="component, event, or empty for any")
+    category: str | None = Field(
+        None, max_length=4, description="2-digit class or 4-digit subclass code; empty for any"
     )
-    target_unit: str | None = Field(None, description="unit code, for target unit")
-    priority: int | None = None
-    auto_dispatch: bool | None = None
-    valid_from: dt.date | None = None
+    condition: int | None = Field(None, ge=0, le=32767)
+    area: str | None = Field(
+        None, max_length=64, description="unit code (city, district, street, community) or grid code"
+    )
+    level: str = needs_value(max_length=10, description="city or district")
+    target: str = needs_value(
+        max_length=12, description="unit, owner, maintainer, authority, grid, street, community"
+    )
+    target_unit: str | None = Field(None, max_length=64, description="unit code, for target unit")
+    priority: int = needs_value(ge=-1000000, le=1000000)
+    auto_dispatch: bool = needs_value()
+    valid_from: dt.date = needs_value()
     valid_to: dt.date | None = None
-    note: str | None = None
+    note: str | None = Field(None, max_length=4000)
 
 
 class RuleIn(RulePatch):
-    name: str
-    target: str
+    name: str = Field(..., min_length=1, max_length=120)
+    target: str = Field(..., max_length=12)
 
 
 def _area(code: str, on: dt.date) -> tuple[Unit | None, Grid | None]:

@@ -3,13 +3,71 @@
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 from ninja import NinjaAPI
 
 from .auth import AUTH
-from .errors import install_handlers
+from .errors import ErrorOut, install_handlers
+from .guard import GuardedParser, bound_inputs
 
-api = NinjaAPI(
+WRITES = ("post", "put", "patch", "delete")
+
+
+class CityLoopAPI(NinjaAPI):
+    """The API, whose OpenAPI document lists for every operation the errors it can answer, all in
+    the one shape of ``errors.ErrorOut``."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Error"] = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in components["Error"].pop("$defs", {}).items():
+            components.setdefault(name, sub)
+        for methods in schema["paths"].values():
+            for method, operation in methods.items():
+                add_error_responses(method, operation)
+        return schema
+
+
+ERROR_TEXT = {
+    400: "Bad request: a value the domain refuses (see detail and errors)",
+    401: "No or a bad token: send 'Authorization: Bearer <token>'",
+    403: "Forbidden: your role or jurisdiction does not allow this",
+    404: "Not found, or not in your jurisdiction",
+    409: "Conflict: the object is in another state or version than you sent",
+    413: "The body is over the size limit",
+    415: "The body is not JSON (Content-Type must be application/json)",
+    422: "A parameter or field has the wrong type, length or range (errors names it)",
+    429: "Too many requests: wait Retry-After seconds",
+}
+
+
+def add_error_responses(method: str, operation: dict[str, Any]) -> None:
+    """Document the error answers ``operation`` can give: always 400, 404, 422 and 429; 401 and 403
+    where it needs credentials; 409 on writes; 413 and 415 where it takes a body (415 for JSON)."""
+    codes = {400, 404, 422, 429}
+    if operation.get("security"):
+        codes |= {401, 403}
+    if method in WRITES:
+        codes.add(409)
+    body = operation.get("requestBody")
+    if body:
+        codes.add(413)
+        if "application/json" in body.get("content", {}):
+            codes.add(415)
+    responses = operation.setdefault("responses", {})
+    for code in sorted(codes):
+        responses.setdefault(
+            code,
+            {
+                "description": ERROR_TEXT[code],
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        )
+
+
+api = CityLoopAPI(
     title="CityLoop API",
     version="1",
     description="Digital city management: organisation, unit grids, catalog, components, cases.",
@@ -17,6 +75,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=GuardedParser(),
 )
 install_handlers(api)
 
@@ -34,3 +93,4 @@ ROUTERS = [
 
 for prefix, module_name in ROUTERS:
     api.add_router(prefix, import_module(module_name).router)
+bound_inputs(api)

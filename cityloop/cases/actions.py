@@ -210,7 +210,12 @@ def submit_report(
     ``lon``/``lat`` are in ``crs`` (WGS84 by default; also cgcs2000, gcj02, bd09 or a CGCS2000
     Gauss–Krüger zone EPSG:4513–4554, with x = easting and y = northing): the case stores the WGS84
     point and keeps the given one as its original."""
+    if idempotency_key and len(idempotency_key) > 128:
+        raise ValidationError({"idempotency_key": "the Idempotency-Key has at most 128 characters"})
     key = f"{actor.pk}:{idempotency_key}" if idempotency_key else None
+    if idempotency_key and key and len(key) > 128:
+        # The caller's id makes a long key longer than its column: keep a digest of it instead.
+        key = f"{actor.pk}:sha256:{hashlib.sha256(idempotency_key.encode()).hexdigest()}"
     fingerprint = ""
     if key:
         # A WGS84 report's fingerprint stays what it was before reports had a system.

@@ -11,6 +11,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 50_000_000
+"""Pixels an image may declare (a 50-megapixel photo); a small file declaring more is a
+decompression bomb that would take gigabytes to open."""
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,10 @@ class CheckedFile:
 
 def max_upload_bytes() -> int:
     return int(getattr(settings, "CITYLOOP_MAX_UPLOAD_BYTES", DEFAULT_MAX_BYTES))
+
+
+def max_upload_pixels() -> int:
+    return int(getattr(settings, "CITYLOOP_MAX_UPLOAD_PIXELS", DEFAULT_MAX_PIXELS))
 
 
 def check_upload(name: str, content: bytes) -> CheckedFile:
@@ -39,12 +46,25 @@ def check_upload(name: str, content: bytes) -> CheckedFile:
         if b"%%EOF" not in content[-2048:]:
             raise ValidationError({"file": f"{name}: the PDF is truncated (no end-of-file marker)"})
         return CheckedFile(content, "application/pdf", "pdf", digest)
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
+    pixels = max_upload_pixels()
+    message = f"the image has over {pixels / 1e6:.0f} million pixels; send a smaller photo"
+    too_large = ValidationError({"file": f"{name}: {message}"})
     try:
-        with Image.open(io.BytesIO(content)) as image:
-            image_format = (image.format or "").upper()
-            image.verify()
+        with warnings.catch_warnings():
+            # Pillow only warns between its own limit and twice it; here any bomb is an error.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as image:
+                width, height = image.size
+                if width * height > pixels:
+                    raise too_large
+                image_format = (image.format or "").upper()
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_large from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError(
             {"file": f"{name}: not a readable image or PDF; send a JPEG, PNG or WebP photo, or a PDF"}

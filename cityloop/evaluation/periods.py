@@ -18,6 +18,8 @@ _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
 
 KIND_LABELS = {"month": "月度", "quarter": "季度", "year": "年度"}
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+"""The years a period may fall in (year 0 or 9999 has no day before or after it to count from)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,9 @@ def parse_period(text: str, kind: str | None = None) -> Period:
     """Read ``2026-10``, ``2026-Q4`` or ``2026``. With ``kind``, ``2026-10`` may also name the quarter
     or year containing that month (used to step back through periods of one kind)."""
     text = (text or "").strip()
+    year_match = re.match(r"^(\d{4})", text)
+    if year_match and not FIRST_YEAR <= int(year_match[1]) <= LAST_YEAR:
+        raise ValidationError({"period": f"{text}: the year must be {FIRST_YEAR}–{LAST_YEAR}"})
     match = _MONTH.match(text)
     if match:
         year, month = int(match[1]), int(match[2])

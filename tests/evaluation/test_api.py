@@ -86,7 +86,8 @@ def test_breakdown_and_cases_behind_a_count(published, org, api_as):
 
 def test_errors_and_writes(published, org, api_as):
     admin, leader = api_as(org.users["admin"]), api_as(org.users["leader"])
-    assert admin.get("/api/v1/evaluations", period="2026-13").status_code == 400
+    malformed = admin.get("/api/v1/evaluations", period="2026-13")
+    assert malformed.status_code == 422 and malformed.json()["errors"][0]["field"] == "period"
     missing = admin.get("/api/v1/evaluations", period="2026-09")
     assert missing.status_code == 404 and "cityloop evaluate --period 2026-09" in missing.json()["detail"]
     assert admin.get("/api/v1/evaluations", period=PERIOD, subject="mayor").status_code == 400
@@ -150,3 +151,13 @@ def test_pdf_when_nobody_is_ranked(drive, org, actor, api_as):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "东街道" in text and "暂无参与排名的结果" in text
+
+
+@pytest.mark.parametrize("user", ["street_a_manager", "water_handler"])
+def test_pdf_for_a_street_and_a_department(published, org, api_as, user):
+    """A reader below the district sees one evaluated period, a single point on each trend line, and
+    still gets the report (an empty trend was reportlab's "Polyline must have 2 or more points")."""
+    pdf = api_as(org.users[user]).get("/api/v1/evaluations/report.pdf", period=PERIOD)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "近六期平均综合指标值" in text
