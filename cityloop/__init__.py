@@ -1,3 +1,3 @@
 """CityLoop: open-source digital city management (数字化城市管理)."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
