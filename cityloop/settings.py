@@ -82,7 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
-    "axes",
+    "cityloop.core.login_protection.LoginProtectionConfig",  # django-axes
     # foundation
     "cityloop.core",
     "cityloop.geo",

@@ -6,9 +6,15 @@ Uploaded files have no public address, not even under ``make run``: a photo is s
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from cityloop.api.urls import api
 from cityloop.web.health import healthz
+
+# The back office speaks the console's language and names the system, not the framework.
+admin.site.site_header = _("CityLoop administration")
+admin.site.site_title = _("CityLoop administration")
+admin.site.index_title = _("System administration")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -40,7 +40,7 @@ class Channel(models.Model):
         default=False,
         help_text=_("Citizens may report here without an account."),
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
         verbose_name = _("channel")
@@ -100,9 +100,17 @@ class Case(models.Model):
         Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     street = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("street"),
     )
-    district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_index=False)
+    district = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("district")
+    )
 
     category = models.ForeignKey(
         "catalog.Category", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("category")
@@ -119,7 +127,13 @@ class Case(models.Model):
     )
     urgency = models.CharField(_("urgency"), max_length=16, default="normal")
     responsible_unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases", db_index=False
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        db_index=False,
+        verbose_name=_("responsible unit"),
     )
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
@@ -134,8 +148,8 @@ class Case(models.Model):
     # own: the timer's change is the audited fact, and all three can be recomputed from the timers
     # at any time (the running ``CaseStep`` and its ``StepTimer``).
     current_step = models.CharField(max_length=16, blank=True)
-    deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    light = models.CharField(max_length=8, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True, db_index=True, verbose_name=_("deadline at"))
+    light = models.CharField(max_length=8, blank=True, verbose_name=_("light"))
 
     # How many times each timed step has opened for this case ({"dispose": 2} after one rework): a
     # new occurrence is numbered from it (``CaseStep.occurrence``) without counting the steps again.
@@ -154,7 +168,7 @@ class Case(models.Model):
     # What the reporter wrote with their rating: for the staff and the API, never the public page.
     citizen_comment = models.TextField(blank=True)
 
-    reported_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reported_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("reported at"))
     registered_at = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -56,7 +56,7 @@ class Scheme(models.Model):
     valid_from = models.DateField(_("in force from"), default=dt.date(2000, 1, 1))
     config = models.JSONField(_("configuration"))
     note = models.TextField(_("why this version"), blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -87,16 +87,16 @@ class EvaluationRun(models.Model):
     then a frozen snapshot that recomputation compares against but never changes."""
 
     period = models.CharField(_("period"), max_length=8, db_index=True)
-    period_kind = models.CharField(max_length=8)
+    period_kind = models.CharField(max_length=8, verbose_name=_("period kind"))
     start = models.DateTimeField()
     end = models.DateTimeField()
     scope = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("area"))
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.DRAFT)
-    as_of = models.DateTimeField(help_text="facts up to this moment were counted")
+    as_of = models.DateTimeField(help_text="facts up to this moment were counted", verbose_name=_("as of"))
     schemes = models.JSONField(default=dict, help_text="subject → scheme reference used")
-    computed_at = models.DateTimeField()
+    computed_at = models.DateTimeField(verbose_name=_("computed at"))
     computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    published_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -121,8 +121,10 @@ class Score(models.Model):
     """One subject's result in a run: its composite index, grade, rank and every part with the counts
     behind it. Persons carry ``user``; units ``unit``; grids ``grid`` (and their community as ``unit``)."""
 
-    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="scores")
-    subject = models.CharField(max_length=16, choices=Subject.choices)
+    run = models.ForeignKey(
+        EvaluationRun, on_delete=models.CASCADE, related_name="scores", verbose_name=_("run")
+    )
+    subject = models.CharField(max_length=16, choices=Subject.choices, verbose_name=_("subject"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -135,14 +137,14 @@ class Score(models.Model):
         help_text="the unit evaluated, or where the person or grid sits (for jurisdiction)",
     )
     grid = models.ForeignKey("geo.Grid", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    label = models.CharField(max_length=200)
+    label = models.CharField(max_length=200, verbose_name=_("label"))
     code = models.CharField(max_length=64, blank=True)
     group = models.CharField(max_length=32, blank=True)
     group_label = models.CharField(max_length=64, blank=True)
-    index = models.DecimalField(max_digits=6, decimal_places=2, null=True)
-    grade = models.CharField(max_length=2, blank=True)
-    ranked = models.BooleanField(default=True)
-    rank = models.PositiveIntegerField(null=True)
+    index = models.DecimalField(max_digits=6, decimal_places=2, null=True, verbose_name=_("index"))
+    grade = models.CharField(max_length=2, blank=True, verbose_name=_("grade"))
+    ranked = models.BooleanField(default=True, verbose_name=_("ranked"))
+    rank = models.PositiveIntegerField(null=True, verbose_name=_("rank"))
     note = models.CharField(max_length=200, blank=True)
     parts = models.JSONField(default=list)
     measures = models.JSONField(default=dict)
@@ -167,18 +169,20 @@ class Deduction(models.Model):
     """One unit's line of the month's deduction table (扣分制): points kept per part, bonus, manual
     adjustments, the final score and what it is worth in the reward fund."""
 
-    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="deductions")
+    run = models.ForeignKey(
+        EvaluationRun, on_delete=models.CASCADE, related_name="deductions", verbose_name=_("run")
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    label = models.CharField(max_length=200)
+    label = models.CharField(max_length=200, verbose_name=_("label"))
     group = models.CharField(max_length=32, blank=True)
     parts = models.JSONField(default=list)
     base_points = models.DecimalField(max_digits=7, decimal_places=2)
     bonus_points = models.DecimalField(max_digits=7, decimal_places=2, default=0)
     adjustment_points = models.DecimalField(max_digits=7, decimal_places=2, default=0)
-    final_points = models.DecimalField(max_digits=7, decimal_places=2)
+    final_points = models.DecimalField(max_digits=7, decimal_places=2, verbose_name=_("final points"))
     deducted_points = models.DecimalField(max_digits=7, decimal_places=2)
-    reward_yuan = models.DecimalField(max_digits=14, decimal_places=2)
-    rank = models.PositiveIntegerField(null=True)
+    reward_yuan = models.DecimalField(max_digits=14, decimal_places=2, verbose_name=_("reward yuan"))
+    rank = models.PositiveIntegerField(null=True, verbose_name=_("rank"))
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -197,13 +201,19 @@ class Adjustment(models.Model):
     """A manual change to a unit's deduction score, with the written reason it needs. Kept with the
     run (not the line) so recomputing a draft re-applies it."""
 
-    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="adjustments")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    part = models.CharField(max_length=32, blank=True, help_text="a bonus part, or empty")
-    points = models.DecimalField(max_digits=6, decimal_places=2)
-    reason = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(
+        EvaluationRun, on_delete=models.CASCADE, related_name="adjustments", verbose_name=_("run")
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    part = models.CharField(
+        max_length=32, blank=True, help_text="a bonus part, or empty", verbose_name=_("part")
+    )
+    points = models.DecimalField(max_digits=6, decimal_places=2, verbose_name=_("points"))
+    reason = models.TextField(verbose_name=_("reason"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
 
     class Meta:
         verbose_name = _("manual adjustment")

@@ -78,7 +78,7 @@ class Grid(GeometryMixin):
     centroid_lat = models.FloatField()
     valid_from = models.DateField(_("valid from"), default=dt.date(2000, 1, 1))
     valid_to = models.DateField(_("valid until"), null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = GridQuerySet.as_manager()
 
@@ -106,7 +106,14 @@ class Road(GeometryMixin):
         max_length=16,
         choices=[("arterial", _("Arterial road")), ("secondary", _("Secondary road")), ("lane", _("Lane"))],
     )
-    district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="roads", null=True, blank=True)
+    district = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="roads",
+        null=True,
+        blank=True,
+        verbose_name=_("district"),
+    )
 
     class Meta:
         verbose_name = _("road")

@@ -29,16 +29,18 @@ class Outbox(models.Model):
     """One notice to deliver: what happened, to whom (users and/or units), and its dedupe key."""
 
     kind = models.CharField(_("kind"), max_length=64, db_index=True)
-    subject_type = models.CharField(max_length=64, blank=True)
-    subject_id = models.CharField(max_length=64, blank=True)
+    subject_type = models.CharField(max_length=64, blank=True, verbose_name=_("subject type"))
+    subject_id = models.CharField(max_length=64, blank=True, verbose_name=_("subject id"))
     district = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     payload = models.JSONField(default=dict, blank=True)
     recipient_users = models.JSONField(default=list, blank=True)
     recipient_units = models.JSONField(default=list, blank=True)
     dedupe_key = models.CharField(_("dedupe key"), max_length=200, unique=True)
-    status = models.CharField(max_length=12, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
-    created_at = models.DateTimeField(default=timezone.now)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=12, choices=OutboxStatus.choices, default=OutboxStatus.PENDING, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    dispatched_at = models.DateTimeField(null=True, blank=True, verbose_name=_("dispatched at"))
 
     class Meta:
         verbose_name = _("outbox notice")
@@ -62,14 +64,16 @@ class InboxMessage(models.Model):
     """A notice in one user's in-app inbox (站内信), read or unread."""
 
     outbox = models.ForeignKey(Outbox, on_delete=models.CASCADE, related_name="inbox_messages")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox")
-    kind = models.CharField(max_length=64)
-    title = models.CharField(max_length=200)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox", verbose_name=_("user")
+    )
+    kind = models.CharField(max_length=64, verbose_name=_("kind"))
+    title = models.CharField(max_length=200, verbose_name=_("title"))
     body = models.TextField(blank=True)
     subject_type = models.CharField(max_length=64, blank=True)
     subject_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
 
     class Meta:
         verbose_name = _("inbox message")
@@ -100,10 +104,16 @@ class WebhookSubscription(models.Model):
         _("notice kinds"), default=list, blank=True, help_text=_("empty: every kind; else a list of kinds")
     )
     district = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text=_("empty: all")
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("empty: all"),
+        verbose_name=_("district"),
     )
     active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("webhook subscription")
@@ -140,14 +150,20 @@ class Delivery(models.Model):
     worker that dies mid-send lets the lease expire and the next one retries.
     """
 
-    outbox = models.ForeignKey(Outbox, on_delete=models.CASCADE, related_name="deliveries")
-    channel = models.CharField(max_length=32)
-    target = models.CharField(max_length=64, help_text=_("subscription id or user id"))
-    status = models.CharField(max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
+    outbox = models.ForeignKey(
+        Outbox, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("outbox")
+    )
+    channel = models.CharField(max_length=32, verbose_name=_("channel"))
+    target = models.CharField(
+        max_length=64, help_text=_("subscription id or user id"), verbose_name=_("target")
+    )
+    status = models.CharField(
+        max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING, verbose_name=_("status")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=_("next attempt at"))
     lease_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
     sent_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
 

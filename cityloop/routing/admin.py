@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cityloop.catalog.models import Kind
 from cityloop.core.models import User
 from cityloop.core.permissions import restrict
 
@@ -91,7 +92,7 @@ class RuleAdmin(admin.ModelAdmin):
         "id",
         "name",
         "purpose",
-        "category_label",
+        "category",
         "area_unit",
         "area_grid",
         "target",
@@ -107,6 +108,13 @@ class RuleAdmin(admin.ModelAdmin):
     raw_id_fields = ("area_unit", "area_grid", "target_unit")
     list_select_related = ("area_unit", "area_grid", "target_unit")
     readonly_fields = ("source", "revision", "created_at", "updated_at")
+
+    @admin.display(description=_("class or subclass"))
+    def category(self, obj: Rule) -> str:
+        """The rule's category with its kind in the page's language (部件 01, 事件 0501-2, *)."""
+        if not obj.kind:
+            return "*"
+        return f"{Kind(obj.kind).label} {obj.category_label.split(' ', 1)[1]}"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Rule]:
         return restrict(super().get_queryset(request), request.user, "view")

@@ -21,6 +21,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cityloop.catalog.models import Kind
 from cityloop.core.models import Unit
 from cityloop.geo.models import Grid
 
@@ -77,7 +78,11 @@ class Rule(models.Model):
     name = models.CharField(_("name"), max_length=120)
     purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices, default=Purpose.DISPATCH)
     kind = models.CharField(
-        _("kind"), max_length=10, blank=True, help_text=_("component, event, or empty for any kind")
+        _("kind"),
+        max_length=10,
+        blank=True,
+        choices=Kind.choices,
+        help_text=_("component, event, or empty for any kind"),
     )
     category_code = models.CharField(
         _("class or subclass"),
@@ -122,8 +127,8 @@ class Rule(models.Model):
     source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.ADMIN)
     note = models.TextField(_("note"), blank=True)
     revision = models.PositiveIntegerField(_("revision"), default=1)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = RuleQuerySet.as_manager()
 
@@ -152,16 +157,23 @@ class ReturnRecord(models.Model):
     the case's category. Counted per unit pair and category for the dispute graph."""
 
     case_id = models.BigIntegerField(db_index=True)
-    case_number = models.CharField(max_length=32)
+    case_number = models.CharField(max_length=32, verbose_name=_("case number"))
     district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    returning_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    suggested_unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    returning_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("returning unit")
     )
-    kind = models.CharField(max_length=10, blank=True)
-    category_code = models.CharField(max_length=4, blank=True)
+    suggested_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suggested unit"),
+    )
+    kind = models.CharField(max_length=10, blank=True, choices=Kind.choices, verbose_name=_("kind"))
+    category_code = models.CharField(max_length=4, blank=True, verbose_name=_("category code"))
     reason = models.TextField(blank=True)
-    approved_at = models.DateTimeField(db_index=True)
+    approved_at = models.DateTimeField(db_index=True, verbose_name=_("approved at"))
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -187,27 +199,36 @@ class Arbitration(models.Model):
     联席会议). ``history`` lists each return: who returned it, when, why, and whom they named."""
 
     case_id = models.BigIntegerField(db_index=True)
-    case_number = models.CharField(max_length=32)
+    case_number = models.CharField(max_length=32, verbose_name=_("case number"))
     district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     street = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     community = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     grid = models.ForeignKey(Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    kind = models.CharField(max_length=10, blank=True)
-    category_code = models.CharField(max_length=4, blank=True)
+    kind = models.CharField(max_length=10, blank=True, choices=Kind.choices, verbose_name=_("kind"))
+    category_code = models.CharField(max_length=4, blank=True, verbose_name=_("category code"))
     category_name = models.CharField(max_length=100, blank=True)
-    state = models.CharField(max_length=8, choices=ArbitrationState.choices, default=ArbitrationState.OPEN)
+    state = models.CharField(
+        max_length=8, choices=ArbitrationState.choices, default=ArbitrationState.OPEN, verbose_name=_("state")
+    )
     reason = models.TextField(_("why it was referred"), blank=True)
     history = models.JSONField(default=list, blank=True)
-    opened_at = models.DateTimeField(db_index=True)
+    opened_at = models.DateTimeField(db_index=True, verbose_name=_("opened at"))
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    ruled_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    ruled_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("ruled unit")
+    )
     ruled_at = models.DateTimeField(null=True, blank=True)
     ruled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     ruling = models.TextField(_("ruling"), blank=True)
     rule = models.ForeignKey(
-        Rule, on_delete=models.PROTECT, null=True, blank=True, related_name="arbitrations"
+        Rule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="arbitrations",
+        verbose_name=_("rule"),
     )
 
     class Meta:

@@ -47,7 +47,7 @@ class AuditedAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         status = calendars.calendar_status()
         if status.get("warning"):
-            messages.warning(request, status["warning"])
+            messages.warning(request, calendars.warning_text(status))
         return super().changelist_view(request, extra_context)
 
 

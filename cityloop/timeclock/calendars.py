@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cityloop.core.versioned import Versioned
 
@@ -180,6 +181,8 @@ def calendar_status(today: dt.date | None = None) -> dict[str, Any]:
         "known_from": st.known_from.isoformat() if st.known_from else None,
         "known_until": st.known_until.isoformat() if st.known_until else None,
         "days_ahead": (st.known_until - today).days if st.known_until else 0,
+        "margin": margin,
+        "from_package": st.from_package,
     }
     warnings = []
     if st.from_package:
@@ -196,3 +199,26 @@ def calendar_status(today: dt.date | None = None) -> dict[str, Any]:
     if warnings:
         result["warning"] = "; ".join(warnings)
     return result
+
+
+def warning_text(status: dict[str, Any]) -> str:
+    """The warning of :func:`calendar_status` in the user's language (the status itself stays in
+    English for the health check and the command line)."""
+    parts = []
+    if status.get("from_package"):
+        parts.append(
+            str(_("No holiday year is loaded in the database: the packaged schedule is used (run migrate)."))
+        )
+    if status.get("known_until") is None or status["days_ahead"] < status["margin"]:
+        known = status.get("known_until")
+        parts.append(
+            str(
+                _(
+                    "The holiday calendar is known only until %(until)s (%(days)s days ahead, fewer than "
+                    "%(margin)s); deadlines after it are provisional. Load the next year's schedule: "
+                    "cityloop calendar import FILE.csv"
+                )
+            )
+            % {"until": known or "—", "days": max(status["days_ahead"], 0), "margin": status["margin"]}
+        )
+    return " ".join(parts)

@@ -69,7 +69,7 @@ class WorkCalendar(models.Model):
         help_text=_("Statutory holidays are off and 调休 weekend days are worked."),
     )
     note = models.TextField(_("note"), blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("working calendar")
@@ -325,14 +325,20 @@ class EscalationRule(models.Model):
 class Escalation(models.Model):
     """One escalation that fell due, recorded once per timer, rule and timer revision."""
 
-    timer = models.ForeignKey(StepTimer, on_delete=models.CASCADE, related_name="escalations")
-    rule = models.ForeignKey(EscalationRule, on_delete=models.PROTECT, related_name="escalations")
+    timer = models.ForeignKey(
+        StepTimer, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("timer")
+    )
+    rule = models.ForeignKey(
+        EscalationRule, on_delete=models.PROTECT, related_name="escalations", verbose_name=_("rule")
+    )
     rule_version = models.PositiveIntegerField(default=1)
     revision = models.PositiveIntegerField(default=0)
-    action = models.CharField(max_length=32)
-    acting_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    due_at = models.DateTimeField()
-    created_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=32, verbose_name=_("action"))
+    acting_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("acting unit")
+    )
+    due_at = models.DateTimeField(verbose_name=_("due at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("escalation")

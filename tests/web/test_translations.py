@@ -114,21 +114,8 @@ class _VisibleText(HTMLParser):
 
 
 # Names that stay as they are in a Chinese page: formats, standards and products.
-KEPT = {
-    "API",
-    "PDF",
-    "Excel",
-    "CSV",
-    "JSON",
-    "GeoJSON",
-    "OpenAPI",
-    "XLSX",
-    "HTTP",
-    "HTTPS",
-    "URL",
-    "WGS",
-    "ECharts",
-}
+KEPT = {"API", "PDF", "Excel", "CSV", "JSON", "GeoJSON", "OpenAPI", "XLSX", "HTTP", "HTTPS", "URL", "WGS"}
+KEPT |= {"ECharts", "Webhook"}
 ENGLISH_WORD = re.compile(r"(?<![A-Za-z0-9_./-])[A-Za-z]{3,}(?![A-Za-z0-9_./-])")
 
 
@@ -177,3 +164,55 @@ def test_no_english_words_in_the_chinese_console(loop, client_as):
         if words:
             found[f"public {url}"] = words
     assert not found, f"English words in Chinese pages: {found}"
+
+
+class _AdminLabels(_VisibleText):
+    """The labels of an admin page: headings, column titles, filters, buttons; not the rows' data
+    (a catalog's English names, a user agent, a code are what was stored, not text to translate)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._in_rows = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tbody":
+            self._in_rows += 1
+        # Django's icons carry fixed English alt texts (True, False, Search) it never translates.
+        if self._in_rows or (tag == "img" and "/static/admin/img/" in (dict(attrs).get("src") or "")):
+            attrs = []
+        super().handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "tbody" and self._in_rows:
+            self._in_rows -= 1
+        super().handle_endtag(tag)
+
+    def handle_data(self, data: str) -> None:
+        if not self._in_rows:
+            super().handle_data(data)
+
+
+def test_no_english_labels_in_the_chinese_admin(loop, client_as):
+    from django.contrib import admin
+
+    from cityloop.core.models import User
+
+    root = User.objects.create_superuser("root", password="a long enough pass phrase 2026")
+    client = Client()
+    client.force_login(root)
+    found: dict[str, set[str]] = {}
+    for model in admin.site._registry:
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        response = client.get(url)
+        assert response.status_code == 200, url
+        parser = _AdminLabels()
+        parser.feed(response.content.decode())
+        words = {
+            w
+            for text in parser.words
+            for w in ENGLISH_WORD.findall(text)
+            if w not in KEPT and not w.isupper() and w not in {"root"}
+        }
+        if words:
+            found[url] = words
+    assert not found, f"English labels in Chinese admin pages: {found}"
