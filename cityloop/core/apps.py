@@ -41,7 +41,14 @@ class CoreConfig(AppConfig):
             distinct=True,
         )
 
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
         from django.db.models.signals import post_delete, post_save
+
+        from . import sessions
+
+        # The sessions each user signed in with, so that deactivating the user ends them at once.
+        user_logged_in.connect(sessions.on_logged_in, dispatch_uid="core-session-in")
+        user_logged_out.connect(sessions.on_logged_out, dispatch_uid="core-session-out")
 
         from .units import UNITS
 

@@ -100,6 +100,9 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # Set when an administrator gives a temporary password (a reset, a roster import): the console
+    # sends the user to change it, and the API refuses their calls, until they choose their own.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")
@@ -209,6 +212,23 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class UserSession(models.Model):
+    """A console session a user signed in with: what deactivating the user ends at once.
+
+    Recorded on sign-in (``core.sessions``), whatever the session engine, so ending a user's sessions
+    needs no walk over every stored session."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("user session")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.session_key[:6]}…"
 
 
 class SharedVersion(models.Model):
