@@ -242,13 +242,26 @@ def import_roster(*, actor: User, content: bytes, filename: str = "", dry_run: b
                 must_change_password=True,
             )
         result.created.append(
-            {"row": str(r["row"]), "login": r["login"], "name": r["name"], "unit": r["unit_code"],
-             "role": role, "password": password}
-        )  # fmt: skip
+            {
+                "row": str(r["row"]),
+                "login": r["login"],
+                "name": r["name"],
+                "unit": r["unit_code"],
+                "role": role,
+                "password": password,
+            }
+        )
     if not dry_run:
         logins = [c["login"] for c in result.created]
-        record(actor, "roster.import", None, object_type="core.roster", object_id=filename[:64],
-               object_repr=filename[:255], after={"file": filename, "accounts": logins})  # fmt: skip
+        record(
+            actor,
+            "roster.import",
+            None,
+            object_type="core.roster",
+            object_id=filename[:64],
+            object_repr=filename[:255],
+            after={"file": filename, "accounts": logins},
+        )
     return result
 
 

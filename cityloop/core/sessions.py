@@ -23,8 +23,11 @@ def _store(session_key: str) -> Any:
     return engine.SessionStore(session_key=session_key)
 
 
-def remember(request: HttpRequest, user: User) -> None:
-    """Record the request's session as one of ``user``'s (on sign-in, and after its key changes)."""
+def remember(request: HttpRequest, user: User, replacing: str | None = None) -> None:
+    """Record the request's session as one of ``user``'s (on sign-in, and after its key changes:
+    ``replacing`` is the key it had)."""
+    if replacing:
+        UserSession.objects.filter(session_key=replacing).delete()
     session = getattr(request, "session", None)
     key = getattr(session, "session_key", None)
     if session is None or not isinstance(user, User) or user.pk is None:

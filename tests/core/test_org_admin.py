@@ -34,8 +34,9 @@ def street_admin(org, actor) -> User:
 
 
 def test_an_administrator_creates_units_and_users_in_their_area(org, street_admin):
-    unit = create_unit(actor=street_admin, code="990100001009", name="东九社区", kind="community",
-                       parent=org.street_a)  # fmt: skip
+    unit = create_unit(
+        actor=street_admin, code="990100001009", name="东九社区", kind="community", parent=org.street_a
+    )
     assert unit.path.startswith(org.street_a.path)
     user = create_user(actor=street_admin, username="east9", password=None, roles=[(unit, Role.SUPERVISOR)])
     assert Membership.objects.get(user=user).unit == unit
@@ -192,12 +193,22 @@ def test_a_role_ends_on_a_day_and_history_stays(org, street_admin):
     membership = Membership.objects.get(user=org.users["supervisor_a"])
     revoke_role(actor=street_admin, membership=membership, on=timezone.localdate())
     assert not Membership.objects.active().filter(pk=membership.pk).exists()
-    new = grant_role(actor=street_admin, user=org.users["supervisor_a"], unit=org.community_a,
-                     role=Role.COMMUNITY_HEAD, valid_from=timezone.localdate())  # fmt: skip
+    new = grant_role(
+        actor=street_admin,
+        user=org.users["supervisor_a"],
+        unit=org.community_a,
+        role=Role.COMMUNITY_HEAD,
+        valid_from=timezone.localdate(),
+    )
     assert new.valid_on(timezone.localdate())
     with pytest.raises(ValidationError):
-        grant_role(actor=street_admin, user=org.users["supervisor_a"], unit=org.community_a,
-                   role=Role.COMMUNITY_HEAD, valid_from=timezone.localdate())  # fmt: skip
+        grant_role(
+            actor=street_admin,
+            user=org.users["supervisor_a"],
+            unit=org.community_a,
+            role=Role.COMMUNITY_HEAD,
+            valid_from=timezone.localdate(),
+        )
     assert dt.date(2000, 1, 1) == membership.valid_from
 
 

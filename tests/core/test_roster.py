@@ -37,11 +37,13 @@ def csv_bytes(rows: list[list[str]], encoding: str) -> bytes:
 
 
 def test_a_good_sheet_creates_every_account_with_a_one_time_password(org, street_admin):
-    sheet = xlsx([
-        HEADER,
-        [org.community_a.code, "张三", 13812345678, "监督员", "zhangsan"],
-        [org.street_a.code, "李四", "0571-87654321", "handler", "lisi"],
-    ])  # fmt: skip
+    sheet = xlsx(
+        [
+            HEADER,
+            [org.community_a.code, "张三", 13812345678, "监督员", "zhangsan"],
+            [org.street_a.code, "李四", "0571-87654321", "handler", "lisi"],
+        ]
+    )
     result = import_roster(actor=street_admin, content=sheet, filename="名册.xlsx")
     assert result.ok and [c["login"] for c in result.created] == ["zhangsan", "lisi"]
     zhang = User.objects.get(username="zhangsan")
@@ -78,8 +80,15 @@ def test_every_bad_row_is_named_and_nothing_is_written(org, street_admin):
     ]
     result = import_roster(actor=street_admin, content=csv_bytes(rows, "utf-8"), filename="r.csv")
     found = {(e.row, e.column) for e in result.errors}
-    assert found == {(3, "unit_code"), (4, "unit_code"), (5, "role"), (6, "login"), (7, "login"),
-                     (8, "phone"), (9, "name")}  # fmt: skip
+    assert found == {
+        (3, "unit_code"),
+        (4, "unit_code"),
+        (5, "role"),
+        (6, "login"),
+        (7, "login"),
+        (8, "phone"),
+        (9, "name"),
+    }
     reasons = {e.row: e.reason for e in result.errors}
     assert "NOPE" in reasons[3] and "西街道" in reasons[4] and "皇帝" in reasons[5]
     assert "第 2 行" in reasons[6] and "taken" in reasons[7]
