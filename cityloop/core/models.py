@@ -54,8 +54,8 @@ class Unit(models.Model):
         related_name="children",
         verbose_name=_("parent"),
     )
-    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
-    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    path = models.CharField(_("tree path"), max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(_("depth in the tree"), default=0, editable=False)
     valid_from = models.DateField(_("active from"), default=dt.date(2000, 1, 1))
     valid_to = models.DateField(_("active until"), null=True, blank=True)
 

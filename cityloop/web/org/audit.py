@@ -76,6 +76,26 @@ EXTRA_LABELS: dict[str, Any] = {
 }
 
 
+def _field(model: type[models.Model] | None, name: str) -> Any:
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name[:-3] if name.endswith("_id") else name)
+    except FieldDoesNotExist:
+        return None
+
+
+def field_value(model: type[models.Model] | None, name: str, value: Any) -> str:
+    """A recorded value as people read it: a choice by its label (社区, not community)."""
+    found = _field(model, name)
+    choices = dict(getattr(found, "flatchoices", None) or [])
+    if isinstance(value, str) and value in choices:
+        return str(choices[value])
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    return _shown(value)
+
+
 def field_label(model: type[models.Model] | None, name: str) -> tuple[str, bool]:
     """A field's name as people call it, and whether it is one (else it is shown as written)."""
     if name in EXTRA_LABELS:
@@ -138,7 +158,9 @@ def diff_rows(before: Any, after: Any, model: type[models.Model] | None = None) 
     for name in sorted(set(before) | set(after)):
         b, a = before.get(name), after.get(name)
         changed = name not in before or name not in after or b != a
-        rows.append((*field_label(model, name), _shown(b), _shown(a), changed))
+        shown_b = field_value(model, name, b) if name in before else "—"
+        shown_a = field_value(model, name, a) if name in after else "—"
+        rows.append((*field_label(model, name), shown_b, shown_a, changed))
     rows.sort(key=lambda r: not r[4])
     return rows
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityloop.core.actions import create_unit, deactivate_unit, move_unit, update_unit
-from cityloop.core.areas import area_units
+from cityloop.core.areas import area_units, manages_unit
 from cityloop.core.models import Membership, Unit
 
 from .common import actor, admin_required, page_of, query_without_page, run
@@ -101,7 +101,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "unit": unit,
-        "ancestors": list(unit.ancestors().exclude(pk=unit.pk)),
+        # Units above the area are named but not linked: their pages are not this administrator's.
+        "ancestors": [(a, manages_unit(me, a)) for a in unit.ancestors().exclude(pk=unit.pk)],
         "children": list(unit.children.order_by("code")[:200]),
         "members": list(held[:200]),
         "edit": edit,
