@@ -147,10 +147,10 @@ def test_a_temporary_password_must_be_changed_first(loop, client_as):
     )
     assert weak.status_code == 400 and User.objects.get(pk=user.pk).must_change_password
     done = browser.post(
-        "/account/password/",
+        "/account/password/?next=/m/",
         {"old_password": raw, "new_password": "Lake-2931-view", "new_password2": "Lake-2931-view"},
     )
-    assert done.status_code == 302
+    assert done.status_code == 302 and done["Location"] == "/m/"  # back where they were going
     assert browser.get("/m/").status_code == 200  # still signed in, free to work
     assert User.objects.get(pk=user.pk).check_password("Lake-2931-view")
 

@@ -8,6 +8,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -37,6 +38,9 @@ def change_password(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, user)
             sessions.remember(request, user, replacing=old_key)
             messages.success(request, _("Your password is changed."))
+            target = request.GET.get("next", "")
+            if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+                return redirect(target)
             return redirect("web:home")
     context = {"form": form, "forced": user.must_change_password}
     return render(request, "web/password.html", context, status=400 if form.errors else 200)
