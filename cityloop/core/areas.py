@@ -7,7 +7,8 @@ without a role and staff accounts; everyone else gives each new account a role i
 
 A user belongs to an administrator's area when every membership they hold today lies in it (a
 district administrator may not reset the password of a city leader who also works in the district);
-a user with no membership today is judged by the memberships they held before.
+a user with no membership today is judged by the memberships they held before. A superuser is
+managed only by a superuser.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from .audit import SYSTEM_USERNAME
+from .audit import PUBLIC_USERNAME, SYSTEM_USERNAME
 from .models import Membership, Role, Unit, User
 from .permissions import jurisdiction_paths
+
+# The accounts automated work and anonymous citizens act as: no administrator changes them.
+RESERVED = frozenset({SYSTEM_USERNAME, PUBLIC_USERNAME})
 
 
 def unrestricted(actor: User) -> bool:
@@ -80,6 +84,9 @@ def area_users(actor: User) -> QuerySet[User]:
 
 def manages_user(actor: User, user: User) -> bool:
     """Whether ``user`` lies wholly in ``actor``'s area (see the module's docstring)."""
+    if (user.is_superuser or user.username in RESERVED) and not actor.is_superuser:
+        # A superuser's (or the system's) password is nobody else's to reset.
+        return False
     paths = admin_paths(actor)
     if paths is None:
         return True

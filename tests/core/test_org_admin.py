@@ -220,3 +220,14 @@ def test_tokens_of_a_user_who_must_change_password_are_refused(org, api_as, stre
     assert answer.status_code == 403 and "password" in answer.json()["detail"]
     token, _raw = create_api_token(actor=street_admin, user=org.users["street_a_manager"])
     assert token.user.must_change_password is False
+
+
+def test_a_superuser_is_managed_only_by_a_superuser(org, actor, street_admin):
+    root = create_user(actor=actor, username="root", password="x-long-pass", is_superuser=True,
+                       roles=[(org.community_a, Role.SUPERVISOR)])  # fmt: skip
+    with pytest.raises(PermissionDenied):
+        accounts.reset_password(actor=street_admin, user=root)
+    with pytest.raises(PermissionDenied):
+        accounts.reset_password(actor=org.users["admin"], user=root)  # a city administrator neither
+    other = create_user(actor=actor, username="root2", password="x-long-pass", is_superuser=True)
+    assert accounts.reset_password(actor=other, user=root)

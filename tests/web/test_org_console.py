@@ -12,7 +12,7 @@ from django.test import Client
 
 from cityloop.core.accounts import reset_password
 from cityloop.core.actions import create_user, update_unit
-from cityloop.core.models import AuditEntry, Membership, Role, Unit, User
+from cityloop.core.models import AuditEntry, Membership, Role, Unit, User, UserSession
 
 from .conftest import html
 
@@ -152,6 +152,11 @@ def test_a_temporary_password_must_be_changed_first(loop, client_as):
     )
     assert done.status_code == 302 and done["Location"] == "/m/"  # back where they were going
     assert browser.get("/m/").status_code == 200  # still signed in, free to work
+    # The sign-in registry follows the session's new key (deactivating ends this very session).
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    assert keys == [browser.session.session_key]
+    browser.post("/logout/")
+    assert not UserSession.objects.filter(user=user).exists()
     assert User.objects.get(pk=user.pk).check_password("Lake-2931-view")
 
 
