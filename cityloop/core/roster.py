@@ -96,7 +96,7 @@ def read_sheet(content: bytes, filename: str = "") -> list[list[str]]:
             text = content.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        return [[_unguard(c.strip()) for c in row] for row in csv.reader(io.StringIO(text))]
     raise SheetError({"file": _("the file is neither UTF-8 nor GB18030 text")})
 
 
@@ -284,10 +284,24 @@ def export_rows(actor: User) -> list[list[str]]:
     return rows
 
 
+# A cell starting with one of these is a formula to a spreadsheet: a name such as "=HYPERLINK(…)"
+# written by one user must not run in an administrator's Excel. CSV cells get a leading apostrophe
+# (which reading the sheet back removes); workbook cells are stored as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _guard(cell: str) -> str:
+    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
+
+
+def _unguard(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_START) else cell
+
+
 def to_csv(rows: list[list[str]]) -> bytes:
     """CSV in UTF-8 with a byte-order mark, which Excel opens as Chinese."""
     out = io.StringIO()
-    csv.writer(out).writerows(rows)
+    csv.writer(out).writerows([[_guard(c) for c in row] for row in rows])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -304,6 +318,8 @@ def to_xlsx(rows: list[list[str]]) -> bytes:
     for cells in sheet.iter_rows(min_row=2):
         for cell in cells:
             cell.number_format = "@"
+            if cell.data_type == "f":  # openpyxl takes a string starting with "=" for a formula
+                cell.data_type = "s"
     for letter, width in zip("ABCDE", (16, 12, 16, 12, 16), strict=True):
         sheet.column_dimensions[letter].width = width
     out = io.BytesIO()

@@ -147,3 +147,18 @@ def test_the_command_imports_and_exports(org, street_admin, tmp_path):
 
     with pytest.raises(CommandError, match="第 2 行"):
         call_command("roster", "import", str(bad), "--as", "east_admin", stdout=out)
+
+
+def test_exported_cells_never_run_as_formulas(org, street_admin):
+    from cityloop.core.accounts import update_user
+
+    update_user(actor=street_admin, user=org.users["supervisor_a"], display_name='=HYPERLINK("http://x","y")')
+    rows = export_rows(street_admin)
+    assert "'=HYPERLINK" in to_csv(rows).decode("utf-8-sig")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(to_xlsx(rows))).worksheets[0]
+    cells = [c for row in sheet.iter_rows() for c in row if str(c.value).startswith("=HYPERLINK")]
+    assert cells and all(c.data_type == "s" for c in cells)
+    # Read back, the sheet holds the name as it was.
+    assert read_sheet(to_csv(rows), "x.csv") == rows == read_sheet(to_xlsx(rows), "x.xlsx")

@@ -140,6 +140,8 @@ def test_a_temporary_password_must_be_changed_first(loop, client_as):
     for url in ("/", "/m/", "/cases/", "/org/"):
         answer = browser.get(url)
         assert answer.status_code == 302 and answer["Location"].startswith("/account/password/"), url
+    api = browser.get("/api/v1/org/me")  # the console's session calling the API: refused too
+    assert api.status_code == 403 and api.json()["reason"] == "must_change_password"
     page = browser.get("/account/password/")
     assert page.status_code == 200 and "临时密码" in html(page) and not english_words(html(page))
     weak = browser.post(
