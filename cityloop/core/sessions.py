@@ -9,11 +9,13 @@ sign-out immediate and leaves no session data behind.)
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import import_module
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
 from .models import User, UserSession
 
@@ -37,6 +39,10 @@ def remember(request: HttpRequest, user: User, replacing: str | None = None) -> 
         key = session.session_key
     if key:
         UserSession.objects.update_or_create(session_key=key, defaults={"user": user})
+        # Forget this user's sign-ins long past any session's age (a session expires without telling
+        # us); should one still live, Django's backend refuses it anyway once the user is inactive.
+        stale = timezone.now() - dt.timedelta(seconds=2 * settings.SESSION_COOKIE_AGE)
+        UserSession.objects.filter(user=user, created_at__lt=stale).delete()
 
 
 def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
