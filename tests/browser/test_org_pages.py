@@ -23,8 +23,10 @@ def _login(page, base: str, username: str, password: str = "demo-pass-1") -> Non
     page.goto(f"{base}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
+    assert "/login/" not in page.url, f"{username} could not sign in"
 
 
 def _english(page) -> list[str]:
@@ -83,7 +85,8 @@ def test_a_temporary_password_leads_to_choosing_ones_own(browser, reference_data
     page.fill("#id_old_password", raw)
     page.fill("#id_new_password", "Lake-2931-view")
     page.fill("#id_new_password2", "Lake-2931-view")
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
     shots(page, "changed")
     assert "/account/password/" not in page.url
