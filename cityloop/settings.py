@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A user holding a temporary password goes to the page that changes it, from every page.
+    "cityloop.web.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cityloop.web.middleware.RateLimitedMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout answer.

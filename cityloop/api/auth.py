@@ -14,6 +14,19 @@ from ninja.utils import check_csrf
 from cityloop.core import ratelimits
 from cityloop.core.tokens import token_for
 
+from .errors import ApiError
+
+PASSWORD_CHANGE_REQUIRED = (
+    "this account has a temporary password: sign in to the console and choose a new one before using the API"
+)
+
+
+def refuse_temporary_password(user: Any) -> None:
+    """An account given a temporary password (a reset, a roster import) may not use the API until
+    its user has chosen their own: a 403 that names the reason."""
+    if getattr(user, "must_change_password", False):
+        raise ApiError(403, PASSWORD_CHANGE_REQUIRED, reason="must_change_password")
+
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
@@ -23,6 +36,7 @@ class BearerToken(HttpBearer):
         # Each token is held to its own limit, or the default (a 429 with Retry-After over it).
         rate = found.rate_limit or settings.CITYLOOP_RATELIMIT_TOKEN
         ratelimits.hit(request, "requests with one API token", str(found.pk), rate)
+        refuse_temporary_password(found.user)
         request.user = found.user
         return found.user
 
@@ -48,6 +62,7 @@ class ConsoleSession(APIKeyCookie):
             raise HttpError(
                 403, "CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header"
             )
+        refuse_temporary_password(request.user)
         return request.user
 
 

@@ -122,3 +122,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
             for m in user.memberships.active().select_related("unit")
         ],
     }
+
+
+# The administrators' writes, on this router (they share its paths: GET and POST /units).
+from . import org_admin  # noqa: E402, F401

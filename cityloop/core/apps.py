@@ -41,13 +41,18 @@ class CoreConfig(AppConfig):
             distinct=True,
         )
 
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_delete, post_save
 
+        from . import sessions
         from .audit_guard import register_sqlite_function
 
         # The audit tables' triggers ask this connection whether maintenance is on.
         connection_created.connect(register_sqlite_function, dispatch_uid="core-audit-guard")
+        # The sessions each user signed in with, so that deactivating the user ends them at once.
+        user_logged_in.connect(sessions.on_logged_in, dispatch_uid="core-session-in")
+        user_logged_out.connect(sessions.on_logged_out, dispatch_uid="core-session-out")
 
         from .units import UNITS
 

@@ -54,8 +54,8 @@ class Unit(models.Model):
         related_name="children",
         verbose_name=_("parent"),
     )
-    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
-    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    path = models.CharField(_("tree path"), max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(_("depth in the tree"), default=0, editable=False)
     valid_from = models.DateField(_("active from"), default=dt.date(2000, 1, 1))
     valid_to = models.DateField(_("active until"), null=True, blank=True)
 
@@ -100,6 +100,9 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # Set when an administrator gives a temporary password (a reset, a roster import): the console
+    # sends the user to change it, and the API refuses their calls, until they choose their own.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")
@@ -254,6 +257,23 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class UserSession(models.Model):
+    """A console session a user signed in with: what deactivating the user ends at once.
+
+    Recorded on sign-in (``core.sessions``), whatever the session engine, so ending a user's sessions
+    needs no walk over every stored session."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("user session")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.session_key[:6]}…"
 
 
 class SharedVersion(models.Model):

@@ -8,7 +8,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .access import COMMAND, FIELD, LEADERS, OVERSIGHT, UNIT_STAFF, holds
+from cityloop.core.models import Role
+
+from .access import COMMAND, FIELD, LEADERS, OVERSIGHT, UNIT_STAFF, holds, roles_of
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ def nav_links(request: HttpRequest) -> list[NavLink]:
         links.append(NavLink(reverse("web:map"), _("Map")))
     if holds(request, {"operator"}):
         links.append(NavLink(reverse("web:hotline_report"), _("Hotline report")))
+    if Role.ADMIN in roles_of(request):
+        links.append(NavLink(reverse("web:org_units"), _("Organisation")))
     if holds(request, OVERSIGHT):
         links.append(NavLink(reverse("web:dashboard"), _("Dashboard")))
         # The evaluation pages live under /evaluation/ (cityloop.web.evaluation).

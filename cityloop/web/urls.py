@@ -6,6 +6,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
 from . import case_page, dashboard, lookups, maps, mobile, public, queue, reports, units, views
+from .org import audit as org_audit
+from .org import password as org_password
+from .org import roster as org_roster
+from .org import units as org_units
+from .org import users as org_users
 
 app_name = "web"
 
@@ -18,6 +23,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/password/", org_password.change_password, name="password"),
+    # administrators: the organisation, its people and the audit log
+    path("org/", org_units.unit_list, name="org_units"),
+    path("org/units/new/", org_units.unit_new, name="org_unit_new"),
+    path("org/units/<int:pk>/", org_units.unit_detail, name="org_unit"),
+    path("org/users/", org_users.user_list, name="org_users"),
+    path("org/users/new/", org_users.user_new, name="org_user_new"),
+    path("org/users/<int:pk>/", org_users.user_detail, name="org_user"),
+    path("org/roster/", org_roster.roster, name="org_roster"),
+    path("org/roster/export/", org_roster.roster_export, name="org_roster_export"),
+    path("org/audit/", org_audit.audit_list, name="org_audit"),
+    path("org/audit/<int:pk>/", org_audit.audit_entry, name="org_audit_entry"),
     # command centre
     path("cases/", queue.queue, name="queue"),
     path("cases/<int:pk>/", case_page.case_detail, name="case"),

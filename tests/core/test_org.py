@@ -20,12 +20,12 @@ def test_unit_paths_form_subtrees(org):
 def test_unit_kind_must_fit_parent(org, actor):
     with pytest.raises(ValidationError) as err:
         create_unit(actor=actor, code="X1", name="错位社区", kind="community", parent=org.district)
-    assert "cannot sit under district" in str(err.value)
+    assert "不能隶属于区" in str(err.value)
     assert not Unit.objects.filter(code="X1").exists()
 
 
 def test_duplicate_unit_code_is_refused(org, actor):
-    with pytest.raises(ValidationError, match="already used"):
+    with pytest.raises(ValidationError, match="已被使用"):
         create_unit(actor=actor, code=org.street_a.code, name="重复", kind="street", parent=org.district)
 
 

@@ -6,6 +6,7 @@ from cityloop.evaluation.models import Adjustment, EvaluationRun
 from cityloop.routing.models import Rule
 from tests.cases.conftest import POINT_A
 
+from .org_routes import ORG_API_ROUTES
 from .routes import CASE_A, MEASURE, PRIVATE, PUBLIC, REFERENCE, UNKNOWN, Route, cases_count, photo_file
 
 A = "/api/v1"
@@ -426,3 +427,6 @@ API_ROUTES: list[Route] = [
         state=lambda w: Adjustment.objects.count(),
     ),
 ]
+
+# The organisation's administration (tests/security/org_routes.py).
+API_ROUTES += ORG_API_ROUTES

@@ -6,6 +6,7 @@ from __future__ import annotations
 from cityloop.evaluation.models import Adjustment, EvaluationRun
 from tests.cases.conftest import POINT_A
 
+from .org_routes import ORG_PAGE_ROUTES
 from .routes import (
     BLANK_FORM,
     CASE_A,
@@ -419,3 +420,6 @@ PAGE_ROUTES: list[Route] = [
         marker="{w.org.street_a.name}",
     ),
 ]
+
+# The organisation's administration (tests/security/org_routes.py).
+PAGE_ROUTES += ORG_PAGE_ROUTES

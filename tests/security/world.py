@@ -25,7 +25,7 @@ from cityloop.cases.attachments import upload_attachment
 from cityloop.cases.engine import perform
 from cityloop.cases.models import Attachment, Case
 from cityloop.core.actions import create_unit, create_user
-from cityloop.core.models import Role, Unit, User
+from cityloop.core.models import AuditEntry, Membership, Role, Unit, User
 from cityloop.evaluation.actions import compute_period
 from cityloop.evaluation.models import EvaluationRun, Score
 from cityloop.evaluation.periods import last_complete_month
@@ -45,6 +45,7 @@ EXTRA_USERS: dict[str, tuple[str, str]] = {
     "shift_leader_b": ("street_b", Role.SHIFT_LEADER),
     "leader_b": ("street_b", Role.LEADER),
     "admin_b": ("street_b", Role.ADMIN),
+    "admin_a": ("street_a", Role.ADMIN),
     "leader_elsewhere": ("other_district", Role.LEADER),
     "staff_without_role": ("", ""),  # staff (may open the admin), no role and no permission
 }
@@ -77,6 +78,35 @@ class World:
     @property
     def street_b(self) -> Unit:
         return self.org.street_b
+
+    @property
+    def street_a(self) -> Unit:
+        return self.org.street_a
+
+    @property
+    def supervisor_a(self) -> User:
+        return self.loop.users["supervisor_a"]
+
+    @cached_property
+    def membership_a(self) -> Membership:
+        """The street-A supervisor's role in community A."""
+        return Membership.objects.get(user=self.supervisor_a, unit=self.org.community_a)
+
+    @cached_property
+    def audit_a(self) -> AuditEntry:
+        """The audit entry of community A's creation (street A's administrator reads it)."""
+        return AuditEntry.objects.get(action="unit.create", object_id=str(self.org.community_a.pk))
+
+    def roster_file(self, login: str = "sweep_roster") -> Any:
+        """A one-person roster sheet for community A."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        sheet = f"单位编码,姓名,手机,角色,登录名\n{self.org.community_a.code},名册人,,监督员,{login}\n"
+        return SimpleUploadedFile("roster.csv", sheet.encode("utf-8"), content_type="text/csv")
+
+    def field(self, model: Any, pk: Any, name: str) -> Any:
+        """One stored value (to check a refused write changed nothing)."""
+        return model.objects.filter(pk=pk).values_list(name, flat=True).first()
 
     @cached_property
     def other_district(self) -> Unit:

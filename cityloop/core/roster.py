@@ -1,0 +1,327 @@
+"""A district's staff roster as a sheet: read from Excel (.xlsx) or CSV, checked whole, imported all
+or nothing; and the same sheet written back for an administrator's area.
+
+Columns (the first row names them, in any order): 单位编码, 姓名, 手机, 角色, 登录名 (or in English:
+unit_code, name, phone, role, login). A role is written as its name (监督员) or its code
+(supervisor). CSV may be UTF-8, with or without a byte-order mark, or GB18030 (what Chinese Excel
+writes); the encoding is detected. Each new account gets a random password, returned once, which
+its user must change at first sign-in.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .accounts import temporary_password
+from .actions import create_user
+from .areas import admin_paths, area_q, in_paths
+from .audit import domain_action, record
+from .models import Membership, Role, Unit, User
+from .phones import normalise_phone
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+COLUMNS = ("unit_code", "name", "phone", "role", "login")
+HEADERS = {"unit_code": "单位编码", "name": "姓名", "phone": "手机", "role": "角色", "login": "登录名"}
+_ALIASES = {
+    **{v: k for k, v in HEADERS.items()},
+    "unit_code": "unit_code",
+    "unit": "unit_code",
+    "单位代码": "unit_code",
+    "name": "name",
+    "phone": "phone",
+    "电话": "phone",
+    "手机号": "phone",
+    "role": "role",
+    "login": "login",
+    "username": "login",
+    "用户名": "login",
+    "账号": "login",
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """What is wrong with one cell of the sheet (row numbers as the spreadsheet shows them)."""
+
+    row: int
+    column: str
+    reason: str
+
+    @property
+    def column_label(self) -> str:
+        return HEADERS.get(self.column, self.column)
+
+
+@dataclass
+class RosterResult:
+    """The outcome of an import: the bad rows (nothing written), or the accounts created with their
+    one-time passwords (for a dry run: the rows that would be)."""
+
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    created: list[dict[str, str]] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class SheetError(ValidationError):
+    """The file as a whole cannot be read as a roster."""
+
+
+def read_sheet(content: bytes, filename: str = "") -> list[list[str]]:
+    """The sheet's rows as text cells: an .xlsx workbook's first sheet, or CSV in any usual encoding."""
+    if len(content) > MAX_BYTES:
+        raise SheetError({"file": _("the file is larger than 2 MB")})
+    if content[:4] == b"PK\x03\x04":
+        return _read_xlsx(content)
+    if filename.lower().endswith((".xlsx", ".xls")):
+        raise SheetError({"file": _("this is not an Excel .xlsx workbook; save it as .xlsx or CSV")})
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return [[_unguard(c.strip()) for c in row] for row in csv.reader(io.StringIO(text))]
+    raise SheetError({"file": _("the file is neither UTF-8 nor GB18030 text")})
+
+
+def _read_xlsx(content: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise SheetError({"file": _("the Excel file cannot be read")}) from None
+    sheet = book.worksheets[0]
+    rows = []
+    for row in sheet.iter_rows(values_only=True):
+        rows.append([_cell(v) for v in row])
+        if len(rows) > MAX_ROWS + 1:
+            break
+    book.close()
+    return rows
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a phone typed as a number comes back as 13812345678.0
+    return str(value).strip()
+
+
+def role_names() -> dict[str, str]:
+    """Every way a sheet may name a role (its code, English and Chinese names) → the role."""
+    names: dict[str, str] = {}
+    for role in Role:
+        names[role.value] = role.value
+        names[str(role.label).lower()] = role.value
+        with translation.override("zh-hans"):
+            names[str(role.label)] = role.value
+    return names
+
+
+def parse(rows: list[list[str]]) -> tuple[list[dict[str, Any]], list[RowError]]:
+    """The data rows as records (each with its row number), and the errors of the header."""
+    if not rows or not any(rows[0]):
+        return [], [RowError(1, "", _("the sheet is empty"))]
+    header = [_ALIASES.get(h.strip().lower().lstrip("\ufeff"), "") for h in rows[0]]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        reason = _("missing column %(columns)s") % {"columns": "、".join(HEADERS[c] for c in missing)}
+        return [], [RowError(1, missing[0], reason)]
+    if len(rows) - 1 > MAX_ROWS:
+        return [], [RowError(MAX_ROWS + 2, "", _("more than %(n)d rows: split the sheet") % {"n": MAX_ROWS})]
+    records = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        record_: dict[str, Any] = {"row": number}
+        for index, name in enumerate(header):
+            if name and name not in record_:
+                record_[name] = row[index].strip() if index < len(row) else ""
+        records.append(record_)
+    if not records:
+        return [], [RowError(2, "", _("the sheet has no rows of people"))]
+    return records, []
+
+
+def check(actor: User, records: list[dict[str, Any]]) -> list[RowError]:
+    """Every problem of every row: nothing is imported unless this is empty."""
+    errors: list[RowError] = []
+    paths = admin_paths(actor)
+    codes = {r["unit_code"] for r in records if r["unit_code"]}
+    units = {u.code: u for u in Unit.objects.filter(code__in=codes)}
+    logins = [r["login"] for r in records if r["login"]]
+    taken = set(User.objects.filter(username__in=logins).values_list("username", flat=True))
+    roles = role_names()
+    seen: dict[str, int] = {}
+    username_ok = UnicodeUsernameValidator()
+    for r in records:
+        n = r["row"]
+
+        def bad(column: str, reason: str, n: int = n) -> None:
+            errors.append(RowError(n, column, reason))
+
+        unit = units.get(r["unit_code"])
+        if not r["unit_code"]:
+            bad("unit_code", _("the unit code is empty"))
+        elif unit is None:
+            bad("unit_code", _("unknown unit %(code)s") % {"code": r["unit_code"]})
+        elif not in_paths(unit.path, paths):
+            bad("unit_code", _("%(unit)s is outside your area") % {"unit": unit.name})
+        elif not unit.is_active():
+            bad("unit_code", _("%(unit)s is no longer active") % {"unit": unit.name})
+        if not r["name"]:
+            bad("name", _("the name is empty"))
+        elif len(r["name"]) > 100:
+            bad("name", _("the name is longer than 100 characters"))
+        if r["phone"] and normalise_phone(r["phone"]) is None:
+            bad("phone", _("%(phone)s is not a phone number") % {"phone": r["phone"]})
+        if r["role"].lower() not in roles and r["role"] not in roles:
+            bad("role", _("unknown role %(role)s") % {"role": r["role"] or "—"})
+        login = r["login"]
+        if not login:
+            bad("login", _("the login is empty"))
+        elif len(login) > 150 or not re.fullmatch(r"[\w.@+-]+", login):
+            bad("login", _("a login has letters, digits and @ . + - _ only"))
+        elif login in seen:
+            bad(
+                "login",
+                _("the login %(login)s is also on row %(row)d") % {"login": login, "row": seen[login]},
+            )
+        elif login in taken:
+            bad("login", _("the login %(login)s is already taken") % {"login": login})
+        else:
+            try:
+                username_ok(login)
+            except ValidationError:
+                bad("login", _("a login has letters, digits and @ . + - _ only"))
+        seen.setdefault(login, n)
+    return errors
+
+
+@domain_action
+def import_roster(*, actor: User, content: bytes, filename: str = "", dry_run: bool = False) -> RosterResult:
+    """Create the accounts of a roster, each with its role, or none of them if any row is bad."""
+    records, errors = parse(read_sheet(content, filename))
+    result = RosterResult(rows=len(records), errors=errors, dry_run=dry_run)
+    if errors:
+        return result
+    result.errors = check(actor, records)
+    if result.errors:
+        return result
+    roles = role_names()
+    units = {u.code: u for u in Unit.objects.filter(code__in={r["unit_code"] for r in records})}
+    for r in records:
+        role = roles.get(r["role"]) or roles[r["role"].lower()]
+        password = "" if dry_run else temporary_password()
+        if not dry_run:
+            create_user(
+                actor=actor,
+                username=r["login"],
+                password=password,
+                display_name=r["name"],
+                phone=normalise_phone(r["phone"]) or "" if r["phone"] else "",
+                roles=[(units[r["unit_code"]], role)],
+                must_change_password=True,
+            )
+        result.created.append(
+            {
+                "row": str(r["row"]),
+                "login": r["login"],
+                "name": r["name"],
+                "unit": r["unit_code"],
+                "role": role,
+                "password": password,
+            }
+        )
+    if not dry_run:
+        logins = [c["login"] for c in result.created]
+        record(
+            actor,
+            "roster.import",
+            None,
+            object_type="core.roster",
+            object_id=filename[:64],
+            object_repr=filename[:255],
+            after={"file": filename, "accounts": logins},
+        )
+    return result
+
+
+def export_rows(actor: User) -> list[list[str]]:
+    """The roster of ``actor``'s area: a header, then one row per active role of each active user."""
+    paths = admin_paths(actor)
+    held = (
+        Membership.objects.active()
+        .filter(area_q(paths, "unit__path"), user__is_active=True)
+        .exclude(Q(user__username__in=["system", "public"]))
+        .select_related("unit", "user")
+        .order_by("unit__path", "user__username", "role")
+    )
+    with translation.override("zh-hans"):
+        labels = {r.value: str(r.label) for r in Role}
+        rows = [[HEADERS[c] for c in COLUMNS]]
+        for m in held:
+            name = m.user.display_name or m.user.username
+            rows.append([m.unit.code, name, m.user.phone, labels[m.role], m.user.username])
+    return rows
+
+
+# A cell starting with one of these is a formula to a spreadsheet: a name such as "=HYPERLINK(…)"
+# written by one user must not run in an administrator's Excel. CSV cells get a leading apostrophe
+# (which reading the sheet back removes); workbook cells are stored as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _guard(cell: str) -> str:
+    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
+
+
+def _unguard(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_START) else cell
+
+
+def to_csv(rows: list[list[str]]) -> bytes:
+    """CSV in UTF-8 with a byte-order mark, which Excel opens as Chinese."""
+    out = io.StringIO()
+    csv.writer(out).writerows([[_guard(c) for c in row] for row in rows])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(rows: list[list[str]]) -> bytes:
+    """An .xlsx workbook of one sheet; phones and codes stay text."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "名册"
+    for row in rows:
+        sheet.append(row)
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            cell.number_format = "@"
+            if cell.data_type == "f":  # openpyxl takes a string starting with "=" for a formula
+                cell.data_type = "s"
+    for letter, width in zip("ABCDE", (16, 12, 16, 12, 16), strict=True):
+        sheet.column_dimensions[letter].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
