@@ -19,7 +19,7 @@ loop = cases_conftest.loop
 WIDE = {"width": 1440, "height": 900}
 
 
-def _login(page, base: str, username: str, password: str = "demo-pass-1") -> None:
+def _login(page, base: str, username: str, password: str = "demo-pass-2026") -> None:
     page.goto(f"{base}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
@@ -42,7 +42,7 @@ def _english(page) -> list[str]:
 
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["375", "1440"])
 def test_org_pages_fit_and_speak_chinese(browser, reference_data, live_server, loop, shots, viewport):
-    admin = create_user(actor=loop.users["admin"], username="east_admin", password="demo-pass-1",
+    admin = create_user(actor=loop.users["admin"], username="east_admin", password="demo-pass-2026",
                         display_name="东街道管理员", roles=[(loop.org.street_a, Role.ADMIN)])  # fmt: skip
     update_unit(actor=admin, unit=loop.org.community_a, name="东一社区（新）")
     entry = AuditEntry.objects.filter(action="unit.update").last()

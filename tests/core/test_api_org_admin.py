@@ -16,7 +16,7 @@ from cityloop.core.models import ApiToken, Membership, Role, Unit, User
 @pytest.fixture
 def east(org, actor, api_as):
     admin = create_user(
-        actor=actor, username="east_admin", password="demo-pass-1", roles=[(org.street_a, Role.ADMIN)]
+        actor=actor, username="east_admin", password="demo-pass-2026", roles=[(org.street_a, Role.ADMIN)]
     )
     return api_as(admin)
 

@@ -29,7 +29,7 @@ from cityloop.core.permissions import restrict
 def street_admin(org, actor) -> User:
     """The administrator of street A (their area: street A and community A)."""
     return create_user(
-        actor=actor, username="east_admin", password="demo-pass-1", roles=[(org.street_a, Role.ADMIN)]
+        actor=actor, username="east_admin", password="demo-pass-2026", roles=[(org.street_a, Role.ADMIN)]
     )
 
 
@@ -223,11 +223,11 @@ def test_tokens_of_a_user_who_must_change_password_are_refused(org, api_as, stre
 
 
 def test_a_superuser_is_managed_only_by_a_superuser(org, actor, street_admin):
-    root = create_user(actor=actor, username="root", password="x-long-pass", is_superuser=True,
+    root = create_user(actor=actor, username="root", password="x-long-pass-2026", is_superuser=True,
                        roles=[(org.community_a, Role.SUPERVISOR)])  # fmt: skip
     with pytest.raises(PermissionDenied):
         accounts.reset_password(actor=street_admin, user=root)
     with pytest.raises(PermissionDenied):
         accounts.reset_password(actor=org.users["admin"], user=root)  # a city administrator neither
-    other = create_user(actor=actor, username="root2", password="x-long-pass", is_superuser=True)
+    other = create_user(actor=actor, username="root2", password="x-long-pass-2026", is_superuser=True)
     assert accounts.reset_password(actor=other, user=root)

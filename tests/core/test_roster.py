@@ -18,7 +18,7 @@ HEADER = ["单位编码", "姓名", "手机", "角色", "登录名"]
 @pytest.fixture
 def street_admin(org, actor) -> User:
     return create_user(
-        actor=actor, username="east_admin", password="demo-pass-1", roles=[(org.street_a, Role.ADMIN)]
+        actor=actor, username="east_admin", password="demo-pass-2026", roles=[(org.street_a, Role.ADMIN)]
     )
 
 

@@ -42,7 +42,7 @@ ORG_PAGE_ROUTES: list[Route] = [
         "/account/password/",
         method="POST",
         body=lambda w: {
-            "old_password": "demo-pass-1",
+            "old_password": "demo-pass-2026",
             "new_password": "Lake-2931-view",
             "new_password2": "Lake-2931-view",
         },

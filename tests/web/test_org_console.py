@@ -25,7 +25,7 @@ def east_admin(loop) -> User:
     admin = create_user(
         actor=loop.users["admin"],
         username="east_admin",
-        password="demo-pass-1",
+        password="demo-pass-2026",
         roles=[(loop.org.street_a, Role.ADMIN)],
     )
     loop.users["east_admin"] = admin
