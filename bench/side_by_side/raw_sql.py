@@ -60,9 +60,11 @@ CASE_SQL = (
     "responsible_unit_id, duplicate_of_id, routing, current_step, deadline_at, light, step_runs, "
     "returns_count, reworks_count, extensions_count, holds_count, urges_count, needs_return_visit, "
     "return_visit_waiver, "
-    "satisfaction, citizen_rating, reported_at, registered_at, dispatched_at, closed_at, updated_at) "
+    "satisfaction, citizen_rating, citizen_comment, original_crs, original_x, original_y, reported_at, "
+    "registered_at, dispatched_at, closed_at, updated_at) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, NULL, "
-    "NULL, %s, NULL, NULL, %s, %s, %s, %s, %s, 0, 0, 0, 0, 0, %s, '', '', NULL, %s, NULL, NULL, NULL, %s) "
+    "NULL, %s, NULL, NULL, %s, %s, %s, %s, %s, 0, 0, 0, 0, 0, %s, '', '', NULL, '', '', NULL, NULL, %s, "
+    "NULL, NULL, NULL, %s) "
     "RETURNING id"
 )
 CASE_TEXT_SQL = "INSERT INTO cases_casetext (case_id, terms) VALUES (%s, %s)"
