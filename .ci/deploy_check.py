@@ -183,6 +183,15 @@ def check(args: argparse.Namespace) -> None:
     status, _, _ = user.get(direct_url)
     expect(status == 404, "the internal location stays closed to a signed-in user")
 
+    # The citizen's tracking page shows the unit's result photo to anyone with the case's code.
+    status, headers, data = stranger.get(f"/public/track/{photo['code']}/photos/{photo['pk']}/")
+    expect(
+        status == 200 and data == on_disk and headers.get("X-Served-By") == "nginx-protected-media",
+        "the tracking page's photo comes through nginx for the case's own code",
+    )
+    status, headers, _ = stranger.get(f"/public/track/ZZZZZZZZ/photos/{photo['pk']}/")
+    expect(status == 404 and "X-Served-By" not in headers, "and is not found through another code")
+
     # The API's download, with a token.
     api = Browser(args.base)
     bearer = f"Bearer {args.token}"
