@@ -234,6 +234,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Behind nginx: the internal location that serves MEDIA_ROOT (e.g. /protected-media/). Uploaded
+# files are then answered with X-Accel-Redirect after the permission check and nginx sends the bytes
+# (deploy/nginx/cityloop.conf); empty, the application streams them itself.
+CITYLOOP_PROTECTED_MEDIA = os.environ.get("CITYLOOP_PROTECTED_MEDIA", "")
 
 LOGGING = {
     "version": 1,

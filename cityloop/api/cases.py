@@ -4,7 +4,8 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -17,6 +18,7 @@ from cityloop.cases.models import Case, CaseEvent
 from cityloop.cases.search import text_filter
 from cityloop.cases.workflow import STATES, TRANSITIONS
 from cityloop.core.audit import public_actor
+from cityloop.core.files import file_response
 from cityloop.core.ids import row_id
 from cityloop.core.models import User
 from cityloop.core.permissions import restrict
@@ -303,7 +305,7 @@ def attachment_upload(
 
 
 @router.get("/attachments/{attachment_id}", summary="Download an attachment of a case you may see")
-def attachment_get(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def attachment_get(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
     from cityloop.cases.models import Attachment
 
     attachment = get_object_or_404(Attachment, pk=attachment_id)
@@ -313,8 +315,7 @@ def attachment_get(request: HttpRequest, attachment_id: int) -> HttpResponse:
     )
     if not visible:
         raise ApiError(404, f"no attachment {attachment_id} you may see")
-    with attachment.file.open("rb") as fh:
-        return HttpResponse(fh.read(), content_type=attachment.content_type)
+    return file_response(attachment.file, attachment.content_type)
 
 
 @router.get(

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +24,7 @@ from cityloop.cases.engine import TransitionError, available, perform
 from cityloop.cases.models import Attachment, Case, CaseEvent, CaseStep, Channel
 from cityloop.cases.workflow import TRANSITIONS, Transition
 from cityloop.catalog.models import Kind
+from cityloop.core.files import file_response
 
 from . import labels
 from .access import AMBIENT, SIDE_REQUESTS, current_user, visible_case, visible_cases
@@ -313,6 +314,4 @@ def attachment_file(request: HttpRequest, pk: int) -> HttpResponseBase:
         attachment.case_id and visible_cases(request).filter(pk=attachment.case_id).exists()
     ):
         raise Http404("no such photo")
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return file_response(attachment.file, attachment.content_type)

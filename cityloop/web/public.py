@@ -17,7 +17,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +31,7 @@ from cityloop.cases.models import Attachment, Case
 from cityloop.cases.workflow import UNIT_STATES
 from cityloop.core import ratelimits
 from cityloop.core.audit import public_actor
+from cityloop.core.files import file_response
 
 from . import labels
 from .reports import ReportForm, file_report, picker_layers
@@ -207,9 +208,7 @@ def track_photo(request: HttpRequest, code: str, pk: int) -> HttpResponseBase:
     photo = next((a for a in [*shown.own_photos, *shown.result_photos] if a.pk == pk), None)
     if photo is None:
         raise Http404("no such photo")
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return file_response(photo.file, photo.content_type)
 
 
 def track_case(request: HttpRequest, code: str, form: RatingForm | None = None) -> HttpResponse:
