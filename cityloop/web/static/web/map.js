@@ -44,7 +44,8 @@
   }
 
   /* Names on the map, so a place can be found without any tiles: each kind from its own zoom on. */
-  var LABEL_ZOOM = { street: 13, community: 14.5, road: 15, grid: 17 };
+  // Streets give way to their communities once those are legible; grid codes are long, so they wait.
+  var LABEL_ZOOM = { street: [13, 16], community: [14.5, 99], road: [15.5, 99], grid: [17.5, 99] };
   function addLabels(map, geo, kind, text, alongLine) {
     if (!geo) { return; }
     var group = L.layerGroup(), seen = {};
@@ -60,7 +61,8 @@
         .setLatLng(at).setContent(span));
     });
     function toggle() {
-      var show = map.getZoom() >= (LABEL_ZOOM[kind] || 15);
+      var zoom = map.getZoom(), range = LABEL_ZOOM[kind];
+      var show = zoom >= range[0] && zoom < range[1];
       if (show && !map.hasLayer(group)) { group.addTo(map); }
       else if (!show && map.hasLayer(group)) { map.removeLayer(group); }
     }
