@@ -48,6 +48,10 @@
   var LABEL_ZOOM = { street: [13, 16], community: [14.5, 99], road: [15.5, 99], grid: [17.5, 99] };
   function addLabels(map, geo, kind, text, alongLine) {
     if (!geo) { return; }
+    // Shapes are placed once the map has a view (a map without grids gets one from its cases).
+    map.whenReady(function () { placeLabels(map, geo, kind, text, alongLine); });
+  }
+  function placeLabels(map, geo, kind, text, alongLine) {
     var group = L.layerGroup(), seen = {};
     geo.eachLayer(function (shape) {
       var name = text(shape.feature);
@@ -273,7 +277,6 @@
     Promise.all([getJSON(el.dataset.grids), getJSON(el.dataset.roads)]).then(function (layers) {
       var grids = addLayer(map, layers[0], GRID_STYLE, null);
       var roads = addLayer(map, layers[1], ROAD_STYLE, null);
-      labelAll(map, grids, roads, null);
       var x = parseFloat(lon.value), y = parseFloat(lat.value);
       if (!isNaN(x) && !isNaN(y)) {
         pick(x, y, 17);
@@ -284,6 +287,7 @@
       } else {
         map.setView([30, 120], 12);
       }
+      labelAll(map, grids, roads, null);
     });
   }
 
