@@ -56,6 +56,7 @@ def make_mbtiles(
     path: Path, fmt: str = "png", tiles: dict[tuple[int, int, int], bytes] | None = None
 ) -> Path:
     """A tiny MBTiles file; ``tiles`` keyed by (z, x, y) as the map asks (XYZ, top row 0)."""
+    zooms = [z for z, _, _ in tiles or {}] or [1, 2]
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
     db.execute(
@@ -63,7 +64,7 @@ def make_mbtiles(
     )
     db.executemany(
         "INSERT INTO metadata VALUES (?, ?)",
-        [("name", "city"), ("format", fmt), ("minzoom", "1"), ("maxzoom", "2")],
+        [("name", "city"), ("format", fmt), ("minzoom", str(min(zooms))), ("maxzoom", str(max(zooms)))],
     )
     for (z, x, y), data in (tiles or {}).items():
         db.execute("INSERT INTO tiles VALUES (?, ?, ?, ?)", (z, x, 2**z - 1 - y, data))
