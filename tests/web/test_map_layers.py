@@ -230,3 +230,11 @@ def test_the_csp_lets_the_browser_fetch_every_configured_host(monkeypatch):
     img_src = json.loads(out.stdout.strip().splitlines()[-1])
     assert "https://t7.tianditu.gov.cn" in img_src and "https://c.tiles.example" in img_src
     assert "*" not in img_src and not any("{" in source for source in img_src)
+
+
+def test_a_tile_sets_no_cookie_so_shared_caches_may_keep_it(client, db, city_tiles):
+    layers = [{"id": "offline", "name": "离线底图", "type": "mbtiles", "path": str(city_tiles)}]
+    with override_settings(CITYLOOP_MAP_LAYERS=json.dumps(layers)):
+        response = client.get("/tiles/offline/1/0/0.png")
+    assert response.status_code == 200 and not response.cookies
+    assert "Cookie" not in response.get("Vary", "")
