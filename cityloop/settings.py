@@ -317,6 +317,9 @@ CITYLOOP_ROUTING_ARBITRATION_AFTER_RETURNS = int(
 # Map tiles under the vector layers; empty (the default) draws grids, roads and boundaries only,
 # for networks without internet. Example: https://tiles.example/{z}/{x}/{y}.png
 CITYLOOP_MAP_TILE_URL = os.environ.get("CITYLOOP_MAP_TILE_URL", "")
+# Base layers and overlays (XYZ, WMTS such as 天地图, or an MBTiles file served by CityLoop): JSON
+# text or the path of a JSON file; see docs/maps.md. It replaces CITYLOOP_MAP_TILE_URL when set.
+CITYLOOP_MAP_LAYERS = os.environ.get("CITYLOOP_MAP_LAYERS", "")
 
 
 # --- HTTPS, cookies and browser protections -------------------------------------------------------
@@ -340,13 +343,12 @@ X_FRAME_OPTIONS = os.environ.get("CITYLOOP_X_FRAME_OPTIONS", "DENY")
 
 
 def _tile_hosts() -> list[str]:
-    """Where map tiles may come from: CITYLOOP_MAP_TILE_HOSTS, else the host of CITYLOOP_MAP_TILE_URL
-    (its ``{s}`` subdomain placeholder becomes ``*``)."""
+    """Where map tiles may come from: CITYLOOP_MAP_TILE_HOSTS and the hosts of every configured tile
+    layer (one per ``{s}`` subdomain: a CSP wildcard covers whole labels only)."""
+    from cityloop.web.maplayers import tile_hosts
+
     hosts = _env_list("CITYLOOP_MAP_TILE_HOSTS")
-    if not hosts and CITYLOOP_MAP_TILE_URL:
-        scheme, _, rest = CITYLOOP_MAP_TILE_URL.partition("://")
-        host = rest.split("/", 1)[0].replace("{s}", "*")
-        hosts = [f"{scheme}://{host}"] if scheme and host else []
+    hosts += [h for h in tile_hosts(CITYLOOP_MAP_LAYERS, CITYLOOP_MAP_TILE_URL) if h not in hosts]
     return hosts
 
 

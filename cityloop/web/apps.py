@@ -6,3 +6,6 @@ class WebConfig(AppConfig):
     name = "cityloop.web"
     label = "web"
     verbose_name = _("Console")
+
+    def ready(self) -> None:
+        from . import tiles  # noqa: F401  (registers the map layers' system check)

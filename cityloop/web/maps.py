@@ -8,7 +8,6 @@ jurisdiction and the spatial index's version (every grid write moves it).
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -17,7 +16,6 @@ from typing import Any
 import numpy as np
 import shapely
 import shapely.geometry
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -52,12 +50,6 @@ MAP_COUNT_CAP = 50_000
 _CACHE_SIZE = 64
 _cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 _cache_lock = threading.Lock()
-
-
-def tile_url() -> str:
-    """``CITYLOOP_MAP_TILE_URL`` (setting or environment), e.g. ``https://tiles.example/{z}/{x}/{y}.png``;
-    empty by default, and then the maps draw only the vector layers."""
-    return str(getattr(settings, "CITYLOOP_MAP_TILE_URL", "") or os.environ.get("CITYLOOP_MAP_TILE_URL", ""))
 
 
 def _cached(key: tuple[Any, ...], build: Callable[[], dict[str, Any]]) -> bytes:

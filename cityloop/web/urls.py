@@ -5,7 +5,7 @@ from importlib.util import find_spec
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from . import case_page, dashboard, lookups, maps, mobile, public, queue, reports, units, views
+from . import case_page, dashboard, lookups, maps, mobile, public, queue, reports, tiles, units, views
 from .org import audit as org_audit
 from .org import password as org_password
 from .org import roster as org_roster
@@ -46,6 +46,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("map/boundaries.geojson", maps.boundaries_geojson, name="map_boundaries"),
     path("map/roads.geojson", maps.roads_geojson, name="map_roads"),
     path("map/cases.json", maps.cases_json, name="map_cases"),
+    path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.<str:ext>", tiles.tile, name="tile"),
     # look-ups used while filling in a report
     path("lookup/categories/", lookups.categories, name="lookup_categories"),
     path("lookup/places/", lookups.places, name="lookup_places"),

@@ -326,6 +326,10 @@ PAGE_ROUTES: list[Route] = [
     Route("public/map/<str:layer>.geojson", PUBLIC, "/public/map/roads.geojson"),
     Route("public/map/<str:layer>.geojson", PUBLIC, "/public/map/boundaries.geojson", label="boundaries"),
     Route("public/map/<str:layer>.geojson", PUBLIC, "/public/map/grids.geojson", ok=(404,), label="grids"),
+    # Offline map tiles (docs/maps.md): no layer is configured here; tests/web/test_map_layers.py serves some.
+    Route(
+        "tiles/<str:layer>/<int:z>/<int:x>/<int:y>.<str:ext>", PUBLIC, "/tiles/offline/1/0/0.png", ok=(404,)
+    ),
     # evaluation
     Route(
         "evaluation/",

@@ -6,8 +6,6 @@ import json
 
 from django.test import override_settings
 
-from cityloop.web.maps import tile_url
-
 from .conftest import html
 
 
@@ -48,7 +46,7 @@ def test_dashboard_is_restricted_to_the_users_area(loop, client_as, cases_ab):
 def test_map_layers_and_cases(loop, client_as, cases_ab):
     operator = client_as("operator")
     page = html(operator.get("/map/"))
-    assert 'data-map="overview"' in page and 'data-tiles=""' in page
+    assert 'data-map="overview"' in page and 'id="map-layers"' in page
     grids = operator.get("/map/grids.geojson").json()
     assert len(grids["features"]) == 8 and grids["features"][0]["properties"]["code"]
     boundaries = operator.get("/map/boundaries.geojson").json()
@@ -77,9 +75,8 @@ def test_the_case_map_shows_the_community_even_to_a_department(loop, client_as, 
     assert handler.get(f"/map/grids.geojson?case={cases_ab['b'].pk}").status_code == 404
 
 
-def test_tile_url_is_empty_unless_configured(loop, client_as):
-    assert tile_url() == ""
+def test_the_maps_have_no_tiles_unless_configured(loop, client_as):
+    page = html(client_as("operator").get("/map/"))
+    assert '<script id="map-layers" type="application/json">[]</script>' in page
     with override_settings(CITYLOOP_MAP_TILE_URL="https://tiles.example/{z}/{x}/{y}.png"):
-        assert 'data-tiles="https://tiles.example/{z}/{x}/{y}.png"' in html(
-            client_as("operator").get("/map/")
-        )
+        assert '"url": "https://tiles.example/{z}/{x}/{y}.png"' in html(client_as("operator").get("/map/"))

@@ -73,12 +73,15 @@ def described(field: Any) -> str:
 
 
 @register.simple_tag
-def map_tiles() -> str:
-    """The tile URL template for the maps, or '' for vector layers only (the default: many government
-    networks reach no tile server)."""
-    from cityloop.web.maps import tile_url
+def map_layers() -> str:
+    """The configured base layers and overlays as a JSON data block (not executable, so the CSP allows
+    it) that the maps read; an empty list draws the city's own layers only (the default: many
+    government networks reach no tile server)."""
+    from django.utils.html import json_script
 
-    return tile_url()
+    from cityloop.web.tiles import browser_layers
+
+    return json_script(browser_layers(), "map-layers")
 
 
 @register.filter

@@ -1,6 +1,7 @@
 /* CityLoop maps (Leaflet): vector layers of grids, boundaries and roads, cases coloured by their
    light (clustered), a point picker for reports, and directions for supervisors.
-   No tile server is needed: a tile URL is used only when the deployment configures one. */
+   No tile server is needed: tile layers are drawn only where the deployment configures them
+   (CITYLOOP_MAP_LAYERS), and the city's own layers carry their names from a zoom on. */
 (function () {
   "use strict";
 
@@ -15,11 +16,62 @@
       .catch(function () { return null; });
   }
 
+  /* The configured base layers and overlays (a JSON block the page carries; empty: no tiles). */
+  var configured = null;
+  function tileLayers() {
+    if (configured === null) {
+      var block = document.getElementById("map-layers");
+      try { configured = block ? JSON.parse(block.textContent) : []; } catch (e) { configured = []; }
+    }
+    return configured;
+  }
+
   function baseMap(el, options) {
-    var map = L.map(el, Object.assign({ attributionControl: false, preferCanvas: true, zoomSnap: 0.5, minZoom: 3, maxZoom: 19 }, options || {}));
-    if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
+    var layers = tileLayers();
+    var credited = layers.some(function (c) { return c.options.attribution; });
+    var map = L.map(el, Object.assign({ attributionControl: credited, preferCanvas: true, zoomSnap: 0.5, minZoom: 3, maxZoom: 19 }, options || {}));
+    if (credited) { map.attributionControl.setPrefix(false); }
+    var bases = {}, overlays = {}, first = null;
+    layers.forEach(function (c) {
+      // Overlays (labels such as 天地图's cva) stay above whichever base is chosen.
+      var layer = L.tileLayer(c.url, Object.assign({ zIndex: c.overlay ? 5 : 1 }, c.options));
+      if (c.overlay) { overlays[c.name] = layer; layer.addTo(map); }
+      else { bases[c.name] = layer; if (!first) { first = layer; layer.addTo(map); } }
+    });
+    if (layers.length > 1) { L.control.layers(bases, overlays, { collapsed: true }).addTo(map); }
     L.control.scale({ imperial: false }).addTo(map);
     return map;
+  }
+
+  /* Names on the map, so a place can be found without any tiles: each kind from its own zoom on. */
+  // Streets give way to their communities once those are legible; grid codes are long, so they wait.
+  var LABEL_ZOOM = { street: [13, 16], community: [14.5, 99], road: [15.5, 99], grid: [17.5, 99] };
+  function addLabels(map, geo, kind, text, alongLine) {
+    if (!geo) { return; }
+    // Shapes are placed once the map has a view (a map without grids gets one from its cases).
+    map.whenReady(function () { placeLabels(map, geo, kind, text, alongLine); });
+  }
+  function placeLabels(map, geo, kind, text, alongLine) {
+    var group = L.layerGroup(), seen = {};
+    geo.eachLayer(function (shape) {
+      var name = text(shape.feature);
+      // A road drawn in several pieces is named once.
+      if (!name || (alongLine && seen[name])) { return; }
+      seen[name] = true;
+      var span = document.createElement("span");
+      span.textContent = name;
+      var at = alongLine ? shape.getCenter() : shape.getBounds().getCenter();
+      group.addLayer(L.tooltip({ permanent: true, direction: "center", className: "map-label map-label-" + kind, interactive: false })
+        .setLatLng(at).setContent(span));
+    });
+    function toggle() {
+      var zoom = map.getZoom(), range = LABEL_ZOOM[kind];
+      var show = zoom >= range[0] && zoom < range[1];
+      if (show && !map.hasLayer(group)) { group.addTo(map); }
+      else if (!show && map.hasLayer(group)) { map.removeLayer(group); }
+    }
+    map.on("zoomend", toggle);
+    toggle();
   }
 
   function parsePoint(text) {
@@ -48,6 +100,15 @@
         if (text) { layer.bindTooltip(text, { sticky: true }); }
       } : null
     }).addTo(map);
+  }
+
+  function labelAll(map, grids, roads, outlines) {
+    addLabels(map, outlines && L.featureGroup(outlines.getLayers().filter(function (l) { return l.feature.properties.kind === "street"; })),
+      "street", function (f) { return f.properties.name; }, false);
+    addLabels(map, outlines && L.featureGroup(outlines.getLayers().filter(function (l) { return l.feature.properties.kind === "community"; })),
+      "community", function (f) { return f.properties.name; }, false);
+    addLabels(map, roads, "road", function (f) { return f.properties.name; }, true);
+    addLabels(map, grids, "grid", function (f) { return f.properties.code; }, false);
   }
 
   function caseMarker(point, light) {
@@ -81,9 +142,10 @@
     Promise.all([getJSON(el.dataset.grids), getJSON(el.dataset.boundaries), getJSON(el.dataset.roads)])
       .then(function (layers) {
         var grids = addLayer(map, layers[0], GRID_STYLE, function (f) { return f.properties.code + " · " + f.properties.community; });
-        addLayer(map, layers[2], ROAD_STYLE, function (f) { return f.properties.name; });
-        addLayer(map, layers[1], BOUNDARY_STYLE, null);
+        var roads = addLayer(map, layers[2], ROAD_STYLE, function (f) { return f.properties.name; });
+        var outlines = addLayer(map, layers[1], BOUNDARY_STYLE, null);
         if (grids) { map.fitBounds(grids.getBounds(), { padding: [10, 10] }); }
+        labelAll(map, grids, roads, outlines);
         loadCases(!grids);
       });
 
@@ -136,12 +198,12 @@
     // The staff see the community's grids; the public tracking page only the roads, by name.
     if (el.dataset.grids) {
       getJSON(el.dataset.grids).then(function (data) {
-        addLayer(map, data, GRID_STYLE, function (f) { return f.properties.code; });
+        labelAll(map, addLayer(map, data, GRID_STYLE, function (f) { return f.properties.code; }), null, null);
       });
     }
     if (el.dataset.publicRoads) {
       getJSON(el.dataset.publicRoads).then(function (data) {
-        addLayer(map, data, ROAD_STYLE, function (f) { return f.properties.name; });
+        labelAll(map, null, addLayer(map, data, ROAD_STYLE, function (f) { return f.properties.name; }), null);
       });
     }
     return { map: map, point: point };
@@ -150,7 +212,9 @@
   /* --- directions for a supervisor: the case, where the phone is, and the way between -------- */
   function directions(el) {
     var made = single(el);
-    getJSON(el.dataset.roads).then(function (data) { addLayer(made.map, data, ROAD_STYLE, function (f) { return f.properties.name; }); });
+    getJSON(el.dataset.roads).then(function (data) {
+      labelAll(made.map, null, addLayer(made.map, data, ROAD_STYLE, function (f) { return f.properties.name; }), null);
+    });
     var text = document.getElementById("directions-text");
     if (!navigator.geolocation) { return; }
     var me = null, line = null;
@@ -223,6 +287,7 @@
       } else {
         map.setView([30, 120], 12);
       }
+      labelAll(map, grids, roads, null);
     });
   }
 
