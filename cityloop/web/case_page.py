@@ -27,7 +27,18 @@ from cityloop.catalog.models import Kind
 from cityloop.core.files import file_response
 
 from . import labels
-from .access import AMBIENT, SIDE_REQUESTS, current_user, visible_case, visible_cases
+from .access import (
+    AMBIENT,
+    COMMAND,
+    FIELD,
+    LEADERS,
+    SIDE_REQUESTS,
+    UNIT_STAFF,
+    current_user,
+    holds,
+    visible_case,
+    visible_cases,
+)
 from .action_forms import ActionForm, dispatch_suggestions
 
 CASE_RELATED = (
@@ -184,6 +195,18 @@ def action_forms(
     return forms
 
 
+def back_to_list(request: HttpRequest) -> tuple[str, str]:
+    """Where the case page's breadcrumb leads: the list this user works from (the command centre's
+    queue, the unit's cases, the phone tasks), never a page their role may not open."""
+    if holds(request, COMMAND | LEADERS):
+        return reverse("web:queue"), str(_("Case queue"))
+    if holds(request, UNIT_STAFF):
+        return reverse("web:unit_tasks"), str(_("Our cases"))
+    if holds(request, FIELD):
+        return reverse("web:mobile_home"), str(_("My tasks"))
+    return reverse("web:home"), str(_("Home"))
+
+
 def case_context(
     request: HttpRequest, case: Case, bound: tuple[str, ActionForm] | None = None
 ) -> dict[str, Any]:
@@ -203,6 +226,7 @@ def case_context(
         "suggestions": dispatch_suggestions(case) if case.state == "registered" and not routing else [],
         "forms": forms,
         "open_action": bound[0] if bound else None,
+        "crumb": back_to_list(request),
         "counters": [
             (_("Returns"), case.returns_count),
             (_("Reworks"), case.reworks_count),

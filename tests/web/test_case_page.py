@@ -254,3 +254,17 @@ def test_photos_are_served_only_to_users_who_may_see_their_case(loop, client_as,
     assert Client().get(f"/attachments/{photo}/").status_code == 302  # to the login page
     assert api_as(loop.users["supervisor_b"]).get(f"/api/v1/attachments/{photo}").status_code == 404
     assert api_as(loop.users["operator"]).get(f"/api/v1/attachments/{photo}").status_code == 200
+
+
+def test_the_breadcrumb_leads_to_a_list_the_user_may_open(loop, client_as):
+    case = loop.drive(loop.report(), "accept", "register", "dispatch")
+    for username, list_url in (
+        ("operator", "/cases/"),
+        ("sanitation_handler", "/tasks/"),
+        ("supervisor_a", "/m/"),
+    ):
+        client = client_as(username)
+        page = html(client.get(f"/cases/{case.pk}/"))
+        crumb = page.split('<p class="crumbs">', 1)[1].split("</p>", 1)[0]
+        assert f'href="{list_url}"' in crumb, (username, crumb)
+        assert client.get(list_url).status_code == 200, username
