@@ -29,7 +29,18 @@ class RateLimitedMiddleware:
 
 # Where a user with a temporary password may still go: the page to change it, signing out, the
 # language switch, and what those pages load.
-_OPEN_WHILE_TEMPORARY = ("/account/password/", "/logout/", "/i18n/", "/static/", "/healthz")
+# Paths that never need the change first. They are tested before the user is read, so that a map
+# tile, a static file or a public page does not touch the session (no Vary: Cookie on them).
+_OPEN_WHILE_TEMPORARY = (
+    "/account/password/",
+    "/logout/",
+    "/i18n/",
+    "/static/",
+    "/healthz",
+    "/tiles/",
+    "/public/",
+    "/api/",
+)
 
 
 class PasswordChangeRequiredMiddleware:
@@ -41,13 +52,9 @@ class PasswordChangeRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(_OPEN_WHILE_TEMPORARY):
+            return self.get_response(request)
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and getattr(user, "must_change_password", False)
-            and not request.path.startswith(_OPEN_WHILE_TEMPORARY)
-            and not request.path.startswith("/api/")
-        ):
+        if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
             return redirect_to_login(request.get_full_path(), "/account/password/", "next")
         return self.get_response(request)
