@@ -309,17 +309,17 @@ def to_xlsx(rows: list[list[str]]) -> bytes:
     """An .xlsx workbook of one sheet; phones and codes stay text."""
     from openpyxl import Workbook
 
+    from .spreadsheets import append_row
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "名册"
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     for cells in sheet.iter_rows(min_row=2):
         for cell in cells:
             cell.number_format = "@"
-            if cell.data_type == "f":  # openpyxl takes a string starting with "=" for a formula
-                cell.data_type = "s"
     for letter, width in zip("ABCDE", (16, 12, 16, 12, 16), strict=True):
         sheet.column_dimensions[letter].width = width
     out = io.BytesIO()

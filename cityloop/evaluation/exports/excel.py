@@ -9,6 +9,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from cityloop.core.spreadsheets import append_row
+
 from .tables import GRADE_COLOURS, Table
 
 
@@ -30,15 +32,15 @@ def workbook(tables: list[Table], sheet_names: list[str] | None = None) -> bytes
     for n, table in enumerate(tables):
         name = sheet_names[n] if sheet_names else table.title.split(" ")[-1]
         sheet = book.create_sheet(_sheet_title(name, taken))
-        sheet.append([table.title])
+        append_row(sheet, [table.title])
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append(table.header)
+        append_row(sheet, table.header)
         for cell in sheet[2]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DCE6F1")
             cell.alignment = Alignment(wrap_text=True, vertical="center")
         for row in table.rows:
-            sheet.append(row)
+            append_row(sheet, row)
             if table.grade_column is not None:
                 grade = row[table.grade_column]
                 if grade in GRADE_COLOURS:
