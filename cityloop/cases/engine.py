@@ -19,7 +19,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cityloop.catalog import lookup
-from cityloop.core.audit import ActorRequired, action_transaction, as_parts, record, snapshot
+from cityloop.core.audit import (
+    ActorRequired,
+    action_transaction,
+    as_parts,
+    record,
+    retry_on_deadlock,
+    snapshot,
+)
 from cityloop.core.memberships import active_memberships
 from cityloop.core.models import Membership, Role, User
 from cityloop.core.permissions import restrict
@@ -189,7 +196,25 @@ def perform(
     expected_version: int | None = None,
 ) -> Case:
     """Take transition ``name`` on ``case`` as ``actor``. Raises TransitionError (403/409) or
-    ValidationError (400); on any error nothing is written."""
+    ValidationError (400); on any error nothing is written. A transition PostgreSQL aborted to
+    break a deadlock runs again (``core.audit.retry_on_deadlock``)."""
+    return retry_on_deadlock(
+        lambda: _perform_once(
+            case, name, actor=actor, payload=payload, at=at, expected_version=expected_version
+        ),
+        f"transition {name}",
+    )
+
+
+def _perform_once(
+    case: Case,
+    name: str,
+    *,
+    actor: User,
+    payload: dict[str, Any] | None,
+    at: dt.datetime | None,
+    expected_version: int | None,
+) -> Case:
     from .effects import EFFECTS
 
     if not isinstance(actor, User):

@@ -10,16 +10,21 @@ import contextvars
 import datetime as dt
 import decimal
 import functools
+import logging
+import random
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
-from django.db import models, transaction
+from django.db import OperationalError, models, transaction
 
 from . import audit_chain
 from .audit_actions import AuditAction
 from .models import AuditEntry, User
+
+logger = logging.getLogger("cityloop.audit")
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("cityloop_request_id", default="")
 _action_depth: contextvars.ContextVar[int] = contextvars.ContextVar("cityloop_action_depth", default=0)
@@ -184,6 +189,43 @@ def action_transaction() -> Iterator[None]:
             audit_chain.forget_cached_head()
 
 
+# How often an action the database chose as a deadlock victim runs again, and the longest pause first.
+DEADLOCK_ATTEMPTS = 4
+DEADLOCK_PAUSE_S = 0.05
+
+
+def _in_action_transaction(func: Callable[..., R], args: Any, kwargs: Any) -> R:
+    with action_transaction():
+        return func(*args, **kwargs)
+
+
+def is_deadlock(exc: BaseException) -> bool:
+    """Whether PostgreSQL aborted the transaction to break a deadlock (SQLSTATE 40P01)."""
+    cause = exc.__cause__ or exc
+    return getattr(cause, "sqlstate", None) == "40P01" or getattr(cause, "pgcode", None) == "40P01"
+
+
+def retry_on_deadlock(run: Callable[[], R], name: str) -> R:
+    """Run an action's transaction, and run it again when PostgreSQL broke a deadlock by aborting it.
+
+    Every audited write takes the audit chain's head row last (``record()``), but an action may
+    still lock a row after it, and two actions can meet in opposite orders: PostgreSQL then aborts
+    one of them. Only a transaction this call opened is retried (inside a caller's transaction the
+    caller decides); each attempt starts from the database as it is then, since nothing of the
+    aborted one was kept."""
+    if transaction.get_connection().in_atomic_block:
+        return run()
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            return run()
+        except OperationalError as exc:
+            if not is_deadlock(exc) or attempt == DEADLOCK_ATTEMPTS:
+                raise
+            logger.warning("%s: deadlock broken by the database, attempt %d again", name, attempt + 1)
+            time.sleep(random.uniform(0, DEADLOCK_PAUSE_S * attempt))
+    raise AssertionError("unreachable")
+
+
 def domain_action(func: Callable[P, R]) -> Callable[P, R]:
     """Mark a function as a domain action: it needs an ``actor`` keyword and runs in one transaction.
 
@@ -198,8 +240,7 @@ def domain_action(func: Callable[P, R]) -> Callable[P, R]:
             raise ActorRequired(f"{func.__qualname__} needs actor=<User>, got {actor!r}")
         if not actor.is_active:
             raise ActorRequired(f"{actor.username} is not an active user")
-        with action_transaction():
-            return func(*args, **kwargs)
+        return retry_on_deadlock(lambda: _in_action_transaction(func, args, kwargs), func.__qualname__)
 
     wrapper.is_domain_action = True  # type: ignore[attr-defined]
     return wrapper

@@ -83,9 +83,11 @@ def end_rule(*, actor: User, rule: Rule, on: dt.date | None = None) -> Rule | No
     on = on or timezone.localdate()
     before = snapshot(rule)
     if rule.valid_from >= on and not rule.arbitrations.exists():
-        record(actor, "routing.rule.delete", rule, before=before)
+        # The rule set's version first and the audit entry last, as in every other rule action.
+        pk = rule.pk
         rule.delete()
         bump_version()
+        record(actor, "routing.rule.delete", rule, before=before, object_id=pk)
         return None
     if rule.valid_to is not None and rule.valid_to <= on:
         raise ValidationError({"valid_to": f"the rule already ended on {rule.valid_to.isoformat()}"})
