@@ -192,7 +192,11 @@ def _check_mbtiles(layer: Layer, entry: dict[str, Any]) -> None:
 
 
 def open_mbtiles(path: str) -> sqlite3.Connection:
-    """The file, read only: CityLoop never writes to a tile set."""
+    """The file, read only: CityLoop never writes to a tile set.
+
+    An MBTiles file is an SQLite file of someone else's making, not CityLoop's database: there is no
+    model or migration for it, so it is read with the standard library's sqlite3, not the ORM (no
+    bypass of the ORM to measure against)."""
     return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
 
 
