@@ -21,7 +21,7 @@ class PlatformAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
     actions = ("rotate_secret",)
 
-    def get_fields(self, request: HttpRequest, obj: Platform | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ["code", "name", "callback_url", "unit", "active"]
         return ["code", "name", "callback_url", "unit", "actor", "active", "created_at"]
@@ -89,6 +89,6 @@ class TicketAdmin(admin.ModelAdmin):
 @admin.register(Message)
 class MessageAdmin(TicketAdmin):
     list_display = ("created_at", "platform", "ticket", "direction", "type", "seq", "status")
-    list_filter = ("platform", "direction", "type")
+    list_filter = ("platform", "direction", "type")  # type: ignore[assignment]
     search_fields = ("message_id",)
     readonly_fields = [f.name for f in Message._meta.fields]

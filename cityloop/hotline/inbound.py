@@ -96,12 +96,13 @@ def _act(platform: Platform, message_id: str, data: dict[str, Any], now: dt.date
             status=status,
             created_at=now,
         )
-        record(
-            platform.actor,
-            "hotline.message.receive",
-            message,
-            after={"type": data["type"], "ticket_id": data["ticket_id"], "status": status},
-        )
+        if data["type"] != "work_order":  # a work order's entry is its ticket's (one per order)
+            record(
+                platform.actor,
+                "hotline.message.receive",
+                message,
+                after={"type": data["type"], "ticket_id": data["ticket_id"], "status": status},
+            )
     return status, answer
 
 

@@ -99,7 +99,7 @@ def _result(event: CaseEvent) -> dict[str, Any]:
     platform = Platform.objects.get(pk=case.hotline_ticket.platform_id)
     return {
         "text": (disposal.data.get("feedback") if disposal else "") or event.note,
-        "unit": case.responsible_unit.name if case.responsible_unit_id else "",
+        "unit": case.responsible_unit.name if case.responsible_unit else "",
         "disposed_at": disposal.at.isoformat() if disposal else None,
         "photos": [photo_url(platform, p.pk) for p in photos],
     }
@@ -139,7 +139,7 @@ def _message_for(event: CaseEvent) -> tuple[str, dict[str, Any]] | None:
         return "supervision_ack", {
             "note": note,
             "state": event.case.state,
-            "unit": event.case.responsible_unit.name if event.case.responsible_unit_id else "",
+            "unit": event.case.responsible_unit.name if event.case.responsible_unit else "",
         }
     return None
 
@@ -193,7 +193,7 @@ def targets(notice: Outbox) -> list[str]:
 
 def _predecessor_waits(message: Message, now: dt.datetime) -> dt.datetime | None:
     """When the ticket's previous message is still undelivered, the time to look again."""
-    if not message.seq or message.seq == 1:
+    if not message.seq or message.seq == 1 or message.ticket_id is None:
         return None
     previous = (
         Message.objects.filter(ticket_id=message.ticket_id, direction=Direction.OUT, seq=message.seq - 1)
@@ -220,7 +220,7 @@ def deliver(delivery: Delivery, now: dt.datetime) -> None:
         raise DeliveryError("the hotline platform was deactivated; will retry", permanent=False)
     wait = _predecessor_waits(message, now)
     if wait is not None:
-        raise DeliveryDeferred(f"waiting for message {message.seq - 1} of the ticket", until=wait)
+        raise DeliveryDeferred(f"waiting for message {(message.seq or 1) - 1} of the ticket", until=wait)
     body = protocol.encode(message.body)
     signed = sign_headers([platform.secret], message.message_id, now, body)
     post_webhook(platform.callback_url, body, event=f"hotline.{message.type}", signed=signed)

@@ -90,8 +90,8 @@ class StaffDriver:
         return None  # waiting for the hotline (return visit, extension answer) or finished
 
     def _accept(self, case: Case) -> tuple[str, dict[str, object]]:
-        code = case.category.code if case.category_id else DEFAULT_CATEGORY
-        kind = case.category.kind if case.category_id else "event"
+        code = case.category.code if case.category else DEFAULT_CATEGORY
+        kind = case.category.kind if case.category else "event"
         return "accept", {"category": code, "kind": kind}
 
     def step(self, case_ids: list[int]) -> int:

@@ -32,7 +32,7 @@ def messages(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
-def photo(request: HttpRequest, code: str, attachment_id: int) -> HttpResponse:
+def photo(request: HttpRequest, code: str, attachment_id: int) -> HttpResponse | FileResponse:
     """A photo of a result sent to this platform, for as long as its link is valid."""
     platform = Platform.objects.filter(code=code[:32], active=True).first()
     found = (

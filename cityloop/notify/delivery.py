@@ -281,6 +281,8 @@ def send_due(now: dt.datetime) -> dict[str, int]:
             else:
                 counts["retry"] += 1
         if len(batch) < BATCH:
+            if not counts["deferred"]:  # only channels that keep an order defer: say so when they did
+                del counts["deferred"]
             return counts
 
 

@@ -34,7 +34,7 @@ def test_a_work_order_becomes_a_case_once(platform):
     kept = Message.objects.get(ticket=ticket, direction="in").body
     assert kept["caller"] == {"name": "***", "phone": "***"}
     assert AuditEntry.objects.filter(action="hotline.ticket.create", object_id=str(ticket.pk)).exists()
-    assert AuditEntry.objects.filter(action="hotline.message.receive").count() == 1
+    assert not AuditEntry.objects.filter(action="hotline.message.receive").exists()  # one entry per order
 
     again = post(platform, order(), msg_id="another-id")  # the hotline sends the ticket again
     assert again.status_code == 200 and again.json()["created"] is False

@@ -82,9 +82,10 @@ class Command(BaseCommand):
             self.stdout.write(f"platform {platform.code}; its signing secret (shown once):")
             self.stdout.write(platform.secret)
             return
-        platform = Platform.objects.filter(code=options["code"]).first()
-        if platform is None:
+        found = Platform.objects.filter(code=options["code"]).first()
+        if found is None:
             raise CommandError(f"no platform {options['code']!r}")
+        platform = found
         if op == "rotate":
             self.stdout.write(rotate_secret(actor=system_actor(), platform=platform))
         else:
