@@ -141,8 +141,9 @@ def evaluate(
     now: dt.datetime | None = None,
     adjustments: dict[int, list[tuple[str, Decimal]]] | None = None,
 ) -> Evaluation:
-    """Compute the period's scores for ``subjects`` (all the area ranks by default) over ``scope``. Facts after
-    ``now`` (default: the current time) are ignored, as are facts after the period's end."""
+    """Compute the period's scores for ``subjects`` (by default every subject the area ranks) over
+    ``scope``. Facts after ``now`` (default: the current time) are ignored, as are facts after the
+    period's end."""
     chosen = tuple(subjects or subjects_of(scope))
     check_subjects(scope, chosen)
     window = window_for(period, scope, now)
