@@ -241,9 +241,7 @@ def _region_area(unit: Unit, area_by_community: dict[int, float], units: dict[in
     if unit.kind == UnitKind.COMMUNITY:
         return area_by_community.get(unit.pk, 0.0)
     return sum(
-        a
-        for cid, a in area_by_community.items()
-        if cid in units and units[cid].path.startswith(unit.path)
+        a for cid, a in area_by_community.items() if cid in units and units[cid].path.startswith(unit.path)
     )
 
 
