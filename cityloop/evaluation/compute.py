@@ -103,8 +103,8 @@ def check_subjects(scope: Unit, subjects: tuple[str, ...]) -> None:
     if elsewhere:
         raise ValidationError(
             {
-                "subject": f"{', '.join(elsewhere)} are ranked in a city's evaluation, not in "
-                f"{scope.name}'s; evaluate the city, or choose from {', '.join(offered)}"
+                "subject": f"ranked only in a city's evaluation, not in {scope.name}'s: "
+                f"{', '.join(elsewhere)}; evaluate the city, or choose from {', '.join(offered)}"
             }
         )
 

@@ -50,7 +50,7 @@ def check_subject(subject: str, scope: Unit | None = None) -> str:
         raise ValidationError(
             {
                 "subject": f"{subject} is ranked in the city's evaluation, not in {scope.name}'s; "
-                f"ask for the city's (scope) or choose one of {', '.join(subjects_of(scope))}"
+                f"give the city's code as scope, or choose one of {', '.join(subjects_of(scope))}"
             }
         )
     return subject
