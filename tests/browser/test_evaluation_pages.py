@@ -39,7 +39,7 @@ def test_district_ranking_in_chinese(
         actor=actor, period=evaluation_conftest.PERIOD, scope=loop_city(drive), now=evaluation_conftest.AFTER
     )
     for username, seen, unseen in (
-        ("city_leader", ["示范区", "东区"], []),
+        ("city_chief", ["示范区", "东区"], []),
         ("east_leader", ["东区"], ["76.25"]),
     ):
         context = browser.new_context(viewport=viewport, locale="zh-CN")

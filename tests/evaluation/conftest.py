@@ -122,7 +122,7 @@ def second_district(loop: Loop, actor: User) -> SecondDistrict:  # noqa: F811
         "east_supervisor": [(community, Role.SUPERVISOR)],
         "east_handler": [(sanitation, Role.HANDLER)],
         "east_leader": [(district, Role.LEADER)],
-        "city_leader": [(org.city, Role.LEADER)],
+        "city_chief": [(org.city, Role.LEADER)],
     }
     users = {
         name: create_user(

@@ -75,15 +75,15 @@ def ranking(api, subject: str = "district", **params) -> list[str]:
 
 def test_api_city_users_read_every_district_a_district_its_own(published, org, second_district, api_as):
     admin = api_as(org.users["admin"])
-    city_leader = api_as(second_district.users["city_leader"])
+    city_chief = api_as(second_district.users["city_chief"])
     east_leader = api_as(second_district.users["east_leader"])
     west_leader = api_as(org.users["leader"])
     assert ranking(admin, "district") == ["示范区", "东区"]
-    assert ranking(city_leader, "district") == ["示范区", "东区"]
+    assert ranking(city_chief, "district") == ["示范区", "东区"]
     assert ranking(east_leader, "district") == ["东区"]
     assert ranking(west_leader, "district") == ["示范区"]
     assert ranking(api_as(org.users["street_a_manager"]), "district") == []
-    body = city_leader.get("/api/v1/evaluations", period=PERIOD, subject="district").json()
+    body = city_chief.get("/api/v1/evaluations", period=PERIOD, subject="district").json()
     assert body["run"]["scope"] == org.city.code and body["run"]["schemes"]["district"]["code"] == (
         "standard-district"
     )
@@ -93,11 +93,11 @@ def test_api_city_users_read_every_district_a_district_its_own(published, org, s
     assert (east["index"], east["rank"]) == ("66.67", 2)
 
     # the breakdown and the cases behind a count, for whoever may read the score
-    detail = city_leader.get(f"/api/v1/evaluations/scores/{east['id']}").json()
+    detail = city_chief.get(f"/api/v1/evaluations/scores/{east['id']}").json()
     assert detail["measures"]["public_cases"] == 1 and detail["measure_labels"]["public_cases"] == (
         "公众举报立案数"
     )
-    cases = city_leader.get(f"/api/v1/evaluations/scores/{east['id']}/cases", measure="closed").json()
+    cases = city_chief.get(f"/api/v1/evaluations/scores/{east['id']}/cases", measure="closed").json()
     east_cases = published_numbers(second_district)
     assert {row["number"] for row in cases["items"]} == east_cases["closed"]
 
@@ -173,7 +173,7 @@ def client_for(user) -> Client:
 def test_console_ranks_districts_for_the_city(published, org, second_district):
     west_score = Score.objects.get(subject="district", unit=org.district)
     east_score = Score.objects.get(subject="district", unit=second_district.district)
-    city = client_for(second_district.users["city_leader"])
+    city = client_for(second_district.users["city_chief"])
     index = city.get("/evaluation/").content.decode()
     assert f'href="/evaluation/{PERIOD}/district/?scope={org.city.code}"' in index
     page = city.get(f"/evaluation/{PERIOD}/district/")
@@ -181,10 +181,10 @@ def test_console_ranks_districts_for_the_city(published, org, second_district):
     assert page.status_code == 200
     assert f"/evaluation/score/{west_score.pk}/" in html and f"/evaluation/score/{east_score.pk}/" in html
     assert "示范市 2026-10 区排名" in html and 'class="grade grade-b"' in html and "76.25" in html
-    assert not english_words(html, frozenset({"city_leader"}))
+    assert not english_words(html, frozenset({"city_chief"}))
     card = city.get(f"/evaluation/score/{east_score.pk}/")
     assert card.status_code == 200 and "万平方米案件数" in card.content.decode()
-    assert not english_words(card.content.decode(), frozenset({"city_leader"}))
+    assert not english_words(card.content.decode(), frozenset({"city_chief"}))
     behind = city.get(f"/evaluation/score/{east_score.pk}/cases/public_cases/")
     assert behind.status_code == 200 and scenario_number(second_district) in behind.content.decode()
 
