@@ -15,7 +15,7 @@ from cityloop.cases.attachments import upload_attachment
 from cityloop.cases.engine import perform
 from cityloop.cases.models import Case
 from cityloop.catalog.actions import load_demo_conditions
-from cityloop.core.actions import create_user
+from cityloop.core.actions import create_unit, create_user
 from cityloop.core.models import Role, User
 from cityloop.geo.actions import import_grids
 from cityloop.routing.actions import create_rule
@@ -198,3 +198,35 @@ def loop(org: Any, actor: User) -> Loop:
         target_unit=org.sanitation,
     )
     return Loop(org, users)
+
+
+@pytest.fixture
+def city_centre(loop: Loop, actor: User) -> dict[str, Any]:
+    """The city centre's staff (on the city unit, their jurisdiction), a city-level department and a
+    rule that sends dirty roads (0104) to it, commanded by the city."""
+    org = loop.org
+    works = create_unit(
+        actor=actor, code="990000-SZ", name="市市政设施管理处", kind="department", parent=org.city
+    )
+    people: dict[str, Any] = {"works": works}
+    for username, unit, role in (
+        ("city_operator", org.city, Role.OPERATOR),
+        ("city_shift_leader", org.city, Role.SHIFT_LEADER),
+        ("city_dispatcher", org.city, Role.DISPATCHER),
+        ("city_leader", org.city, Role.LEADER),
+        ("works_handler", works, Role.HANDLER),
+    ):
+        people[username] = loop.users[username] = create_user(
+            actor=actor, username=username, password="demo-pass-2026", roles=[(unit, role)]
+        )
+    create_rule(
+        actor=actor,
+        name="道路不洁由市市政处置（市级指挥）",
+        kind="event",
+        category_code="0104",
+        area_unit=org.city,
+        target="unit",
+        target_unit=works,
+        level="city",
+    )
+    return people

@@ -14,6 +14,7 @@ from tests.cases.conftest import POINT_A, POINT_B, Loop, png_bytes
 
 # The small city of the case tests (org, eight grids, a user for every role, conditions).
 loop = cases_conftest.loop
+city_centre = cases_conftest.city_centre
 
 __all__ = ["POINT_A", "POINT_B", "Loop", "png_bytes"]
 
