@@ -25,8 +25,10 @@ def _login(page, base: str, username: str) -> None:
     page.goto(f"{base}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "demo-pass-2026")
-    page.keyboard.press("Enter")
+    with page.expect_navigation():  # signed in once the login page has sent us on
+        page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
+    assert "/login/" not in page.url, f"{username} could not sign in"
 
 
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["375", "1440"])
