@@ -196,7 +196,7 @@ def test_pages_api_and_exports_show_the_rates(october, org, actor, api_as):
     html = admin.get(f"/evaluation/{PERIOD}/hotline_department/").content.decode()
     assert "处置部门热线满意度" in html and "环卫所" in html and "不参与排名" in html
     html = admin.get(f"/evaluation/{PERIOD}/department/").content.decode()
-    assert "满意率 (%)" in html and "75.0" in html and "25.0" in html
+    assert "满意率（%）" in html and "不满意率（%）" in html and "75.0" in html and "25.0" in html
     sani = Score.objects.get(subject="department", label="环卫所")
     card = admin.get(f"/evaluation/score/{sani.pk}/").content.decode()
     assert "满意率" in card and "75.0%" in card and f"/evaluation/score/{sani.pk}/cases/unsatisfied/" in card

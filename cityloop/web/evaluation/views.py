@@ -145,7 +145,9 @@ def rankings(request: HttpRequest, period: str, subject: str) -> HttpResponse:
             grades[s.grade] += 1
     headers = tables.part_headers(scores)
     # The named rates (满意率, 不满意率) of the counts, where the scheme does not show them already.
-    extra = [(k, f"{rate_label(k, english())} (%)") for k, _ in tables.rate_headers(scores)]
+    extra = [
+        (k, f"{rate_label(k, True)} (%)" if english() else label) for k, label in tables.rate_headers(scores)
+    ]
     rows = [
         {
             "score": s,
