@@ -80,8 +80,13 @@ class CaseSummary(Schema):
         None, description="the point as reported, when it was not WGS84 (lon/lat are always WGS84)"
     )
     grid: str | None
+    district: str | None
     street: str | None
     community: str | None
+    command_level: str = Field(
+        description="which centre commands the case (两级指挥): district, or city when routing or a referral "
+        "sent it to the city command centre"
+    )
     responsible_unit: UnitRef | None
     urgency: str
     current_step: str
@@ -111,8 +116,10 @@ def case_summary(case: Case) -> dict[str, Any]:
             else None
         ),
         "grid": case.grid.code if case.grid else None,
+        "district": case.district.name if case.district_id else None,
         "street": case.street.name if case.street else None,
         "community": case.community.name if case.community else None,
+        "command_level": case.command_level,
         "responsible_unit": {"id": unit.pk, "code": unit.code, "name": unit.name} if unit else None,
         "urgency": case.urgency,
         "current_step": case.current_step,

@@ -1,7 +1,7 @@
 """``/api/v1``: reports, cases, their actions and timeline, uploads, and public tracking."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -43,7 +43,7 @@ from .pagination import Paged
 
 router = Router(tags=["cases"])
 
-CASE_RELATED = ("channel", "category", "grid", "street", "community", "responsible_unit")
+CASE_RELATED = ("channel", "category", "grid", "district", "street", "community", "responsible_unit")
 
 
 def _actor(request: HttpRequest) -> User:
@@ -110,6 +110,10 @@ def report(
 class CaseFilter(Schema):
     state: list[str] | None = None
     category: str | None = None
+    district: str | None = Field(None, description="the district's code")
+    level: Literal["district", "city"] | None = Field(
+        None, description="the command level: cases commanded by a district centre, or by the city centre"
+    )
     street: str | None = None
     community: str | None = None
     grid: str | None = None
@@ -137,7 +141,9 @@ def filter_cases(qs: QuerySet[Case], f: CaseFilter) -> QuerySet[Case]:
         qs = qs.filter(state__in=f.state)
     if f.category:
         qs = qs.filter(category__code__startswith=f.category)
-    for field in ("street", "community", "grid"):
+    if f.level:
+        qs = qs.filter(command_level=f.level)
+    for field in ("district", "street", "community", "grid"):
         value = getattr(f, field)
         if value:
             qs = qs.filter(**{f"{field}__code": value})

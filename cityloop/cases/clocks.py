@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from cityloop.catalog import lookup
 from cityloop.core.models import Unit, User
+from cityloop.core.units import units_by_id
+from cityloop.routing.models import Level
 from cityloop.timeclock import actions as timers
 
 from .models import Case, CaseStep
@@ -58,7 +60,14 @@ def _limit(case: Case, step: Step) -> tuple[float, str, dict[str, Any]]:
 
 
 def _owner_unit(case: Case, step: Step) -> Unit | None:
-    return case.responsible_unit if step in UNIT_STEPS else case.district
+    """Whose step it is: the responsible unit's for disposal, else the commanding centre's (the
+    city's for a city-level case: its warnings and overdue notices reach the city centre)."""
+    if step in UNIT_STEPS:
+        return case.responsible_unit
+    city_id = case.district.parent_id
+    if case.command_level == Level.CITY and city_id is not None:
+        return units_by_id([city_id]).get(city_id, case.district)
+    return case.district
 
 
 class StepBook:

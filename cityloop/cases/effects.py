@@ -13,41 +13,28 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cityloop.catalog import lookup
-from cityloop.core.audit import system_actor
-from cityloop.core.models import Unit, UnitKind
-from cityloop.core.units import unit_by_code, units_by_id
 from cityloop.routing import actions as routing_actions
-from cityloop.routing.decide import Decision, route
+from cityloop.routing.decide import route
 from cityloop.routing.disputes import case_history, returns_before_arbitration
-from cityloop.routing.facts import Facts, facts_for
+from cityloop.routing.facts import facts_for
 from cityloop.routing.models import Arbitration, ArbitrationState, ReturnRecord
-from cityloop.routing.notices import notify_emergency
 
 from . import clocks
-from .engine import Context, apply
+from .effects_routing import (
+    auto_dispatch,
+    decide,
+    dispatch,
+    follow,
+    refer_to_city,
+    refer_to_district,
+    resolve_unit,
+)
+from .engine import Context
 from .guards import GUARDS
-from .workflow import TRANSITIONS, Step, check_bindings
+from .workflow import Step, check_bindings
 
 Effect = Callable[[Context], None]
 SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
-
-
-def resolve_unit(value: Any, field: str = "unit") -> Unit:
-    """A unit given by id or code; must be active."""
-    unit = None
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit() and len(value) < 6):
-        unit = units_by_id([int(value)]).get(int(value))
-    if unit is None and value not in (None, ""):
-        unit = unit_by_code(str(value))
-    if unit is None:
-        raise ValidationError({field: f"no unit with id or code {value!r}"})
-    if not unit.is_active():
-        raise ValidationError({field: f"{unit.name} is no longer active"})
-    if unit.kind in (UnitKind.CITY, UnitKind.DISTRICT):
-        raise ValidationError(
-            {field: f"{unit.name} is a {unit.kind}; dispatch to a department, company, street or community"}
-        )
-    return unit
 
 
 def set_category(ctx: Context) -> None:
@@ -77,46 +64,6 @@ def set_category(ctx: Context) -> None:
         case.component = component
     case.category = category
     ctx.data["category"] = f"{category.kind} {category.code} {category.name}"
-
-
-def decide(ctx: Context, facts: Facts | None = None) -> Decision:
-    """Route the case: keep the decision on it (the dispatcher's suggestion), show it in the timeline,
-    and tell the emergency unit at once when it is an emergency."""
-    case = ctx.case
-    decision = route(facts or facts_for(case, on=timezone.localdate(ctx.at)))
-    case.routing = decision.as_dict()
-    ctx.data["routing"] = {
-        k: case.routing[k]
-        for k in ("unit", "rule", "basis", "explanation", "confidence", "flags", "auto_dispatch")
-    }
-    if decision.emergency_units:
-        notify_emergency(
-            decision,
-            subject_type="cases.case",
-            subject_id=case.pk,
-            reference=case.number,
-            district_id=case.district_id,
-            description=case.description,
-        )
-    return decision
-
-
-def follow(ctx: Context, name: str, payload: dict[str, Any], note: str) -> None:
-    """Take transition ``name`` as the system right after this one, in the same transaction (an
-    automatic dispatch, a referral to arbitration): the timeline shows it as the system's."""
-
-    def run(event: Any) -> None:
-        then = Context(ctx.case, TRANSITIONS[name], system_actor(), None, ctx.at, payload, note=note)
-        then.data["automatic"] = True
-        apply(then, EFFECTS.get(name))
-
-    ctx.follow_ups.append(run)
-
-
-def auto_dispatch(ctx: Context, decision: Decision) -> None:
-    unit = decision.unit
-    if decision.auto_dispatch and unit is not None and unit.kind not in (UnitKind.CITY, UnitKind.DISTRICT):
-        follow(ctx, "dispatch", {"unit": unit.id}, note=f"系统自动派遣：{decision.explanation}")
 
 
 def accept(ctx: Context) -> None:
@@ -175,40 +122,6 @@ def register(ctx: Context) -> None:
         "limit": f"{condition.limit_amount} {condition.limit_unit}",
     }
     auto_dispatch(ctx, decide(ctx))
-
-
-def dispatch(ctx: Context) -> None:
-    """Dispatch to the unit given, or to the routing suggestion when none is given. Choosing another
-    unit than the suggestion is an override: it needs a reason, kept in the timeline."""
-    case, payload = ctx.case, ctx.payload
-    suggestion = case.routing or {}
-    suggested = suggestion.get("unit") or {}
-    chosen = payload.get("unit") or suggested.get("id")
-    if not chosen:
-        raise ValidationError(
-            {"unit": "there is no routing suggestion for this case: name the unit (id or code)"}
-        )
-    unit = resolve_unit(chosen)
-    routing: dict[str, Any] = {
-        "suggested": suggested or None,
-        "rule": suggestion.get("rule"),
-        "basis": suggestion.get("basis"),
-        "accepted": not suggested or suggested.get("id") == unit.pk,
-    }
-    if not routing["accepted"]:
-        reason = str(payload.get("reason") or "").strip()
-        if not reason:
-            raise ValidationError(
-                {
-                    "reason": f"the suggestion is {suggested.get('name')} ({suggestion.get('explanation')}); "
-                    f"to dispatch to {unit.name} instead, give the reason for the override"
-                }
-            )
-        routing["override_reason"] = reason
-    case.responsible_unit = unit
-    case.dispatched_at = ctx.at
-    ctx.data["unit"] = {"id": unit.pk, "code": unit.code, "name": unit.name}
-    ctx.data["routing"] = routing
 
 
 def request_return(ctx: Context) -> None:
@@ -400,6 +313,8 @@ EFFECTS: dict[str, Effect] = {
     "close": close,
     "approve_self_handling": approve_self_handling,
     "reject_self_handling": reject_self_handling,
+    "refer_to_city": refer_to_city,
+    "refer_to_district": refer_to_district,
 }
 
 # A guard or effect name that does not resolve fails here, when the case loop is imported.

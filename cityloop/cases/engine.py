@@ -28,9 +28,10 @@ from cityloop.core.audit import (
     snapshot,
 )
 from cityloop.core.memberships import active_memberships
-from cityloop.core.models import Membership, Role, User
+from cityloop.core.models import Membership, Role, Unit, User
 from cityloop.core.permissions import restrict
 from cityloop.core.units import units_by_id
+from cityloop.routing.models import Level
 
 from . import clocks
 from .channels import channel_by_id
@@ -46,6 +47,7 @@ AUDITED_FIELDS = [
     "component_id",
     "condition_id",
     "urgency",
+    "command_level",
     "responsible_unit_id",
     "duplicate_of_id",
     "returns_count",
@@ -115,8 +117,26 @@ def acting_membership(user: User, case: Case, transition: Transition) -> Members
         return False
     for membership in active_memberships(user):
         if membership.role in transition.roles and anchor.startswith(membership.unit.path):
+            if transition.commands and not at_command_level(case, membership.unit):
+                continue
             return membership
     return False
+
+
+def at_command_level(case: Case, unit: Unit) -> bool:
+    """Whether staff on ``unit`` belong to the centre commanding the case (两级指挥): inside its
+    district for a district case, above every district (the city) for a city case."""
+    inside = unit.path.startswith(case.district.path)
+    return not inside if case.command_level == Level.CITY else inside
+
+
+def _wrong_level(case: Case, t: Transition, user: User) -> bool:
+    """Whether the user could take ``t`` here but for the case's command level."""
+    anchor = _anchor_path(case, t.scope)
+    return bool(t.commands and anchor) and any(
+        m.role in t.roles and anchor.startswith(m.unit.path)  # type: ignore[union-attr]
+        for m in active_memberships(user)
+    )
 
 
 def available(case: Case, user: User) -> list[Transition]:
@@ -134,6 +154,14 @@ def available(case: Case, user: User) -> list[Transition]:
 
 def _refuse_if_not_allowed(case: Case, t: Transition, actor: User) -> Membership | None:
     membership = acting_membership(actor, case, t)
+    if membership is False and _wrong_level(case, t, actor):
+        centre = _("the city command centre") if case.command_level == Level.CITY else case.district.name
+        raise TransitionError(
+            403,
+            _("case %(number)s is commanded by %(centre)s: %(action)s is taken there")
+            % {"number": case.number, "centre": centre, "action": _label(t)},
+            command_level=case.command_level,
+        )
     if membership is False:
         roles = ", ".join(sorted(str(Role(r).label) for r in t.roles))  # translated labels
         raise TransitionError(

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
+from cityloop.routing.models import Level
+
 from .models import Case
 
 Guard = Callable[[Case], "str | None"]
@@ -45,7 +47,24 @@ def return_visit_done(case: Case) -> str | None:
     return None
 
 
+def city_above(case: Case) -> str | None:
+    """A district's centre refers a case up only to a city centre that exists above it."""
+    if case.command_level == Level.CITY:
+        return _("the city command centre already commands this case")
+    if case.district.parent_id is None:
+        return _("%(district)s has no city above it to refer the case to") % {"district": case.district.name}
+    return None
+
+
+def city_commanded(case: Case) -> str | None:
+    if case.command_level != Level.CITY:
+        return _("this case is already commanded by its district")
+    return None
+
+
 GUARDS: dict[str, Guard] = {
+    "city_above": city_above,
+    "city_commanded": city_commanded,
     "verified_if_needed": verified_if_needed,
     "return_visit_needed": return_visit_needed,
     "no_return_visit_requested": no_return_visit_requested,

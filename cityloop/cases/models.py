@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cityloop.core.models import Unit
+from cityloop.routing.models import Level
 
 from .workflow import STATES, Step
 
@@ -140,6 +141,11 @@ class Case(models.Model):
     )
     # The routing decision as last made (the dispatcher's suggestion, with its rule and explanation).
     routing = models.JSONField(_("routing decision"), default=dict, blank=True)
+    # Which centre commands the case (两级指挥): its district's, or the city's when routing sends it to
+    # a city-level unit or a centre refers it up. The command steps are taken at this level only.
+    command_level = models.CharField(
+        _("command level"), max_length=10, choices=Level.choices, default=Level.DISTRICT
+    )
 
     # The running step, its deadline and light: derived state, copied from the step clocks for the
     # queue and the map (``clocks.refresh_running``). Every transition sets them from the running

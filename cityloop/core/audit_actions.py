@@ -108,6 +108,8 @@ class AuditAction(models.TextChoices):
     CASE_REQUEST_RETURN = "case.request_return", _("return requested")
     CASE_APPROVE_RETURN = "case.approve_return", _("return approved")
     CASE_REFER_TO_ARBITRATION = "case.refer_to_arbitration", _("case referred to arbitration")
+    CASE_REFER_TO_CITY = "case.refer_to_city", _("case referred to the city command centre")
+    CASE_REFER_TO_DISTRICT = "case.refer_to_district", _("case referred to the district command centre")
     CASE_RULE_ARBITRATION = "case.rule_arbitration", _("arbitration ruling")
     CASE_REJECT_RETURN = "case.reject_return", _("return rejected")
     CASE_REQUEST_EXTENSION = "case.request_extension", _("extension requested")

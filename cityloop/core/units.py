@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from .models import Unit
+from .models import Unit, UnitKind
 from .versioned import Versioned
 
 
@@ -48,3 +48,15 @@ def unit_by_code(code: str) -> Unit | None:
     """The unit with this code, or None (codes are unique: no ordering needed)."""
     found = list(Unit.objects.filter(code=code).order_by()[:1])
     return found[0] if found else None
+
+
+def path_ids(unit: Unit) -> list[int]:
+    """The ids on the unit's path, from the root down to the unit itself."""
+    return [int(p) for p in unit.path.strip("/").split("/") if p]
+
+
+def district_of(unit: Unit) -> Unit | None:
+    """The district the unit belongs to (itself when it is one), or None for a city-level unit (the
+    city and the city's own departments and companies, which no district commands)."""
+    found = units_by_id(path_ids(unit))
+    return next((u for u in found.values() if u.kind == UnitKind.DISTRICT), None)

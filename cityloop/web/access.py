@@ -18,8 +18,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from cityloop.cases.models import Case
 from cityloop.cases.workflow import TRANSITIONS
+from cityloop.core.memberships import active_memberships
 from cityloop.core.models import Membership, Role, User
 from cityloop.core.permissions import restrict
+from cityloop.core.units import district_of
+from cityloop.routing.models import Level
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])
 
@@ -107,6 +110,21 @@ def visible_case(request: HttpRequest, case_id: int, *related: str) -> Case:
     if case is None:
         raise Http404("no such case in your area")
     return case
+
+
+def command_level(request: HttpRequest) -> str | None:
+    """The level of the command centre the user works in (两级指挥): "city" when every command role
+    they hold is on a unit above the districts, "district" when every one is inside a district, None
+    when they hold none (or both)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        return None
+    levels = {
+        Level.DISTRICT if district_of(m.unit) is not None else Level.CITY
+        for m in active_memberships(user)
+        if m.role in COMMAND
+    }
+    return str(levels.pop()) if len(levels) == 1 else None
 
 
 def work_states(roles: Iterable[str]) -> list[str]:

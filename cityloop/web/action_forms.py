@@ -21,6 +21,8 @@ from cityloop.cases.workflow import Step, Transition
 from cityloop.catalog import lookup
 from cityloop.core.models import Unit, UnitKind, User
 from cityloop.core.permissions import restrict
+from cityloop.core.units import district_of
+from cityloop.routing.models import Level
 
 from . import labels
 
@@ -126,12 +128,36 @@ def dispatch_suggestions(case: Case) -> list[tuple[Unit, str]]:
     return unique
 
 
+def usable_suggestions(case: Case) -> list[tuple[Unit, str]]:
+    """The suggestions the case's centre may dispatch to: a district centre does not dispatch to the
+    city's own units (it refers the case up instead)."""
+    found = dispatch_suggestions(case)
+    if case.command_level == Level.CITY:
+        return found
+    return [(u, why) for u, why in found if district_of(u) is not None]
+
+
+def dispatch_area(case: Case) -> Q:
+    """The units a case may be dispatched to: its district's, and for a city-level case also the
+    city's own departments and companies (those under the city but in no district)."""
+    area = Q(path__startswith=case.district.path)
+    city = case.district.parent
+    if case.command_level != Level.CITY or city is None:
+        return area
+    above = Q(path__startswith=city.path)
+    for path in Unit.objects.filter(kind=UnitKind.DISTRICT, path__startswith=city.path).values_list(
+        "path", flat=True
+    ):
+        above &= ~Q(path__startswith=path)
+    return area | above
+
+
 def dispatch_choices(case: Case, user: User) -> list[tuple[str, Any]]:
-    """Suggested units first, then every active unit of the case's district the user may see."""
-    suggestions = dispatch_suggestions(case)
+    """Suggested units first, then every active unit the case may go to that the user may see."""
+    suggestions = usable_suggestions(case)
     units = (
         restrict(Unit.objects.filter(kind__in=DISPATCHABLE), user, "view")
-        .filter(path__startswith=case.district.path)
+        .filter(dispatch_area(case))
         .exclude(pk__in=[u.pk for u, _ in suggestions])
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=case.reported_at.date()))
         .order_by("kind", "code")
@@ -189,7 +215,7 @@ class ActionForm(forms.Form):
                 label=_("Registration condition"), choices=[("", "—"), *condition_choices(case)]
             )
         if "unit" in wanted:
-            suggested = dispatch_suggestions(case)
+            suggested = usable_suggestions(case)
             self.fields["unit"] = forms.ChoiceField(
                 label=_("Responsible unit"),
                 choices=dispatch_choices(case, user),

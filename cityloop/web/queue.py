@@ -26,9 +26,19 @@ from cityloop.cases.search import held_by_many, indexed, text_filter
 from cityloop.cases.workflow import OPEN_STATES, STATES
 from cityloop.core.models import Unit, UnitKind
 from cityloop.core.permissions import restrict
+from cityloop.routing.models import Level
 
 from . import labels
-from .access import COMMAND, LEADERS, holds, roles_of, roles_required, visible_cases, work_states
+from .access import (
+    COMMAND,
+    LEADERS,
+    command_level,
+    holds,
+    roles_of,
+    roles_required,
+    visible_cases,
+    work_states,
+)
 
 SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "urgency": ("light_rank", "deadline_at", "id"),
@@ -49,7 +59,7 @@ TEXT_MATCH_CAP = 2_000
 # A text held by more cases than this (all states) is searched by walking the listed cases instead.
 COMMON_TEXT = 20_000
 VIEWS = {"mine", "open", "all"}
-LIST_RELATED = ("channel", "category", "street", "community", "responsible_unit")
+LIST_RELATED = ("channel", "category", "district", "street", "community", "responsible_unit")
 
 
 def light_rank() -> When_:
@@ -81,6 +91,8 @@ class QueueFilter(forms.Form):
     q = forms.CharField(label=_("Text"), required=False, max_length=100)
     state = forms.MultipleChoiceField(label=_("State"), required=False, widget=forms.CheckboxSelectMultiple)
     category = forms.CharField(label=_("Category"), required=False, max_length=40)
+    level = forms.ChoiceField(label=_("Command level"), required=False)
+    district = forms.ChoiceField(label=_("District"), required=False)
     street = forms.ChoiceField(label=_("Street"), required=False)
     unit = forms.ChoiceField(label=_("Responsible unit"), required=False)
     source = forms.ChoiceField(label=_("Source"), required=False)
@@ -102,6 +114,13 @@ class QueueFilter(forms.Form):
         user = request.user
         units = restrict(Unit.objects.all(), user, "view")
         choices(self, "state").choices = [(s, labels.state_label(s)) for s in STATES if s != "new"]
+        choices(self, "level").choices = [("", _("Both levels")), *Level.choices]
+        districts = [
+            (str(u.pk), labels.named(u)) for u in units.filter(kind=UnitKind.DISTRICT).order_by("code")
+        ]
+        choices(self, "district").choices = [("", _("All districts")), *districts]
+        # Only a user who sees more than one district chooses between them (the city centre).
+        self.many_districts = len(districts) > 1
         choices(self, "street").choices = [("", _("All streets"))] + [
             (str(u.pk), labels.named(u)) for u in units.filter(kind=UnitKind.STREET).order_by("code")
         ]
@@ -124,6 +143,9 @@ class QueueFilter(forms.Form):
             ("state", _("State")),
         ]
         self.work_states = work_states(roles_of(request))
+        # "My work" for a command centre is the work of its own level: the city centre's queue holds
+        # the cases it commands, not every district's (which it oversees through the other views).
+        self.work_level = command_level(request)
 
 
 def view_of(data: dict[str, Any], work: list[str]) -> str:
@@ -172,6 +194,10 @@ def apply_filters(
             if category.isdigit()
             else Q(category__name__contains=category)
         )
+    if data.get("level"):
+        qs = qs.filter(command_level=data["level"])
+    if data.get("district"):
+        qs = qs.filter(district_id=int(data["district"]))
     if data.get("street"):
         qs = qs.filter(street_id=int(data["street"]))
     if data.get("unit"):
@@ -276,6 +302,8 @@ def queue_context(request: HttpRequest) -> dict[str, Any]:
     work = form.work_states
     view = view_of(data, work)
     visible = visible_cases(request)
+    if view == "mine" and work and form.work_level:
+        visible = visible.filter(command_level=form.work_level)
     shown = shown_states(data, work)
     states = data.get("state") or []
     # The states the page lists: the view's, narrowed to the chosen ones.

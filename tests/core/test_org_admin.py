@@ -108,7 +108,7 @@ def test_moving_a_unit_moves_its_subtree_and_the_jurisdictions(org, actor):
 
 
 def test_a_deactivated_unit_ends_its_memberships_and_takes_no_dispatch(org, actor):
-    from cityloop.cases.effects import resolve_unit
+    from cityloop.cases.effects_routing import resolve_unit
 
     admin = org.users["admin"]
     deactivate_unit(actor=admin, unit=org.street_a)

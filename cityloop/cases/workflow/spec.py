@@ -104,6 +104,13 @@ class Transition:
     def leaves(self, state: str) -> bool:
         return state in self.sources
 
+    @property
+    def commands(self) -> bool:
+        """A command centre's step (accept, register, dispatch, approve, close …): taken only by the
+        centre at the case's command level, the district's or the city's. Urging and comments are
+        open to the level above too (the city supervises the districts)."""
+        return self.scope == Scope.TERRITORY and self.roles <= COMMAND
+
 
 def _t(
     name: str,

@@ -125,6 +125,29 @@ TRANSITIONS: dict[str, Transition] = {
             stops=(Step.ACCEPT, Step.VERIFY, Step.REGISTER, Step.DISPATCH),
             notes="作废 needs the shift leader: only they may take it",
         ),
+        # --- two levels of command (两级指挥) ---------------------------------------------------------
+        _t(
+            "refer_to_city",
+            "上报市级",
+            "refer to the city",
+            {"accepted", "registered"},
+            None,
+            {Role.SHIFT_LEADER, Role.DISPATCHER},
+            requires=("reason",),
+            guard="city_above",
+            notes="the city centre registers and dispatches it from now on (city-level units)",
+        ),
+        _t(
+            "refer_to_district",
+            "交区级办理",
+            "refer to the district",
+            {"accepted", "registered"},
+            None,
+            {Role.SHIFT_LEADER, Role.DISPATCHER},
+            requires=("reason",),
+            guard="city_commanded",
+            notes="the city centre hands a case back to its district's centre",
+        ),
         # --- dispatch and the unit's side flows -----------------------------------------------------
         _t(
             "dispatch",
