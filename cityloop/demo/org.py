@@ -159,13 +159,13 @@ def create_org(
         (DEPARTMENTS, org.departments, UnitKind.DEPARTMENT),
         (COMPANIES, org.companies, UnitKind.COMPANY),
     ):
-        for unit in specs:
-            if not spec.has(unit.key, companies=kind == UnitKind.COMPANY):
+        for made in specs:
+            if not spec.has(made.key, companies=kind == UnitKind.COMPANY):
                 continue
-            name, name_en = unit.names_in(spec)
-            found[unit.key] = create_unit(
+            name, name_en = made.names_in(spec)
+            found[made.key] = create_unit(
                 actor=actor,
-                code=unit.code_in(spec.code),
+                code=made.code_in(spec.code),
                 name=name,
                 name_en=name_en,
                 kind=kind,

@@ -7,10 +7,11 @@ district. Supervisors hold theirs at the communities of their patrol area; handl
 at their department, company or street; community heads at their community or service station. The
 second district's usernames start with its prefix (``lj_dispatcher1``).
 
-City staff (``city_operator1``, ``city_shift_leader``, ``city_dispatcher``, ``city_leader``) hold their
-roles at the city's command centre, which lies outside every district: they command the cases that are
-the city's (两级指挥). The city's departments have their handlers and managers, and ``city_admin``
-administers the city.
+City staff (``city_operator1``, ``city_shift_leader``, ``city_dispatcher``, ``city_leader``) work in the
+city's command centre (990100-ZH) and hold their roles at the city itself, above every district, as
+district staff hold theirs at their district: the engine takes a command step from a role whose unit
+holds the case's territory, and one held above every district commands the city's cases (两级指挥).
+The city's departments have their handlers and managers, and ``city_admin`` administers the city.
 """
 
 from __future__ import annotations
@@ -144,9 +145,9 @@ def user_specs(org: DemoOrg) -> list[UserSpec]:
 
 
 def city_user_specs(org: CityOrg) -> list[UserSpec]:
-    """The city's own users: its administrator, the command centre's staff and leader, and a manager
-    and a handler for each city department."""
-    centre = (org.units["city_command_centre"],)
+    """The city's own users: its administrator, the command centre's staff and leader (holding their
+    roles at the city, their jurisdiction), and a manager and a handler for each city department."""
+    centre = (org.city,)
     specs = [
         UserSpec("city_admin", Role.ADMIN, (org.city,)),
         UserSpec("city_leader", Role.LEADER, centre),
