@@ -24,7 +24,9 @@ def city(loop: Loop, actor: User) -> dict[str, Any]:
     """The city centre's staff (on the city unit, their jurisdiction), a city-level department and a
     rule that sends dirty roads (0104) to it, commanded by the city."""
     org = loop.org
-    works = create_unit(actor=actor, code="990000-SZ", name="市市政设施管理处", kind="department", parent=org.city)
+    works = create_unit(
+        actor=actor, code="990000-SZ", name="市市政设施管理处", kind="department", parent=org.city
+    )
     people: dict[str, Any] = {"works": works}
     for username, unit, role in (
         ("city_operator", org.city, Role.OPERATOR),
@@ -72,7 +74,9 @@ def test_routing_to_a_city_unit_hands_the_case_to_the_city_centre(loop: Loop, ci
     case = loop.act(case, "register", user=city["city_shift_leader"])
     case = loop.act(case, "dispatch", user=city["city_dispatcher"], unit="990000-SZ")
     assert case.responsible_unit == city["works"]
-    case = loop.act(case, "dispose", user=city["works_handler"], attachments=[loop.photo(city["works_handler"])])
+    case = loop.act(
+        case, "dispose", user=city["works_handler"], attachments=[loop.photo(city["works_handler"])]
+    )
     with pytest.raises(TransitionError):
         loop.act(case, "send_for_check")  # the district's operator
     case = loop.act(case, "send_for_check", user=city["city_operator"])
@@ -138,9 +142,7 @@ def test_the_city_hands_a_case_back_and_the_rules_do_not_raise_it_again(
     assert case.responsible_unit == loop.org.sanitation
 
 
-def test_the_api_shows_and_filters_the_command_level(
-    loop: Loop, city: dict[str, Any], api_as: Any
-) -> None:
+def test_the_api_shows_and_filters_the_command_level(loop: Loop, city: dict[str, Any], api_as: Any) -> None:
     city_case = _accepted_dirty_road(loop)
     district_case = loop.drive(loop.report(), "accept")
     api = api_as(city["city_dispatcher"])
