@@ -234,10 +234,12 @@ class Simulator:
     def _handler(self, case: Case) -> User | None:
         return self.staff.handlers.get(case.responsible_unit_id or 0)
 
-    def _dispose(self, case: Case, at: dt.datetime) -> tuple[Case, dt.datetime]:
+    def _dispose(self, case: Case, at: dt.datetime, *, first: bool = True) -> tuple[Case, dt.datetime]:
+        """The unit disposes (late now and then, extended, on hold); on its first disposal it may say
+        the case is not its own (a unit that already disposed it and failed the check reworks it)."""
         rng, odds = self.rng, self.odds
         handler = self._handler(case)
-        if rng.random() < odds.returned:
+        if first and rng.random() < odds.returned:
             case, at = bounce(self, case, at)
             handler = self._handler(case)
         step = self._running(case, "dispose")
@@ -284,7 +286,7 @@ class Simulator:
             at = self._later(at, (20, 150))
             if attempt == 0 and rng.random() < odds.rework:
                 case = self._act(case, "check_fail", supervisor, at, reason="现场仍未处理到位")
-                case, at = self._dispose(case, at)
+                case, at = self._dispose(case, at, first=False)
                 continue
             case = self._act(case, "check_pass", supervisor, at)
             break
@@ -298,7 +300,7 @@ class Simulator:
                 case = self._act(
                     case, "reopen", self.crew(case).shift_leader, at, reason="市民不满意，重新处置"
                 )
-                case, at = self._dispose(case, at)
+                case, at = self._dispose(case, at, first=False)
                 at = self._later(at, (3, 25))
                 case = self._act(case, "send_for_check", self.crew(case).operator, at)
                 case = self._act(case, "check_pass", supervisor, self._later(at, (20, 120)))
