@@ -116,6 +116,9 @@ class Staff:
         memberships = (
             Membership.objects.active()
             .filter(user__is_active=True)
+            # People only: a hotline platform's service account holds command roles to answer for
+            # its platform (return visits, approvals), never to work the queue.
+            .filter(user__hotline_platform__isnull=True)
             .select_related("user", "unit")
             .order_by("user__username", "pk")
         )

@@ -9,15 +9,27 @@ from django.utils import timezone
 
 from cityloop.cases.models import Case, CaseEvent, CaseStep
 from cityloop.core.models import Membership, Role
+from cityloop.core.audit import system_actor
 from cityloop.demo.simulate import simulate
+from cityloop.hotline.platforms import create_platform
 from tests.cases.test_invariants import check_case
 
 NOW = timezone.make_aware(dt.datetime(2026, 11, 20, 18, 0))
 
 
 def test_simulated_days_run_every_side_flow_consistently(demo_city, db):
+    # As under `make run`: the demo hotline platform exists, and its service account (which holds
+    # command roles to answer for the platform) is never taken for one of the centre's staff.
+    platform = create_platform(
+        actor=system_actor(),
+        code="demo",
+        name="演示热线平台",
+        callback_url="http://127.0.0.1:9/",
+        unit=demo_city.city,
+    )
     per_day: dict[dt.date, int] = {}
     report = simulate(days=4, per_day=45, seed=7, now=NOW, progress=per_day.__setitem__)
+    assert not CaseEvent.objects.filter(actor=platform.actor).exists()
     cases = list(Case.objects.all())
     assert report.cases == len(cases) > 100
     # The progress line shows the cases each day really got (none after "now" on the last one).
