@@ -14,7 +14,10 @@ Rules shared by every measure:
 * cases count in the period in which they were **reported** (regions, supervisors' reports) or
   **dispatched** (a unit's cases); what happened to them counts only if it happened before the
   cut-off (the period's end, or "now" for a period still running), so a past month's numbers do not
-  move when its cases are worked on later.
+  move when its cases are worked on later;
+* a return visit (回访) counts in the period in which it was made, only if it was its case's first
+  (the satisfaction recorded in the timeline, for the case's regions and the unit whose disposal
+  was visited).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ time during the period inside the evaluated area; their counts are the steps the
 and, for supervisors, the cases they reported and the cases found in their patrol area. Departments
 are the units that own disposals (the unit of each ``dispose`` step) plus every department and
 company of the area. Regions are the districts (in a city's evaluation), streets, communities and
-unit grids of the area.
+unit grids of the area. The 热线满意度 subjects (``HOTLINE_SUBJECTS``) are the same departments,
+districts and streets, counted on the hotline's return visits alone.
 """
 
 from __future__ import annotations
