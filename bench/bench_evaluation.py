@@ -161,6 +161,11 @@ STEP_COLUMNS = (
     "case_id", "district_id", "step", "occurrence", "unit_id", "started_at", "started_by_id", "limit_amount",
     "limit_unit", "deadline_at", "ended_at", "ended_by_id", "ended_by_transition", "on_time", "elapsed",
 )  # fmt: skip
+# A step's timer: id, subject, then the step's own values under the same names.
+TIMER_COLUMNS = (
+    "id", "subject_type", "subject_id", "district_id", "step", "started_at", "limit_amount", "limit_unit",
+    "deadline_at", "ended_at", "on_time", "elapsed",
+)  # fmt: skip
 CASE_COLUMNS = (
     "id", "number", "tracking_code", "state", "channel_id", "reporter_id", "description", "lon", "lat", "h3",
     "grid_id", "community_id", "street_id", "district_id", "responsible_unit_id", "reported_at",
@@ -289,12 +294,16 @@ def load_month(count: int) -> tuple[dict[str, Any], float]:
     from cityloop.cases.models import Case, CaseEvent, CaseStep
     from cityloop.core import audit_chain
     from cityloop.core.models import AuditEntry
+    from cityloop.timeclock.models import StepTimer
 
     started = time.perf_counter()
     city = build_city()
     first = (Case.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     first_audit = (AuditEntry.objects.aggregate(m=Max("id"))["m"] or 0) + 1
-    case_writer, step_writer = Writer(Case, CASE_COLUMNS), Writer(CaseStep, STEP_COLUMNS)
+    case_writer, step_writer = Writer(Case, CASE_COLUMNS), Writer(CaseStep, (*STEP_COLUMNS, "timer_id"))
+    # Every step occurrence has its timer (the clock the sweep moves): one row each, as the loop writes.
+    timer_writer = Writer(StepTimer, TIMER_COLUMNS)
+    timer_id = (StepTimer.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     audit_writer = Writer(
         AuditEntry, ("id", "at", "actor_id", "actor_label", "action", "object_type", "object_id")
     )
@@ -310,7 +319,21 @@ def load_month(count: int) -> tuple[dict[str, Any], float]:
     for cases, steps, events in Month(city, random.Random(8)).chunks(count, first):
         with transaction.atomic():
             case_writer.write(cases)
-            step_writer.write(steps)
+            timers, timed = [], []
+            for row in steps:
+                step = dict(zip(STEP_COLUMNS, row, strict=True))
+                timers.append(
+                    (
+                        timer_id,
+                        "cases.case",
+                        str(step["case_id"]),
+                        *(step[c] for c in TIMER_COLUMNS[3:]),
+                    )
+                )
+                timed.append((*row, timer_id))
+                timer_id += 1
+            timer_writer.write(timers)
+            step_writer.write(timed)
             audits, lines = [], []
             for seq, (case_id, transition, actor, at) in enumerate(events, start=100):
                 audits.append(
@@ -327,6 +350,10 @@ def load_month(count: int) -> tuple[dict[str, Any], float]:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('cases_case', 'id'), (SELECT max(id) FROM cases_case))"
+            )
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('timeclock_steptimer', 'id'), "
+                "(SELECT max(id) FROM timeclock_steptimer))"
             )
     # The loaded entries join the audit chain (as record() would have chained them), so the head
     # moves past them and the application's next entry follows on.
