@@ -90,6 +90,26 @@ def test_units_are_added_renamed_moved_and_deactivated(loop, client_as, east_adm
     assert not Unit.objects.get(pk=unit.pk).is_active()
 
 
+def test_a_new_city_adds_its_first_unit_without_a_parent(db):
+    """On an empty database the first administrator (a superuser) adds the city itself: the parent
+    code is left empty. A district administrator who leaves it empty is told to choose one."""
+    root = User.objects.create_superuser("root", password="first-admin-pass-2026")
+    client = Client()
+    client.force_login(root)
+    answer = client.post("/org/units/new/", {"parent": "", "kind": "city", "code": "360100", "name": "南浔市"})
+    city = Unit.objects.get(code="360100")
+    assert answer.status_code == 302 and city.parent_id is None and city.depth == 0
+    assert AuditEntry.objects.filter(action="unit.create", object_id=str(city.pk)).exists()
+
+
+def test_only_the_top_unit_goes_without_a_parent(client_as, east_admin):
+    refused = client_as("east_admin").post(
+        "/org/units/new/", {"parent": " ", "kind": "community", "code": "990100001009", "name": "东九社区"}
+    )
+    assert refused.status_code == 200 and "请选择新单位的上级单位" in html(refused)
+    assert not Unit.objects.filter(code="990100001009").exists()
+
+
 def test_people_are_created_changed_given_roles_and_deactivated(loop, client_as, east_admin):
     admin = client_as("east_admin")
     made = admin.post(
