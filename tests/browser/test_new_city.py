@@ -65,7 +65,12 @@ def component_feature(seq: int, lon: float, lat: float) -> dict[str, Any]:
     point = {"type": "Point", "coordinates": [lon, lat]}
     return {
         "type": "Feature",
-        "properties": {"id": f"{DISTRICT}0101{seq:06d}", "owner": DEPARTMENT, "state": "完好", "note": "湖滨路"},
+        "properties": {
+            "id": f"{DISTRICT}0101{seq:06d}",
+            "owner": DEPARTMENT,
+            "state": "完好",
+            "note": "湖滨路",
+        },
         "geometry": to_crs(point, f"EPSG:{ZONE_39}"),
     }
 
@@ -119,7 +124,9 @@ class Looker:
         for size in (NARROW, WIDE):
             page.set_viewport_size(size)
             page.wait_for_timeout(150)  # the maps resize themselves
-            page.screenshot(path=str(self.folder / f"{self.count:02d}-{name}-{size['width']}.png"), full_page=True)
+            page.screenshot(
+                path=str(self.folder / f"{self.count:02d}-{name}-{size['width']}.png"), full_page=True
+            )
             if size is NARROW:
                 width = page.evaluate("document.documentElement.scrollWidth")
                 if width > NARROW["width"] + 1:
@@ -156,7 +163,7 @@ class Person:
             return
         assert "/account/password/" in page.url, f"{username}'s temporary password was not refused"
         # Every page leads back there until the password is changed.
-        page.goto(f"{self.base}/cases/")
+        page.goto(f"{self.base}/")
         assert "/account/password/" in page.url
         self.look(page, f"password-{username}")
         page.fill("#id_old_password", password)
@@ -174,7 +181,9 @@ class Person:
             self.look(self.page, name)
         return self.page
 
-    def act(self, name: str, fill: dict[str, str] | None = None, files: list[dict[str, Any]] | None = None) -> None:
+    def act(
+        self, name: str, fill: dict[str, str] | None = None, files: list[dict[str, Any]] | None = None
+    ) -> None:
         """Open the action's form, fill it in, submit it, and wait for the confirmation."""
         page = self.page
         details = page.locator(f"#action-{name}")
@@ -183,7 +192,8 @@ class Person:
         for selector, value in (fill or {}).items():
             field = details.locator(selector)
             if field.evaluate("e => e.tagName") == "SELECT":
-                field.select_option(value)
+                # "first": the first real choice (a registration condition of the case's category).
+                field.select_option(index=1) if value == "first" else field.select_option(value)
             else:
                 field.fill(value)
         if files:
@@ -284,6 +294,27 @@ def test_a_new_city_sets_itself_up_and_works(browser, reference_data, live_serve
         passwords[cells[0].strip()] = cells[3].strip()
     assert set(passwords) == {login for *_, login in ROSTER}
 
+    # 2d. The catalog ships without registration conditions (立案条件): the administrator adds the one
+    # the city's first cases need, for 上水井盖, in the admin (autocomplete on the category).
+    page = admin.go("/admin/catalog/condition/add/")
+    page.click("#id_category + .select2 .select2-selection")
+    page.fill(".select2-search__field", "0101")
+    page.wait_for_selector(".select2-results__option--highlighted:has-text('0101')")
+    page.keyboard.press("Enter")
+    page.fill("#id_number", "1")
+    page.fill("#id_description", "上水井盖破损、缺失或移位")
+    page.fill("#id_closure", "井盖完好归位")
+    page.select_option("#id_urgency", index=1)
+    page.fill("#id_limit_amount", "1")
+    page.select_option("#id_limit_unit", "working_day")
+    page.fill("#id_valid_from", "2026-01-01")
+    look(page, "condition-add")
+    with page.expect_navigation():
+        page.click("input[name=_save]")
+    page.wait_for_load_state("networkidle")
+    look(page, "condition-added")
+    assert "/add/" not in page.url, page.inner_text("#content")
+
     # 3. A person added in the console: the city's leader, who chooses a password at the first sign-in.
     page = admin.go("/org/users/new/", "user-new")
     page.fill("#id_username", "chief")
@@ -345,7 +376,9 @@ def test_a_new_city_sets_itself_up_and_works(browser, reference_data, live_serve
     # The district's shift leader refers it to the city; it leaves the district's "my work".
     district_shift = staff("dist_shift", WIDE)
     district_shift.go(f"/cases/{case.pk}/")
-    district_shift.act("refer_to_city", {"textarea[name=refer_to_city-reason]": "井盖属市政设施管理处，需市级派遣"})
+    district_shift.act(
+        "refer_to_city", {"textarea[name=refer_to_city-reason]": "井盖属市政设施管理处，需市级派遣"}
+    )
     look(district_shift.page, "district-referred")
     case.refresh_from_db()
     assert case.command_level == "city"
@@ -360,7 +393,7 @@ def test_a_new_city_sets_itself_up_and_works(browser, reference_data, live_serve
     assert case.number in page.inner_text("#queue-results")
     page.click(f"#queue-results a:text('{case.number}')")
     page.wait_for_load_state("networkidle")
-    city_shift.act("register", {"select[name=register-condition]": "1"})
+    city_shift.act("register", {"select[name=register-condition]": "first"})
     look(city_shift.page, "city-registered")
     city_disp = staff("city_disp", WIDE)
     city_disp.go(f"/cases/{case.pk}/")

@@ -63,6 +63,17 @@ def test_import_view_imports_as_the_admin_user(org, browser, root):
     assert entry.actor == root and entry.after["source"] == "grids.geojson"
 
 
+def test_import_view_reports_in_the_administrators_language(org, browser):
+    res = browser.post(
+        reverse("admin:geo_grid_import"),
+        {"file": _upload(org_features()), "valid_from": "2020-01-01"},
+        follow=True,
+    )
+    page = res.content.decode()
+    assert "已导入 8 个网格，自 2020-01-01 起生效（重绘 0 个，警告 0 条）。" in page
+    assert "grids valid from" not in page
+
+
 def test_import_view_shows_every_problem_and_imports_nothing(org, browser):
     features = org_features()
     features[3]["properties"]["code"] = "oops"

@@ -96,7 +96,9 @@ def test_a_new_city_adds_its_first_unit_without_a_parent(db):
     root = User.objects.create_superuser("root", password="first-admin-pass-2026")
     client = Client()
     client.force_login(root)
-    answer = client.post("/org/units/new/", {"parent": "", "kind": "city", "code": "360100", "name": "南浔市"})
+    answer = client.post(
+        "/org/units/new/", {"parent": "", "kind": "city", "code": "360100", "name": "南浔市"}
+    )
     city = Unit.objects.get(code="360100")
     assert answer.status_code == 302 and city.parent_id is None and city.depth == 0
     assert AuditEntry.objects.filter(action="unit.create", object_id=str(city.pk)).exists()
