@@ -199,8 +199,9 @@ class Person:
         if files:
             details.locator("input[type=file]").set_input_files(files)
         details.locator("button[type=submit]").click()
-        page.wait_for_selector(".msg.success")
+        page.wait_for_selector(f".msg.success, #action-{name} .error")
         page.wait_for_load_state("networkidle")
+        assert page.locator(".msg.success").count(), page.locator(f"#action-{name}").inner_text()
 
     def close(self) -> None:
         assert not self.errors, f"JavaScript errors: {self.errors}"
@@ -348,6 +349,7 @@ def test_a_new_city_sets_itself_up_and_works(browser, reference_data, live_serve
     page.select_option("#id_crs", "gcj02")
     page.fill("#category-q", "井盖")
     page.click("[data-pick-category][data-code='0101']")
+    page.fill("#id_component", f"{DISTRICT}0101000001")  # the number painted on the cover
     page.fill("#id_description", "湖滨路上水井盖破损，有行人绊倒的危险")
     page.set_input_files("#id_photos", [jpeg("gray")])
     look(page, "supervisor-report")
@@ -359,7 +361,7 @@ def test_a_new_city_sets_itself_up_and_works(browser, reference_data, live_serve
     assert case.original_crs == "gcj02"
     assert metres((case.lon, case.lat), PROBLEM) < 1.0, (case.lon, case.lat)
     assert case.grid.code == f"{COMMUNITY}001" and case.district.code == DISTRICT
-    assert case.command_level == "district"
+    assert case.command_level == "district" and case.component.owner.code == DEPARTMENT
 
     # 5. The district's operator accepts it; the page shows the point as the phone gave it.
     district_op = staff("dist_op", WIDE)
