@@ -61,6 +61,8 @@ def test_import_view_imports_as_the_admin_user(org, browser, root):
     assert Grid.objects.count() == 8
     entry = AuditEntry.objects.get(action="grid.import")
     assert entry.actor == root and entry.after["source"] == "grids.geojson"
+    # Named by its file and count, in no language: the audit log is read in Chinese.
+    assert entry.object_repr == "grids.geojson (8)"
 
 
 def test_import_view_reports_in_the_administrators_language(org, browser):

@@ -227,3 +227,19 @@ def test_the_audit_log_filters_and_keeps_to_the_area(loop, client_as, east_admin
     text = html(entry)
     assert entry.status_code == 200 and "东一社区（新）" in text and 'class="changed"' in text
     assert "修改单位" in text and "名称" in text  # the action and the field, as people call them
+
+
+def test_an_audit_entry_of_a_case_names_its_fields_and_values_in_chinese(db):
+    """The case's counters, its step and urgency codes and its times (UTC ISO in the log) are shown
+    as people read them."""
+    from cityloop.cases.models import Case
+    from cityloop.web.org.audit import diff_rows
+
+    before = {"current_step": "register", "urgency": "normal", "urges_count": 0, "duplicate_of_id": None,
+              "deadline_at": "2026-12-06T11:12:39.640955+00:00"}  # fmt: skip
+    after = {**before, "urges_count": 1}
+    rows = {name: (b, a) for name, _named, b, a, _changed in diff_rows(before, after, Case)}
+    assert rows["督办次数"] == ("0", "1")
+    assert rows["当前环节"][0] == "立案" and rows["紧急程度"][0] == "一般"
+    assert "重复于" in rows
+    assert [v for k, v in rows.items() if "2026-12-06" in v[0]][0][0] == "2026-12-06 19:12:39"
