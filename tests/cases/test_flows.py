@@ -342,7 +342,7 @@ def test_an_override_without_a_reason_is_refused_in_the_users_language(loop):
     payload = {"unit": loop.org.street_a.code}
     with (
         translation.override("zh-hans"),
-        pytest.raises(ValidationError, match="建议派往.*如改派.*请填写原因"),
+        pytest.raises(ValidationError, match=r"建议派往.*如改派.*请填写原因"),
     ):
         perform(case, "dispatch", actor=loop.users["dispatcher"], payload=payload)
     with translation.override("en"), pytest.raises(ValidationError, match="give the reason for the override"):

@@ -242,4 +242,4 @@ def test_an_audit_entry_of_a_case_names_its_fields_and_values_in_chinese(db):
     assert rows["督办次数"] == ("0", "1")
     assert rows["当前环节"][0] == "立案" and rows["紧急程度"][0] == "一般"
     assert "重复于" in rows
-    assert [v for k, v in rows.items() if "2026-12-06" in v[0]][0][0] == "2026-12-06 19:12:39"
+    assert next(v for v in rows.values() if "2026-12-06" in v[0])[0] == "2026-12-06 19:12:39"
