@@ -134,8 +134,15 @@ def dispatch(ctx: Context) -> None:
         if not reason:
             raise ValidationError(
                 {
-                    "reason": f"the suggestion is {suggested.get('name')} ({suggestion.get('explanation')}); "
-                    f"to dispatch to {unit.name} instead, give the reason for the override"
+                    "reason": _(
+                        "the suggestion is %(suggested)s (%(why)s); to dispatch to %(unit)s instead, "
+                        "give the reason for the override"
+                    )
+                    % {
+                        "suggested": suggested.get("name"),
+                        "why": suggestion.get("explanation"),
+                        "unit": unit.name,
+                    }
                 }
             )
         routing["override_reason"] = reason

@@ -121,7 +121,9 @@ def import_grids(
         "grid.import",
         object_type="geo.grid",
         object_id="",
-        object_repr=f"{len(rows)} grids from {source or 'an import'}"[:255],
+        # The file and the count, no words: the log is read in the console's language, and an
+        # entry's text is fixed once written (it is part of the hash chain).
+        object_repr=f"{source or '—'} ({len(rows)})"[:255],
         after={
             "source": source,
             "valid_from": day,

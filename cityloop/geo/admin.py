@@ -179,7 +179,17 @@ class GridAdmin(admin.ModelAdmin):
                     )
                     for warning in report.warnings[:50]:
                         messages.warning(request, str(warning))
-                    messages.success(request, report.summary())
+                    # In the administrator's language (``summary()`` is the command line's English).
+                    messages.success(
+                        request,
+                        _("%(n)d grids imported, valid from %(day)s (%(r)d redrawn, %(w)d warnings).")
+                        % {
+                            "n": report.created,
+                            "day": valid_from.isoformat(),
+                            "r": report.redrawn,
+                            "w": len(report.warnings),
+                        },
+                    )
                     return HttpResponseRedirect(reverse("admin:geo_grid_changelist"))
             except GridImportError as exc:
                 problems = [str(p) for p in exc.problems]

@@ -100,3 +100,19 @@ WAIVERS: dict[str, Any] = {"requested": _("requested"), "approved": _("approved"
 
 def waiver_label(value: str) -> str:
     return str(WAIVERS.get(value, value))
+
+
+# Routing's flags on a decision (``cityloop.routing.decide``), as the case page's chips say them.
+ROUTING_FLAGS: dict[str, Any] = {
+    "unowned": _("unowned component"),
+    "returned": _("returned before"),
+    "ambiguous": _("several units fit"),
+    "territorial_fallback": _("territorial fallback"),
+    "claimed": _("claimed by a zone or station"),
+    "emergency": _("emergency"),
+    "no_emergency_unit": _("no unit to tell of the emergency"),
+}
+
+
+def routing_flag_label(flag: str) -> str:
+    return str(ROUTING_FLAGS.get(flag, flag))

@@ -333,3 +333,18 @@ def test_a_self_handled_case_waits_for_review_on_a_running_clock(loop):
     assert case.state == "self_handled" and case.current_step == "close" and case.deadline_at is not None
     case = loop.act(case, "approve_self_handling")
     assert case.state == "closed" and not CaseStep.objects.filter(case=case, ended_at__isnull=True).exists()
+
+
+def test_an_override_without_a_reason_is_refused_in_the_users_language(loop):
+    from django.utils import translation
+
+    case = loop.act(loop.act(loop.report(), "accept", category="0102", kind="event"), "register")
+    payload = {"unit": loop.org.street_a.code}
+    with (
+        translation.override("zh-hans"),
+        pytest.raises(ValidationError, match=r"建议派往.*如改派.*请填写原因"),
+    ):
+        perform(case, "dispatch", actor=loop.users["dispatcher"], payload=payload)
+    with translation.override("en"), pytest.raises(ValidationError, match="give the reason for the override"):
+        perform(case, "dispatch", actor=loop.users["dispatcher"], payload=payload)
+    assert Case.objects.get(pk=case.pk).state == "registered"

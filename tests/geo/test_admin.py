@@ -61,6 +61,19 @@ def test_import_view_imports_as_the_admin_user(org, browser, root):
     assert Grid.objects.count() == 8
     entry = AuditEntry.objects.get(action="grid.import")
     assert entry.actor == root and entry.after["source"] == "grids.geojson"
+    # Named by its file and count, in no language: the audit log is read in Chinese.
+    assert entry.object_repr == "grids.geojson (8)"
+
+
+def test_import_view_reports_in_the_administrators_language(org, browser):
+    res = browser.post(
+        reverse("admin:geo_grid_import"),
+        {"file": _upload(org_features()), "valid_from": "2020-01-01"},
+        follow=True,
+    )
+    page = res.content.decode()
+    assert "已导入 8 个网格，自 2020-01-01 起生效（重绘 0 个，警告 0 条）。" in page
+    assert "grids valid from" not in page
 
 
 def test_import_view_shows_every_problem_and_imports_nothing(org, browser):

@@ -35,7 +35,7 @@ def test_registered_case_carries_the_suggestion_and_dispatch_takes_it(loop):
 
 def test_an_override_needs_a_reason_kept_in_the_timeline(loop):
     case = register(loop)
-    with pytest.raises(ValidationError, match="reason for the override"):
+    with pytest.raises(ValidationError, match=r"如改派.*请填写原因"):
         perform(case, "dispatch", actor=loop.users["dispatcher"], payload={"unit": loop.org.street_a.code})
     assert Case.objects.get(pk=case.pk).state == "registered"
     case = perform(

@@ -90,6 +90,28 @@ def test_units_are_added_renamed_moved_and_deactivated(loop, client_as, east_adm
     assert not Unit.objects.get(pk=unit.pk).is_active()
 
 
+def test_a_new_city_adds_its_first_unit_without_a_parent(db):
+    """On an empty database the first administrator (a superuser) adds the city itself: the parent
+    code is left empty. A district administrator who leaves it empty is told to choose one."""
+    root = User.objects.create_superuser("root", password="first-admin-pass-2026")
+    client = Client()
+    client.force_login(root)
+    answer = client.post(
+        "/org/units/new/", {"parent": "", "kind": "city", "code": "360100", "name": "南浔市"}
+    )
+    city = Unit.objects.get(code="360100")
+    assert answer.status_code == 302 and city.parent_id is None and city.depth == 0
+    assert AuditEntry.objects.filter(action="unit.create", object_id=str(city.pk)).exists()
+
+
+def test_only_the_top_unit_goes_without_a_parent(client_as, east_admin):
+    refused = client_as("east_admin").post(
+        "/org/units/new/", {"parent": " ", "kind": "community", "code": "990100001009", "name": "东九社区"}
+    )
+    assert refused.status_code == 200 and "请选择新单位的上级单位" in html(refused)
+    assert not Unit.objects.filter(code="990100001009").exists()
+
+
 def test_people_are_created_changed_given_roles_and_deactivated(loop, client_as, east_admin):
     admin = client_as("east_admin")
     made = admin.post(
@@ -205,3 +227,19 @@ def test_the_audit_log_filters_and_keeps_to_the_area(loop, client_as, east_admin
     text = html(entry)
     assert entry.status_code == 200 and "东一社区（新）" in text and 'class="changed"' in text
     assert "修改单位" in text and "名称" in text  # the action and the field, as people call them
+
+
+def test_an_audit_entry_of_a_case_names_its_fields_and_values_in_chinese(db):
+    """The case's counters, its step and urgency codes and its times (UTC ISO in the log) are shown
+    as people read them."""
+    from cityloop.cases.models import Case
+    from cityloop.web.org.audit import diff_rows
+
+    before = {"current_step": "register", "urgency": "normal", "urges_count": 0, "duplicate_of_id": None,
+              "deadline_at": "2026-12-06T11:12:39.640955+00:00"}  # fmt: skip
+    after = {**before, "urges_count": 1}
+    rows = {name: (b, a) for name, _named, b, a, _changed in diff_rows(before, after, Case)}
+    assert rows["督办次数"] == ("0", "1")
+    assert rows["当前环节"][0] == "立案" and rows["紧急程度"][0] == "一般"
+    assert "重复于" in rows
+    assert next(v for v in rows.values() if "2026-12-06" in v[0])[0] == "2026-12-06 19:12:39"

@@ -28,6 +28,7 @@ from cityloop.core.areas import admin_paths, area_q, area_units, is_city_admin
 from cityloop.core.audit_actions import AuditAction
 from cityloop.core.models import AuditEntry, Membership, User
 
+from .. import labels
 from .common import actor, admin_required, page_of, query_without_page
 from .forms import AuditFilter
 
@@ -73,6 +74,25 @@ EXTRA_LABELS: dict[str, Any] = {
     "sessions_ended": _("sessions ended"),
     "accounts": _("accounts"),
     "file": _("file"),
+    # The case's counters and workflow fields, which its model leaves unnamed.
+    "version": _("version"),
+    "current_step": _("current step"),
+    "duplicate_of": _("duplicate of"),
+    "extensions_count": _("extensions"),
+    "holds_count": _("holds"),
+    "returns_count": _("returns"),
+    "reworks_count": _("reworks"),
+    "urges_count": _("urges"),
+    "needs_return_visit": _("needs a return visit"),
+    "return_visit_waiver": _("return visit waiver"),
+    "satisfaction": _("satisfaction"),
+}
+# Values recorded as codes, by the field that holds them.
+CODED_VALUES: dict[str, Any] = {
+    "current_step": labels.step_label,
+    "urgency": lambda code: str(labels.URGENCY.get(code, code)),
+    "satisfaction": labels.satisfaction_label,
+    "return_visit_waiver": labels.waiver_label,
 }
 
 
@@ -93,16 +113,27 @@ def field_value(model: type[models.Model] | None, name: str, value: Any) -> str:
         return str(choices[value])
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
+    if isinstance(value, str) and name in CODED_VALUES:
+        return str(CODED_VALUES[name](value))
+    if isinstance(value, str) and isinstance(found, models.DateTimeField):
+        # Stored as ISO 8601 in UTC: shown as the console shows every time (Asia/Shanghai).
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
     return _shown(value)
 
 
 def field_label(model: type[models.Model] | None, name: str) -> tuple[str, bool]:
     """A field's name as people call it, and whether it is one (else it is shown as written)."""
-    if name in EXTRA_LABELS:
-        return str(EXTRA_LABELS[name]), True
+    attname = name[:-3] if name.endswith("_id") else name
+    for key in (name, attname):
+        if key in EXTRA_LABELS:
+            return str(EXTRA_LABELS[key]), True
     if model is None:
         return name, False
-    attname = name[:-3] if name.endswith("_id") else name
     try:
         found: Any = model._meta.get_field(attname)
     except FieldDoesNotExist:

@@ -40,13 +40,20 @@ class UnitFilter(forms.Form):
 
 
 class UnitForm(forms.Form):
-    parent = UnitCode(label=_("Parent unit code"))
+    # Empty only for the unit at the top of the tree: a new city's first unit has no parent to name
+    # (``create_unit`` refuses that to anyone but a superuser or the system).
+    parent = UnitCode(
+        label=_("Parent unit code"),
+        required=False,
+        help_text=_("Leave it empty only for the city at the top of the tree."),
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
     code = forms.CharField(label=_("Code"), max_length=32)
     name = forms.CharField(label=_("Name"), max_length=100)
 
-    def clean_parent(self) -> Unit:
-        return unit_by_code(self.cleaned_data["parent"])
+    def clean_parent(self) -> Unit | None:
+        code = self.cleaned_data["parent"].strip()
+        return unit_by_code(code) if code else None
 
 
 class UnitEditForm(forms.Form):

@@ -29,7 +29,13 @@
   function baseMap(el, options) {
     var layers = tileLayers();
     var credited = layers.some(function (c) { return c.options.attribution; });
-    var map = L.map(el, Object.assign({ attributionControl: credited, preferCanvas: true, zoomSnap: 0.5, minZoom: 3, maxZoom: 19 }, options || {}));
+    var map = L.map(el, Object.assign({ attributionControl: credited, zoomControl: false, preferCanvas: true, zoomSnap: 0.5, minZoom: 3, maxZoom: 19 }, options || {}));
+    // Leaflet's own zoom buttons are titled in English: the page's language names them instead.
+    if (!options || options.zoomControl !== false) {
+      var words = {};
+      try { words = JSON.parse(document.getElementById("map-i18n").textContent); } catch (e) { words = {}; }
+      L.control.zoom({ zoomInTitle: words.zoomIn || "+", zoomOutTitle: words.zoomOut || "-" }).addTo(map);
+    }
     if (credited) { map.attributionControl.setPrefix(false); }
     var bases = {}, overlays = {}, first = null;
     layers.forEach(function (c) {
