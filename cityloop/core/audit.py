@@ -261,6 +261,19 @@ def system_actor() -> User:
     return user
 
 
+def command_actor(username: str | None) -> User:
+    """Whom a management command acts as (``--as``): the named active user, whose name the audit
+    log then shows, or the system account. Raises ``CommandError`` for an unknown name."""
+    if not username:
+        return system_actor()
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        from django.core.management.base import CommandError
+
+        raise CommandError(f"no active user named {username!r}")
+    return user
+
+
 PUBLIC_USERNAME = "public"
 
 

@@ -143,3 +143,15 @@ def test_geojson_with_a_crs_member_or_option(org, grids, actor, tmp_path):
     )
     assert run(path, actor, crs="gcj02").created == 3
     assert worst_error_m() < 0.5
+
+
+def test_the_command_acts_as_the_named_administrator(org, grids, tmp_path):
+    from cityloop.core.models import AuditEntry
+
+    path = write_shapefile(tmp_path / "covers.zip", features(ZONE_40), epsg=4528, fields=FIELDS)
+    with pytest.raises(CommandError, match="no active user named 'nobody'"):
+        call_command("import-components", str(path), "--as", "nobody", "--no-progress", stdout=io.StringIO())
+    assert not Component.objects.exists()
+    call_command("import-components", str(path), "--as", "admin", "--no-progress", stdout=io.StringIO())
+    entry = AuditEntry.objects.filter(action="component.import").latest("id")
+    assert entry.actor == org.users["admin"] and Component.objects.count() == 3

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cityloop.assets.actions import import_components
 from cityloop.assets.files import read_file
-from cityloop.core.audit import request_context, system_actor
+from cityloop.core.audit import command_actor, request_context
 
 
 class Command(BaseCommand):
@@ -39,18 +39,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--errors", metavar="CSV", help="also write the rejected rows' errors to this CSV"
         )
+        parser.add_argument("--as", dest="username", default=None, help="act as this user (default: system)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         if not path.exists():
             raise CommandError(f"no such file: {path}")
+        actor = command_actor(options["username"])
         with request_context(None):
             try:
                 rows, total = read_file(path, crs=options["crs"], layer=options["layer"])
                 report = import_components(
                     rows,
-                    actor=system_actor(),
+                    actor=actor,
                     skip_invalid=options["skip_invalid"],
                     progress=not options["no_progress"],
                     total=total,

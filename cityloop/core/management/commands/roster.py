@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cityloop.core.audit import request_context, system_actor
+from cityloop.core.audit import command_actor, request_context
 from cityloop.core.models import User
 from cityloop.core.roster import export_rows, import_roster, to_csv, to_xlsx
 
@@ -32,12 +32,7 @@ class Command(BaseCommand):
         exp.add_argument("--output", "-o", default="", help="a .xlsx or .csv file (default: CSV on stdout)")
 
     def actor(self, username: str) -> User:
-        if not username:
-            return system_actor()
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"no active user named {username!r}")
-        return user
+        return command_actor(username)
 
     def handle(self, *args: Any, **options: Any) -> None:
         with request_context(None):

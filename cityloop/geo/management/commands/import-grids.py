@@ -13,8 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from cityloop.core.audit import request_context, system_actor
-from cityloop.core.models import User
+from cityloop.core.audit import command_actor, request_context
 from cityloop.geo.actions import GridImportError, import_grids, plan_import
 from cityloop.geo.readers import read_geodata
 
@@ -54,12 +53,7 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
-        actor = system_actor()
-        if options["username"]:
-            found = User.objects.filter(username=options["username"], is_active=True).first()
-            if found is None:
-                raise CommandError(f"no active user named {options['username']!r}")
-            actor = found
+        actor = command_actor(options["username"])
         valid_from = options["valid_from"] or timezone.localdate()
         progress = not options["no_progress"]
         try:
