@@ -11,10 +11,12 @@ from typing import Any
 
 import shapely
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cityloop.assets.models import Component
@@ -24,10 +26,12 @@ from cityloop.catalog import lookup
 from cityloop.catalog.models import Category, Kind
 from cityloop.core.models import Unit, UnitKind
 from cityloop.core.permissions import restrict
+from cityloop.geo import crs as crslib
 from cityloop.geo.index import locate
 from cityloop.geo.models import Grid, Road
 
 from . import labels
+from .reports import parse_pasted
 
 MAX_HITS = 12
 
@@ -119,10 +123,31 @@ def places(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def where(request: HttpRequest) -> HttpResponse:
-    """The grid, community and street under a point, or why the point cannot be used."""
-    point = _point(request)
-    location = locate(*point) if point else None
-    return render(request, "web/report/_located.html", {"location": location, "point": point})
+    """The grid, community and street under a point, or why the point cannot be used.
+
+    With ``pasted`` (coordinates copied from a map app) and ``crs`` (the app's system), the point is
+    first converted to WGS84 as the report will be; the answer's ``X-CityLoop-Point`` header gives it
+    (``lon,lat``) so the picker can put the marker there before the form is sent."""
+    pasted = (request.GET.get("pasted") or "").strip()
+    if pasted:
+        try:
+            x, y = parse_pasted(pasted[:80])
+            point = crslib.to_wgs84(x, y, crslib.normalize(request.GET.get("crs") or "gcj02"))
+        except ValidationError as exc:
+            return render(request, "web/report/_located.html", {"problem": " ".join(exc.messages)})
+        except crslib.CoordinateError:
+            problem = _("These numbers are not a place on the map: check them and the map app chosen.")
+            return render(request, "web/report/_located.html", {"problem": problem})
+    else:
+        found = _point(request)
+        if found is None:
+            return render(request, "web/report/_located.html", {"point": None})
+        point = found
+    location = locate(*point)
+    response = render(request, "web/report/_located.html", {"location": location, "point": point})
+    if pasted:
+        response["X-CityLoop-Point"] = f"{point[0]:.7f},{point[1]:.7f}"
+    return response
 
 
 @require_GET

@@ -74,3 +74,20 @@ def test_pasted_errors_are_next_to_the_field(loop, client_as):
 )
 def test_parse_pasted(text, point):
     assert parse_pasted(text) == point
+
+
+def test_the_picker_converts_pasted_coordinates_before_the_form_is_sent(loop):
+    """The public page's picker asks where pasted GCJ-02 coordinates lie: the answer names the grid
+    and gives the WGS84 point for the marker."""
+    client = Client()
+    gx, gy = crslib.from_wgs84(*POINT_A, "gcj02")
+    answer = client.get("/lookup/where/", {"pasted": f"{gx:.7f},{gy:.7f}", "crs": "gcj02"})
+    assert answer.status_code == 200 and 'data-located="1"' in html(answer)
+    lon, lat = map(float, answer["X-CityLoop-Point"].split(","))
+    assert (lon, lat) == pytest.approx(POINT_A, abs=2e-7)
+    garbled = client.get("/lookup/where/", {"pasted": "north gate", "crs": "gcj02"})
+    assert "X-CityLoop-Point" not in garbled and 'role="alert"' in html(garbled)
+    far = client.get("/lookup/where/", {"pasted": "500,95", "crs": "bd09"})
+    assert far.status_code == 200 and "X-CityLoop-Point" not in far and 'role="alert"' in html(far)
+    unknown = client.get("/lookup/where/", {"pasted": f"{gx},{gy}", "crs": "utm50"})
+    assert unknown.status_code == 200 and "X-CityLoop-Point" not in unknown

@@ -280,6 +280,31 @@
     window.CityLoopMap = { pick: pick, map: map };
     map.on("click", function (e) { pick(e.latlng.lng, e.latlng.lat); });
 
+    // Coordinates pasted from a map app: the server converts them from the app's system (as the
+    // report will be), and the marker goes there so the reporter sees where the case will lie.
+    var pasted = document.getElementById("id_pasted"), system = document.getElementById("id_crs");
+    var pastedTimer = null;
+    function convertPasted() {
+      if (!pasted || !pasted.value.trim()) { return; }
+      var query = "?pasted=" + encodeURIComponent(pasted.value) + "&crs=" + encodeURIComponent(system ? system.value : "");
+      fetch(whereUrl + query, { credentials: "same-origin" }).then(function (r) {
+        var at = r.headers.get("X-CityLoop-Point");
+        return r.text().then(function (html) {
+          if (at) {
+            var xy = at.split(",");
+            pick(parseFloat(xy[0]), parseFloat(xy[1]), 17);
+          } else {
+            var box = document.getElementById("located");
+            if (box) { box.innerHTML = html; }
+          }
+        });
+      });
+    }
+    if (pasted) {
+      pasted.addEventListener("input", function () { clearTimeout(pastedTimer); pastedTimer = setTimeout(convertPasted, 400); });
+    }
+    if (system) { system.addEventListener("change", convertPasted); }
+
     Promise.all([getJSON(el.dataset.grids), getJSON(el.dataset.roads)]).then(function (layers) {
       var grids = addLayer(map, layers[0], GRID_STYLE, null);
       var roads = addLayer(map, layers[1], ROAD_STYLE, null);
