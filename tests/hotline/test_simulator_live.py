@@ -177,7 +177,15 @@ def test_the_simulator_against_a_live_server_loses_nothing(scratch_database: str
     try:
         server = processes.start(
             "gunicorn",
-            [sys.executable, "-m", "gunicorn", "-c", "python:cityloop.gunicorn_conf", "--log-level", "warning"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:cityloop.gunicorn_conf",
+                "--log-level",
+                "warning",
+            ],
             env,
         )
         worker = processes.start("worker", _cityloop("worker", "--poll", "0.2"), env)
