@@ -20,8 +20,8 @@ from cityloop.core.models import Unit, User
 from .city import DemoCity, Say, build_base_city, quiet
 from .components import components_step, conditions_step
 from .dispatching import rules_step
+from .districts import CITY_CODE, DISTRICTS
 from .escalation import escalation_step
-from .plan import CITY_CODE, DISTRICT_CODE
 
 
 class Step(Protocol):
@@ -50,8 +50,8 @@ def run_steps(city: DemoCity, *, actor: User, steps: list[Step] | None = None, s
 
 
 def demo_loaded() -> bool:
-    """Whether the demo district (or its city) is already in the database."""
-    return Unit.objects.filter(code__in=[CITY_CODE, DISTRICT_CODE]).exists()
+    """Whether the demo city or any of its districts is already in the database."""
+    return Unit.objects.filter(code__in=[CITY_CODE, *(d.code for d in DISTRICTS)]).exists()
 
 
 def build_demo_city(seed: int, *, actor: User, progress: bool = False, say: Say = quiet) -> DemoCity:

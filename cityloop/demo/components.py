@@ -1,10 +1,11 @@
 """Demo steps for the catalog and the component inventory.
 
-``conditions_step`` gives every subclass its registration conditions; ``components_step`` surveys the
+``conditions_step`` gives every subclass its registration conditions; ``components_step`` surveys each
 district's roads: covers, lamps, trees, bins, signs and the rest at the spacing a real survey finds,
 owned the way a real district's are (the water company owns the water covers, the street-lighting
-office the lamps, …), with a few hundred unowned (无主) ones, and imports them through
-:func:`cityloop.assets.actions.import_components`.
+office the lamps, …), with a few hundred unowned (无主) ones, and the footbridges over the arterials,
+which the city's municipal facilities office owns (their cases are the city's to command); and
+imports them through :func:`cityloop.assets.actions.import_components`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from cityloop.catalog.actions import load_demo_conditions, load_standard
 from cityloop.core.models import User
 from cityloop.geo.index import locate_many
 
-from .city import DemoCity
+from .city import DemoCity, DemoDistrict
 
 MAIN_ROADS = ("arterial", "secondary")
 M_PER_DEG_LAT = 111_320.0
@@ -105,6 +106,12 @@ OWNERSHIP: dict[str, tuple[str | None, str | None, str | None]] = {
     "0407": ("landscaping", "greening_contractor", "landscaping"),
     "0501": ("property", "property", "housing"),
 }
+# Footbridges (过街天桥) over the arterials, surveyed apart (from a generator of their own) so that
+# the rest of a district's inventory stays what it was; the city owns them.
+BRIDGES: tuple[Placement, ...] = (Placement("0205", ("arterial",), 650, 0),)
+CITY_OWNED: dict[str, tuple[str | None, str | None, str | None]] = {
+    "0205": ("city_municipal", "city_municipal", "city_municipal"),
+}
 # Share of surveyed covers and poles whose owner the survey could not establish (无主).
 UNKNOWN_OWNER_SHARE = 0.012
 UNKNOWN_OWNER_CANDIDATES = {"0102", "0103", "0104", "0105", "0107", "0115", "0209", "0305"}
@@ -119,9 +126,9 @@ def conditions_step(city: DemoCity, *, actor: User) -> None:
     city.summary["registration conditions"] = counts["from_examples"] + counts["defaults"]
 
 
-def _frame(city: DemoCity) -> tuple[float, float]:
+def _frame(district: DemoDistrict) -> tuple[float, float]:
     """Metres per degree of longitude and latitude around the district (good to a few cm here)."""
-    lat = city.roads[0][2].coords[0][1]
+    lat = district.roads[0][2].coords[0][1]
     return M_PER_DEG_LAT * math.cos(math.radians(lat)), M_PER_DEG_LAT
 
 
@@ -129,15 +136,17 @@ def _to_metres(line: shapely.LineString, kx: float, ky: float) -> shapely.LineSt
     return shapely.transform(line, lambda xy: xy * [kx, ky])
 
 
-def _survey(city: DemoCity, rng: random.Random) -> list[tuple[str, shapely.Geometry]]:
-    """(subclass, lon/lat geometry) for every component along every road."""
-    kx, ky = _frame(city)
+def _survey(
+    district: DemoDistrict, rng: random.Random, placements: tuple[Placement, ...] = PLACEMENTS
+) -> list[tuple[str, shapely.Geometry]]:
+    """(subclass, lon/lat geometry) for every component of ``placements`` along every road."""
+    kx, ky = _frame(district)
     found: list[tuple[str, shapely.Geometry]] = []
-    for _name, kind, line in city.roads:
+    for _name, kind, line in district.roads:
         road = _to_metres(line, kx, ky)
         if road.length < 5:
             continue
-        for spec in PLACEMENTS:
+        for spec in placements:
             if kind not in spec.roads:
                 continue
             at = rng.uniform(0, spec.spacing)
@@ -179,27 +188,50 @@ def _representative(geom: shapely.Geometry) -> tuple[float, float]:
     return round(geom.x, 7), round(geom.y, 7)
 
 
-def component_rows(city: DemoCity, rng: random.Random) -> list[dict[str, Any]]:
-    """Import rows for the surveyed components that lie inside the district's grids."""
-    survey = _survey(city, rng)
+def _code(city: DemoCity, district: DemoDistrict, key: str | None) -> str | None:
+    """The code of the unit ``key`` names in the district (a ``city_`` key: the city's own unit);
+    ``""`` for no key, ``None`` when the district has nobody for it."""
+    if key is None:
+        return ""
+    if key in city.city_units:
+        return city.city_units[key].code
+    found = district.find(key)
+    return found.code if found else None
+
+
+def component_rows(
+    city: DemoCity,
+    district: DemoDistrict,
+    rng: random.Random,
+    placements: tuple[Placement, ...] = PLACEMENTS,
+    ownership: dict[str, tuple[str | None, str | None, str | None]] = OWNERSHIP,
+) -> list[dict[str, Any]]:
+    """Import rows for the components surveyed along ``district``'s roads that lie inside its grids.
+    A component whose owner the district has nobody for (no heating company, no heating covers) is
+    not there."""
+    survey = _survey(district, rng, placements)
     points = [_representative(g) for _, g in survey]
     inside = locate_many([p[0] for p in points], [p[1] for p in points])
+    code = district.district.code
     sequences: Counter[str] = Counter()
     rows = []
     for (subclass, geom), (lon, lat), location in zip(survey, points, inside, strict=True):
-        if location is None:  # a road on the district's edge: its far side is another district's
+        if location is None or location.district_code != code:  # the far side of an edge road
             continue
-        sequences[subclass] += 1
-        owner, maintainer, authority = OWNERSHIP.get(subclass, (None, None, None))
+        owner, maintainer, authority = ownership.get(subclass, (None, None, None))
         if subclass in UNKNOWN_OWNER_CANDIDATES and rng.random() < UNKNOWN_OWNER_SHARE:
             owner = maintainer = None
+        units = [_code(city, district, key) for key in (owner, maintainer, authority)]
+        if units[0] is None:
+            continue
+        sequences[subclass] += 1
         first = SURVEY_DAY - dt.timedelta(days=rng.randrange(0, 5 * 365))
         changed = first if rng.random() < 0.8 else first + dt.timedelta(days=rng.randrange(1, 1500))
         row: dict[str, Any] = {
-            "id": f"{city.district.code}{subclass}{sequences[subclass]:06d}",
-            "owner": city.unit(owner).code if owner else "",
-            "maintainer": city.unit(maintainer).code if maintainer else "",
-            "authority": city.unit(authority).code if authority else "",
+            "id": f"{code}{subclass}{sequences[subclass]:06d}",
+            "owner": units[0],
+            "maintainer": units[1] or "",
+            "authority": units[2] or "",
             "state": _state(rng),
             "first_recorded": first.isoformat(),
             "changed": changed.isoformat(),
@@ -215,9 +247,15 @@ def component_rows(city: DemoCity, rng: random.Random) -> list[dict[str, Any]]:
 def components_step(city: DemoCity, *, actor: User) -> None:
     """Components along the roads, with their owners (20,000+, a few hundred unowned)."""
     load_standard_states(actor=actor)
-    rows = component_rows(city, city.rng_for("components"))
-    report = import_components(rows, actor=actor)
-    if report.errors:
-        raise RuntimeError(f"demo components were rejected: {report.errors[:5]}")
-    city.summary["components"] = report.created + report.updated + report.unchanged
-    city.summary["unowned components"] = sum(1 for r in rows if not r["owner"])
+    total = unowned = 0
+    for district in city.districts:
+        label = district.spec.label("components")
+        rows = component_rows(city, district, city.rng_for(label))
+        rows += component_rows(city, district, city.rng_for(f"{label}:bridges"), BRIDGES, CITY_OWNED)
+        report = import_components(rows, actor=actor)
+        if report.errors:
+            raise RuntimeError(f"demo components were rejected: {report.errors[:5]}")
+        total += report.created + report.updated + report.unchanged
+        unowned += sum(1 for r in rows if not r["owner"])
+    city.summary["components"] = total
+    city.summary["unowned components"] = unowned

@@ -1,12 +1,17 @@
-"""The demo district's routing rules (a demo build step), and what the simulated dispatchers read from
+"""The demo city's routing rules (a demo build step), and what the simulated dispatchers read from
 routing.
 
-The rules read the way a real district's do: components go to their owner (utilities' covers and
-the landscaping contractor's trees are dispatched automatically), the unowned ones to the territory
-(flagged); events go to the territory of their grid (the street, or the property manager of a gated
-estate), except where a line department is named: enforcement for illegal structures and vendors,
-the traffic police for parking, the utilities for burst mains. One street has contracted its refuse
-collection out; the city commands illegal taxis; every emergency also tells the emergency bureau.
+The rules read the way a real district's do, and each district has its own: components go to their
+owner (utilities' covers and the landscaping contractor's trees are dispatched automatically), the
+unowned ones to the territory (flagged); events go to the territory of their grid (the street, or the
+property manager of a gated estate), except where a line department is named: enforcement for illegal
+structures and vendors, the traffic police for parking, the utilities for burst mains. A district
+without some department has the rules for it sent to the unit standing in for it, or none. One street
+has contracted its refuse collection out; every emergency also tells the emergency bureau.
+
+The city's own rules (``level="city"``: the city command centre commands these cases, 两级指挥) send
+illegal taxis to the city's traffic police and the bridges it owns to its municipal facilities office,
+in every district.
 """
 
 from __future__ import annotations
@@ -20,16 +25,17 @@ from cityloop.core.units import units_by_id
 from cityloop.routing.actions import import_rules
 from cityloop.routing.models import ReturnRecord
 
-from .city import GRIDS_VALID_FROM, DemoCity
-from .plan import DISTRICT_CODE
+from .city import GRIDS_VALID_FROM, DemoCity, DemoDistrict
 
 if TYPE_CHECKING:
     from .simulate import Simulator
 
 
 class DemoRule(NamedTuple):
-    """One rule of the demo district; ``area`` is district, city or street1 (the first street), ``unit``
-    a key of :data:`cityloop.demo.org.DEPARTMENTS` or :data:`~cityloop.demo.org.COMPANIES`."""
+    """One rule of the demo city. ``area`` is district or street1 (the first street) for a rule every
+    district has, with ``unit`` a key of :data:`cityloop.demo.org.DEPARTMENTS` or
+    :data:`~cityloop.demo.org.COMPANIES`; or city for one of the city's own, with ``unit`` a key of
+    :data:`~cityloop.demo.org.CITY_UNITS`."""
 
     name: str
     kind: str
@@ -76,31 +82,77 @@ RULES: tuple[DemoRule, ...] = (
     R("占道废品收购交执法", "event", "0503", "unit", "enforcement"),
     R("机动车乱停放交交警", "event", "0505", "unit", "traffic_police", auto=True),
     R("商业噪音交执法", "event", "0508", "unit", "enforcement"),
-    R("黑车拉客由市交警统一处置", "event", "0509", "unit", "traffic_police", area="city", level="city"),
+    R(
+        "黑车拉客由市交警支队统一处置（市级指挥）",
+        "event",
+        "0509",
+        "unit",
+        "city_traffic_police",
+        area="city",
+        level="city",
+    ),
+    R(
+        "过街天桥由权属单位市市政设施管理处处置（市级指挥）",
+        "component",
+        "0205",
+        "owner",
+        area="city",
+        level="city",
+    ),
+    R(
+        "跨河桥交市市政设施管理处（市级指挥）",
+        "component",
+        "0208",
+        "unit",
+        "city_municipal",
+        area="city",
+        level="city",
+    ),
     R("露天烧烤交执法", "event", "0510", "unit", "enforcement"),
     R("首街道暴露垃圾由环卫服务公司清运", "event", "0102", "unit", "sanitation_contractor", area="street1"),
     R("突发与紧急案件通知应急管理局", "", "", "unit", "emergency", purpose="emergency"),
 )
 
 
+def _row(rule: DemoRule, area: str, target_unit: str) -> dict[str, Any]:
+    return {
+        "name": rule.name,
+        "purpose": rule.purpose,
+        "kind": rule.kind,
+        "category": rule.category,
+        "area": area,
+        "target": rule.target,
+        "target_unit": target_unit,
+        "auto_dispatch": "1" if rule.auto else "0",
+        "level": rule.level,
+        "valid_from": GRIDS_VALID_FROM.isoformat(),
+    }
+
+
+def district_rule_rows(district: DemoDistrict) -> list[dict[str, Any]]:
+    """The district's own rules as import rows: a rule naming a unit the district lacks goes to the
+    unit standing in for it, or is left out when nobody does."""
+    areas = {"district": district.district.code, "street1": district.streets[0].code}
+    rows = []
+    for r in RULES:
+        if r.area == "city":
+            continue
+        unit = district.find(r.unit) if r.unit else None
+        if r.unit and unit is None:
+            continue
+        rows.append(_row(r, areas[r.area], unit.code if unit else ""))
+    return rows
+
+
 def rule_rows(city: DemoCity) -> list[dict[str, Any]]:
-    """The demo rules as import rows, in force since the grids are."""
-    areas = {"district": city.district.code, "city": city.city.code, "street1": city.streets[0].code}
-    return [
-        {
-            "name": r.name,
-            "purpose": r.purpose,
-            "kind": r.kind,
-            "category": r.category,
-            "area": areas[r.area],
-            "target": r.target,
-            "target_unit": city.unit(r.unit).code if r.unit else "",
-            "auto_dispatch": "1" if r.auto else "0",
-            "level": r.level,
-            "valid_from": GRIDS_VALID_FROM.isoformat(),
-        }
+    """The demo rules as import rows, in force since the grids are: each district's, then the city's."""
+    rows = [row for district in city.districts for row in district_rule_rows(district)]
+    rows += [
+        _row(r, city.city.code, city.city_units[r.unit].code if r.unit else "")
         for r in RULES
+        if r.area == "city"
     ]
+    return rows
 
 
 def rules_step(city: DemoCity, *, actor: User) -> None:
@@ -124,40 +176,49 @@ def choose_unit(case: Case, *, exclude: bool = False) -> Unit:
     return unit or case.street or case.district
 
 
-def _staffed(sim: Simulator, ids: list[int], but: int | None) -> list[int]:
-    return [u for u in ids if u != but and u in sim.staff.handlers]
+def _staffed(sim: Simulator, case: Case, ids: list[int], but: int | None) -> list[int]:
+    """The units among ``ids`` (but ``but``) that have a handler and that the case's centre may send
+    it to (a district's centre never sends a case to a city unit)."""
+    return [u for u in ids if u != but and u in sim.staff.handlers and sim.staff.may_take(case, u)]
+
+
+def _fallback_units(case: Case) -> list[int]:
+    """Where a dispatcher sends a case nobody is left to take: the district's sanitation office and
+    enforcement brigade, which take most street problems."""
+    codes = [f"{case.district.code}-HW", f"{case.district.code}-ZF"]
+    return list(Unit.objects.filter(code__in=codes).values_list("pk", flat=True))
 
 
 def dispatch(sim: Simulator, case: Case, dispatcher: User, at: dt.datetime) -> Case:
     """The dispatcher takes routing's suggestion; now and then they know better and override it,
     saying why. When routing has no unit left (every candidate returned the case), they pick one."""
     suggested = suggested_units(case)
-    others = _staffed(sim, suggested[1:], None)
+    others = _staffed(sim, case, suggested[1:], None)
     if others and sim.rng.random() < sim.odds.overridden:
         return sim._act(case, "dispatch", dispatcher, at, unit=others[0], reason="现场核实后改派更合适的单位")
     if not (case.routing or {}).get("unit"):
         returned = set(
             ReturnRecord.objects.filter(case_id=case.pk).values_list("returning_unit_id", flat=True)
         )
-        departments = Unit.objects.filter(code__in=[f"{DISTRICT_CODE}-HW", f"{DISTRICT_CODE}-ZF"])
-        fallback = [case.street_id or 0, *departments.values_list("pk", flat=True)]
-        pick = [u for u in _staffed(sim, fallback, None) if u not in returned] or _staffed(
-            sim, fallback, None
+        fallback = [case.street_id or 0, *_fallback_units(case)]
+        pick = [u for u in _staffed(sim, case, fallback, None) if u not in returned] or _staffed(
+            sim, case, fallback, None
         )
         return sim._act(case, "dispatch", dispatcher, at, unit=pick[0] if pick else None)
     return sim._act(case, "dispatch", dispatcher, at)
 
 
-def bounce(
-    sim: Simulator, case: Case, at: dt.datetime, dispatcher: User, leader: User
-) -> tuple[Case, dt.datetime]:
-    """The unit returns the case (mostly naming another unit); the dispatcher approves (or rejects) and
-    re-dispatches where routing now suggests; the next unit may return it too, and the second approved
-    return sends it to arbitration, where the shift leader rules (mostly making a rule of it)."""
+def bounce(sim: Simulator, case: Case, at: dt.datetime) -> tuple[Case, dt.datetime]:
+    """The unit returns the case (mostly naming another unit); the dispatcher of the centre commanding
+    it approves (or rejects) and re-dispatches where routing now suggests; the next unit may return it
+    too, and the second approved return sends it to arbitration, where the shift leader rules (mostly
+    making a rule of it)."""
     rng, odds = sim.rng, sim.odds
     while True:
         current = case.responsible_unit_id
-        named = _staffed(sim, suggested_units(case), current) or _staffed(sim, [case.street_id or 0], current)
+        named = _staffed(sim, case, suggested_units(case), current) or _staffed(
+            sim, case, [case.street_id or 0], current
+        )
         payload: dict[str, Any] = {"reason": "经现场核实，非本单位职责"}
         if named and rng.random() < odds.names_other_unit:
             payload["suggested_unit"] = named[0]
@@ -165,17 +226,19 @@ def bounce(
         case = sim._act(case, "request_return", sim.staff.handlers.get(current or 0), at, **payload)
         at = sim._later(at, (10, 60))
         if rng.random() < odds.return_rejected:
-            return sim._act(case, "reject_return", dispatcher, at, reason="职责明确，请继续处置"), at
-        case = sim._act(case, "approve_return", dispatcher, at)
+            return sim._act(
+                case, "reject_return", sim.crew(case).dispatcher, at, reason="职责明确，请继续处置"
+            ), at
+        case = sim._act(case, "approve_return", sim.crew(case).dispatcher, at)
         if case.state == "arbitration":
             referral = case.events.filter(transition="refer_to_arbitration").order_by("-seq").first()
             involved = [h["returned_by"]["id"] for h in (referral.data.get("returns") if referral else [])]
-            ruled = rng.choice(_staffed(sim, involved + named, None) or [current or 0])
+            ruled = rng.choice(_staffed(sim, case, involved + named, None) or [current or 0])
             at = sim._later(at, (60, 600))
             case = sim._act(
                 case,
                 "rule_arbitration",
-                leader,
+                sim.crew(case).shift_leader,
                 at,
                 unit=ruled,
                 reason="联席会议裁定责任单位",
@@ -183,6 +246,6 @@ def bounce(
             )
             return case, at
         at = sim._later(at, (5, 30))
-        case = dispatch(sim, case, dispatcher, at)
+        case = dispatch(sim, case, sim.crew(case).dispatcher, at)
         if rng.random() >= odds.returned_again:
             return case, at

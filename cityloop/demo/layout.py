@@ -23,7 +23,7 @@ Point = tuple[float, float]
 Quad = tuple[Point, Point, Point, Point]  # south-west, south-east, north-east, north-west corners
 Segment = tuple[Point, Point]
 
-COLUMNS, ROWS = 4, 2  # super-blocks west→east, south→north
+COLUMNS, ROWS = 4, 2  # super-blocks west→east, south→north (the first district's; see Shape)
 COLUMN_WIDTH_M = (720.0, 900.0)
 ROW_HEIGHT_M = (780.0, 960.0)
 ARTERIAL_SKEW_M = 40.0  # how far each end of an arterial strays from the regular lattice
@@ -36,6 +36,20 @@ LANE_JITTER, CELL_JITTER = 0.16, 0.14  # of a strip's or a grid's share of its b
 COMMUNITIES = (34, 46)
 STREETS = (6, 7, 8)
 CORNER_CUT_CHANCE = 0.4  # a district corner block left out, so the outline is not a plain rectangle
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How big a district is drawn: its lattice of super-blocks and how many streets and communities
+    they are grouped into. The default is the first demo district's."""
+
+    columns: int = COLUMNS
+    rows: int = ROWS
+    streets: tuple[int, ...] = STREETS  # one of these street counts is drawn
+    communities: tuple[int, int] = COMMUNITIES  # a community count in this range is drawn
+
+
+DEFAULT_SHAPE = Shape()
 
 
 @dataclass
@@ -127,19 +141,20 @@ def _intersect(a: Segment, b: Segment) -> Point:
     return (x1 + t * (x2 - x1), y1 + t * (y2 - y1))
 
 
-def _lattice(rng: random.Random) -> list[list[Point]]:
+def _lattice(rng: random.Random, shape: Shape) -> list[list[Point]]:
     """Corner points ``C[i][j]`` where north–south arterial i meets east–west arterial j."""
-    widths = [rng.uniform(*COLUMN_WIDTH_M) for _ in range(COLUMNS)]
-    heights = [rng.uniform(*ROW_HEIGHT_M) for _ in range(ROWS)]
-    xs = [-sum(widths) / 2 + sum(widths[:i]) for i in range(COLUMNS + 1)]
-    ys = [-sum(heights) / 2 + sum(heights[:j]) for j in range(ROWS + 1)]
+    columns, rows = shape.columns, shape.rows
+    widths = [rng.uniform(*COLUMN_WIDTH_M) for _ in range(columns)]
+    heights = [rng.uniform(*ROW_HEIGHT_M) for _ in range(rows)]
+    xs = [-sum(widths) / 2 + sum(widths[:i]) for i in range(columns + 1)]
+    ys = [-sum(heights) / 2 + sum(heights[:j]) for j in range(rows + 1)]
 
     def skew() -> float:
         return rng.uniform(-ARTERIAL_SKEW_M, ARTERIAL_SKEW_M)
 
     ns = [((x + skew(), ys[0]), (x + skew(), ys[-1])) for x in xs]
     ew = [((xs[0], y + skew()), (xs[-1], y + skew())) for y in ys]
-    return [[_intersect(ns[i], ew[j]) for j in range(ROWS + 1)] for i in range(COLUMNS + 1)]
+    return [[_intersect(ns[i], ew[j]) for j in range(rows + 1)] for i in range(columns + 1)]
 
 
 def _grids_of_strip(rng: random.Random, strip: Quad, jitter: float) -> list[Quad]:
@@ -183,9 +198,9 @@ def _superblock(rng: random.Random, index: int, col: int, row: int, quad: Quad) 
     return sb
 
 
-def _group_streets(rng: random.Random, superblocks: list[SuperBlock]) -> list[list[int]]:
+def _group_streets(rng: random.Random, superblocks: list[SuperBlock], shape: Shape) -> list[list[int]]:
     """Each super-block is a street, except that a few pairs of east–west neighbours share one."""
-    merges = len(superblocks) - rng.choice(STREETS)
+    merges = len(superblocks) - rng.choice(shape.streets)
     pairs = [
         (a.index, b.index) for a in superblocks for b in superblocks if b.row == a.row and b.col == a.col + 1
     ]
@@ -210,11 +225,11 @@ def _adjacent(a: list[Block], b: list[Block]) -> bool:
     )
 
 
-def _group_communities(rng: random.Random, superblocks: list[SuperBlock]) -> list[list[Block]]:
+def _group_communities(rng: random.Random, superblocks: list[SuperBlock], shape: Shape) -> list[list[Block]]:
     """Merge neighbouring blocks of a super-block, smallest first, until the district has its count
     of communities; the smallest merges are drawn among the three smallest to vary the shapes."""
     groups: list[list[Block]] = [[b] for sb in superblocks for b in sb.blocks]
-    target = rng.randint(*COMMUNITIES)
+    target = rng.randint(*shape.communities)
     while len(groups) > target:
         candidates = sorted(
             (sum(b.area for b in groups[i] + groups[j]), i, j)
@@ -228,10 +243,10 @@ def _group_communities(rng: random.Random, superblocks: list[SuperBlock]) -> lis
     return groups
 
 
-def _cut_corners(rng: random.Random, superblocks: list[SuperBlock]) -> None:
+def _cut_corners(rng: random.Random, superblocks: list[SuperBlock], shape: Shape) -> None:
     """Leave out some of the blocks at the district's four corners (a park, the next district)."""
     for sb in superblocks:
-        if sb.col not in (0, COLUMNS - 1) or sb.row not in (0, ROWS - 1):
+        if sb.col not in (0, shape.columns - 1) or sb.row not in (0, shape.rows - 1):
             continue
         corner_col = 0 if sb.col == 0 else max(b.col for b in sb.blocks)
         corner_row = 0 if sb.row == 0 else max(b.row for b in sb.blocks)
@@ -239,12 +254,12 @@ def _cut_corners(rng: random.Random, superblocks: list[SuperBlock]) -> None:
             sb.blocks = [b for b in sb.blocks if (b.col, b.row) != (corner_col, corner_row)]
 
 
-def draw_layout(rng: random.Random) -> Layout:
-    """Draw the whole district from ``rng``: same generator state, same district."""
-    corners = _lattice(rng)
+def draw_layout(rng: random.Random, shape: Shape = DEFAULT_SHAPE) -> Layout:
+    """Draw the whole district from ``rng`` in ``shape``: same generator state, same district."""
+    corners = _lattice(rng, shape)
     superblocks: list[SuperBlock] = []
-    for row in range(ROWS):
-        for col in range(COLUMNS):
+    for row in range(shape.rows):
+        for col in range(shape.columns):
             quad: Quad = (
                 corners[col][row],
                 corners[col + 1][row],
@@ -252,11 +267,11 @@ def draw_layout(rng: random.Random) -> Layout:
                 corners[col][row + 1],
             )
             superblocks.append(_superblock(rng, len(superblocks), col, row, quad))
-    _cut_corners(rng, superblocks)
+    _cut_corners(rng, superblocks, shape)
     return Layout(
-        arterials_ns=[list(corners[i]) for i in range(COLUMNS + 1)],
-        arterials_ew=[[corners[i][j] for i in range(COLUMNS + 1)] for j in range(ROWS + 1)],
+        arterials_ns=[list(corners[i]) for i in range(shape.columns + 1)],
+        arterials_ew=[[corners[i][j] for i in range(shape.columns + 1)] for j in range(shape.rows + 1)],
         superblocks=superblocks,
-        streets=_group_streets(rng, superblocks),
-        communities=_group_communities(rng, superblocks),
+        streets=_group_streets(rng, superblocks, shape),
+        communities=_group_communities(rng, superblocks, shape),
     )

@@ -8,6 +8,8 @@ the generator draws from it with a seeded ``random.Random``, so a seed always gi
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 # Arterial roads (主干道): one per line of the arterial lattice, at most 8 are needed.
 ARTERIAL_ROADS: tuple[str, ...] = (
@@ -272,13 +274,50 @@ def pick(rng: random.Random, pool: tuple[str, ...], count: int) -> list[str]:
     return rng.sample(pool, count)
 
 
-def person_names(rng: random.Random, count: int) -> list[str]:
-    """``count`` different Chinese personal names (surname + given name)."""
+def person_names(rng: random.Random, count: int, taken: Iterable[str] = ()) -> list[str]:
+    """``count`` different Chinese personal names (surname + given name), none of them in ``taken``."""
     names: list[str] = []
-    seen: set[str] = set()
+    seen: set[str] = set(taken)
     while len(names) < count:
         name = rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES)
         if name not in seen:
             seen.add(name)
             names.append(name)
     return names
+
+
+@dataclass(frozen=True)
+class NamePools:
+    """The pools one district's names are drawn from. Districts of one city draw from pools that
+    share no name, so that no street, community or road name is found in two of them."""
+
+    arterial_roads: tuple[str, ...] = ARTERIAL_ROADS
+    secondary_roads: tuple[str, ...] = SECONDARY_ROADS
+    lane_stems: tuple[str, ...] = LANE_STEMS
+    streets: tuple[str, ...] = STREETS
+    communities: tuple[str, ...] = COMMUNITIES
+
+
+# The second district lies by the river: its names say so.
+LINJIANG = NamePools(
+    arterial_roads=(
+        "临江大道", "滨江大道", "江海路", "港城大道", "观澜路", "望帆路", "沙洲大道", "渡江路", "汇通路",
+        "长堤路",
+    ),
+    secondary_roads=(
+        "江滨街", "渔港街", "船坞路", "芦花街", "苇塘路", "汀洲街", "沙岗街", "鸥鸣路", "闸口街", "堤岸路",
+        "灯塔街", "码头街", "米市街", "木行街", "竹排街", "布市街", "鱼市街", "帆影路", "潮音街", "浪花路",
+    ),
+    lane_stems=(
+        "江豚", "白帆", "渔火", "菱湖", "莲塘", "菖蒲", "茭白", "虾塘", "蟹田", "螺蛳", "鸬鹚", "苇编",
+        "船板", "桨声", "橹声", "水车", "石磨", "米仓", "油车", "酱园", "酒坊", "茶社", "书场", "戏台",
+        "香樟", "乌桕", "枫杨", "沙柳", "荻花", "蒹葭", "白苹", "紫藤", "渔网", "竹篙", "桅灯", "缆桩",
+        "潮水", "江湾", "水巷", "石埠", "船厂", "木排", "盐埠", "渡船",
+    ),
+    streets=("江滨街道", "沙洲街道", "新港街道", "渡口街道", "柳洲街道", "江心街道"),
+    communities=(
+        "江畔", "帆影", "渔歌", "港湾", "芦荡", "苇岸", "汀兰", "沙湾", "鸥鹭", "码头", "灯塔", "潮音",
+        "浪花", "长堤", "江月", "星港", "望帆", "听涛", "观澜", "临波", "双桥", "三汊", "渔村", "水杉",
+        "江枫", "梅洲", "远帆", "春江",
+    ),
+)  # fmt: skip

@@ -1,10 +1,17 @@
-"""The demo district's people: one or more users for every role, all with the same known password
-(each hash with its own salt).
+"""The demo city's people: one or more users for every role in each district and at the city, all
+with the same known password (each hash with its own salt).
 
-Centre staff (acceptance operators, shift leaders, dispatchers) and leaders hold their roles at the
-district itself: a role's jurisdiction is the subtree of its unit, and theirs is the whole district.
-Supervisors hold theirs at the communities of their patrol area; handlers and unit managers at their
-department, company or street; community heads at their community or service station.
+District centre staff (acceptance operators, shift leaders, dispatchers) and leaders hold their roles
+at the district itself: a role's jurisdiction is the subtree of its unit, and theirs is the whole
+district. Supervisors hold theirs at the communities of their patrol area; handlers and unit managers
+at their department, company or street; community heads at their community or service station. The
+second district's usernames start with its prefix (``lj_dispatcher1``).
+
+City staff (``city_operator1``, ``city_shift_leader``, ``city_dispatcher``, ``city_leader``) work in the
+city's command centre (990100-ZH) and hold their roles at the city itself, above every district, as
+district staff hold theirs at their district: the engine takes a command step from a role whose unit
+holds the case's territory, and one held above every district commands the city's cases (两级指挥).
+The city's departments have their handlers and managers, and ``city_admin`` administers the city.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from cityloop.core.models import Role, Unit, User
 
 from .actions import set_password_hashes
 from .names import person_names
-from .org import COMPANIES, DEPARTMENTS, DemoOrg
+from .org import CityOrg, DemoOrg
 
 # Published in the README and printed by ``cityloop demo-city``: for demo databases only. It meets the
 # password policy (AUTH_PASSWORD_VALIDATORS) so that the demo shows the real rules at work.
@@ -60,6 +67,21 @@ KEY_LOGINS: tuple[str, ...] = (
     "water_handler",
     "community01_head",
     "station01_head",
+    "city_admin",
+    "city_leader",
+    "city_operator1",
+    "city_shift_leader",
+    "city_dispatcher",
+    "city_municipal_handler",
+    "city_traffic_police_handler",
+    "lj_district_admin",
+    "lj_leader1",
+    "lj_operator1",
+    "lj_shift_leader1",
+    "lj_dispatcher1",
+    "lj_supervisor01",
+    "lj_street01_handler",
+    "lj_sanitation_handler",
 )
 
 
@@ -87,34 +109,57 @@ def _patrol_areas(communities: Sequence[Unit]) -> list[list[Unit]]:
 
 
 def user_specs(org: DemoOrg) -> list[UserSpec]:
-    """Who the demo district's users are and where they hold which role (display names come later)."""
-    specs = [
-        UserSpec("admin", Role.ADMIN, (org.city,), is_superuser=True, display_name="系统管理员"),
-        UserSpec("district_admin", Role.ADMIN, (org.district,)),
-    ]
+    """Who the district's users are and where they hold which role (display names come later); the
+    first district also has ``admin``, the superuser."""
+    p, spec = org.spec.prefix, org.spec
+    specs = (
+        []
+        if p
+        else [UserSpec("admin", Role.ADMIN, (org.city,), is_superuser=True, display_name="系统管理员")]
+    )
+    specs.append(UserSpec(f"{p}district_admin", Role.ADMIN, (org.district,)))
     for role, stem in (
         (Role.LEADER, "leader"),
         (Role.OPERATOR, "operator"),
         (Role.SHIFT_LEADER, "shift_leader"),
         (Role.DISPATCHER, "dispatcher"),
     ):
-        specs += [UserSpec(f"{stem}{n}", role, (org.district,)) for n in (1, 2)]
+        specs += [UserSpec(f"{p}{stem}{n}", role, (org.district,)) for n in range(1, spec.centre_staff + 1)]
     for n, area in enumerate(_patrol_areas(org.communities), start=1):
-        specs.append(UserSpec(f"supervisor{n:02d}", Role.SUPERVISOR, tuple(area)))
-    units = [(s.key, org.departments[s.key]) for s in DEPARTMENTS if s.key != "command_centre"]
-    units += [(s.key, org.companies[s.key]) for s in COMPANIES]
+        specs.append(UserSpec(f"{p}supervisor{n:02d}", Role.SUPERVISOR, tuple(area)))
+    units = [(key, unit) for key, unit in org.departments.items() if key != "command_centre"]
+    units += list(org.companies.items())
     units += [(f"street{n:02d}", street) for n, street in enumerate(org.streets, start=1)]
     for key, unit in units:
-        specs.append(UserSpec(f"{key}_manager", Role.UNIT_MANAGER, (unit,)))
-        specs.append(UserSpec(f"{key}_handler", Role.HANDLER, (unit,)))
+        specs.append(UserSpec(f"{p}{key}_manager", Role.UNIT_MANAGER, (unit,)))
+        specs.append(UserSpec(f"{p}{key}_handler", Role.HANDLER, (unit,)))
     specs += [
-        UserSpec(f"community{n:02d}_head", Role.COMMUNITY_HEAD, (c,))
+        UserSpec(f"{p}community{n:02d}_head", Role.COMMUNITY_HEAD, (c,))
         for n, c in enumerate(org.communities, start=1)
     ]
     specs += [
-        UserSpec(f"station{n:02d}_head", Role.COMMUNITY_HEAD, (s,))
+        UserSpec(f"{p}station{n:02d}_head", Role.COMMUNITY_HEAD, (s,))
         for n, s in enumerate(org.stations, start=1)
     ]
+    return specs
+
+
+def city_user_specs(org: CityOrg) -> list[UserSpec]:
+    """The city's own users: its administrator, the command centre's staff and leader (holding their
+    roles at the city, their jurisdiction), and a manager and a handler for each city department."""
+    centre = (org.city,)
+    specs = [
+        UserSpec("city_admin", Role.ADMIN, (org.city,)),
+        UserSpec("city_leader", Role.LEADER, centre),
+        UserSpec("city_operator1", Role.OPERATOR, centre),
+        UserSpec("city_operator2", Role.OPERATOR, centre),
+        UserSpec("city_shift_leader", Role.SHIFT_LEADER, centre),
+        UserSpec("city_dispatcher", Role.DISPATCHER, centre),
+    ]
+    for key, unit in org.units.items():
+        if key != "city_command_centre":
+            specs.append(UserSpec(f"{key}_manager", Role.UNIT_MANAGER, (unit,)))
+            specs.append(UserSpec(f"{key}_handler", Role.HANDLER, (unit,)))
     return specs
 
 
@@ -152,12 +197,18 @@ def password_hashes(usernames: Iterable[str], seed: int) -> dict[str, str]:
 
 
 def create_users(
-    specs: Iterable[UserSpec], *, actor: User, rng: random.Random, seed: int
+    specs: Iterable[UserSpec],
+    *,
+    actor: User,
+    rng: random.Random,
+    seed: int,
+    taken: Iterable[str] = (),
 ) -> tuple[dict[str, User], list[tuple[str, str, str]]]:
-    """Create the users with Chinese display names and the demo password (each hash salted on its
-    own); returns them by username and their logins (username, role label, unit label)."""
+    """Create the users with Chinese display names (none of them in ``taken``, the names already
+    given) and the demo password (each hash salted on its own); returns them by username and their
+    logins (username, role label, unit label)."""
     specs = list(specs)
-    people = iter(person_names(rng, len(specs)))
+    people = iter(person_names(rng, len(specs), taken=taken))
     users: dict[str, User] = {}
     logins: list[tuple[str, str, str]] = []
     for spec in specs:

@@ -1,4 +1,4 @@
-"""The demo district as lon/lat geometry with names and codes, from a seed. Pure: no database.
+"""A demo district as lon/lat geometry with names and codes, from a seed. Pure: no database.
 
 :func:`plan_city` draws the layout in metres (:mod:`cityloop.demo.layout`), nodes every grid edge so
 that neighbours share exactly the same vertices (no T-junctions, hence no slivers once projected),
@@ -21,13 +21,13 @@ import shapely.geometry
 from cityloop.geo.projection import EqualArea
 
 from . import names
+from .districts import CITY_CODE as CITY_CODE
+from .districts import YUNHU, DistrictSpec
 from .layout import Layout, Point, Quad, draw_layout
 
-CITY_CODE, CITY_NAME, CITY_NAME_EN = "990100", "示范市", "Demo City"
-# Province 99 is unused by GB/T 2260, so no real county can ever clash with the demo.
-DISTRICT_CODE, DISTRICT_NAME, DISTRICT_NAME_EN = "990102", "云湖区", "Yunhu District"
-# Around Nanjing's old city: the demo looks at home on a map of eastern China.
-ORIGIN = (118.785, 32.046)
+# The first demo district's (云湖区) code, names and middle, as the rest of the demo long knew them.
+DISTRICT_CODE, DISTRICT_NAME, DISTRICT_NAME_EN = YUNHU.code, YUNHU.name, YUNHU.name_en
+ORIGIN = YUNHU.origin
 NODING_GRID_M = 0.001  # vertices are snapped to a millimetre lattice while noding
 DECIMALS = 9  # lon/lat decimals kept (about 0.1 mm)
 ROW_TOLERANCE_M = {"street": 250.0, "community": 120.0, "grid": 40.0}
@@ -66,7 +66,7 @@ class GridPlan:
 
 @dataclass(frozen=True)
 class CityPlan:
-    """Everything geometric about the demo district, in WGS84 lon/lat."""
+    """Everything geometric about one demo district, in WGS84 lon/lat."""
 
     seed: int
     origin: tuple[float, float]
@@ -75,6 +75,7 @@ class CityPlan:
     communities: tuple[CommunityPlan, ...]
     grids: tuple[GridPlan, ...]
     roads: tuple[tuple[str, str, shapely.LineString], ...]
+    district_code: str = DISTRICT_CODE
 
     def grid_features(self, responsible: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
         """The grids as GeoJSON features for :func:`cityloop.geo.actions.import_grids`;
@@ -133,18 +134,18 @@ def _centroid_xy(geoms: Sequence[Any]) -> tuple[list[float], list[float]]:
     return shapely.get_x(centroids).tolist(), shapely.get_y(centroids).tolist()
 
 
-def _roads(rng: random.Random, layout: Layout) -> list[tuple[str, str, list[Point]]]:
+def _roads(rng: random.Random, layout: Layout, pools: names.NamePools) -> list[tuple[str, str, list[Point]]]:
     """Arterials (one name per lattice line), secondary roads (one per cut of a super-block) and lanes
     (one stem per block: 桂花一巷, 桂花二巷 …), as lines in metres."""
     roads: list[tuple[str, str, list[Point]]] = []
     arterials = layout.arterials_ns + layout.arterials_ew
-    for name, line in zip(names.pick(rng, names.ARTERIAL_ROADS, len(arterials)), arterials, strict=True):
+    for name, line in zip(names.pick(rng, pools.arterial_roads, len(arterials)), arterials, strict=True):
         roads.append((name, "arterial", line))
     secondary = [seg for sb in layout.superblocks for seg in sb.secondary]
-    for name, seg in zip(names.pick(rng, names.SECONDARY_ROADS, len(secondary)), secondary, strict=True):
+    for name, seg in zip(names.pick(rng, pools.secondary_roads, len(secondary)), secondary, strict=True):
         roads.append((name, "secondary", list(seg)))
     laned = [b for b in layout.blocks() if b.lanes]
-    for stem, block in zip(names.pick(rng, names.LANE_STEMS, len(laned)), laned, strict=True):
+    for stem, block in zip(names.pick(rng, pools.lane_stems, len(laned)), laned, strict=True):
         suffix = rng.choice("巷巷巷弄")
         # Lanes are numbered from the north, like the grids.
         for n, seg in enumerate(reversed(block.lanes), start=1):
@@ -184,19 +185,21 @@ def _grids(
     ]
 
 
-def plan_city(seed: int, *, seq_width: int = 3) -> CityPlan:
-    """The demo district for ``seed``; grid sequences are ``seq_width`` digits (2 or 3)."""
+def plan_city(seed: int, *, seq_width: int = 3, district: DistrictSpec = YUNHU) -> CityPlan:
+    """The demo district ``district`` (by default 云湖区) for ``seed``; grid sequences are
+    ``seq_width`` digits (2 or 3). Each district draws from a generator of its own."""
     if seq_width not in (2, 3):
         raise ValueError(f"the grid sequence is 2 or 3 digits wide, not {seq_width}")
-    rng = random.Random(seed)
-    layout = draw_layout(rng)
+    # The first district draws from the seed itself, as it always did: a seed gives the same 云湖区.
+    rng = random.Random(f"{seed}:{district.key}") if district.key else random.Random(seed)
+    layout = draw_layout(rng, district.shape)
     blocks = layout.blocks()
     community_of_block = {id(b): k for k, group in enumerate(layout.communities) for b in group}
     grid_community = [community_of_block[id(b)] for b in blocks for _ in b.grids]
     metric = _node([q for b in blocks for q in b.grids])
     drawn = _Drawn(
         metric=metric,
-        lonlat=_lonlat(metric, EqualArea(*ORIGIN)),
+        lonlat=_lonlat(metric, EqualArea(*district.origin)),
         areas=shapely.area(metric),
         members=[[i for i, c in enumerate(grid_community) if c == k] for k in range(len(layout.communities))],
     )
@@ -212,13 +215,13 @@ def plan_city(seed: int, *, seq_width: int = 3) -> CityPlan:
     ]
     sx, sy = _centroid_xy([shapely.union_all([community_metric[k] for k in m]) for m in street_members])
 
-    street_names = names.pick(rng, names.STREETS, len(layout.streets))
-    community_names = names.pick(rng, names.COMMUNITIES, len(layout.communities))
+    street_names = names.pick(rng, district.pools.streets, len(layout.streets))
+    community_names = names.pick(rng, district.pools.communities, len(layout.communities))
     streets: list[StreetPlan] = []
     communities: list[CommunityPlan] = []
     grids: list[GridPlan] = []
     for s_no, st in enumerate(reading_order(sx, sy, ROW_TOLERANCE_M["street"]), start=1):
-        street_code = f"{DISTRICT_CODE}{s_no:03d}"
+        street_code = f"{district.code}{s_no:03d}"
         ks = street_members[st]
         order = reading_order([cx[k] for k in ks], [cy[k] for k in ks], ROW_TOLERANCE_M["community"])
         first = len(communities)
@@ -232,17 +235,18 @@ def plan_city(seed: int, *, seq_width: int = 3) -> CityPlan:
         parts = np.array([c.polygon for c in communities[first:]], dtype=object)
         streets.append(StreetPlan(street_code, street_names[st], shapely.coverage_union_all(parts)))
 
-    projection = EqualArea(*ORIGIN)
+    projection = EqualArea(*district.origin)
     roads = tuple(
         (name, kind, _lonlat(shapely.LineString(line), projection))
-        for name, kind, line in _roads(rng, layout)
+        for name, kind, line in _roads(rng, layout, district.pools)
     )
     return CityPlan(
         seed=seed,
-        origin=ORIGIN,
+        origin=district.origin,
         polygon=shapely.coverage_union_all(np.array([s.polygon for s in streets], dtype=object)),
         streets=tuple(streets),
         communities=tuple(communities),
         grids=tuple(grids),
         roads=roads,
+        district_code=district.code,
     )

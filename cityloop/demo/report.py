@@ -6,14 +6,14 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from cityloop.core.audit import SYSTEM_USERNAME
 from cityloop.core.models import Membership, Unit, User
 from cityloop.geo.models import Grid, Road
 
+from .districts import DISTRICTS
 from .people import DEMO_PASSWORD, KEY_LOGINS, role_label, unit_label
-from .plan import DISTRICT_CODE
 
 
 def demo_logins(everyone: bool = False) -> list[tuple[str, str, str]]:
@@ -71,20 +71,23 @@ def logins_table(logins: Sequence[tuple[str, str, str]]) -> str:
 
 
 def demo_summary() -> dict[str, int]:
-    """Counts of the demo district's streets, communities, grids, roads and users in the database."""
-    district = Unit.objects.filter(code=DISTRICT_CODE).first()
-    if district is None:
+    """Counts of the demo districts (those in the database) and of their streets, communities, grids
+    and roads, and of the users, read from the database."""
+    districts = list(Unit.objects.filter(code__in=[d.code for d in DISTRICTS]).order_by("code"))
+    if not districts:
         return {}
-    kinds = dict(
-        Unit.objects.filter(path__startswith=district.path)
-        .values_list("kind")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    under = Q()
+    for district in districts:
+        under |= Q(path__startswith=district.path)
+    kinds = dict(Unit.objects.filter(under).values_list("kind").annotate(n=Count("pk")).order_by())
+    in_communities = Q()
+    for district in districts:
+        in_communities |= Q(community__path__startswith=district.path)
     return {
+        "districts": len(districts),
         "streets": kinds.get("street", 0),
         "communities": kinds.get("community", 0),
-        "grids": Grid.objects.filter(community__path__startswith=district.path).count(),
-        "roads": Road.objects.filter(district=district).count(),
+        "grids": Grid.objects.filter(in_communities).count(),
+        "roads": Road.objects.filter(district__in=districts).count(),
         "users": User.objects.exclude(username=SYSTEM_USERNAME).count(),
     }

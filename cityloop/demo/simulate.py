@@ -1,4 +1,4 @@
-"""The simulator: the demo district's people working a month of cases through the real actions.
+"""The simulator: the demo city's people working a month of cases through the real actions.
 
 Supervisors and citizens report, operators verify and accept, shift leaders register, dispatchers
 dispatch where routing suggests (routing dispatches some itself), units dispose (some late, some
@@ -6,23 +6,25 @@ returned naming another unit, some returned twice and settled by arbitration, ex
 hold, reworked after a failed check), supervisors check, hotline cases get return visits. Time is
 simulated: every action is taken ``at`` a moment of the simulated day, never slept; nothing happens
 after "now", so the last days leave a realistic backlog of open cases for the worker's sweep.
+
+Every district gets its share of the day's reports (by its number of grids). Each command step is
+taken by the centre commanding the case at that moment (:mod:`cityloop.demo.staff`): the district's,
+or the city's once routing made it a city case (illegal taxis, the city's bridges) or the district
+referred it up (上报市级); the district's supervisor still checks it on site.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import io
 import random
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from PIL import Image
 
 from cityloop.assets.models import Component
 from cityloop.cases.actions import submit_report
@@ -31,111 +33,12 @@ from cityloop.cases.engine import TransitionError, perform
 from cityloop.cases.models import Case, CaseStep
 from cityloop.catalog.models import Condition
 from cityloop.core.audit import public_actor, request_context
-from cityloop.core.models import Membership, Role, User
+from cityloop.core.models import User
 from cityloop.geo.index import get_index
 
+from .casemix import CHANNELS, COMPONENT_SHARE, EVENTS, Odds, SimulationReport, _png
 from .dispatching import bounce, dispatch
-
-# Channel mix of a typical district (supervisors find most problems).
-CHANNELS = [
-    ("supervisor", 0.55),
-    ("hotline_12345", 0.17),
-    ("citizen_app", 0.08),
-    ("hotline_12319", 0.05),
-    ("video_patrol", 0.07),
-    ("community_head", 0.05),
-    ("police_110", 0.03),
-]
-# Events people report most, with their relative weight; components come from the inventory.
-EVENTS = [
-    ("0102", 8),
-    ("0201", 6),
-    ("0501", 5),
-    ("0505", 5),
-    ("0104", 4),
-    ("0504", 4),
-    ("0103", 3),
-    ("0106", 2),
-    ("0101", 1),
-    ("0401", 0.3),
-    ("0402", 0.4),
-    ("0105", 0.5),
-]
-COMPONENT_SHARE = 0.35
-
-
-@dataclass
-class Odds:
-    """How often each side flow happens (per case)."""
-
-    not_accepted: float = 0.04
-    not_registered: float = 0.03
-    overridden: float = 0.03  # the dispatcher sends it elsewhere than routing suggests (with a reason)
-    returned: float = 0.05
-    names_other_unit: float = 0.8  # a return names the unit the returning unit thinks is responsible
-    return_rejected: float = 0.15
-    returned_again: float = 0.4  # the next unit returns it too (the second approval goes to arbitration)
-    ruling_makes_rule: float = 0.85
-    extended: float = 0.05
-    held: float = 0.03
-    late: float = 0.12
-    rework: float = 0.08
-    unsatisfied: float = 0.08
-
-
-@dataclass
-class Staff:
-    """Who works in the demo district, by role, loaded from the database."""
-
-    operators: list[User]
-    shift_leaders: list[User]
-    dispatchers: list[User]
-    supervisor_of: dict[int, User]  # community id → supervisor
-    head_of: dict[int, User]  # community id → community head
-    handlers: dict[int, User]  # unit id → handler
-
-    @classmethod
-    def load(cls) -> Staff:
-        def users(role: str) -> list[User]:
-            return list(
-                User.objects.filter(memberships__role=role, is_active=True).distinct().order_by("username")
-            )
-
-        supervisor_of: dict[int, User] = {}
-        head_of: dict[int, User] = {}
-        handlers: dict[int, User] = {}
-        for m in Membership.objects.active().select_related("user", "unit").order_by("user__username"):
-            if m.role == Role.SUPERVISOR:
-                supervisor_of.setdefault(m.unit_id, m.user)
-            elif m.role == Role.COMMUNITY_HEAD and m.unit.kind == "community":
-                head_of.setdefault(m.unit_id, m.user)
-            elif m.role == Role.HANDLER:
-                handlers.setdefault(m.unit_id, m.user)
-        return cls(
-            users(Role.OPERATOR),
-            users(Role.SHIFT_LEADER),
-            users(Role.DISPATCHER),
-            supervisor_of,
-            head_of,
-            handlers,
-        )
-
-
-@dataclass
-class SimulationReport:
-    cases: int = 0
-    refused: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)
-
-    def lines(self) -> list[str]:
-        states = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
-        return [f"{self.cases} cases reported ({self.refused} reports refused)", f"states now: {states}"]
-
-
-def _png(rng: random.Random) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (16, 12), tuple(rng.randrange(256) for _ in range(3))).save(buffer, "PNG")
-    return buffer.getvalue()
+from .staff import CITY_LEVEL, Crew, Staff, command_level
 
 
 class Simulator:
@@ -148,15 +51,27 @@ class Simulator:
         self.staff = Staff.load()
         self.public = public_actor()
         index = get_index()
-        self.grids = [(geom, loc) for geom, loc in zip(index.geoms, index.locations, strict=True)]
-        self.components = list(
+        # Grids and components by district: each district gets its own share of the reports.
+        self.grids: dict[str, list[tuple[shapely.Geometry, Any]]] = {}
+        for geom, loc in zip(index.geoms, index.locations, strict=True):
+            self.grids.setdefault(loc.district_code or "", []).append((geom, loc))
+        self.components: dict[str, list[tuple[str, float, float, str]]] = {}
+        for row in (
             Component.objects.filter(subclass__conditions__isnull=False)
             .distinct()
+            .order_by("code")
             .values_list("code", "lon", "lat", "subclass__code")[:50000]
-        )
+        ):
+            self.components.setdefault(row[0][:6], []).append(row)
         self.event_codes = [c for c, _ in EVENTS]
         self.event_weights = [w for _, w in EVENTS]
         self.report = SimulationReport()
+        self._crews: dict[tuple[str, int | None], Crew | None] = {}
+
+    def shares(self) -> dict[str, float]:
+        """Each district's share of the reports: its share of the grids."""
+        total = sum(len(g) for g in self.grids.values()) or 1
+        return {code: len(grids) / total for code, grids in sorted(self.grids.items())}
 
     # --- helpers ---------------------------------------------------------------------------------
     def _pick(self, pairs: list[tuple[str, float]]) -> str:
@@ -183,22 +98,38 @@ class Simulator:
     def _running(self, case: Case, step: str) -> CaseStep:
         return CaseStep.objects.filter(case=case, step=step, ended_at__isnull=True).order_by("-id").get()
 
+    def crew(self, case: Case) -> Crew:
+        """The operator, shift leader and dispatcher of the centre commanding ``case`` now: the same
+        people for the whole case at one centre, others once it moves to the other level."""
+        level = command_level(case)
+        key = (level, None if level == CITY_LEVEL else case.district_id)
+        if key not in self._crews:
+            self._crews[key] = self.staff.crew(case, self.rng)
+        found = self._crews[key]
+        if found is None:
+            raise _Stop  # nobody works at that centre: the case waits there
+        return found
+
     # --- one case ---------------------------------------------------------------------------------
-    def simulate_day(self, day: dt.date, count: int) -> int:
-        """Try ``count`` reports on ``day``; how many became cases (none after "now", none refused)."""
+    def simulate_day(self, day: dt.date, count: int, district: str | None = None) -> int:
+        """Try ``count`` reports on ``day`` in ``district`` (a code; by default anywhere); how many
+        became cases (none after "now", none refused)."""
         made = 0
         for _ in range(count):
             with request_context(None):
-                made += self.simulate_case(day) is not None
+                made += self.simulate_case(day, district) is not None
         return made
 
-    def simulate_case(self, day: dt.date) -> Case | None:
+    def simulate_case(self, day: dt.date, district: str | None = None) -> Case | None:
         rng = self.rng
+        self._crews = {}
         channel = self._pick(CHANNELS)
-        geom, loc = rng.choice(self.grids)
+        code = district or rng.choice(sorted(self.grids))
+        geom, loc = rng.choice(self.grids[code])
         category, kind, component = None, "event", None
-        if self.components and rng.random() < COMPONENT_SHARE:
-            component, lon, lat, category = rng.choice(self.components)
+        components = self.components.get(code)
+        if components and rng.random() < COMPONENT_SHARE:
+            component, lon, lat, category = rng.choice(components)
             lon, lat, kind = lon + rng.uniform(-2e-5, 2e-5), lat + rng.uniform(-2e-5, 2e-5), "component"
             located = get_index().locate(lon, lat, day)
             if located is None:
@@ -212,11 +143,13 @@ class Simulator:
         if at > self.now:
             return None
         supervisor = self.staff.supervisor_of.get(loc.community_id)
+        # Hotline and other calls are taken by the operators of the district where the problem is.
+        operators = self.staff.centres.get(loc.district_id)
         reporter: User | None = {
             "supervisor": supervisor,
             "community_head": self.staff.head_of.get(loc.community_id),
             "citizen_app": self.public,
-        }.get(channel) or rng.choice(self.staff.operators)
+        }.get(channel) or (rng.choice(operators.operators) if operators and operators.operators else None)
         if reporter is None:
             return None
         try:
@@ -257,25 +190,32 @@ class Simulator:
         component: str | None,
         supervisor: User | None,
     ) -> None:
-        rng, odds, staff = self.rng, self.odds, self.staff
-        operator, leader, dispatcher = (
-            rng.choice(staff.operators),
-            rng.choice(staff.shift_leaders),
-            rng.choice(staff.dispatchers),
-        )
+        rng, odds = self.rng, self.odds
         if case.channel.needs_verification:
             at = self._later(at, (3, 25))
-            case = self._act(case, "send_for_verification", operator, at)
+            case = self._act(case, "send_for_verification", self.crew(case).operator, at)
             at = self._later(at, (5, 40))
             case = self._act(case, "verify", supervisor, at, found=True)
         at = self._later(at, (2, 20))
         if rng.random() < odds.not_accepted:
-            self._act(case, "not_accept", operator, at, reason="不属于城市管理范围")
+            self._act(case, "not_accept", self.crew(case).operator, at, reason="不属于城市管理范围")
             return
-        case = self._act(case, "accept", operator, at, category=category, kind=kind, component=component)
+        # Routing decides at acceptance: a city rule hands the case to the city centre from here on.
+        case = self._act(
+            case, "accept", self.crew(case).operator, at, category=category, kind=kind, component=component
+        )
         at = self._later(at, (3, 25))
+        if command_level(case) != CITY_LEVEL and rng.random() < odds.referred_up:
+            case = self._act(
+                case,
+                "refer_to_city",
+                self.crew(case).shift_leader,
+                at,
+                reason="涉及多个区和市级部门，上报市级指挥",
+            )
+            at = self._later(at, (3, 25))
         if rng.random() < odds.not_registered:
-            self._act(case, "not_register", leader, at, reason="不符合立案条件")
+            self._act(case, "not_register", self.crew(case).shift_leader, at, reason="不符合立案条件")
             return
         numbers = list(
             Condition.objects.valid_at(at.date())
@@ -283,23 +223,24 @@ class Simulator:
             .values_list("number", flat=True)
             .distinct()
         )
-        case = self._act(case, "register", leader, at, condition=rng.choice(numbers) if numbers else 1)
+        condition = rng.choice(numbers) if numbers else 1
+        case = self._act(case, "register", self.crew(case).shift_leader, at, condition=condition)
         at = self._later(at, (3, 25))
         if case.state == "registered":  # else routing dispatched it automatically
-            case = dispatch(self, case, dispatcher, at)
-        case, at = self._dispose(case, at, dispatcher, leader)
-        self._check_and_close(case, at, operator, supervisor, leader, dispatcher)
+            case = dispatch(self, case, self.crew(case).dispatcher, at)
+        case, at = self._dispose(case, at)
+        self._check_and_close(case, at, supervisor)
 
     def _handler(self, case: Case) -> User | None:
         return self.staff.handlers.get(case.responsible_unit_id or 0)
 
-    def _dispose(
-        self, case: Case, at: dt.datetime, dispatcher: User, leader: User
-    ) -> tuple[Case, dt.datetime]:
+    def _dispose(self, case: Case, at: dt.datetime, *, first: bool = True) -> tuple[Case, dt.datetime]:
+        """The unit disposes (late now and then, extended, on hold); on its first disposal it may say
+        the case is not its own (a unit that already disposed it and failed the check reworks it)."""
         rng, odds = self.rng, self.odds
         handler = self._handler(case)
-        if rng.random() < odds.returned:
-            case, at = bounce(self, case, at, dispatcher, leader)
+        if first and rng.random() < odds.returned:
+            case, at = bounce(self, case, at)
             handler = self._handler(case)
         step = self._running(case, "dispose")
         if rng.random() < odds.extended:
@@ -314,14 +255,14 @@ class Simulator:
                 time_unit=step.limit_unit,
             )
             at = self._later(at, (10, 90))
-            case = self._act(case, "approve_extension", dispatcher, at)
+            case = self._act(case, "approve_extension", self.crew(case).dispatcher, at)
         elif rng.random() < odds.held:
             at = max(at, self._within(step, rng.uniform(0.2, 0.5)))
             case = self._act(case, "request_hold", handler, at, reason="等待天气好转")
             at = self._later(at, (10, 60))
-            case = self._act(case, "approve_hold", leader, at)
+            case = self._act(case, "approve_hold", self.crew(case).shift_leader, at)
             at = self._later(at, (600, 4000))
-            case = self._act(case, "resume", dispatcher, at)
+            case = self._act(case, "resume", self.crew(case).dispatcher, at)
         step = self._running(case, "dispose")
         share = rng.uniform(1.1, 2.5) if rng.random() < odds.late else rng.uniform(0.15, 0.95)
         at = max(self._later(at, (5, 30)), self._within(step, share))
@@ -335,43 +276,39 @@ class Simulator:
         )
         return case, at
 
-    def _check_and_close(
-        self,
-        case: Case,
-        at: dt.datetime,
-        operator: User,
-        supervisor: User | None,
-        leader: User,
-        dispatcher: User,
-    ) -> None:
+    def _check_and_close(self, case: Case, at: dt.datetime, supervisor: User | None) -> None:
+        """The commanding centre sends the case for check, the district's supervisor checks it on
+        site, hotline callers get their return visit, and the centre's shift leader closes it."""
         rng, odds = self.rng, self.odds
         for attempt in range(2):
             at = self._later(at, (3, 25))
-            case = self._act(case, "send_for_check", operator, at)
+            case = self._act(case, "send_for_check", self.crew(case).operator, at)
             at = self._later(at, (20, 150))
             if attempt == 0 and rng.random() < odds.rework:
                 case = self._act(case, "check_fail", supervisor, at, reason="现场仍未处理到位")
-                case, at = self._dispose(case, at, dispatcher, leader)
+                case, at = self._dispose(case, at, first=False)
                 continue
             case = self._act(case, "check_pass", supervisor, at)
             break
         if case.needs_return_visit:
             at = self._later(at, (30, 300))
             unhappy = rng.random() < odds.unsatisfied
-            case = self._act(
-                case, "return_visit", operator, at, satisfaction="unsatisfied" if unhappy else "satisfied"
-            )
+            satisfaction = "unsatisfied" if unhappy else "satisfied"
+            case = self._act(case, "return_visit", self.crew(case).operator, at, satisfaction=satisfaction)
             if unhappy:
                 at = self._later(at, (10, 60))
-                case = self._act(case, "reopen", leader, at, reason="市民不满意，重新处置")
-                case, at = self._dispose(case, at, dispatcher, leader)
+                case = self._act(
+                    case, "reopen", self.crew(case).shift_leader, at, reason="市民不满意，重新处置"
+                )
+                case, at = self._dispose(case, at, first=False)
                 at = self._later(at, (3, 25))
-                case = self._act(case, "send_for_check", operator, at)
+                case = self._act(case, "send_for_check", self.crew(case).operator, at)
                 case = self._act(case, "check_pass", supervisor, self._later(at, (20, 120)))
                 at = self._later(at, (150, 400))
+                operator = self.crew(case).operator
                 case = self._act(case, "return_visit", operator, at, satisfaction="basically_satisfied")
         at = self._later(at, (5, 50))
-        self._act(case, "close", leader, at)
+        self._act(case, "close", self.crew(case).shift_leader, at)
 
 
 class _Stop(Exception):
@@ -387,14 +324,18 @@ def simulate(
     progress: Callable[[dt.date, int], None] | None = None,  # (day, cases reported that day)
     odds: Odds | None = None,
 ) -> SimulationReport:
-    """Simulate ``days`` days ending today, about ``per_day`` reports a day."""
+    """Simulate ``days`` days ending today, about ``per_day`` reports a day across the city, each
+    district getting its share (by its number of grids: the smaller district fewer)."""
     sim = Simulator(seed=seed, now=now, odds=odds)
     today = timezone.localdate(sim.now)
+    shares = sim.shares()
     for offset in range(days, 0, -1):
         day = today - dt.timedelta(days=offset - 1)
         weekend = day.weekday() >= 5
-        count = max(1, round(per_day * (0.6 if weekend else 1.0) * sim.rng.uniform(0.85, 1.15)))
-        made = sim.simulate_day(day, count)
+        made = 0
+        for district, share in shares.items():
+            count = max(1, round(per_day * share * (0.6 if weekend else 1.0) * sim.rng.uniform(0.85, 1.15)))
+            made += sim.simulate_day(day, count, district)
         if progress:
             progress(day, made)
     sim.report.outcomes = Counter(Case.objects.values_list("state", flat=True))

@@ -54,7 +54,11 @@ def test_the_city_has_its_streets_communities_grids_and_roads(demo_city: DemoCit
     assert demo_city.district.code == DISTRICT_CODE and demo_city.district.parent_id == demo_city.city.pk
     assert [s.code for s in demo_city.streets] == [s.code for s in plan.streets]
     assert [c.code for c in demo_city.communities] == [c.code for c in plan.communities]
-    assert demo_city.grids_count == len(plan.grids) == Grid.objects.count()
+    assert (
+        demo_city.grids_count
+        == len(plan.grids)
+        == Grid.objects.filter(code__startswith=DISTRICT_CODE).count()
+    )
     assert Road.objects.filter(district=demo_city.district).count() == len(demo_city.roads) == len(plan.roads)
     assert 6 <= len(demo_city.streets) <= 8 and 30 <= len(demo_city.communities) <= 50
     assert 400 <= demo_city.grids_count <= 800
@@ -63,8 +67,9 @@ def test_the_city_has_its_streets_communities_grids_and_roads(demo_city: DemoCit
         s.parent and s.parent.kind == UnitKind.COMMUNITY for s in demo_city.stations
     )
     assert demo_summary() == {
-        k: demo_city.summary[k] for k in ("streets", "communities", "grids", "roads", "users")
+        k: demo_city.summary[k] for k in ("districts", "streets", "communities", "grids", "roads", "users")
     }
+    assert demo_city.summary["grids"] == Grid.objects.count() > demo_city.grids_count
 
 
 def test_departments_and_companies_have_stable_keys_and_codes(demo_city: DemoCity) -> None:
@@ -104,7 +109,9 @@ def test_grids_have_areas_and_some_have_a_property_manager(demo_city: DemoCity) 
     assert min(areas) >= 6_000 and max(areas) <= 16_000
     managers = {demo_city.companies["property"].pk, demo_city.companies["property_b"].pk}
     responsible = set(
-        Grid.objects.exclude(responsible_unit=None).values_list("responsible_unit_id", flat=True)
+        Grid.objects.filter(code__startswith=DISTRICT_CODE)
+        .exclude(responsible_unit=None)
+        .values_list("responsible_unit_id", flat=True)
     )
     assert responsible == managers
 
@@ -121,7 +128,8 @@ def test_every_role_has_a_user(demo_city: DemoCity) -> None:
 def test_supervisors_patrol_every_community(demo_city: DemoCity) -> None:
     patrolled = Membership.objects.filter(role=Role.SUPERVISOR).values_list("unit__kind", "unit__code")
     assert {kind for kind, _ in patrolled} == {UnitKind.COMMUNITY}
-    assert sorted(code for _, code in patrolled) == sorted(c.code for c in demo_city.communities)
+    everywhere = [c.code for d in demo_city.districts for c in d.communities]
+    assert sorted(code for _, code in patrolled) == sorted(everywhere)
 
 
 def test_admin_and_every_key_user_log_in_with_the_demo_password(demo_city: DemoCity, db: Any) -> None:

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from cityloop.assets.models import Component
 from cityloop.cases.models import Case, CaseEvent
-from cityloop.demo.dispatching import RULES
+from cityloop.demo.dispatching import rule_rows
+from cityloop.demo.districts import LINJIANG
 from cityloop.demo.simulate import Odds, simulate
 from cityloop.geo.index import get_index
 from cityloop.geo.models import Grid
@@ -37,7 +38,7 @@ def _point_in_street(street_code: str, managed: bool | None = None) -> tuple[flo
 
 
 def test_demo_rules_and_previews(demo_city):
-    assert Rule.objects.count() == len(RULES) == demo_city.summary["routing rules"]
+    assert Rule.objects.count() == len(rule_rows(demo_city)) == demo_city.summary["routing rules"]
     owned = (
         Component.objects.filter(subclass__code="0101", owner__isnull=False)
         .select_related("subclass")
@@ -67,6 +68,16 @@ def test_demo_rules_and_previews(demo_city):
     assert structure.unit.code == demo_city.unit("enforcement").code and structure.basis == "line_department"
     collapse = route(facts_at(lon, lat, kind="event", category_code="0401", on=DAY))
     assert [u.code for u in collapse.emergency_units] == [demo_city.unit("emergency").code]
+
+    # Illegal taxis are the city's in either district: its traffic police, commanded by the city.
+    linjiang = demo_city.in_district(LINJIANG.code)
+    for street in (second, linjiang.streets[0]):
+        taxis = route(facts_at(*_point_in_street(street.code), kind="event", category_code="0509", on=DAY))
+        assert taxis.unit.code == "990100-JJ" and taxis.level == "city"
+    burst = route(
+        facts_at(*_point_in_street(linjiang.streets[0].code), kind="event", category_code="0402", on=DAY)
+    )
+    assert burst.unit.code == linjiang.unit("water").code and burst.level == "district"
 
 
 def test_simulated_days_bounce_cases_into_arbitration_and_rulings_become_rules(demo_city, db):

@@ -15,13 +15,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from cityloop.core.audit import request_context, system_actor
 from cityloop.core.models import Unit
 from cityloop.demo.build import build_demo_city, demo_loaded
+from cityloop.demo.districts import CITY_CODE
 from cityloop.demo.people import DEMO_PASSWORD
-from cityloop.demo.plan import DISTRICT_CODE
 from cityloop.demo.report import demo_logins, demo_summary, logins_table
 
 
 class Command(BaseCommand):
-    help = "Build the demo city (a fictional district with its roads, grids, units and users) from a seed."
+    help = (
+        "Build the demo city (a fictional city centre and two districts with their roads, grids, units "
+        "and users) from a seed."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=1, help="same seed, same city (default 1)")
@@ -41,8 +44,8 @@ class Command(BaseCommand):
             return
         if demo_loaded():
             raise CommandError(
-                f"the demo city is already loaded (unit {DISTRICT_CODE} exists); use an empty database, "
-                "or --if-empty to just print the logins"
+                f"the demo city is already loaded (unit {CITY_CODE} or one of its districts exists); "
+                "use an empty database, or --if-empty to just print the logins"
             )
         started = time.monotonic()
         self.stdout.write(f"Building the demo city, seed {options['seed']} …")
