@@ -274,14 +274,12 @@ class Month:
                 self.cases, self.steps, self.events = [], [], []
 
 
-def _read_indexes() -> dict[str, str]:
-    """The evaluation's covering indexes as its migrations leave them (dropped while loading)."""
-    from importlib import import_module
+def _loaded_indexes() -> list[tuple[Any, Any]]:
+    """The declared indexes (``Meta.indexes``) of the tables the month is loaded into: dropped while
+    loading and built once at the end, as a bulk load would."""
+    from cityloop.cases.models import Case, CaseEvent, CaseStep
 
-    indexes = dict(import_module("cityloop.evaluation.migrations.0003_read_indexes").INDEXES)
-    latest = import_module("cityloop.evaluation.migrations.0004_dispose_start_occurrence")
-    indexes[latest.NAME] = latest.NEW
-    return indexes
+    return [(model, index) for model in (Case, CaseStep, CaseEvent) for index in model._meta.indexes]
 
 
 def load_month(count: int) -> tuple[dict[str, Any], float]:
@@ -304,11 +302,11 @@ def load_month(count: int) -> tuple[dict[str, Any], float]:
         CaseEvent, ("case_id", "seq", "transition", "from_state", "to_state", "actor_id", "at", "audit_id")
     )
     audit_id = first_audit
-    indexes = _read_indexes()
-    with connection.cursor() as cursor:
-        # Bulk loading: the evaluation's covering indexes are built once at the end, not row by row.
-        for name in indexes:
-            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+    indexes = _loaded_indexes()
+    # Bulk loading: the tables' indexes are built once at the end, not row by row.
+    with connection.schema_editor() as editor:
+        for model, index in indexes:
+            editor.remove_index(model, index)
     for cases, steps, events in Month(city, random.Random(8)).chunks(count, first):
         with transaction.atomic():
             case_writer.write(cases)
@@ -322,9 +320,10 @@ def load_month(count: int) -> tuple[dict[str, Any], float]:
                 audit_id += 1
             audit_writer.write(audits)
             event_writer.write(lines)
+    with connection.schema_editor() as editor:
+        for model, index in indexes:
+            editor.add_index(model, index)
     with connection.cursor() as cursor:
-        for name, spec in indexes.items():
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {spec}")
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('cases_case', 'id'), (SELECT max(id) FROM cases_case))"

@@ -16,7 +16,8 @@ from cityloop.core.models import Unit, User
 from cityloop.core.permissions import jurisdiction_paths
 from cityloop.evaluation import actions, reading
 from cityloop.evaluation.exports import excel, pdf, tables
-from cityloop.evaluation.models import EvaluationRun
+from cityloop.evaluation.measures import rates_of
+from cityloop.evaluation.models import EvaluationRun, Score
 from cityloop.evaluation.periods import parse_period
 
 from .errors import ApiError
@@ -76,6 +77,25 @@ class ScoreOut(Schema):
     user_id: int | None
     grid_id: int | None
     parts: list[dict[str, Any]]
+    rates: dict[str, str | None] = Field(
+        default_factory=dict,
+        description="named rates of the counts as decimals (satisfaction_rate 满意率 = (satisfied + "
+        "basically satisfied) / visited, unsatisfied_rate 不满意率); null without return visits",
+    )
+
+    @staticmethod
+    def resolve_rates(obj: Any) -> dict[str, str | None]:
+        return rates_of(obj.measures) if isinstance(obj, Score) else dict(obj.get("rates") or {})
+
+
+class RateOut(Schema):
+    key: str
+    label: str
+    rate: str | None
+    num: int
+    den: int
+    num_measure: str
+    den_measure: str
 
 
 class RankingOut(Schema):
@@ -89,7 +109,8 @@ class RankingQuery(Schema):
     subject: str = Field(
         "department",
         description="supervisor, operator, shift_leader, dispatcher, department, district (in a city's "
-        "evaluation), street, community or grid",
+        "evaluation), street, community, grid, or the hotline's satisfaction rankings "
+        "hotline_department, hotline_district (in a city's evaluation), hotline_street",
     )
     scope: str | None = Field(
         None, description="code of the evaluated city or district (default: the widest you see)"
@@ -110,6 +131,7 @@ class BreakdownOut(Schema):
     scheme: dict[str, Any]
     measures: dict[str, int]
     measure_labels: dict[str, str]
+    rates: list[RateOut]
 
 
 @router.get(
@@ -125,6 +147,7 @@ def breakdown(request: HttpRequest, score_id: int) -> dict[str, Any]:
         "scheme": score.scheme.ref(),
         "measures": score.measures,
         "measure_labels": {k: reading.measure_label(score.subject, k) for k in score.measures},
+        "rates": reading.rates(score),
     }
 
 

@@ -22,7 +22,7 @@ from .compute import Deducted, Evaluation, Scored, default_scope, evaluate, subj
 from .deductions import deduct
 from .models import Adjustment, Deduction, EvaluationRun, RunStatus, Scheme, SchemeKind, Score
 from .periods import Period, parse_period
-from .schemes import validate
+from .schemes import default_code, validate
 
 
 @dataclass
@@ -314,7 +314,7 @@ def save_scheme(
     """Save a new version of a scheme, in force from ``valid_from``. Earlier versions stay, so
     published periods keep pointing at the version they used."""
     validate(kind, subject, config)
-    code = code or (f"standard-{subject}" if kind == SchemeKind.INDEX else f"deduction-{subject}")
+    code = code or default_code(kind, subject)
     latest = Scheme.objects.filter(code=code).aggregate(v=Max("version"))["v"] or 0
     previous = Scheme.objects.filter(code=code, version=latest).first()
     scheme = Scheme.objects.create(
@@ -337,6 +337,8 @@ def differences(run: EvaluationRun, fresh: Evaluation) -> list[Difference]:
     count, subjects appearing or disappearing, and deduction points."""
     found: list[Difference] = []
     for kind, scored in fresh.scores.items():
+        if kind not in (run.schemes or {}):
+            continue  # never evaluated in this run (a subject added after it was published)
         stored = {s.subject_key or 0: s for s in run.scores.filter(subject=kind)}
         seen = set()
         for s in scored:
@@ -355,7 +357,9 @@ def differences(run: EvaluationRun, fresh: Evaluation) -> list[Difference]:
             ):
                 if before != after:
                     found.append(Difference(kind, key, old.label, name, before, after))
-            for measure in sorted(set(old.measures) | set(s.subject.counts)):
+            # Only what the snapshot counted: a measure added to the evaluation later (return
+            # visits in 2026-12) is not a difference in a month published before it existed.
+            for measure in sorted(old.measures):
                 if old.measures.get(measure, 0) != s.subject.counts.get(measure, 0):
                     found.append(
                         Difference(

@@ -136,20 +136,23 @@ class Tally:
         return out
 
 
-def add_derived(counts: dict[str, int]) -> dict[str, int]:
-    """Fill in the derived measures (and zeros for missing parts) of one subject's counts."""
+def add_derived(counts: dict[str, int], keys: Iterable[str] | None = None) -> dict[str, int]:
+    """Fill in the derived measures of one subject's counts (those in ``keys``, default all)."""
+    wanted = set(DERIVED if keys is None else keys)
     for key, parts in DERIVED.items():
-        counts[key] = sum(counts.get(p, 0) for p in parts)
+        if key in wanted:
+            counts[key] = sum(counts.get(p, 0) for p in parts)
     return counts
 
 
 def case_ids(key: str, group: str, values: Iterable[Any], w: Window) -> QuerySet[Any]:
     """The ids of the cases behind measure ``key`` for subjects whose ``group`` is in ``values``."""
     if key in DERIVED:
-        return Case.objects.filter(
-            Q(pk__in=case_ids(DERIVED[key][0], group, values, w))
-            | Q(pk__in=case_ids(DERIVED[key][1], group, values, w))
-        ).values("pk")
+        values = list(values)
+        either = Q()
+        for part in DERIVED[key]:
+            either |= Q(pk__in=case_ids(part, group, values, w))
+        return Case.objects.filter(either).values("pk")
     family, measure = MEASURES[key]
     rows = family.base(w).filter(**{f"{group}__in": list(values)}).filter(measure.when(w))
     return rows.order_by().values(family.case_field)
@@ -158,6 +161,7 @@ def case_ids(key: str, group: str, values: Iterable[Any], w: Window) -> QuerySet
 def rows_behind(key: str, group: str, values: Iterable[Any], w: Window) -> int:
     """How many rows (or cases, for per-case measures) are behind a count: the drill-down's total."""
     if key in DERIVED:
+        values = list(values)
         return sum(rows_behind(k, group, values, w) for k in DERIVED[key])
     family, measure = MEASURES[key]
     rows = family.base(w).filter(**{f"{group}__in": list(values)}).filter(measure.when(w))

@@ -211,6 +211,39 @@ DEDUCTION_SCHEMES: dict[str, dict[str, Any]] = {
     }
 }
 
+
+def _hotline(minimum: int, **extra: Any) -> dict[str, Any]:
+    """热线满意度: the hotline's return visits alone (the first visit of each case in the period).
+    80 × 满意率 ((satisfied + basically) / visits) + 20 × 完全满意率 (satisfied / visits) is the
+    12345 platforms' usual 满意度 ``(100 × satisfied + 80 × basically + 0 × unsatisfied) / visits``
+    written as two rates a city can re-weigh; 不满意率 is shown beside them."""
+    return {
+        "parts": [
+            _rate("satisfaction", "满意率", 80, "satisfied_total", "visited"),
+            _rate("fully_satisfied", "完全满意率", 20, "satisfied", "visited"),
+        ],
+        "informative": [
+            {
+                "key": "unsatisfied_rate",
+                "label": "不满意率",
+                "kind": "rate",
+                "num": "unsatisfied",
+                "den": "visited",
+            }
+        ],
+        **extra,
+        **_common("visited", minimum),
+    }
+
+
+# Separate subjects (see models.HOTLINE_SUBJECTS) so the standard schemes above keep their formulas
+# and results; a unit with fewer visits than the minimum is not ranked (none: no data at all).
+HOTLINE_SCHEMES: dict[str, dict[str, Any]] = {
+    "hotline_department": _hotline(5, groups=INDEX_SCHEMES["department"]["groups"]),
+    "hotline_district": _hotline(20),
+    "hotline_street": _hotline(5),
+}
+
 NAMES = {
     "supervisor": "监督员考核（标准）",
     "operator": "受理员考核（标准）",
@@ -221,4 +254,7 @@ NAMES = {
     "street": "街道区域评价（标准）",
     "community": "社区区域评价（标准）",
     "grid": "单元网格区域评价（标准）",
+    "hotline_department": "处置部门热线满意度评价",
+    "hotline_district": "区热线满意度评价",
+    "hotline_street": "街道热线满意度评价",
 }

@@ -14,7 +14,10 @@ Rules shared by every measure:
 * cases count in the period in which they were **reported** (regions, supervisors' reports) or
   **dispatched** (a unit's cases); what happened to them counts only if it happened before the
   cut-off (the period's end, or "now" for a period still running), so a past month's numbers do not
-  move when its cases are worked on later.
+  move when its cases are worked on later;
+* a return visit (回访) counts in the period in which it was made, only if it was its case's first
+  (the satisfaction recorded in the timeline, for the case's regions and the unit whose disposal
+  was visited).
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from cityloop.cases.models import Case, CaseEvent, CaseStep
+
+from .scoring import round4
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,49 @@ def _extensions(w: Window) -> QuerySet[Any]:
     return CaseEvent.objects.filter(
         case__district_id__in=w.districts, transition="approve_extension", at__gte=w.start, at__lt=w.cutoff
     ).annotate(unit_id=unit)
+
+
+def _visited_unit() -> Subquery:
+    """The unit whose result was visited: the one owning the case's latest disposal started before
+    the visit (frozen on the disposal step, unlike the case's current responsible unit)."""
+    return Subquery(
+        CaseStep.objects.filter(case_id=OuterRef("case_id"), step="dispose", started_at__lte=OuterRef("at"))
+        .order_by("-started_at", "-id")
+        .values("unit_id")[:1]
+    )
+
+
+def _first_visits(w: Window) -> QuerySet[Any]:
+    """Return visits (回访) made in the period that were their case's first: the citizen's verdict on
+    the first result. A later visit after an unsatisfied one and a reopen (不满意重办) is not counted
+    again, so a case fixed on the second try still counts unsatisfied once. Read from the timeline,
+    which never changes (``Case.satisfaction`` does: reopen clears it)."""
+    earlier = CaseEvent.objects.filter(
+        case_id=OuterRef("case_id"), transition="return_visit", seq__lt=OuterRef("seq")
+    )
+    return (
+        CaseEvent.objects.filter(
+            case__district_id__in=w.districts, transition="return_visit", at__gte=w.start, at__lt=w.cutoff
+        )
+        .filter(~Exists(earlier))
+        .annotate(
+            unit_id=_visited_unit(),
+            district_id=F("case__district_id"),
+            street_id=F("case__street_id"),
+            community_id=F("case__community_id"),
+            grid_id=F("case__grid_id"),
+        )
+    )
+
+
+SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
+
+
+def _satisfaction(value: str) -> Callable[[Window], Q]:
+    def when(w: Window) -> Q:
+        return Q(data__satisfaction=value)
+
+    return when
 
 
 # --- conditions -----------------------------------------------------------------------------------------
@@ -366,14 +415,73 @@ FAMILIES: dict[str, Family] = {
             ("unit_id",),
             (Measure("extensions", "延期数", "extensions approved"),),
         ),
+        Family(
+            "return_visits",
+            _first_visits,
+            ("grid_id", "community_id", "street_id", "district_id", "unit_id"),
+            (
+                # One row per case at most (its first visit): counting rows counts cases.
+                Measure("visited", "回访数", "return visits (first per case)"),
+                Measure("satisfied", "满意数", "satisfied", _satisfaction("satisfied")),
+                Measure(
+                    "basically_satisfied",
+                    "基本满意数",
+                    "basically satisfied",
+                    _satisfaction("basically_satisfied"),
+                ),
+                Measure("unsatisfied", "不满意数", "unsatisfied", _satisfaction("unsatisfied")),
+            ),
+            rollup=("grid_id", "community_id", "street_id", "district_id", "unit_id"),
+        ),
     ]
 }
 
 MEASURES: dict[str, tuple[Family, Measure]] = {m.key: (f, m) for f in FAMILIES.values() for m in f.measures}
 
-# Measures made of others (summed); drill-down shows the union of their cases.
-DERIVED: dict[str, tuple[str, ...]] = {"due": ("disposed", "overdue_pending")}
-DERIVED_LABELS = {"due": ("应处置数", "due for disposal (disposed + overdue pending)")}
+# Measures made of others (summed); drill-down shows the union of their cases. A subject has a
+# derived measure when it has every part.
+DERIVED: dict[str, tuple[str, ...]] = {
+    "due": ("disposed", "overdue_pending"),
+    "satisfied_total": ("satisfied", "basically_satisfied"),
+}
+DERIVED_LABELS = {
+    "due": ("应处置数", "due for disposal (disposed + overdue pending)"),
+    "satisfied_total": ("满意及基本满意数", "satisfied or basically satisfied"),
+}
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A named rate of two counts, shown beside the counts wherever they appear (tables, scorecard,
+    API, exports) and the ``num``/``den`` a scheme's rate part uses to weigh it."""
+
+    key: str
+    label: str
+    label_en: str
+    num: str
+    den: str
+
+
+RATES: tuple[Rate, ...] = (
+    Rate("satisfaction_rate", "满意率", "satisfaction rate", "satisfied_total", "visited"),
+    Rate("unsatisfied_rate", "不满意率", "unsatisfied rate", "unsatisfied", "visited"),
+)
+
+
+def rates_of(counts: dict[str, int]) -> dict[str, str | None]:
+    """The named rates a subject's counts give, as decimals with four places (None without a
+    denominator); rates whose counts the subject does not have are left out."""
+    out: dict[str, str | None] = {}
+    for r in RATES:
+        if r.num in counts and r.den in counts:
+            den = counts[r.den]
+            out[r.key] = str(round4(Fraction(counts[r.num], den))) if den else None
+    return out
+
+
+def rate_label(key: str, english: bool = False) -> str:
+    found = next(r for r in RATES if r.key == key)
+    return found.label_en if english else found.label
 
 
 def label(key: str) -> str:

@@ -24,6 +24,9 @@ class Subject(models.TextChoices):
     STREET = "street", _("Streets")
     COMMUNITY = "community", _("Communities")
     GRID = "grid", _("Unit grids")
+    HOTLINE_DEPARTMENT = "hotline_department", _("Departments: hotline satisfaction")
+    HOTLINE_DISTRICT = "hotline_district", _("Districts: hotline satisfaction")
+    HOTLINE_STREET = "hotline_street", _("Streets: hotline satisfaction")
 
 
 SUBJECT_LABELS_ZH = {
@@ -36,12 +39,22 @@ SUBJECT_LABELS_ZH = {
     "street": "街道",
     "community": "社区",
     "grid": "单元网格",
+    "hotline_department": "处置部门热线满意度",
+    "hotline_district": "区热线满意度",
+    "hotline_street": "街道热线满意度",
 }
 PERSON_SUBJECTS = ("supervisor", "operator", "shift_leader", "dispatcher")
 REGION_SUBJECTS = ("district", "street", "community", "grid")
 # Ranked only where several of them are evaluated together: a city's evaluation ranks its districts
 # against each other; a district's own evaluation has nothing to rank them against.
-CITY_ONLY_SUBJECTS = ("district",)
+CITY_ONLY_SUBJECTS = ("district", "hotline_district")
+# Ranked on the hotline's return visits alone (热线满意度), beside the standard subjects whose
+# schemes stay the standard's: each is scored over the same units as its base subject.
+HOTLINE_SUBJECTS = {
+    "hotline_department": "department",
+    "hotline_district": "district",
+    "hotline_street": "street",
+}
 
 
 class SchemeKind(models.TextChoices):
@@ -55,7 +68,7 @@ class Scheme(models.Model):
 
     code = models.CharField(_("code"), max_length=40)
     kind = models.CharField(_("kind"), max_length=12, choices=SchemeKind.choices, default=SchemeKind.INDEX)
-    subject = models.CharField(_("subject"), max_length=16, choices=Subject.choices)
+    subject = models.CharField(_("subject"), max_length=24, choices=Subject.choices)
     version = models.PositiveIntegerField(_("version"), default=1)
     name = models.CharField(_("name"), max_length=100)
     valid_from = models.DateField(_("in force from"), default=dt.date(2000, 1, 1))
@@ -129,7 +142,7 @@ class Score(models.Model):
     run = models.ForeignKey(
         EvaluationRun, on_delete=models.CASCADE, related_name="scores", verbose_name=_("run")
     )
-    subject = models.CharField(max_length=16, choices=Subject.choices, verbose_name=_("subject"))
+    subject = models.CharField(max_length=24, choices=Subject.choices, verbose_name=_("subject"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

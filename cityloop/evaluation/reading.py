@@ -112,6 +112,25 @@ def bare_key(kind: str, measure: str) -> str:
     return found[1] if found else measure
 
 
+def rates(score: Score, english: bool = False) -> list[dict[str, Any]]:
+    """The named rates (满意率, 不满意率 …) of a score's counts, with the counts they divide."""
+    out = []
+    for key, value in measures.rates_of(score.measures).items():
+        rate = next(r for r in measures.RATES if r.key == key)
+        out.append(
+            {
+                "key": key,
+                "label": measures.rate_label(key, english),
+                "rate": value,
+                "num": score.measures[rate.num],
+                "den": score.measures[rate.den],
+                "num_measure": rate.num,
+                "den_measure": rate.den,
+            }
+        )
+    return out
+
+
 def measure_label(kind: str, measure: str, english: bool = False) -> str:
     """What a subject's count is called (in Chinese, or English)."""
     bare = bare_key(kind, measure)
@@ -143,8 +162,12 @@ def cases_behind(score: Score, measure: str, user: AnyUser) -> Behind:
     window = window_of(score.run)
     subject = _evaluated(score)
     if measure in measures.DERIVED:
-        ids = counting.case_ids(measure, "unit_id", [subject.key], window)
-        current = counting.rows_behind(measure, "unit_id", [subject.key], window)
+        # Its parts come from one source (the same group field): the union of their cases.
+        found = source_for(kind, measures.DERIVED[measure][0])
+        assert found is not None
+        values = group_values(subject, found[0])
+        ids = counting.case_ids(measure, found[0].group, values, window)
+        current = counting.rows_behind(measure, found[0].group, values, window)
     else:
         found = source_for(kind, measure)
         assert found is not None

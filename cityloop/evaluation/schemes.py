@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from .defaults import DEDUCTION_SCHEMES, INDEX_SCHEMES, NAMES
-from .models import Scheme, SchemeKind, Subject
+from .defaults import DEDUCTION_SCHEMES, HOTLINE_SCHEMES, INDEX_SCHEMES, NAMES
+from .models import HOTLINE_SUBJECTS, Scheme, SchemeKind, Subject
 from .subjects import measure_keys
 
 
@@ -154,8 +154,26 @@ def in_force(subject: str, on: dt.date, kind: str = SchemeKind.INDEX) -> Scheme 
     )
 
 
+def default_code(kind: str, subject: str) -> str:
+    """The code of a subject's default scheme (the one a new version continues)."""
+    if kind == SchemeKind.DEDUCTION:
+        return f"deduction-{subject}"
+    if subject in HOTLINE_SUBJECTS:
+        return f"hotline-{HOTLINE_SUBJECTS[subject]}"
+    return f"standard-{subject}"
+
+
+def hotline_rows() -> list[dict[str, Any]]:
+    """The default 热线满意度 schemes as rows to create (version 1, in force from 2000-01-01)."""
+    return [
+        {"code": default_code("index", s), "kind": "index", "subject": s, "name": NAMES[s], "config": c}
+        for s, c in HOTLINE_SCHEMES.items()
+    ]
+
+
 def default_rows() -> list[dict[str, Any]]:
-    """The standard schemes as rows to create (version 1, in force from 2000-01-01)."""
+    """The standard schemes as rows to create (version 1, in force from 2000-01-01). The hotline
+    schemes come later (:func:`hotline_rows`, migration 0009), once the subject column fits them."""
     rows = [
         {"code": f"standard-{s}", "kind": "index", "subject": s, "name": NAMES[s], "config": c}
         for s, c in INDEX_SCHEMES.items()

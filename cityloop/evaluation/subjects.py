@@ -5,7 +5,8 @@ time during the period inside the evaluated area; their counts are the steps the
 and, for supervisors, the cases they reported and the cases found in their patrol area. Departments
 are the units that own disposals (the unit of each ``dispose`` step) plus every department and
 company of the area. Regions are the districts (in a city's evaluation), streets, communities and
-unit grids of the area.
+unit grids of the area. The 热线满意度 subjects (``HOTLINE_SUBJECTS``) are the same departments,
+districts and streets, counted on the hotline's return visits alone.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from cityloop.core.models import Membership, Role, Unit, UnitKind
 from cityloop.geo.models import Grid
 
 from .counting import Tally, add_derived
-from .measures import Window
+from .measures import DERIVED, Window
+from .models import HOTLINE_SUBJECTS
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,16 @@ SOURCES: dict[str, tuple[Source, ...]] = {
         Source("steps", "unit_id", _same("disposed", "disposed_on_time", "returned")),
         Source("dispose_overdue", "unit_id"),
         Source("extensions", "unit_id"),
+        Source("return_visits", "unit_id"),
     ),
-    "district": (Source("territory", "district_id"),),
-    "street": (Source("territory", "street_id"),),
-    "community": (Source("territory", "community_id"),),
-    "grid": (Source("territory", "grid_id"),),
+    "district": (Source("territory", "district_id"), Source("return_visits", "district_id")),
+    "street": (Source("territory", "street_id"), Source("return_visits", "street_id")),
+    "community": (Source("territory", "community_id"), Source("return_visits", "community_id")),
+    "grid": (Source("territory", "grid_id"), Source("return_visits", "grid_id")),
+    # 热线满意度: the return visits alone (the units of the base subject, see HOTLINE_SUBJECTS).
+    "hotline_department": (Source("return_visits", "unit_id"),),
+    "hotline_district": (Source("return_visits", "district_id"),),
+    "hotline_street": (Source("return_visits", "street_id"),),
 }
 ROLES = {
     "supervisor": Role.SUPERVISOR,
@@ -131,13 +138,10 @@ def group_values(subject: Subject, source: Source) -> list[int]:
 
 
 def measure_keys(kind: str) -> list[str]:
-    """Every measure a subject of ``kind`` has (for zero-filling and validation)."""
-    from .measures import DERIVED
-
+    """Every measure a subject of ``kind`` has (for zero-filling and validation): its sources'
+    counts, then the derived measures whose parts it all has."""
     keys = [subject_key for source in SOURCES[kind] for _, subject_key in source.names()]
-    if kind == "department":
-        keys += list(DERIVED)
-    return keys
+    return keys + [k for k, parts in DERIVED.items() if all(p in keys for p in parts)]
 
 
 def attach_counts(kind: str, subjects: list[Subject], tally: Tally) -> None:
@@ -154,9 +158,9 @@ def attach_counts(kind: str, subjects: list[Subject], tally: Tally) -> None:
                 if found:
                     for family_key, subject_key in pairs:
                         subject.counts[subject_key] += found[family_key]
-    if kind == "department":
-        for subject in subjects:
-            add_derived(subject.counts)
+    derived = [k for k in zero if k in DERIVED]
+    for subject in subjects:
+        add_derived(subject.counts, derived)
 
 
 # --- who is evaluated --------------------------------------------------------------------------------
@@ -298,17 +302,20 @@ def subjects_for(
     kind: str, scope: Unit, window: Window, tally: Tally, first: dt.date, last: dt.date
 ) -> list[Subject]:
     """The subjects of ``kind`` in the area with their counts attached."""
+    base = HOTLINE_SUBJECTS.get(kind, kind)
     if kind in ROLES:
         found = persons(kind, scope, first, last)
-    elif kind == "department":
+    elif base == "department":
         with_facts: set[int] = set()
-        for source in SOURCES["department"]:
+        for source in SOURCES[kind]:
             names = [f for f, _ in source.names()]
             counted = tally.by(source.family, source.group)
             # Every step carries a unit (the district for the centre's steps): only disposal facts count.
             with_facts |= {unit for unit, counts in counted.items() if any(counts[n] for n in names)}
         found = departments(scope, first, last, with_facts)
     else:
-        found = regions(kind, scope, first, last)
+        found = regions(base, scope, first, last)
+    for subject in found:
+        subject.kind = kind
     attach_counts(kind, found, tally)
     return found

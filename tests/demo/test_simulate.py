@@ -8,8 +8,8 @@ from collections import Counter
 from django.utils import timezone
 
 from cityloop.cases.models import Case, CaseEvent, CaseStep
-from cityloop.core.models import Membership, Role
 from cityloop.core.audit import system_actor
+from cityloop.core.models import Membership, Role
 from cityloop.demo.simulate import simulate
 from cityloop.hotline.platforms import create_platform
 from tests.cases.test_invariants import check_case

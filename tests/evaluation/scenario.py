@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cityloop.cases.models import Case
-from tests.cases.conftest import POINT_B
+from tests.cases.conftest import POINT_A, POINT_B
 from tests.evaluation.conftest import POINT_E, Driver, SecondDistrict, at
 
 
@@ -169,4 +169,65 @@ def build_east(d: Driver, east: SecondDistrict) -> October:
     )
     c["e3"] = d.report(at(14, 9, 0), point=POINT_E, actor=supervisor)
     c["e3"] = run(c["e3"], ("accept", at(14, 9, 5)), ("register", at(14, 9, 10)), ("dispatch", at(14, 9, 15)))
+    return October(c)
+
+
+def _hotline_case(d: Driver, unit: str, when: dt.datetime, point: tuple[float, float]) -> Case:
+    """A 12345 work order verified, registered, dispatched to ``unit``, disposed and checked: ready
+    for its return visit (回访) an hour and a half after ``when``."""
+    case = d.report(when, channel="hotline_12345", point=point)
+    minute = dt.timedelta(minutes=1)
+    case = d.act(case, "send_for_verification", when + 5 * minute)
+    # verified by the supervisor of the case's own community
+    verifier = d.user("supervisor_b" if point == POINT_B else "supervisor_a")
+    case = d.act(case, "verify", when + 20 * minute, user=verifier)
+    case = d.run(case, ("accept", when + 25 * minute), ("register", when + 30 * minute))
+    case = d.act(case, "dispatch", when + 35 * minute, unit=unit)
+    if unit == d.loop.org.water.code:  # the water company's own handler and photo
+        handler = d.user("water_handler")
+        case = d.act(case, "dispose", when + 60 * minute, user=handler, attachments=[d.loop.photo(handler)])
+    else:
+        case = d.act(case, "dispose", when + 60 * minute)
+    case = d.act(case, "send_for_check", when + 65 * minute)
+    return d.act(case, "check_pass", when + 80 * minute, user=verifier)
+
+
+def build_visits(d: Driver) -> October:
+    """Return visits (回访) of 12345 work orders in October, beside :func:`build` (whose c5 is visited
+    satisfied on 15 Oct, for the sanitation department, in 东街道):
+
+        v1 sanitation   visited satisfied
+        v2 sanitation   visited basically satisfied
+        v3 sanitation   visited unsatisfied, reopened (不满意重办), disposed again, visited satisfied:
+                        its first visit counts, unsatisfied, once
+        v4 water        disposed in October, visited satisfied on 2 November (November's visit)
+        v5 water        (community B, 西街道) visited basically satisfied
+    """
+    org = d.loop.org
+    sani, water = org.sanitation.code, org.water.code
+    c: dict[str, Case] = {}
+    for key, unit, satisfaction, day in (
+        ("v1", sani, "satisfied", 19),
+        ("v2", sani, "basically_satisfied", 19),
+        ("v3", sani, "unsatisfied", 20),
+    ):
+        case = _hotline_case(d, unit, at(day, 9, 0), POINT_A)
+        case = d.act(case, "return_visit", at(day, 10, 30), satisfaction=satisfaction)
+        if satisfaction != "unsatisfied":
+            case = d.act(case, "close", at(day, 10, 40))
+        c[key] = case
+    c["v3"] = d.run(
+        c["v3"],
+        ("reopen", at(20, 10, 40)),
+        ("dispose", at(21, 9, 0)),
+        ("send_for_check", at(21, 9, 5)),
+        ("check_pass", at(21, 9, 30)),
+    )
+    c["v3"] = d.act(c["v3"], "return_visit", at(21, 10, 0), satisfaction="satisfied")
+    c["v3"] = d.act(c["v3"], "close", at(21, 10, 10))
+
+    c["v4"] = _hotline_case(d, water, at(29, 9, 0), POINT_A)
+    c["v4"] = d.act(c["v4"], "return_visit", at(2, 10, 0, month=11), satisfaction="satisfied")
+    c["v5"] = _hotline_case(d, water, at(21, 14, 0), POINT_B)
+    c["v5"] = d.act(c["v5"], "return_visit", at(21, 16, 0), satisfaction="basically_satisfied")
     return October(c)

@@ -273,6 +273,40 @@ def _overdue_at_end() -> Counter:
     return out
 
 
+def first_visits() -> list[tuple[Case, CaseEvent, int | None]]:
+    """Each case's first return visit (回访), with the unit that had the case then: the unit of its
+    last dispatch or arbitration ruling before the visit (read from the timeline)."""
+    cases = {c.pk: c for c in Case.objects.all()}
+    out = []
+    for case_id, events in timelines().items():
+        unit: int | None = None
+        for e in events:
+            if e.transition in ("dispatch", "rule_arbitration"):
+                unit = e.data["unit"]["id"]
+            elif e.transition == "return_visit":
+                out.append((cases[case_id], e, unit))
+                break
+    return out
+
+
+def visit_counts(group: str) -> dict[int | None, Counter]:
+    """Per unit (``group`` "unit") or region (the case's "street_id" …) the first visits made in
+    October, by their satisfaction; a second visit after a reopen does not count."""
+    per: dict[int | None, Counter] = defaultdict(Counter)
+    for case, visit, unit in first_visits():
+        if not in_period(visit.at):
+            continue
+        counts = per[unit if group == "unit" else getattr(case, group)]
+        verdict = visit.data["satisfaction"]
+        counts["visited"] += 1
+        counts[verdict] += 1
+        counts["satisfied_total"] += verdict in ("satisfied", "basically_satisfied")
+    return per
+
+
+VISIT_MEASURES = ("visited", "satisfied", "basically_satisfied", "unsatisfied", "satisfied_total")
+
+
 def test_departments_match_the_timelines(month, db):
     received: dict[int, set[int]] = defaultdict(set)
     closed_cases = {e.case_id for e in CaseEvent.objects.filter(transition="close", at__lt=END)}
@@ -301,6 +335,7 @@ def test_departments_match_the_timelines(month, db):
             if to != -1 and in_period(event.at):
                 received[to].add(case_id)
     overdue = _overdue_at_end()
+    visits = visit_counts("unit")
     departments = by_key(month, "department")
     assert sum(disposed.values()) > 100 and sum(returned.values()) > 0 and sum(reworked.values()) > 0
     for unit_id, s in departments.items():
@@ -316,6 +351,7 @@ def test_departments_match_the_timelines(month, db):
             "overdue_pending": overdue[unit_id],
             "extensions": extensions[unit_id],
             "due": disposed[unit_id] + overdue[unit_id],
+            **{k: visits[unit_id][k] for k in VISIT_MEASURES},
         }
         assert c == expected_counts, s.subject.label
         count_score = next(
@@ -357,6 +393,8 @@ def region_counts(group: str) -> dict[int, Counter]:
         counts["closable"] += became_valid and not voided
         counts["closed"] += closed
         counts["closed_on_time"] += closed and not late
+    for region, visited in visit_counts(group).items():
+        per_region[region].update(visited)  # type: ignore[index]
     return per_region
 
 
@@ -447,3 +485,57 @@ def test_districts_match_the_timelines(month, db):
         == Case.objects.filter(reported_at__gte=START, reported_at__lt=END).count()
     )
     assert any(s.outcome.rank == 1 for s in districts.values())
+
+
+# 热线满意度 defaults: 80 满意率 + 20 完全满意率; minimum visits to be ranked.
+HOTLINE_MINIMUM = {"hotline_department": 5, "hotline_street": 5, "hotline_district": 20}
+DEPARTMENT_GROUPS = {
+    "department": "department",
+    "company": "company",
+    **dict.fromkeys(("street", "community", "station"), "territory"),
+}
+
+
+def test_hotline_satisfaction_matches_the_timelines(month, db):
+    """The first return visit of each case, by the unit that had the case and by its regions; the
+    rates and the 热线满意度 index recomputed from them."""
+    in_month = CaseEvent.objects.filter(transition="return_visit", at__gte=START, at__lt=END)
+    assert {e.data["satisfaction"] for e in in_month} == {"satisfied", "basically_satisfied", "unsatisfied"}
+    units = {u.pk: u for u in Unit.objects.all()}
+    ranked_somewhere = False
+    for kind, group in (
+        ("hotline_department", "unit"),
+        ("hotline_street", "street_id"),
+        ("hotline_district", "district_id"),
+    ):
+        expected = visit_counts(group)
+        scored = by_key(month, kind)
+        assert sum(s.subject.counts["visited"] for s in scored.values()) == sum(
+            c["visited"] for c in expected.values()
+        )
+        indexes: dict[str, dict[int, Decimal]] = defaultdict(dict)
+        for key, s in scored.items():
+            c = expected[key]
+            assert s.subject.counts == {k: c[k] for k in VISIT_MEASURES}, (kind, s.subject.label)
+            value = index(
+                [(80, rate(c["satisfied_total"], c["visited"])), (20, rate(c["satisfied"], c["visited"]))]
+            )
+            assert s.outcome.index == value, (kind, s.subject.label)
+            shown = next(p for p in s.outcome.parts if p["key"] == "unsatisfied_rate")
+            if c["visited"]:
+                share = Decimal(c["unsatisfied"]) / Decimal(c["visited"])
+                assert Decimal(shown["rate"]) == share.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+            assert s.outcome.ranked == (c["visited"] >= HOTLINE_MINIMUM[kind]), (kind, s.subject.label)
+            if s.outcome.ranked:
+                assert value is not None
+                grouping = DEPARTMENT_GROUPS.get(units[key].kind, "other") if group == "unit" else ""
+                indexes[grouping][key] = value
+        for members in indexes.values():
+            ranks = competition_ranks(members)
+            for key in members:
+                assert scored[key].outcome.rank == ranks[key], (kind, scored[key].subject.label)
+        ranked_somewhere |= any(indexes.values())
+    assert ranked_somewhere
+    # Reopened cases were visited again in October; only their first visit counted.
+    all_visits = in_month.count()
+    assert sum(c["visited"] for c in visit_counts("unit").values()) < all_visits

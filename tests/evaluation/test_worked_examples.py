@@ -131,7 +131,13 @@ def test_department(result):
         "returned": 0,
         "overdue_pending": 1,
         "extensions": 1,
+        # c5, a 12345 case, was visited once (回访), satisfied
+        "visited": 1,
+        "satisfied": 1,
+        "basically_satisfied": 0,
+        "unsatisfied": 0,
         "due": 5,
+        "satisfied_total": 1,
     }
     # count 4 ≤ 50: 100; closure 3/4; on time 3/5; rework 1 − 1/4
     assert parts(sani) == {"count": "100.00", "closure": "75.00", "on_time": "60.00", "rework": "75.00"}
@@ -204,6 +210,12 @@ def test_regions(result, org):
         "closable": 3,
         "closed": 3,
         "closed_on_time": 2,
+        # c5's return visit, satisfied
+        "visited": 1,
+        "satisfied": 1,
+        "basically_satisfied": 0,
+        "unsatisfied": 0,
+        "satisfied_total": 1,
     }
     assert street_a.subject.counts == expected
     assert community_a.subject.counts == expected

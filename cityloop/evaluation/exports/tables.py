@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from ..measures import RATES, rates_of
 from ..models import SUBJECT_LABELS_ZH, Deduction, EvaluationRun, Score
 from ..reading import AnyUser, deductions, measure_label, rankings
 
@@ -37,10 +39,26 @@ def part_headers(scores: list[Score]) -> list[tuple[str, str]]:
     return []
 
 
+def percent(rate: str | None) -> float | None:
+    """A stored rate ("0.8333") as the per cent the tables show (83.33)."""
+    return None if rate is None else float((Decimal(rate) * 100).quantize(Decimal("0.01")))
+
+
+def rate_headers(scores: list[Score]) -> list[tuple[str, str]]:
+    """The named rates (满意率 …) the subject's counts give and its scheme does not already show."""
+    if not scores:
+        return []
+    shown = {(p.get("num_measure"), p.get("den_measure")) for p in scores[0].parts}
+    have = rates_of(scores[0].measures)
+    return [(r.key, f"{r.label}（%）") for r in RATES if r.key in have and (r.num, r.den) not in shown]
+
+
 def ranking_table(run: EvaluationRun, subject: str, user: AnyUser) -> Table:
-    """The ranking of one subject: rank, name, group, index, grade, each part's score, the note."""
+    """The ranking of one subject: rank, name, group, index, grade, each part's score, the named
+    rates its counts give (满意率 …), the note."""
     scores = list(rankings(run, subject, user))
     parts = part_headers(scores)
+    extra = rate_headers(scores)
     header = [
         "排名",
         "名称",
@@ -49,11 +67,13 @@ def ranking_table(run: EvaluationRun, subject: str, user: AnyUser) -> Table:
         "综合指标值",
         "等级",
         *[label for _, label in parts],
+        *[label for _, label in extra],
         "说明",
     ]
     rows = []
     for s in scores:
         by_key = {p["key"]: p for p in s.parts}
+        rates = rates_of(s.measures)
         rows.append(
             [
                 s.rank if s.ranked else "不参与排名",
@@ -63,6 +83,7 @@ def ranking_table(run: EvaluationRun, subject: str, user: AnyUser) -> Table:
                 _num(s.index) if s.ranked else "",
                 s.grade if s.ranked else "",
                 *[_num(by_key.get(k, {}).get("score")) for k, _ in parts],
+                *[percent(rates.get(k)) for k, _ in extra],
                 note_zh(s.note),
             ]
         )
@@ -71,11 +92,25 @@ def ranking_table(run: EvaluationRun, subject: str, user: AnyUser) -> Table:
 
 
 def counts_table(run: EvaluationRun, subject: str, user: AnyUser) -> Table:
-    """The counts behind a subject's scores, one column per measure."""
+    """The counts behind a subject's scores, one column per measure, then the named rates."""
     scores = list(rankings(run, subject, user))
     keys = list(scores[0].measures) if scores else []
-    header = ["名称", "编码", *[measure_label(subject, k) for k in keys]]
-    rows = [[s.label, s.code, *[s.measures.get(k, 0) for k in keys]] for s in scores]
+    rate_keys = [r for r in RATES if r.key in rates_of(scores[0].measures)] if scores else []
+    header = [
+        "名称",
+        "编码",
+        *[measure_label(subject, k) for k in keys],
+        *[f"{r.label}（%）" for r in rate_keys],
+    ]
+    rows = [
+        [
+            s.label,
+            s.code,
+            *[s.measures.get(k, 0) for k in keys],
+            *[percent(rates_of(s.measures).get(r.key)) for r in rate_keys],
+        ]
+        for s in scores
+    ]
     return Table(f"{subject}-counts", f"{SUBJECT_LABELS_ZH[subject]}计数明细", header, rows)
 
 

@@ -23,6 +23,7 @@ from cityloop.core.permissions import jurisdiction_paths, restrict
 from cityloop.evaluation import actions, reading
 from cityloop.evaluation.compute import subjects_of
 from cityloop.evaluation.exports import excel, pdf, tables
+from cityloop.evaluation.measures import rate_label, rates_of
 from cityloop.evaluation.models import EvaluationRun, Subject
 from cityloop.evaluation.periods import last_complete_month, parse_period
 
@@ -143,15 +144,21 @@ def rankings(request: HttpRequest, period: str, subject: str) -> HttpResponse:
         if s.ranked and s.grade:
             grades[s.grade] += 1
     headers = tables.part_headers(scores)
+    # The named rates (满意率, 不满意率) of the counts, where the scheme does not show them already.
+    extra = [
+        (k, f"{rate_label(k, True)} (%)" if english() else label) for k, label in tables.rate_headers(scores)
+    ]
     rows = [
         {
             "score": s,
             "grade_class": GRADE_CLASS.get(s.grade, ""),
-            "parts": [_part(s, k) for k, _ in headers],
+            "parts": [_part(s, k) for k, _ in headers]
+            + [tables.percent(rates_of(s.measures).get(k)) for k, _ in extra],
             "note": _note(s.note),
         }
         for s in scores
     ]
+    headers = [*headers, *extra]
     chart = {
         "periods": [p["period"] for p in points],
         "index": [p["index"] for p in points],
@@ -202,6 +209,7 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
         {"key": k, "label": reading.measure_label(score.subject, k, english()), "n": n}
         for k, n in score.measures.items()
     ]
+    rates = [{**r, "percent": tables.percent(r["rate"])} for r in reading.rates(score, english())]
     chart = {
         "periods": [p["period"] for p in points],
         "index": [p["index"] for p in points],
@@ -217,6 +225,7 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
             parts=parts,
             meta=meta,
             counts=counts,
+            rates=rates,
             chart=chart,
             grade_class=GRADE_CLASS.get(score.grade, ""),
             note=_note(score.note),
