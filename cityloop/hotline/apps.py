@@ -14,12 +14,14 @@ class HotlineConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
-        from cityloop.cases.models import CaseEvent
+        from cityloop.cases.models import Case, CaseEvent
         from cityloop.notify.delivery import register_external
 
-        from . import outbound
+        from . import inbound, outbound
 
         # Every case transition writes one CaseEvent in its transaction: the messages it causes are
         # queued in that same transaction (the case loop itself is not edited for the hotline).
         post_save.connect(outbound.on_case_event, sender=CaseEvent, dispatch_uid="hotline-case-events")
+        # A work order's ticket, its messages and its receipt are written as its case is inserted.
+        post_save.connect(inbound.on_case_reported, sender=Case, dispatch_uid="hotline-work-orders")
         register_external(outbound.HOTLINE_DELIVERY)

@@ -66,7 +66,8 @@ class Ticket(models.Model):
     """A hotline work order and the case it became (one each way)."""
 
     case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="hotline_ticket")
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="tickets")
+    # No index of its own: the unique (platform, ticket_id) one serves (one index less per order).
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="tickets", db_index=False)
     ticket_id = models.CharField(_("ticket id"), max_length=64)
     channel = models.CharField(_("hotline"), max_length=8, choices=HotlineChannel.choices)
     hotline_deadline = models.DateTimeField(_("hotline deadline"), null=True, blank=True)
@@ -97,8 +98,12 @@ class Message(models.Model):
     outbox notice that delivers them; inbound ones the sender's message id (a replay is recognised
     by it and answered as the first time, without acting twice)."""
 
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="messages")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, related_name="messages")
+    # Neither key has an index of its own: the unique (platform, direction, message_id) and
+    # (ticket, seq) ones serve them; an order writes two messages, each one index less per key.
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="messages", db_index=False)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, null=True, related_name="messages", db_index=False
+    )
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     type = models.CharField(_("type"), max_length=32)
     seq = models.PositiveIntegerField(null=True, blank=True)
@@ -119,9 +124,9 @@ class Message(models.Model):
             models.UniqueConstraint(
                 fields=["platform", "direction", "message_id"], name="hotline_message_once"
             ),
-            models.UniqueConstraint(
-                fields=["ticket", "seq"], condition=models.Q(direction="out"), name="hotline_out_seq_once"
-            ),
+            # Inbound messages have no seq: NULLs never collide (on either engine), so this is
+            # outbound numbers once per ticket, and the index every ticket's exchange is read by.
+            models.UniqueConstraint(fields=["ticket", "seq"], name="hotline_out_seq_once"),
         ]
 
     def __str__(self) -> str:

@@ -52,43 +52,43 @@ def transferring_back() -> Iterator[None]:
 def send(ticket: Ticket, kind: str, data: dict[str, Any], *, at: dt.datetime) -> Message:
     """Queue message ``kind`` for the ticket's hotline with the ticket's next sequence number (call
     inside the transaction of the change it reports)."""
-    assert kind in protocol.OUTBOUND_TYPES, kind
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    locked = Ticket.objects.select_for_update().only("out_seq").get(pk=ticket.pk)
     seq = locked.out_seq + 1
     Ticket.objects.filter(pk=ticket.pk).update(out_seq=seq)
     ticket.out_seq = seq
-    body = {
-        "protocol": protocol.PROTOCOL,
-        "type": kind,
-        "ticket_id": locked.ticket_id,
-        "seq": seq,
-        "at": at.isoformat(),
-        "data": data,
-    }
-    message = Message.objects.create(
-        platform_id=locked.platform_id,
-        ticket=locked,
-        direction=Direction.OUT,
-        type=kind,
-        seq=seq,
-        message_id=f"out_{locked.pk}_{seq}",
-        body=body,
-        created_at=at,
-    )
+    return queue(ticket, seq, kind, data, at=at)
+
+
+def queue(ticket: Ticket, seq: int, kind: str, data: dict[str, Any], *, at: dt.datetime) -> Message:
+    """Write message number ``seq`` of the ticket and the outbox notice that delivers it (the
+    caller took the number under the ticket's row lock, or made the ticket in this transaction)."""
+    assert kind in protocol.OUTBOUND_TYPES, kind
     notice = enqueue(
         KIND,
         subject_type="hotline.ticket",
-        subject_id=locked.pk,
-        payload={
-            "title": f"{kind} #{seq} → {locked.ticket_id}",
-            "platform": locked.platform_id,
-            "message": message.pk,
-        },
-        dedupe_key=f"hotline:{locked.pk}:{seq}",
+        subject_id=ticket.pk,
+        payload={"title": f"{kind} #{seq} → {ticket.ticket_id}", "platform": ticket.platform_id},
+        dedupe_key=f"hotline:{ticket.pk}:{seq}",
         district=ticket.case.district_id,
     )
-    Message.objects.filter(pk=message.pk).update(outbox=notice)
-    return message
+    return Message.objects.create(
+        platform_id=ticket.platform_id,
+        ticket=ticket,
+        direction=Direction.OUT,
+        type=kind,
+        seq=seq,
+        message_id=f"out_{ticket.pk}_{seq}",
+        body={
+            "protocol": protocol.PROTOCOL,
+            "type": kind,
+            "ticket_id": ticket.ticket_id,
+            "seq": seq,
+            "at": at.isoformat(),
+            "data": data,
+        },
+        outbox=notice,
+        created_at=at,
+    )
 
 
 def _result(event: CaseEvent) -> dict[str, Any]:

@@ -122,9 +122,10 @@ def forget_roles() -> None:
 
 
 def active_platform(code: str) -> Platform | None:
-    """The active platform with this code, with its service account."""
+    """The active platform with this code, with its service account (its unit is read only when a
+    district is first seen: ``ensure_roles``)."""
     return (
-        Platform.objects.select_related("actor", "unit")
+        Platform.objects.select_related("actor")
         .filter(Q(code=code) & Q(active=True) & Q(actor__is_active=True))
         .first()
     )

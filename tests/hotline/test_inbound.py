@@ -33,8 +33,14 @@ def test_a_work_order_becomes_a_case_once(platform):
     # The caller's phone stays on the case, not in the exchange.
     kept = Message.objects.get(ticket=ticket, direction="in").body
     assert kept["caller"] == {"name": "***", "phone": "***"}
-    assert AuditEntry.objects.filter(action="hotline.ticket.create", object_id=str(ticket.pk)).exists()
-    assert not AuditEntry.objects.filter(action="hotline.message.receive").exists()  # one entry per order
+    # One audit entry per order: the case's report, by the platform's account, with the ticket a part.
+    entry = AuditEntry.objects.get(action="case.report", object_id=str(case.pk))
+    assert entry.actor == platform.actor
+    (part,) = [p for p in entry.after["parts"] if p["action"] == "hotline.ticket.create"]
+    assert part["object_id"] == str(ticket.pk) and part["after"]["ticket_id"] == "T1"
+    assert part["after"]["attachments"] == 1
+    hotline_entries = AuditEntry.objects.filter(action__startswith="hotline.")
+    assert not hotline_entries.exclude(action="hotline.platform.create").exists()
 
     again = post(platform, order(), msg_id="another-id")  # the hotline sends the ticket again
     assert again.status_code == 200 and again.json()["created"] is False
