@@ -6,6 +6,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -65,3 +66,13 @@ def python_reference_seconds() -> float:
     for n in range(10_000_000):
         total += n
     return time.perf_counter() - started
+
+
+def anywhere_operator() -> Any:
+    """An operator who may report anywhere in the demo city: one of the city centre's (a district's
+    operator is refused the other district's points), for the intake benches' tokens."""
+    from cityloop.demo.simulate import Staff
+
+    staff = Staff.load()
+    city = staff.centres.get(None)
+    return ((city.operators if city else []) or staff.operators)[0]
