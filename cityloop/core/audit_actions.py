@@ -133,6 +133,10 @@ class AuditAction(models.TextChoices):
     CASE_URGE = "case.urge", _("case urged")
     CASE_COMMENT = "case.comment", _("comment added")
     CASE_RATE = "case.rate", _("case rated by the reporter")
+    # --- Open311 ------------------------------------------------------------------------------------
+    OPEN311_CLIENT_CREATE = "open311_client.create", _("Open311 client application added")
+    OPEN311_CLIENT_REVOKE = "open311_client.revoke", _("Open311 client application revoked")
+    OPEN311_REQUEST = "open311.request", _("Open311 service request received")
     # --- evaluation -------------------------------------------------------------------------------
     EVALUATION_SCHEME_CREATE = "evaluation_scheme.create", _("evaluation scheme added")
     EVALUATION_COMPUTE = "evaluation.compute", _("evaluation computed")

@@ -1,0 +1,111 @@
+"""GeoReport's two formats, chosen by the extension (``services.json``, ``services.xml``), and its
+error shape: ``[{"code": 403, "description": "…"}]`` or ``<errors><error>…</error></errors>``.
+
+Answers are built as plain values once (lists of dicts, dicts), then written as JSON or as XML with
+the element names the specification gives each list: ``services``/``service``,
+``service_requests``/``request`` … A value of None is left out in both formats (the definition
+types every field, and null is none of them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from django.http import HttpResponse
+from django.utils import timezone
+
+FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+# Characters XML 1.0 cannot carry (control characters other than tab, newline, return).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class Open311Error(Exception):
+    """A refusal in GeoReport's error format. ``status`` is the HTTP status and the error's code."""
+
+    def __init__(self, status: int, description: str, *, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.retry_after = retry_after
+
+
+def bad(parameter: str, message: str, status: int = 400) -> Open311Error:
+    """A refusal naming the parameter to fix: ``"lat: not a number"``."""
+    return Open311Error(status, f"{parameter}: {message}")
+
+
+def when(value: dt.datetime | None) -> str | None:
+    """W3C date-time with the offset, in the city's time (``2026-12-06T17:30:00+08:00``)."""
+    if value is None:
+        return None
+    return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _NOT_XML.sub("", str(value))
+
+
+def _element(tag: str, value: Any, items: dict[str, str]) -> ET.Element:
+    node = ET.Element(tag)
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if child is not None:
+                node.append(_element(key, child, items))
+    elif isinstance(value, list):
+        item = items.get(tag, "item")
+        for child in value:
+            node.append(_element(item, child, items))
+    else:
+        node.text = _text(value)
+    return node
+
+
+# The element of each item in a list, by the list's element name.
+ITEMS = {
+    "services": "service",
+    "service_requests": "request",
+    "attributes": "attribute",
+    "values": "value",
+    "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "service_request_updates": "request_update",
+}
+
+
+def render(fmt: str, value: Any, root: str, status: int = 200) -> HttpResponse:
+    """``value`` as JSON, or as XML under the element ``root``."""
+    value = _clean(value)
+    if fmt == "xml":
+        body = ET.tostring(_element(root, value, ITEMS), encoding="unicode")
+        content = '<?xml version="1.0" encoding="UTF-8"?>\n' + body
+        return HttpResponse(content.encode(), status=status, content_type=FORMATS["xml"])
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return HttpResponse(text.encode(), status=status, content_type=FORMATS["json"])
+
+
+def render_error(fmt: str, error: Open311Error) -> HttpResponse:
+    response = render(fmt, [{"code": error.status, "description": error.description}], "errors", error.status)
+    if error.retry_after is not None:
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def format_of(path: str) -> str:
+    """The format a path asks for by its extension; JSON when it names none we serve (the error
+    then says so in JSON)."""
+    ext = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
+    return ext if ext in FORMATS else "json"
