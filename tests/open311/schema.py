@@ -82,7 +82,12 @@ class Conformance:
         if path == "/requests/{service_request_id}.{response_format}":
             # The specification's text: a list of one request (the definition has only /request/…).
             one = self.document["paths"]["/request/{service_request_id}.{response_format}"]
-            return {"type": "array", "minItems": 1, "maxItems": 1, "items": one["get"]["responses"]["200"]["schema"]}
+            return {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 1,
+                "items": one["get"]["responses"]["200"]["schema"],
+            }
         if path == "/tokens/{token_id}.{response_format}":
             # The specification's text and the definition's own XML example (service_requests/request)
             # give a list; the definition's schema says one TokenResponse: its items are that.

@@ -281,7 +281,9 @@ def test_hostile_input_never_gets_a_5xx(city: City) -> None:
     assert nul.status_code == 400 and b"<description>description: contains a NUL" in nul.content
     control = city.post("xml", **lat_long(POINT_A), description="bell\x07 and \x1b escape")
     assert control.status_code == 200
-    number = city.conformance.validate("/requests.{response_format}", "POST", control)[0]["service_request_id"]
+    number = city.conformance.validate("/requests.{response_format}", "POST", control)[0][
+        "service_request_id"
+    ]
     shown = city.get(f"requests/{number}.xml")
     city.conformance.validate("/requests/{service_request_id}.{response_format}", "GET", shown)
 
@@ -303,12 +305,17 @@ def test_clients_from_the_command_line_keep_only_a_digest(city: City, capsys) ->
     call_command("open311", "clients", "create", "Seattle 311")
     key = capsys.readouterr().out.strip()
     client = ClientApplication.objects.get(name="Seattle 311")
-    assert key.startswith("o311_") and client.key_hash == hash_token(key) and key not in str(
-        ClientApplication.objects.filter(pk=client.pk).values().get()
+    assert (
+        key.startswith("o311_")
+        and client.key_hash == hash_token(key)
+        and key not in str(ClientApplication.objects.filter(pk=client.pk).values().get())
     )
-    assert city.http.post(
-        "/open311/v2/requests.json", {"api_key": key, "service_code": "event-0102", **lat_long(POINT_A)}
-    ).status_code == 200
+    assert (
+        city.http.post(
+            "/open311/v2/requests.json", {"api_key": key, "service_code": "event-0102", **lat_long(POINT_A)}
+        ).status_code
+        == 200
+    )
     call_command("open311", "clients", "revoke", "Seattle 311")
     refused = city.http.post(
         "/open311/v2/requests.json", {"api_key": key, "service_code": "event-0102", **lat_long(POINT_A)}
