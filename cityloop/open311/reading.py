@@ -22,7 +22,7 @@ from cityloop.catalog.models import Category
 from cityloop.core.models import Unit
 
 from .formats import when
-from .services import english, named
+from .services import english
 
 CLOSED_STATES = frozenset(name for name, spec in STATES.items() if spec.terminal)
 OPEN_STATES = frozenset(STATES) - CLOSED_STATES
@@ -65,11 +65,11 @@ def status_filter(qs: QuerySet[Case], statuses: list[str]) -> QuerySet[Case]:
     return qs
 
 
-def _state_note(state: str) -> str:
+def _state_note(state: str, in_english: bool | None = None) -> str:
     spec = STATES.get(state)
     if spec is None:
         return state
-    return spec.label_en if english() else spec.label
+    return spec.label_en if (english() if in_english is None else in_english) else spec.label
 
 
 def serialize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -81,25 +81,27 @@ def serialize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     unit_ids = {r["responsible_unit_id"] for r in rows} - {None}
     units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids).order_by()} if unit_ids else {}
     results = _results([r["pk"] for r in rows if r["state"] not in ("reported", "new")])
+    in_english = english()
+    names = {pk: (c.name_en or c.name) if in_english else c.name for pk, c in categories.items()}
+    agencies = {pk: (u.name_en or u.name) if in_english else u.name for pk, u in units.items()}
     out = []
     for r in rows:
         category = categories[r["category_id"]]
         own = r["channel__code"] == CHANNEL
         closed = r["state"] in CLOSED_STATES
-        note = _state_note(r["state"])
+        note = _state_note(r["state"], in_english)
         if r["pk"] in results:
             note = f"{note}: {results[r['pk']]}"
-        unit = units.get(r["responsible_unit_id"])
         expected = r["deadline_at"] if r["state"] in UNIT_STATES and r["current_step"] == "dispose" else None
         out.append(
             {
                 "service_request_id": r["number"],
                 "status": "closed" if closed else "open",
                 "status_notes": note,
-                "service_name": named(category),
+                "service_name": names[category.pk],
                 "service_code": f"{category.kind}-{category.code}",
                 "description": r["description"] if own else None,
-                "agency_responsible": named(unit) if unit else None,
+                "agency_responsible": agencies.get(r["responsible_unit_id"]),
                 "requested_datetime": when(r["reported_at"]),
                 "updated_datetime": when(r["closed_at"] if closed and r["closed_at"] else r["updated_at"]),
                 "expected_datetime": when(expected),
