@@ -58,7 +58,7 @@ def run() -> list[bench.Result]:
     with override_settings(CITYLOOP_RATELIMIT_OPEN311_ADDRESS=""):
         for name, params in searches:
             path = "/open311/v2/" + name.split(",")[0]
-            rows = []
+            rows: list[int] = []
 
             def get(path: str = path, params: dict[str, str] = params, rows: list[int] = rows) -> None:
                 response = client.get(path, params)
