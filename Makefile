@@ -61,6 +61,7 @@ setup: migrate
 ## Serve the console with the demo city at http://$(HOST):$(PORT)
 run: setup
 	$(BIN)/cityloop demo-city --seed $(DEMO_SEED) --if-empty
+	$(BIN)/cityloop hotline demo-platform --if-missing
 	$(BIN)/cityloop simulate --days $(SIM_DAYS) --per-day $(SIM_PER_DAY) --seed $(DEMO_SEED) --if-empty
 	@echo
 	@echo "CityLoop is starting at http://$(HOST):$(PORT)/  (API docs: /api/v1/docs, health: /healthz)"

@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     # the loop
     "cityloop.cases",
     "cityloop.evaluation",
+    # channels that feed cases
+    "cityloop.hotline",
     # interfaces
     "cityloop.api",
     "cityloop.open311",
@@ -312,6 +314,12 @@ CITYLOOP_WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_BA
 CITYLOOP_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_TIMEOUT_SECONDS", "10"))
 # After a secret is rotated, the previous one keeps signing beside it for this long.
 CITYLOOP_WEBHOOK_SECRET_GRACE_HOURS = float(os.environ.get("CITYLOOP_WEBHOOK_SECRET_GRACE_HOURS", "24"))
+# Hotline platforms (docs/hotline.md): a message to the hotline is retried this many times (with the
+# webhook backoff, capped at an hour: about two days) before it is given up; photo links in results
+# start with this address, and stay valid this many days.
+CITYLOOP_HOTLINE_MAX_ATTEMPTS = int(os.environ.get("CITYLOOP_HOTLINE_MAX_ATTEMPTS", "60"))
+CITYLOOP_HOTLINE_PUBLIC_URL = os.environ.get("CITYLOOP_HOTLINE_PUBLIC_URL", "http://127.0.0.1:8000")
+CITYLOOP_HOTLINE_PHOTO_DAYS = int(os.environ.get("CITYLOOP_HOTLINE_PHOTO_DAYS", "30"))
 # Per-user channels besides the in-app inbox: name → class implementing cityloop.notify.channels.Channel.
 # Deployments replace the logging stand-ins with their SMS gateway and WeChat template-message client.
 CITYLOOP_NOTIFY_CHANNELS = {

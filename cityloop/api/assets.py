@@ -15,6 +15,7 @@ from cityloop.catalog.models import Category, Kind
 from cityloop.core.models import Unit
 from cityloop.core.permissions import restrict
 
+from .case_schemas import OriginalPoint
 from .errors import ApiError
 from .pagination import Paged
 
@@ -45,6 +46,9 @@ class ComponentOut(Schema):
     note: str
     lon: float
     lat: float
+    original: OriginalPoint | None = Field(
+        None, description="the point as surveyed, when the import file was not in WGS84 (lon/lat are WGS84)"
+    )
 
 
 class NearestOut(ComponentOut):
@@ -81,6 +85,11 @@ def _component(c: Component) -> dict[str, Any]:
         "note": c.note,
         "lon": c.lon,
         "lat": c.lat,
+        "original": (
+            {"crs": c.original_crs, "x": c.original_x, "y": c.original_y}
+            if c.original_crs and c.original_x is not None and c.original_y is not None
+            else None
+        ),
     }
 
 

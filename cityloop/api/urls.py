@@ -89,6 +89,7 @@ ROUTERS = [
     ("/routing", "cityloop.api.routing"),
     ("", "cityloop.api.cases"),
     ("", "cityloop.api.evaluation"),
+    ("/hotline", "cityloop.api.hotline"),
 ]
 
 for prefix, module_name in ROUTERS:

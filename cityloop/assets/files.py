@@ -20,7 +20,15 @@ from django.db.models import QuerySet
 
 from cityloop.core.models import Unit
 from cityloop.geo import crs as crslib
-from cityloop.geo.readers import SUFFIXES, convert_lon_lat, file_kind, from_geojson, read_geodata, rows_of
+from cityloop.geo.readers import (
+    SUFFIXES,
+    convert_lon_lat,
+    file_kind,
+    findable_point,
+    from_geojson,
+    read_geodata,
+    rows_of,
+)
 
 from .models import Component
 
@@ -142,13 +150,17 @@ def _converted(row: dict[str, Any], crs: str) -> dict[str, Any]:
     wkt = row.get("geometry")
     if wkt and not row.get("_problem"):
         try:
-            geom = crslib.geometry_to_wgs84(shapely.from_wkt(wkt), crs)
+            given = shapely.from_wkt(wkt)
+            geom = crslib.geometry_to_wgs84(given, crs)
         except shapely.errors.ShapelyError:
             return row  # reported by the importer in its own words
         except crslib.CoordinateError as exc:
             row["_problem"] = str(exc)
             return row
         row["geometry"] = shapely.to_wkt(geom, rounding_precision=-1)
+        if "_original_crs" not in row and not given.is_empty:
+            point = findable_point(given)
+            row["_original_crs"], row["_original_x"], row["_original_y"] = crs, point.x, point.y
     return row
 
 

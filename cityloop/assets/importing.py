@@ -18,6 +18,7 @@ from h3.api import basic_int as h3
 
 from cityloop.core.models import Unit
 from cityloop.geo.index import locate_many
+from cityloop.geo.readers import findable_point
 
 from .bulk import COLUMNS, write_rows
 from .codes import IdChecker
@@ -37,6 +38,9 @@ DATA_FIELDS = (
     "lon",
     "lat",
     "geom_wkb",
+    "original_crs",
+    "original_x",
+    "original_y",
     "grid_id",
     "community_id",
     "street_id",
@@ -189,15 +193,7 @@ class Resolver:
                 return math.nan, math.nan, None
         elif geom is not None:
             # A line's point lies on it, a polygon's inside it: a person can find the component there.
-            point = (
-                geom
-                if geom.geom_type == "Point"
-                else (
-                    geom.interpolate(0.5, normalized=True)
-                    if "Line" in geom.geom_type
-                    else geom.representative_point()
-                )
-            )
+            point = findable_point(geom)
             lon, lat = point.x, point.y
         else:
             errors.append(("lon/lat", "give lon and lat, or a geometry"))
@@ -239,6 +235,9 @@ class Resolver:
         if first and changed and changed < first:
             errors.append(("changed", f"changed {changed} is before first_recorded {first}"))
         values["lon"], values["lat"], values["geom_wkb"] = self._location(row, errors)
+        values["original_crs"] = str(row.get("_original_crs") or "")
+        values["original_x"] = row.get("_original_x") if values["original_crs"] else None
+        values["original_y"] = row.get("_original_y") if values["original_crs"] else None
         values["source"], values["note"] = _text(row, "source")[:100], _text(row, "note")
         if errors:
             return None, [RowError(where, f, reason, code) for f, reason in errors]

@@ -98,6 +98,11 @@ class Component(models.Model):
     lat = models.FloatField(_("latitude"))
     h3 = models.BigIntegerField(_("H3 cell"))
     geom_wkb = models.BinaryField(_("original geometry (WKB)"), null=True, blank=True)
+    # The location as surveyed when the file was in another system than WGS84 (a CGCS2000 zone, GCJ-02,
+    # BD-09): that system and the point's coordinates in it (lon/lat above are always WGS84).
+    original_crs = models.CharField(_("original coordinate system"), max_length=16, blank=True, default="")
+    original_x = models.FloatField(_("original x"), null=True, blank=True)
+    original_y = models.FloatField(_("original y"), null=True, blank=True)
 
     objects = ComponentQuerySet.as_manager()
 

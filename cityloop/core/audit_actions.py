@@ -133,6 +133,12 @@ class AuditAction(models.TextChoices):
     CASE_URGE = "case.urge", _("case urged")
     CASE_COMMENT = "case.comment", _("comment added")
     CASE_RATE = "case.rate", _("case rated by the reporter")
+    # --- hotline platforms (hotline) ----------------------------------------------------------------
+    HOTLINE_PLATFORM_CREATE = "hotline.platform.create", _("hotline platform added")
+    HOTLINE_PLATFORM_CHANGE = "hotline.platform.change", _("hotline platform changed")
+    HOTLINE_TICKET_CREATE = "hotline.ticket.create", _("hotline work order received")
+    HOTLINE_TICKET_DEADLINE = "hotline.ticket.deadline", _("hotline deadline moved")
+    HOTLINE_MESSAGE_RECEIVE = "hotline.message.receive", _("hotline message received")
     # --- Open311 ------------------------------------------------------------------------------------
     OPEN311_CLIENT_CREATE = "open311_client.create", _("Open311 client application added")
     OPEN311_CLIENT_REVOKE = "open311_client.revoke", _("Open311 client application revoked")

@@ -112,8 +112,19 @@ def _unsupported(what: str) -> ValidationError:
     )
 
 
+def findable_point(geom: shapely.Geometry) -> shapely.Point:
+    """The point that stands for a geometry: itself, a line's middle (on the line), a polygon's
+    representative point (inside it): a person sent there finds the component."""
+    if geom.geom_type == "Point":
+        return geom
+    if "Line" in geom.geom_type:
+        return geom.interpolate(0.5, normalized=True)
+    return geom.representative_point()
+
+
 def _to_wgs84(features: list[dict[str, Any]], used: str) -> list[dict[str, Any]]:
-    """Convert each feature's geometry in place; mark those with points outside ``used``'s range."""
+    """Convert each feature's geometry in place, keeping its point as given (``_original``: system,
+    x, y); mark those with points outside ``used``'s range."""
     for feature in features:
         geometry = feature.get("geometry") if isinstance(feature, dict) else None
         if not isinstance(geometry, dict) or not geometry.get("type"):
@@ -128,6 +139,10 @@ def _to_wgs84(features: list[dict[str, Any]], used: str) -> list[dict[str, Any]]
             feature["geometry"] = shapely.geometry.mapping(crslib.geometry_to_wgs84(geom, used))
         except crslib.CoordinateError as exc:
             feature["_problem"] = str(exc)
+            continue
+        if not geom.is_empty:
+            point = findable_point(geom)
+            feature["_original"] = (used, point.x, point.y)
     return features
 
 
@@ -388,6 +403,8 @@ def rows_of(data: GeoData) -> Iterator[dict[str, Any]]:
         props["_geometry"] = feature.get("geometry") if isinstance(feature, dict) else None
         if isinstance(feature, dict) and feature.get("_problem"):
             props["_problem"] = feature["_problem"]
+        if isinstance(feature, dict) and feature.get("_original"):
+            props["_original_crs"], props["_original_x"], props["_original_y"] = feature["_original"]
         if data.crs not in (crslib.WGS84, crslib.CGCS2000):
             convert_lon_lat(props, data.crs)
         yield props
@@ -395,7 +412,8 @@ def rows_of(data: GeoData) -> Iterator[dict[str, Any]]:
 
 def convert_lon_lat(row: dict[str, Any], crs: str) -> None:
     """Bring a row's ``lon``/``lat`` columns from ``crs`` to WGS84 in place, keeping the given values
-    as ``original_x``/``original_y``; a row with a geometry (already converted) drops them instead."""
+    (``_original_crs``, ``_original_x``, ``_original_y``); a row with a geometry (already converted)
+    drops them instead."""
     lon, lat = row.get("lon"), row.get("lat")
     if lon in (None, "") and lat in (None, ""):
         return
@@ -411,3 +429,5 @@ def convert_lon_lat(row: dict[str, Any], crs: str) -> None:
         row["lon"], row["lat"] = crslib.to_wgs84(x, y, crs)
     except crslib.CoordinateError as exc:
         row["_problem"] = str(exc)
+        return
+    row["_original_crs"], row["_original_x"], row["_original_y"] = crs, x, y

@@ -10,6 +10,7 @@ for every channel is :class:`LoggingChannel`, which only logs: CityLoop never pr
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import http.client
 import logging
@@ -30,6 +31,15 @@ class DeliveryError(Exception):
     def __init__(self, message: str, *, permanent: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+class DeliveryDeferred(DeliveryError):
+    """A message not sent yet because it waits on something (an earlier message of the same
+    conversation still undelivered): tried again at ``until``, without counting as a failed attempt."""
+
+    def __init__(self, message: str, *, until: dt.datetime) -> None:
+        super().__init__(message)
+        self.until = until
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ import datetime as dt
 import json
 import logging
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +23,7 @@ from django.db import connection, models, transaction
 
 from cityloop.core.models import Membership, User
 
-from .channels import ChannelMessage, DeliveryError, post_webhook, user_channels
+from .channels import ChannelMessage, DeliveryDeferred, DeliveryError, post_webhook, user_channels
 from .models import Delivery, DeliveryStatus, InboxMessage, Outbox, OutboxStatus, WebhookSubscription
 from .signing import sign_headers
 
@@ -31,6 +33,40 @@ WEBHOOK = "webhook"
 BATCH = 50
 # Retry spreading only: nothing secret hangs on it.
 _jitter = random.Random()
+
+
+@dataclass(frozen=True)
+class ExternalChannel:
+    """An outside system that apps above notify deliver notices to, each message to its own address
+    and in its own format (the hotline platforms are one): ``targets(notice)`` names the targets a
+    notice goes to when it is fanned out (none for the notices it does not want), ``send(delivery,
+    now)`` sends one delivery or raises :class:`DeliveryError` (retried with the same backoff as
+    webhooks) or :class:`DeliveryDeferred` (not sent yet, waiting on something, e.g. an earlier
+    message of the same conversation: tried again at its time, not counted as an attempt).
+    ``max_attempts`` None takes ``CITYLOOP_WEBHOOK_MAX_ATTEMPTS``."""
+
+    name: str
+    targets: Callable[[Outbox], list[str]]
+    send: Callable[[Delivery, dt.datetime], None]
+    max_attempts: Callable[[], int] | None = None
+
+
+_EXTERNAL: dict[str, ExternalChannel] = {}
+
+
+def register_external(channel: ExternalChannel) -> None:
+    """Deliver notices to ``channel`` too (call in ``AppConfig.ready``)."""
+    if channel.name == WEBHOOK or channel.name in user_channels():
+        raise ValueError(f"channel name {channel.name!r} is taken")
+    _EXTERNAL[channel.name] = channel
+
+
+def max_attempts(delivery: Delivery) -> int:
+    """How many attempts a delivery gets before it is marked failed."""
+    external = _EXTERNAL.get(delivery.channel)
+    if external is not None and external.max_attempts is not None:
+        return external.max_attempts()
+    return int(settings.CITYLOOP_WEBHOOK_MAX_ATTEMPTS)
 
 
 def claimable(queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
@@ -80,6 +116,11 @@ def fan_out(notice: Outbox, now: dt.datetime) -> None:
         Delivery(outbox=notice, channel=WEBHOOK, target=str(sub.pk), next_attempt_at=now)
         for sub in WebhookSubscription.objects.filter(active=True)
         if sub.wants(notice)
+    ]
+    deliveries += [
+        Delivery(outbox=notice, channel=external.name, target=target, next_attempt_at=now)
+        for external in _EXTERNAL.values()
+        for target in external.targets(notice)
     ]
     Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
     notice.status = OutboxStatus.DISPATCHED
@@ -171,6 +212,10 @@ def _send(delivery: Delivery, now: dt.datetime) -> None:
         signed = sign_headers(sub.live_secrets(now), webhook_message_id(delivery), now, body)
         post_webhook(sub.url, body, event=notice.kind, signed=signed)
         return
+    external = _EXTERNAL.get(delivery.channel)
+    if external is not None:
+        external.send(delivery, now)
+        return
     channel = user_channels().get(delivery.channel)
     user = User.objects.filter(pk=int(delivery.target)).first()
     if channel is None or user is None:
@@ -197,7 +242,14 @@ def _record(delivery: Delivery, now: dt.datetime, error: DeliveryError | None) -
     update: dict[str, Any] = {"lease_until": None}
     if error is None:
         update |= {"status": DeliveryStatus.SENT, "sent_at": now, "last_error": ""}
-    elif error.permanent or delivery.attempts >= int(settings.CITYLOOP_WEBHOOK_MAX_ATTEMPTS):
+    elif isinstance(error, DeliveryDeferred):
+        # Waiting is not failing: the attempt the claim counted is given back.
+        update |= {
+            "next_attempt_at": max(error.until, now + dt.timedelta(milliseconds=200)),
+            "attempts": max(delivery.attempts - 1, 0),
+            "last_error": str(error),
+        }
+    elif error.permanent or delivery.attempts >= max_attempts(delivery):
         update |= {"status": DeliveryStatus.FAILED, "failed_at": now, "last_error": str(error)}
         logger.warning("gave up delivery %s after %s attempts: %s", delivery, delivery.attempts, error)
     else:
@@ -207,7 +259,7 @@ def _record(delivery: Delivery, now: dt.datetime, error: DeliveryError | None) -
 
 def send_due(now: dt.datetime) -> dict[str, int]:
     """Send every delivery due at ``now``; counts of sent, retried later and failed."""
-    counts = {"sent": 0, "retry": 0, "failed": 0}
+    counts = {"sent": 0, "retry": 0, "failed": 0, "deferred": 0}
     while True:
         batch = _claim(now)
         for delivery in batch:
@@ -222,11 +274,15 @@ def send_due(now: dt.datetime) -> dict[str, int]:
             _record(delivery, now, error)
             if error is None:
                 counts["sent"] += 1
-            elif error.permanent or delivery.attempts >= int(settings.CITYLOOP_WEBHOOK_MAX_ATTEMPTS):
+            elif isinstance(error, DeliveryDeferred):
+                counts["deferred"] += 1
+            elif error.permanent or delivery.attempts >= max_attempts(delivery):
                 counts["failed"] += 1
             else:
                 counts["retry"] += 1
         if len(batch) < BATCH:
+            if not counts["deferred"]:  # only channels that keep an order defer: say so when they did
+                del counts["deferred"]
             return counts
 
 

@@ -55,6 +55,14 @@ def worst_error_m() -> float:
     )
 
 
+def originals_kept(name: str) -> None:
+    """Each component keeps its point as surveyed, in the file's system."""
+    for c in Component.objects.all():
+        x, y = to_crs({"type": "Point", "coordinates": list(POINTS[c.code])}, name)["coordinates"]
+        assert c.original_crs == crslib.normalize(name)
+        assert (c.original_x, c.original_y) == (pytest.approx(x, abs=1e-6), pytest.approx(y, abs=1e-6))
+
+
 def run(path, actor, **kw):
     rows, total = read_file(path, **kw)
     return import_components(rows, actor=actor, today=TODAY, total=total)
@@ -65,6 +73,7 @@ def test_zipped_shapefile_in_a_zone_is_detected(org, grids, actor, tmp_path):
     report = run(path, actor)
     assert report.applied and report.created == 3
     assert worst_error_m() < 0.5
+    originals_kept(ZONE_40)
 
 
 def test_geopackage_in_a_central_meridian_zone(org, grids, actor, tmp_path):
@@ -74,7 +83,7 @@ def test_geopackage_in_a_central_meridian_zone(org, grids, actor, tmp_path):
     assert worst_error_m() < 0.5
 
 
-def test_gcj02_csv_with_the_crs_option(org, grids, actor, tmp_path):
+def test_gcj02_csv_with_the_crs_option(org, grids, actor, tmp_path, api_as):
     rows = []
     for n, (code, (lon, lat)) in enumerate(POINTS.items()):
         glon, glat = crslib.from_wgs84(lon, lat, "gcj02")
@@ -83,6 +92,12 @@ def test_gcj02_csv_with_the_crs_option(org, grids, actor, tmp_path):
     report = run(path, actor, crs="gcj02")
     assert report.applied and report.created == 3
     assert worst_error_m() < 0.5
+    originals_kept("gcj02")
+    code, (lon, lat) = next(iter(POINTS.items()))
+    shown = api_as(org.users["admin"]).get(f"/api/v1/assets/components/{code}").json()
+    glon, glat = crslib.from_wgs84(lon, lat, "gcj02")
+    assert shown["original"] == {"crs": "gcj02", "x": pytest.approx(glon), "y": pytest.approx(glat)}
+    assert shown["lon"] == pytest.approx(lon, abs=1e-5)
     # Without the option the same numbers are taken as WGS84, some 500 m from the surveyed points.
     rows, _ = read_file(path)
     first = next(iter(rows))

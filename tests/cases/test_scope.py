@@ -91,6 +91,13 @@ def world(loop: Loop, actor: User) -> World:
         "community_b_and_water": [(org.community_b, Role.COMMUNITY_HEAD), (org.water, Role.HANDLER)],
         "nobody": [],
     }
+    # The city centre dispatches to the city's own units (两级指挥): a district refers such a case up.
+    city_dispatcher = create_user(
+        actor=actor,
+        username="city_dispatcher",
+        password="demo-pass-2026",
+        roles=[(org.city, Role.DISPATCHER)],
+    )
     for username, held in roles.items():
         w.users[username] = create_user(actor=actor, username=username, password="demo-pass-2026", roles=held)
     w.users.update(loop.users)
@@ -111,6 +118,10 @@ def world(loop: Loop, actor: User) -> World:
     for key, (where, to) in targets.items():
         point, reporter = (POINT_A, "supervisor_a") if where == "a" else (POINT_B, "supervisor_b")
         case = loop.drive(loop.report(point=point, actor=loop.users[reporter]), "accept", "register")
+        if key == "a_to_city_traffic":
+            case = loop.act(case, "refer_to_city", reason="市级单位处置")
+            w.cases[key] = loop.act(case, "dispatch", user=city_dispatcher, unit=to.code, reason="市级").pk
+            continue
         w.cases[key] = loop.act(case, "dispatch", unit=to.code).pk
     return w
 

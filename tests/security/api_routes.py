@@ -6,6 +6,7 @@ from cityloop.evaluation.models import Adjustment, EvaluationRun
 from cityloop.routing.models import Rule
 from tests.cases.conftest import POINT_A
 
+from .hotline_routes import HOTLINE_API_ROUTES
 from .org_routes import ORG_API_ROUTES
 from .routes import CASE_A, MEASURE, PRIVATE, PUBLIC, REFERENCE, UNKNOWN, Route, cases_count, photo_file
 
@@ -430,3 +431,5 @@ API_ROUTES: list[Route] = [
 
 # The organisation's administration (tests/security/org_routes.py).
 API_ROUTES += ORG_API_ROUTES
+# Hotline work orders (tests/security/hotline_routes.py).
+API_ROUTES += HOTLINE_API_ROUTES

@@ -126,6 +126,39 @@ class World:
         return perform(case, "comment", actor=supervisor, payload={"note": "照片", "attachments": [photo]})
 
     @cached_property
+    def hotline_platform(self) -> Any:
+        from cityloop.hotline.platforms import create_platform, forget_roles
+
+        forget_roles()
+        return create_platform(
+            actor=self.actor,
+            code="sweep",
+            name="12345",
+            callback_url="http://127.0.0.1:9/",
+            unit=self.org.city,
+        )
+
+    @cached_property
+    def hotline_a(self) -> Case:
+        """A work order from the hotline in street A, as its case (reported, awaiting verification)."""
+        from cityloop.hotline.inbound import receive
+        from cityloop.notify.signing import sign_headers
+
+        body = json.dumps(
+            {
+                "type": "work_order",
+                "ticket_id": "SWEEP-1",
+                "channel": "12345",
+                "text": "东街道热线工单 hotline-a",
+                "location": {"lon": POINT_A[0], "lat": POINT_A[1]},
+            }
+        ).encode()
+        headers = sign_headers([self.hotline_platform.secret], "sweep-1", timezone.now(), body)
+        status, answer = receive(self.hotline_platform.code, headers, body)
+        assert status == 201, answer
+        return Case.objects.get(number=answer["case_number"])
+
+    @cached_property
     def closed_a_photo(self) -> Attachment:
         """The photo sent with the report of :attr:`closed_a` (its tracking page shows it)."""
         found = Attachment.objects.filter(case=self.closed_a).first()

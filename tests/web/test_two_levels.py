@@ -33,9 +33,7 @@ def test_the_city_queue_holds_the_cases_the_city_commands(loop, city_centre, cli
     assert city_case.number in html(district.get("/cases/?view=open"))
 
 
-def test_the_district_filter_appears_for_those_who_see_several_districts(
-    loop, city_centre, client_as, actor
-):
+def test_the_district_filter_appears_for_those_who_see_several_districts(loop, city_centre, client_as, actor):
     create_unit(actor=actor, code="990200", name="东湖区", kind="district", parent=loop.org.city)
     city_page = html(client_as("city_dispatcher").get("/cases/?view=open"))
     assert 'name="district"' in city_page and "东湖区" in city_page

@@ -138,10 +138,10 @@ class RosterForm(forms.Form):
 
 class AuditFilter(forms.Form):
     actor = forms.CharField(label=_("Actor (login)"), required=False, max_length=150)
-    object_type = forms.CharField(label=_("Object type"), required=False, max_length=64)
-    object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("All actions")), *AuditAction.choices]
     )
+    object_type = forms.CharField(label=_("Object type"), required=False, max_length=64)
+    object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
