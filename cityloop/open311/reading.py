@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from cityloop.cases.models import Case, CaseEvent
-from cityloop.cases.workflow import STATES, UNIT_STATES
+from cityloop.cases.workflow import STATES, TRANSITIONS, UNIT_STATES
 from cityloop.catalog.models import Category
 from cityloop.core.models import Unit
 
@@ -27,6 +27,10 @@ from .services import english
 CLOSED_STATES = frozenset(name for name, spec in STATES.items() if spec.terminal)
 OPEN_STATES = frozenset(STATES) - CLOSED_STATES
 CHANNEL = "open311"
+# The transitions that move a case to another state: the updates a citizen can see (urges and
+# comments leave the state, and their notes are the staff's). Filtering on them also lets the
+# timeline's (transition, at, case) index find a period's updates.
+MOVES = sorted(name for name, t in TRANSITIONS.items() if t.target is not None)
 # The columns a listed request needs: read as values, not model instances (a page holds 1,000).
 COLUMNS = (
     "pk",
@@ -139,7 +143,9 @@ def updates(
 ) -> list[dict[str, Any]]:
     """The updates extension: each change of a request's state in the period, oldest first, with the
     public note of the state reached (and for a disposal, the unit's result)."""
-    events = CaseEvent.objects.filter(at__gte=start, at__lte=end, case__category__isnull=False)
+    events = CaseEvent.objects.filter(
+        transition__in=MOVES, at__gte=start, at__lte=end, case__category__isnull=False
+    )
     if district is not None:
         events = events.filter(case__district=district)
     rows = list(

@@ -46,11 +46,14 @@ def endpoint(*methods: str) -> Callable[[View], View]:
                     raise bad("format", f"end the address with .json or .xml, not .{fmt[:10]}", 404)
                 if request.method not in methods:
                     raise Open311Error(405, f"method: use {' or '.join(methods)} here")
-                return view(request, *args, fmt=answer, **kwargs)
+                response = view(request, *args, fmt=answer, **kwargs)
             except Open311Error as exc:
                 response = render_error(answer, exc)
             if response.status_code == 405:
                 response["Allow"] = ", ".join(methods)
+            if request.method == "GET":
+                # Public data: any web page may read it (a client's own page, a map of requests).
+                response["Access-Control-Allow-Origin"] = "*"
             return response
 
         return csrf_exempt(run)
