@@ -41,7 +41,7 @@ def run() -> list[bench.Result]:
     results = [bench.Result(f"cases in the database (bulk insert {seconds:.0f} s)", total, "cases")]
     # The district holding the bulk-inserted cases (jurisdiction_id is needed once there are several).
     district_id = Case.objects.filter(number__startswith="B").values_list("district_id", flat=True).first()
-    district = Unit.objects.filter(pk=district_id).first()
+    district = Unit.objects.filter(pk=district_id).first() if district_id is not None else None
     several = Unit.objects.filter(kind=UnitKind.DISTRICT).count() > 1
     end = timezone.now() - dt.timedelta(days=60)
     start = end - dt.timedelta(days=30)
