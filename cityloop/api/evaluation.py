@@ -88,7 +88,8 @@ class RankingQuery(Schema):
     period: PeriodText
     subject: str = Field(
         "department",
-        description="supervisor, operator, shift_leader, dispatcher, department, street, community or grid",
+        description="supervisor, operator, shift_leader, dispatcher, department, district (in a city's "
+        "evaluation), street, community or grid",
     )
     scope: str | None = Field(
         None, description="code of the evaluated city or district (default: the widest you see)"
@@ -197,7 +198,7 @@ def export_excel(
     request: HttpRequest, period: PeriodText, subject: str | None = None, scope: str | None = None
 ) -> HttpResponse:
     run = reading.find_run(period, request.user, scope)
-    chosen = [reading.check_subject(subject)] if subject else None
+    chosen = [reading.check_subject(subject, run.scope)] if subject else None
     content = excel.workbook(tables.all_tables(run, request.user, chosen))
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -18,7 +18,7 @@ from django.utils import timezone
 from cityloop.core.audit import ActorRequired, domain_action, record, snapshot
 from cityloop.core.models import Unit, User
 
-from .compute import ALL_SUBJECTS, Deducted, Evaluation, Scored, default_scope, evaluate
+from .compute import Deducted, Evaluation, Scored, default_scope, evaluate, subjects_of
 from .deductions import deduct
 from .models import Adjustment, Deduction, EvaluationRun, RunStatus, Scheme, SchemeKind, Score
 from .periods import Period, parse_period
@@ -125,7 +125,7 @@ def compute_period(
     period = _period(period)
     scope = scope or default_scope()
     now = now or timezone.now()
-    chosen = tuple(subjects or ALL_SUBJECTS)
+    chosen = tuple(subjects or subjects_of(scope))
     run = EvaluationRun.objects.filter(period=period.key, scope=scope).first()
     result = evaluate(period, scope, subjects=chosen, now=now, adjustments=_adjustments(run))
     warnings = []

@@ -20,7 +20,7 @@ from . import schemes as scheme_lookup
 from .counting import Tally
 from .deductions import DeductionLine, deduct
 from .measures import Window
-from .models import Scheme, SchemeKind, Subject
+from .models import CITY_ONLY_SUBJECTS, Scheme, SchemeKind, Subject
 from .periods import Period
 from .scoring import Outcome, group_of, rank, score
 from .subjects import SOURCES, subjects_for
@@ -82,6 +82,33 @@ def default_scope() -> Unit:
     )
 
 
+def subjects_of(scope: Unit) -> tuple[str, ...]:
+    """The subjects an evaluation of ``scope`` ranks: all of them for a city; a district's own
+    evaluation has no districts to rank against each other (the city's evaluation ranks them)."""
+    if scope.kind == UnitKind.CITY:
+        return ALL_SUBJECTS
+    return tuple(s for s in ALL_SUBJECTS if s not in CITY_ONLY_SUBJECTS)
+
+
+def check_subjects(scope: Unit, subjects: tuple[str, ...]) -> None:
+    """Refuse unknown subjects, and subjects the area has nothing to rank for (districts in a
+    district's own evaluation)."""
+    unknown = set(subjects) - set(ALL_SUBJECTS)
+    if unknown:
+        raise ValidationError(
+            {"subject": f"unknown subject {', '.join(sorted(unknown))}; use {', '.join(ALL_SUBJECTS)}"}
+        )
+    offered = subjects_of(scope)
+    elsewhere = [s for s in subjects if s not in offered]
+    if elsewhere:
+        raise ValidationError(
+            {
+                "subject": f"ranked only in a city's evaluation, not in {scope.name}'s: "
+                f"{', '.join(elsewhere)}; evaluate the city, or choose from {', '.join(offered)}"
+            }
+        )
+
+
 def window_for(period: Period, scope: Unit, now: dt.datetime | None = None) -> Window:
     now = now or timezone.now()
     return Window(period.start, period.end, min(period.end, now), districts_of(scope))
@@ -114,14 +141,11 @@ def evaluate(
     now: dt.datetime | None = None,
     adjustments: dict[int, list[tuple[str, Decimal]]] | None = None,
 ) -> Evaluation:
-    """Compute the period's scores for ``subjects`` (all by default) over ``scope``. Facts after
-    ``now`` (default: the current time) are ignored, as are facts after the period's end."""
-    chosen = tuple(subjects or ALL_SUBJECTS)
-    unknown = set(chosen) - set(ALL_SUBJECTS)
-    if unknown:
-        raise ValidationError(
-            {"subject": f"unknown subject {', '.join(sorted(unknown))}; use {', '.join(ALL_SUBJECTS)}"}
-        )
+    """Compute the period's scores for ``subjects`` (by default every subject the area ranks) over
+    ``scope``. Facts after ``now`` (default: the current time) are ignored, as are facts after the
+    period's end."""
+    chosen = tuple(subjects or subjects_of(scope))
+    check_subjects(scope, chosen)
     window = window_for(period, scope, now)
     result = Evaluation(period, scope, window, resolve_schemes(period, chosen))
     tally = Tally(window)

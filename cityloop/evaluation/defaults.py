@@ -148,6 +148,8 @@ INDEX_SCHEMES: dict[str, dict[str, Any]] = {
         ],
         **_common("received", 5),
     },
+    # A district has hundreds of cases a month; one with only a few is not comparable.
+    "district": _region(50),
     "street": _region(20),
     "community": _region(5),
     "grid": _region(3),
@@ -215,6 +217,7 @@ NAMES = {
     "shift_leader": "值班长考核（标准）",
     "dispatcher": "派遣员考核（标准）",
     "department": "处置部门考核（标准）",
+    "district": "区级区域评价（标准）",
     "street": "街道区域评价（标准）",
     "community": "社区区域评价（标准）",
     "grid": "单元网格区域评价（标准）",

@@ -61,7 +61,8 @@ class Family:
     groups: tuple[str, ...]
     measures: tuple[Measure, ...]
     case_field: str = "case_id"
-    # Group fields that nest (grid → community → street): query once by all of them and sum up.
+    # Group fields that nest (grid → community → street → district): query once by all of them and
+    # sum up.
     rollup: tuple[str, ...] = ()
 
 
@@ -313,7 +314,7 @@ FAMILIES: dict[str, Family] = {
         Family(
             "territory",
             _cases_reported,
-            ("grid_id", "community_id", "street_id", "reporter_id"),
+            ("grid_id", "community_id", "street_id", "district_id", "reporter_id"),
             (
                 Measure("cases_reported", "上报案件数", "cases reported"),
                 Measure("cases", "立案数", "cases registered", _valid),
@@ -327,7 +328,7 @@ FAMILIES: dict[str, Family] = {
                 ),
             ),
             case_field="pk",
-            rollup=("grid_id", "community_id", "street_id", "reporter_id"),
+            rollup=("grid_id", "community_id", "street_id", "district_id", "reporter_id"),
         ),
         Family(
             "dispose_started",

@@ -20,6 +20,7 @@ class Subject(models.TextChoices):
     SHIFT_LEADER = "shift_leader", _("Shift leaders")
     DISPATCHER = "dispatcher", _("Dispatchers")
     DEPARTMENT = "department", _("Departments")
+    DISTRICT = "district", _("Districts")
     STREET = "street", _("Streets")
     COMMUNITY = "community", _("Communities")
     GRID = "grid", _("Unit grids")
@@ -31,12 +32,16 @@ SUBJECT_LABELS_ZH = {
     "shift_leader": "值班长",
     "dispatcher": "派遣员",
     "department": "处置部门",
+    "district": "区",
     "street": "街道",
     "community": "社区",
     "grid": "单元网格",
 }
 PERSON_SUBJECTS = ("supervisor", "operator", "shift_leader", "dispatcher")
-REGION_SUBJECTS = ("street", "community", "grid")
+REGION_SUBJECTS = ("district", "street", "community", "grid")
+# Ranked only where several of them are evaluated together: a city's evaluation ranks its districts
+# against each other; a district's own evaluation has nothing to rank them against.
+CITY_ONLY_SUBJECTS = ("district",)
 
 
 class SchemeKind(models.TextChoices):

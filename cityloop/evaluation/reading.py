@@ -15,7 +15,7 @@ from cityloop.core.models import Unit, User
 from cityloop.core.permissions import restrict
 
 from . import counting, measures
-from .compute import districts_of
+from .compute import districts_of, subjects_of
 from .measures import Window
 from .models import Deduction, EvaluationRun, Score, Subject
 from .periods import Period, parse_period
@@ -39,17 +39,27 @@ def find_run(period: Period | str, user: AnyUser, scope: Unit | str | None = Non
     return run
 
 
-def check_subject(subject: str) -> str:
+def check_subject(subject: str, scope: Unit | None = None) -> str:
+    """``subject`` if it is one, and ranked in an evaluation of ``scope`` (districts are ranked in
+    a city's evaluation only)."""
     if subject not in Subject.values:
         raise ValidationError(
             {"subject": f"unknown subject {subject!r}; use one of {', '.join(Subject.values)}"}
+        )
+    if scope is not None and subject not in subjects_of(scope):
+        raise ValidationError(
+            {
+                "subject": f"{subject} is ranked in the city's evaluation, not in {scope.name}'s; "
+                f"give the city's code as scope, or choose one of {', '.join(subjects_of(scope))}"
+            }
         )
     return subject
 
 
 def rankings(run: EvaluationRun, subject: str, user: AnyUser, group: str | None = None) -> QuerySet[Score]:
     """A subject's scores in the run, ranked ones first (by group, rank), then the unranked."""
-    qs = restrict(Score.objects.filter(run=run, subject=check_subject(subject)), user).select_related("unit")
+    qs = restrict(Score.objects.filter(run=run, subject=check_subject(subject, run.scope)), user)
+    qs = qs.select_related("unit")
     if group:
         qs = qs.filter(group=group)
     return qs.order_by("group", "-ranked", "rank", "-index", "label")
@@ -158,7 +168,7 @@ def trend(
     scope: Unit, subject: str, user: AnyUser, periods: list[Period], key: int | None = None
 ) -> list[dict[str, Any]]:
     """Index per period for one subject (``key``) or the mean and grade counts of all, oldest first."""
-    check_subject(subject)
+    check_subject(subject, scope)
     runs = {
         r.period: r
         for r in restrict(EvaluationRun.objects.filter(scope=scope), user).filter(

@@ -4,7 +4,8 @@ Persons are the holders of a role (supervisor, acceptance operator, shift leader
 time during the period inside the evaluated area; their counts are the steps they ended (``ended_by``)
 and, for supervisors, the cases they reported and the cases found in their patrol area. Departments
 are the units that own disposals (the unit of each ``dispose`` step) plus every department and
-company of the area. Regions are the streets, communities and unit grids of the area.
+company of the area. Regions are the districts (in a city's evaluation), streets, communities and
+unit grids of the area.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ SOURCES: dict[str, tuple[Source, ...]] = {
         Source("dispose_overdue", "unit_id"),
         Source("extensions", "unit_id"),
     ),
+    "district": (Source("territory", "district_id"),),
     "street": (Source("territory", "street_id"),),
     "community": (Source("territory", "community_id"),),
     "grid": (Source("territory", "grid_id"),),
@@ -231,9 +233,22 @@ def departments(scope: Unit, first: dt.date, last: dt.date, with_facts: Iterable
     ]
 
 
+REGION_KINDS = {"district": UnitKind.DISTRICT, "street": UnitKind.STREET, "community": UnitKind.COMMUNITY}
+
+
+def _region_area(unit: Unit, area_by_community: dict[int, float], units: dict[int, Unit]) -> float:
+    """A district's, street's or community's area: its communities' grids in service."""
+    if unit.kind == UnitKind.COMMUNITY:
+        return area_by_community.get(unit.pk, 0.0)
+    return sum(
+        a for cid, a in area_by_community.items() if cid in units and units[cid].path.startswith(unit.path)
+    )
+
+
 def regions(kind: str, scope: Unit, first: dt.date, last: dt.date) -> list[Subject]:
-    """The area's streets, communities or unit grids, with their area in m² (grids in service on the
-    period's last day; a grid redrawn during the period is listed in each of its versions)."""
+    """The area's districts, streets, communities or unit grids, with their area in m² (grids in
+    service on the period's last day; a grid redrawn during the period is listed in each of its
+    versions)."""
     units = {u.pk: u for u in Unit.objects.filter(_within(scope))}
     grids = Grid.objects.filter(community__path__startswith=scope.path, valid_from__lte=last).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gt=first)
@@ -261,15 +276,9 @@ def regions(kind: str, scope: Unit, first: dt.date, last: dt.date) -> list[Subje
         .annotate(total=Sum("area_m2"))
         .values_list("community_id", "total")
     )
-    unit_kind = UnitKind.STREET if kind == "street" else UnitKind.COMMUNITY
     out = []
-    for unit in _active_units(scope, first, last).filter(kind=unit_kind).order_by("path"):
-        if kind == "street":
-            area = sum(
-                a for cid, a in area_by_community.items() if cid in units and units[cid].parent_id == unit.pk
-            )
-        else:
-            area = area_by_community.get(unit.pk, 0.0)
+    for unit in _active_units(scope, first, last).filter(kind=REGION_KINDS[kind]).order_by("path"):
+        area = _region_area(unit, area_by_community, units)
         out.append(
             Subject(
                 kind=kind,

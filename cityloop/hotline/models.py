@@ -99,7 +99,7 @@ class Message(models.Model):
 
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="messages")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, related_name="messages")
-    direction = models.CharField(max_length=3, choices=Direction.choices)
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     type = models.CharField(_("type"), max_length=32)
     seq = models.PositiveIntegerField(null=True, blank=True)
     message_id = models.CharField(max_length=100)

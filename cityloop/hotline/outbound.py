@@ -96,7 +96,7 @@ def _result(event: CaseEvent) -> dict[str, Any]:
     case = event.case
     disposal = case.events.filter(transition="dispose").order_by("-seq").first()
     photos = Attachment.objects.filter(case=case, purpose__in=("disposal", "after")).order_by("id")
-    platform = Platform.objects.get(pk=case.hotline_ticket.platform_id)
+    platform = Platform.objects.get(tickets__case_id=case.pk)
     return {
         "text": (disposal.data.get("feedback") if disposal else "") or event.note,
         "unit": case.responsible_unit.name if case.responsible_unit else "",

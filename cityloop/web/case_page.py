@@ -40,6 +40,7 @@ from .access import (
     visible_cases,
 )
 from .action_forms import ActionForm, dispatch_suggestions
+from .hotline_exchange import hotline_context
 
 CASE_RELATED = (
     "channel",
@@ -227,6 +228,7 @@ def case_context(
         "forms": forms,
         "open_action": bound[0] if bound else None,
         "crumb": back_to_list(request),
+        "hotline": hotline_context(case),
         "counters": [
             (_("Returns"), case.returns_count),
             (_("Reworks"), case.reworks_count),

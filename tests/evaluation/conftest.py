@@ -1,4 +1,5 @@
-"""Cases driven at chosen moments of October 2026, and schemes without minimum volumes."""
+"""Cases driven at chosen moments of October 2026, schemes without minimum volumes, and a second
+district beside the ``org`` one (so the city's evaluation has districts to rank)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,14 @@ from django.utils import timezone
 from cityloop.cases.actions import submit_report
 from cityloop.cases.engine import perform
 from cityloop.cases.models import Case
-from cityloop.core.models import User
+from cityloop.core.actions import create_unit, create_user
+from cityloop.core.models import Role, Unit, User
 from cityloop.evaluation.actions import save_scheme
 from cityloop.evaluation.defaults import INDEX_SCHEMES
+from cityloop.geo.actions import import_grids
+from cityloop.routing.actions import create_rule
 from tests.cases.conftest import POINT_A, Loop, loop  # noqa: F401  (the fixture)
+from tests.geo.conftest import DLAT, DLON, ORIGIN, block
 
 # The evaluated month, and "now" well after it (every fact of October is final).
 PERIOD = "2026-10"
@@ -79,3 +84,59 @@ def no_minimums(actor: User) -> None:
             valid_from=dt.date(2026, 1, 1),
             note="tests: no minimum volume",
         )
+
+
+# The second district's block of four grids lies well east of the ``org`` district's eight.
+EAST_ORIGIN = (ORIGIN[0] + 10 * DLON, ORIGIN[1])
+POINT_E = (EAST_ORIGIN[0] + DLON * 0.5, EAST_ORIGIN[1] + DLAT * 0.5)
+
+
+@dataclass
+class SecondDistrict:
+    """东区 (990200): one street, one community with four grids, its own sanitation department and
+    people: the centre's staff, a supervisor, a handler, and a leader of the district."""
+
+    district: Unit
+    street: Unit
+    community: Unit
+    sanitation: Unit
+    users: dict[str, User]
+
+
+@pytest.fixture
+def second_district(loop: Loop, actor: User) -> SecondDistrict:  # noqa: F811
+    """A second district of the ``org`` city, built through the same actions as the first; also a
+    leader on the city unit (the city centre that ranks the districts)."""
+    org = loop.org
+    district = create_unit(actor=actor, code="990200", name="东区", kind="district", parent=org.city)
+    street = create_unit(actor=actor, code="990200001", name="东区街道", kind="street", parent=district)
+    community = create_unit(
+        actor=actor, code="990200001001", name="东区一社区", kind="community", parent=street
+    )
+    sanitation = create_unit(
+        actor=actor, code="D2-SANI", name="东区环卫所", kind="department", parent=district
+    )
+    import_grids(block(community.code, *EAST_ORIGIN), actor=actor, valid_from=dt.date(2020, 1, 1))
+    specs: dict[str, list[tuple[Unit, str]]] = {
+        "east_staff": [(district, Role.OPERATOR), (district, Role.SHIFT_LEADER), (district, Role.DISPATCHER)],
+        "east_supervisor": [(community, Role.SUPERVISOR)],
+        "east_handler": [(sanitation, Role.HANDLER)],
+        "east_leader": [(district, Role.LEADER)],
+        "city_chief": [(org.city, Role.LEADER)],
+    }
+    users = {
+        name: create_user(
+            actor=actor, username=name, password="demo-pass-2026", display_name=name, roles=roles
+        )
+        for name, roles in specs.items()
+    }
+    create_rule(
+        actor=actor,
+        name="东区暴露垃圾由东区环卫所处置",
+        kind="event",
+        category_code="0102",
+        area_unit=district,
+        target="unit",
+        target_unit=sanitation,
+    )
+    return SecondDistrict(district, street, community, sanitation, users)

@@ -13,15 +13,23 @@ close 1 working hour; dispose (0102 condition 1) 4 working hours. Oct 13–15 ar
     c7 supervisor_a  registered, then voided
     c8 supervisor_b  (community B) dispatched to the water company, returned, dispatched to sanitation,
                      never disposed: overdue pending at the end of October
+
+A second district (东区, :func:`build_east`) has three more, worked by its own people:
+
+    e1 east_supervisor  registered, disposed, checked and closed: all on time
+    e2 hotline          verified, registered, disposed late, closed late
+    e3 east_supervisor  registered and dispatched, never disposed
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from cityloop.cases.models import Case
 from tests.cases.conftest import POINT_B
-from tests.evaluation.conftest import Driver, at
+from tests.evaluation.conftest import POINT_E, Driver, SecondDistrict, at
 
 
 @dataclass
@@ -105,4 +113,60 @@ def build(d: Driver) -> October:
     )
     c["c8"] = d.act(c["c8"], "approve_return", at(14, 10, 10))
     c["c8"] = d.act(c["c8"], "dispatch", at(14, 10, 20), unit=sani)
+    return October(c)
+
+
+def build_east(d: Driver, east: SecondDistrict) -> October:
+    """October in the second district: its cases, worked by its own centre, supervisor and handler."""
+    staff, supervisor, handler = (east.users[n] for n in ("east_staff", "east_supervisor", "east_handler"))
+    by = {
+        "send_for_verification": staff,
+        "verify": supervisor,
+        "accept": staff,
+        "register": staff,
+        "dispatch": staff,
+        "dispose": handler,
+        "send_for_check": staff,
+        "check_pass": supervisor,
+        "return_visit": staff,
+        "close": staff,
+    }
+    sani = east.sanitation.code
+
+    def run(case: Case, *steps: tuple[str, dt.datetime]) -> Case:
+        for name, when in steps:
+            extra: dict[str, Any] = {"unit": sani} if name == "dispatch" else {}
+            if name == "dispose":  # the handler's own photo of the work done
+                extra["attachments"] = [d.loop.photo(handler)]
+            case = d.act(case, name, when, user=by[name], **extra)
+        return case
+
+    c: dict[str, Case] = {}
+    c["e1"] = d.report(at(13, 9, 0), point=POINT_E, actor=supervisor)
+    c["e1"] = run(
+        c["e1"],
+        ("accept", at(13, 9, 10)),
+        ("register", at(13, 9, 20)),
+        ("dispatch", at(13, 9, 30)),
+        ("dispose", at(13, 10, 0)),
+        ("send_for_check", at(13, 10, 5)),
+        ("check_pass", at(13, 10, 30)),
+        ("close", at(13, 10, 40)),
+    )
+    c["e2"] = d.report(at(13, 9, 0), channel="hotline_12345", point=POINT_E, actor=staff)
+    c["e2"] = run(
+        c["e2"],
+        ("send_for_verification", at(13, 9, 5)),
+        ("verify", at(13, 9, 20)),
+        ("accept", at(13, 9, 25)),
+        ("register", at(13, 9, 30)),
+        ("dispatch", at(13, 9, 40)),
+        ("dispose", at(15, 16, 0)),  # late: the deadline was 13 Oct 16:30
+        ("send_for_check", at(15, 16, 5)),
+        ("check_pass", at(15, 16, 30)),
+        ("return_visit", at(15, 16, 35)),
+        ("close", at(16, 10, 0)),  # late
+    )
+    c["e3"] = d.report(at(14, 9, 0), point=POINT_E, actor=supervisor)
+    c["e3"] = run(c["e3"], ("accept", at(14, 9, 5)), ("register", at(14, 9, 10)), ("dispatch", at(14, 9, 15)))
     return October(c)

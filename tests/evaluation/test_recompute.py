@@ -20,10 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from cityloop.cases.models import Case, CaseEvent, CaseStep
-from cityloop.core.models import Membership
+from cityloop.core.models import Membership, Unit
 from cityloop.demo.simulate import simulate
 from cityloop.evaluation.compute import Evaluation, evaluate
 from cityloop.evaluation.periods import parse_period
+from cityloop.geo.models import Grid
 from tests.demo.conftest import demo_city  # noqa: F401  (the module-scoped demo city)
 
 START = timezone.make_aware(dt.datetime(2026, 10, 1))
@@ -338,22 +339,111 @@ def test_departments_match_the_timelines(month, db):
     assert any(s.outcome.rank for s in departments.values())
 
 
-def test_streets_match_the_timelines(month, db):
-    per_street: dict[int, Counter] = defaultdict(Counter)
+def region_counts(group: str) -> dict[int, Counter]:
+    """Per region (the case's ``group``: "street_id", "district_id" …) the counts of the cases
+    reported in October, read from their timelines up to the end of the month."""
+    per_region: dict[int, Counter] = defaultdict(Counter)
     events = timelines()
     for case in Case.objects.select_related("channel").filter(reported_at__gte=START, reported_at__lt=END):
-        mine = events[case.pk]
+        mine = [e for e in events[case.pk] if e.at < END]
         became_valid = any(e.transition in ("register", "approve_self_handling") for e in mine)
         voided = any(e.transition == "void" and e.from_state == "registered" for e in mine)
         closed = any(e.transition in ("close", "approve_self_handling") for e in mine)
         late = any(not ok for e in mine for ok in stopped(e, "dispose"))
-        counts = per_street[case.street_id]
+        counts = per_region[getattr(case, group)]
         counts["cases_reported"] += 1
         counts["cases"] += became_valid
         counts["public_cases"] += became_valid and case.channel.is_public
         counts["closable"] += became_valid and not voided
         counts["closed"] += closed
         counts["closed_on_time"] += closed and not late
+    return per_region
+
+
+def district_areas() -> dict[int, float]:
+    """Each district's area in m²: its grids in service on 31 October, found by walking up the
+    organisation tree from each grid's community (community → street → district)."""
+    units = {u.pk: u for u in Unit.objects.all()}
+
+    def district_of(unit_id: int) -> int | None:
+        unit: Unit | None = units.get(unit_id)
+        while unit is not None and unit.kind != "district":
+            unit = units.get(unit.parent_id) if unit.parent_id else None
+        return unit.pk if unit is not None else None
+
+    last_day = dt.date(2026, 10, 31)
+    areas: dict[int, float] = defaultdict(float)
+    for grid in Grid.objects.filter(valid_from__lte=last_day):
+        if grid.valid_to is None or grid.valid_to > last_day:
+            found = district_of(grid.community_id)
+            if found is not None:
+                areas[found] += grid.area_m2
+    return areas
+
+
+# Cases per 10,000 m² (fewer is better), class-1 regions (DOMAIN.md §7: ladders by region class).
+DENSITY_LADDER = ((2, 100), (4, 90), (8, 75), (16, 60), (32, 40))
+
+
+def region_index(c: Counter, area_m2: float) -> Decimal | None:
+    """The region formula restated: 25% public-report rate (lower is better), 25% cases per area,
+    25% closure rate, 25% on-time closure rate; parts without data leave their weight to the others."""
+    public = rate(c["public_cases"], c["cases"])
+    density: Fraction | None = None
+    if area_m2:
+        per_10k = Fraction(c["cases"]) * 10000 / Fraction(area_m2)
+        density = next((Fraction(s) for bound, s in DENSITY_LADDER if per_10k <= bound), Fraction(0))
+    return index(
+        [
+            (25, None if public is None else 100 - public),
+            (25, density),
+            (25, rate(c["closed"], c["closable"])),
+            (25, rate(c["closed_on_time"], c["closable"])),
+        ]
+    )
+
+
+def competition_ranks(indexes: dict[int, Decimal]) -> dict[int, int]:
+    """1, 2, 2, 4: a rank is one more than the number of better indexes."""
+    return {k: 1 + sum(other > mine for other in indexes.values()) for k, mine in indexes.items()}
+
+
+def check_districts(result: Evaluation, minimum: int) -> dict[int, Any]:
+    """Every district of the evaluation against the recomputation: counts, area, index, grade band,
+    whether it is ranked (``minimum`` registered cases) and its rank. Returns the scored districts."""
+    districts = by_key(result, "district")
+    expected_counts, areas = region_counts("district_id"), district_areas()
+    indexes: dict[int, Decimal] = {}
+    for district_id, s in districts.items():
+        expected = expected_counts[district_id]
+        assert s.subject.counts == {k: expected[k] for k in s.subject.counts}, s.subject.label
+        assert s.subject.area_m2 == pytest.approx(areas[district_id]), s.subject.label
+        value = region_index(expected, areas[district_id])
+        assert s.outcome.index == value, s.subject.label
+        assert s.outcome.ranked == (value is not None and expected["cases"] >= minimum), s.subject.label
+        if s.outcome.ranked:
+            assert value is not None
+            indexes[district_id] = value
+    ranks = competition_ranks(indexes)
+    for district_id, s in districts.items():
+        assert s.outcome.rank == ranks.get(district_id), s.subject.label
+    return districts
+
+
+def test_streets_match_the_timelines(month, db):
+    per_street = region_counts("street_id")
     for street_id, s in by_key(month, "street").items():
         expected = per_street[street_id]
         assert s.subject.counts == {k: expected[k] for k in s.subject.counts}, s.subject.label
+
+
+def test_districts_match_the_timelines(month, db):
+    """The city's districts, under the standard scheme (50 registered cases to be ranked)."""
+    districts = check_districts(month, minimum=50)
+    assert set(districts) == set(Unit.objects.filter(kind="district").values_list("pk", flat=True))
+    assert all(s.subject.area_m2 for s in districts.values())
+    assert (
+        sum(s.subject.counts["cases_reported"] for s in districts.values())
+        == Case.objects.filter(reported_at__gte=START, reported_at__lt=END).count()
+    )
+    assert any(s.outcome.rank == 1 for s in districts.values())

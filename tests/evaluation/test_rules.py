@@ -151,7 +151,7 @@ def test_schemes_are_validated_and_versioned(actor):
     assert in_force("department", dt.date(2026, 10, 1)).version == 1
     assert in_force("department", dt.date(2026, 11, 1)).version == 2
     assert AuditEntry.objects.filter(action="evaluation_scheme.create", object_id=str(new.pk)).exists()
-    assert Scheme.objects.filter(kind="index").values("subject").distinct().count() == 8
+    assert Scheme.objects.filter(kind="index").values("subject").distinct().count() == 9  # with districts
 
 
 def test_the_command(drive, no_minimums, org, tmp_path):

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from cityloop.core.models import Unit, User
 from cityloop.core.permissions import jurisdiction_paths, restrict
 from cityloop.evaluation import actions, reading
+from cityloop.evaluation.compute import subjects_of
 from cityloop.evaluation.exports import excel, pdf, tables
 from cityloop.evaluation.models import EvaluationRun, Subject
 from cityloop.evaluation.periods import last_complete_month, parse_period
@@ -50,8 +51,15 @@ def _run(request: HttpRequest, period: str) -> EvaluationRun:
         raise Http404(str(exc)) from exc
 
 
+def _subjects(scope: Unit | None) -> list[tuple[str, str]]:
+    """The subjects (key, name) an evaluation of ``scope`` ranks: districts only in a city's."""
+    keys = subjects_of(scope) if scope is not None else Subject.values
+    return [(s, subject_label(s)) for s in keys]
+
+
 def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    return {"t": texts(), "subjects": [(s, subject_label(s)) for s in Subject.values], **extra}
+    run = extra.get("run")
+    return {"t": texts(), "subjects": _subjects(run.scope if run is not None else None), **extra}
 
 
 @login_required
@@ -67,7 +75,12 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/evaluation/index.html",
-        _context(request, runs=runs, scopes=scopes, suggested=last_complete_month().key),
+        _context(
+            request,
+            runs=[(r, _subjects(r.scope)) for r in runs],
+            scopes=scopes,
+            suggested=last_complete_month().key,
+        ),
     )
 
 
@@ -117,6 +130,8 @@ def rankings(request: HttpRequest, period: str, subject: str) -> HttpResponse:
     if subject not in Subject.values:
         raise Http404("no such subject")
     run = _run(request, period)
+    if subject not in subjects_of(run.scope):
+        raise Http404(f"{subject} is ranked in the city's evaluation, not in {run.scope.name}'s")
     if request.GET.get("format") == "xlsx":
         return _xlsx(run, request, [subject], f"evaluation-{run.period}-{subject}.xlsx")
     scores = list(reading.rankings(run, subject, request.user).select_related("unit"))
