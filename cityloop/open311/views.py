@@ -153,7 +153,10 @@ def _search(params: Params, district: Any) -> list[dict[str, Any]]:
         return reading.read(qs.filter(number__in=ids).order_by("-reported_at", "-pk"))
     codes = params.joined("service_code", 40)
     if codes:
-        parsed = [services.parse_code(c) for c in codes]
+        try:
+            parsed = [services.parse_code(c) for c in codes]
+        except Open311Error as exc:
+            raise bad("service_code", exc.description.partition(": ")[2]) from None
         qs = qs.filter(category__in=_categories(parsed))
     statuses = params.joined("status", 10)
     for status in statuses:
