@@ -9,13 +9,15 @@ types every field, and null is none of them)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
+import zoneinfo
 from typing import Any
 from xml.sax.saxutils import escape
 
+from django.conf import settings
 from django.http import HttpResponse
-from django.utils import timezone
 
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 # Characters XML 1.0 cannot carry (control characters other than tab, newline, return).
@@ -37,11 +39,17 @@ def bad(parameter: str, message: str, status: int = 400) -> Open311Error:
     return Open311Error(status, f"{parameter}: {message}")
 
 
+@functools.cache
+def _city_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
 def when(value: dt.datetime | None) -> str | None:
-    """W3C date-time with the offset, in the city's time (``2026-12-06T17:30:00+08:00``)."""
+    """W3C date-time with the offset, in the city's time (``2026-12-06T17:30:00+08:00``). The city's
+    zone is read once: a page of 1,000 requests writes 3,000 of these."""
     if value is None:
         return None
-    return timezone.localtime(value).isoformat(timespec="seconds")
+    return value.astimezone(_city_zone()).isoformat(timespec="seconds")
 
 
 def _clean(value: Any) -> Any:
@@ -90,9 +98,11 @@ ITEMS = {
 }
 
 
-def render(fmt: str, value: Any, root: str, status: int = 200) -> HttpResponse:
-    """``value`` as JSON, or as XML under the element ``root``."""
-    value = _clean(value)
+def render(fmt: str, value: Any, root: str, status: int = 200, *, clean: bool = False) -> HttpResponse:
+    """``value`` as JSON, or as XML under the element ``root``. ``clean``: it holds no None already
+    (a page of requests is built so), so it need not be walked for them."""
+    if not clean:
+        value = _clean(value)
     if fmt == "xml":
         out = ['<?xml version="1.0" encoding="UTF-8"?>\n']
         _write(out, root, value, ITEMS)

@@ -80,10 +80,17 @@ def serialize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of :data:`COLUMNS` as GeoReport requests (two more queries: the subclasses and units
     named, and the results of the disposed cases)."""
     categories = {
-        c.pk: c for c in Category.objects.filter(pk__in={r["category_id"] for r in rows}).order_by()
+        c.pk: c
+        for c in Category.objects.filter(pk__in={r["category_id"] for r in rows})
+        .order_by()
+        .only("kind", "code", "name", "name_en")
     }
     unit_ids = {r["responsible_unit_id"] for r in rows} - {None}
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids).order_by()} if unit_ids else {}
+    units = (
+        {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids).order_by().only("name", "name_en")}
+        if unit_ids
+        else {}
+    )
     results = _results([r["pk"] for r in rows if r["state"] not in ("reported", "new")])
     in_english = english()
     names = {pk: (c.name_en or c.name) if in_english else c.name for pk, c in categories.items()}
@@ -97,24 +104,23 @@ def serialize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if r["pk"] in results:
             note = f"{note}: {results[r['pk']]}"
         expected = r["deadline_at"] if r["state"] in UNIT_STATES and r["current_step"] == "dispose" else None
-        out.append(
-            {
-                "service_request_id": r["number"],
-                "status": "closed" if closed else "open",
-                "status_notes": note,
-                "service_name": names[category.pk],
-                "service_code": f"{category.kind}-{category.code}",
-                "description": r["description"] if own else None,
-                "agency_responsible": agencies.get(r["responsible_unit_id"]),
-                "requested_datetime": when(r["reported_at"]),
-                "updated_datetime": when(r["closed_at"] if closed and r["closed_at"] else r["updated_at"]),
-                "expected_datetime": when(expected),
-                "address": (r["address"] or None) if own else None,
-                "lat": round(r["lat"], 7),
-                "long": round(r["lon"], 7),
-                "media_url": r["open311_request__media_url"] or None,
-            }
-        )
+        request = {
+            "service_request_id": r["number"],
+            "status": "closed" if closed else "open",
+            "status_notes": note,
+            "service_name": names[category.pk],
+            "service_code": f"{category.kind}-{category.code}",
+            "description": r["description"] if own else None,
+            "agency_responsible": agencies.get(r["responsible_unit_id"]),
+            "requested_datetime": when(r["reported_at"]),
+            "updated_datetime": when(r["closed_at"] if closed and r["closed_at"] else r["updated_at"]),
+            "expected_datetime": when(expected),
+            "address": (r["address"] or None) if own else None,
+            "lat": round(r["lat"], 7),
+            "long": round(r["lon"], 7),
+            "media_url": r["open311_request__media_url"] or None,
+        }
+        out.append({k: v for k, v in request.items() if v is not None})
     return out
 
 

@@ -138,7 +138,7 @@ def requests_(request: HttpRequest, fmt: str) -> HttpResponse:
         return render(fmt, [answer], "service_requests")
     client_of(request, params, required=False)
     district = jurisdiction(params, unknown_status=401)
-    return render(fmt, _search(params, district), "service_requests")
+    return render(fmt, _search(params, district), "service_requests", clean=True)
 
 
 def _search(params: Params, district: Any) -> list[dict[str, Any]]:
