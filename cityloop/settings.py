@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "cityloop.hotline",
     # interfaces
     "cityloop.api",
+    "cityloop.open311",
     "cityloop.web",
     "cityloop.demo",
 ]
@@ -112,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # Before CSRF reads a form and before any view: 413 for an API body over the limit, 400/422
     # for a NUL (after the locale, so the console's answer is in the user's language).
+    # Under /open311/ the same refusals in GeoReport's error format, before the guard below answers them.
+    "cityloop.open311.middleware.Open311GuardMiddleware",
     "cityloop.api.middleware.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -262,6 +265,15 @@ CITYLOOP_RATELIMIT_PROOF_FAILURES = os.environ.get("CITYLOOP_RATELIMIT_PROOF_FAI
 CITYLOOP_RATELIMIT_TRACK_MISSES = os.environ.get("CITYLOOP_RATELIMIT_TRACK_MISSES", "30/h")
 # Behind a reverse proxy: the request header holding the client's address, as Django names it in
 # request.META (e.g. HTTP_X_REAL_IP). Empty: the connection's own address (REMOTE_ADDR).
+# Open311 (docs/open311.md): calls per client application's api_key, unless it has a limit of its own,
+# and calls without a key per client address.
+CITYLOOP_RATELIMIT_OPEN311_KEY = os.environ.get("CITYLOOP_RATELIMIT_OPEN311_KEY", "1200/m")
+CITYLOOP_RATELIMIT_OPEN311_ADDRESS = os.environ.get("CITYLOOP_RATELIMIT_OPEN311_ADDRESS", "300/m")
+# What Open311's discovery tells client developers: whom to ask, and how to get an api_key.
+CITYLOOP_OPEN311_CONTACT = os.environ.get("CITYLOOP_OPEN311_CONTACT", "")
+CITYLOOP_OPEN311_KEY_SERVICE = os.environ.get(
+    "CITYLOOP_OPEN311_KEY_SERVICE", "Ask the city's CityLoop administrators for an api_key."
+)
 CITYLOOP_CLIENT_ADDRESS_HEADER = os.environ.get("CITYLOOP_CLIENT_ADDRESS_HEADER", "")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Console logins: a user name from one address is locked out after this many failures in a row.

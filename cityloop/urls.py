@@ -1,4 +1,4 @@
-"""Top-level URLs: the console, the admin, the API and the health check.
+"""Top-level URLs: the console, the admin, the API, Open311 and the health check.
 
 Uploaded files have no public address, not even under ``make run``: a photo is served only through
 ``/attachments/<id>/`` and ``/api/v1/attachments/<id>``, to users who may see its case.
@@ -20,6 +20,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("hotline/", include("cityloop.hotline.urls")),
+    path("open311/v2/", include("cityloop.open311.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("cityloop.web.urls")),

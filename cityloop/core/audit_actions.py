@@ -139,6 +139,10 @@ class AuditAction(models.TextChoices):
     HOTLINE_TICKET_CREATE = "hotline.ticket.create", _("hotline work order received")
     HOTLINE_TICKET_DEADLINE = "hotline.ticket.deadline", _("hotline deadline moved")
     HOTLINE_MESSAGE_RECEIVE = "hotline.message.receive", _("hotline message received")
+    # --- Open311 ------------------------------------------------------------------------------------
+    OPEN311_CLIENT_CREATE = "open311_client.create", _("Open311 client application added")
+    OPEN311_CLIENT_REVOKE = "open311_client.revoke", _("Open311 client application revoked")
+    OPEN311_REQUEST = "open311.request", _("Open311 service request received")
     # --- evaluation -------------------------------------------------------------------------------
     EVALUATION_SCHEME_CREATE = "evaluation_scheme.create", _("evaluation scheme added")
     EVALUATION_COMPUTE = "evaluation.compute", _("evaluation computed")
