@@ -43,6 +43,8 @@ from .pagination import Paged
 
 router = Router(tags=["cases"])
 
+# Channels with an interface of their own, which checks its own credentials.
+OWN_INTERFACE_CHANNELS = {"open311": "/open311/v2/requests.json with an api_key"}
 CASE_RELATED = ("channel", "category", "grid", "district", "street", "community", "responsible_unit")
 
 
@@ -82,6 +84,14 @@ def report(
 ) -> Status[dict[str, Any]]:
     actor = _actor(request)
     anonymous = actor.username == "public"
+    if body.channel in OWN_INTERFACE_CHANNELS:
+        # These channels admit a report by their own credentials (an Open311 client's api_key, a
+        # hotline platform's signature): through this door they would need none.
+        raise ApiError(
+            400,
+            f"channel: reports of channel {body.channel} come through {OWN_INTERFACE_CHANNELS[body.channel]}",
+            field="channel",
+        )
     if anonymous and not body.reporter_phone:
         raise ApiError(
             400, "reporter_phone: give a phone number so the centre can reach you", field="reporter_phone"

@@ -70,3 +70,19 @@ def test_the_public_cannot_learn_a_case_by_its_ticket_id(loop: Any, api_as: Any)
     assert first.status_code == 201 and again.status_code == 409
     for secret in (first.json()["number"], first.json()["tracking_code"], staff.json()["number"]):
         assert secret not in again.content.decode() and secret not in hotline.content.decode()
+
+
+def test_open311_reports_come_only_through_open311(loop: Any) -> None:
+    """The open311 channel takes reports without an account because its own interface checks the
+    client's api_key: the general API must not take them without one."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("cityloop.open311.migrations.0002_channel").load(apps, None)
+    body = {"description": "x", "lon": POINT_A[0], "lat": POINT_A[1], "reporter_phone": "13900000001"}
+    refused = Client(enforce_csrf_checks=True).post(
+        "/api/v1/reports", {**body, "channel": "open311"}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and refused.json()["field"] == "channel"
+    assert "/open311/v2/" in refused.json()["detail"] and not Case.objects.exists()
