@@ -113,7 +113,10 @@ def dispatch(ctx: Context) -> None:
             {"unit": "there is no routing suggestion for this case: name the unit (id or code)"}
         )
     unit = resolve_unit(chosen)
-    if case.command_level != Level.CITY and district_of(unit) is None:
+    # A unit of the case's own district needs no look-up (the common case); one outside it may be
+    # another district's (allowed) or the city's own (refused: the city centre dispatches to it).
+    outside = not unit.path.startswith(case.district.path)
+    if case.command_level != Level.CITY and outside and district_of(unit) is None:
         raise ValidationError(
             {
                 "unit": _(

@@ -19,9 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from cityloop.cases.models import Case
 from cityloop.cases.workflow import TRANSITIONS
 from cityloop.core.memberships import active_memberships
-from cityloop.core.models import Membership, Role, User
+from cityloop.core.models import Role, User
 from cityloop.core.permissions import restrict
-from cityloop.core.units import district_of
 from cityloop.routing.models import Level
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])
@@ -63,7 +62,8 @@ def roles_of(request: HttpRequest) -> set[str]:
     user = request.user
     roles: set[str] = set()
     if isinstance(user, User) and user.is_authenticated:
-        roles = set(Membership.objects.active().filter(user=user).values_list("role", flat=True))
+        # The memberships are kept on the user for the request (the queue's level reads them too).
+        roles = {m.role for m in active_memberships(user)}
         if user.is_superuser:
             roles.add(Role.ADMIN)
     request._cityloop_roles = frozenset(roles)  # type: ignore[attr-defined]
@@ -112,15 +112,17 @@ def visible_case(request: HttpRequest, case_id: int, *related: str) -> Case:
     return case
 
 
-def command_level(request: HttpRequest) -> str | None:
+def command_level(request: HttpRequest, district_paths: Iterable[str]) -> str | None:
     """The level of the command centre the user works in (两级指挥): "city" when every command role
-    they hold is on a unit above the districts, "district" when every one is inside a district, None
-    when they hold none (or both)."""
+    they hold is on a unit above the districts (``district_paths``: those the user sees, which hold
+    every unit of theirs that lies in a district), "district" when every one is inside a district,
+    None when they hold none (or both)."""
     user = request.user
     if not isinstance(user, User) or not user.is_authenticated:
         return None
+    paths = tuple(district_paths)
     levels = {
-        Level.DISTRICT if district_of(m.unit) is not None else Level.CITY
+        Level.DISTRICT if m.unit.path.startswith(paths) else Level.CITY
         for m in active_memberships(user)
         if m.role in COMMAND
     }

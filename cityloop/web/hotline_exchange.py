@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from cityloop.cases.models import Case
-from cityloop.hotline.models import Ticket
+from cityloop.hotline.models import CASE_CHANNEL, Ticket
 from cityloop.hotline.outbound import exchange
 
 MESSAGE_TYPES: dict[str, Any] = {
@@ -41,6 +41,8 @@ STATUSES: dict[str, Any] = {
 
 def hotline_context(case: Case) -> dict[str, Any] | None:
     """The case's hotline ticket and exchange, or None for a case that did not come from a hotline."""
+    if case.channel.code not in CASE_CHANNEL.values():
+        return None  # only a hotline's channels carry work orders: no look-up for the others
     ticket = Ticket.objects.filter(case=case).select_related("platform").first()
     if ticket is None:
         return None

@@ -115,14 +115,16 @@ class QueueFilter(forms.Form):
         units = restrict(Unit.objects.all(), user, "view")
         choices(self, "state").choices = [(s, labels.state_label(s)) for s in STATES if s != "new"]
         choices(self, "level").choices = [("", _("Both levels")), *Level.choices]
-        districts = [
-            (str(u.pk), labels.named(u)) for u in units.filter(kind=UnitKind.DISTRICT).order_by("code")
+        areas = list(units.filter(kind__in=[UnitKind.DISTRICT, UnitKind.STREET]).order_by("code"))
+        districts = [u for u in areas if u.kind == UnitKind.DISTRICT]
+        choices(self, "district").choices = [
+            ("", _("All districts")),
+            *((str(u.pk), labels.named(u)) for u in districts),
         ]
-        choices(self, "district").choices = [("", _("All districts")), *districts]
         # Only a user who sees more than one district chooses between them (the city centre).
         self.many_districts = len(districts) > 1
         choices(self, "street").choices = [("", _("All streets"))] + [
-            (str(u.pk), labels.named(u)) for u in units.filter(kind=UnitKind.STREET).order_by("code")
+            (str(u.pk), labels.named(u)) for u in areas if u.kind == UnitKind.STREET
         ]
         assignable = units.exclude(kind__in=[UnitKind.CITY, UnitKind.DISTRICT]).order_by("kind", "code")
         choices(self, "unit").choices = [("", _("All units"))] + [
@@ -145,7 +147,7 @@ class QueueFilter(forms.Form):
         self.work_states = work_states(roles_of(request))
         # "My work" for a command centre is the work of its own level: the city centre's queue holds
         # the cases it commands, not every district's (which it oversees through the other views).
-        self.work_level = command_level(request)
+        self.work_level = command_level(request, (u.path for u in districts))
 
 
 def view_of(data: dict[str, Any], work: list[str]) -> str:

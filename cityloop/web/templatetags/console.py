@@ -85,6 +85,20 @@ def map_layers() -> str:
     return json_script(browser_layers(), "map-layers")
 
 
+@register.simple_tag
+def map_words() -> str:
+    """The maps' own control labels in the page's language, as a JSON data block like the layers."""
+    from django.utils.html import json_script
+    from django.utils.translation import gettext
+
+    words = {
+        "zoomIn": gettext("Zoom in"),
+        "zoomOut": gettext("Zoom out"),
+        "marker": gettext("The place reported (drag to move it)"),
+    }
+    return json_script(words, "map-i18n")
+
+
 @register.filter
 def split_words(value: str) -> list[str]:
     return value.split()

@@ -26,14 +26,18 @@
     return configured;
   }
 
+  // The maps' own labels in the page's language (a JSON data block written by the page).
+  function mapWords() {
+    try { return JSON.parse(document.getElementById("map-i18n").textContent); } catch (e) { return {}; }
+  }
+
   function baseMap(el, options) {
     var layers = tileLayers();
     var credited = layers.some(function (c) { return c.options.attribution; });
     var map = L.map(el, Object.assign({ attributionControl: credited, zoomControl: false, preferCanvas: true, zoomSnap: 0.5, minZoom: 3, maxZoom: 19 }, options || {}));
     // Leaflet's own zoom buttons are titled in English: the page's language names them instead.
     if (!options || options.zoomControl !== false) {
-      var words = {};
-      try { words = JSON.parse(document.getElementById("map-i18n").textContent); } catch (e) { words = {}; }
+      var words = mapWords();
       L.control.zoom({ zoomInTitle: words.zoomIn || "+", zoomOutTitle: words.zoomOut || "-" }).addTo(map);
     }
     if (credited) { map.attributionControl.setPrefix(false); }
@@ -266,7 +270,8 @@
       lon.value = x.toFixed(6);
       lat.value = y.toFixed(6);
       if (!marker) {
-        marker = L.marker([y, x], { draggable: true, keyboard: true }).addTo(map);
+        // Leaflet's marker image says "Marker" to a screen reader unless told otherwise.
+        marker = L.marker([y, x], { draggable: true, keyboard: true, alt: mapWords().marker || "" }).addTo(map);
         marker.on("dragend", function () { var p = marker.getLatLng(); pick(p.lng, p.lat); });
       } else {
         marker.setLatLng([y, x]);
