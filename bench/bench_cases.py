@@ -187,8 +187,6 @@ def _server_shape() -> str:
 
 
 def http_intake(count: int) -> list[bench.Result]:
-    from django.conf import settings
-
     from cityloop.core.actions import create_api_token
     from cityloop.core.audit import system_actor
 
@@ -200,26 +198,7 @@ def http_intake(count: int) -> list[bench.Result]:
     rng = random.Random(11)
     points = _points(count, rng)
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": os.environ["DATABASE_URL"], "SECRET_KEY": settings.SECRET_KEY}
-    root = Path(__file__).resolve().parent.parent
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "python:cityloop.gunicorn_conf",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=root,
-        env=env,
-        start_new_session=True,
-    )
+    server = _server(port)
     run_tag = f"{time.time():.0f}"
     requests = [
         _post(
@@ -304,6 +283,22 @@ def _cpu(server_session: int) -> tuple[float, float, float]:
         nan if server is None else server,
         nan if postgres is None else postgres,
         time.process_time(),
+    )
+
+
+def _server(port: int) -> subprocess.Popen[bytes]:
+    """The application server as in production: gunicorn with CityLoop's configuration, two
+    workers, on loopback, in a session of its own (so its CPU time can be read and it can be ended)."""
+    from django.conf import settings
+
+    root = Path(__file__).resolve().parent.parent
+    command = ["-m", "gunicorn", "-c", "python:cityloop.gunicorn_conf", "-w", "2"]
+    command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+    return subprocess.Popen(
+        [sys.executable, *command],
+        cwd=root,
+        env={**os.environ, "SECRET_KEY": settings.SECRET_KEY},
+        start_new_session=True,
     )
 
 

@@ -16,11 +16,8 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import bench
 from bench.bench_cases import (
@@ -31,6 +28,7 @@ from bench.bench_cases import (
     _free_port,
     _points,
     _post,
+    _server,
     _server_shape,
     _wait_up,
     _worker,
@@ -122,7 +120,6 @@ def run() -> list[bench.Result]:
     """Work orders and, as the baseline, plain reports (``POST /api/v1/reports`` with a ticket id,
     as an integration sends them) through the same server, in alternating rounds: a shared
     machine's speed drifts over a run, and each kind sees the same drift."""
-    from django.conf import settings
 
     ensure_demo_city()
     count = _size()
@@ -142,26 +139,8 @@ def run() -> list[bench.Result]:
 
     kinds = {"work orders": order, "reports": report}
     phases = {name: _Phase() for name in kinds}
-    root = Path(__file__).resolve().parent.parent
     worker = _worker()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "python:cityloop.gunicorn_conf",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=root,
-        env={**os.environ, "SECRET_KEY": settings.SECRET_KEY},
-        start_new_session=True,
-    )
+    server = _server(port)
     try:
         _wait_up(port, time.time() + 60)
         # A server in production is warm: both workers load both paths before the clock starts.

@@ -39,7 +39,7 @@ def _body_limit(request: HttpRequest) -> int:
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _nul_field(request: HttpRequest) -> str | None:
+def nul_field(request: HttpRequest) -> str | None:
     """The first place that holds a NUL character, or None. (Django's form fields refuse one too,
     but not every console page reads its values through a form.)"""
     if "\x00" in request.path_info:
@@ -69,7 +69,7 @@ class RequestGuardMiddleware:
         if api and length > _body_limit(request):
             return self._too_big()
         try:
-            field = _nul_field(request)
+            field = nul_field(request)
         except (RequestDataTooBig, TooManyFieldsSent):
             if api:
                 return self._too_big()

@@ -112,15 +112,21 @@ def acting_membership(user: User, case: Case, transition: Transition) -> Members
         return restrict(Case.objects.filter(pk=case.pk), user, "view").exists() if case.pk else True
     if transition.scope == Scope.REPORTER:
         return case.reporter_id == user.pk
-    anchor = _anchor_path(case, transition.scope)
-    if anchor is None:
-        return False
-    for membership in active_memberships(user):
-        if membership.role in transition.roles and anchor.startswith(membership.unit.path):
-            if transition.commands and not at_command_level(case, membership.unit):
-                continue
+    for membership in _in_role_here(user, case, transition):
+        if not transition.commands or at_command_level(case, membership.unit):
             return membership
     return False
+
+
+def _in_role_here(user: User, case: Case, transition: Transition) -> list[Membership]:
+    """The user's memberships holding one of the transition's roles where the case lies (its
+    territory or its responsible unit), whatever the case's command level."""
+    anchor = _anchor_path(case, transition.scope)
+    if anchor is None:
+        return []
+    return [
+        m for m in active_memberships(user) if m.role in transition.roles and anchor.startswith(m.unit.path)
+    ]
 
 
 def at_command_level(case: Case, unit: Unit) -> bool:
@@ -132,11 +138,7 @@ def at_command_level(case: Case, unit: Unit) -> bool:
 
 def _wrong_level(case: Case, t: Transition, user: User) -> bool:
     """Whether the user could take ``t`` here but for the case's command level."""
-    anchor = _anchor_path(case, t.scope)
-    return bool(t.commands and anchor) and any(
-        m.role in t.roles and anchor.startswith(m.unit.path)  # type: ignore[union-attr]
-        for m in active_memberships(user)
-    )
+    return t.commands and bool(_in_role_here(user, case, t))
 
 
 def available(case: Case, user: User) -> list[Transition]:

@@ -11,25 +11,11 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 
+from cityloop.api.middleware import nul_field
+
 from .formats import Open311Error, format_of, render_error
-from .params import FORM_TYPES
 
 PREFIX = "/open311/"
-
-
-def _nul_field(request: HttpRequest) -> str | None:
-    if "\x00" in request.path_info:
-        return "path"
-    sources = [request.GET]
-    if request.method == "POST" and request.content_type in FORM_TYPES:
-        sources.append(request.POST)
-    for source in sources:
-        for key, values in source.lists():
-            if "\x00" in key:
-                return "parameter name"
-            if any("\x00" in value for value in values):
-                return key[:60]
-    return None
 
 
 class Open311GuardMiddleware:
@@ -48,11 +34,11 @@ class Open311GuardMiddleware:
         if length > (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0):
             return render_error(fmt, too_big)
         try:
-            field = _nul_field(request)
+            field = nul_field(request)
         except (RequestDataTooBig, TooManyFieldsSent):
             return render_error(fmt, too_big)
         except (MultiPartParserError, UnicodeDecodeError) as exc:
             return render_error(fmt, Open311Error(400, f"body: not a readable form ({exc})"))
         if field is not None:
-            return render_error(fmt, Open311Error(400, f"{field}: contains a NUL character; remove it"))
+            return render_error(fmt, Open311Error(400, f"{field[:60]}: contains a NUL character; remove it"))
         return self.get_response(request)

@@ -13,9 +13,10 @@ from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from cityloop.api.middleware import FORM_TYPES
+
 from .formats import bad
 
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_STRING = 200
 MAX_TEXT = 4000
 
