@@ -281,7 +281,6 @@ def accept_emergencies(
             "code", flat=True
         )
     )
-    operator = staff.operators[0]
     rng = random.Random(7)
     try:
         while not stop.wait(0.5):
@@ -289,6 +288,11 @@ def accept_emergencies(
                 numbers = list(ledger.acknowledged.values())[-20:]
             for case in Case.objects.filter(number__in=numbers, state="reported")[:2]:
                 supervisor = staff.supervisor_of.get(case.community_id)
+                # The operator of the centre commanding the case (its district's): 两级指挥.
+                operators = staff.centre(case).operators
+                if not operators:
+                    continue
+                operator = operators[0]
                 try:
                     with request_context(None):
                         case = perform(case, "send_for_verification", actor=operator, payload={})
@@ -415,6 +419,7 @@ def run(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from bench import anywhere_operator
     from bench.bench_cases import _free_port, _points, ensure_demo_city
     from cityloop.cases.models import Channel
     from cityloop.core.actions import create_api_token
@@ -426,8 +431,9 @@ def run(args: argparse.Namespace) -> int:
     call_command("migrate", verbosity=0, interactive=False)
     ensure_demo_city()
     staff = Staff.load()
+    # Reports at points anywhere in the city: an operator of the city centre.
     _, token = create_api_token(
-        actor=system_actor(), user=staff.operators[0], name="kill-test", rate_limit="none"
+        actor=system_actor(), user=anywhere_operator(), name="kill-test", rate_limit="none"
     )
     channel = Channel.objects.filter(accepts_anonymous=True, active=True).order_by("code").first()
     assert channel is not None, "no channel takes anonymous reports"
