@@ -261,6 +261,10 @@ class ActionIn(Schema):
 class TrackOut(Schema):
     tracking_code: str
     number: str
+    merged_into: str | None = Field(
+        None,
+        description="the case this report was merged into (合并): state, dates and history are that case's",
+    )
     state: str
     state_label: str
     category: str | None

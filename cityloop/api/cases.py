@@ -15,6 +15,7 @@ from cityloop.cases import duplicates
 from cityloop.cases.actions import submit_report
 from cityloop.cases.attachments import upload_attachment
 from cityloop.cases.engine import TransitionError, available, perform
+from cityloop.cases.merging import joined
 from cityloop.cases.models import Case, CaseEvent
 from cityloop.cases.search import text_filter
 from cityloop.cases.workflow import STATES, TRANSITIONS
@@ -347,24 +348,31 @@ def attachment_get(request: HttpRequest, attachment_id: int) -> HttpResponseBase
     "/track/{code}", response=TrackOut, auth=None, summary="Public: follow a case by its tracking code"
 )
 def track(request: HttpRequest, code: str) -> dict[str, Any]:
-    case = Case.objects.select_related("category").filter(tracking_code=code.strip().upper()).first()
+    case = (
+        Case.objects.select_related("category", "duplicate_of__category")
+        .filter(tracking_code=code.strip().upper())
+        .first()
+    )
     if case is None:
         count_tracking_miss(request)  # someone guessing codes gets a 429 after a while
         raise ApiError(404, "no case with this tracking code; check the code on your receipt")
+    # A report merged into another (合并) follows that case: its state, dates and history.
+    followed = joined(case)
     history = [
         {"at": e.at, "state": e.to_state, "state_label": STATES[e.to_state].label}
-        for e in case.events.order_by("seq")
+        for e in followed.events.order_by("seq")
         if e.from_state != e.to_state
     ]
     return {
         "tracking_code": case.tracking_code,
         "number": case.number,
-        "state": case.state,
-        "state_label": STATES[case.state].label,
-        "category": f"{case.category.code} {case.category.name}" if case.category else None,
+        "merged_into": followed.number if followed.pk != case.pk else None,
+        "state": followed.state,
+        "state_label": STATES[followed.state].label,
+        "category": f"{followed.category.code} {followed.category.name}" if followed.category else None,
         "reported_at": case.reported_at,
-        "registered_at": case.registered_at,
-        "dispatched_at": case.dispatched_at,
-        "closed_at": case.closed_at,
+        "registered_at": followed.registered_at,
+        "dispatched_at": followed.dispatched_at,
+        "closed_at": followed.closed_at,
         "history": history,
     }

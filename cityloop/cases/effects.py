@@ -31,6 +31,7 @@ from .effects_routing import (
 )
 from .engine import Context
 from .guards import GUARDS
+from .merging import merge
 from .workflow import Step, check_bindings
 
 Effect = Callable[[Context], None]
@@ -293,6 +294,7 @@ def reject_self_handling(ctx: Context) -> None:
 
 EFFECTS: dict[str, Effect] = {
     "accept": accept,
+    "merge": merge,
     "verify": verify,
     "register": register,
     "dispatch": dispatch,

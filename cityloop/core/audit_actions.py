@@ -105,6 +105,7 @@ class AuditAction(models.TextChoices):
     CASE_NOT_REGISTER = "case.not_register", _("case not registered")
     CASE_CHANGE_CATEGORY = "case.change_category", _("case category changed")
     CASE_VOID = "case.void", _("case voided")
+    CASE_MERGE = "case.merge", _("case merged into another")
     CASE_DISPATCH = "case.dispatch", _("case dispatched")
     CASE_REQUEST_RETURN = "case.request_return", _("return requested")
     CASE_APPROVE_RETURN = "case.approve_return", _("return approved")

@@ -130,6 +130,10 @@ def _ticket(platform: Platform, ticket_id: str) -> Ticket:
     ticket = Ticket.objects.select_related("case").filter(platform=platform, ticket_id=ticket_id).first()
     if ticket is None:
         raise ProtocolError(404, f"no work order {ticket_id!r} from this platform", "ticket_id")
+    if ticket.case.state == "merged" and ticket.case.duplicate_of_id is not None:
+        # Merged into an earlier case of the same problem (合并): the hotline's visits, urges and
+        # answers are about that case now.
+        ticket.case = Case.objects.get(pk=ticket.case.duplicate_of_id)
     ensure_roles(platform, ticket.case.district)
     return ticket
 

@@ -98,12 +98,11 @@ def queue(
     return message
 
 
-def _result(event: CaseEvent) -> dict[str, Any]:
+def _result(event: CaseEvent, platform: Platform) -> dict[str, Any]:
     """办结: the unit's feedback and its photos (links the hotline may fetch for 30 days)."""
     case = event.case
     disposal = case.events.filter(transition="dispose").order_by("-seq").first()
     photos = Attachment.objects.filter(case=case, purpose__in=("disposal", "after")).order_by("id")
-    platform = Platform.objects.get(tickets__case_id=case.pk)
     return {
         "text": (disposal.data.get("feedback") if disposal else "") or event.note,
         "unit": case.responsible_unit.name if case.responsible_unit else "",
@@ -112,13 +111,22 @@ def _result(event: CaseEvent) -> dict[str, Any]:
     }
 
 
-def _message_for(event: CaseEvent) -> tuple[str, dict[str, Any]] | None:
-    """The message a transition of a hotline case sends, if any."""
+def _message_for(event: CaseEvent, platform: Platform) -> tuple[str, dict[str, Any]] | None:
+    """The message a transition of a hotline case sends to its platform, if any."""
     name, note = event.transition, event.note
     platform_acted = hasattr(event.actor, "hotline_platform")
     if name == "accept":
         category = event.case.category
         return "accepted", {"category": category.code if category else "", "note": note}
+    if name == "merge":
+        # Taken up as part of an earlier case of the same problem: its result is this ticket's.
+        into = str((event.data.get("into") or {}).get("number", ""))
+        category = event.case.duplicate_of.category if event.case.duplicate_of else None
+        return "accepted", {
+            "category": category.code if category else "",
+            "note": note or f"与案件{into}合并办理",
+            "merged_into": into,
+        }
     if name in ("not_accept", "not_register", "void"):
         kind = "transferred_back" if _transfer_back.get() else "refused"
         return kind, {"reason": note, "step": name}
@@ -137,7 +145,7 @@ def _message_for(event: CaseEvent) -> tuple[str, dict[str, Any]] | None:
     if name == "resume":
         return "deferral_lifted", {"note": note}
     if name == "check_pass":
-        return "result", _result(event)
+        return "result", _result(event, platform)
     if name == "reopen":
         return "reopened", {"reason": note}
     if name == "close":
@@ -154,6 +162,7 @@ def _message_for(event: CaseEvent) -> tuple[str, dict[str, Any]] | None:
 MAPPED = frozenset(
     {
         "accept",
+        "merge",
         "not_accept",
         "not_register",
         "void",
@@ -172,20 +181,30 @@ MAPPED = frozenset(
 )
 
 
+# What the tickets of reports merged into a case (合并) hear of it: its result, a re-assignment after
+# an unsatisfied visit, and its closing.
+FOLLOWED = frozenset({"check_pass", "reopen", "close"})
+
+
 def on_case_event(sender: Any, instance: CaseEvent, created: bool, **kwargs: Any) -> None:
-    """A transition was recorded: tell the hotline, in the same transaction, if the case is theirs."""
+    """A transition was recorded: tell the hotline, in the same transaction, if the case is theirs
+    or a ticket's case was merged into it."""
     if not created or instance.transition not in MAPPED:
         return
     case = instance.case
-    if channel_by_id(case.channel_id).code not in HOTLINE_CHANNELS:
-        return
-    ticket = Ticket.objects.filter(case_id=case.pk).first()
-    if ticket is None:
-        return
-    ticket.case = case
-    found = _message_for(instance)
-    if found is not None:
-        send(ticket, found[0], found[1], at=instance.at)
+    tickets: list[Ticket] = []
+    if channel_by_id(case.channel_id).code in HOTLINE_CHANNELS:
+        tickets += Ticket.objects.filter(case_id=case.pk).select_related("platform")
+        for ticket in tickets:
+            ticket.case = case
+    if instance.transition in FOLLOWED:
+        tickets += Ticket.objects.filter(case__duplicate_of_id=case.pk, case__state="merged").select_related(
+            "platform", "case"
+        )
+    for ticket in tickets:
+        found = _message_for(instance, ticket.platform)
+        if found is not None:
+            send(ticket, found[0], found[1], at=instance.at)
 
 
 # --- delivery ---------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ and ``GET /hotline/v1/<platform>/photos/<id>`` (a result's photo, by signed link
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -36,7 +37,13 @@ def photo(request: HttpRequest, code: str, attachment_id: int) -> HttpResponse |
     """A photo of a result sent to this platform, for as long as its link is valid."""
     platform = Platform.objects.filter(code=code[:32], active=True).first()
     found = (
-        Attachment.objects.filter(pk=attachment_id, case__hotline_ticket__platform=platform).first()
+        # Its own ticket's case, or the case a ticket's case was merged into (合并): the result
+        # that ticket heard is that case's.
+        Attachment.objects.filter(
+            Q(case__hotline_ticket__platform=platform)
+            | Q(case__duplicates__hotline_ticket__platform=platform),
+            pk=attachment_id,
+        ).first()
         if platform
         else None
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cityloop.cases.models import Case, CaseEvent
@@ -49,7 +49,13 @@ COLUMNS = (
     "current_step",
     "responsible_unit_id",
     "open311_request__media_url",
+    # A request merged into an earlier one of the same problem (合并) follows that case.
+    "duplicate_of_id",
+    "duplicate_of__number",
+    "duplicate_of__state",
+    "duplicate_of__closed_at",
 )
+MERGED = "merged"
 
 
 def requests_queryset(district: Unit | None) -> QuerySet[Case]:
@@ -62,10 +68,12 @@ def requests_queryset(district: Unit | None) -> QuerySet[Case]:
 
 def status_filter(qs: QuerySet[Case], statuses: list[str]) -> QuerySet[Case]:
     wanted = set(statuses)
+    # A merged request is open while the case it joined is.
+    merged_open = Q(state=MERGED, duplicate_of__state__in=sorted(OPEN_STATES))
     if wanted == {"open"}:
-        return qs.filter(state__in=sorted(OPEN_STATES))
+        return qs.filter(Q(state__in=sorted(OPEN_STATES)) | merged_open)
     if wanted == {"closed"}:
-        return qs.filter(state__in=sorted(CLOSED_STATES))
+        return qs.filter(state__in=sorted(CLOSED_STATES)).exclude(merged_open)
     return qs
 
 
@@ -91,7 +99,11 @@ def serialize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if unit_ids
         else {}
     )
-    results = _results([r["pk"] for r in rows if r["state"] not in ("reported", "new")])
+
+    def followed(r: dict[str, Any]) -> int:
+        return int(r["duplicate_of_id"]) if r["state"] == MERGED and r["duplicate_of_id"] else int(r["pk"])
+
+    results = _results([followed(r) for r in rows if r["state"] not in ("reported", "new")])
     in_english = english()
     names = {pk: (c.name_en or c.name) if in_english else c.name for pk, c in categories.items()}
     agencies = {pk: (u.name_en or u.name) if in_english else u.name for pk, u in units.items()}
@@ -99,10 +111,15 @@ def serialize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in rows:
         category = categories[r["category_id"]]
         own = r["channel__code"] == CHANNEL
-        closed = r["state"] in CLOSED_STATES
-        note = _state_note(r["state"], in_english)
-        if r["pk"] in results:
-            note = f"{note}: {results[r['pk']]}"
+        state, closed_at = r["state"], r["closed_at"]
+        note = ""
+        if state == MERGED and r["duplicate_of__state"]:
+            state, closed_at = r["duplicate_of__state"], r["duplicate_of__closed_at"]
+            note = f"{_state_note(MERGED, in_english)} {r['duplicate_of__number']}: "
+        closed = state in CLOSED_STATES
+        note += _state_note(state, in_english)
+        if followed(r) in results:
+            note = f"{note}: {results[followed(r)]}"
         expected = r["deadline_at"] if r["state"] in UNIT_STATES and r["current_step"] == "dispose" else None
         request = {
             "service_request_id": r["number"],
@@ -113,7 +130,7 @@ def serialize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "description": r["description"] if own else None,
             "agency_responsible": agencies.get(r["responsible_unit_id"]),
             "requested_datetime": when(r["reported_at"]),
-            "updated_datetime": when(r["closed_at"] if closed and r["closed_at"] else r["updated_at"]),
+            "updated_datetime": when(closed_at if closed and closed_at else r["updated_at"]),
             "expected_datetime": when(expected),
             "address": (r["address"] or None) if own else None,
             "lat": round(r["lat"], 7),

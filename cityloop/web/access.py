@@ -45,7 +45,7 @@ HOME_ORDER: list[tuple[str, str]] = [
 ]
 # Transitions that are not a step of anyone's queue: they can be taken on nearly any case (voiding
 # and re-classifying are corrections, not the shift leader's or operator's next step).
-AMBIENT = {"comment", "urge", "void", "change_category", "refer_to_city", "refer_to_district"}
+AMBIENT = {"comment", "urge", "void", "merge", "change_category", "refer_to_city", "refer_to_district"}
 # Requests that step aside from the loop (return, extension, hold, no return visit): offered after
 # the step itself, so a handler's first action is 处置完毕, not 申请回退.
 SIDE_REQUESTS = {"request_return", "request_extension", "request_hold", "request_no_return_visit"}

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cityloop.cases import clocks
+from cityloop.cases import clocks, duplicates
 from cityloop.cases.effects import SATISFACTION
 from cityloop.cases.models import Case
 from cityloop.cases.workflow import Step, Transition
@@ -35,6 +35,7 @@ PHOTO_TRANSITIONS = {"dispose": True, "check_pass": False, "check_fail": False, 
 OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {"dispatch": ("unit", "reason")}
 REASON_LABELS: dict[str, Any] = {"dispatch": _("Reason, if you choose another unit than suggested")}
 FIELD_ORDER = [
+    "into",
     "found",
     "category",
     "kind",
@@ -202,6 +203,15 @@ class ActionForm(forms.Form):
         if "reason" in wanted:
             self.fields["reason"] = _textarea(required="reason" in needs)
             self.fields["reason"].label = REASON_LABELS.get(transition.name, _("Reason"))
+        if "into" in needs:
+            # The likely duplicate the case page offers first, or any case number the operator knows.
+            offered = duplicates.of_case(case, restrict(Case.objects.all(), user, "view"))
+            self.fields["into"] = forms.CharField(
+                label=_("Merge into case (number)"),
+                max_length=40,
+                initial=offered[0].number if offered else "",
+                help_text=_("The open case of the same problem; this report's reporter will follow it."),
+            )
         if "found" in needs:
             self.fields["found"] = forms.ChoiceField(
                 label=_("Found on site?"),

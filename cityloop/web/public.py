@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from cityloop.cases import receipts
 from cityloop.cases.actions import rate_closed_case
+from cityloop.cases.merging import joined
 from cityloop.cases.models import Attachment, Case
 from cityloop.cases.workflow import UNIT_STATES
 from cityloop.core import ratelimits
@@ -98,7 +98,11 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 def _by_code(request: HttpRequest, code: str) -> Case:
-    case = Case.objects.select_related("category").filter(tracking_code=code.strip().upper()).first()
+    case = (
+        Case.objects.select_related("category", "duplicate_of__category")
+        .filter(tracking_code=code.strip().upper())
+        .first()
+    )
     if case is None:
         ratelimits.count_tracking_miss(request)  # may answer 429 instead
         raise Http404("no case with this tracking code")
@@ -188,14 +192,21 @@ class PublicResult(NamedTuple):
 
 
 def public_result(case: Case) -> PublicResult:
-    events = list(case.events.filter(Q(seq=1) | Q(transition="dispose")).order_by("seq"))
-    report = next((e for e in events if e.seq == 1), None)
-    disposed = next((e for e in reversed(events) if e.transition == "dispose"), None)
-    photos = list(case.attachments.filter(content_type__startswith="image/").order_by("id"))
+    """The reporter's own photos, and the result of the case they follow: their own, or the one
+    their report was merged into (合并), whose unit's feedback is theirs to see."""
+    followed = joined(case)
+    report = case.events.filter(seq=1).first()
+    disposed = followed.events.filter(transition="dispose").order_by("-seq").first()
+    own = case.attachments.filter(content_type__startswith="image/", event__seq=1) if report else None
+    done = (
+        followed.attachments.filter(content_type__startswith="image/", event=disposed)
+        if disposed is not None
+        else None
+    )
     return PublicResult(
-        own_photos=[a for a in photos if report is not None and a.event_id == report.pk],
+        own_photos=list(own.order_by("id")) if own is not None else [],
         result_text=disposed.note if disposed else "",
-        result_photos=[a for a in photos if disposed is not None and a.event_id == disposed.pk],
+        result_photos=list(done.order_by("id")) if done is not None else [],
         result_at=disposed.at if disposed else None,
     )
 
@@ -213,7 +224,8 @@ def track_photo(request: HttpRequest, code: str, pk: int) -> HttpResponseBase:
 
 def track_case(request: HttpRequest, code: str, form: RatingForm | None = None) -> HttpResponse:
     case = _by_code(request, code)
-    rows = history(case)
+    followed = joined(case)  # a report merged into another follows that case (合并)
+    rows = history(followed)
     reached = {r["state"] for r in rows}
     milestones = [(s, labels.state_label(s), s in reached) for s in MILESTONES]
     key = request.GET.get("key", "")
@@ -222,14 +234,15 @@ def track_case(request: HttpRequest, code: str, form: RatingForm | None = None) 
         form = RatingForm(with_key=with_key, initial={"key": key if with_key else ""})
     context = {
         "case": case,
+        "followed": followed,
         "history": rows,
         "milestones": milestones,
-        "closed": case.state == "closed",
-        "refused": case.state in ("not_accepted", "not_registered", "voided"),
+        "closed": followed.state == "closed",
+        "refused": followed.state in ("not_accepted", "not_registered", "voided"),
         "result": public_result(case),
         # While the unit works on it, its disposal deadline is when the citizen may expect it done.
-        "expected": case.deadline_at
-        if case.state in UNIT_STATES and case.current_step == "dispose"
+        "expected": followed.deadline_at
+        if followed.state in UNIT_STATES and followed.current_step == "dispose"
         else None,
         "rating_form": form,
         "fresh": request.session.get("cityloop_reported") == case.tracking_code,

@@ -85,6 +85,8 @@ class Loop:
             "approve_self_handling": {"category": "0102", "kind": "event"},
             "reject_self_handling": {"reason": "需要专业部门处置", "category": "0102", "kind": "event"},
         }
+        if name == "merge":  # into an earlier report of the same problem at the same spot
+            return {"into": self.report(description="同一处暴露垃圾，另一人上报").number}
         return dict(defaults.get(name, {}))
 
     def default_user(self, name: str) -> User:

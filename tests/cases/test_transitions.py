@@ -19,6 +19,7 @@ SOURCE_FOR = {
     "register": "accepted",
     "not_register": "accepted",
     "void": "registered",
+    "merge": "reported",
     "dispatch": "registered",
     "request_return": "dispatched",
     "approve_return": "return_requested",

@@ -186,3 +186,23 @@ def test_urges_by_the_city_and_other_cases_send_nothing(platform, loop):
     assert _types(Ticket.objects.get()) == ["receipt"]
     assert not Message.objects.filter(ticket__case=plain).exists()
     assert perform  # the engine is what moved them
+
+
+def test_a_merged_tickets_hotline_hears_the_joined_cases_result(platform, loop):
+    first = _case(platform, "T1")
+    second = _case(platform, "T2")
+    second = perform(second, "merge", actor=loop.user_for("operator"), payload={"into": first.number})
+    merged_ticket = Ticket.objects.get(case=second)
+    accepted = Message.objects.get(ticket=merged_ticket, direction="out", type="accepted")
+    assert accepted.body["data"]["merged_into"] == first.number
+    first = loop.drive(Case.objects.get(pk=first.pk), "send_for_verification", "verify", "accept", "register")
+    first = loop.drive(first, "dispatch", "dispose")
+    first = loop.drive(first, "send_for_check", "check_pass")
+    result = Message.objects.get(ticket=merged_ticket, direction="out", type="result")
+    assert result.body["data"]["text"] == "已清理完毕" and len(result.body["data"]["photos"]) == 1
+    assert _types(merged_ticket) == ["receipt", "accepted", "result"]
+    # The hotline's return visit of the merged ticket's caller is about the joined case.
+    visit = post(platform, {"type": "return_visit", "ticket_id": "T2", "satisfaction": "satisfied"})
+    assert visit.status_code == 200, visit.content
+    assert visit.json()["case_number"] == first.number
+    assert Case.objects.get(pk=first.pk).satisfaction == "satisfied"

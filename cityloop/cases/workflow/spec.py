@@ -53,6 +53,7 @@ STATES: dict[str, StateSpec] = {
         StateSpec("registered", "已立案", "registered"),
         StateSpec("not_registered", "不予立案", "not registered", terminal=True),
         StateSpec("voided", "已作废", "voided", terminal=True),
+        StateSpec("merged", "已合并", "merged into another case", terminal=True),
         StateSpec("dispatched", "处置中", "dispatched"),
         StateSpec("return_requested", "申请回退", "return requested"),
         StateSpec("arbitration", "仲裁中", "in arbitration", held=True),

@@ -126,6 +126,17 @@ TRANSITIONS: dict[str, Transition] = {
             stops=(Step.ACCEPT, Step.VERIFY, Step.REGISTER, Step.DISPATCH),
             notes="作废 needs the shift leader: only they may take it",
         ),
+        _t(
+            "merge",
+            "合并",
+            "merge into another case",
+            {"reported", "verifying", "verified", "accepted"},
+            "merged",
+            {Role.OPERATOR, Role.SHIFT_LEADER},
+            requires=("into",),
+            stops=(Step.ACCEPT, Step.VERIFY, Step.REGISTER),
+            notes="a duplicate joins the open case of the same problem; its reporter follows that case",
+        ),
         # --- two levels of command (两级指挥) ---------------------------------------------------------
         _t(
             "refer_to_city",
