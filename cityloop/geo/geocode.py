@@ -23,13 +23,14 @@ from typing import Any
 import numpy as np
 
 from . import index
-from .gazetteer import Entry, Gazetteer, Road, get_gazetteer, metres
+from .gazetteer import STEM, Entry, Gazetteer, Road, get_gazetteer, metres
 from .normalize import crossing_word, door_number, is_joiner, normalize
 
 CONFIDENT = 0.5
 MAX_QUERY = 200
 SHORT_ROAD_M = 250.0
-NEAR_PENALTY = 0.05  # "附近": the place is near the named one, not at it
+NEAR_PENALTY = 0.05
+ROAD_SUFFIX_CHARS = frozenset("路街巷弄道")  # "附近": the place is near the named one, not at it
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,9 +219,11 @@ class _Reading:
                     self.add(spot.kind, spot.name, spot.lon, spot.lat, 0.9 * entry.weight * share, "poi")
                 elif entry.kind == "community":
                     spot = self.gaz.spots[entry.key]
-                    self.add(
-                        "community", spot.name, spot.lon, spot.lat, 0.7 * entry.weight * share, "community"
-                    )
+                    sure = 0.7 * entry.weight * share
+                    if entry.weight == STEM and self.text[f.end : f.end + 1] in ROAD_SUFFIX_CHARS:
+                        # "书院街" where only 书院社区 is known: a road the gazetteer lacks, not the community.
+                        sure *= 0.5
+                    self.add("community", spot.name, spot.lon, spot.lat, sure, "community")
                 elif entry.kind == "road":
                     road = self.gaz.roads[entry.key]
                     lon, lat = _middle(road)
