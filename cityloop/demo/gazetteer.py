@@ -23,6 +23,7 @@ import shapely
 
 from cityloop.assets.models import Component
 from cityloop.core.models import User
+from cityloop.geo import index
 from cityloop.geo.models import Grid
 from cityloop.geo.place_actions import import_address_points, import_pois, import_road_aliases
 from cityloop.geo.placefiles import AddressRow, PoiRow
@@ -81,7 +82,7 @@ def _doors(district: DemoDistrict, rng: random.Random) -> list[AddressRow]:
                 pair = int(along // METRES_PER_NUMBER)
                 number = 2 * pair - 1 if side == 1 else 2 * pair
                 point = door_point(line, number) if number > 0 else None
-                if point is not None:
+                if point is not None and index.locate(*point) is not None:
                     rows.append(AddressRow(name, number, "", *point))
                 along += SURVEY_SPACING_M * rng.uniform(0.8, 1.2)
     return rows

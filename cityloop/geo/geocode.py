@@ -21,15 +21,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import shapely
 
 from . import index
-from .gazetteer import STEM, Entry, Gazetteer, Road, get_gazetteer, metres
+from .gazetteer import M_PER_DEG, STEM, Entry, Gazetteer, Road, get_gazetteer, metres
 from .normalize import crossing_word, door_number, is_joiner, normalize
 
 CONFIDENT = 0.5
 MAX_QUERY = 200
 SHORT_ROAD_M = 250.0
 NEAR_PENALTY = 0.05
+SNAP_M = 30.0
 ROAD_SUFFIX_CHARS = frozenset("路街巷弄道")  # "附近": the place is near the named one, not at it
 
 
@@ -221,7 +223,7 @@ class _Reading:
                     spot = self.gaz.spots[entry.key]
                     sure = 0.7 * entry.weight * share
                     if entry.weight == STEM and self.text[f.end : f.end + 1] in ROAD_SUFFIX_CHARS:
-                        # "书院街" where only 书院社区 is known: a road the gazetteer lacks, not the community.
+                        # "书院街" where only 书院社区 is known: a road the gazetteer lacks.
                         sure *= 0.5
                     self.add("community", spot.name, spot.lon, spot.lat, sure, "community")
                 elif entry.kind == "road":
@@ -273,6 +275,21 @@ class _Reading:
                 self.add(kind, entry.key, lon, lat, min(0.45, 0.45 * share), "similar_name")
 
 
+def locate_near(grids: index.GridIndex, lon: float, lat: float) -> index.Location | None:
+    """The grid of the point, or of the nearest grid within :data:`SNAP_M` metres: a crossing or a
+    door on the city's edge (drawn a hair outside its outermost grid) still has a grid."""
+    found = grids.locate(lon, lat)
+    if found is not None or not len(grids):
+        return found
+    point = shapely.Point(lon, lat)
+    day = index._day(None)
+    near = grids.tree.query_nearest(point, max_distance=SNAP_M / M_PER_DEG, all_matches=True)
+    for pos in sorted(int(p) for p in near):
+        if grids.valid_from[pos] <= day < grids.valid_to[pos]:
+            return grids.locations[pos]
+    return None
+
+
 def geocode(query: str, *, limit: int = 5, gazetteer: Gazetteer | None = None) -> Geocoded:
     """Where the address ``query`` is: a point with its grid when the confidence reaches
     :data:`CONFIDENT`, and up to ``limit`` ranked candidates either way."""
@@ -299,7 +316,7 @@ def geocode(query: str, *, limit: int = 5, gazetteer: Gazetteer | None = None) -
             unique.append(c)
     grids = index.get_index()
     for c in unique[:limit]:
-        at = grids.locate(c.lon, c.lat)
+        at = locate_near(grids, c.lon, c.lat)
         c.grid = at.grid_code if at else None
     answer.candidates = unique[:limit]
     if unique:
@@ -307,5 +324,5 @@ def geocode(query: str, *, limit: int = 5, gazetteer: Gazetteer | None = None) -
         answer.confidence, answer.method = best.score, best.method
         if best.score >= CONFIDENT:
             answer.lon, answer.lat = best.lon, best.lat
-            answer.location = grids.locate(best.lon, best.lat)
+            answer.location = locate_near(grids, best.lon, best.lat)
     return answer
