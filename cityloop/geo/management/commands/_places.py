@@ -8,6 +8,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cityloop.core.audit import command_actor, request_context
@@ -36,6 +38,11 @@ class PlaceImportCommand(BaseCommand):
         parser.add_argument("--as", dest="username", default=None, help="act as this user (default: system)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Messages in the site's language (Chinese first), as the operators who import files read them.
+        with translation.override(settings.LANGUAGE_CODE):
+            self._import(options)
+
+    def _import(self, options: dict[str, Any]) -> None:
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(_("no such file: %(path)s") % {"path": path})
