@@ -60,7 +60,7 @@ def test_bad_rows_name_row_and_column_and_nothing_is_written(city, tmp_path):
         tmp_path, "bad.csv", "road,number,lon,lat\n长江中路,abc,120,30\n,5,x,30\n长江中路,7,120,30\n"
     )
     err = StringIO()
-    with pytest.raises(CommandError, match="bad.csv"):
+    with pytest.raises(CommandError, match=r"bad\.csv"):
         call_command("import-addresses", str(path), stdout=StringIO(), stderr=err)
     problems = err.getvalue()
     assert "第 2 行" in problems and "“number”" in problems
