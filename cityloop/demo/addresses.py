@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 import shapely
 
+from cityloop.core.models import Unit, UnitKind
 from cityloop.geo.index import get_index
-from cityloop.geo.models import AddressPoint, Grid, PointOfInterest
+from cityloop.geo.models import AddressPoint, Grid, PointOfInterest, Road
 
-from .city import DemoCity, DemoDistrict
-from .gazetteer import door_point, numbered_roads
+from .gazetteer import NUMBERED, door_point
+
+RoadLine = tuple[str, str, shapely.LineString]
 
 CROSSING_FORMS = ("{a}与{b}交叉口", "{a}{b}路口", "{a}和{b}交汇处")
 NEAR_WORDS = ("附近", "门口", "对面", "旁边")
@@ -61,8 +63,8 @@ def _grids_touching(point: shapely.Point, radius_deg: float = 3e-5) -> frozenset
     return frozenset(index.locations[int(i)].grid_code for i in hits)
 
 
-def _doors(district: DemoDistrict, rng: random.Random, count: int) -> list[SampleAddress]:
-    roads = numbered_roads(district)
+def _doors(district: Unit, all_roads: list[RoadLine], rng: random.Random, count: int) -> list[SampleAddress]:
+    roads = [(name, line) for name, kind, line in all_roads if kind in NUMBERED]
     surveyed: dict[str, list[int]] = {}
     for road, number in AddressPoint.objects.filter(road_name__in=[r for r, _ in roads]).values_list(
         "road_name", "number"
@@ -88,13 +90,13 @@ def _doors(district: DemoDistrict, rng: random.Random, count: int) -> list[Sampl
             said = f"{chinese(number)}号"
         else:
             said = f"{number}号".translate(_FULLWIDTH)
-        prefix = district.district.name if rng.random() < 0.3 else ""
+        prefix = district.name if rng.random() < 0.3 else ""
         found.append(SampleAddress(f"{prefix}{name}{said}", "door", truth))
     return found
 
 
-def _crossings(district: DemoDistrict, rng: random.Random, count: int) -> list[SampleAddress]:
-    roads = [(n, line) for n, _k, line in district.roads]
+def _crossings(all_roads: list[RoadLine], rng: random.Random, count: int) -> list[SampleAddress]:
+    roads = [(n, line) for n, _k, line in all_roads]
     tree = shapely.STRtree([line for _, line in roads])
     pairs = []
     for i, (name, line) in enumerate(roads):
@@ -118,9 +120,12 @@ def _crossings(district: DemoDistrict, rng: random.Random, count: int) -> list[S
     return found
 
 
-def _communities(district: DemoDistrict, rng: random.Random) -> list[SampleAddress]:
+def _communities(district: Unit, rng: random.Random) -> list[SampleAddress]:
     found = []
-    for community in district.communities:
+    communities = Unit.objects.filter(kind=UnitKind.COMMUNITY, path__startswith=district.path).order_by(
+        "code"
+    )
+    for community in communities:
         codes = frozenset(Grid.objects.filter(community=community).values_list("code", flat=True))
         stem = community.name.removesuffix("社区")
         said = rng.choice((community.name, f"{stem}社区居委会", f"{community.name}附近"))
@@ -136,13 +141,21 @@ def _places(rng: random.Random) -> list[SampleAddress]:
     return found
 
 
-def sample_addresses(city: DemoCity, seed: int = 0, doors_per_district: int = 200) -> list[SampleAddress]:
-    """Addresses of every kind across the demo city's districts (several hundred for the default)."""
+def sample_addresses(seed: int = 0, doors_per_district: int = 200) -> list[SampleAddress]:
+    """Addresses of every kind across the districts that have roads, as in the database (the demo
+    city's: several hundred for the default)."""
     rng = random.Random(f"addresses:{seed}")
     found: list[SampleAddress] = []
-    for district in city.districts:
-        found += _doors(district, rng, doors_per_district)
-        found += _crossings(district, rng, doors_per_district // 2)
+    districts = Unit.objects.filter(kind=UnitKind.DISTRICT, roads__isnull=False).distinct().order_by("code")
+    for district in districts:
+        roads = [
+            (name, kind, shapely.from_wkb(bytes(wkb)))
+            for name, kind, wkb in Road.objects.filter(district=district)
+            .order_by("pk")
+            .values_list("name", "kind", "geom_wkb")
+        ]
+        found += _doors(district, roads, rng, doors_per_district)
+        found += _crossings(roads, rng, doors_per_district // 2)
         found += _communities(district, rng)
     found += _places(rng)
     return found
