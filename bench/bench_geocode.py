@@ -1,7 +1,8 @@
 """Geocoding: the demo city's addresses in process (rate, accuracy) and GET /api/v1/geo/geocode (p99).
 
-The gazetteer's build is timed too; the endpoint is called through Django's whole stack. The addresses are :func:`cityloop.demo.addresses.sample_addresses` (the accuracy test's), so the rate
-is measured on the same mix, and the accuracy is printed beside it. Quick mode (``BENCH_QUICK=1``):
+The gazetteer's build is timed too; the endpoint is called through Django's whole stack. The addresses
+are :func:`cityloop.demo.addresses.sample_addresses` (the accuracy test's), so the rate is measured on
+the same mix, and the accuracy is printed beside it. Quick mode (``BENCH_QUICK=1``):
 fewer rounds and requests.
 """
 
