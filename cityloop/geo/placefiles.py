@@ -81,7 +81,7 @@ def read_csv(path: Path, required: Iterable[str]) -> list[tuple[int, dict[str, s
             [_("missing column(s): %(columns)s (the header has: %(header)s)")
              % {"columns": ", ".join(missing), "header": ", ".join(header)}]
         )  # fmt: skip
-    rows = []
+    rows: list[tuple[int, dict[str, str]]] = []
     try:
         for number, values in enumerate(reader, start=2):
             if len(rows) >= MAX_ROWS:
