@@ -116,7 +116,8 @@ class Gazetteer:
         self.checked_at = time.monotonic()
         self.names: dict[str, list[Entry]] = defaultdict(list)
         self.roads: dict[str, Road] = {}
-        self.spots: dict[str, Spot] = {}
+        # Points of interest and communities by (entry kind, name): a place may share a community's name.
+        self.spots: dict[tuple[str, str], Spot] = {}
         self._crossings: dict[tuple[str, str], tuple[float, float, float] | None] = {}
         self._lock = threading.Lock()
 
@@ -139,7 +140,7 @@ class Gazetteer:
             "name", "aliases", "kind", "lon", "lat"
         ):
             name = halfwidth(name)
-            self.spots[name] = Spot(name, kind or "poi", lon, lat)
+            self.spots["poi", name] = Spot(name, kind or "poi", lon, lat)
             self._add(name, Entry("poi", name, EXACT))
             for alias in aliases or []:
                 self._add(halfwidth(str(alias)), Entry("poi", name, ALIAS))
@@ -195,7 +196,7 @@ class Gazetteer:
             nearest = min(range(len(geoms)), key=lambda i: shapely.distance(geoms[i], middle))
             point = shapely.point_on_surface(geoms[nearest])
             name = halfwidth(unit.name)
-            self.spots[name] = Spot(name, "community", float(point.x), float(point.y))
+            self.spots["community", name] = Spot(name, "community", float(point.x), float(point.y))
             for variant, weight in community_variants(name):
                 self._add(variant, Entry("community", name, weight))
         self.prefixes = tuple(

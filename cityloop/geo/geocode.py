@@ -217,10 +217,10 @@ class _Reading:
             share = 1.0 if len(f.entries) == 1 else 0.6
             for entry in f.entries:
                 if entry.kind == "poi":
-                    spot = self.gaz.spots[entry.key]
+                    spot = self.gaz.spots[entry.kind, entry.key]
                     self.add(spot.kind, spot.name, spot.lon, spot.lat, 0.9 * entry.weight * share, "poi")
                 elif entry.kind == "community":
-                    spot = self.gaz.spots[entry.key]
+                    spot = self.gaz.spots[entry.kind, entry.key]
                     sure = 0.7 * entry.weight * share
                     if entry.weight == STEM and self.text[f.end : f.end + 1] in ROAD_SUFFIX_CHARS:
                         # "书院街" where only 书院社区 is known: a road the gazetteer lacks.
@@ -242,7 +242,11 @@ class _Reading:
                 continue
             at = index.locate(c.lon, c.lat)
             if at is not None and at.community_name not in named:
-                far = min(metres(c.lon, c.lat, s.lon, s.lat) for s in map(self.gaz.spots.get, named) if s)
+                far = min(
+                    metres(c.lon, c.lat, s.lon, s.lat)
+                    for s in (self.gaz.spots.get(("community", n)) for n in named)
+                    if s
+                )
                 if far > 300:
                     c.score *= 0.7
 
@@ -269,7 +273,7 @@ class _Reading:
                     lon, lat = _middle(self.gaz.roads[entry.key])
                     kind = "road"
                 else:
-                    spot = self.gaz.spots[entry.key]
+                    spot = self.gaz.spots[entry.kind, entry.key]
                     lon, lat, kind = spot.lon, spot.lat, spot.kind
                 # Never confident: a look-alike name is a suggestion, not a match.
                 self.add(kind, entry.key, lon, lat, min(0.45, 0.45 * share), "similar_name")

@@ -123,3 +123,36 @@ def test_new_names_are_seen_at_once(city, actor):
     assert geocode("江城大道22号").method == "door"
     import_pois([PoiRow("菜场", (), "market", *CROSSING)], actor=actor)
     assert geocode("菜场").method == "poi"
+
+
+def test_a_short_form_that_fits_two_roads_is_not_sure(city, org, actor):
+    import shapely
+
+    from cityloop.geo.actions import create_roads
+
+    lon, lat = geocode_city.LON, geocode_city.LAT
+    create_roads(
+        [
+            ("黄河东路", "lane", shapely.LineString([(lon, lat + 0.0002), (lon + 0.0005, lat + 0.0002)])),
+            (
+                "黄河西路",
+                "lane",
+                shapely.LineString([(lon + 0.003, lat + 0.0002), (lon + 0.0035, lat + 0.0002)]),
+            ),
+        ],
+        actor=actor,
+        district=org.district,
+    )
+    assert geocode("黄河东路").confident  # a short lane named in full
+    both = geocode("黄河路")
+    assert not both.confident
+    assert {c.name for c in both.candidates} >= {"黄河东路", "黄河西路"}
+
+
+def test_a_place_may_share_a_communitys_name(city, actor):
+    from cityloop.geo.place_actions import import_pois
+    from cityloop.geo.placefiles import PoiRow
+
+    import_pois([PoiRow("西一社区", (), "office", *CROSSING)], actor=actor)
+    found = geocode("西一社区")
+    assert {c.kind for c in found.candidates} >= {"office", "community"}
