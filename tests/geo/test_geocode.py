@@ -156,3 +156,19 @@ def test_a_place_may_share_a_communitys_name(city, actor):
     import_pois([PoiRow("西一社区", (), "office", *CROSSING)], actor=actor)
     found = geocode("西一社区")
     assert {c.kind for c in found.candidates} >= {"office", "community"}
+
+
+def test_a_change_made_by_another_process_is_seen_once_the_counter_moves(city):
+    from django.db.models import F
+
+    from cityloop.core.models import SharedVersion
+    from cityloop.geo.models import PointOfInterest
+
+    built = gazetteer.get_gazetteer()
+    # Another process's write: the rows and the counter, with no signal or reset in this one.
+    PointOfInterest.objects.bulk_create([PointOfInterest(name="邮电局", lon=CROSSING[0], lat=CROSSING[1])])
+    assert gazetteer.get_gazetteer() is built
+    SharedVersion.objects.filter(name="geo.gazetteer").update(counter=F("counter") + 1)
+    gazetteer.GAZETTEER._checked_at = 0.0
+    gazetteer.GAZETTEER._tentative = None
+    assert geocode("邮电局").method == "poi"
