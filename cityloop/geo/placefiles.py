@@ -25,6 +25,23 @@ _NUMBER_RE = re.compile(
     r"^(?:门牌)?(\d{1,5}|[零〇一二两三四五六七八九十百千]{1,8})((?:-\d{1,4})|[甲乙丙丁附])?号?$"
 )
 _ALIAS_SPLIT = re.compile(r"[;；|、,，]")
+# Headers as Chinese spreadsheets and map exports write them, read as the columns they are.
+COLUMN_NAMES = {
+    "道路": "road",
+    "路名": "road",
+    "道路名称": "road",
+    "门牌号": "number",
+    "门牌": "number",
+    "经度": "lon",
+    "lng": "lon",
+    "longitude": "lon",
+    "纬度": "lat",
+    "latitude": "lat",
+    "名称": "name",
+    "别名": "aliases",
+    "类型": "kind",
+    "坐标系": "crs",
+}
 
 
 class PlaceFileError(ValueError):
@@ -72,15 +89,13 @@ def read_csv(path: Path, required: Iterable[str]) -> list[tuple[int, dict[str, s
         raise PlaceFileError([_("the file is neither UTF-8 nor GB18030 text")])
     reader = csv.reader(io.StringIO(text))
     try:
-        header = [h.strip().lower() for h in next(reader)]
+        header = [COLUMN_NAMES.get(h.strip().lower(), h.strip().lower()) for h in next(reader)]
     except (StopIteration, csv.Error):
         raise PlaceFileError([_("the file is empty: a header row is needed")]) from None
     missing = [c for c in required if c not in header]
     if missing:
-        raise PlaceFileError(
-            [_("missing column(s): %(columns)s (the header has: %(header)s)")
-             % {"columns": ", ".join(missing), "header": ", ".join(header)}]
-        )  # fmt: skip
+        message = _("missing column(s): %(columns)s (the header has: %(header)s)")
+        raise PlaceFileError([message % {"columns": ", ".join(missing), "header": ", ".join(header)}])
     rows: list[tuple[int, dict[str, str]]] = []
     try:
         for number, values in enumerate(reader, start=2):
