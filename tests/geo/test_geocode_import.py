@@ -48,7 +48,7 @@ def test_import_addresses_adds_updates_audits_and_is_geocoded_at_once(city, tmp_
 
 def test_import_addresses_in_gb18030_and_gcj02(city, tmp_path):
     path = write(
-        tmp_path, "gcj.csv", "road,number,lon,lat,crs\n长江中路,51,120.0051,30.001,gcj02\n", "gb18030"
+        tmp_path, "gcj.csv", "道路,门牌号,经度,纬度,坐标系\n长江中路,51,120.0051,30.001,gcj02\n", "gb18030"
     )
     call_command("import-addresses", str(path), stdout=StringIO())
     point = AddressPoint.objects.get(number=51)
