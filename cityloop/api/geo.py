@@ -1,4 +1,4 @@
-"""``/api/v1/geo``: locate a point, and the unit grids of an area as GeoJSON."""
+"""``/api/v1/geo``: locate a point, place an address, and the unit grids of an area as GeoJSON."""
 
 import datetime as dt
 from typing import Any
@@ -8,6 +8,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from cityloop.core.permissions import restrict
+from cityloop.geo.geocode import MAX_QUERY, geocode
 from cityloop.geo.geojson import grid_feature
 from cityloop.geo.index import locate
 from cityloop.geo.models import Grid
@@ -82,3 +83,55 @@ def grids(request: HttpRequest, query: Query[GridsQuery]) -> dict[str, Any]:
         feature["properties"]["responsible_unit_id"] = grid.responsible_unit_id
         features.append(feature)
     return {"type": "FeatureCollection", "features": features}
+
+
+class GeocodeQuery(Schema):
+    q: str = Field(..., min_length=1, max_length=MAX_QUERY, description="the address as said or written")
+    limit: int = Field(5, ge=1, le=20, description="at most this many candidates (1–20)")
+
+
+class CandidateOut(Schema):
+    kind: str = Field(
+        ..., description="door, crossing, community, road, or a place's kind (school, bus_stop …)"
+    )
+    name: str
+    lon: float
+    lat: float
+    score: float = Field(..., description="how sure, 0–1")
+    method: str
+    grid: str | None
+
+
+class MatchedOut(Schema):
+    text: str = Field(..., description="the words of the address that matched")
+    kind: str
+    name: str = Field(..., description="the road, community or place they name")
+
+
+class GeocodeOut(Schema):
+    query: str
+    normalized: str = Field(..., description="the address as matched (half-width, numbers in digits …)")
+    lon: float | None = Field(..., description="WGS84; null when not confident: choose from the candidates")
+    lat: float | None
+    grid: str | None
+    community: str | None
+    street: str | None
+    district: str | None
+    confidence: float = Field(..., description="0–1; a point is given from 0.5")
+    method: str = Field(..., description="door, interpolated, nearest_door, crossing, poi, community, road …")
+    matched: list[MatchedOut]
+    notes: list[str] = Field(..., description="e.g. near:附近 (the place is near the one named)")
+    candidates: list[CandidateOut]
+
+
+@router.get("/geocode", response=GeocodeOut, summary="The point, grid and confidence of a Chinese address")
+def geocode_address(request: HttpRequest, query: Query[GeocodeQuery]) -> dict[str, Any]:
+    """Places an address from the city's gazetteer: door numbers, crossings of two roads, named places,
+    communities and roads. Below the confidence threshold ``lon``/``lat`` are null and only the
+    ranked ``candidates`` are given."""
+    text = query.q.strip()
+    if not text:
+        raise ApiError(422, "q: give an address (it is blank)", field="q")
+    if "\x00" in text:
+        raise ApiError(422, "q: the address holds a NUL character", field="q")
+    return geocode(text, limit=query.limit).as_dict()

@@ -38,6 +38,9 @@ class AuditAction(models.TextChoices):
     GRID_IMPORT = "grid.import", _("grids imported")
     GRID_END = "grid.end", _("grid ended")
     ROAD_CREATE = "road.create", _("road added")
+    ROAD_ALIAS_IMPORT = "road_alias.import", _("road aliases imported")
+    ADDRESS_IMPORT = "address.import", _("address points imported")
+    POI_IMPORT = "poi.import", _("points of interest imported")
     # --- catalog ----------------------------------------------------------------------------------
     CATALOG_LOAD_STANDARD = "catalog.load_standard", _("standard catalog loaded")
     CATALOG_IMPORT = "catalog.import", _("catalog imported")

@@ -20,7 +20,7 @@ from tqdm import tqdm
 from cityloop.core.audit import domain_action, record, snapshot
 from cityloop.core.models import Unit, User
 
-from . import index
+from . import gazetteer, index
 from .geojson import grids_to_geojson
 from .models import Grid, Road
 from .validation import CHUNK, GridImportError, GridImportPlan, GridProblem, check_grids
@@ -184,4 +184,5 @@ def create_roads(
         object_repr=f"{len(rows)} roads in {district.name if district else 'no district'}",
         after={"created": len(rows), "district": district.code if district else None},
     )
+    gazetteer.bump_version()
     return len(rows)

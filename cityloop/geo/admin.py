@@ -26,7 +26,7 @@ from cityloop.core.permissions import restrict
 
 from .actions import GridImportError, import_grids, plan_import
 from .geojson import grids_to_geojson
-from .models import Grid, Road
+from .models import AddressPoint, Grid, PointOfInterest, Road, RoadAlias
 from .readers import read_geodata
 
 
@@ -234,3 +234,36 @@ class RoadAdmin(admin.ModelAdmin):
         geom = road.geometry
         centre = geom.centroid
         return f"{EqualArea(centre.x, centre.y).project(geom).length:,.0f}"
+
+
+class _ImportedOnly(admin.ModelAdmin):
+    """The gazetteer's tables are written by their import commands (audited actions); the admin
+    shows them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RoadAlias)
+class RoadAliasAdmin(_ImportedOnly):
+    list_display = ("alias", "road_name")
+    search_fields = ("alias", "road_name")
+
+
+@admin.register(AddressPoint)
+class AddressPointAdmin(_ImportedOnly):
+    list_display = ("road_name", "number", "suffix", "lon", "lat", "source")
+    search_fields = ("road_name",)
+
+
+@admin.register(PointOfInterest)
+class PointOfInterestAdmin(_ImportedOnly):
+    list_display = ("name", "kind", "lon", "lat", "source")
+    list_filter = ("kind",)
+    search_fields = ("name",)

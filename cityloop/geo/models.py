@@ -121,3 +121,67 @@ class Road(GeometryMixin):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RoadAlias(models.Model):
+    """Another name people use for a road (长江路 for 长江中路, an old name, a colloquial one).
+
+    Keyed by the road's name, not a road row: a road is often several rows (segments), and a
+    re-imported road keeps its aliases."""
+
+    road_name = models.CharField(_("road name"), max_length=100, db_index=True)
+    alias = models.CharField(_("alias"), max_length=100)
+
+    class Meta:
+        verbose_name = _("road alias")
+        verbose_name_plural = _("road aliases")
+        ordering: ClassVar = ["road_name", "alias"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["road_name", "alias"], name="road_alias_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alias} → {self.road_name}"
+
+
+class AddressPoint(models.Model):
+    """A door number (门牌) on a road where the city has surveyed it: 长江路 12号 at a point."""
+
+    road_name = models.CharField(_("road name"), max_length=100)
+    number = models.PositiveIntegerField(_("door number"))
+    # What follows the number on the plate: "-1", "甲", "附" …; empty for a plain number.
+    suffix = models.CharField(_("number suffix"), max_length=20, blank=True, default="")
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+    source = models.CharField(_("data source"), max_length=100, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("address point")
+        verbose_name_plural = _("address points")
+        ordering: ClassVar = ["road_name", "number", "suffix"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["road_name", "number", "suffix"], name="address_point_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.road_name}{self.number}{self.suffix}号"
+
+
+class PointOfInterest(models.Model):
+    """A named place people give as an address: a school, a hospital, a market, a bus stop, an estate."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    # Other names, as a JSON list of strings (一中 for 云湖市第一中学).
+    aliases = models.JSONField(_("aliases"), default=list, blank=True)
+    kind = models.CharField(_("kind"), max_length=32, blank=True, default="")
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+    source = models.CharField(_("data source"), max_length=100, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("point of interest")
+        verbose_name_plural = _("points of interest")
+        ordering: ClassVar = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

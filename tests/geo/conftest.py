@@ -52,3 +52,6 @@ def grids(org: Any, actor: Any) -> Any:
     import datetime as dt
 
     return import_grids(org_features(), actor=actor, valid_from=dt.date(2020, 1, 1))
+
+
+from tests.demo.conftest import demo_city  # noqa: E402, F401  (the demo city, built once per module)

@@ -51,6 +51,13 @@ API_ROUTES: list[Route] = [
         why=REFERENCE + " (the citizens' report page locates points too)",
     ),
     Route(
+        "/api/v1/geo/geocode",
+        PRIVATE,
+        f"{A}/geo/geocode?q=东一社区",
+        inside="street_b_manager",
+        why=REFERENCE + " (the gazetteer: roads, door numbers, named places)",
+    ),
+    Route(
         "/api/v1/geo/grids",
         PRIVATE,
         f"{A}/geo/grids",
