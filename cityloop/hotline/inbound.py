@@ -179,8 +179,8 @@ def _work_order(platform: Platform, message_id: str, data: dict[str, Any], now: 
         if found is None:
             raise ProtocolError(
                 422,
-                "no coordinates, and the address names no road or community CityLoop knows: "
-                "send location {lon, lat, crs}",
+                "no coordinates, and the address could not be placed with confidence (a door "
+                "number, a crossing or a named place of the city): send location {lon, lat, crs}",
                 "location",
             )
         lon, lat, crs, located_by = found[0], found[1], None, "address"

@@ -1,52 +1,29 @@
-"""``address_string`` without coordinates: the place a road or community of the city it names.
+"""``address_string`` without coordinates: placed by the city's geocoder (:mod:`cityloop.geo.geocode`).
 
-A gazetteer look-up, not a street-number geocoder: the longest road name found in the text places
-the report on that road (its midpoint, or where it crosses a second road named), else the longest
-community name places it at the community's centre. The operator checks the place when accepting
-the report, as for any report."""
+Door numbers, crossings, named places, estates and communities are read from the city's gazetteer;
+the request takes the point only when the geocoder is confident of it. Otherwise the client is told
+what the address might be (the geocoder's best candidates) and asked for coordinates: an unsure
+guess would send the case to the wrong grid. The operator checks the place when accepting the
+report, as for any report."""
 
 from __future__ import annotations
 
-import shapely
-from django.utils import timezone
-
-from cityloop.core.models import Unit, UnitKind
-from cityloop.geo.models import Grid, Road
+from cityloop.core.models import Unit
+from cityloop.geo.geocode import geocode
 
 from .formats import bad
 
 
 def place_of(address: str, district: Unit | None) -> tuple[float, float]:
-    """``(lon, lat)`` of the place ``address`` names, or a 400 naming ``address_string``."""
-    roads = Road.objects.all() if district is None else Road.objects.filter(district=district)
-    names = [(pk, name) for pk, name in roads.values_list("pk", "name") if name and name in address]
-    by_length = [pk for pk, name in sorted(names, key=lambda n: -len(n[1]))]
-    rows = {r.pk: r for r in Road.objects.filter(pk__in=by_length)}
-    named = [rows[pk] for pk in by_length]
-    if named:
-        first = named[0].geometry
-        for other in named[1:]:
-            crossing = first.intersection(other.geometry)
-            if not crossing.is_empty:
-                point = crossing.representative_point()
-                return point.x, point.y
-        point = first.interpolate(0.5, normalized=True)
-        return point.x, point.y
-    communities = Unit.objects.filter(kind=UnitKind.COMMUNITY)
-    if district is not None:
-        communities = communities.filter(path__startswith=district.path)
-    found = sorted((c for c in communities if c.name and c.name in address), key=lambda c: -len(c.name))
-    today = timezone.localdate()
-    for community in found:
-        centres = list(
-            Grid.objects.valid_at(today)
-            .filter(community=community)
-            .values_list("centroid_lon", "centroid_lat")
-        )
-        if centres:
-            centre = shapely.MultiPoint(centres).centroid
-            return centre.x, centre.y
+    """``(lon, lat)`` of the place ``address`` names, or a 400 naming ``address_string``. (A point
+    outside ``district`` is refused by the caller, which checks every point the same way.)"""
+    found = geocode(address, limit=3)
+    if found.lon is not None and found.lat is not None:
+        return found.lon, found.lat
+    maybe = "、".join(c.name for c in found.candidates)
+    hint = f" (did you mean: {maybe}?)" if maybe else ""
     raise bad(
         "address_string",
-        "names no road or community of the city; send lat and long, or name the road",
+        f"could not place this address with confidence{hint}; send lat and long, or a door number "
+        "or crossing of the city",
     )
