@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from cityloop.assets.models import Component
@@ -27,6 +28,7 @@ from cityloop.catalog.models import Category, Kind
 from cityloop.core.models import Unit, UnitKind
 from cityloop.core.permissions import restrict
 from cityloop.geo import crs as crslib
+from cityloop.geo.geocode import geocode
 from cityloop.geo.index import locate
 from cityloop.geo.models import Grid, Road
 
@@ -86,11 +88,38 @@ def categories(request: HttpRequest) -> HttpResponse:
     return render(request, "web/report/_category_hits.html", {"hits": hits, "q": text})
 
 
+# What the geocoder's answers are, in the words of the report form.
+PLACE_METHODS = {
+    "door": gettext_lazy("door number"),
+    "crossing": gettext_lazy("crossing"),
+    "poi": gettext_lazy("named place"),
+    "community": gettext_lazy("community"),
+    "road": gettext_lazy("road"),
+    "similar_name": gettext_lazy("similar name"),
+}
+
+
+def _geocoded(text: str) -> list[dict[str, Any]]:
+    """The city's geocoder on what was typed (door numbers, crossings, named places): its point when
+    it is sure, then its other candidates, each marked with how it was found."""
+    if len(text) < 2:
+        return []
+    found = geocode(text[:200], limit=4)
+    out = [
+        {"name": c.name, "kind": PLACE_METHODS.get(c.method, c.method), "lon": c.lon, "lat": c.lat}
+        for c in found.candidates
+    ]
+    if found.lon is not None and found.lat is not None:
+        out.insert(0, {"name": text, "kind": _("address"), "lon": found.lon, "lat": found.lat})
+    return out
+
+
 def place_hits(text: str) -> list[dict[str, Any]]:
-    """Roads and communities whose name contains ``text``, each with a point to centre the map on."""
+    """What the geocoder makes of ``text``, then the roads and communities whose name contains it,
+    each with a point to centre the map on."""
     if not text:
         return []
-    out: list[dict[str, Any]] = []
+    out: list[dict[str, Any]] = _geocoded(text)
     for road in Road.objects.filter(name__contains=text).order_by("name")[:MAX_HITS]:
         point = road.geometry.interpolate(0.5, normalized=True)
         out.append({"name": road.name, "kind": str(road.get_kind_display()), "lon": point.x, "lat": point.y})
@@ -112,7 +141,14 @@ def place_hits(text: str) -> list[dict[str, Any]]:
                     "lat": centre.y,
                 }
             )
-    return out
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for hit in out:
+        key = (hit["name"], f"{hit['lon']:.5f},{hit['lat']:.5f}")
+        if key not in seen:
+            seen.add(key)
+            unique.append(hit)
+    return unique[: 2 * MAX_HITS]
 
 
 @require_GET

@@ -144,3 +144,19 @@ def test_nearest_components(loop, client_as, actor):
     )
     assert component.code not in other
     assert client_as("supervisor_a").get("/lookup/nearest/").status_code == 200
+
+
+def test_the_place_search_reads_door_numbers_and_crossings(loop, client, actor):
+    from cityloop.geo import gazetteer
+    from tests.geo import geocode_city
+
+    gazetteer.reset()
+    geocode_city.build(loop.org, actor)
+    try:
+        door = html(client.get("/lookup/places/", {"q": "长江中路22号"}, HTTP_ACCEPT_LANGUAGE="zh-hans"))
+        assert f'data-lon="{geocode_city.door_lon(22):.6f}"' in door and "地址" in door
+        crossing = html(client.get("/lookup/places/", {"q": "长江路与桂花一巷交叉口"}))
+        assert f'data-lon="{geocode_city.CROSSING[0]:.6f}"' in crossing
+        assert "data-pick-place" in html(client.get("/lookup/places/", {"q": "东一"}))  # names as before
+    finally:
+        gazetteer.reset()
