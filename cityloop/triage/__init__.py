@@ -1,1 +1,1 @@
-"""Intake intelligence: a report's text → the likely category (and unit), trained per city (docs/triage.md)."""
+"""Intake intelligence: a report's text → its likely category (and unit), per city (docs/triage.md)."""

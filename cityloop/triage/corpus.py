@@ -221,3 +221,15 @@ def as_csv(phrases: Iterable[Phrase]) -> str:
     for p in phrases:
         writer.writerow([p.text, p.label])
     return out.getvalue()
+
+
+def wording_split(phrases: list[Phrase]) -> tuple[list[int], list[int]]:
+    """Training and held-out rows where the held-out ones use a wording (a name of the thing, a
+    situation) that no training row uses: the last wording of each subclass that has three or more.
+    A random split of a templated corpus measures only the templates; this measures new words."""
+    last: dict[str, int] = {}
+    for p in phrases:
+        last[p.label] = max(last.get(p.label, 0), p.wording)
+    held = [i for i, p in enumerate(phrases) if last[p.label] >= 2 and p.wording == last[p.label]]
+    chosen = set(held)
+    return [i for i in range(len(phrases)) if i not in chosen], held

@@ -186,7 +186,8 @@ def train(
     if refit:
         features, model = _fit(method, texts, labels)
     classifier = TextClassifier(method, features, model, [str(c) for c in model.classes_], temperature)
+    report["split"] = "given" if held_out else "random"
     report["seconds"] = round(time.perf_counter() - started, 2)
-    report["features"] = int(len(model.coef_[0]))
+    report["features"] = len(model.coef_[0])
     classifier.meta = {"rows": len(texts), "method": method}
     return classifier, report

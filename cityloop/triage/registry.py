@@ -85,7 +85,12 @@ def default_classifier() -> tuple[TextClassifier, dict[str, object]]:
     from .learn import train
 
     phrases = corpus.generate(DEFAULT_PER_LABEL, seed=DEFAULT_SEED)
-    return train([p.text for p in phrases], [p.label for p in phrases], method=DEFAULT_METHOD)
+    return train(
+        [p.text for p in phrases],
+        [p.label for p in phrases],
+        method=DEFAULT_METHOD,
+        held_out=corpus.wording_split(phrases),
+    )
 
 
 def category_model() -> Loaded:

@@ -150,7 +150,7 @@ class Command(BaseCommand):
             report=report,
             name=registry.DEFAULT_NAME,
             labels_kind=LabelsKind.CATEGORY,
-            source=f"corpus: {registry.DEFAULT_PER_LABEL} descriptions per subclass, seed {registry.DEFAULT_SEED}",
+            source=f"corpus: {registry.DEFAULT_PER_LABEL} per subclass, seed {registry.DEFAULT_SEED}",
         )
         self._print_report(model)
 
@@ -159,8 +159,8 @@ class Command(BaseCommand):
         state = "active" if model.active else "stored, not active"
         self.stdout.write(
             f"model {model.name} v{model.version} ({model.labels_kind}, {model.method}), {state}: "
-            f"{r.get('rows', 0)} rows, {r.get('train_rows', 0)} trained on, {r.get('test_rows', 0)} held out, "
-            f"{r.get('seconds', 0)} s"
+            f"{r.get('rows', 0)} rows, {r.get('train_rows', 0)} trained on, "
+            f"{r.get('test_rows', 0)} held out, {r.get('seconds', 0)} s"
         )
         self.stdout.write(f"accuracy {model.accuracy:.4f}  macro-F1 {model.macro_f1:.4f}  (held-out part)")
         labels = r.get("labels", {})
@@ -218,9 +218,10 @@ class Command(BaseCommand):
     def _models(self, options: dict[str, Any]) -> None:
         for m in TriageModel.objects.defer("artefact").order_by("name", "-version"):
             mark = "*" if m.active else " "
+            made = timezone.localtime(m.created_at)
             self.stdout.write(
                 f"{mark} {m.name} v{m.version}\t{m.labels_kind}\t{m.method}\t{m.rows} rows\t"
-                f"acc {m.accuracy:.4f}\tmacro-F1 {m.macro_f1:.4f}\t{timezone.localtime(m.created_at):%Y-%m-%d %H:%M}\t{m.source}"
+                f"acc {m.accuracy:.4f}\tmacro-F1 {m.macro_f1:.4f}\t{made:%Y-%m-%d %H:%M}\t{m.source}"
             )
 
     def _activate(self, options: dict[str, Any]) -> None:
