@@ -42,11 +42,15 @@ def test_train_stores_activates_and_reports(train_csv: Path) -> None:
     assert set(report["labels"]) == set(LABELS)
     assert set(report["labels"]["event:0505"]) == {"precision", "recall", "f1", "support"}
     assert 0.8 <= model.macro_f1 <= 1.0 and 0.8 <= model.accuracy <= 1.0
-    entries = list(AuditEntry.objects.filter(object_type="triage.triagemodel").values_list("action", flat=True))
+    entries = list(
+        AuditEntry.objects.filter(object_type="triage.triagemodel").values_list("action", flat=True)
+    )
     assert entries == ["triage.model.store", "triage.model.activate"]
 
 
-def test_predict_keeps_rows_in_order_and_adds_columns(train_csv: Path, test_csv: Path, tmp_path: Path) -> None:
+def test_predict_keeps_rows_in_order_and_adds_columns(
+    train_csv: Path, test_csv: Path, tmp_path: Path
+) -> None:
     run("train", str(train_csv), "--name", "mine")
     rows = read(run("predict", str(test_csv)))
     source = read(test_csv.read_text(encoding="utf-8"))
