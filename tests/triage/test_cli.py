@@ -34,7 +34,11 @@ def read(text: str) -> list[dict[str, str]]:
 def test_train_stores_activates_and_reports(train_csv: Path) -> None:
     out = run("train", str(train_csv), "--name", "mine")
     model = TriageModel.objects.get(name="mine")
-    assert (model.version, model.active, model.labels_kind, model.method) == (1, True, "category", "char")
+    assert (model.version, model.active, model.labels_kind) == (1, True, "category")
+    # auto: both methods measured on the same held-out rows, the better one kept.
+    candidates = model.report["candidates"]
+    assert set(candidates) == {"char", "word_char"} and "← kept" in out
+    assert model.method == max(candidates, key=lambda m: candidates[m]["macro_f1"])
     assert "accuracy" in out and "macro-F1" in out and "component:0102" in out
     report = model.report
     assert report["rows"] == 25 * len(LABELS)
@@ -99,7 +103,8 @@ def test_a_second_training_is_a_new_active_version(train_csv: Path) -> None:
 
 
 def test_no_activate_keeps_the_active_model(train_csv: Path) -> None:
-    run("train", str(train_csv), "--name", "first")
+    run("train", str(train_csv), "--name", "first", "--method", "word_char")
+    assert TriageModel.objects.get(name="first").method == "word_char"
     run("train", str(train_csv), "--name", "second", "--no-activate")
     assert TriageModel.objects.get(active=True).name == "first"
 

@@ -24,7 +24,7 @@ from cityloop.triage import corpus, registry
 from cityloop.triage.actions import activate_model, store_model
 from cityloop.triage.artefacts import ArtefactError
 from cityloop.triage.features import METHODS
-from cityloop.triage.learn import TrainingError, measure, train
+from cityloop.triage.learn import AUTO, TrainingError, measure, train
 from cityloop.triage.models import LabelsKind, TriageModel
 from cityloop.triage.suggest import parse_label
 from cityloop.triage.tables import TableError, read_table, write_table
@@ -40,7 +40,12 @@ class Command(BaseCommand):
         tr.add_argument("--text", default="text", help="the column of texts (default: text)")
         tr.add_argument("--label", default="label", help="the column of labels (default: label)")
         tr.add_argument("--name", default="", help="the model's name (default: the file's, or cases)")
-        tr.add_argument("--method", choices=METHODS, default=registry.DEFAULT_METHOD)
+        tr.add_argument(
+            "--method",
+            choices=(AUTO, *METHODS),
+            default=AUTO,
+            help="auto (default): fit each method, keep the best held-out macro-F1",
+        )
         tr.add_argument(
             "--labels-kind",
             choices=LabelsKind.values,
@@ -163,6 +168,12 @@ class Command(BaseCommand):
             f"{r.get('test_rows', 0)} held out, {r.get('seconds', 0)} s"
         )
         self.stdout.write(f"accuracy {model.accuracy:.4f}  macro-F1 {model.macro_f1:.4f}  (held-out part)")
+        for method, figures in r.get("candidates", {}).items():
+            chosen = "  ← kept" if method == model.method else ""
+            self.stdout.write(
+                f"  {method:<10} accuracy {figures['accuracy']:.4f}  macro-F1 {figures['macro_f1']:.4f}  "
+                f"{figures['fit_seconds']} s{chosen}"
+            )
         labels = r.get("labels", {})
         self.stdout.write(f"{'label':<24} {'precision':>9} {'recall':>7} {'F1':>7} {'support':>8}")
         for label, f in sorted(labels.items(), key=lambda item: item[1]["f1"]):
