@@ -11,10 +11,12 @@ trained on. Every choice goes through the ``random.Random`` given, so a seed giv
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from .corpus_words import COMPONENTS, EVENTS, PROBLEMS
 
@@ -190,10 +192,15 @@ def describe(kind: str, code: str, rng: random.Random) -> str:
     return _traditional(text) if rng.random() < 0.05 else text
 
 
-def _traditional(text: str) -> str:
+@functools.cache
+def _to_traditional() -> Any:
     from opencc import OpenCC
 
-    return str(OpenCC("s2t").convert(text))
+    return OpenCC("s2t")
+
+
+def _traditional(text: str) -> str:
+    return str(_to_traditional().convert(text))
 
 
 def generate(per_label: int = 40, seed: int = 1, only: Iterable[str] | None = None) -> list[Phrase]:
