@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from cityloop.core.versioned import Versioned
 
@@ -79,7 +80,7 @@ _default: Loaded | None = None
 _default_lock = threading.Lock()
 
 
-def default_classifier() -> tuple[TextClassifier, dict[str, object]]:
+def default_classifier() -> tuple[TextClassifier, dict[str, Any]]:
     """Train the default model from the project's corpus (the same seed gives the same model)."""
     from . import corpus
     from .learn import train
