@@ -115,3 +115,10 @@ def test_bad_input_names_the_field(
     answer = api_as(org.users["dispatcher"]).post(URL, body)
     assert answer.status_code == status, answer.content
     assert field in answer.content.decode()
+
+
+def test_nan_is_refused(api_as: Any, org: Any) -> None:
+    client = api_as(org.users["dispatcher"])
+    raw = '{"text": "井盖丢了", "lon": NaN, "lat": 30.0}'
+    answer = client.client.post(URL, raw, content_type="application/json", headers=client.headers)
+    assert answer.status_code == 400 and "body" in answer.content.decode()
