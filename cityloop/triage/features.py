@@ -22,9 +22,10 @@ from sklearn.pipeline import FeatureUnion
 from .normalize import DOOR, NUMBER, PHONE
 
 METHODS = ("char", "word_char")
-# Caps on the vocabulary: the coefficient matrix is labels × features, kept dense in memory.
-MAX_CHAR_FEATURES = 150_000
-MAX_WORD_FEATURES = 100_000
+# Caps on the vocabulary (the most frequent n-grams are kept): the coefficient matrix is labels ×
+# features, dense, in every server process and in the stored row.
+MAX_CHAR_FEATURES = 100_000
+MAX_WORD_FEATURES = 50_000
 _PLACEHOLDERS = frozenset({DOOR, NUMBER, PHONE, " "})
 
 

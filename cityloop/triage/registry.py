@@ -9,6 +9,7 @@ default`` or a training of its own stores one.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,7 @@ class _Active:
             return self.loaded[labels_kind]
 
 
+logger = logging.getLogger("cityloop.triage")
 MODELS: Versioned[_Active] = Versioned("triage.models", _Active)
 
 
@@ -68,7 +70,15 @@ def load(model: TriageModel) -> Loaded:
 
 def _load_active(labels_kind: str) -> Loaded | None:
     found = TriageModel.objects.filter(labels_kind=labels_kind, active=True).first()
-    return load(found) if found is not None else None
+    if found is None:
+        return None
+    try:
+        return load(found)
+    except artefacts.ArtefactError:
+        # A damaged or incompatible artefact must not take the intake down: say so in the log, and
+        # serve as if there were none (the default model) until another is trained or activated.
+        logger.exception("triage: the active %s model %s cannot be loaded", labels_kind, found)
+        return None
 
 
 def active(labels_kind: str = LabelsKind.CATEGORY) -> Loaded | None:

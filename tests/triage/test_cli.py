@@ -182,3 +182,13 @@ def test_corpus_command_writes_every_subclass(tmp_path: Path) -> None:
 
     rows = read(run("corpus", "--per-label", "2"))
     assert {r["label"] for r in rows} == set(corpus.labels())
+
+
+def test_a_damaged_artefact_falls_back_to_the_default_model(train_csv: Path, caplog: Any) -> None:
+    run("train", str(train_csv), "--name", "mine")
+    TriageModel.objects.filter(name="mine").update(artefact_sha256="0" * 64)
+    registry.MODELS.reset()
+    assert registry.category_model().name == "default"
+    assert "cannot be loaded" in caplog.text
+    with pytest.raises(CommandError, match="do not match their hash"):
+        run("predict", str(train_csv), "--name", "mine")
