@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Max
+from django.utils import timezone
 
 from cityloop.core.audit import domain_action, record
 from cityloop.core.audit_actions import AuditAction
@@ -82,8 +83,8 @@ def activate_model(*, actor: User, model: TriageModel) -> TriageModel:
     )
     if previous is not None:
         TriageModel.objects.filter(pk=previous.pk).update(active=False)
-    TriageModel.objects.filter(pk=model.pk).update(active=True)
-    model.active = True
+    model.active, model.activated_at = True, timezone.now()
+    TriageModel.objects.filter(pk=model.pk).update(active=True, activated_at=model.activated_at)
     record(
         actor,
         AuditAction.TRIAGE_MODEL_ACTIVATE,

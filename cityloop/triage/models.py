@@ -30,6 +30,8 @@ class TriageModel(models.Model):
     source = models.CharField(_("trained from"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     active = models.BooleanField(_("active"), default=False)
+    # When it was last made active: commands without --name use the model activated last.
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     report = models.JSONField(_("training report"), default=dict)
     accuracy = models.FloatField(_("accuracy"), default=0.0)
     macro_f1 = models.FloatField(_("macro-F1"), default=0.0)

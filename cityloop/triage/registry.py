@@ -104,6 +104,22 @@ def default_classifier() -> tuple[TextClassifier, dict[str, Any]]:
     )
 
 
+def latest_model() -> Loaded:
+    """The model activated last, whatever its labels (what ``cityloop triage predict`` uses without
+    ``--name``: the one just trained), else the category model."""
+    found = (
+        TriageModel.objects.filter(active=True, activated_at__isnull=False)
+        .order_by("-activated_at", "-pk")
+        .values_list("labels_kind", flat=True)
+        .first()
+    )
+    if found is not None:
+        loaded = active(found)
+        if loaded is not None:
+            return loaded
+    return category_model()
+
+
 def category_model() -> Loaded:
     """The model the intake suggests categories with: the active one, else the in-memory default."""
     found = active(LabelsKind.CATEGORY)

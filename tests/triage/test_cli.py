@@ -192,3 +192,20 @@ def test_a_damaged_artefact_falls_back_to_the_default_model(train_csv: Path, cap
     assert "cannot be loaded" in caplog.text
     with pytest.raises(CommandError, match="do not match their hash"):
         run("predict", str(train_csv), "--name", "mine")
+
+
+def test_predict_without_a_name_uses_the_model_trained_last(train_csv: Path, tmp_path: Path) -> None:
+    """A model of other labels (a city's own categories) trained after the category model is the
+    one ``predict`` uses: train on one part, predict the rest."""
+    run("train", str(train_csv), "--name", "categories")
+    own = tmp_path / "own.csv"
+    rows = read(train_csv.read_text(encoding="utf-8"))
+    with own.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["text", "label"], extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows({**r, "label": "井盖类" if "0102" in r["label"] else "其他"} for r in rows)
+    run("train", str(own), "--name", "own")
+    assert TriageModel.objects.get(name="own").labels_kind == "other"
+    assert {r["predicted"] for r in read(run("predict", str(own)))} == {"井盖类", "其他"}
+    run("activate", "categories")
+    assert {r["predicted"] for r in read(run("predict", str(own)))} <= set(LABELS)

@@ -60,7 +60,7 @@ class Command(BaseCommand):
         pr = sub.add_parser("predict", help="add predicted and score columns to a CSV")
         pr.add_argument("file")
         pr.add_argument("--text", default="text")
-        pr.add_argument("--name", default="", help="the model (default: the active category model)")
+        pr.add_argument("--name", default="", help="the model (default: the one activated last)")
         pr.add_argument("--output", default="", help="write here instead of standard output")
         ev = sub.add_parser("evaluate", help="accuracy and macro-F1 of a model on a labelled CSV")
         ev.add_argument("file")
@@ -189,7 +189,7 @@ class Command(BaseCommand):
                 known = ", ".join(sorted(set(TriageModel.objects.values_list("name", flat=True)))) or "none"
                 raise CommandError(f"no model named {name!r} (stored: {known})")
             return registry.load(found)
-        return registry.category_model()
+        return registry.latest_model()
 
     def _predict(self, options: dict[str, Any]) -> None:
         table = read_table(options["file"])
