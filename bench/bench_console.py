@@ -89,12 +89,13 @@ def insert_cases(count: int, seed: int = 3) -> float:
     from cityloop.geo.models import Grid
 
     rng = random.Random(seed)
+    # The demo's first district (云湖区): its grids, and every case in it.
+    district = Unit.objects.filter(kind=UnitKind.DISTRICT, code__startswith="9901").order_by("code")[0]
     grids = list(
-        Grid.objects.select_related("community").values_list(
-            "pk", "centroid_lon", "centroid_lat", "community_id", "community__parent_id"
-        )
+        Grid.objects.filter(community__path__startswith=district.path)
+        .select_related("community")
+        .values_list("pk", "centroid_lon", "centroid_lat", "community_id", "community__parent_id")
     )
-    district = Unit.objects.get(kind=UnitKind.DISTRICT, code__startswith="9901")
     channels = list(Channel.objects.values_list("pk", flat=True))
     categories = list(Category.objects.filter(parent__isnull=False).values_list("pk", flat=True))
     units = list(

@@ -198,6 +198,13 @@ class AttachmentOut(Schema):
     url: str
 
 
+class LikelyDuplicateOut(Schema):
+    id: int
+    number: str
+    score: float = Field(description="0–1: how likely the two tell of one problem")
+    distance_m: float
+
+
 class CaseDetail(CaseSummary):
     tracking_code: str
     appeal_nature: int
@@ -212,6 +219,11 @@ class CaseDetail(CaseSummary):
     citizen_rating: int | None = Field(None, description="the reporter's rating of the result, 1–5")
     citizen_comment: str = Field("", description="what the reporter wrote with the rating")
     duplicate_of: str | None
+    likely_duplicates: list[LikelyDuplicateOut] = Field(
+        default_factory=list,
+        description="open cases you may see that probably tell of the same problem (same subclass, "
+        "or related with words in common, within the category's distance and days), best first",
+    )
     routing: dict[str, Any] | None = Field(
         None, description="the routing decision: suggested unit, rule, explanation, alternatives"
     )

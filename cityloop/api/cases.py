@@ -11,6 +11,7 @@ from ninja import Field, File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from cityloop.cases import duplicates
 from cityloop.cases.actions import submit_report
 from cityloop.cases.attachments import upload_attachment
 from cityloop.cases.engine import TransitionError, available, perform
@@ -21,7 +22,7 @@ from cityloop.core.audit import public_actor
 from cityloop.core.files import file_response
 from cityloop.core.ids import row_id
 from cityloop.core.models import User
-from cityloop.core.permissions import restrict
+from cityloop.core.permissions import restrict, visible_to_request
 from cityloop.core.ratelimits import count_tracking_miss, limit_anonymous_report
 from cityloop.timeclock.units import Light
 
@@ -213,11 +214,11 @@ def case_by_ref(qs: QuerySet[Case], ref: str) -> Case:
 
 def get_case(request: HttpRequest, ref: str) -> Case:
     """A case by id or number, if the user may see it."""
-    qs = restrict(Case.objects.select_related(*CASE_RELATED, "condition", "component"), request.user, "view")
+    qs = visible_to_request(request, Case).select_related(*CASE_RELATED, "condition", "component")
     return case_by_ref(qs, ref)
 
 
-def case_detail(case: Case) -> dict[str, Any]:
+def case_detail(case: Case, likely_duplicates: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     events = (
         CaseEvent.objects.filter(case=case)
         .select_related("actor", "actor_unit")
@@ -244,6 +245,7 @@ def case_detail(case: Case) -> dict[str, Any]:
         "citizen_rating": case.citizen_rating,
         "citizen_comment": case.citizen_comment,
         "duplicate_of": case.duplicate_of.number if case.duplicate_of else None,
+        "likely_duplicates": likely_duplicates or [],
         "routing": case.routing or None,
         "steps": [step_out(s) for s in case.steps.select_related("unit").order_by("id")],
         "timeline": [event_out(e) for e in events],
@@ -263,7 +265,14 @@ def case_detail(case: Case) -> dict[str, Any]:
 
 @router.get("/cases/{ref}", response=CaseDetail, summary="One case with its steps and full timeline")
 def case_get(request: HttpRequest, ref: str) -> dict[str, Any]:
-    return case_detail(get_case(request, ref))
+    return detail_for(request, get_case(request, ref))
+
+
+def detail_for(request: HttpRequest, case: Case) -> dict[str, Any]:
+    """The case's detail with its likely duplicates among the cases this user may see (an offered
+    duplicate never reveals a case the user could not open)."""
+    near = duplicates.of_case(case, visible_to_request(request, Case))
+    return case_detail(case, [d.as_json() for d in near])
 
 
 @router.get("/cases/{ref}/actions", response=list[ActionOut], summary="What you may do with this case now")
@@ -293,7 +302,7 @@ def case_act(request: HttpRequest, ref: str, action: str, body: ActionIn) -> dic
         updated = perform(case, action, actor=request.user, payload=payload, expected_version=body.version)
     except TransitionError as exc:
         _raise(exc)
-    return case_detail(get_case(request, str(updated.pk)))
+    return detail_for(request, get_case(request, str(updated.pk)))
 
 
 @router.post(

@@ -123,6 +123,21 @@ def rename_category(
 
 
 @domain_action
+def set_duplicate_window(
+    *, actor: User, category: Category, radius_m: int | None, days: int | None
+) -> Category:
+    """Set how near (metres) and how close in time (days) two reports of ``category`` must be to be
+    offered as likely duplicates; None falls back to the class's window, then the default."""
+    before = snapshot(category, ["duplicate_radius_m", "duplicate_days"])
+    category.duplicate_radius_m, category.duplicate_days = radius_m, days
+    category.full_clean(validate_unique=False, validate_constraints=False)
+    category.save(update_fields=["duplicate_radius_m", "duplicate_days"])
+    after = snapshot(category, ["duplicate_radius_m", "duplicate_days"])
+    record(actor, "category.duplicate_window", category, before=before, after=after)
+    return category
+
+
+@domain_action
 def retire_category(*, actor: User, category: Category, on: dt.date) -> Category:
     """Retire a subclass (or a class with all its subclasses) from day ``on``: it can no longer be
     chosen for new cases or components, but everything recorded under it keeps it."""

@@ -63,7 +63,18 @@ class CategoryAdmin(NoDelete, admin.ModelAdmin):
     def get_fields(self, request: HttpRequest, obj: Category | None = None) -> Any:
         if obj is None:
             return ["kind", "code", "name", "name_en", "valid_from"]
-        return ["kind", "code", "parent", "is_local", "name", "name_en", "valid_from", "retired_from"]
+        return [
+            "kind",
+            "code",
+            "parent",
+            "is_local",
+            "name",
+            "name_en",
+            "valid_from",
+            "retired_from",
+            "duplicate_radius_m",
+            "duplicate_days",
+        ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Category | None = None) -> list[str]:
         return ["kind", "code", "parent", "is_local", "valid_from"] if obj else []
@@ -84,6 +95,9 @@ class CategoryAdmin(NoDelete, admin.ModelAdmin):
         original = Category.objects.get(pk=obj.pk)
         if (original.name, original.name_en) != (obj.name, obj.name_en):
             actions.rename_category(actor=actor, category=original, name=obj.name, name_en=obj.name_en)
+        window = (obj.duplicate_radius_m, obj.duplicate_days)
+        if (original.duplicate_radius_m, original.duplicate_days) != window:
+            actions.set_duplicate_window(actor=actor, category=original, radius_m=window[0], days=window[1])
         if original.retired_from != obj.retired_from:
             if obj.retired_from is None:
                 actions.reinstate_category(actor=actor, category=original)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -102,6 +102,25 @@ class Category(models.Model):
     )
     valid_from = models.DateField(_("in use from"), default=EPOCH)
     retired_from = models.DateField(_("retired from"), null=True, blank=True)
+    # Where and when two reports probably tell of the same problem (cases.duplicates): a fixed
+    # object is reported at itself (a manhole cover: 30 m), a smell or noise from anywhere around it.
+    duplicate_radius_m = models.PositiveSmallIntegerField(
+        _("duplicate radius (m)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(1000)],
+        help_text=_(
+            "Open cases this close are offered as likely duplicates; empty: the class's, "
+            "else 300 m (30 m for components)."
+        ),
+    )
+    duplicate_days = models.PositiveSmallIntegerField(
+        _("duplicate window (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("Reports this many days apart or less; empty: the class's, else 7 days."),
+    )
 
     objects = CategoryQuerySet.as_manager()
 

@@ -45,6 +45,7 @@ class AuditAction(models.TextChoices):
     CATEGORY_RENAME = "category.rename", _("category renamed")
     CATEGORY_RETIRE = "category.retire", _("category retired")
     CATEGORY_REINSTATE = "category.reinstate", _("category reinstated")
+    CATEGORY_DUPLICATE_WINDOW = "category.duplicate_window", _("duplicate window set")
     CONDITION_CREATE = "condition.create", _("registration condition added")
     CONDITION_REVISE = "condition.revise", _("registration condition revised")
     CONDITION_END = "condition.end", _("registration condition ended")

@@ -141,6 +141,17 @@ def restrict(
     return restricted.distinct() if scope.distinct else restricted
 
 
+def visible_to_request(request: Any, model: type[M], action: str = "view") -> models.QuerySet[M]:
+    """``restrict(model.objects.all(), request.user, action)``, worked out once per request: the
+    user's jurisdiction takes two queries, and a page may ask it for the row and for its neighbours
+    (a case and its likely duplicates). Callers narrow the answer; it is never evaluated itself."""
+    memo: dict[tuple[Any, str], Any] = request.__dict__.setdefault("_cityloop_visible", {})
+    key = (model, action)
+    if key not in memo:
+        memo[key] = restrict(model._default_manager.all(), request.user, action)
+    return memo[key]
+
+
 def can(user: User | AnonymousUser | None, action: str, obj: models.Model) -> bool:
     """Whether ``user`` may perform ``action`` on ``obj``."""
     model: Any = type(obj)

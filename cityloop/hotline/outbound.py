@@ -59,9 +59,12 @@ def send(ticket: Ticket, kind: str, data: dict[str, Any], *, at: dt.datetime) ->
     return queue(ticket, seq, kind, data, at=at)
 
 
-def queue(ticket: Ticket, seq: int, kind: str, data: dict[str, Any], *, at: dt.datetime) -> Message:
+def queue(
+    ticket: Ticket, seq: int, kind: str, data: dict[str, Any], *, at: dt.datetime, new_ticket: bool = False
+) -> Message:
     """Write message number ``seq`` of the ticket and the outbox notice that delivers it (the
-    caller took the number under the ticket's row lock, or made the ticket in this transaction)."""
+    caller took the number under the ticket's row lock, or made the ticket in this transaction:
+    ``new_ticket``, when the message is returned unsaved for the caller to insert with its own)."""
     assert kind in protocol.OUTBOUND_TYPES, kind
     notice = enqueue(
         KIND,
@@ -70,8 +73,9 @@ def queue(ticket: Ticket, seq: int, kind: str, data: dict[str, Any], *, at: dt.d
         payload={"title": f"{kind} #{seq} → {ticket.ticket_id}", "platform": ticket.platform_id},
         dedupe_key=f"hotline:{ticket.pk}:{seq}",
         district=ticket.case.district_id,
+        fresh=new_ticket,
     )
-    return Message.objects.create(
+    message = Message(
         platform_id=ticket.platform_id,
         ticket=ticket,
         direction=Direction.OUT,
@@ -89,6 +93,9 @@ def queue(ticket: Ticket, seq: int, kind: str, data: dict[str, Any], *, at: dt.d
         outbox=notice,
         created_at=at,
     )
+    if not new_ticket:
+        message.save(force_insert=True)
+    return message
 
 
 def _result(event: CaseEvent) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from cityloop.cases.models import Case
 from cityloop.cases.workflow import TRANSITIONS
 from cityloop.core.memberships import active_memberships
 from cityloop.core.models import Role, User
-from cityloop.core.permissions import restrict
+from cityloop.core.permissions import visible_to_request
 from cityloop.routing.models import Level
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])
@@ -101,7 +101,7 @@ def current_user(request: HttpRequest) -> User:
 
 def visible_cases(request: HttpRequest) -> QuerySet[Case]:
     """Every case the user may see: the one door to the case table for the console."""
-    return restrict(Case.objects.all(), request.user, "view")
+    return visible_to_request(request, Case)
 
 
 def visible_case(request: HttpRequest, case_id: int, *related: str) -> Case:

@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cityloop.cases import duplicates
 from cityloop.cases.attachments import upload_attachment
 from cityloop.cases.engine import TransitionError, available, perform
 from cityloop.cases.models import Attachment, Case, CaseEvent, CaseStep, Channel
@@ -229,6 +230,7 @@ def case_context(
         "open_action": bound[0] if bound else None,
         "crumb": back_to_list(request),
         "hotline": hotline_context(case),
+        "likely_duplicates": duplicates.of_case(case, visible_cases(request)),
         "counters": [
             (_("Returns"), case.returns_count),
             (_("Reworks"), case.reworks_count),

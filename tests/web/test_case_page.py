@@ -268,3 +268,12 @@ def test_the_breadcrumb_leads_to_a_list_the_user_may_open(loop, client_as):
         crumb = page.split('<p class="crumbs">', 1)[1].split("</p>", 1)[0]
         assert f'href="{list_url}"' in crumb, (username, crumb)
         assert client.get(list_url).status_code == 200, username
+
+
+def test_case_page_offers_likely_duplicates(loop, client_as):
+    first = loop.report(description="小区门口垃圾堆了好几天", category="0102", kind="event")
+    second = loop.report(description="路边暴露垃圾很臭", category="0102", kind="event")
+    page = html(client_as("dispatcher").get(f"/cases/{second.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert "疑似重复" in page
+    assert f'href="/cases/{first.pk}/">{first.number}</a>' in page
+    assert "相距 0 米" in page

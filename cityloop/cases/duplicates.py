@@ -1,0 +1,158 @@
+"""Likely duplicates: the open cases near a report that probably tell of the same problem.
+
+A supervisor photographs a cover a citizen reported an hour ago; two callers ring about the same
+smell. Before a person has to think, the open cases of the same subclass (or, with words in common,
+of a related one: the same class, or not classified yet) within the category's window are scored
+and the likely ones offered. The window is data on the category (``duplicate_radius_m``,
+``duplicate_days``; the class's when the subclass has none): a fixed object is reported at itself,
+30 m by default for components, a smell or a noise from anywhere around, 300 m by default for
+events; 7 days either way.
+
+The score (0 to 1) weighs what makes two reports one problem:
+
+- the same subclass: 0.5, plus up to 0.3 for nearness and 0.2 for words in common. Two reports of
+  one subclass inside its window are offered even in different words (a cover is a cover);
+- a related category: 0.6 for words in common and 0.2 for nearness, offered only when the words
+  overlap (``RELATED_TEXT``): a different problem at the same spot is not a duplicate.
+
+Words in common are the Jaccard overlap of the two descriptions' search terms (Chinese character
+pairs and words, :mod:`cityloop.cases.search`). Candidates come from the case table's H3 index
+(cells at resolution 11 around the point, by equality) and the open states, so a look-up reads a
+few rows whatever the size of the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import h3
+from django.db.models import QuerySet
+
+from cityloop.assets.nearest import haversine_m
+from cityloop.catalog.lookup import category_by_id
+from cityloop.catalog.models import Category, Kind
+
+from .actions import H3_RESOLUTION
+from .models import Case
+from .search import index_terms
+from .workflow.spec import OPEN_STATES
+
+DEFAULT_RADIUS_M = {Kind.COMPONENT: 30, Kind.EVENT: 300}
+DEFAULT_DAYS = 7
+# Centres of neighbouring resolution-11 cells are about 49 m apart (edge 28.7 m × √3).
+CELL_SPACING_M = 49.0
+OFFER_SCORE = 0.5
+RELATED_TEXT = 0.3
+MAX_OFFERED = 5
+# Rows read at most around one point: a busy crossing's open cases, not a table scan.
+MAX_CANDIDATES = 300
+
+
+@dataclass(frozen=True)
+class LikelyDuplicate:
+    """An open case that probably tells of the same problem, and how sure and how far."""
+
+    case_id: int
+    number: str
+    score: float
+    distance_m: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.case_id,
+            "number": self.number,
+            "score": round(self.score, 3),
+            "distance_m": round(self.distance_m, 1),
+        }
+
+
+def window(category: Category | None) -> tuple[int, int]:
+    """``(radius in metres, days)`` within which reports of ``category`` may be one problem."""
+    if category is None:
+        return DEFAULT_RADIUS_M[Kind.EVENT], DEFAULT_DAYS
+    category = category_by_id(category.pk)  # with its class, kept per process
+    parent = category.parent if category.parent_id else None
+    radius = category.duplicate_radius_m or (parent.duplicate_radius_m if parent else None)
+    days = category.duplicate_days or (parent.duplicate_days if parent else None)
+    return radius or DEFAULT_RADIUS_M[Kind(category.kind)], days or DEFAULT_DAYS
+
+
+def word_overlap(a: str, b: str) -> float:
+    """Jaccard overlap of two texts' search terms: 1 for the same words, 0 for none in common."""
+    left, right = set(index_terms([a]).split()), set(index_terms([b]).split())
+    if not left or not right:
+        return 0.0
+    return len(left & right) / len(left | right)
+
+
+def find(
+    *,
+    within: QuerySet[Case],
+    lon: float,
+    lat: float,
+    at: dt.datetime,
+    category: Category | None,
+    text: str,
+    exclude: int | None = None,
+) -> list[LikelyDuplicate]:
+    """The likely duplicates among ``within`` (the cases the asker may see) of a report at
+    ``(lon, lat)`` at time ``at``: best first, at most ``MAX_OFFERED``."""
+    radius, days = window(category)
+    rings = math.ceil(radius / CELL_SPACING_M) + 1
+    cells = h3.grid_disk(h3.latlng_to_cell(lat, lon, H3_RESOLUTION), rings)
+    span = dt.timedelta(days=days)
+    near = within.filter(
+        h3__in=cells,
+        state__in=sorted(OPEN_STATES),
+        reported_at__gte=at - span,
+        reported_at__lte=at + span,
+        duplicate_of__isnull=True,
+    )
+    if exclude is not None:
+        near = near.exclude(pk=exclude)
+    rows = near.order_by("-reported_at").values_list(
+        "pk", "number", "lon", "lat", "description", "category_id", "category__parent_id"
+    )[:MAX_CANDIDATES]
+    found: list[LikelyDuplicate] = []
+    for pk, number, other_lon, other_lat, description, category_id, parent_id in rows:
+        distance = haversine_m(lon, lat, other_lon, other_lat)
+        if distance > radius:
+            continue
+        nearness = 1.0 - distance / radius
+        words = word_overlap(text, description)
+        if category is not None and category_id == category.pk:
+            score = 0.5 + 0.3 * nearness + 0.2 * words
+        elif _related(category, category_id, parent_id) and words >= RELATED_TEXT:
+            score = 0.6 * words + 0.2 * nearness
+        else:
+            continue
+        if score >= OFFER_SCORE:
+            found.append(LikelyDuplicate(pk, number, score, distance))
+    found.sort(key=lambda d: (-d.score, d.distance_m))
+    return found[:MAX_OFFERED]
+
+
+def _related(category: Category | None, other_id: int | None, other_parent_id: int | None) -> bool:
+    """Either not classified yet, or both subclasses of one class."""
+    if category is None or other_id is None:
+        return True
+    return category.parent_id is not None and category.parent_id == other_parent_id
+
+
+def of_case(case: Case, within: QuerySet[Case]) -> list[LikelyDuplicate]:
+    """The likely duplicates of an existing case, among ``within``. A case already marked a
+    duplicate, or no longer open, is offered none."""
+    if case.duplicate_of_id is not None or case.state not in OPEN_STATES:
+        return []
+    return find(
+        within=within,
+        lon=case.lon,
+        lat=case.lat,
+        at=case.reported_at,
+        category=case.category,
+        text=case.description,
+        exclude=case.pk,
+    )
