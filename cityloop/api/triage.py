@@ -6,10 +6,15 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema
 from pydantic import field_validator
 
+from cityloop.cases import duplicates
+from cityloop.cases.models import Case
+from cityloop.catalog import lookup
 from cityloop.core.models import User
+from cityloop.core.permissions import visible_to_request
 from cityloop.core.ratelimits import client_address, hit
 from cityloop.geo import crs as crslib
 from cityloop.triage.suggest import MAX_K, suggest
@@ -52,6 +57,11 @@ class SuggestOut(Schema):
     routing_note: str | None = Field(None, description="why there is no unit (e.g. outside every grid)")
     location: dict[str, Any] | None = None
     address: str = ""
+    likely_duplicates: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="with a point: open cases near it that probably tell of the same problem, among those "
+        "the caller may see ({id, number, score, distance_m}, best first)",
+    )
 
 
 @router.post(
@@ -75,4 +85,23 @@ def suggest_categories(request: HttpRequest, body: SuggestIn) -> dict[str, Any]:
         )
     answer = suggest(body.text, k=body.k, lon=body.lon, lat=body.lat, crs=body.crs)
     answer["address"] = body.address
+    answer["likely_duplicates"] = _likely_duplicates(request, body.text, answer)
     return answer
+
+
+def _likely_duplicates(request: HttpRequest, text: str, answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """With a point, the open cases near it that probably tell of the same problem (of the best
+    category), among the cases the caller may see: none for a caller without an account."""
+    location, categories = answer.get("location"), answer["categories"]
+    if not location or not categories:
+        return []
+    best = categories[0]
+    near = duplicates.find(
+        within=visible_to_request(request, Case),
+        lon=location["lon"],
+        lat=location["lat"],
+        at=timezone.now(),
+        category=lookup.category(best["code"], best["kind"]),
+        text=text,
+    )
+    return [d.as_json() for d in near]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from cityloop.triage import corpus, registry
+from tests.cases.conftest import Loop, loop  # noqa: F401  (the case loop's fixture)
 from tests.geo.conftest import grids  # noqa: F401  (eight grids in the org's two communities)
 
 # A few subclasses, enough to train in well under a second.

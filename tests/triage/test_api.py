@@ -122,3 +122,19 @@ def test_nan_is_refused(api_as: Any, org: Any) -> None:
     raw = '{"text": "井盖丢了", "lon": NaN, "lat": 30.0}'
     answer = client.client.post(URL, raw, content_type="application/json", headers=client.headers)
     assert answer.status_code == 400 and "body" in answer.content.decode()
+
+
+def test_likely_duplicates_at_a_point(loop: Any, api_as: Any) -> None:
+    """An open case of the same problem nearby is offered to staff who may see it, never to the public."""
+    from tests.cases.conftest import POINT_A
+
+    case = loop.report(description="路边有一堆垃圾没人清理")
+    loop.act(case, "accept")  # event 0102 暴露垃圾
+    body = {"text": "路边有一堆垃圾没人清", "lon": POINT_A[0], "lat": POINT_A[1]}
+    answer = api_as(loop.users["dispatcher"]).post(URL, body).json()
+    assert answer["categories"][0]["code"] == "0102"
+    assert [d["number"] for d in answer["likely_duplicates"]] == [case.number]
+    assert answer["likely_duplicates"][0]["distance_m"] < 1
+    assert api_as(None).post(URL, body).json()["likely_duplicates"] == []
+    far = api_as(loop.users["dispatcher"]).post(URL, {"text": "路边有一堆垃圾没人清"}).json()
+    assert far["likely_duplicates"] == []

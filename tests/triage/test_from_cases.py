@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from cityloop.triage.models import TriageModel
-from tests.cases.conftest import Loop, loop  # noqa: F401  (the case loop's fixture)
+from tests.cases.conftest import Loop
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ GARBAGE = ("路边有一堆垃圾没人清", "垃圾扔得满地都是", "人行
 DIRTY = ("路面全是泥巴很脏", "马路上有一大片油污", "道路好几天没人扫了", "路上撒了一地沙子")
 
 
-def closed(loop: Loop, description: str, category: str, unit: str = "D-SANI") -> None:  # noqa: F811
+def closed(loop: Loop, description: str, category: str, unit: str = "D-SANI") -> None:
     case = loop.report(description=description)
     loop.drive(case, "accept")
     if category != "0102":
@@ -29,7 +29,7 @@ def closed(loop: Loop, description: str, category: str, unit: str = "D-SANI") ->
     loop.drive(case, "send_for_check", "check_pass", "close")
 
 
-def test_train_from_closed_cases(loop: Loop) -> None:  # noqa: F811
+def test_train_from_closed_cases(loop: Loop) -> None:
     for i in range(3):
         for text in GARBAGE:
             closed(loop, f"{text}{'！' * i}", "0102")
@@ -49,7 +49,7 @@ def test_train_from_closed_cases(loop: Loop) -> None:  # noqa: F811
     assert TriageModel.objects.get(name="cases").active  # both stay active, one of each kind
 
 
-def test_closed_case_loop_helper_reaches_closed(loop: Loop) -> None:  # noqa: F811
+def test_closed_case_loop_helper_reaches_closed(loop: Loop) -> None:
     from cityloop.cases.models import Case
 
     closed(loop, "垃圾", "0104")
