@@ -1,4 +1,4 @@
-"""Triage: POST /api/v1/intake/suggest p50/p99 (categories, and the unit at a point), and training time.
+"""Triage: POST /api/v1/intake/suggest p50/p99 (categories; at a point the unit and duplicates), training time.
 
 Training: the default model from the project's corpus (both methods fitted and measured on held-out
 wordings, the better one refit on every row), then — full sizes only — 100,000 corpus texts, which
@@ -97,7 +97,7 @@ def run() -> list[bench.Result]:
         assert answer.status_code == 200, answer.content
         best = answer.json()["categories"][0]
         right += f"{best['kind']}:{best['code']}" == phrases[i % len(phrases)].label
-    for located, name in ((False, "text only"), (True, "text + point (grid, routing)")):
+    for located, name in ((False, "text only"), (True, "text + point (grid, routing, duplicates)")):
         p50, p99, _ = bench.summary_ms(samples[located])
         results.append(bench.Result(f"suggest p50, {name}", p50, "ms"))
         results.append(
