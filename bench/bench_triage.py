@@ -1,4 +1,4 @@
-"""Triage: POST /api/v1/intake/suggest p50/p99 (categories; at a point the unit and duplicates), training time.
+"""Triage: POST /api/v1/intake/suggest p50/p99 (categories; at a point, unit and duplicates), training.
 
 Training: the default model from the project's corpus (both methods fitted and measured on held-out
 wordings, the better one refit on every row), then — full sizes only — 100,000 corpus texts, which
