@@ -156,3 +156,31 @@ def of_case(case: Case, within: QuerySet[Case]) -> list[LikelyDuplicate]:
         text=case.description,
         exclude=case.pk,
     )
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two open cases that probably tell of one problem: the later one and the earlier."""
+
+    later: Case
+    earlier: LikelyDuplicate
+
+
+def pairs(since: dt.datetime, until: dt.datetime, within: QuerySet[Case]) -> list[Pair]:
+    """For review: each open case of ``within`` reported in ``[since, until)`` with the earlier open
+    cases it likely repeats (a pair is listed once, from its later case), oldest first."""
+    found: list[Pair] = []
+    later_cases = (
+        within.filter(
+            reported_at__gte=since,
+            reported_at__lt=until,
+            state__in=sorted(OPEN_STATES),
+            duplicate_of__isnull=True,
+        )
+        .select_related("category")
+        .order_by("reported_at", "pk")
+    )
+    for case in later_cases.iterator(chunk_size=500):
+        for likely in of_case(case, within.filter(reported_at__lte=case.reported_at)):
+            found.append(Pair(case, likely))
+    return found

@@ -213,10 +213,11 @@ class Simulator:
             at = self._later(at, (5, 40))
             case = self._act(case, "verify", supervisor, at, found=True)
         at = self._later(at, (2, 20))
-        if repeat is not None and Case.objects.filter(pk=repeat.case_id, state__in=OPEN_STATES).exists():
-            # (Still open: an earlier step of this case may have taken the simulation past "now".)
-            # The operator sees the likely duplicate and merges the report into it (合并).
-            self._act(case, "merge", self.crew(case).operator, at, into=repeat.number)
+        merge_into = repeat if repeat is not None and self.repeats.rng.random() < odds.merged else None
+        if merge_into and Case.objects.filter(pk=merge_into.case_id, state__in=OPEN_STATES).exists():
+            # The operator sees the likely duplicate, still open, and merges the report into it (合并);
+            # now and then one is missed and the repeat goes on as a case of its own.
+            self._act(case, "merge", self.crew(case).operator, at, into=merge_into.number)
             return
         if rng.random() < odds.not_accepted:
             self._act(case, "not_accept", self.crew(case).operator, at, reason="不属于城市管理范围")

@@ -8,18 +8,27 @@ cityloop triage default [--if-missing]                       # store and activat
 cityloop triage models                                       # every version, the active ones marked
 cityloop triage activate NAME [--version N]
 cityloop triage corpus [--output FILE] [--per-label N]       # the default corpus as CSV
+cityloop triage duplicates --since DATE [--until DATE] [--district CODE] [--output FILE]
+                                                             # likely duplicate pairs, for review
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import datetime as dt
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from cityloop.cases import duplicates
+from cityloop.cases.models import Case
 from cityloop.core.audit import command_actor, request_context
+from cityloop.core.models import Unit, UnitKind
 from cityloop.triage import corpus, registry
 from cityloop.triage.actions import activate_model, store_model
 from cityloop.triage.artefacts import ArtefactError
@@ -80,6 +89,11 @@ class Command(BaseCommand):
         co.add_argument("--output", default="")
         co.add_argument("--per-label", type=int, default=registry.DEFAULT_PER_LABEL)
         co.add_argument("--seed", type=int, default=registry.DEFAULT_SEED)
+        du = sub.add_parser("duplicates", help="open cases that likely repeat an earlier one, for review")
+        du.add_argument("--since", required=True, help="reported on or after this day (YYYY-MM-DD)")
+        du.add_argument("--until", default="", help="reported before this day (default: tomorrow)")
+        du.add_argument("--district", default="", help="only this district (its unit code)")
+        du.add_argument("--output", default="", help="a CSV file (default: standard output)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         with request_context(None):
@@ -253,3 +267,43 @@ class Command(BaseCommand):
             Path(options["output"]).write_text(text, encoding="utf-8")
         else:
             self.stdout.write(text, ending="")
+
+    # --- likely duplicates ----------------------------------------------------------------------
+    def _duplicates(self, options: dict[str, Any]) -> None:
+        def day(value: str, name: str) -> dt.datetime:
+            try:
+                parsed = dt.date.fromisoformat(value)
+            except ValueError:
+                raise CommandError(f"--{name}: {value!r} is not a day (YYYY-MM-DD)") from None
+            return timezone.make_aware(dt.datetime.combine(parsed, dt.time()))
+
+        since = day(options["since"], "since")
+        until = day(options["until"], "until") if options["until"] else since.max.replace(tzinfo=since.tzinfo)
+        within = Case.objects.all()
+        if options["district"]:
+            district = Unit.objects.filter(code=options["district"], kind=UnitKind.DISTRICT).first()
+            if district is None:
+                raise CommandError(f"--district: no district {options['district']!r}")
+            within = within.filter(district=district)
+        found = duplicates.pairs(since, until, within)
+        target = options["output"]
+        with (
+            open(target, "w", newline="", encoding="utf-8")
+            if target
+            else contextlib.nullcontext(sys.stdout) as out
+        ):
+            writer = csv.writer(out)
+            writer.writerow(["case", "reported_at", "likely_duplicate_of", "score", "distance_m", "category"])
+            for pair in found:
+                case = pair.later
+                writer.writerow(
+                    [
+                        case.number,
+                        timezone.localtime(case.reported_at).isoformat(timespec="minutes"),
+                        pair.earlier.number,
+                        f"{pair.earlier.score:.3f}",
+                        f"{pair.earlier.distance_m:.1f}",
+                        f"{case.category.kind}:{case.category.code}" if case.category else "",
+                    ]
+                )
+        self.stderr.write(f"{len(found)} likely duplicate pairs")
