@@ -188,6 +188,9 @@ PAGE_ROUTES: list[Route] = [
     Route("lookup/categories/", PUBLIC, "/lookup/categories/?q=垃圾"),
     Route("lookup/places/", PUBLIC, "/lookup/places/?q=东一"),
     Route("lookup/where/", PUBLIC, f"/lookup/where/?lon={POINT_A[0]}&lat={POINT_A[1]}"),
+    # category suggestions and the same problem nearby (a citizen sees no number, name or text:
+    # tests/web/test_reports.py)
+    Route("lookup/suggest/", PUBLIC, f"/lookup/suggest/?text=垃圾堆积&lon={POINT_A[0]}&lat={POINT_A[1]}"),
     Route(
         "lookup/nearest/",
         PRIVATE,
