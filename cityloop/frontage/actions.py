@@ -46,7 +46,18 @@ ZONE_FIELDS = (
     "valid_to",
     "street_id",
 )
-EDITABLE = {"name", "kind", "business_type", "address", "contact_name", "contact_phone", "street", "community", "lon", "lat"}
+EDITABLE = {
+    "name",
+    "kind",
+    "business_type",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "street",
+    "community",
+    "lon",
+    "lat",
+}
 # The three of 门前三包 (the migration loads the same ones; a city edits them in the admin).
 STANDARD_DUTIES = (
     ("sanitation", "市容卫生", "门前清扫保洁，无乱扔乱倒、乱贴乱画", 10),
@@ -121,7 +132,9 @@ def _write(batch: list[ParsedRow], report: ImportReport) -> None:
             old_zones.append(zone)
     Zone.objects.bulk_create(new_zones, batch_size=1000)
     Zone.objects.bulk_update(old_zones, ZONE_FIELDS, batch_size=1000)
-    zone_ids = dict(Zone.objects.filter(code__in=[r.zone["code"] for r in with_zone]).values_list("code", "pk"))  # type: ignore[index]
+    zone_ids = dict(
+        Zone.objects.filter(code__in=[r.zone["code"] for r in with_zone]).values_list("code", "pk")
+    )  # type: ignore[index]
     through = Zone.duties.through
     through.objects.filter(zone_id__in=[z.pk for z in old_zones]).delete()
     through.objects.bulk_create(
@@ -212,5 +225,11 @@ def load_standard_duties(*, actor: User) -> int:
         )
         made += created
     if made:
-        record(actor, "frontage.duty.load_standard", object_type="frontage.duty", object_id="", after={"created": made})
+        record(
+            actor,
+            "frontage.duty.load_standard",
+            object_type="frontage.duty",
+            object_id="",
+            after={"created": made},
+        )
     return made

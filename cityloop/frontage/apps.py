@@ -16,10 +16,16 @@ class FrontageConfig(AppConfig):
         from .models import Duty, Party, Zone
 
         def under(path: str) -> Q:
-            # A party belongs to its street: the street's staff and everyone above see it.
-            return Q(street_id__in=Unit.objects.filter(path__startswith=path).values("pk"))
+            # A party belongs to its street (whose staff and everyone above see it) and to its
+            # community (whose staff see it too, without its private contact: see privacy.py).
+            units = Unit.objects.filter(path__startswith=path).values("pk")
+            return Q(street_id__in=units) | Q(community_id__in=units)
 
-        manage = {Role.UNIT_MANAGER, Role.SUPERVISOR, Role.ADMIN}
+        def zones_under(path: str) -> Q:
+            units = Unit.objects.filter(path__startswith=path).values("pk")
+            return Q(street_id__in=units) | Q(party__community_id__in=units)
+
+        manage = {Role.UNIT_MANAGER, Role.ADMIN}
         register_scope(Party, under_path=under, actions={"view": ANY_ROLE, "manage": manage})
-        register_scope(Zone, under_path=under, actions={"view": ANY_ROLE, "manage": manage})
+        register_scope(Zone, under_path=zones_under, actions={"view": ANY_ROLE, "manage": manage})
         register_scope(Duty, under_path=lambda path: Q(), actions={"view": ANY_ROLE, "manage": {Role.ADMIN}})

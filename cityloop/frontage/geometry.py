@@ -19,7 +19,9 @@ def _to_local(geom: shapely.Geometry, lon0: float, lat0: float) -> shapely.Geome
     k = math.cos(math.radians(lat0))
     return shapely.transform(
         geom,
-        lambda xy: (xy - (lon0, lat0)) * (math.radians(1) * EARTH_RADIUS_M * k, math.radians(1) * EARTH_RADIUS_M),
+        lambda xy: (
+            (xy - (lon0, lat0)) * (math.radians(1) * EARTH_RADIUS_M * k, math.radians(1) * EARTH_RADIUS_M)
+        ),
     )
 
 
@@ -27,7 +29,9 @@ def _from_local(geom: shapely.Geometry, lon0: float, lat0: float) -> shapely.Geo
     k = math.cos(math.radians(lat0))
     return shapely.transform(
         geom,
-        lambda xy: xy / (math.radians(1) * EARTH_RADIUS_M * k, math.radians(1) * EARTH_RADIUS_M) + (lon0, lat0),
+        lambda xy: (
+            xy / (math.radians(1) * EARTH_RADIUS_M * k, math.radians(1) * EARTH_RADIUS_M) + (lon0, lat0)
+        ),
     )
 
 

@@ -128,13 +128,17 @@ class Resolver:
             names.setdefault(name, []).append((pk, kind, parent))
         self.by_name = names
         self.duties: dict[str, int] = {}
-        for pk, code, name in Duty.objects.values_list("pk", "code", "name"):
+        self.duty_names: list[str] = []
+        for pk, code, name in Duty.objects.order_by("order", "code").values_list("pk", "code", "name"):
             self.duties.update({code: pk, name: pk})
+            self.duty_names.append(f"{name}（{code}）")
         self.all_duties = sorted(set(self.duties.values()))
         self.seen_uscc: set[str] = set()
         self.seen_zone: set[str] = set()
 
-    def _unit(self, value: str, kind: str, column: str, errors: list[tuple[str, str]]) -> tuple[int, int | None] | None:
+    def _unit(
+        self, value: str, kind: str, column: str, errors: list[tuple[str, str]]
+    ) -> tuple[int, int | None] | None:
         if not value:
             return None
         found = [self.units[value]] if value in self.units else self.by_name.get(value, [])
@@ -195,7 +199,12 @@ class Resolver:
             errors.append(("geometry", "坐标不是WGS84经纬度"))
             return None
         zone.update(
-            code=code, geom_wkb=shapely.to_wkb(polygon), min_lon=minx, min_lat=miny, max_lon=maxx, max_lat=maxy
+            code=code,
+            geom_wkb=shapely.to_wkb(polygon),
+            min_lon=minx,
+            min_lat=miny,
+            max_lon=maxx,
+            max_lat=maxy,
         )
         for column in ("valid_from", "valid_to"):
             value = text(row, column)
@@ -280,7 +289,7 @@ class Resolver:
         for part in re.split(r"[,，;；、|/]+", value):
             part = part.strip()
             if part and part not in self.duties:
-                errors.append(("duties", f"责任“{part}”未知，可用：{'、'.join(sorted(self.duties))}"))
+                errors.append(("duties", f"责任“{part}”未知，可用：{'、'.join(self.duty_names)}"))
             elif part:
                 found.append(self.duties[part])
         return sorted(set(found))

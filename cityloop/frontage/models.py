@@ -53,9 +53,7 @@ class Party(models.Model):
     # Private: shown only to staff of the party's street and above (see cityloop.frontage.privacy).
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
-    street = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("street")
-    )
+    street = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("street"))
     community = models.ForeignKey(
         Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("community")
     )
@@ -100,7 +98,9 @@ class Zone(models.Model):
     max_lon = models.FloatField()
     max_lat = models.FloatField()
     valid_from = models.DateField(_("valid from"))
-    valid_to = models.DateField(_("valid to"), null=True, blank=True, help_text=_("first day no longer valid"))
+    valid_to = models.DateField(
+        _("valid to"), null=True, blank=True, help_text=_("first day no longer valid")
+    )
     # Copied from the party so that jurisdiction filters need no joins.
     street = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("street"))
 
