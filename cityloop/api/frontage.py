@@ -4,8 +4,6 @@ A party's contact person and phone are shown only to staff of its street and abo
 see them as null.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any
 
@@ -18,7 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from cityloop.core.models import User
-from cityloop.core.permissions import can, restrict
+from cityloop.core.permissions import can, jurisdiction_paths, restrict, scope_for
 from cityloop.frontage.actions import create_party, update_party
 from cityloop.frontage.index import zone_ids_at
 from cityloop.frontage.models import Party, Zone
@@ -178,8 +176,12 @@ class PartyPatch(Schema):
 
 
 def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
+    """The caller, who must manage parties somewhere (a street's unit manager, an administrator)."""
+    user = request.user
+    assert isinstance(user, User)
+    if not user.is_superuser and not jurisdiction_paths(user, scope_for(Party).actions["manage"]):
+        raise ApiError(403, "你没有管理责任主体的权限")
+    return user
 
 
 @router.post("/parties", response={201: PartyOut}, summary="Register a party (and its zone)")

@@ -87,10 +87,26 @@ def test_duplicate_code_in_the_file_is_an_error(org, grids, actor):
 
 
 def test_csv_with_chinese_headers_polygons_and_lon_lat(org, grids, actor):
-    polygon = "POLYGON ((118.781 32.041, 118.7811 32.041, 118.7811 32.04105, 118.781 32.04105, 118.781 32.041))"
+    polygon = (
+        "POLYGON ((118.781 32.041, 118.7811 32.041, 118.7811 32.04105, 118.781 32.04105, 118.781 32.041))"
+    )
     rows = [
-        {"统一社会信用代码": code(7), "名称": "便民超市", "类型": "商户", "几何": polygon, "经度": "", "纬度": ""},
-        {"统一社会信用代码": code(8), "名称": "街道办", "类型": "机关单位", "几何": "", "经度": "118.785", "纬度": "32.046"},
+        {
+            "统一社会信用代码": code(7),
+            "名称": "便民超市",
+            "类型": "商户",
+            "几何": polygon,
+            "经度": "",
+            "纬度": "",
+        },
+        {
+            "统一社会信用代码": code(8),
+            "名称": "街道办",
+            "类型": "机关单位",
+            "几何": "",
+            "经度": "118.785",
+            "纬度": "32.046",
+        },
     ]
     report = import_frontage(read_file(io.BytesIO(_csv(rows)), name="x.csv"), actor=actor)
     assert report.applied, [str(e) for e in report.errors]
@@ -124,7 +140,17 @@ def test_geojson_and_shapefile(org, grids, actor, tmp_path):
     with shapefile.Writer(shp=shp, shx=shx, dbf=dbf, shapeType=shapefile.POLYGON, encoding="utf-8") as w:
         w.field("uscc", "C", 18)
         w.field("name", "C", 50)
-        w.poly([[(118.782, 32.041), (118.782, 32.0411), (118.7821, 32.0411), (118.7821, 32.041), (118.782, 32.041)]])
+        w.poly(
+            [
+                [
+                    (118.782, 32.041),
+                    (118.782, 32.0411),
+                    (118.7821, 32.0411),
+                    (118.7821, 32.041),
+                    (118.782, 32.041),
+                ]
+            ]
+        )
         w.record(code(3), "三号店")
     archive = tmp_path / "zones.zip"
     with zipfile.ZipFile(archive, "w") as z:
