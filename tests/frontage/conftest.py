@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from cityloop.frontage import uscc
 from tests.assets.conftest import grids  # noqa: F401  (the fixture)
 
