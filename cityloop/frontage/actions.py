@@ -117,12 +117,12 @@ def _write(batch: list[ParsedRow], report: ImportReport) -> None:
     report.parties_created += len(new)
     report.parties_updated += len(changed)
     ids = dict(Party.objects.filter(uscc__in=[r.party["uscc"] for r in batch]).values_list("uscc", "pk"))
-    with_zone = [r for r in batch if r.zone is not None]
-    zones = {z.code: z for z in Zone.objects.filter(code__in=[r.zone["code"] for r in with_zone])}  # type: ignore[index]
+    with_zone = [(r, r.zone) for r in batch if r.zone is not None]
+    codes = [zone["code"] for _, zone in with_zone]
+    zones = {z.code: z for z in Zone.objects.filter(code__in=codes)}
     new_zones, old_zones = [], []
-    for r in with_zone:
-        assert r.zone is not None
-        values = {**r.zone, "party_id": ids[r.party["uscc"]], "street_id": r.party["street_id"]}
+    for r, given in with_zone:
+        values = {**given, "party_id": ids[r.party["uscc"]], "street_id": r.party["street_id"]}
         zone = zones.get(values["code"])
         if zone is None:
             new_zones.append(Zone(**values))
@@ -132,13 +132,11 @@ def _write(batch: list[ParsedRow], report: ImportReport) -> None:
             old_zones.append(zone)
     Zone.objects.bulk_create(new_zones, batch_size=1000)
     Zone.objects.bulk_update(old_zones, ZONE_FIELDS, batch_size=1000)
-    zone_ids = dict(
-        Zone.objects.filter(code__in=[r.zone["code"] for r in with_zone]).values_list("code", "pk")
-    )  # type: ignore[index]
+    zone_ids = dict(Zone.objects.filter(code__in=codes).values_list("code", "pk"))
     through = Zone.duties.through
     through.objects.filter(zone_id__in=[z.pk for z in old_zones]).delete()
     through.objects.bulk_create(
-        [through(zone_id=zone_ids[r.zone["code"]], duty_id=d) for r in with_zone for d in r.duties],  # type: ignore[index]
+        [through(zone_id=zone_ids[zone["code"]], duty_id=d) for r, zone in with_zone for d in r.duties],
         batch_size=2000,
     )
     report.zones_written += len(with_zone)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from django.contrib import admin
 
 from .models import Duty
@@ -11,5 +9,5 @@ from .models import Duty
 
 @admin.register(Duty)
 class DutyAdmin(admin.ModelAdmin):
-    list_display: ClassVar = ("code", "name", "description", "order")
-    search_fields: ClassVar = ("code", "name")
+    list_display = ("code", "name", "description", "order")
+    search_fields = ("code", "name")
