@@ -90,6 +90,7 @@ class AuditAction(models.TextChoices):
     FRONTAGE_PARTY_CREATE = "frontage.party.create", _("frontage party added")
     FRONTAGE_PARTY_UPDATE = "frontage.party.update", _("frontage party changed")
     FRONTAGE_DUTY_LOAD_STANDARD = "frontage.duty.load_standard", _("standard frontage duties loaded")
+    FRONTAGE_DUTY_SAVE = "frontage.duty.save", _("frontage duty saved")
     # --- routing ----------------------------------------------------------------------------------
     ROUTING_RULE_CREATE = "routing.rule.create", _("routing rule added")
     ROUTING_RULE_UPDATE = "routing.rule.update", _("routing rule changed")

@@ -231,3 +231,18 @@ def load_standard_duties(*, actor: User) -> int:
             after={"created": made},
         )
     return made
+
+
+@domain_action
+def save_duty(*, actor: User, code: str, name: str, description: str = "", order: int = 0) -> Duty:
+    """Add a duty or change one (by code): a city's own split of the three of 门前三包."""
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise ValidationError({"code": "请填写责任的编码和名称"})
+    duty = Duty.objects.filter(code=code).first()
+    before = snapshot(duty) if duty else None
+    duty = duty or Duty(code=code)
+    duty.name, duty.description, duty.order = name, description.strip(), order
+    duty.save()
+    record(actor, "frontage.duty.save", duty, before=before, after=snapshot(duty))
+    return duty
