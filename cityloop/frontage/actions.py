@@ -17,6 +17,7 @@ from cityloop.core.audit import domain_action, record, snapshot
 from cityloop.core.models import User
 
 from . import index
+from .bulk import insert_rows
 from .importing import ImportReport, ParsedRow, Resolver, RowError, locate
 from .models import Duty, Party, Zone
 
@@ -101,44 +102,51 @@ def import_frontage(
 
 
 def _write(batch: list[ParsedRow], report: ImportReport) -> None:
-    existing = {p.uscc: p for p in Party.objects.filter(uscc__in=[r.party["uscc"] for r in batch])}
-    new, changed = [], []
+    """Insert new parties and zones in bulk, update changed ones, and set the zones' duties."""
+    usccs = [r.party["uscc"] for r in batch]
+    existing = {p.uscc: p for p in Party.objects.filter(uscc__in=usccs)}
+    now = timezone.now()
+    new: list[tuple[Any, ...]] = []
+    changed = []
     for r in batch:
         party = existing.get(r.party["uscc"])
         if party is None:
-            new.append(Party(**r.party))
-            continue
-        if any(getattr(party, f) != r.party[f] for f in PARTY_FIELDS):
+            new.append((r.party["uscc"], *(r.party[f] for f in PARTY_FIELDS), now, now))
+        elif any(getattr(party, f) != r.party[f] for f in PARTY_FIELDS):
             for f in PARTY_FIELDS:
                 setattr(party, f, r.party[f])
+            party.changed = now
             changed.append(party)
-    Party.objects.bulk_create(new, batch_size=1000)
-    Party.objects.bulk_update(changed, PARTY_FIELDS, batch_size=1000)
+    insert_rows(Party, ("uscc", *PARTY_FIELDS, "created", "changed"), new)
+    Party.objects.bulk_update(changed, [*PARTY_FIELDS, "changed"], batch_size=1000)
     report.parties_created += len(new)
     report.parties_updated += len(changed)
-    ids = dict(Party.objects.filter(uscc__in=[r.party["uscc"] for r in batch]).values_list("uscc", "pk"))
     with_zone = [(r, r.zone) for r in batch if r.zone is not None]
+    if not with_zone:
+        return
+    ids = dict(
+        Party.objects.filter(uscc__in=[r.party["uscc"] for r, _ in with_zone]).values_list("uscc", "pk")
+    )
     codes = [zone["code"] for _, zone in with_zone]
     zones = {z.code: z for z in Zone.objects.filter(code__in=codes)}
-    new_zones, old_zones = [], []
+    new_zones: list[tuple[Any, ...]] = []
+    old_zones = []
     for r, given in with_zone:
         values = {**given, "party_id": ids[r.party["uscc"]], "street_id": r.party["street_id"]}
         zone = zones.get(values["code"])
         if zone is None:
-            new_zones.append(Zone(**values))
+            new_zones.append((values["code"], *(values[f] for f in ZONE_FIELDS)))
         else:
             for f in ZONE_FIELDS:
                 setattr(zone, f, values[f])
             old_zones.append(zone)
-    Zone.objects.bulk_create(new_zones, batch_size=1000)
+    insert_rows(Zone, ("code", *ZONE_FIELDS), new_zones)
     Zone.objects.bulk_update(old_zones, ZONE_FIELDS, batch_size=1000)
     zone_ids = dict(Zone.objects.filter(code__in=codes).values_list("code", "pk"))
     through = Zone.duties.through
     through.objects.filter(zone_id__in=[z.pk for z in old_zones]).delete()
-    through.objects.bulk_create(
-        [through(zone_id=zone_ids[zone["code"]], duty_id=d) for r, zone in with_zone for d in r.duties],
-        batch_size=2000,
-    )
+    links = [(zone_ids[zone["code"]], d) for r, zone in with_zone for d in r.duties]
+    insert_rows(through, ("zone_id", "duty_id"), links)
     report.zones_written += len(with_zone)
 
 
