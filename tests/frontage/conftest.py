@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from cityloop.frontage import uscc
 from tests.assets.conftest import grids  # noqa: F401  (the fixture)
 
@@ -29,3 +31,12 @@ def shop(n: int, *, lon: float = 118.7810, lat: float = 32.0410, **extra: Any) -
     }
     row.update(extra)
     return row
+
+
+@pytest.fixture(autouse=True)
+def standard_duties(request: pytest.FixtureRequest) -> None:
+    """The three duties the migration loads, back in place if a transactional test emptied them."""
+    if "actor" in request.fixturenames:
+        from cityloop.frontage.actions import load_standard_duties
+
+        load_standard_duties(actor=request.getfixturevalue("actor"))

@@ -3,18 +3,26 @@ action (the admin uses it too)."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from cityloop.core.models import AuditEntry
-from cityloop.frontage.actions import import_frontage, load_standard_duties, save_duty
+from cityloop.frontage.actions import STANDARD_DUTIES, import_frontage, load_standard_duties, save_duty
 from cityloop.frontage.models import Duty, Zone
 
 from .conftest import shop
 
 
-def test_the_three_come_with_the_migration(db, actor):
+def test_the_three_come_with_the_migration_and_the_action():
+    migration = importlib.import_module("cityloop.frontage.migrations.0002_standard_duties")
+    assert migration.DUTIES == STANDARD_DUTIES
+    assert [name for _, name, _, _ in STANDARD_DUTIES] == ["市容卫生", "秩序", "绿化/设施"]
+
+
+def test_loading_them_again_adds_nothing(actor):
     assert list(Duty.objects.values_list("name", flat=True)) == ["市容卫生", "秩序", "绿化/设施"]
     assert load_standard_duties(actor=actor) == 0
 
