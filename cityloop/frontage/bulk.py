@@ -4,8 +4,8 @@ statement (``executemany``) on SQLite, like :mod:`cityloop.assets.bulk`.
 Measured side by side in one run (13,500 shops with zones and three duties each, PostgreSQL 15 on
 this machine's 2 CPUs): with ``bulk_create`` the import took 13.8 s, 5.9 s of it in the inserts
 (Django renders and psycopg re-parses a multi-row INSERT per 1,000 rows); with COPY the inserts take
-0.5 s and the import 5.8 s. ``bulk_update`` still handles the (few) changed rows. The statements come from the models' own table and column names, so
-they follow migrations.
+0.5 s and the import 5.8 s. ``bulk_update`` still handles the (few) changed rows. The statements
+come from the models' own table and column names, so they follow migrations.
 """
 
 from __future__ import annotations
