@@ -225,6 +225,11 @@ def _closable(w: Window) -> Q:
     return _valid(w) & ~(Q(registered_at__lt=w.cutoff) & _voided(w, "pk"))
 
 
+def _merged(w: Window) -> Q:
+    # Merging stops whichever intake step runs (acceptance, verification, registration).
+    return Q(pk__in=_cases_with(w, ("accept", "verify", "register"), ("merge",)))
+
+
 def _closed(w: Window) -> Q:
     return Q(closed_at__lt=w.cutoff)
 
@@ -374,6 +379,11 @@ FAMILIES: dict[str, Family] = {
                 Measure("closed", "结案数", "closed", _closed),
                 Measure(
                     "closed_on_time", "按期结案数", "closed with every disposal on time", _closed_on_time
+                ),
+                # The same problem reported again at a spot while open (DOMAIN.md §9: repeated
+                # complaints are a scored indicator): reports merged (合并) into an open case.
+                Measure(
+                    "repeats", "重复上报数", "reports merged into an open case of the same problem", _merged
                 ),
             ),
             case_field="pk",
