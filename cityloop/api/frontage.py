@@ -268,7 +268,7 @@ def list_zones(request: HttpRequest, filters: Query[ZoneFilter]) -> JsonResponse
     return JsonResponse(body, content_type="application/geo+json", json_dumps_params={"ensure_ascii": False})
 
 
-class PointQuery(Schema):
+class ZonePointQuery(Schema):
     lon: float = Field(..., ge=-180, le=180, description="longitude, WGS84")
     lat: float = Field(..., ge=-90, le=90, description="latitude, WGS84")
 
@@ -281,7 +281,7 @@ class ZoneAt(Schema):
 
 
 @router.get("/zones/at", response=ZoneAt, summary="Which frontage zone (if any) holds a point")
-def zone_at(request: HttpRequest, query: Query[PointQuery]) -> dict[str, Any]:
+def zone_at(request: HttpRequest, query: Query[ZonePointQuery]) -> dict[str, Any]:
     ids = zone_ids_at(query.lon, query.lat)
     zone = _zones(request).filter(pk__in=ids).order_by("pk").first() if ids else None
     if zone is None:

@@ -21,7 +21,7 @@ from .errors import ApiError
 router = Router(tags=["hotline"])
 
 
-class MessageOut(Schema):
+class HotlineMessageOut(Schema):
     direction: str
     type: str
     seq: int | None
@@ -48,7 +48,7 @@ class TicketOut(Schema):
     attachment_urls: list[str]
     located_by: str
     satisfaction: str
-    exchange: list[MessageOut]
+    exchange: list[HotlineMessageOut]
 
 
 class TransferBackIn(Schema):

@@ -42,7 +42,7 @@ class SuggestIn(Schema):
             raise ValueError(str(exc)) from None
 
 
-class CategoryOut(Schema):
+class SuggestedCategoryOut(Schema):
     code: str
     name: str
     kind: str
@@ -51,7 +51,7 @@ class CategoryOut(Schema):
 
 class SuggestOut(Schema):
     model: dict[str, Any] = Field(..., description="the classifier that answered: name, version, id")
-    categories: list[CategoryOut]
+    categories: list[SuggestedCategoryOut]
     unit: dict[str, Any] | None = Field(None, description="the unit routing would choose for the best one")
     routing: dict[str, Any] | None = None
     routing_note: str | None = Field(None, description="why there is no unit (e.g. outside every grid)")
