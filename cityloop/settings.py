@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     # the loop
     "cityloop.cases",
     "cityloop.evaluation",
+    "cityloop.analytics",
     # channels that feed cases
     "cityloop.hotline",
     # interfaces

@@ -89,6 +89,7 @@ ROUTERS = [
     ("/routing", "cityloop.api.routing"),
     ("", "cityloop.api.cases"),
     ("", "cityloop.api.evaluation"),
+    ("", "cityloop.api.analytics"),
     ("/hotline", "cityloop.api.hotline"),
 ]
 
