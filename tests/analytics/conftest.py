@@ -105,11 +105,19 @@ def other_district(loop: Loop, actor: User) -> dict[str, Any]:  # noqa: F811
     """A second district with a street, a community and the street's manager."""
     district = create_unit(actor=actor, code="990200", name="北区", kind="district", parent=loop.org.city)
     street = create_unit(actor=actor, code="990200001", name="北街道", kind="street", parent=district)
-    community = create_unit(actor=actor, code="990200001001", name="北一社区", kind="community", parent=street)
+    community = create_unit(
+        actor=actor, code="990200001001", name="北一社区", kind="community", parent=street
+    )
     manager = create_user(
         actor=actor, username="north_manager", password="demo-pass-2026", roles=[(street, Role.UNIT_MANAGER)]
     )
     leader = create_user(
         actor=actor, username="north_leader", password="demo-pass-2026", roles=[(district, Role.LEADER)]
     )
-    return {"district": district, "street": street, "community": community, "manager": manager, "leader": leader}
+    return {
+        "district": district,
+        "street": street,
+        "community": community,
+        "manager": manager,
+        "leader": leader,
+    }

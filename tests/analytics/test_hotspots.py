@@ -40,7 +40,9 @@ def test_planted_hotspot_is_found_and_the_busy_place_is_not_flagged(planter, gri
 
 def test_hour_of_week_matrix_adds_up_and_filters(planter, grids) -> None:
     plant(planter, grids)
-    planter.cases(grids[1], [local(START + dt.timedelta(days=2), 7)], category="0103", channel="hotline_12345")
+    planter.cases(
+        grids[1], [local(START + dt.timedelta(days=2), 7)], category="0103", channel="hotline_12345"
+    )
     rollup.refresh(local(END + dt.timedelta(days=1)))
     f = filters.parse(start=START.isoformat(), end=END.isoformat(), level="h3_9")
     answer = hotspots(DailyCount.objects.all(), f, limit=5)
@@ -48,7 +50,9 @@ def test_hour_of_week_matrix_adds_up_and_filters(planter, grids) -> None:
     assert len(matrix) == 7 and all(len(row) == 24 for row in matrix)
     assert sum(map(sum, matrix)) == answer["total"] == 80 + 48 + 4 + 1
     assert matrix[0][10] > 0  # Mondays at 10:00 (weekly() plants the first report of a week then)
-    both = filters.parse(start=START.isoformat(), end=END.isoformat(), category="0103", channel="hotline_12345")
+    both = filters.parse(
+        start=START.isoformat(), end=END.isoformat(), category="0103", channel="hotline_12345"
+    )
     narrowed = hotspots(DailyCount.objects.all(), both, limit=5)
     assert narrowed["total"] == 1 and narrowed["hour_of_week"][2][7] == 1
     assert answer["spots"][0]["boundary"]  # hexagons carry their outline for the map
@@ -68,4 +72,6 @@ def test_poisson_tail_and_fdr() -> None:
     assert abs(poisson_upper_tail(5, 5.0) - 0.5595067149) < 1e-8
     assert 0 < poisson_upper_tail(200, 10.0) < 1e-100
     q = benjamini_hochberg([0.01, 0.04, 0.03, 0.5])
-    assert q[0] == 0.04 and abs(q[1] - 0.04 * 4 / 3) < 1e-12 and abs(q[2] - 0.04 * 4 / 3) < 1e-12 and q[3] == 0.5
+    assert (
+        q[0] == 0.04 and abs(q[1] - 0.04 * 4 / 3) < 1e-12 and abs(q[2] - 0.04 * 4 / 3) < 1e-12 and q[3] == 0.5
+    )

@@ -19,18 +19,24 @@ NOW = local(START + dt.timedelta(days=30), 12)
 
 
 def _grid_total() -> int:
-    return DailyCount.objects.filter(level="grid", category_pk=0, channel_pk=0).aggregate(t=Sum("n"))["t"] or 0
+    return (
+        DailyCount.objects.filter(level="grid", category_pk=0, channel_pk=0).aggregate(t=Sum("n"))["t"] or 0
+    )
 
 
 def _snapshot() -> list[tuple[object, ...]]:
     return sorted(
-        DailyCount.objects.values_list("day", "level", "place", "category_pk", "channel_pk", "community_id", "n")
+        DailyCount.objects.values_list(
+            "day", "level", "place", "category_pk", "channel_pk", "community_id", "n"
+        )
     )
 
 
 def test_counts_every_case_once_at_every_level(planter, grids) -> None:
     planter.cases(grids[0], weekly(START, START + dt.timedelta(days=20), 5))
-    planter.cases(grids[5], weekly(START, START + dt.timedelta(days=20), 2), category="0103", channel="hotline_12345")
+    planter.cases(
+        grids[5], weekly(START, START + dt.timedelta(days=20), 2), category="0103", channel="hotline_12345"
+    )
     rollup.refresh(NOW)
     cases = Case.objects.count()
     assert cases == 21
@@ -43,7 +49,9 @@ def test_counts_every_case_once_at_every_level(planter, grids) -> None:
     by_category = DailyCount.objects.filter(level="grid", channel_pk=0).exclude(category_pk=0)
     assert by_category.aggregate(t=Sum("n"))["t"] == cases
     both = DailyCount.objects.filter(
-        level="street", category_pk=planter.category("0103").pk, channel_pk=planter.channels["hotline_12345"].pk
+        level="street",
+        category_pk=planter.category("0103").pk,
+        channel_pk=planter.channels["hotline_12345"].pk,
     )
     assert both.aggregate(t=Sum("n"))["t"] == 6
     row = HourlyCount.objects.filter(grid=grids[0]).first()
