@@ -71,7 +71,8 @@ def parse(
     level = level or "grid"
     if level not in LEVELS:
         raise BadFilter("level", f"level: one of {', '.join(LEVELS)}")
-    cat, subclasses = None, ()
+    cat: Category | None = None
+    subclasses: tuple[int, ...] = ()
     if category:
         # A code names a class of components and one of events alike: both are meant.
         found = list(Category.objects.filter(code=category).order_by("kind"))

@@ -4,7 +4,8 @@ A place's expectation comes from its own history: its daily rate over the 12 wee
 (fewer when the roll-ups hold less), times the period's length. The count's surprise is the Poisson
 upper tail P(X ≥ count); across all places at once the p-values are held to a 5 % false discovery
 rate (Benjamini–Hochberg), and a spot is significant when it is a discovery with at least
-``MIN_COUNT`` cases. Everything is read from the daily roll-up (``DailyCount``), never the cases."""
+``MIN_COUNT`` cases. Everything is read from the roll-ups, never the cases: all cases from the daily
+one (``DailyCount``), one category's or channel's from the hourly one (``HourlyCount``)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from typing import Any
 
 import h3
 from django.db.models import Min, Q, QuerySet, Sum
+from django.utils import timezone
 
 from cityloop.core.models import Unit
 from cityloop.geo.models import Grid
 
 from .filters import Filters
-from .models import HOW, DailyCount
+from .models import HOW, DailyCount, HourlyCount
+from .rollup import day_bounds
 from .stats import benjamini_hochberg, poisson_upper_tail, z_score
 
 HISTORY_DAYS = 84  # twelve weeks
@@ -42,10 +45,33 @@ class Spot:
     significant: bool
 
 
-def _filtered(rows: QuerySet[DailyCount], filters: Filters) -> QuerySet[DailyCount]:
-    cats = filters.subclasses
-    rows = rows.filter(category_pk__in=cats) if cats else rows.filter(category_pk=0)
-    return rows.filter(channel_pk=filters.channel.pk if filters.channel else 0)
+COLUMN = {
+    "grid": "grid_id",
+    "community": "community_id",
+    "street": "street_id",
+    "h3_8": "h3_8",
+    "h3_9": "h3_9",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """The roll-ups a user may see: the daily and the hourly one, both already restricted."""
+
+    daily: QuerySet[DailyCount]
+    hourly: QuerySet[HourlyCount]
+
+
+def _narrowed(filters: Filters) -> bool:
+    return bool(filters.subclasses or filters.channel)
+
+
+def _hourly(rows: QuerySet[HourlyCount], filters: Filters) -> QuerySet[HourlyCount]:
+    if filters.subclasses:
+        rows = rows.filter(category_id__in=filters.subclasses)
+    if filters.channel:
+        rows = rows.filter(channel_id=filters.channel.pk)
+    return rows.order_by()
 
 
 def history_start(filters: Filters) -> tuple[dt.date, int]:
@@ -89,25 +115,39 @@ def score(counts: dict[str, tuple[int, int]], days: int, history_days: int) -> l
     return spots
 
 
-def place_counts(rows: QuerySet[DailyCount], filters: Filters, begin: dt.date) -> dict[str, tuple[int, int]]:
+def place_counts(source: Source, filters: Filters, begin: dt.date) -> dict[str, tuple[int, int]]:
     """Per place of the level: (cases in the period, cases in the history before it)."""
+    if _narrowed(filters):
+        start, end, first = (day_bounds(d)[0] for d in (filters.start, filters.end, begin))
+        period = Q(hour__gte=start)
+        column = COLUMN[filters.level]
+        rows = _hourly(source.hourly, filters).filter(hour__gte=first, hour__lt=end).exclude(**{column: None})
+        found = rows.values_list(column).annotate(
+            now=Sum("n", filter=period, default=0), before=Sum("n", filter=~period, default=0)
+        )
+        return {str(place): (now, before) for place, now, before in found if place not in (None, "")}
     period = Q(day__gte=filters.start)
-    found = (
-        _filtered(rows, filters)
-        .filter(level=filters.level, day__gte=begin, day__lt=filters.end)
+    daily = (
+        source.daily.filter(level=filters.level, day__gte=begin, day__lt=filters.end)
         .order_by()
         .values_list("place")
         .annotate(now=Sum("n", filter=period, default=0), before=Sum("n", filter=~period, default=0))
     )
-    return {place: (now, before) for place, now, before in found}
+    return {place: (now, before) for place, now, before in daily}
 
 
-def hour_of_week(rows: QuerySet[DailyCount], filters: Filters) -> list[list[int]]:
+def hour_of_week(source: Source, filters: Filters) -> list[list[int]]:
     """Cases per hour of the week in the period: seven rows (Monday first) of 24 hours, local time."""
     matrix = [[0] * 24 for _ in range(7)]
+    if _narrowed(filters):
+        start, end = day_bounds(filters.start)[0], day_bounds(filters.end)[0]
+        rows = _hourly(source.hourly, filters).filter(hour__gte=start, hour__lt=end)
+        for hour, total in rows.values_list("hour").annotate(total=Sum("n")):
+            local = timezone.localtime(hour)
+            matrix[local.weekday()][local.hour] += total
+        return matrix
     found = (
-        _filtered(rows, filters)
-        .filter(level=HOW, day__gte=filters.start, day__lt=filters.end)
+        source.daily.filter(level=HOW, day__gte=filters.start, day__lt=filters.end)
         .order_by()
         .values_list("place")
         .annotate(total=Sum("n"))
@@ -143,11 +183,11 @@ def describe(level: str, places: list[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def hotspots(rows: QuerySet[DailyCount], filters: Filters, limit: int) -> dict[str, Any]:
-    """The ranked hotspots of ``rows`` (daily roll-ups already restricted to the user) for ``filters``,
+def hotspots(source: Source, filters: Filters, limit: int) -> dict[str, Any]:
+    """The ranked hotspots in ``source`` (roll-ups already restricted to the user) for ``filters``,
     with the hour-of-week matrix and what the expectation was based on."""
     begin, history_days = history_start(filters)
-    spots = score(place_counts(rows, filters, begin), filters.days, history_days)
+    spots = score(place_counts(source, filters, begin), filters.days, history_days)
     shown = spots[:limit]
     names = describe(filters.level, [s.place for s in shown])
     return {
@@ -175,5 +215,5 @@ def hotspots(rows: QuerySet[DailyCount], filters: Filters, limit: int) -> dict[s
             }
             for s in shown
         ],
-        "hour_of_week": hour_of_week(rows, filters),
+        "hour_of_week": hour_of_week(source, filters),
     }

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cityloop.core.models import Unit
 
 LEVELS = ("grid", "community", "street", "h3_8", "h3_9")
+PLACE_COLUMNS = ("district", "grid", "community", "street", "h3_8", "h3_9")
 HOW = "how"  # the daily table's hour-of-week rows: place is weekday × 24 + hour (local time)
 
 
@@ -39,7 +40,16 @@ class HourlyCount(models.Model):
         verbose_name_plural = _("hourly case counts")
         indexes: ClassVar = [
             models.Index(fields=["hour"], name="analytics_hourly_hour_idx"),
-            models.Index(fields=["district", "hour", "category", "channel"], name="analytics_hourly_idx"),
+            # Hotspots filtered by category or channel read these (the daily roll-up holds all cases
+            # only): one class's or one channel's rows over a range of hours, from the index alone.
+            models.Index(
+                fields=[*PLACE_COLUMNS[:1], "category", "hour", *PLACE_COLUMNS[1:], "channel", "n"],
+                name="analytics_hourly_cat_idx",
+            ),
+            models.Index(
+                fields=[*PLACE_COLUMNS[:1], "channel", "hour", *PLACE_COLUMNS[1:], "category", "n"],
+                name="analytics_hourly_chan_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -47,9 +57,9 @@ class HourlyCount(models.Model):
 
 
 class DailyCount(models.Model):
-    """Cases reported on one local day per place of one level (grid, community, street, two H3
-    resolutions, or the hour of the week), for one subclass or all (0) and one channel or all (0):
-    four rows per place and day at most (all, by subclass, by channel, by both).
+    """All cases reported on one local day per place of one level (grid, community, street, two H3
+    resolutions, or the hour of the week). Counts by category or channel come from the hourly
+    roll-up: per place and day they would be nearly one row per case.
 
     Rows carry the territory (district, street, community) of their cases so the permission scope
     can filter them; a place that spans two communities has a row for each."""
@@ -60,9 +70,6 @@ class DailyCount(models.Model):
     community = models.ForeignKey(Unit, on_delete=models.CASCADE, null=True, related_name="+", db_index=False)
     level = models.CharField(max_length=8)
     place = models.CharField(max_length=20)
-    # Plain ids, not foreign keys: 0 stands for "every subclass" or "every channel".
-    category_pk = models.PositiveIntegerField(default=0)
-    channel_pk = models.PositiveIntegerField(default=0)
     n = models.PositiveIntegerField(_("cases"))
 
     class Meta:
@@ -70,13 +77,11 @@ class DailyCount(models.Model):
         verbose_name_plural = _("daily case counts")
         indexes: ClassVar = [
             models.Index(fields=["day"], name="analytics_daily_day_idx"),
-            # The hotspot query: a level and filter over a range of days, answered from the index.
+            # The hotspot query: one level over a range of days, answered from the index.
             models.Index(
                 fields=[
                     "district",
                     "level",
-                    "category_pk",
-                    "channel_pk",
                     "day",
                     "place",
                     "street",

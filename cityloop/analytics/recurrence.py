@@ -79,7 +79,7 @@ def recurrence(
     units: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
     for pk, number, grid, cell, category, closed_at, street, unit in closed:
         key = (_spot_of(spot, grid, cell), category)
-        if not key[0]:
+        if not key[0] or closed_at is None:
             continue
         reports = later.get(key, [])
         i = bisect.bisect_right(reports, (closed_at, 2**62, ""))

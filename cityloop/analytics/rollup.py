@@ -79,7 +79,7 @@ def recount_day(day: dt.date) -> int:
         r8, r9 = parents(cell)
         hourly[(hour, district, street, community, grid, r8, r9, category, channel)] += 1
     daily: Counter[tuple[Any, ...]] = Counter()
-    for (hour, district, street, community, grid, r8, r9, category, channel), n in hourly.items():
+    for (hour, district, street, community, grid, r8, r9, _category, _channel), n in hourly.items():
         local = timezone.localtime(hour)
         places = [
             ("grid", grid),
@@ -89,13 +89,9 @@ def recount_day(day: dt.date) -> int:
             ("h3_9", r9),
             (HOW, local.weekday() * 24 + local.hour),
         ]
-        combos = [(0, 0), (0, channel)] + ([(category, 0), (category, channel)] if category else [])
-        territory = (district, street, community)
         for level, place in places:
-            if place in (None, ""):
-                continue
-            for cat, chan in combos:
-                daily[(*territory, level, str(place), cat, chan)] += n
+            if place not in (None, ""):
+                daily[(district, street, community, level, str(place))] += n
     with transaction.atomic():
         HourlyCount.objects.filter(hour__gte=start, hour__lt=end).delete()
         DailyCount.objects.filter(day=day).delete()
@@ -126,11 +122,9 @@ def recount_day(day: dt.date) -> int:
                     community_id=community,
                     level=level,
                     place=place,
-                    category_pk=cat,
-                    channel_pk=chan,
                     n=n,
                 )
-                for (district, street, community, level, place, cat, chan), n in daily.items()
+                for (district, street, community, level, place), n in daily.items()
             ),
             batch_size=INSERT_BATCH,
         )

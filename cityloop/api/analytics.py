@@ -9,8 +9,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from cityloop.analytics import filters as analytics_filters
-from cityloop.analytics.hotspots import hotspots
-from cityloop.analytics.models import DailyCount
+from cityloop.analytics.hotspots import Source, hotspots
+from cityloop.analytics.models import DailyCount, HourlyCount
 from cityloop.analytics.recurrence import recurrence
 from cityloop.cases.models import Case
 from cityloop.core.permissions import visible_to_request
@@ -62,7 +62,8 @@ def get_hotspots(request: HttpRequest, q: Query[HotspotQuery]) -> dict[str, Any]
     before (Poisson upper tail, 5 % false discovery rate); places outside your jurisdiction are
     not counted."""
     f = _filters(start=q.from_, end=q.to, level=q.level, category=q.category, channel=q.channel)
-    return hotspots(visible_to_request(request, DailyCount), f, q.limit)
+    source = Source(visible_to_request(request, DailyCount), visible_to_request(request, HourlyCount))
+    return hotspots(source, f, q.limit)
 
 
 @router.get(

@@ -13,8 +13,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from cityloop.analytics import filters as analytics_filters
-from cityloop.analytics.hotspots import hotspots
-from cityloop.analytics.models import DailyCount
+from cityloop.analytics.hotspots import Source, hotspots
+from cityloop.analytics.models import DailyCount, HourlyCount
 from cityloop.analytics.recurrence import recurrence
 from cityloop.cases.models import Case, Channel
 from cityloop.catalog.models import Category
@@ -120,7 +120,7 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
         "days_choices": DAYS_CHOICES,
         "query": params.urlencode(),
     }
-    rows = visible_to_request(request, DailyCount)
+    rows = Source(visible_to_request(request, DailyCount), visible_to_request(request, HourlyCount))
     if tab == "hotspots":
         # The map draws hexagons: those of the chosen level, or the small ones for other levels.
         on_hexes = f.level.startswith("h3_")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from cityloop.analytics import filters, rollup
-from cityloop.analytics.hotspots import hotspots
-from cityloop.analytics.models import DailyCount
+from cityloop.analytics.hotspots import Source, hotspots
+from cityloop.analytics.models import DailyCount, HourlyCount
 from cityloop.analytics.stats import benjamini_hochberg, poisson_upper_tail
 
 from .conftest import END, START, local, weekly
 
 HISTORY = START - dt.timedelta(weeks=12)
+ALL = Source(DailyCount.objects.all(), HourlyCount.objects.all())
 
 
 def plant(planter, grids) -> dict[str, str]:
@@ -27,7 +28,7 @@ def plant(planter, grids) -> dict[str, str]:
 def test_planted_hotspot_is_found_and_the_busy_place_is_not_flagged(planter, grids) -> None:
     places = plant(planter, grids)
     f = filters.parse(start=START.isoformat(), end=END.isoformat(), level="grid")
-    answer = hotspots(DailyCount.objects.all(), f, limit=10)
+    answer = hotspots(ALL, f, limit=10)
     spots = {s["place"]: s for s in answer["spots"]}
     assert answer["spots"][0]["place"] == places["hot"]
     assert spots[places["hot"]]["significant"] and spots[places["hot"]]["count"] == 48
@@ -45,7 +46,7 @@ def test_hour_of_week_matrix_adds_up_and_filters(planter, grids) -> None:
     )
     rollup.refresh(local(END + dt.timedelta(days=1)))
     f = filters.parse(start=START.isoformat(), end=END.isoformat(), level="h3_9")
-    answer = hotspots(DailyCount.objects.all(), f, limit=5)
+    answer = hotspots(ALL, f, limit=5)
     matrix = answer["hour_of_week"]
     assert len(matrix) == 7 and all(len(row) == 24 for row in matrix)
     assert sum(map(sum, matrix)) == answer["total"] == 80 + 48 + 4 + 1
@@ -53,7 +54,7 @@ def test_hour_of_week_matrix_adds_up_and_filters(planter, grids) -> None:
     both = filters.parse(
         start=START.isoformat(), end=END.isoformat(), category="0103", channel="hotline_12345"
     )
-    narrowed = hotspots(DailyCount.objects.all(), both, limit=5)
+    narrowed = hotspots(ALL, both, limit=5)
     assert narrowed["total"] == 1 and narrowed["hour_of_week"][2][7] == 1
     assert answer["spots"][0]["boundary"]  # hexagons carry their outline for the map
 
@@ -62,7 +63,7 @@ def test_no_history_means_no_significance(planter, grids) -> None:
     planter.cases(grids[0], weekly(START, END, 10))
     rollup.refresh(local(END + dt.timedelta(days=1)))
     f = filters.parse(start=START.isoformat(), end=END.isoformat())
-    answer = hotspots(DailyCount.objects.all(), f, limit=5)
+    answer = hotspots(ALL, f, limit=5)
     assert answer["spots"][0]["expected"] is None and answer["significant"] == 0
 
 
