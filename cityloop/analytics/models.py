@@ -68,7 +68,7 @@ class DailyCount(models.Model):
     district = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
     street = models.ForeignKey(Unit, on_delete=models.CASCADE, null=True, related_name="+", db_index=False)
     community = models.ForeignKey(Unit, on_delete=models.CASCADE, null=True, related_name="+", db_index=False)
-    level = models.CharField(max_length=8)
+    level = models.CharField(max_length=12)
     place = models.CharField(max_length=20)
     n = models.PositiveIntegerField(_("cases"))
 
