@@ -25,6 +25,7 @@ from .access import OVERSIGHT, roles_required
 HEAT_STEPS = 5
 LIST_LENGTH = 30
 MAP_CELLS = 200
+RATE_ROWS = 30  # units shown by rate on the page (the API lists all)
 DAYS_CHOICES = (7, 14, 30, 60, 90)
 
 
@@ -79,6 +80,10 @@ def _categories() -> list[dict[str, Any]]:
     for sub in subs:
         by_class.setdefault(sub.parent_id or 0, []).append(sub)
     return [{"code": c.code, "name": c.name, "subclasses": by_class.get(c.pk, [])} for c in classes]
+
+
+def _percent(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**r, "percent": round(100 * r["rate"], 1)} for r in rows]
 
 
 @roles_required(*OVERSIGHT)
@@ -136,5 +141,8 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
     else:
         rec = recurrence(visible_to_request(request, Case), f, days=days, limit=50)
         context["rec"] = rec
-        context["rec_tables"] = [(_("By street"), rec["streets"]), (_("By responsible unit"), rec["units"])]
+        context["rec_tables"] = [
+            (_("By street"), _percent(rec["streets"])),
+            (_("By responsible unit"), _percent(rec["units"][:RATE_ROWS])),
+        ]
     return render(request, "web/analytics/page.html", context)
