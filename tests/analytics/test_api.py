@@ -45,6 +45,11 @@ def test_hotspots_within_jurisdiction(world, loop, api_as) -> None:
     # The hour-of-week matrix is counted within the jurisdiction too.
     answer = api_as(users["street_a_manager"]).get(HOTSPOTS, **PERIOD).json()
     assert sum(map(sum, answer["hour_of_week"])) == 12
+    # Filtered by category or channel (read from the hourly roll-up): the same jurisdiction.
+    street_a = api_as(users["street_a_manager"])
+    assert _places(street_a.get(HOTSPOTS, category="0102", channel="supervisor", **PERIOD)) == {world["a"]}
+    assert _places(street_a.get(HOTSPOTS, category="0103", **PERIOD)) == set()
+    assert _places(api_as(users["leader"]).get(HOTSPOTS, category="01", **PERIOD)) == {world["a"], world["b"]}
     # A department has no territory: it sees no place.
     assert _places(api_as(users["water_handler"]).get(HOTSPOTS, **PERIOD)) == set()
 
