@@ -62,6 +62,7 @@ setup: migrate
 run: setup
 	$(BIN)/cityloop demo-city --seed $(DEMO_SEED) --if-empty
 	$(BIN)/cityloop hotline demo-platform --if-missing
+	$(BIN)/cityloop triage default --if-missing
 	$(BIN)/cityloop simulate --days $(SIM_DAYS) --per-day $(SIM_PER_DAY) --seed $(DEMO_SEED) --if-empty
 	@echo
 	@echo "CityLoop is starting at http://$(HOST):$(PORT)/  (API docs: /api/v1/docs, health: /healthz)"

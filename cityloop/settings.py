@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     # the loop
     "cityloop.cases",
     "cityloop.evaluation",
+    "cityloop.triage",
     "cityloop.analytics",
     # channels that feed cases
     "cityloop.hotline",
@@ -264,6 +265,9 @@ CITYLOOP_RATELIMIT_TOKEN = os.environ.get("CITYLOOP_RATELIMIT_TOKEN", "1200/m")
 CITYLOOP_RATELIMIT_PROOF_FAILURES = os.environ.get("CITYLOOP_RATELIMIT_PROOF_FAILURES", "5/h")
 # Tracking codes that named no case, per client address (someone guessing codes).
 CITYLOOP_RATELIMIT_TRACK_MISSES = os.environ.get("CITYLOOP_RATELIMIT_TRACK_MISSES", "30/h")
+# Category suggestions (POST /api/v1/intake/suggest) asked without an account, per client address:
+# a citizen's page asks as its user types, so more than reports.
+CITYLOOP_RATELIMIT_SUGGEST_PER_ADDRESS = os.environ.get("CITYLOOP_RATELIMIT_SUGGEST_PER_ADDRESS", "120/m")
 # Behind a reverse proxy: the request header holding the client's address, as Django names it in
 # request.META (e.g. HTTP_X_REAL_IP). Empty: the connection's own address (REMOTE_ADDR).
 # Open311 (docs/open311.md): calls per client application's api_key, unless it has a limit of its own,

@@ -91,6 +91,7 @@ ROUTERS = [
     ("", "cityloop.api.evaluation"),
     ("", "cityloop.api.analytics"),
     ("/hotline", "cityloop.api.hotline"),
+    ("/intake", "cityloop.api.triage"),
 ]
 
 for prefix, module_name in ROUTERS:

@@ -119,20 +119,73 @@ def find(
     found: list[LikelyDuplicate] = []
     for pk, number, other_lon, other_lat, description, category_id, parent_id in rows:
         distance = haversine_m(lon, lat, other_lon, other_lat)
-        if distance > radius:
-            continue
-        nearness = 1.0 - distance / radius
-        words = word_overlap(text, description)
-        if category is not None and category_id == category.pk:
-            score = 0.5 + 0.3 * nearness + 0.2 * words
-        elif _related(category, category_id, parent_id) and words >= RELATED_TEXT:
-            score = 0.6 * words + 0.2 * nearness
-        else:
-            continue
-        if score >= OFFER_SCORE:
+        score = _score(category, text, distance, radius, category_id, parent_id, description)
+        if score is not None:
             found.append(LikelyDuplicate(pk, number, score, distance))
     found.sort(key=lambda d: (-d.score, d.distance_m))
     return found[:MAX_OFFERED]
+
+
+def _score(
+    category: Category | None,
+    text: str,
+    distance: float,
+    radius: int,
+    other_category_id: int | None,
+    other_parent_id: int | None,
+    other_text: str,
+) -> float | None:
+    """How likely another open case tells of the same problem; None below ``OFFER_SCORE``."""
+    if distance > radius:
+        return None
+    nearness = 1.0 - distance / radius
+    words = word_overlap(text, other_text)
+    if category is not None and other_category_id == category.pk:
+        score = 0.5 + 0.3 * nearness + 0.2 * words
+    elif _related(category, other_category_id, other_parent_id) and words >= RELATED_TEXT:
+        score = 0.6 * words + 0.2 * nearness
+    else:
+        return None
+    return score if score >= OFFER_SCORE else None
+
+
+def flagged(cases: list[Case], within: QuerySet[Case]) -> set[int]:
+    """The ids of ``cases`` (a page of the queue) that have a likely duplicate among ``within``: one
+    query for the whole page, its cells and times together, instead of one per case."""
+    asking = [c for c in cases if c.state in OPEN_STATES and c.duplicate_of_id is None]
+    if not asking:
+        return set()
+    windows = {c.pk: window(c.category) for c in asking}
+    cells: set[str] = set()
+    for c in asking:
+        rings = math.ceil(windows[c.pk][0] / CELL_SPACING_M) + 1
+        cells.update(h3.grid_disk(h3.latlng_to_cell(c.lat, c.lon, H3_RESOLUTION), rings))
+    longest = dt.timedelta(days=max(days for _radius, days in windows.values()))
+    earliest = min(c.reported_at for c in asking) - longest
+    latest = max(c.reported_at for c in asking) + longest
+    rows = list(
+        within.filter(
+            h3__in=sorted(cells),
+            state__in=sorted(OPEN_STATES),
+            reported_at__gte=earliest,
+            reported_at__lte=latest,
+            duplicate_of__isnull=True,
+        ).values_list("pk", "lon", "lat", "reported_at", "description", "category_id", "category__parent_id")[
+            : MAX_CANDIDATES * 4
+        ]
+    )
+    found: set[int] = set()
+    for c in asking:
+        radius, days = windows[c.pk]
+        span = dt.timedelta(days=days)
+        for pk, lon, lat, at, text, category_id, parent_id in rows:
+            if pk == c.pk or abs(at - c.reported_at) > span:
+                continue
+            distance = haversine_m(c.lon, c.lat, lon, lat)
+            if _score(c.category, c.description, distance, radius, category_id, parent_id, text) is not None:
+                found.add(c.pk)
+                break
+    return found
 
 
 def _related(category: Category | None, other_id: int | None, other_parent_id: int | None) -> bool:
@@ -156,3 +209,31 @@ def of_case(case: Case, within: QuerySet[Case]) -> list[LikelyDuplicate]:
         text=case.description,
         exclude=case.pk,
     )
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two open cases that probably tell of one problem: the later one and the earlier."""
+
+    later: Case
+    earlier: LikelyDuplicate
+
+
+def pairs(since: dt.datetime, until: dt.datetime, within: QuerySet[Case]) -> list[Pair]:
+    """For review: each open case of ``within`` reported in ``[since, until)`` with the earlier open
+    cases it likely repeats (a pair is listed once, from its later case), oldest first."""
+    found: list[Pair] = []
+    later_cases = (
+        within.filter(
+            reported_at__gte=since,
+            reported_at__lt=until,
+            state__in=sorted(OPEN_STATES),
+            duplicate_of__isnull=True,
+        )
+        .select_related("category")
+        .order_by("reported_at", "pk")
+    )
+    for case in later_cases.iterator(chunk_size=500):
+        for likely in of_case(case, within.filter(reported_at__lte=case.reported_at)):
+            found.append(Pair(case, likely))
+    return found

@@ -148,6 +148,9 @@ class AuditAction(models.TextChoices):
     OPEN311_CLIENT_CREATE = "open311_client.create", _("Open311 client application added")
     OPEN311_CLIENT_REVOKE = "open311_client.revoke", _("Open311 client application revoked")
     OPEN311_REQUEST = "open311.request", _("Open311 service request received")
+    # --- triage -----------------------------------------------------------------------------------
+    TRIAGE_MODEL_STORE = "triage.model.store", _("text classifier trained and stored")
+    TRIAGE_MODEL_ACTIVATE = "triage.model.activate", _("text classifier made active")
     # --- evaluation -------------------------------------------------------------------------------
     EVALUATION_SCHEME_CREATE = "evaluation_scheme.create", _("evaluation scheme added")
     EVALUATION_COMPUTE = "evaluation.compute", _("evaluation computed")

@@ -57,6 +57,7 @@ class Odds:
     rework: float = 0.08
     unsatisfied: float = 0.08
     referred_up: float = 0.01  # the district refers an accepted case to the city centre (上报市级)
+    merged: float = 0.7  # a repeated report is merged into the open case (the rest go on alone)
 
 
 @dataclass

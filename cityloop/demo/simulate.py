@@ -31,6 +31,7 @@ from cityloop.cases.actions import submit_report
 from cityloop.cases.attachments import upload_attachment
 from cityloop.cases.engine import TransitionError, perform
 from cityloop.cases.models import Case, CaseStep
+from cityloop.cases.workflow import OPEN_STATES
 from cityloop.catalog.models import Condition
 from cityloop.core.audit import public_actor, request_context
 from cityloop.core.models import User
@@ -38,6 +39,7 @@ from cityloop.geo.index import get_index
 
 from .casemix import CHANNELS, COMPONENT_SHARE, EVENTS, Odds, SimulationReport, _png
 from .dispatching import bounce, dispatch
+from .repeats import Repeats, Reported, Words
 from .staff import CITY_LEVEL, Crew, Staff, command_level
 
 
@@ -66,6 +68,8 @@ class Simulator:
         self.event_codes = [c for c, _ in EVENTS]
         self.event_weights = [w for _, w in EVENTS]
         self.report = SimulationReport()
+        self.words = Words(seed)
+        self.repeats = Repeats(seed)
         self._crews: dict[tuple[str, int | None], Crew | None] = {}
 
     def shares(self) -> dict[str, float]:
@@ -142,6 +146,13 @@ class Simulator:
         at = timezone.make_aware(dt.datetime.combine(day, dt.time()) + dt.timedelta(hours=hour))
         if at > self.now:
             return None
+        repeat = self.repeats.pick(at, code)
+        if repeat is not None:  # the same problem again, a few metres away, in other words
+            lon, lat = self.repeats.near(repeat)
+            located = get_index().locate(lon, lat, day)
+            if located is None or located.district_id != loc.district_id:
+                return None
+            loc, category, kind, component = located, repeat.category, repeat.kind, repeat.component
         supervisor = self.staff.supervisor_of.get(loc.community_id)
         # Hotline and other calls are taken by the operators of the district where the problem is.
         operators = self.staff.centres.get(loc.district_id)
@@ -156,10 +167,10 @@ class Simulator:
             case, _ = submit_report(
                 actor=reporter,
                 channel=channel,
-                description=f"{loc.community_name}附近发现问题",
+                description=self.words.description(kind, category, loc),
                 lon=lon,
                 lat=lat,
-                address=f"{loc.street_name}{loc.community_name}",
+                address=self.words.address(loc),
                 reporter_phone="13800000000"
                 if channel in ("citizen_app", "hotline_12345", "hotline_12319")
                 else "",
@@ -172,8 +183,12 @@ class Simulator:
             self.report.refused += 1
             return None
         self.report.cases += 1
+        if repeat is None:
+            self.repeats.remember(
+                Reported(case.pk, case.number, at, lon, lat, category, kind, component, code)
+            )
         with contextlib.suppress(_Stop):  # the case stays open where "now" caught it
-            self._work(case, at, category, kind, component, supervisor)
+            self._work(case, at, category, kind, component, supervisor, repeat)
         return case
 
     def _act(self, case: Case, name: str, user: User | None, at: dt.datetime, **payload: Any) -> Case:
@@ -189,6 +204,7 @@ class Simulator:
         kind: str,
         component: str | None,
         supervisor: User | None,
+        repeat: Reported | None = None,
     ) -> None:
         rng, odds = self.rng, self.odds
         if case.channel.needs_verification:
@@ -197,6 +213,12 @@ class Simulator:
             at = self._later(at, (5, 40))
             case = self._act(case, "verify", supervisor, at, found=True)
         at = self._later(at, (2, 20))
+        merge_into = repeat if repeat is not None and self.repeats.rng.random() < odds.merged else None
+        if merge_into and Case.objects.filter(pk=merge_into.case_id, state__in=OPEN_STATES).exists():
+            # The operator sees the likely duplicate, still open, and merges the report into it (合并);
+            # now and then one is missed and the repeat goes on as a case of its own.
+            self._act(case, "merge", self.crew(case).operator, at, into=merge_into.number)
+            return
         if rng.random() < odds.not_accepted:
             self._act(case, "not_accept", self.crew(case).operator, at, reason="不属于城市管理范围")
             return

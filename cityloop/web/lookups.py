@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import shapely
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -22,20 +23,26 @@ from django.views.decorators.http import require_GET
 
 from cityloop.assets.models import Component
 from cityloop.assets.nearest import nearest_components
+from cityloop.cases import duplicates
+from cityloop.cases.models import Case
 from cityloop.cases.search import category_usage
 from cityloop.catalog import lookup
 from cityloop.catalog.models import Category, Kind
+from cityloop.core import ratelimits
 from cityloop.core.models import Unit, UnitKind
 from cityloop.core.permissions import restrict
 from cityloop.geo import crs as crslib
 from cityloop.geo.geocode import geocode
 from cityloop.geo.index import locate
 from cityloop.geo.models import Grid, Road
+from cityloop.triage.suggest import suggest as suggest_categories
 
 from . import labels
+from .access import visible_cases
 from .reports import parse_pasted
 
 MAX_HITS = 12
+MAX_SUGGEST_TEXT = 2000
 
 
 def _point(request: HttpRequest) -> tuple[float, float] | None:
@@ -204,3 +211,59 @@ def nearest(request: HttpRequest) -> HttpResponse:
         "web/report/_nearest.html",
         {"found": found, "point": point, "chosen": request.GET.get("component", "")},
     )
+
+
+@require_GET
+def suggest(request: HttpRequest) -> HttpResponse:
+    """As the description is typed (and once the place is chosen): the likeliest categories for the
+    staff's category picker, the unit routing would choose, and the open cases nearby that probably
+    tell of the same problem (是这个问题吗？). A citizen sees only the category, state and day of
+    those cases, never who reported them or what they wrote."""
+    text = (request.GET.get("text") or "").strip()[:MAX_SUGGEST_TEXT]
+    point = _point(request)
+    staff = request.user.is_authenticated
+    if not staff:  # the same allowance as the API's suggestions for a caller without an account
+        try:
+            ratelimits.hit(
+                request,
+                "category suggestions from one address",
+                ratelimits.client_address(request),
+                settings.CITYLOOP_RATELIMIT_SUGGEST_PER_ADDRESS,
+            )
+        except ratelimits.RateLimited:
+            return HttpResponse("", status=429)
+    answer: dict[str, Any] = {"categories": [], "unit": None}
+    if len(text) >= 4:
+        lon, lat = point if point else (None, None)
+        answer = suggest_categories(text, k=3, lon=lon, lat=lat)
+    nearby: list[dict[str, Any]] = []
+    if point is not None:
+        nearby = _nearby(request, point, text, answer["categories"], staff)
+    context = {
+        "categories": answer["categories"] if request.GET.get("picker") else [],
+        "unit": answer.get("unit") if request.GET.get("picker") else None,
+        "nearby": nearby,
+        "staff": staff,
+    }
+    return render(request, "web/report/_suggest.html", context)
+
+
+def _nearby(
+    request: HttpRequest, point: tuple[float, float], text: str, suggested: list[dict[str, Any]], staff: bool
+) -> list[dict[str, Any]]:
+    """Open cases near ``point`` of the same problem: of any of the suggested subclasses (the
+    reporter has not chosen one yet), or by their words alone when nothing is suggested."""
+    within = visible_cases(request) if staff else Case.objects.all()
+    categories: list[Category | None] = [lookup.category(c["code"], c["kind"]) for c in suggested]
+    best: dict[int, duplicates.LikelyDuplicate] = {}
+    for category in categories or [None]:
+        for found in duplicates.find(
+            within=within, lon=point[0], lat=point[1], at=timezone.now(), category=category, text=text
+        ):
+            if found.case_id not in best or found.score > best[found.case_id].score:
+                best[found.case_id] = found
+    ranked = sorted(best.values(), key=lambda d: (-d.score, d.distance_m))[: duplicates.MAX_OFFERED]
+    rows = {
+        c.pk: c for c in Case.objects.filter(pk__in=[d.case_id for d in ranked]).select_related("category")
+    }
+    return [{"found": d, "case": rows[d.case_id]} for d in ranked if d.case_id in rows]

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from cityloop.cases import duplicates
 from cityloop.cases.models import Case, Channel
 from cityloop.cases.search import held_by_many, indexed, text_filter
 from cityloop.cases.workflow import OPEN_STATES, STATES
@@ -348,6 +349,8 @@ def queue_context(request: HttpRequest) -> dict[str, Any]:
         "form": form,
         "page": page,
         "rows": rows,
+        # Flagged for the operator: merge them (合并) before registering.
+        "duplicated": duplicates.flagged(rows, visible_cases(request)),
         "cap": COUNT_CAP,
         "counts": counts,
         "selected_states": states,

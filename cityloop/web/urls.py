@@ -65,6 +65,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("lookup/places/", lookups.places, name="lookup_places"),
     path("lookup/where/", lookups.where, name="lookup_where"),
     path("lookup/nearest/", lookups.nearest, name="lookup_nearest"),
+    path("lookup/suggest/", lookups.suggest, name="lookup_suggest"),
     # departments, companies and streets
     path("tasks/", units.unit_tasks, name="unit_tasks"),
     # supervisors on a phone

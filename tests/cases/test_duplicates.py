@@ -127,3 +127,23 @@ def test_the_api_offers_them_on_the_case(loop: Any, api_as: Any) -> None:
     # A user who may not see the other case is not told of it.
     outsider = api_as(loop.org.users["street_b_manager"])
     assert outsider.get(f"/api/v1/cases/{second.number}").status_code == 404
+
+
+def test_the_review_list_of_pairs(loop: Any, tmp_path: Any) -> None:
+    import csv
+
+    from django.core.management import CommandError, call_command
+
+    first = _report(loop, "小区门口垃圾堆了好几天", POINT_A, "0102")
+    second = _report(loop, "路边暴露垃圾很臭", NEAR, "0102")
+    _report(loop, "电线杆上贴满了小广告", NEAR, "0201")
+    target = tmp_path / "pairs.csv"
+    today = timezone.localdate().isoformat()
+    call_command("triage", "duplicates", "--since", today, "--output", str(target))
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert [(r["case"], r["likely_duplicate_of"]) for r in rows] == [(second.number, first.number)]
+    assert float(rows[0]["distance_m"]) < 20 and rows[0]["category"] == "event:0102"
+    with pytest.raises(CommandError, match="--since"):
+        call_command("triage", "duplicates", "--since", "yesterday")
+    with pytest.raises(CommandError, match="--district"):
+        call_command("triage", "duplicates", "--since", today, "--district", "nowhere")

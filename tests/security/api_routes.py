@@ -258,6 +258,14 @@ API_ROUTES: list[Route] = [
         ok=(201,),
         state=cases_count,
     ),
+    # intake suggestions (triage): stores nothing, open to the citizens' page like /reports
+    Route(
+        "/api/v1/intake/suggest",
+        PUBLIC,
+        f"{A}/intake/suggest",
+        method="POST",
+        body=lambda w: {"text": "路边有暴露垃圾", "lon": POINT_A[0], "lat": POINT_A[1]},
+    ),
     Route(
         "/api/v1/cases",
         PRIVATE,

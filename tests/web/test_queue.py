@@ -115,3 +115,15 @@ def test_leaders_see_the_queue_read_only(client_as, cases_ab):
     assert cases_ab["b"].number in html(leader.get("/cases/?view=all"))
     page = html(leader.get(f"/cases/{cases_ab['b'].pk}/"))
     assert "/act/accept/" not in page and "/act/urge/" in page
+
+
+def test_the_queue_flags_likely_duplicates(loop, client_as):
+    first = loop.report(description="小区门口垃圾堆了好几天", category="0102", kind="event")
+    second = loop.report(description="路边暴露垃圾很臭", category="0102", kind="event")
+    ads = loop.report(description="电线杆上贴满了小广告", category="0201", kind="event")
+    page = html(client_as("operator").get("/cases/?view=open", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    flagged = {n for n in (first.number, second.number, ads.number) if n in page}
+    assert flagged == {first.number, second.number, ads.number}
+    assert page.count('class="badge likely-duplicate"') == 2
+    assert f'href="/cases/{ads.pk}/#likely-duplicates"' not in page
+    assert f'href="/cases/{second.pk}/#likely-duplicates"' in page

@@ -160,3 +160,34 @@ def test_the_place_search_reads_door_numbers_and_crossings(loop, client, actor):
         assert "data-pick-place" in html(client.get("/lookup/places/", {"q": "东一"}))  # names as before
     finally:
         gazetteer.reset()
+
+
+def test_suggestions_as_the_report_is_written(loop, client, client_as):
+    from cityloop.cases.models import Case
+
+    first = loop.report(description="小区门口垃圾堆了好几天", category="0102", kind="event")
+    where = {"lon": POINT_A[0], "lat": POINT_A[1]}
+    staff = html(
+        client_as("operator").get(
+            "/lookup/suggest/",
+            {"text": "路边有一大堆生活垃圾没人清理", "picker": "1", **where},
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+    )
+    assert 'data-pick-category data-code="0102" data-kind="event"' in staff  # the likeliest first
+    assert "是这个问题吗？" in staff and f">{first.number}</a>" in staff
+    # A citizen sees that the problem is known, not who reported it, what they wrote or its number.
+    public = html(
+        client.get(
+            "/lookup/suggest/",
+            {"text": "路边有一大堆生活垃圾没人清理", **where},
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+    )
+    assert "是这个问题吗？" in public and "暴露垃圾" in public
+    assert first.number not in public and "小区门口" not in public and "data-pick-category" not in public
+    # Far away, or a different problem: nothing offered.
+    far = html(client.get("/lookup/suggest/", {"text": "路边有一大堆生活垃圾", "lon": 10, "lat": 10}))
+    assert "是这个问题吗" not in far
+    assert Case.objects.count() == 1  # a look-up writes nothing
+    assert client.get("/lookup/suggest/", {"text": "x" * 5000, "lon": "nan", "lat": "1"}).status_code == 200

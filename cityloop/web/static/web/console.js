@@ -96,7 +96,30 @@
       .then(function (r) { return r.ok ? r.text() : ""; })
       .then(function (html) { box.innerHTML = html; });
   }
-  window.CityLoopNearest = refreshNearest;
+  // As the description is typed, and once the place is chosen: likely categories (staff forms),
+  // the unit routing would choose, and open cases nearby of the same problem (是这个问题吗？).
+  function refreshSuggest() {
+    var box = $("#suggest");
+    if (!box) { return; }
+    var form = box.closest("form") || document;
+    var text = $("textarea[name=description]", form) || $("input[name=description]", form);
+    var lon = $("#id_lon"), lat = $("#id_lat");
+    var params = new URLSearchParams({ text: text ? text.value : "" });
+    if (lon && lat && lon.value && lat.value) { params.set("lon", lon.value); params.set("lat", lat.value); }
+    if (box.dataset.picker) { params.set("picker", "1"); }
+    if (params.get("text").trim().length < 4 && !params.get("lon")) { box.innerHTML = ""; return; }
+    fetch(box.dataset.suggestUrl + "?" + params.toString(), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (html) { box.innerHTML = html; });
+  }
+  var suggestTimer = null;
+  document.addEventListener("input", function (event) {
+    if (event.target.matches("[name=description]") && $("#suggest")) {
+      clearTimeout(suggestTimer);
+      suggestTimer = setTimeout(refreshSuggest, 600);
+    }
+  });
+  window.CityLoopNearest = function () { refreshNearest(); refreshSuggest(); };
 
   // Distances on the supervisor's task list, from where the phone is.
   function haversine(lon1, lat1, lon2, lat2) {
