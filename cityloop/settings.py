@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "cityloop.notify",
     # registries
     "cityloop.assets",
+    "cityloop.frontage",
     "cityloop.routing",
     # the loop
     "cityloop.cases",

@@ -86,6 +86,7 @@ ROUTERS = [
     ("/inbox", "cityloop.api.inbox"),
     ("/catalog", "cityloop.api.catalog"),
     ("/assets", "cityloop.api.assets"),
+    ("/frontage", "cityloop.api.frontage"),
     ("/routing", "cityloop.api.routing"),
     ("", "cityloop.api.cases"),
     ("", "cityloop.api.evaluation"),

@@ -85,6 +85,12 @@ class AuditAction(models.TextChoices):
     COMPONENT_IMPORT = "component.import", _("components imported")
     COMPONENT_STATE_SAVE = "component_state.save", _("component state saved")
     COMPONENT_STATE_LOAD_STANDARD = "component_state.load_standard", _("standard component states loaded")
+    # --- frontage zones (frontage) ----------------------------------------------------------------
+    FRONTAGE_IMPORT = "frontage.import", _("frontage parties and zones imported")
+    FRONTAGE_PARTY_CREATE = "frontage.party.create", _("frontage party added")
+    FRONTAGE_PARTY_UPDATE = "frontage.party.update", _("frontage party changed")
+    FRONTAGE_DUTY_LOAD_STANDARD = "frontage.duty.load_standard", _("standard frontage duties loaded")
+    FRONTAGE_DUTY_SAVE = "frontage.duty.save", _("frontage duty saved")
     # --- routing ----------------------------------------------------------------------------------
     ROUTING_RULE_CREATE = "routing.rule.create", _("routing rule added")
     ROUTING_RULE_UPDATE = "routing.rule.update", _("routing rule changed")

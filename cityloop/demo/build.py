@@ -22,6 +22,7 @@ from .components import components_step, conditions_step
 from .dispatching import rules_step
 from .districts import CITY_CODE, DISTRICTS
 from .escalation import escalation_step
+from .frontage import frontage_step
 from .gazetteer import gazetteer_step
 
 
@@ -33,7 +34,14 @@ class Step(Protocol):
     def __call__(self, city: DemoCity, *, actor: User) -> None: ...
 
 
-STEPS: list[Step] = [conditions_step, components_step, gazetteer_step, rules_step, escalation_step]
+STEPS: list[Step] = [
+    conditions_step,
+    components_step,
+    gazetteer_step,
+    rules_step,
+    escalation_step,
+    frontage_step,
+]
 
 
 def step_label(step: Step) -> str:

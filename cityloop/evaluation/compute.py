@@ -19,7 +19,7 @@ from cityloop.core.models import Unit, UnitKind
 from . import schemes as scheme_lookup
 from .counting import Tally
 from .deductions import DeductionLine, deduct
-from .measures import Window
+from .measure_types import Window
 from .models import CITY_ONLY_SUBJECTS, Scheme, SchemeKind, Subject
 from .periods import Period
 from .scoring import Outcome, group_of, rank, score

@@ -14,7 +14,8 @@ from django.db.models import Count, Q, QuerySet
 
 from cityloop.cases.models import Case
 
-from .measures import DERIVED, FAMILIES, MEASURES, Family, Measure, Window
+from .measure_types import Family, Measure, Window
+from .measures import DERIVED, FAMILIES, MEASURES
 
 
 def _count(measure: Measure, w: Window, case_field: str) -> Count:

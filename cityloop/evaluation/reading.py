@@ -16,7 +16,7 @@ from cityloop.core.permissions import restrict
 
 from . import counting, measures
 from .compute import districts_of, subjects_of
-from .measures import Window
+from .measure_types import Window
 from .models import Deduction, EvaluationRun, Score, Subject
 from .periods import Period, parse_period
 from .subjects import Subject as Evaluated

@@ -23,7 +23,8 @@ from cityloop.core.models import Membership, Role, Unit, UnitKind
 from cityloop.geo.models import Grid
 
 from .counting import Tally, add_derived
-from .measures import DERIVED, Window
+from .measure_types import Window
+from .measures import DERIVED
 from .models import HOTLINE_SUBJECTS
 
 

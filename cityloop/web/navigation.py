@@ -40,6 +40,8 @@ def nav_links(request: HttpRequest) -> list[NavLink]:
         links.append(NavLink(reverse("web:mobile_report"), _("Report")))
     if holds(request, COMMAND | LEADERS | UNIT_STAFF):
         links.append(NavLink(reverse("web:map"), _("Map")))
+    if holds(request, UNIT_STAFF | LEADERS):
+        links.append(NavLink("/frontage/", _("Frontage zones")))
     if holds(request, {"operator"}):
         links.append(NavLink(reverse("web:hotline_report"), _("Hotline report")))
     if Role.ADMIN in roles_of(request):

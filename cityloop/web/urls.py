@@ -83,6 +83,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("public/track/<str:code>/rate/", public.rate, name="public_rate"),
     path("public/track/<str:code>/photos/<int:pk>/", public.track_photo, name="public_track_photo"),
     path("public/map/<str:layer>.geojson", maps.public_layer, name="public_layer"),
+    # 门前三包: the street's frontage officer
+    path("frontage/", include("cityloop.web.frontage.urls")),
 ]
 
 # The evaluation pages (monthly scores) live in their own package when it is installed.

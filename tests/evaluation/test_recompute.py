@@ -393,6 +393,7 @@ def region_counts(group: str) -> dict[int, Counter]:
         counts["closable"] += became_valid and not voided
         counts["closed"] += closed
         counts["closed_on_time"] += closed and not late
+        counts["repeats"] += any(e.transition == "merge" for e in mine)
     for region, visited in visit_counts(group).items():
         per_region[region].update(visited)  # type: ignore[index]
     return per_region

@@ -210,6 +210,7 @@ def test_regions(result, org):
         "closable": 3,
         "closed": 3,
         "closed_on_time": 2,
+        "repeats": 0,
         # c5's return visit, satisfied
         "visited": 1,
         "satisfied": 1,

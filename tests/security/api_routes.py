@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from cityloop.evaluation.models import Adjustment, EvaluationRun
+from cityloop.frontage.models import Party
+from cityloop.frontage.uscc import make as make_uscc
 from cityloop.routing.models import Rule
 from tests.cases.conftest import POINT_A
 
@@ -12,6 +14,7 @@ from .routes import CASE_A, MEASURE, PRIVATE, PUBLIC, REFERENCE, UNKNOWN, Route,
 
 A = "/api/v1"
 PERIOD = "period={w.run.period}"
+FRONTAGE_NEW = make_uscc("9", "1", "990100", "QDFT0002")
 
 API_ROUTES: list[Route] = [
     # organisation
@@ -142,6 +145,72 @@ API_ROUTES: list[Route] = [
         inside="street_a_manager",
         outside="street_b_manager",
         marker='"subclass_name"',
+    ),
+    # frontage zones (门前三包)
+    Route(
+        "/api/v1/frontage/parties",
+        PRIVATE,
+        f"{A}/frontage/parties",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        scope="list",
+        marker="{w.party_a.uscc}",
+    ),
+    Route(
+        "/api/v1/frontage/parties",
+        PRIVATE,
+        f"{A}/frontage/parties",
+        method="POST",
+        label="create",
+        body=lambda w: {"uscc": FRONTAGE_NEW, "name": "新开超市", "street": w.org.street_a.code},
+        inside="street_a_manager",
+        outside="street_b_manager",
+        ok=(201,),
+        state=lambda w: Party.objects.filter(uscc=FRONTAGE_NEW).count(),
+    ),
+    Route(
+        "/api/v1/frontage/parties/{uscc}",
+        PRIVATE,
+        f"{A}/frontage/parties/{{w.party_a.uscc}}",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        marker='"13800000001"',
+    ),
+    Route(
+        "/api/v1/frontage/parties/{uscc}",
+        PRIVATE,
+        f"{A}/frontage/parties/{{w.party_a.uscc}}",
+        method="PATCH",
+        body=lambda w: {"name": "东街老面馆"},
+        inside="street_a_manager",
+        outside="street_b_manager",
+        state=lambda w: w.field(Party, w.party_a.pk, "name"),
+    ),
+    Route(
+        "/api/v1/frontage/zones",
+        PRIVATE,
+        f"{A}/frontage/zones",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        scope="list",
+        marker="{w.party_a.uscc}-1",
+    ),
+    Route(
+        "/api/v1/frontage/zones/at",
+        PRIVATE,
+        f"{A}/frontage/zones/at?lon={POINT_A[0] + 0.00035}&lat={POINT_A[1] + 0.00002}",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        scope="list",
+        marker="{w.party_a.uscc}-1",
+    ),
+    Route(
+        "/api/v1/frontage/zones/{code}",
+        PRIVATE,
+        f"{A}/frontage/zones/{{w.party_a.uscc}}-1",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        marker='"Polygon"',
     ),
     # routing
     Route(

@@ -157,6 +157,32 @@ PAGE_ROUTES: list[Route] = [
         label="around a case",
     ),
     Route(
+        "frontage/",
+        PRIVATE,
+        "/frontage/",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        scope="list",
+        marker="{w.party_a.uscc}",
+    ),
+    Route(
+        "frontage/zones.geojson",
+        PRIVATE,
+        "/frontage/zones.geojson",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        scope="list",
+        marker="{w.party_a.uscc}-1",
+    ),
+    Route(
+        "frontage/parties/<str:uscc>/",
+        PRIVATE,
+        "/frontage/parties/{w.party_a.uscc}/",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        marker="13800000001",
+    ),
+    Route(
         "map/boundaries.geojson",
         PRIVATE,
         "/map/boundaries.geojson",
@@ -188,6 +214,9 @@ PAGE_ROUTES: list[Route] = [
     Route("lookup/categories/", PUBLIC, "/lookup/categories/?q=垃圾"),
     Route("lookup/places/", PUBLIC, "/lookup/places/?q=东一"),
     Route("lookup/where/", PUBLIC, f"/lookup/where/?lon={POINT_A[0]}&lat={POINT_A[1]}"),
+    # category suggestions and the same problem nearby (a citizen sees no number, name or text:
+    # tests/web/test_reports.py)
+    Route("lookup/suggest/", PUBLIC, f"/lookup/suggest/?text=垃圾堆积&lon={POINT_A[0]}&lat={POINT_A[1]}"),
     Route(
         "lookup/nearest/",
         PRIVATE,

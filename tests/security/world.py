@@ -219,6 +219,25 @@ class World:
         )
 
     @cached_property
+    def party_a(self) -> Any:
+        """A shop in street A whose 5 m zone lies north of a frontage line just east of POINT_A."""
+        from cityloop.frontage.actions import import_frontage
+        from cityloop.frontage.models import Party
+        from cityloop.frontage.uscc import make
+
+        lon, lat = POINT_A[0] + 0.0003, POINT_A[1]
+        row = {
+            "uscc": make("9", "1", "990100", "QDFT0001"),
+            "name": "东街面馆 party-a",
+            "contact_phone": "13800000001",
+            "geometry": f"LINESTRING ({lon} {lat}, {lon + 0.0001} {lat})",
+            "depth": "5",
+        }
+        report = import_frontage([row], actor=self.actor)
+        assert report.applied, [str(e) for e in report.errors]
+        return Party.objects.get(uscc=row["uscc"])
+
+    @cached_property
     def rule_a(self) -> Rule:
         """A routing rule for street A's area."""
         return create_rule(

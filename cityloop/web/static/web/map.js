@@ -350,6 +350,9 @@
     });
   }
 
+  // For the pages that draw their own layers on the same base (frontage zones).
+  window.CityLoopMap = { baseMap: baseMap, getJSON: getJSON, addLayer: addLayer, labelAll: labelAll, roadStyle: ROAD_STYLE };
+
   document.addEventListener("DOMContentLoaded", function () {
     if (typeof L === "undefined") { return; }
     document.querySelectorAll("[data-map]").forEach(function (el) {

@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FrontageConfig(AppConfig):
+    name = "cityloop.frontage"
+    label = "frontage"
+    verbose_name = _("Frontage zones")
+
+    def ready(self) -> None:
+        from django.db.models import Q
+
+        from cityloop.core.models import Role, Unit
+        from cityloop.core.permissions import ANY_ROLE, register_scope
+
+        from .models import Duty, Party, Zone
+
+        def under(path: str) -> Q:
+            # A party belongs to its street (whose staff and everyone above see it) and to its
+            # community (whose staff see it too, without its private contact: see privacy.py).
+            units = Unit.objects.filter(path__startswith=path).values("pk")
+            return Q(street_id__in=units) | Q(community_id__in=units)
+
+        def zones_under(path: str) -> Q:
+            units = Unit.objects.filter(path__startswith=path).values("pk")
+            return Q(street_id__in=units) | Q(party__community_id__in=units)
+
+        manage = {Role.UNIT_MANAGER, Role.ADMIN}
+        register_scope(Party, under_path=under, actions={"view": ANY_ROLE, "manage": manage})
+        register_scope(Zone, under_path=zones_under, actions={"view": ANY_ROLE, "manage": manage})
+        register_scope(Duty, under_path=lambda path: Q(), actions={"view": ANY_ROLE, "manage": {Role.ADMIN}})

@@ -1,0 +1,112 @@
+"""The street frontage officer's pages: the parties of the jurisdiction with a map of their zones,
+and one party with its zones and duties. Contacts are shown to street staff and above only."""
+
+from __future__ import annotations
+
+import json
+
+import shapely
+import shapely.geometry
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from cityloop.core.models import Unit, UnitKind
+from cityloop.core.permissions import restrict
+from cityloop.frontage.models import Party, Zone
+from cityloop.frontage.privacy import ContactPolicy
+
+from ..access import FIELD, OVERSIGHT, UNIT_STAFF, roles_required
+from ..org.common import page_of, query_without_page
+
+ROLES = tuple(FIELD | OVERSIGHT | UNIT_STAFF)
+MAP_LIMIT = 5000
+
+
+def _parties(request: HttpRequest) -> QuerySet[Party]:
+    return restrict(Party.objects.all(), request.user, "view").select_related("street", "community")
+
+
+@require_GET
+@roles_required(*ROLES)
+def index(request: HttpRequest) -> HttpResponse:
+    """Parties filtered by street, community and words, and the map of their zones."""
+    qs = _parties(request)
+    streets = Unit.objects.filter(kind=UnitKind.STREET, pk__in=qs.values("street_id")).order_by("code")
+    communities = Unit.objects.filter(kind=UnitKind.COMMUNITY, pk__in=qs.values("community_id")).order_by(
+        "code"
+    )
+    street = request.GET.get("street", "")[:32]
+    community = request.GET.get("community", "")[:32]
+    q = request.GET.get("q", "").strip()[:50]
+    if street:
+        qs = qs.filter(street__code=street)
+        communities = communities.filter(parent__code=street)
+    if community:
+        qs = qs.filter(community__code=community)
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(address__contains=q) | Q(uscc=q.upper()))
+    page = page_of(request, qs.order_by("street_id", "name", "id"))
+    context = {
+        "page": page,
+        "query": query_without_page(request),
+        "streets": streets,
+        "communities": communities,
+        "street": street,
+        "community": community,
+        "q": q,
+    }
+    return render(request, "web/frontage/index.html", context)
+
+
+def _feature(zone: Zone) -> dict[str, object]:
+    return {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(zone.geometry),
+        "properties": {
+            "code": zone.code,
+            "party": zone.party.uscc,
+            "name": zone.party.name,
+            "duties": "、".join(d.name for d in zone.duties.all()),
+        },
+    }
+
+
+@require_GET
+@roles_required(*ROLES)
+def zones_geojson(request: HttpRequest) -> HttpResponse:
+    """The zones of the jurisdiction (of one street or party when asked) for the map, capped."""
+    qs = restrict(Zone.objects.all(), request.user, "view").select_related("party").prefetch_related("duties")
+    if street := request.GET.get("street", "")[:32]:
+        qs = qs.filter(street__code=street)
+    if party := request.GET.get("party", "")[:18]:
+        qs = qs.filter(party__uscc=party)
+    body = {"type": "FeatureCollection", "features": [_feature(z) for z in qs.order_by("code")[:MAP_LIMIT]]}
+    response = HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/geo+json")
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@require_GET
+@roles_required(*ROLES)
+def party(request: HttpRequest, uscc: str) -> HttpResponse:
+    """One party: who it is, how to reach it (street staff and above), its zones and their duties."""
+    found = _parties(request).filter(uscc=uscc[:18]).first()
+    if found is None:
+        raise Http404("no such party in your jurisdiction")
+    zones = list(found.zones.prefetch_related("duties").order_by("code"))
+    areas = {z.pk: round(_area(z)) for z in zones}
+    context = {
+        "party": found,
+        "zones": [(z, areas[z.pk]) for z in zones],
+        "contact_shown": ContactPolicy(request.user).shows(found),
+    }
+    return render(request, "web/frontage/party.html", context)
+
+
+def _area(zone: Zone) -> float:
+    from cityloop.frontage.geometry import area_m2
+
+    geom = zone.geometry
+    return area_m2(geom) if isinstance(geom, shapely.Geometry) else 0.0
