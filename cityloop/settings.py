@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "cityloop.cases",
     "cityloop.evaluation",
     "cityloop.triage",
+    "cityloop.analytics",
     # channels that feed cases
     "cityloop.hotline",
     # interfaces

@@ -90,6 +90,7 @@ ROUTERS = [
     ("/routing", "cityloop.api.routing"),
     ("", "cityloop.api.cases"),
     ("", "cityloop.api.evaluation"),
+    ("", "cityloop.api.analytics"),
     ("/hotline", "cityloop.api.hotline"),
     ("/intake", "cityloop.api.triage"),
 ]

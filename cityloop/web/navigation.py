@@ -48,6 +48,7 @@ def nav_links(request: HttpRequest) -> list[NavLink]:
         links.append(NavLink(reverse("web:org_units"), _("Organisation")))
     if holds(request, OVERSIGHT):
         links.append(NavLink(reverse("web:dashboard"), _("Dashboard")))
+        links.append(NavLink(reverse("web:analytics"), _("Analytics")))
         # The evaluation pages live under /evaluation/ (cityloop.web.evaluation).
         links.append(NavLink("/evaluation/", _("Evaluation")))
     return links

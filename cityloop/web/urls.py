@@ -5,7 +5,20 @@ from importlib.util import find_spec
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from . import case_page, dashboard, lookups, maps, mobile, public, queue, reports, tiles, units, views
+from . import (
+    analytics,
+    case_page,
+    dashboard,
+    lookups,
+    maps,
+    mobile,
+    public,
+    queue,
+    reports,
+    tiles,
+    units,
+    views,
+)
 from .org import audit as org_audit
 from .org import password as org_password
 from .org import roster as org_roster
@@ -61,6 +74,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("m/cases/<int:pk>/", mobile.mobile_case, name="mobile_case"),
     # leaders
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("analytics/", analytics.analytics_page, name="analytics"),
     # citizens, without an account
     path("public/report/", public.report, name="public_report"),
     path("public/receipt/<str:code>/", public.receipt, name="public_receipt"),

@@ -412,6 +412,27 @@ API_ROUTES: list[Route] = [
     ),
     Route("/api/v1/track/{code}", PUBLIC, f"{A}/track/{{w.case_a.tracking_code}}"),
     Route("/api/v1/track/{code}", PUBLIC, f"{A}/track/{UNKNOWN}", ok=(404,), label="unknown code"),
+    # analytics
+    Route(
+        "/api/v1/analytics/hotspots",
+        PRIVATE,
+        f"{A}/analytics/hotspots?level=street",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        scope="list",
+        marker='"{w.org.street_a.code}"',
+        needs=("rollups",),
+    ),
+    Route(
+        "/api/v1/analytics/recurrence",
+        PRIVATE,
+        f"{A}/analytics/recurrence?days=30",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        scope="list",
+        marker='"{w.org.street_a.code}"',
+        needs=("closed_a",),
+    ),
     # evaluation
     Route(
         "/api/v1/evaluations",

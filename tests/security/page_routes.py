@@ -285,6 +285,16 @@ PAGE_ROUTES: list[Route] = [
         marker="{w.org.street_a.name}",
         needs=("case_a", "case_b"),
     ),
+    Route(
+        "analytics/",
+        PRIVATE,
+        "/analytics/?level=street",
+        inside="leader",
+        outside="leader_b",
+        scope="list",
+        marker="{w.org.street_a.name}",
+        needs=("rollups",),
+    ),
     # citizens
     Route("public/report/", PUBLIC, "/public/report/"),
     Route(

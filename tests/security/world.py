@@ -201,6 +201,14 @@ class World:
         steps = ("accept", "register", "dispatch", "dispose", "send_for_check", "check_pass", "close")
         return self.loop.drive(case, *steps)
 
+    @cached_property
+    def rollups(self) -> dict[str, Any]:
+        """The analytics roll-ups counted after :attr:`case_a` (as the worker's sweep would)."""
+        from cityloop.analytics.rollup import refresh
+
+        assert self.case_a.pk
+        return refresh(settle=True)
+
     # --- reference rows ------------------------------------------------------------------------
 
     @cached_property

@@ -327,6 +327,29 @@
     });
   }
 
+  /* --- hexagons: a count per H3 cell (analytics), darker for more, red-edged when significant -- */
+  var HEAT = ["#fff3e0", "#ffcc80", "#ffa726", "#f57c00", "#e65100", "#bf360c"];
+  function hexes(el) {
+    var map = baseMap(el);
+    var cells = [];
+    try { cells = JSON.parse(document.getElementById(el.dataset.source).textContent) || []; } catch (e) { cells = []; }
+    var most = cells.reduce(function (m, c) { return Math.max(m, c.count); }, 0) || 1;
+    var drawn = L.featureGroup(cells.map(function (c) {
+      var shade = HEAT[Math.min(HEAT.length - 1, Math.floor((HEAT.length - 1) * c.count / most + 0.5))];
+      return L.polygon(c.boundary, {
+        color: c.significant ? "#b71c1c" : "#6d4c41", weight: c.significant ? 3 : 1,
+        fillColor: shade, fillOpacity: 0.65
+      }).bindTooltip(c.label, { sticky: true });
+    })).addTo(map);
+    getJSON(el.dataset.boundaries).then(function (data) {
+      var outlines = addLayer(map, data, BOUNDARY_STYLE, null);
+      if (outlines) { outlines.bringToBack(); }
+      if (cells.length) { map.fitBounds(drawn.getBounds(), { padding: [16, 16], maxZoom: 16 }); }
+      else if (outlines) { map.fitBounds(outlines.getBounds(), { padding: [10, 10] }); }
+      labelAll(map, null, null, outlines);
+    });
+  }
+
   // For the pages that draw their own layers on the same base (frontage zones).
   window.CityLoopMap = { baseMap: baseMap, getJSON: getJSON, addLayer: addLayer, labelAll: labelAll, roadStyle: ROAD_STYLE };
 
@@ -338,6 +361,7 @@
       else if (kind === "case") { single(el); }
       else if (kind === "directions") { directions(el); }
       else if (kind === "picker") { picker(el); }
+      else if (kind === "hexes") { hexes(el); }
     });
   });
 })();
