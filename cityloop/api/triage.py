@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
@@ -15,7 +14,7 @@ from cityloop.cases.models import Case
 from cityloop.catalog import lookup
 from cityloop.core.models import User
 from cityloop.core.permissions import visible_to_request
-from cityloop.core.ratelimits import client_address, hit
+from cityloop.core.ratelimits import limit_anonymous_suggestions
 from cityloop.geo import crs as crslib
 from cityloop.triage.suggest import MAX_K, suggest
 
@@ -77,12 +76,7 @@ def suggest_categories(request: HttpRequest, body: SuggestIn) -> dict[str, Any]:
     if not body.text.strip():
         raise ApiError(400, "text: say what the problem is", field="text")
     if not (isinstance(request.user, User) and request.user.is_authenticated):
-        hit(
-            request,
-            "category suggestions from one address",
-            client_address(request),
-            settings.CITYLOOP_RATELIMIT_SUGGEST_PER_ADDRESS,
-        )
+        limit_anonymous_suggestions(request)
     answer = suggest(body.text, k=body.k, lon=body.lon, lat=body.lat, crs=body.crs)
     answer["address"] = body.address
     answer["likely_duplicates"] = _likely_duplicates(request, body.text, answer)

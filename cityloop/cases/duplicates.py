@@ -101,8 +101,7 @@ def find(
     """The likely duplicates among ``within`` (the cases the asker may see) of a report at
     ``(lon, lat)`` at time ``at``: best first, at most ``MAX_OFFERED``."""
     radius, days = window(category)
-    rings = math.ceil(radius / CELL_SPACING_M) + 1
-    cells = h3.grid_disk(h3.latlng_to_cell(lat, lon, H3_RESOLUTION), rings)
+    cells = _cells_around(lon, lat, radius)
     span = dt.timedelta(days=days)
     near = within.filter(
         h3__in=cells,
@@ -124,6 +123,32 @@ def find(
             found.append(LikelyDuplicate(pk, number, score, distance))
     found.sort(key=lambda d: (-d.score, d.distance_m))
     return found[:MAX_OFFERED]
+
+
+def _cells_around(lon: float, lat: float, radius: float) -> list[str]:
+    """The case table's H3 cells (resolution 11) that hold every point within ``radius`` metres."""
+    rings = math.ceil(radius / CELL_SPACING_M) + 1
+    return list(h3.grid_disk(h3.latlng_to_cell(lat, lon, H3_RESOLUTION), rings))
+
+
+def find_any(
+    *,
+    within: QuerySet[Case],
+    lon: float,
+    lat: float,
+    at: dt.datetime,
+    categories: list[Category],
+    text: str,
+) -> list[LikelyDuplicate]:
+    """:func:`find` for a report whose subclass is one of ``categories`` (suggested, not chosen yet;
+    none: by the words alone), each case offered once with its best score."""
+    best: dict[int, LikelyDuplicate] = {}
+    asked: list[Category | None] = list(categories) or [None]
+    for category in asked:
+        for found in find(within=within, lon=lon, lat=lat, at=at, category=category, text=text):
+            if found.case_id not in best or found.score > best[found.case_id].score:
+                best[found.case_id] = found
+    return sorted(best.values(), key=lambda d: (-d.score, d.distance_m))[:MAX_OFFERED]
 
 
 def _score(
@@ -158,8 +183,7 @@ def flagged(cases: list[Case], within: QuerySet[Case]) -> set[int]:
     windows = {c.pk: window(c.category) for c in asking}
     cells: set[str] = set()
     for c in asking:
-        rings = math.ceil(windows[c.pk][0] / CELL_SPACING_M) + 1
-        cells.update(h3.grid_disk(h3.latlng_to_cell(c.lat, c.lon, H3_RESOLUTION), rings))
+        cells.update(_cells_around(c.lon, c.lat, windows[c.pk][0]))
     longest = dt.timedelta(days=max(days for _radius, days in windows.values()))
     earliest = min(c.reported_at for c in asking) - longest
     latest = max(c.reported_at for c in asking) + longest

@@ -110,6 +110,17 @@ def forget_past_windows(now: float | None = None) -> int:
     return deleted
 
 
+def limit_anonymous_suggestions(request: HttpRequest) -> None:
+    """Count one request for category suggestions from someone without an account (the API's and
+    the report forms' alike), by client address."""
+    hit(
+        request,
+        "category suggestions from one address",
+        client_address(request),
+        settings.CITYLOOP_RATELIMIT_SUGGEST_PER_ADDRESS,
+    )
+
+
 def limit_anonymous_report(request: HttpRequest, phone: str) -> None:
     """Count a report from someone without an account, by client address and by the phone number
     given (digits only, so spacing does not make a new number)."""

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from cityloop.cases.actions import submit_report
 from cityloop.cases.engine import TransitionError, perform
+from cityloop.cases.merging import joined
 from cityloop.cases.models import Case
 from cityloop.core.audit import action_transaction, record
 from cityloop.notify.signing import WebhookVerificationError, verify
@@ -130,10 +131,9 @@ def _ticket(platform: Platform, ticket_id: str) -> Ticket:
     ticket = Ticket.objects.select_related("case").filter(platform=platform, ticket_id=ticket_id).first()
     if ticket is None:
         raise ProtocolError(404, f"no work order {ticket_id!r} from this platform", "ticket_id")
-    if ticket.case.state == "merged" and ticket.case.duplicate_of_id is not None:
-        # Merged into an earlier case of the same problem (合并): the hotline's visits, urges and
-        # answers are about that case now.
-        ticket.case = Case.objects.get(pk=ticket.case.duplicate_of_id)
+    # Merged into an earlier case of the same problem (合并): the hotline's visits, urges and
+    # answers are about that case now.
+    ticket.case = joined(ticket.case)
     ensure_roles(platform, ticket.case.district)
     return ticket
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import shapely
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -224,12 +223,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
     staff = request.user.is_authenticated
     if not staff:  # the same allowance as the API's suggestions for a caller without an account
         try:
-            ratelimits.hit(
-                request,
-                "category suggestions from one address",
-                ratelimits.client_address(request),
-                settings.CITYLOOP_RATELIMIT_SUGGEST_PER_ADDRESS,
-            )
+            ratelimits.limit_anonymous_suggestions(request)
         except ratelimits.RateLimited:
             return HttpResponse("", status=429)
     answer: dict[str, Any] = {"categories": [], "unit": None}
@@ -253,16 +247,14 @@ def _nearby(
 ) -> list[dict[str, Any]]:
     """Open cases near ``point`` of the same problem: of any of the suggested subclasses (the
     reporter has not chosen one yet), or by their words alone when nothing is suggested."""
-    within = visible_cases(request) if staff else Case.objects.all()
-    categories: list[Category | None] = [lookup.category(c["code"], c["kind"]) for c in suggested]
-    best: dict[int, duplicates.LikelyDuplicate] = {}
-    for category in categories or [None]:
-        for found in duplicates.find(
-            within=within, lon=point[0], lat=point[1], at=timezone.now(), category=category, text=text
-        ):
-            if found.case_id not in best or found.score > best[found.case_id].score:
-                best[found.case_id] = found
-    ranked = sorted(best.values(), key=lambda d: (-d.score, d.distance_m))[: duplicates.MAX_OFFERED]
+    ranked = duplicates.find_any(
+        within=visible_cases(request) if staff else Case.objects.all(),
+        lon=point[0],
+        lat=point[1],
+        at=timezone.now(),
+        categories=[lookup.category(c["code"], c["kind"]) for c in suggested],
+        text=text,
+    )
     rows = {
         c.pk: c for c in Case.objects.filter(pk__in=[d.case_id for d in ranked]).select_related("category")
     }
