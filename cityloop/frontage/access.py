@@ -32,10 +32,18 @@ def require_officer(actor: User, street: Unit) -> None:
         raise PermissionDenied(f"只有{street.name}的门前三包管理人员可以办理")
 
 
-def require_inspector(actor: User, street: Unit) -> None:
-    """Refuse anyone who may not inspect in the street (its supervisors, officer, administrators)."""
-    if not holds(actor, street, INSPECTOR_ROLES):
-        raise PermissionDenied(f"你不能在{street.name}巡查门前三包")
+def may_inspect(actor: User, party: Party) -> bool:
+    """Whether ``actor`` may inspect the party: a supervisor, officer or administrator over its
+    street or its community."""
+    if holds(actor, party.street, INSPECTOR_ROLES):
+        return True
+    return party.community is not None and holds(actor, party.community, INSPECTOR_ROLES)
+
+
+def require_inspector(actor: User, party: Party) -> None:
+    """Refuse anyone who may not inspect the party."""
+    if not may_inspect(actor, party):
+        raise PermissionDenied(f"你不能巡查{party.name}的门前三包")
 
 
 def party_of(user: User | object) -> Party | None:
