@@ -14,7 +14,7 @@ from cityloop.frontage.inspections import record_inspection
 from cityloop.frontage.models import Inspection, Notice, NoticeStatus
 from cityloop.frontage.notices import answer_notice, cancel_notice, overdue
 
-from .docs_fixtures import shops, ticks  # noqa: F401
+from .docs_fixtures import ticks
 
 MONDAY = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
