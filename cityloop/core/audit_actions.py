@@ -92,6 +92,7 @@ class AuditAction(models.TextChoices):
     FRONTAGE_DUTY_LOAD_STANDARD = "frontage.duty.load_standard", _("standard frontage duties loaded")
     FRONTAGE_DUTY_SAVE = "frontage.duty.save", _("frontage duty saved")
     # --- frontage letters, inspections and notices (frontage, part A) ----------------------------
+    FRONTAGE_PARTY_ACCOUNT = "frontage.party.account", _("frontage party account made")
     FRONTAGE_LETTER_TEMPLATE_SAVE = "frontage.letter_template.save", _("frontage letter template saved")
     FRONTAGE_LETTER_ISSUE = "frontage.letter.issue", _("responsibility letters issued")
     FRONTAGE_LETTER_SIGN = "frontage.letter.sign", _("responsibility letter signed")

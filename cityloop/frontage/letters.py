@@ -26,8 +26,9 @@ from .models import Letter, LetterStatus, LetterTemplate, Party, Zone
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_SIGNATURE_BYTES = 512 * 1024
 DEFAULT_TITLE = "门前三包责任书"
-DEFAULT_BODY = """为保持市容整洁、街面有序，根据城市市容和环境卫生管理有关规定，{street}
-与责任单位签订本责任书。
+DEFAULT_BODY = (
+    "为保持市容整洁、街面有序，根据城市市容和环境卫生管理有关规定，"
+    """{street}与责任单位签订本责任书。
 
 责任单位：{party}（统一社会信用代码：{uscc}）
 地址：{address}
@@ -40,6 +41,7 @@ DEFAULT_BODY = """为保持市容整洁、街面有序，根据城市市容和�
 三、责任单位负责责任区内的绿化和公共设施：保持完好，发现损毁及时报告。
 四、街道组织巡查；发现问题的，发出整改通知书，责任单位应在期限内整改；逾期未整改的，依法移交执法处理。
 五、本责任书一式两份，自签署之日起生效，有效期至本年度末，每年续签。"""
+)
 
 
 def _check_template(title: str, body: str) -> tuple[str, str]:
