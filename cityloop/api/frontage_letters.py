@@ -319,11 +319,10 @@ class AnswerIn(Schema):
 @router.post("/my/notices/{number}/answer", response=MyNoticeOut, summary="Answer a notice as rectified")
 def answer(request: HttpRequest, number: str, body: AnswerIn) -> dict[str, Any]:
     assert isinstance(request.user, User)
+    found = _my_notice(request, number)
     with transaction.atomic():
         photos = own_photos(request.user, body.photos)
-        notice = answer_notice(
-            actor=request.user, notice=_my_notice(request, number), note=body.note, photos=photos
-        )
+        notice = answer_notice(actor=request.user, notice=found, note=body.note, photos=photos)
     return {
         "number": notice.number,
         "duty": notice.duty.name,

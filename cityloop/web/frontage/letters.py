@@ -41,9 +41,9 @@ def letters(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         street = streets.filter(code=request.POST.get("street", "")[:32]).first()
+        if street is None:
+            raise PermissionDenied("only the street's frontage officer issues its letters")
         try:
-            if street is None:
-                raise PermissionDenied(_("Choose one of your streets."))
             wanted = int(request.POST.get("year") or year)
             made = issue_letters(actor=user, street=street, year=wanted)
             messages.success(
@@ -52,8 +52,6 @@ def letters(request: HttpRequest) -> HttpResponse:
             return redirect(f"{request.path}?year={wanted}&street={street.code}")
         except (ValidationError, ValueError) as exc:
             errors = errors_of(exc) if isinstance(exc, ValidationError) else [_("The year is a number.")]
-        except PermissionDenied as exc:
-            errors = [str(exc)]
     qs = restrict(Letter.objects.all(), user, "view").filter(year=year).select_related("party", "street")
     street_code = request.GET.get("street", "")[:32]
     if street_code:
