@@ -122,3 +122,15 @@ def test_void_and_reissue(org, shops):
     again = issue_letters(actor=officer, street=org.street_a, year=2026)
     assert [x.party_id for x in again] == [shops["pharmacy"].pk]
     assert Letter.objects.filter(party=shops["pharmacy"], status=LetterStatus.VOID).count() == 1
+
+
+def test_command_renews_and_lists_unsigned(org, shops, capsys):
+    from django.core.management import call_command
+
+    call_command("frontage_letters", "issue", "--year", "2026", "--street", org.street_a.code)
+    call_command("frontage_letters", "renew", "--year", "2026", "--street", org.street_a.code)
+    assert sorted(Letter.objects.values_list("year", flat=True)) == [2026, 2026, 2027, 2027]
+    call_command("frontage_letters", "unsigned", "--year", "2027")
+    out = capsys.readouterr().out
+    assert "东街面馆" in out and "西街花店" not in out
+    call_command("frontage_letters", "overdue")
