@@ -40,3 +40,10 @@ class CasesConfig(AppConfig):
         post_save.connect(forget_step_limits, sender=StepLimit, dispatch_uid="cases-step-limits")
         post_save.connect(forget_step_limits, sender=Urgency, dispatch_uid="cases-urgencies")
         post_save.connect(forget_channels, sender=Channel, dispatch_uid="cases-channels")
+
+        # The community micro-loop escalates into (and reports back to) the case loop through this.
+        from cityloop.community.escalation import register_bridge
+
+        from .community import CaseBridge
+
+        register_bridge(CaseBridge())
