@@ -87,6 +87,8 @@ ROUTERS = [
     ("/catalog", "cityloop.api.catalog"),
     ("/assets", "cityloop.api.assets"),
     ("/frontage", "cityloop.api.frontage"),
+    ("/community", "cityloop.api.community"),
+    ("/alleys", "cityloop.api.alleys"),
     ("/routing", "cityloop.api.routing"),
     ("", "cityloop.api.cases"),
     ("", "cityloop.api.evaluation"),

@@ -8,12 +8,17 @@ to the station is handed back (申请回退) when escalated, or reported dispose
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from cityloop.core.models import User
 
 from .actions import dispose_case, perform, submit_report
 from .attachments import upload_attachment
+from .engine import TransitionError
 from .models import Case
 
 if TYPE_CHECKING:
@@ -49,10 +54,25 @@ def _uploads(actor: User, photos: list[Photo], purpose: str) -> list[int]:
     ]
 
 
+@contextmanager
+def _as_domain_errors() -> Iterator[None]:
+    """The case loop's refusals as the community's callers know them (403 or a 400 on ``case``)."""
+    try:
+        yield
+    except TransitionError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(f"区级案件不允许这样办理：{exc.message}") from None
+        raise ValidationError({"case": f"区级案件：{exc.message}"}) from None
+
+
 class CaseBridge:
     """What :class:`cityloop.community.escalation.Bridge` asks of the case loop."""
 
     def escalate(self, task: Task, *, actor: User, summary: str, photos: list[Photo]) -> CaseRef:
+        with _as_domain_errors():
+            return self._escalate(task, actor=actor, summary=summary, photos=photos)
+
+    def _escalate(self, task: Task, *, actor: User, summary: str, photos: list[Photo]) -> CaseRef:
         if task.case_id:
             case = Case.objects.get(pk=task.case_id)
             case = perform(case, "request_return", actor=actor, payload={"reason": summary})
@@ -75,7 +95,10 @@ class CaseBridge:
     def solved(self, task: Task, *, actor: User, photos: list[Photo]) -> None:
         case = Case.objects.get(pk=task.case_id)
         feedback = f"社区工作站已解决：{task.solution}"[:500]
-        dispose_case(case, actor=actor, feedback=feedback, attachments=_uploads(actor, photos, "disposal"))
+        with _as_domain_errors():
+            dispose_case(
+                case, actor=actor, feedback=feedback, attachments=_uploads(actor, photos, "disposal")
+            )
 
     def incoming(self, station_unit_id: int, *, limit: int) -> list[CaseRef]:
         from cityloop.community.models import Task

@@ -27,6 +27,7 @@ from fractions import Fraction
 
 from django.db.models import Q
 
+from .community import _community_tasks, _escalated, _solved_here
 from .conditions import (  # the row sets and conditions the families below name
     _by_rework,
     _cases_reported,
@@ -49,7 +50,6 @@ from .conditions import (  # the row sets and conditions the families below name
     _valid,
     _voided,
 )
-from .community import _community_tasks, _escalated, _solved_here
 from .measure_types import Family, Measure
 from .scoring import round4
 
