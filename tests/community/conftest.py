@@ -33,7 +33,7 @@ class Community:
 
 
 @pytest.fixture
-def community(loop: Loop, actor: User) -> Community:
+def community(loop: Loop, actor: User) -> Community:  # noqa: F811 (the fixture)
     org = loop.org
     unit_a = create_unit(
         actor=actor, code="990100001001-ZZ", name="东一社区工作站", kind="station", parent=org.community_a
