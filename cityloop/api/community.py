@@ -221,7 +221,7 @@ def list_tasks(request: HttpRequest, filters: Query[CommunityTaskFilter]) -> Any
         qs = qs.filter(station_id=filters.station)
     if filters.state:
         qs = qs.filter(state=filters.state)
-    user, managed = _user(request), {}
+    user, managed = _user(request), dict[int, bool]()
 
     class _Page:
         def count(self) -> int:

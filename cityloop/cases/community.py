@@ -41,7 +41,7 @@ def _ref(case: Case) -> CaseRef:
         lon=case.lon,
         lat=case.lat,
         address=case.address,
-        category_code=case.category.code if case.category_id else "",
+        category_code=case.category.code if case.category is not None else "",
     )
 
 
@@ -93,6 +93,7 @@ class CaseBridge:
         return _ref(case)
 
     def solved(self, task: Task, *, actor: User, photos: list[Photo]) -> None:
+        assert task.case_id is not None
         case = Case.objects.get(pk=task.case_id)
         feedback = f"社区工作站已解决：{task.solution}"[:500]
         with _as_domain_errors():

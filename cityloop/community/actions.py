@@ -18,7 +18,7 @@ from . import claim
 from .models import CommunityLevelCategory, Post, PostKind, Professional, Station, Trade
 from .scopes import MANAGE
 
-GEOMETRY_KINDS = {
+GEOMETRY_KINDS: dict[str, tuple[str, ...]] = {
     PostKind.LANE: ("LineString",),
     PostKind.AREA: ("Polygon", "MultiPolygon"),
     PostKind.BUILDING: ("Point", "Polygon"),
@@ -73,6 +73,8 @@ def open_station(
     station = Station.objects.filter(community=community).first()
     before = snapshot(station) if station else None
     station = station or Station(community=community)
+    if community.parent_id is None:
+        raise ValidationError({"community": "社区不属于任何街道"})
     station.street_id = community.parent_id
     station.unit = unit
     station.name = _text(name, "name", 100, required=True)

@@ -66,6 +66,13 @@ def _event(task: Task, actor: User, kind: str, text: str, at: dt.datetime) -> No
     TaskEvent.objects.create(task=task, actor=actor, kind=kind, text=text[:500], at=at)
 
 
+def _district(station: Station) -> int:
+    district = station.street.parent_id
+    if district is None:
+        raise ValidationError({"station": "工作站所在街道不属于任何区"})
+    return district
+
+
 def _open(task: Task) -> Task:
     locked = Task.objects.select_for_update().select_related("station").get(pk=task.pk)
     if not locked.is_open:
@@ -101,7 +108,7 @@ def raise_task(
         station=station,
         community_id=station.community_id,
         street_id=station.street_id,
-        district_id=station.street.parent_id,
+        district_id=_district(station),
         source=source,
         description=_text(description, "description", 500),
         address=_text(address, "address", 200, required=False),
@@ -135,7 +142,7 @@ def take_case(*, actor: User, station: Station, case_id: int, at: dt.datetime | 
         station=station,
         community_id=station.community_id,
         street_id=station.street_id,
-        district_id=station.street.parent_id,
+        district_id=_district(station),
         source=TaskSource.CASE,
         description=case.description[:500] or case.number,
         address=case.address[:200],

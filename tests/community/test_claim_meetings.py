@@ -123,7 +123,7 @@ def test_meetings_refuse_the_wrong_unit_people_and_items(community: Community) -
         )
     with pytest.raises(PermissionDenied):
         hold_meeting(actor=head, unit=org.street_a, kind="street_monthly", held_on=today)
-    with pytest.raises(ValidationError, match="items.0.who"):
+    with pytest.raises(ValidationError, match=r"items\.0\.who"):
         hold_meeting(
             actor=head,
             unit=org.community_a,
