@@ -9,10 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-from cityloop.core.models import User
+from cityloop.core.models import Membership, Unit, User
 from cityloop.core.permissions import can
 
 from .models import Post, PostKind, Station, Task
+from .scopes import MANAGE
 
 
 def active_posts(user: User, day: dt.date | None = None) -> list[Post]:
@@ -49,6 +50,16 @@ def may_work(user: User, task: Task) -> bool:
     if professional is not None and professional.user_id == user.pk:
         return True
     return may_manage(user, task.station)
+
+
+def manages_unit(user: User, unit: Unit) -> bool:
+    """A unit manager or administrator at ``unit`` or above it (or a superuser)."""
+    if user.is_superuser:
+        return True
+    paths = (
+        Membership.objects.active().filter(user=user, role__in=MANAGE).values_list("unit__path", flat=True)
+    )
+    return any(unit.path.startswith(p) for p in paths)
 
 
 def require(allowed: bool, message: str) -> None:

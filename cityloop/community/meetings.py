@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from cityloop.core.audit import domain_action, record, snapshot
 from cityloop.core.models import Unit, UnitKind, User
-from cityloop.core.permissions import restrict
 
-from .access import is_station_head
+from .access import is_station_head, manages_unit
 from .models import ActionItem, Meeting, MeetingKind, Station, Task, TaskState
 
 AGENDA_LIMIT = 50
@@ -46,9 +45,7 @@ def _may_hold(actor: User, unit: Unit, kind: str) -> bool:
         station = Station.objects.filter(community=unit).first()
         if station is not None and is_station_head(actor, station):
             return True
-    return restrict(Unit.objects.filter(pk=unit.pk), actor, "view").exists() and bool(
-        restrict(Station.objects.filter(Q(community=unit) | Q(street=unit)), actor, "manage").exists()
-    )
+    return manages_unit(actor, unit)
 
 
 def _items(items: list[dict[str, object]], today: dt.date) -> list[tuple[str, str, dt.date, int | None]]:
