@@ -184,7 +184,7 @@ def save_professional(
 
 @domain_action
 def mark_community_level(
-    *, actor: User, code: str, note: str = "", valid_from: dt.date | None = None
+    *, actor: User, code: str, kind: str = "event", note: str = "", valid_from: dt.date | None = None
 ) -> CommunityLevelCategory:
     """Let communities handle a category (a catalog code or a class prefix) first, from a day on."""
     if (
@@ -195,9 +195,12 @@ def mark_community_level(
     ):
         raise PermissionDenied("只有市或区的管理人员可以设定社区级问题类别")
     code = _text(code, "code", 16, required=True)
+    if kind not in ("event", "component", ""):
+        raise ValidationError({"kind": "类型应为event（事件）或component（部件）"})
     row, _ = CommunityLevelCategory.objects.update_or_create(
         code=code,
         defaults={
+            "kind": kind,
             "note": _text(note, "note", 100),
             "valid_from": valid_from or dt.date(2000, 1, 1),
             "valid_to": None,

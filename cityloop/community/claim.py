@@ -21,7 +21,7 @@ class _Snapshot:
 
         self.version = version
         self.categories = [
-            (c.code, c.valid_from, c.valid_to or _FOREVER) for c in CommunityLevelCategory.objects.all()
+            (c.code, c.kind, c.valid_from, c.valid_to or _FOREVER) for c in CommunityLevelCategory.objects.all()
         ]
         self.stations = dict(
             Station.objects.filter(unit__isnull=False).values_list("community_id", "unit_id")
@@ -36,9 +36,13 @@ def bump_version() -> None:
     SNAPSHOT.bump()
 
 
-def is_community_level(code: str, on: dt.date) -> bool:
-    """Whether ``code`` is a community-level category on ``on`` (a listed code or a prefix of it)."""
-    return any(code.startswith(c) and start <= on < end for c, start, end in SNAPSHOT.get().categories)
+def is_community_level(code: str, on: dt.date, kind: str = "event") -> bool:
+    """Whether ``code`` (of ``kind``) is a community-level category on ``on`` (a listed code or a
+    prefix of it)."""
+    return any(
+        code.startswith(c) and (not k or k == kind) and start <= on < end
+        for c, k, start, end in SNAPSHOT.get().categories
+    )
 
 
 def community_claim(facts: Facts) -> Claim | None:
@@ -47,7 +51,7 @@ def community_claim(facts: Facts) -> Claim | None:
         return None
     snap = SNAPSHOT.get()
     unit_id = snap.stations.get(facts.community_id)
-    if unit_id is None or not is_community_level(facts.category_code, facts.on):
+    if unit_id is None or not is_community_level(facts.category_code, facts.on, facts.kind):
         return None
     from .models import Task, TaskState
 

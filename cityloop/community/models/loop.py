@@ -52,6 +52,8 @@ class CommunityLevelCategory(models.Model):
     handle first: a case of it inside a community with a station is claimed by the station."""
 
     code = models.CharField(_("category code or prefix"), max_length=16, unique=True)
+    # event or component (the two catalogs share codes); blank: the code in either.
+    kind = models.CharField(_("kind"), max_length=16, blank=True, default="event")
     note = models.CharField(_("note"), max_length=100, blank=True)
     valid_from = models.DateField(_("valid from"), default=dt.date(2000, 1, 1))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
