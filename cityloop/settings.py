@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     # registries
     "cityloop.assets",
     "cityloop.frontage",
+    "cityloop.community",
     "cityloop.routing",
     # the loop
     "cityloop.cases",

@@ -89,6 +89,8 @@ ROUTERS = [
     ("/frontage", "cityloop.api.frontage"),
     ("/frontage", "cityloop.api.frontage_letters"),
     ("/frontage", "cityloop.api.frontage_checks"),
+    ("/community", "cityloop.api.community"),
+    ("/alleys", "cityloop.api.alleys"),
     ("/routing", "cityloop.api.routing"),
     ("", "cityloop.api.cases"),
     ("", "cityloop.api.evaluation"),

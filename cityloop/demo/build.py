@@ -18,6 +18,7 @@ from django.db import transaction
 from cityloop.core.models import Unit, User
 
 from .city import DemoCity, Say, build_base_city, quiet
+from .community import community_step
 from .components import components_step, conditions_step
 from .dispatching import rules_step
 from .districts import CITY_CODE, DISTRICTS
@@ -43,6 +44,7 @@ STEPS: list[Step] = [
     escalation_step,
     frontage_step,
     frontage_docs_step,
+    community_step,
 ]
 
 

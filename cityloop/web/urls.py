@@ -85,6 +85,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("public/map/<str:layer>.geojson", maps.public_layer, name="public_layer"),
     # 门前三包: the street's frontage officer
     path("frontage/", include("cityloop.web.frontage.urls")),
+    # 三长一站 and 背街小巷: station heads, alley heads, the street's overview
+    path("community/", include("cityloop.web.community.urls")),
 ]
 
 # The evaluation pages (monthly scores) live in their own package when it is installed.
