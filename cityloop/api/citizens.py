@@ -10,7 +10,7 @@ from typing import Any, Literal
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Header, Router, Schema, Status
 
 from cityloop.cases.actions import submit_report
 from cityloop.core.audit import public_actor

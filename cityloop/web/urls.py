@@ -20,6 +20,7 @@ from . import (
     views,
 )
 from .org import audit as org_audit
+from .participation.urls import public_patterns as participation_patterns
 from .org import password as org_password
 from .org import roster as org_roster
 from .org import units as org_units
@@ -85,6 +86,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("public/map/<str:layer>.geojson", maps.public_layer, name="public_layer"),
     # 门前三包: the street's frontage officer
     path("frontage/", include("cityloop.web.frontage.urls")),
+    # public participation: the public map, citizens with a verified phone, and the staff pages
+    *participation_patterns,
 ]
 
 # The evaluation pages (monthly scores) live in their own package when it is installed.
