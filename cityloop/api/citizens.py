@@ -10,7 +10,7 @@ from typing import Any, Literal
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Header, Router, Schema, Status
+from ninja import Field, Header, Query, Router, Schema, Status
 
 from cityloop.cases.actions import submit_report
 from cityloop.core.audit import public_actor
@@ -157,7 +157,7 @@ def activity_out(a: Activity) -> dict[str, Any]:
 
 @router.get("/activities", response=list[ActivityOut], auth=None, summary="Activities open for sign-up")
 def open_activities(
-    request: HttpRequest, street: str | None = Field(None, max_length=32)
+    request: HttpRequest, street: str | None = Query(None, max_length=32)
 ) -> list[dict[str, Any]]:
     qs = Activity.objects.filter(status=ActivityStatus.OPEN, starts_at__gt=timezone.now()).select_related(
         "street"
