@@ -2,7 +2,6 @@
 records), answer suggestions, edit surveys and read their results, and switch the leaderboard and
 public photos. Every list is the caller's jurisdiction (``restrict``); writes need ``manage``."""
 
-
 import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal

@@ -2,7 +2,6 @@
 points leaderboard. No account needed; writes are rate-limited per client address (and per phone or
 address for codes). See docs/participation.md."""
 
-
 import datetime as dt
 from typing import Any, Literal
 

@@ -105,7 +105,10 @@ class AuditAction(models.TextChoices):
     PARTICIPATION_VOLUNTEER_DECIDE = "participation.volunteer.decide", _("volunteer approved or rejected")
     PARTICIPATION_ACTIVITY_SAVE = "participation.activity.save", _("activity saved")
     PARTICIPATION_ACTIVITY_SIGNUP = "participation.activity.signup", _("signed up for an activity")
-    PARTICIPATION_ACTIVITY_CANCEL_SIGNUP = "participation.activity.cancel_signup", _("activity sign-up cancelled")
+    PARTICIPATION_ACTIVITY_CANCEL_SIGNUP = (
+        "participation.activity.cancel_signup",
+        _("activity sign-up cancelled"),
+    )
     PARTICIPATION_ACTIVITY_ATTENDANCE = "participation.activity.attendance", _("attendance recorded")
     PARTICIPATION_CLEANUP_RECORD = "participation.cleanup.record", _("cleanup recorded")
     PARTICIPATION_VISIT_RECORD = "participation.visit.record", _("supervision visit recorded")

@@ -24,6 +24,7 @@ from .districts import CITY_CODE, DISTRICTS
 from .escalation import escalation_step
 from .frontage import frontage_step
 from .gazetteer import gazetteer_step
+from .participation import participation_step
 
 
 class Step(Protocol):
@@ -41,6 +42,7 @@ STEPS: list[Step] = [
     rules_step,
     escalation_step,
     frontage_step,
+    participation_step,
 ]
 
 

@@ -4,7 +4,7 @@ kept per street and community and feed the monthly evaluation (measures ``survey
 ``survey_satisfied``).
 
 A response's score is the mean of its rating answers (1–5) on a 0–100 scale; a response scoring
-``SATISFIED_FROM`` or more counts as satisfied.
+``SATISFIED_FROM`` or more (a mean of 4 "satisfied" or better) counts as satisfied.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from cityloop.core.models import Unit, UnitKind, User
 from .models import Citizen, Question, Survey, SurveyResponse
 from .models.surveys import QuestionKind, SurveyStatus
 
-SATISFIED_FROM = 80.0
+SATISFIED_FROM = 75.0
 MAX_QUESTIONS = 30
 
 

@@ -20,11 +20,11 @@ from . import (
     views,
 )
 from .org import audit as org_audit
-from .participation.urls import public_patterns as participation_patterns
 from .org import password as org_password
 from .org import roster as org_roster
 from .org import units as org_units
 from .org import users as org_users
+from .participation.urls import public_patterns as participation_patterns
 
 app_name = "web"
 

@@ -37,44 +37,69 @@ def confirmed(channel: str = "email", address: str = "li@example.cn", **area: An
 
 def test_size_and_shape_limits() -> None:
     with pytest.raises(ValidationError) as big:
-        alerts.subscribe(actor=public_actor(), channel="email", address="a@b.cn", polygon=around(POINT_A, 0.2))
+        alerts.subscribe(
+            actor=public_actor(), channel="email", address="a@b.cn", polygon=around(POINT_A, 0.2)
+        )
     assert "polygon" in big.value.message_dict
     with pytest.raises(ValidationError) as bowtie:
-        alerts.subscribe(actor=public_actor(), channel="email", address="a@b.cn", polygon=[[0, 0], [1, 1], [1, 0], [0, 1]])
+        alerts.subscribe(
+            actor=public_actor(), channel="email", address="a@b.cn", polygon=[[0, 0], [1, 1], [1, 0], [0, 1]]
+        )
     assert "polygon" in bowtie.value.message_dict
     with pytest.raises(ValidationError) as far:
-        alerts.subscribe(actor=public_actor(), channel="email", address="a@b.cn", center=list(POINT_A), radius_m=99999)
+        alerts.subscribe(
+            actor=public_actor(), channel="email", address="a@b.cn", center=list(POINT_A), radius_m=99999
+        )
     assert "radius_m" in far.value.message_dict
     with pytest.raises(ValidationError) as address:
-        alerts.subscribe(actor=public_actor(), channel="email", address="not-mail", center=list(POINT_A), radius_m=500)
+        alerts.subscribe(
+            actor=public_actor(), channel="email", address="not-mail", center=list(POINT_A), radius_m=500
+        )
     assert "address" in address.value.message_dict
     assert not AlertSubscription.objects.exists()
 
 
-def test_nothing_is_sent_before_the_code_comes_back(loop: Loop, django_capture_on_commit_callbacks: Any, api_as: Any) -> None:
+def test_nothing_is_sent_before_the_code_comes_back(
+    loop: Loop, django_capture_on_commit_callbacks: Any, api_as: Any
+) -> None:
     api = api_as(None)
-    made = api.post("/api/v1/public/alerts", {"channel": "email", "address": "Li@Example.cn", "center": list(POINT_A), "radius_m": 500})
+    made = api.post(
+        "/api/v1/public/alerts",
+        {"channel": "email", "address": "Li@Example.cn", "center": list(POINT_A), "radius_m": 500},
+    )
     assert made.status_code == 201, made.content
     token = made.json()["token"]
     code = last_code("email:li@example.cn")
     with django_capture_on_commit_callbacks(execute=True):
         loop.report()
     assert not AlertEvent.objects.exists()
-    assert api.post("/api/v1/public/alerts/confirm", {"token": token, "code": "000000" if code != "000000" else "111111"}).status_code == 400
+    assert (
+        api.post(
+            "/api/v1/public/alerts/confirm",
+            {"token": token, "code": "000000" if code != "000000" else "111111"},
+        ).status_code
+        == 400
+    )
     ok = api.post("/api/v1/public/alerts/confirm", {"token": token, "code": code})
     assert ok.status_code == 200 and ok.json()["confirmed"]
     assert AuditEntry.objects.filter(action="participation.alert.confirm").exists()
 
 
-def test_new_and_closed_cases_in_the_area_are_batched(loop: Loop, django_capture_on_commit_callbacks: Any) -> None:
+def test_new_and_closed_cases_in_the_area_are_batched(
+    loop: Loop, django_capture_on_commit_callbacks: Any
+) -> None:
     sub = confirmed(polygon=around(POINT_A))
     elsewhere = confirmed(address="far@example.cn", polygon=around(POINT_B))
     with django_capture_on_commit_callbacks(execute=True):
         first = loop.report()
         second = loop.report(description="井盖缺失")
-        loop.drive(first, "accept", "register", "dispatch", "dispose", "send_for_check", "check_pass", "close")
+        loop.drive(
+            first, "accept", "register", "dispatch", "dispose", "send_for_check", "check_pass", "close"
+        )
     assert set(sub.events.values_list("kind", "case_number")) == {
-        ("new", first.number), ("new", second.number), ("closed", first.number)
+        ("new", first.number),
+        ("new", second.number),
+        ("closed", first.number),
     }
     assert not elsewhere.events.exists()
     now = timezone.now()
@@ -90,7 +115,10 @@ def test_new_and_closed_cases_in_the_area_are_batched(loop: Loop, django_capture
     assert third.number in Outbox.objects.filter(kind="participation.alert").last().body
     # The worker delivers through Django's mail.
     deliver(now + dt.timedelta(minutes=62))
-    assert Delivery.objects.filter(channel="citizen", status="sent", outbox__kind="participation.alert").count() == 2
+    assert (
+        Delivery.objects.filter(channel="citizen", status="sent", outbox__kind="participation.alert").count()
+        == 2
+    )
     assert any(third.number in m.body for m in mail.outbox)
 
 

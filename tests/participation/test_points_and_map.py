@@ -20,7 +20,12 @@ pytestmark = pytest.mark.django_db
 
 def citizen_report(loop: Loop, phone: str = PHONE, point: tuple[float, float] = POINT_A, **kw: Any) -> Case:
     return loop.report(
-        channel="citizen_web", actor=public_actor(), reporter_phone=phone, reporter_name="张三", point=point, **kw
+        channel="citizen_web",
+        actor=public_actor(),
+        reporter_phone=phone,
+        reporter_name="张三",
+        point=point,
+        **kw,
     )
 
 
@@ -28,7 +33,9 @@ def registered(loop: Loop, case: Case) -> Case:
     return loop.drive(case, "send_for_verification", "verify", "accept", "register")
 
 
-def test_registered_report_earns_points_once(loop: Loop, citizen: Citizen, django_capture_on_commit_callbacks: Any) -> None:
+def test_registered_report_earns_points_once(
+    loop: Loop, citizen: Citizen, django_capture_on_commit_callbacks: Any
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         case = registered(loop, citizen_report(loop))
     citizen.refresh_from_db()
@@ -60,9 +67,16 @@ def test_leaderboard_is_off_until_switched_on_and_masked(loop: Loop, citizen: Ci
     # Only leaders and administrators switch it.
     body = {"leaderboard_enabled": True, "staff_photos_public": False}
     manager = api_as(loop.users["street_a_manager"])
-    assert manager.client.put("/api/v1/participation/settings", body, content_type="application/json", headers=manager.headers).status_code == 403
+    assert (
+        manager.client.put(
+            "/api/v1/participation/settings", body, content_type="application/json", headers=manager.headers
+        ).status_code
+        == 403
+    )
     leader = api_as(loop.users["leader"])
-    put = leader.client.put("/api/v1/participation/settings", body, content_type="application/json", headers=leader.headers)
+    put = leader.client.put(
+        "/api/v1/participation/settings", body, content_type="application/json", headers=leader.headers
+    )
     assert put.status_code == 200, put.content
     rows = api_as(None).get("/api/v1/public/leaderboard").json()["rows"]
     assert rows == [{"rank": 1, "name": "王**", "points": 30}]
@@ -91,7 +105,9 @@ def _box_around(case: Case, d: float = 0.05) -> str:
 
 
 def test_photos_only_with_consent(loop: Loop, api_as: Any) -> None:
-    with_consent = citizen_report(loop, attachments=[loop.photo(public_actor(), "report")], photos_public=True)
+    with_consent = citizen_report(
+        loop, attachments=[loop.photo(public_actor(), "report")], photos_public=True
+    )
     without = citizen_report(loop, attachments=[loop.photo(public_actor(), "report")], point=POINT_B)
     staff = loop.report(attachments=[loop.photo(loop.users["supervisor_a"], "report")])
     api = api_as(None)
@@ -121,7 +137,9 @@ def test_merged_reports_show_as_their_joined_case(loop: Loop, api_as: Any) -> No
 
 def test_filters_and_refusals(loop: Loop, api_as: Any) -> None:
     open_case = loop.report(point=POINT_B, actor=loop.users["supervisor_b"])
-    closed = loop.drive(loop.report(), "accept", "register", "dispatch", "dispose", "send_for_check", "check_pass", "close")
+    closed = loop.drive(
+        loop.report(), "accept", "register", "dispatch", "dispose", "send_for_check", "check_pass", "close"
+    )
     api = api_as(None)
     box = _box_around(open_case, 0.2)
     by_state = api.get("/api/v1/public/cases", bbox=box, state="closed").json()["items"]

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_code_goes_through_the_outbox_and_only_its_hash_is_kept() -> None:
-    found = verification.send_code(actor=public_actor(), purpose="phone", target=PHONE, address=f"sms:{PHONE}")
+    found = verification.send_code(
+        actor=public_actor(), purpose="phone", target=PHONE, address=f"sms:{PHONE}"
+    )
     code = last_code(f"sms:{PHONE}")
     assert code not in found.code_hash
     entry = AuditEntry.objects.filter(action="participation.code.send").last()
@@ -37,17 +39,25 @@ def test_wrong_tries_spend_the_code() -> None:
     for _ in range(Verification.MAX_ATTEMPTS):
         assert not verification.check_code(actor=public_actor(), purpose="phone", target=PHONE, code=wrong)
     assert not verification.check_code(actor=public_actor(), purpose="phone", target=PHONE, code=code)
-    assert AuditEntry.objects.filter(action="participation.code.check").count() == Verification.MAX_ATTEMPTS + 1
+    assert (
+        AuditEntry.objects.filter(action="participation.code.check").count() == Verification.MAX_ATTEMPTS + 1
+    )
 
 
 def test_one_code_a_minute_and_codes_expire() -> None:
     now = timezone.now()
-    verification.send_code(actor=public_actor(), purpose="phone", target=PHONE, address=f"sms:{PHONE}", now=now)
+    verification.send_code(
+        actor=public_actor(), purpose="phone", target=PHONE, address=f"sms:{PHONE}", now=now
+    )
     with pytest.raises(ValidationError):
-        verification.send_code(actor=public_actor(), purpose="phone", target=PHONE, address=f"sms:{PHONE}", now=now)
+        verification.send_code(
+            actor=public_actor(), purpose="phone", target=PHONE, address=f"sms:{PHONE}", now=now
+        )
     code = last_code(f"sms:{PHONE}")
     later = now + dt.timedelta(minutes=verification.CODE_MINUTES + 1)
-    assert not verification.check_code(actor=public_actor(), purpose="phone", target=PHONE, code=code, now=later)
+    assert not verification.check_code(
+        actor=public_actor(), purpose="phone", target=PHONE, code=code, now=later
+    )
 
 
 def test_token_names_its_citizen_and_nothing_else() -> None:
@@ -65,7 +75,9 @@ def test_api_flow_and_limits(api_as: Any, settings: Any) -> None:
     assert bad.status_code == 400 and "phone" in bad.content.decode()
     assert api.post("/api/v1/public/verify", {"phone": PHONE}).status_code == 202
     code = last_code(f"sms:{PHONE}")
-    wrong = api.post("/api/v1/public/verify/confirm", {"phone": PHONE, "code": "999999" if code != "999999" else "888888"})
+    wrong = api.post(
+        "/api/v1/public/verify/confirm", {"phone": PHONE, "code": "999999" if code != "999999" else "888888"}
+    )
     assert wrong.status_code == 400
     ok = api.post("/api/v1/public/verify/confirm", {"phone": PHONE, "code": code})
     assert ok.status_code == 200, ok.content

@@ -9,6 +9,7 @@ from tests.cases.conftest import POINT_A
 from .hotline_routes import HOTLINE_PAGE_ROUTES
 from .open311_routes import OPEN311_ROUTES
 from .org_routes import ORG_PAGE_ROUTES
+from .participation_routes import PARTICIPATION_PAGE_ROUTES
 from .routes import (
     BLANK_FORM,
     CASE_A,
@@ -473,3 +474,4 @@ PAGE_ROUTES += HOTLINE_PAGE_ROUTES
 
 # Open311 GeoReport v2 (tests/security/open311_routes.py).
 PAGE_ROUTES += OPEN311_ROUTES
+PAGE_ROUTES += PARTICIPATION_PAGE_ROUTES
