@@ -97,6 +97,9 @@ ROUTERS = [
     ("", "cityloop.api.analytics"),
     ("/hotline", "cityloop.api.hotline"),
     ("/intake", "cityloop.api.triage"),
+    ("/public", "cityloop.api.public"),
+    ("/public", "cityloop.api.citizens"),
+    ("/participation", "cityloop.api.participation"),
 ]
 
 for prefix, module_name in ROUTERS:

@@ -108,6 +108,32 @@ class AuditAction(models.TextChoices):
     FRONTAGE_NOTICE_RECTIFY = "frontage.notice.rectify", _("rectification notice closed as rectified")
     FRONTAGE_NOTICE_ESCALATE = "frontage.notice.escalate", _("rectification notice escalated to a case")
     FRONTAGE_NOTICE_CANCEL = "frontage.notice.cancel", _("rectification notice cancelled")
+    # --- public participation (participation) ------------------------------------------------------
+    PARTICIPATION_CODE_SEND = "participation.code.send", _("verification code sent")
+    PARTICIPATION_CODE_CHECK = "participation.code.check", _("verification code checked")
+    PARTICIPATION_CITIZEN_UPDATE = "participation.citizen.update", _("citizen nickname changed")
+    PARTICIPATION_SETTINGS_SAVE = "participation.settings.save", _("participation settings saved")
+    PARTICIPATION_POINTS_RULE_SAVE = "participation.points_rule.save", _("points rule saved")
+    PARTICIPATION_POINTS_AWARD = "participation.points.award", _("points awarded for a report")
+    PARTICIPATION_ALERT_SUBSCRIBE = "participation.alert.subscribe", _("area alert requested")
+    PARTICIPATION_ALERT_CONFIRM = "participation.alert.confirm", _("area alert confirmed")
+    PARTICIPATION_ALERT_CANCEL = "participation.alert.cancel", _("area alert cancelled")
+    PARTICIPATION_VOLUNTEER_REGISTER = "participation.volunteer.register", _("volunteer registered")
+    PARTICIPATION_VOLUNTEER_DECIDE = "participation.volunteer.decide", _("volunteer approved or rejected")
+    PARTICIPATION_ACTIVITY_SAVE = "participation.activity.save", _("activity saved")
+    PARTICIPATION_ACTIVITY_SIGNUP = "participation.activity.signup", _("signed up for an activity")
+    PARTICIPATION_ACTIVITY_CANCEL_SIGNUP = (
+        "participation.activity.cancel_signup",
+        _("activity sign-up cancelled"),
+    )
+    PARTICIPATION_ACTIVITY_ATTENDANCE = "participation.activity.attendance", _("attendance recorded")
+    PARTICIPATION_CLEANUP_RECORD = "participation.cleanup.record", _("cleanup recorded")
+    PARTICIPATION_VISIT_RECORD = "participation.visit.record", _("supervision visit recorded")
+    PARTICIPATION_FINDING_REPORT = "participation.finding.report", _("visit finding reported as a case")
+    PARTICIPATION_SUGGESTION_SUBMIT = "participation.suggestion.submit", _("suggestion submitted")
+    PARTICIPATION_SUGGESTION_ANSWER = "participation.suggestion.answer", _("suggestion answered")
+    PARTICIPATION_SURVEY_SAVE = "participation.survey.save", _("survey saved")
+    PARTICIPATION_SURVEY_ANSWER = "participation.survey.answer", _("survey answered")
     # --- routing ----------------------------------------------------------------------------------
     ROUTING_RULE_CREATE = "routing.rule.create", _("routing rule added")
     ROUTING_RULE_UPDATE = "routing.rule.update", _("routing rule changed")

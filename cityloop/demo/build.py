@@ -26,6 +26,7 @@ from .escalation import escalation_step
 from .frontage import frontage_step
 from .frontage_docs import frontage_docs_step
 from .gazetteer import gazetteer_step
+from .participation import participation_step
 
 
 class Step(Protocol):
@@ -45,6 +46,7 @@ STEPS: list[Step] = [
     frontage_step,
     frontage_docs_step,
     community_step,
+    participation_step,
 ]
 
 

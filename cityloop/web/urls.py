@@ -24,6 +24,7 @@ from .org import password as org_password
 from .org import roster as org_roster
 from .org import units as org_units
 from .org import users as org_users
+from .participation.urls import public_patterns as participation_patterns
 
 app_name = "web"
 
@@ -87,6 +88,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("frontage/", include("cityloop.web.frontage.urls")),
     # 三长一站 and 背街小巷: station heads, alley heads, the street's overview
     path("community/", include("cityloop.web.community.urls")),
+    # public participation: the public map, citizens with a verified phone, and the staff pages
+    *participation_patterns,
 ]
 
 # The evaluation pages (monthly scores) live in their own package when it is installed.

@@ -10,6 +10,7 @@ from .community_routes import COMMUNITY_PAGE_ROUTES
 from .hotline_routes import HOTLINE_PAGE_ROUTES
 from .open311_routes import OPEN311_ROUTES
 from .org_routes import ORG_PAGE_ROUTES
+from .participation_routes import PARTICIPATION_PAGE_ROUTES
 from .routes import (
     BLANK_FORM,
     CASE_A,
@@ -475,3 +476,4 @@ PAGE_ROUTES += HOTLINE_PAGE_ROUTES
 # Open311 GeoReport v2 (tests/security/open311_routes.py).
 PAGE_ROUTES += OPEN311_ROUTES
 PAGE_ROUTES += COMMUNITY_PAGE_ROUTES
+PAGE_ROUTES += PARTICIPATION_PAGE_ROUTES

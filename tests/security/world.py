@@ -271,6 +271,89 @@ class World:
             deliver(timezone.now())
         return InboxMessage.objects.get(user=self.loop.users["street_a_manager"])
 
+    # --- public participation -----------------------------------------------------------------
+
+    @cached_property
+    def participation(self) -> Any:
+        """Street A's pending volunteer, activity with a sign-up and a cleanup photo, unanswered
+        suggestion and draft survey, and a confirmed area alert around POINT_A."""
+        import datetime as dt
+        from types import SimpleNamespace
+
+        from django.utils import timezone
+
+        from cityloop.core.audit import public_actor
+        from cityloop.participation import actions, alerts, surveys, verification
+        from tests.cases.conftest import png_bytes
+
+        street = self.org.street_a
+        public = public_actor()
+        manager = self.loop.users["street_a_manager"]
+        pending = actions.register_volunteer(
+            actor=public,
+            citizen=verification.verified_citizen("13800000011"),
+            kind="volunteer",
+            name="待审志愿者",
+            street=street,
+        )
+        approved = actions.register_volunteer(
+            actor=public,
+            citizen=verification.verified_citizen("13800000012"),
+            kind="volunteer",
+            name="已审志愿者",
+            street=street,
+        )
+        actions.decide_volunteer(actor=manager, volunteer=approved, approve=True)
+        start = timezone.now() + dt.timedelta(days=1)
+        activity = actions.save_activity(
+            actor=manager,
+            street=street,
+            title="清洁家园 activity-a",
+            place="广场",
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=2),
+            capacity=5,
+        )
+        signup = actions.sign_up(actor=public, activity=activity, volunteer=approved)
+        activity.starts_at = timezone.now() - dt.timedelta(hours=1)
+        activity.save()
+        cleanup = actions.record_cleanup(
+            actor=public,
+            activity=activity,
+            volunteer=approved,
+            refuse_kg=5,
+            spots_cleaned=2,
+            photos=[(png_bytes(), "image/png", "png")],
+        )
+        suggestion = actions.submit_suggestion(
+            actor=public,
+            citizen=approved.citizen,
+            title="建议 suggestion-a",
+            text="增加垃圾桶",
+            street=street,
+        )
+        survey = surveys.save_survey(
+            actor=manager,
+            title="调查 survey-a",
+            month=timezone.localdate().replace(day=1),
+            area=street,
+            questions=[{"text": "满意吗", "kind": "rating"}],
+        )
+        alert = alerts.subscribe(
+            actor=public, channel="email", address="a@example.cn", center=list(POINT_A), radius_m=300
+        )
+        return SimpleNamespace(
+            pending=pending,
+            approved=approved,
+            activity=activity,
+            signup=signup,
+            suggestion=suggestion,
+            survey=survey,
+            alert=alert,
+            photo=cleanup.photos.get(),
+            token=verification.citizen_token(approved.citizen),
+        )
+
     def upload(self, user: User) -> int:
         """A photo uploaded by ``user`` (for actions that need one)."""
         return upload_attachment(actor=user, name="photo.png", content=png_bytes(), purpose="other").pk
