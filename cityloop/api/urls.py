@@ -93,6 +93,8 @@ ROUTERS = [
     ("", "cityloop.api.analytics"),
     ("/hotline", "cityloop.api.hotline"),
     ("/intake", "cityloop.api.triage"),
+    ("/video", "cityloop.api.video"),
+    ("/sensors", "cityloop.api.sensors"),
 ]
 
 for prefix, module_name in ROUTERS:
