@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 
 from cityloop.cases.engine import TransitionError
 from cityloop.catalog import lookup
-from cityloop.core.models import Unit, User
+from cityloop.core.models import Membership, Role, Unit, UnitKind, User
 from cityloop.core.permissions import can, jurisdiction_paths, restrict, scope_for
 from cityloop.video import cameras as camera_actions
 from cityloop.video.detectors import set_threshold
@@ -166,7 +166,13 @@ def import_camera_file(request: HttpRequest, file: File[UploadedFile]) -> dict[s
         raise ValidationError({"file": "文件超过20 MB"})
     rows = read_rows(file.name or "", file.read())
     try:
-        counts = camera_actions.import_cameras(actor=actor, rows=rows, source=file.name or "")
+        with transaction.atomic():
+            counts = camera_actions.import_cameras(actor=actor, rows=rows, source=file.name or "")
+            codes = {str(r.get("code", "")).strip() for r in rows}
+            managed = restrict(Camera.objects.filter(code__in=codes), actor, "manage").count()
+            if managed != len(codes):
+                # Rolls the whole file back: some camera stands outside the caller's jurisdiction.
+                raise ApiError(403, "the file has cameras outside your jurisdiction; nothing was imported")
     except camera_actions.ImportRefused as exc:
         return {"ok": False, "errors": exc.rows}
     return {"ok": True, "created": counts["created"], "updated": counts["updated"]}
@@ -316,7 +322,13 @@ def thresholds(request: HttpRequest) -> list[dict[str, Any]]:
     "/thresholds/{kind}/{code}", response=ThresholdOut, summary="Set a category's thresholds (administrators)"
 )
 def put_threshold(request: HttpRequest, kind: str, code: str, body: ThresholdIn) -> dict[str, Any]:
-    actor = _camera_admin(request)
+    actor = _user(request)
+    # Thresholds are the whole city's: set by an administrator of the city (its root unit).
+    city_admin = Membership.objects.active().filter(
+        user_id=actor.pk, role=Role.ADMIN, unit__kind=UnitKind.CITY
+    )
+    if not actor.is_superuser and not city_admin.exists():
+        raise ApiError(403, "only the city's administrators set detection thresholds")
     category = lookup.category(code[:4], kind[:10])
     found = set_threshold(
         actor=actor,

@@ -9,6 +9,7 @@ from cityloop.routing.models import Rule
 from tests.cases.conftest import POINT_A
 
 from .hotline_routes import HOTLINE_API_ROUTES
+from .video_routes import VIDEO_API_ROUTES
 from .org_routes import ORG_API_ROUTES
 from .routes import CASE_A, MEASURE, PRIVATE, PUBLIC, REFERENCE, UNKNOWN, Route, cases_count, photo_file
 
@@ -538,3 +539,5 @@ API_ROUTES: list[Route] = [
 API_ROUTES += ORG_API_ROUTES
 # Hotline work orders (tests/security/hotline_routes.py).
 API_ROUTES += HOTLINE_API_ROUTES
+# Video patrol, detectors and sensors (tests/security/video_routes.py).
+API_ROUTES += VIDEO_API_ROUTES

@@ -7,6 +7,7 @@ from cityloop.evaluation.models import Adjustment, EvaluationRun
 from tests.cases.conftest import POINT_A
 
 from .hotline_routes import HOTLINE_PAGE_ROUTES
+from .video_routes import VIDEO_PAGE_ROUTES
 from .open311_routes import OPEN311_ROUTES
 from .org_routes import ORG_PAGE_ROUTES
 from .routes import (
@@ -473,3 +474,5 @@ PAGE_ROUTES += HOTLINE_PAGE_ROUTES
 
 # Open311 GeoReport v2 (tests/security/open311_routes.py).
 PAGE_ROUTES += OPEN311_ROUTES
+# Video patrol, detectors and sensors (tests/security/video_routes.py).
+PAGE_ROUTES += VIDEO_PAGE_ROUTES
