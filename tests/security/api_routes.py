@@ -9,9 +9,9 @@ from cityloop.routing.models import Rule
 from tests.cases.conftest import POINT_A
 
 from .hotline_routes import HOTLINE_API_ROUTES
-from .video_routes import VIDEO_API_ROUTES
 from .org_routes import ORG_API_ROUTES
 from .routes import CASE_A, MEASURE, PRIVATE, PUBLIC, REFERENCE, UNKNOWN, Route, cases_count, photo_file
+from .video_routes import VIDEO_API_ROUTES
 
 A = "/api/v1"
 PERIOD = "period={w.run.period}"

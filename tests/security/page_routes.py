@@ -7,7 +7,6 @@ from cityloop.evaluation.models import Adjustment, EvaluationRun
 from tests.cases.conftest import POINT_A
 
 from .hotline_routes import HOTLINE_PAGE_ROUTES
-from .video_routes import VIDEO_PAGE_ROUTES
 from .open311_routes import OPEN311_ROUTES
 from .org_routes import ORG_PAGE_ROUTES
 from .routes import (
@@ -22,6 +21,7 @@ from .routes import (
     cases_count,
     photo_file,
 )
+from .video_routes import VIDEO_PAGE_ROUTES
 
 PAGE_ROUTES: list[Route] = [
     Route("healthz", PUBLIC, "/healthz"),

@@ -60,7 +60,8 @@ def test_camera_file_import_answers_row_errors(loop, admin):
     _, raw = create_api_token(actor=system_actor(), user=admin, name="t")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    sheet = f"code,name,lon,lat,owner\nF1,一号,{POINT_A[0]},{POINT_A[1]},990100\nF2,二号,abc,{POINT_A[1]},990100\n"
+    lon, lat = POINT_A
+    sheet = f"code,name,lon,lat,owner\nF1,一号,{lon},{lat},990100\nF2,二号,abc,{lat},990100\n"
     answer = client.post(
         f"{A}/camera-files",
         {"file": SimpleUploadedFile("c.csv", sheet.encode())},
