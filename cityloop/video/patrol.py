@@ -18,6 +18,7 @@ from cityloop.cases.models import Case
 from cityloop.catalog import lookup
 from cityloop.core.audit import domain_action, record
 from cityloop.core.models import Unit, User
+from cityloop.core.permissions import jurisdiction_paths, scope_for
 
 from .casework import report_through_camera
 from .frames import take_frame
@@ -97,6 +98,12 @@ def create_route(
 def start_round(route: PatrolRoute, *, actor: User, at: dt.datetime | None = None) -> PatrolRound:
     """Start (or resume) the actor's round of this route today: its cameras in order, none looked at."""
     at = at or timezone.now()
+    district = Unit.objects.get(pk=route.district_id)
+    paths = jurisdiction_paths(actor, scope_for(PatrolRound).actions["patrol"])
+    if not actor.is_superuser and not any(district.path.startswith(p) for p in paths):
+        raise TransitionError(
+            403, "only the district's operators and shift leaders run its rounds", field="route"
+        )
     day = timezone.localdate(at)
     running = PatrolRound.objects.filter(
         route=route, operator=actor, day=day, status=RoundStatus.RUNNING

@@ -85,6 +85,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("public/map/<str:layer>.geojson", maps.public_layer, name="public_layer"),
     # 门前三包: the street's frontage officer
     path("frontage/", include("cityloop.web.frontage.urls")),
+    # 视频巡查 and 物联感知: the video patrol operator's pages and the sensors' list
+    path("", include("cityloop.web.video.urls")),
 ]
 
 # The evaluation pages (monthly scores) live in their own package when it is installed.
