@@ -23,8 +23,8 @@ from .dispatching import rules_step
 from .districts import CITY_CODE, DISTRICTS
 from .escalation import escalation_step
 from .frontage import frontage_step
-from .video import video_step
 from .gazetteer import gazetteer_step
+from .video import video_step
 
 
 class Step(Protocol):
