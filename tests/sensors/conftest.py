@@ -45,8 +45,9 @@ def network(loop: Loop, actor: User) -> SensorNetwork:  # noqa: F811
 
 @pytest.fixture
 def devices(network: SensorNetwork, actor: User) -> dict[str, Device]:
-    from cityloop.assets.actions import record_component
+    from cityloop.assets.actions import load_standard_states, record_component
 
+    load_standard_states(actor=actor)  # reference data a flushing test elsewhere may have removed
     record_component(actor=actor, id="9901000101000001", lon=POINT_A[0], lat=POINT_A[1], owner="D-WATER")
     return {
         "cover": register_device(
