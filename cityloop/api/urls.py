@@ -100,6 +100,8 @@ ROUTERS = [
     ("/public", "cityloop.api.public"),
     ("/public", "cityloop.api.citizens"),
     ("/participation", "cityloop.api.participation"),
+    ("/video", "cityloop.api.video"),
+    ("/sensors", "cityloop.api.sensors"),
 ]
 
 for prefix, module_name in ROUTERS:

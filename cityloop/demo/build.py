@@ -27,6 +27,7 @@ from .frontage import frontage_step
 from .frontage_docs import frontage_docs_step
 from .gazetteer import gazetteer_step
 from .participation import participation_step
+from .video import video_step
 
 
 class Step(Protocol):
@@ -47,6 +48,7 @@ STEPS: list[Step] = [
     frontage_docs_step,
     community_step,
     participation_step,
+    video_step,
 ]
 
 

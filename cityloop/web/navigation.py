@@ -58,6 +58,8 @@ def nav_links(request: HttpRequest) -> list[NavLink]:
         links.append(NavLink(reverse("web:community:overview"), _("Communities overview")))
     if holds(request, {"operator"}):
         links.append(NavLink(reverse("web:hotline_report"), _("Hotline report")))
+    if holds(request, {Role.OPERATOR, Role.SHIFT_LEADER}):
+        links.append(NavLink(reverse("web:video:rounds"), _("Video patrol")))
     if Role.ADMIN in roles_of(request):
         links.append(NavLink(reverse("web:org_units"), _("Organisation")))
     if holds(request, OVERSIGHT):

@@ -90,6 +90,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("community/", include("cityloop.web.community.urls")),
     # public participation: the public map, citizens with a verified phone, and the staff pages
     *participation_patterns,
+    # 视频巡查 and 物联感知: the video patrol operator's pages and the sensors' list
+    path("", include("cityloop.web.video.urls")),
 ]
 
 # The evaluation pages (monthly scores) live in their own package when it is installed.

@@ -23,6 +23,7 @@ from .routes import (
     cases_count,
     photo_file,
 )
+from .video_routes import VIDEO_PAGE_ROUTES
 
 PAGE_ROUTES: list[Route] = [
     Route("healthz", PUBLIC, "/healthz"),
@@ -477,3 +478,5 @@ PAGE_ROUTES += HOTLINE_PAGE_ROUTES
 PAGE_ROUTES += OPEN311_ROUTES
 PAGE_ROUTES += COMMUNITY_PAGE_ROUTES
 PAGE_ROUTES += PARTICIPATION_PAGE_ROUTES
+# Video patrol, detectors and sensors (tests/security/video_routes.py).
+PAGE_ROUTES += VIDEO_PAGE_ROUTES

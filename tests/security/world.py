@@ -38,6 +38,8 @@ from cityloop.routing.actions import create_rule
 from cityloop.routing.models import Rule
 from tests.cases.conftest import POINT_A, POINT_B, Loop, png_bytes
 
+from . import video_world
+
 # Users the ``loop`` city lacks: the same roles as its insiders, held outside street A.
 EXTRA_USERS: dict[str, tuple[str, str]] = {
     # username: (unit attribute of the world, role)
@@ -157,6 +159,28 @@ class World:
         status, answer = receive(self.hotline_platform.code, headers, body)
         assert status == 201, answer
         return Case.objects.get(number=answer["case_number"])
+
+    # --- video and sensors (tests/security/video_world.py) ---------------------------------------
+
+    @cached_property
+    def camera_a(self) -> Any:
+        return video_world.camera_a(self)
+
+    @cached_property
+    def detection_a(self) -> Any:
+        return video_world.detection_a(self)
+
+    @cached_property
+    def route_a(self) -> Any:
+        return video_world.route_a(self)
+
+    @cached_property
+    def round_a(self) -> Any:
+        return video_world.round_a(self)
+
+    @cached_property
+    def device_a(self) -> Any:
+        return video_world.device_a(self)
 
     @cached_property
     def closed_a_photo(self) -> Attachment:
