@@ -19,4 +19,10 @@ class AnalyticsConfig(AppConfig):
         # communities under their units (a department, which has no territory, sees none).
         for model in (HourlyCount, DailyCount):
             register_scope(model, under_paths=territory_under, actions={"view": ANY_ROLE})
+        # A closing is a closed case: it is seen by whoever sees the case (territory or unit).
+        from cityloop.cases.scope import cases_under
+
+        from .models import Closing
+
+        register_scope(Closing, under_paths=cases_under, actions={"view": ANY_ROLE})
         register_sweep("analytics", sweep)

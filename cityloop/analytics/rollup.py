@@ -157,7 +157,10 @@ def refresh(now: dt.datetime | None = None, *, settle: bool | None = None) -> di
     RollupState.objects.filter(pk=state.pk).update(
         last_case_id=last, settled_at=now if settle else state.settled_at, updated_at=timezone.now()
     )
-    return {"days": len(days), "cases": counted, "last_case_id": last}
+    from . import closings  # the closings roll-up reads this module's helpers
+
+    kept = closings.refresh(now, settle=settle)
+    return {"days": len(days), "cases": counted, "last_case_id": last, **kept}
 
 
 def rebuild() -> dict[str, Any]:
@@ -177,8 +180,11 @@ def rebuild() -> dict[str, Any]:
             days += 1
             day += dt.timedelta(days=1)
     RollupState.objects.filter(pk=state.pk).update(last_case_id=last, settled_at=now)
+    from . import closings
+
+    kept = closings.rebuild()
     # Cases added while rebuilding are above ``last`` and taken by the next refresh.
-    return {"days": days, "cases": counted, "last_case_id": last}
+    return {"days": days, "cases": counted, "last_case_id": last, **kept}
 
 
 def sweep(now: dt.datetime) -> dict[str, Any]:
