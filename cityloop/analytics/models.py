@@ -14,6 +14,8 @@ from cityloop.core.models import Unit
 LEVELS = ("grid", "community", "street", "h3_8", "h3_9")
 PLACE_COLUMNS = ("district", "grid", "community", "street", "h3_8", "h3_9")
 HOW = "how"  # the daily table's hour-of-week rows: place is weekday × 24 + hour (local time)
+CLASS = "class"  # the daily table's rows per category class (大类): place is the class's id
+CHANNEL = "channel"  # the daily table's rows per channel: place is the channel's id
 
 
 class HourlyCount(models.Model):
@@ -170,3 +172,31 @@ class Closing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} closed {self.closed_at:%Y-%m-%d}"
+
+
+class BacklogCount(models.Model):
+    """A snapshot of the open cases, rewritten wholly by every sweep: how many wait at each step,
+    state, light and age (bucket of days since the report) per territory and responsible unit."""
+
+    district = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
+    street = models.ForeignKey(Unit, on_delete=models.CASCADE, null=True, related_name="+", db_index=False)
+    community = models.ForeignKey(Unit, on_delete=models.CASCADE, null=True, related_name="+", db_index=False)
+    responsible_unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    step = models.CharField(max_length=16, blank=True)
+    state = models.CharField(max_length=24)
+    light = models.CharField(max_length=8, blank=True)
+    bucket = models.PositiveSmallIntegerField()  # index into backlog.BUCKETS
+    n = models.PositiveIntegerField(_("cases"))
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("open case count")
+        verbose_name_plural = _("open case counts")
+        indexes: ClassVar = [
+            models.Index(fields=["district", "street", "responsible_unit"], name="analytics_backlog_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} {self.state} {self.light}: {self.n}"
