@@ -72,19 +72,19 @@ class Command(BaseCommand):
             if not opendata.parquet_available():
                 raise CommandError("--format parquet needs pyarrow (pip install pyarrow)")
             n = opendata.write_parquet(rows, options["out"])
+        elif options["out"] == "-":
+            n = self.write_csv(rows, sys.stdout)
         else:
-            n = 0
-            out = (
-                sys.stdout
-                if options["out"] == "-"
-                else open(options["out"], "w", encoding="utf-8", newline="")
-            )  # noqa: SIM115
-            try:
-                for text in opendata.csv_lines(rows):
-                    out.write(text)
-                    n += text.count("\n")
-            finally:
-                if out is not sys.stdout:
-                    out.close()
-            n -= 1  # the header
+            with open(options["out"], "w", encoding="utf-8", newline="") as out:
+                n = self.write_csv(rows, out)
         self.stderr.write(f"{n} cases written")
+
+    @staticmethod
+    def write_csv(rows: Any, out: Any) -> int:
+        from cityloop.analytics import opendata
+
+        n = -1  # the header
+        for text in opendata.csv_lines(rows):
+            out.write(text)
+            n += text.count("\n")
+        return n
