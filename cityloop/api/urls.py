@@ -95,6 +95,7 @@ ROUTERS = [
     ("", "cityloop.api.cases"),
     ("", "cityloop.api.evaluation"),
     ("", "cityloop.api.analytics"),
+    ("", "cityloop.api.analytics_work"),
     ("/hotline", "cityloop.api.hotline"),
     ("/intake", "cityloop.api.triage"),
     ("/public", "cityloop.api.public"),

@@ -248,3 +248,5 @@ class AuditAction(models.TextChoices):
     EVALUATION_RECHECK = "evaluation.recheck", _("evaluation rechecked")
     EVALUATION_ADJUST = "evaluation.adjust", _("evaluation adjusted")
     EVALUATION_PUBLISH = "evaluation.publish", _("evaluation published")
+    # --- analytics (demo: a simulated year with planted patterns) -------------------------------
+    DEMO_PLANT_HISTORY = "demo.plant_history", _("simulated year with planted patterns written")

@@ -298,6 +298,33 @@ PAGE_ROUTES: list[Route] = [
         marker="{w.org.street_a.name}",
         needs=("rollups",),
     ),
+    Route(
+        "analytics/backlog/",
+        PRIVATE,
+        "/analytics/backlog/",
+        inside="leader",
+        outside="leader_b",
+        scope="list",
+        marker="{w.case_a.number}",
+        needs=("rollups",),
+    ),
+    Route(
+        "analytics/disputes/",
+        PRIVATE,
+        "/analytics/disputes/",
+        inside="leader",
+        why="routing's returns under routing's own scope (tests/analytics/test_backlog_disputes.py)",
+    ),
+    Route(
+        "analytics/trends/",
+        PRIVATE,
+        "/analytics/trends/?by=street",
+        inside="leader",
+        outside="leader_b",
+        scope="list",
+        marker="{w.org.street_a.name}",
+        needs=("rollups",),
+    ),
     # citizens
     Route("public/report/", PUBLIC, "/public/report/"),
     Route(
