@@ -13,11 +13,19 @@ class VideoConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.models import Q
+        from django.db.models.signals import post_delete, post_save
 
         from cityloop.core.models import Role, Unit
         from cityloop.core.permissions import ANY_ROLE, register_scope
 
-        from .models import Camera, Detection, PatrolRound, PatrolRoute
+        from .detectors import THRESHOLDS
+        from .inbound import CAMERAS
+        from .models import Camera, Detection, PatrolRound, PatrolRoute, Threshold
+
+        # A camera or threshold changed in this process: its memo is dropped at once.
+        for model, memo in ((Camera, CAMERAS), (Threshold, THRESHOLDS)):
+            post_save.connect(memo.clear, sender=model, dispatch_uid=f"video-memo-{model.__name__}")
+            post_delete.connect(memo.clear, sender=model, dispatch_uid=f"video-memo-del-{model.__name__}")
 
         def in_district(path: str) -> Q:
             # A camera, route or round belongs to its district (and everyone above sees it); a
