@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     # registries
     "cityloop.assets",
     "cityloop.frontage",
+    "cityloop.community",
+    "cityloop.participation",
     "cityloop.routing",
     # the loop
     "cityloop.cases",
@@ -338,6 +340,21 @@ CITYLOOP_NOTIFY_CHANNELS = {
     "sms": "cityloop.notify.channels.LoggingChannel",
     "wechat": "cityloop.notify.channels.LoggingChannel",
 }
+
+# --- public participation (docs/participation.md) ---
+# The address citizens' messages link to (alert batches, unsubscribe links).
+CITYLOOP_PUBLIC_URL = os.environ.get("CITYLOOP_PUBLIC_URL", "http://127.0.0.1:8000")
+# Area alerts: the largest area and circle a citizen may draw, and the quiet time between batches.
+CITYLOOP_ALERT_MAX_AREA_KM2 = float(os.environ.get("CITYLOOP_ALERT_MAX_AREA_KM2", "25"))
+CITYLOOP_ALERT_MAX_RADIUS_M = int(os.environ.get("CITYLOOP_ALERT_MAX_RADIUS_M", "3000"))
+CITYLOOP_ALERT_BATCH_MINUTES = float(os.environ.get("CITYLOOP_ALERT_BATCH_MINUTES", "60"))
+# The public map: decimals of longitude/latitude shown (4: about 10 m).
+CITYLOOP_PUBLIC_MAP_DECIMALS = int(os.environ.get("CITYLOOP_PUBLIC_MAP_DECIMALS", "4"))
+# Codes sent to phones and addresses, per client address and per phone or address.
+CITYLOOP_RATELIMIT_CODES_PER_ADDRESS = os.environ.get("CITYLOOP_RATELIMIT_CODES_PER_ADDRESS", "20/h")
+CITYLOOP_RATELIMIT_CODES_PER_TARGET = os.environ.get("CITYLOOP_RATELIMIT_CODES_PER_TARGET", "5/h")
+# Citizens' writes (alerts, suggestions, sign-ups, survey answers) per client address.
+CITYLOOP_RATELIMIT_CITIZEN_WRITES = os.environ.get("CITYLOOP_RATELIMIT_CITIZEN_WRITES", "60/h")
 
 # --- routing ---
 # Approved returns of one case after which it goes to arbitration (联席会议).

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('cases', '0019_merged_state'),
         ('catalog', '0004_duplicate_window'),
-        ('core', '0021_audit_action_choices_video'),
+        ('core', '0021_audit_action_choices_registries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
