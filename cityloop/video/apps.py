@@ -15,12 +15,21 @@ class VideoConfig(AppConfig):
         from django.db.models import Q
         from django.db.models.signals import post_delete, post_save
 
+        # Rounds left running past their day are missed rounds: the worker's sweep closes them.
+        from cityloop.core.audit import system_actor
         from cityloop.core.models import Role, Unit
         from cityloop.core.permissions import ANY_ROLE, register_scope
+        from cityloop.notify.worker import register_sweep
 
         from .detectors import THRESHOLDS
         from .inbound import CAMERAS
         from .models import Camera, Detection, PatrolRound, PatrolRoute, Threshold
+        from .patrol import close_stale_rounds
+
+        def stale_rounds(now: object) -> int:
+            return close_stale_rounds(actor=system_actor())
+
+        register_sweep("video-stale-rounds", stale_rounds)
 
         # A camera or threshold changed in this process: its memo is dropped at once.
         for model, memo in ((Camera, CAMERAS), (Threshold, THRESHOLDS)):
