@@ -480,7 +480,9 @@ def _find_round(request: HttpRequest, pk: int) -> PatrolRound:
     return found
 
 
-@router.post("/routes/{code}/rounds", response={201: PatrolRoundOut}, summary="Start (or resume) today's round")
+@router.post(
+    "/routes/{code}/rounds", response={201: PatrolRoundOut}, summary="Start (or resume) today's round"
+)
 def begin_round(request: HttpRequest, code: str) -> Status[dict[str, Any]]:
     route = restrict(PatrolRoute.objects.all(), request.user, "view").filter(code=code[:32]).first()
     if route is None:
@@ -514,7 +516,9 @@ class LookIn(Schema):
     note: str = Field("", max_length=200)
 
 
-@router.post("/rounds/{pk}/stops/{position}/look", response=PatrolRoundOut, summary="Record a camera looked at")
+@router.post(
+    "/rounds/{pk}/stops/{position}/look", response=PatrolRoundOut, summary="Record a camera looked at"
+)
 def look(request: HttpRequest, pk: int, position: int, body: LookIn) -> dict[str, Any]:
     if len(body.checks) > 12 or any(len(k) > 30 for k in body.checks):
         raise ValidationError({"checks": "at most 12 checklist items of 30 characters"})

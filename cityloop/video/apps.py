@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.apps import AppConfig
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,8 +30,8 @@ class VideoConfig(AppConfig):
         from .models import Camera, Detection, PatrolRound, PatrolRoute, Threshold
         from .patrol import close_stale_rounds
 
-        def stale_rounds(now: object) -> int:
-            return close_stale_rounds(actor=system_actor())
+        def stale_rounds(now: dt.datetime) -> dict[str, Any]:
+            return {"missed_rounds": close_stale_rounds(actor=system_actor(), today=timezone.localdate(now))}
 
         register_sweep("video-stale-rounds", stale_rounds)
 
