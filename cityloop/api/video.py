@@ -425,7 +425,7 @@ class StopOut(Schema):
     case_number: str | None
 
 
-class RoundOut(Schema):
+class PatrolRoundOut(Schema):
     id: int
     route: str
     operator: str
@@ -480,7 +480,9 @@ def _find_round(request: HttpRequest, pk: int) -> PatrolRound:
     return found
 
 
-@router.post("/routes/{code}/rounds", response={201: RoundOut}, summary="Start (or resume) today's round")
+@router.post(
+    "/routes/{code}/rounds", response={201: PatrolRoundOut}, summary="Start (or resume) today's round"
+)
 def begin_round(request: HttpRequest, code: str) -> Status[dict[str, Any]]:
     route = restrict(PatrolRoute.objects.all(), request.user, "view").filter(code=code[:32]).first()
     if route is None:
@@ -496,7 +498,7 @@ def begin_round(request: HttpRequest, code: str) -> Status[dict[str, Any]]:
     return Status(201, _round(_find_round(request, patrol.pk)))
 
 
-@router.get("/rounds/{pk}", response=RoundOut, summary="A patrol round and its cameras")
+@router.get("/rounds/{pk}", response=PatrolRoundOut, summary="A patrol round and its cameras")
 def get_round(request: HttpRequest, pk: int) -> dict[str, Any]:
     return _round(_find_round(request, pk))
 
@@ -514,7 +516,9 @@ class LookIn(Schema):
     note: str = Field("", max_length=200)
 
 
-@router.post("/rounds/{pk}/stops/{position}/look", response=RoundOut, summary="Record a camera looked at")
+@router.post(
+    "/rounds/{pk}/stops/{position}/look", response=PatrolRoundOut, summary="Record a camera looked at"
+)
 def look(request: HttpRequest, pk: int, position: int, body: LookIn) -> dict[str, Any]:
     if len(body.checks) > 12 or any(len(k) > 30 for k in body.checks):
         raise ValidationError({"checks": "at most 12 checklist items of 30 characters"})
@@ -525,7 +529,7 @@ def look(request: HttpRequest, pk: int, position: int, body: LookIn) -> dict[str
     return _round(_find_round(request, pk))
 
 
-@router.post("/rounds/{pk}/finish", response=RoundOut, summary="Finish the round (the rest are missed)")
+@router.post("/rounds/{pk}/finish", response=PatrolRoundOut, summary="Finish the round (the rest are missed)")
 def finish(request: HttpRequest, pk: int) -> dict[str, Any]:
     try:
         finish_round(_find_round(request, pk), actor=_user(request))

@@ -54,6 +54,7 @@ from .conditions import (  # the row sets and conditions the families below name
 )
 from .measure_types import Family, Measure
 from .scoring import round4
+from .video import _looked, _missed_round, _missed_stop, _round_stops
 
 FAMILIES: dict[str, Family] = {
     f.key: f
@@ -240,6 +241,27 @@ FAMILIES: dict[str, Family] = {
             rollup=("community_id", "street_id", "district_id"),
             counts_cases=False,
         ),
+        Family(
+            "video_rounds",
+            _round_stops,
+            ("operator_id",),
+            (
+                # 视频轮巡: every camera of a round is to be looked at; the round itself is to be
+                # finished on its day (docs/video.md).
+                Measure("video_stops", "轮巡应看摄像机数", "cameras due in patrol rounds"),
+                Measure("video_looked", "轮巡已看摄像机数", "cameras looked at in patrol rounds", _looked),
+                Measure("video_missed", "轮巡漏看摄像机数", "cameras missed in patrol rounds", _missed_stop),
+                Measure(
+                    "video_rounds_missed",
+                    "未完成轮巡次数",
+                    "patrol rounds not finished on their day",
+                    _missed_round,
+                    per_case=True,
+                ),
+            ),
+            case_field="round_id",
+            counts_cases=False,
+        ),
     ]
 }
 
@@ -279,6 +301,7 @@ RATES: tuple[Rate, ...] = (
         "survey_satisfied",
         "survey_answers",
     ),
+    Rate("video_look_rate", "轮巡查看率", "patrol cameras looked at", "video_looked", "video_stops"),
 )
 
 

@@ -63,6 +63,7 @@ SOURCES: dict[str, tuple[Source, ...]] = {
         Source(
             "steps", "ended_by_id", _same("accepted", "accepted_on_time", "check_sent", "check_sent_on_time")
         ),
+        Source("video_rounds", "operator_id"),
     ),
     "shift_leader": (
         Source(

@@ -5,6 +5,7 @@ problem while its case is still open (one case, not one per sighting)."""
 from __future__ import annotations
 
 from cityloop.cases.actions import submit_report
+from cityloop.cases.engine import perform
 from cityloop.cases.models import Case
 from cityloop.cases.workflow.spec import OPEN_STATES
 from cityloop.catalog.models import Category
@@ -44,6 +45,17 @@ def report_through_camera(
     with action_transaction():
         existing = open_case_at(camera, category)
         if existing is not None:
+            if frame_id:
+                # The new frame still belongs on the case: a comment carries it to the timeline.
+                existing = perform(
+                    existing,
+                    "comment",
+                    actor=actor,
+                    payload={
+                        "note": f"摄像头{camera.code}再次发现：{description[:200]}",
+                        "attachments": [frame_id],
+                    },
+                )
             return existing, False
         lon, lat = view_point(camera.fov, camera.lon, camera.lat)
         case, created = submit_report(

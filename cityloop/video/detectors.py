@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from cityloop.catalog.models import Category
 from cityloop.core.actions import create_user
 from cityloop.core.audit import domain_action, record, snapshot
+from cityloop.core.caching import Memo
 from cityloop.core.models import Role, Unit, UnitKind, User
 from cityloop.notify.signing import new_secret
 
@@ -102,13 +103,19 @@ def set_threshold(
 
 
 def threshold_for(category: Category) -> tuple[float, float | None]:
-    """(queue from, automatic case from) for a category; the defaults when the city set none."""
-    found = (
-        Threshold.objects.filter(category=category)
-        .values_list("min_confidence", "auto_case_confidence")
-        .first()
-    )
-    return (found[0], found[1]) if found else (DEFAULT_MIN_CONFIDENCE, None)
+    """(queue from, automatic case from) for a category; the defaults when the city set none. Kept
+    briefly per process: every detection asks, and thresholds change a few times a year."""
+
+    def read() -> tuple[float, float | None]:
+        found = (
+            Threshold.objects.filter(category=category)
+            .values_list("min_confidence", "auto_case_confidence")
+            .first()
+        )
+        return (found[0], found[1]) if found else (DEFAULT_MIN_CONFIDENCE, None)
+
+    return THRESHOLDS.get(category.pk, read)
 
 
+THRESHOLDS: Memo[tuple[float, float | None]] = Memo("video.thresholds", ttl=30.0)
 DEFAULT_MIN_CONFIDENCE = 0.5

@@ -20,11 +20,16 @@ from django.utils.dateparse import parse_datetime
 
 from cityloop.catalog import lookup
 from cityloop.core.audit import action_transaction, record
+from cityloop.core.caching import Memo
 from cityloop.notify.signing import WebhookVerificationError, verify
 
 from .casework import report_through_camera
 from .detectors import threshold_for
 from .models import Camera, Detection, DetectionStatus, Detector
+
+# The active cameras by code, kept briefly per process (a camera taken out of service stops taking
+# detections here at once, in the others within the memo's life; see ``apps.py``).
+CAMERAS: Memo[Camera | None] = Memo("video.cameras", ttl=30.0)
 
 MAX_BODY = 16 * 1024
 DETECTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
@@ -62,10 +67,12 @@ def _receive(code: str, headers: Mapping[str, str], body: bytes, now: dt.datetim
     except WebhookVerificationError as exc:
         raise Refused(401, f"signature refused: {exc}", "webhook-signature") from None
     data = _parse(body)
-    seen = _seen(detector, data["id"])
-    if seen is not None:
-        return seen
-    camera = Camera.objects.filter(code=data["camera"], active=True).first()
+    # A detection sent before is not looked up first: its unique (detector, id) refuses the second
+    # insert (IntegrityError, below), and the first answer is given again. One query fewer on every
+    # new detection, one more on a repeat, which is rare.
+    camera = CAMERAS.get(
+        data["camera"], lambda: Camera.objects.filter(code=data["camera"], active=True).first()
+    )
     if camera is None:
         raise Refused(422, f"no active camera {data['camera']!r}", "camera")
     try:

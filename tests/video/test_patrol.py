@@ -96,3 +96,22 @@ def test_report_from_a_fetched_frame_and_a_dead_camera(route, loop, settings):
     with pytest.raises(ValidationError) as caught:
         report_from_stop(dead, actor=operator, category="0102")
     assert "frame" in caught.value.message_dict
+
+
+def test_a_second_frame_of_the_same_problem_joins_the_open_case(route, loop):
+    operator = loop.users["operator"]
+    patrol = start_round(route, actor=operator)
+    first = RoundStop.objects.get(round=patrol, position=1)  # CAM001
+    case = report_from_stop(first, actor=operator, category="0102", frame=("a.png", png_bytes()))
+    again = report_from_stop(first, actor=operator, category="0102", frame=("b.png", png_bytes("green")))
+    assert again == case
+    assert case.attachments.count() == 2  # the second frame is on the case, by a comment
+
+
+def test_the_worker_sweep_closes_stale_rounds(route, loop):
+    from cityloop.notify.worker import run_sweep
+
+    patrol = start_round(route, actor=loop.users["operator"], at=T0 - dt.timedelta(days=2))
+    run_sweep()
+    patrol.refresh_from_db()
+    assert patrol.status == "missed"
