@@ -8,10 +8,14 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
+        from django.db.models import Q
+
+        from cityloop.core.models import Role
         from cityloop.core.permissions import ANY_ROLE, register_scope
         from cityloop.notify.worker import register_sweep
 
-        from .models import DailyCount, HourlyCount
+        from .bigscreen import WATCHERS as OVERSIGHT
+        from .models import Briefing, DailyCount, HourlyCount
         from .rollup import sweep
         from .scope import territory_under
 
@@ -20,3 +24,13 @@ class AnalyticsConfig(AppConfig):
         for model in (HourlyCount, DailyCount):
             register_scope(model, under_paths=territory_under, actions={"view": ANY_ROLE})
         register_sweep("analytics", sweep)
+        # After the roll-ups' refresh: a due briefing reads them settled.
+        from .briefings.service import sweep as briefing_sweep
+
+        register_sweep("briefings", briefing_sweep)
+        # Briefings are read by leaders and the command centre of the area or around it.
+        register_scope(
+            Briefing,
+            under_path=lambda path: Q(area__path__startswith=path),
+            actions={"view": OVERSIGHT, "generate": {Role.LEADER, Role.SHIFT_LEADER}},
+        )

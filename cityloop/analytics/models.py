@@ -111,3 +111,8 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: case {self.last_case_id}"
+
+
+from .briefings.models import Briefing, BriefingKind  # noqa: E402  (the app's models live in this module)
+
+__all__ = ["HOW", "LEVELS", "Briefing", "BriefingKind", "DailyCount", "HourlyCount", "RollupState"]

@@ -91,6 +91,8 @@ ROUTERS = [
     ("", "cityloop.api.cases"),
     ("", "cityloop.api.evaluation"),
     ("", "cityloop.api.analytics"),
+    ("", "cityloop.api.bigscreen"),
+    ("", "cityloop.api.briefings"),
     ("/hotline", "cityloop.api.hotline"),
     ("/intake", "cityloop.api.triage"),
 ]

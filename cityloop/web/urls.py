@@ -7,6 +7,8 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from . import (
     analytics,
+    bigscreen,
+    briefings,
     case_page,
     dashboard,
     lookups,
@@ -74,6 +76,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("m/cases/<int:pk>/", mobile.mobile_case, name="mobile_case"),
     # leaders
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("bigscreen/", bigscreen.bigscreen_page, name="bigscreen"),
+    path("analytics/briefings/", briefings.briefings_page, name="briefings"),
+    path("analytics/briefings/<int:briefing_id>.pdf", briefings.briefing_pdf, name="briefing_pdf"),
     path("analytics/", analytics.analytics_page, name="analytics"),
     # citizens, without an account
     path("public/report/", public.report, name="public_report"),
