@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -66,6 +67,8 @@ def bigscreen_page(request: HttpRequest) -> HttpResponse:
             "first": snapshot(rows),
             "words": wall_words(),
             "refresh": REFRESH_SECONDS,
+            # The wall shows the city's time, whatever the clock of the machine that drives it.
+            "time_zone": settings.TIME_ZONE,
         }
         response = render(request, "web/bigscreen/page.html", context)
     response["Content-Language"] = "zh-hans"

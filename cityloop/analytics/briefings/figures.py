@@ -216,8 +216,6 @@ def evaluation(area: Unit, p: BriefingPeriod) -> dict[str, Any] | None:
         .order_by("rank", "-index")
         .values_list("label", "index", "grade", "rank")
     )
-    if not scores:
-        return None
 
     def one(row: tuple[Any, ...]) -> dict[str, Any]:
         return {"name": row[0], "index": float(row[1]), "grade": row[2], "rank": row[3]}
@@ -227,8 +225,8 @@ def evaluation(area: Unit, p: BriefingPeriod) -> dict[str, Any] | None:
         "label": f"{p.last_day.year}年{p.last_day.month}月",
         "status": run.status,
         "ranked": len(scores),
-        "first": one(scores[0]),
-        "last": one(scores[-1]),
+        "first": one(scores[0]) if scores else None,
+        "last": one(scores[-1]) if scores else None,
         "table": [one(s) for s in scores[:15]],
     }
 
@@ -258,5 +256,5 @@ def figures(area: Unit, p: BriefingPeriod, now: dt.datetime | None = None) -> di
         "recurrence": recurring(cases, p),
         "red_units": red_units(cases, limit=5),
         "evaluation": evaluation(area, p),
-        "generated_at": now.isoformat(),
+        "generated_at": timezone.localtime(now).isoformat(),
     }

@@ -38,7 +38,7 @@ def font() -> str:
 def styles() -> dict[str, ParagraphStyle]:
     f = font()
     return {
-        "title": ParagraphStyle("title", fontName=f, fontSize=20, leading=28, alignment=1, textColor=RED),
+        "title": ParagraphStyle("title", fontName=f, fontSize=17, leading=24, alignment=1, textColor=RED),
         "sub": ParagraphStyle("sub", fontName=f, fontSize=10, leading=15, alignment=1, textColor=GREY),
         "h2": ParagraphStyle("h2", fontName=f, fontSize=13, leading=19, spaceBefore=8, spaceAfter=4),
         "body": ParagraphStyle("body", fontName=f, fontSize=10.5, leading=17, firstLineIndent=21),
@@ -59,7 +59,8 @@ def _legend(drawing: Drawing, x: float, y: float, pairs: list[tuple[Any, str]]) 
     legend.x, legend.y = x, y
     legend.fontName, legend.fontSize = font(), 8
     legend.alignment = "right"
-    legend.columnMaximum = 1
+    legend.columnMaximum = len(pairs)
+    legend.deltay = 10
     legend.colorNamePairs = pairs
     drawing.add(legend)
 
@@ -139,8 +140,11 @@ def _table(header: list[str], rows: list[list[Any]], widths: list[float]) -> Tab
     return table
 
 
-def render(title: str, period_label: str, f: dict[str, Any], findings: list[str]) -> bytes:
-    """The briefing's PDF bytes."""
+def render(
+    title: str, period_label: str, f: dict[str, Any], findings: list[str], notes: list[str] | None = None
+) -> bytes:
+    """The briefing's PDF bytes; ``notes`` are the sentences of the last section (overdue units and
+    the evaluation)."""
     s = styles()
     this, last = ("本周", "上周") if f["kind"] == "weekly" else ("本月", "上月")
     buffer = io.BytesIO()
@@ -204,6 +208,8 @@ def render(title: str, period_label: str, f: dict[str, Any], findings: list[str]
             )
         )
     story.append(Paragraph("四、超期案件与考评", s["h2"]))
+    # The sentences about them again, so the section says so even when it has no table.
+    story += [Paragraph(line, s["body"]) for line in notes or []]
     if f["red_units"]:
         story.append(
             _table(
@@ -212,7 +218,7 @@ def render(title: str, period_label: str, f: dict[str, Any], findings: list[str]
                 [220, 110, 110],
             )
         )
-    if f["evaluation"]:
+    if f["evaluation"] and f["evaluation"]["table"]:
         e = f["evaluation"]
         story.append(Spacer(1, 3 * mm))
         story.append(

@@ -13,6 +13,7 @@ from typing import Any
 NOTABLE_PCT = 20.0
 NOTABLE_CASES = 10  # cases in the larger of the two periods
 STEADY_PCT = 5.0
+SMALL_BASE = 5  # fewer cases than this before: a rise is told in cases, not as a percentage
 MAX_RISES = 3
 MAX_FALLS = 2
 
@@ -68,6 +69,13 @@ def _where(s: dict[str, Any]) -> str:
     return text
 
 
+def _rise(s: dict[str, Any]) -> str:
+    """ "上升23%"; from a handful of cases a percentage says little, so "明显增多"."""
+    if s["prev"] < SMALL_BASE:
+        return "明显增多"
+    return f"上升{_pct(s['change'])}"
+
+
 def movements(f: dict[str, Any]) -> list[str]:
     """Rises and falls by subclass, biggest first; one sentence when nothing moved notably."""
     this, last = words(f["kind"])
@@ -75,7 +83,7 @@ def movements(f: dict[str, Any]) -> list[str]:
     rises = sorted((s for s in moved if s["change"] > 0), key=lambda s: -(s["n"] - s["prev"]))[:MAX_RISES]
     falls = sorted((s for s in moved if s["change"] < 0), key=lambda s: s["n"] - s["prev"])[:MAX_FALLS]
     out = [
-        f"{this}{s['name']}案件较{last}上升{_pct(s['change'])}（{_n(s['prev'])}件→{_n(s['n'])}件）{_where(s)}。"
+        f"{this}{s['name']}案件较{last}{_rise(s)}（{_n(s['prev'])}件→{_n(s['n'])}件）{_where(s)}。"
         for s in rises
     ]
     out += [
@@ -137,6 +145,8 @@ def evaluation_line(f: dict[str, Any]) -> str | None:
         return None
     state = "" if e["status"] == "published" else "（草稿）"
     first, last = e["first"], e["last"]
+    if not e["ranked"]:
+        return f"{e['label']}综合评价{state}中，暂无街道达到参与排名所需的案件量。"
     if e["ranked"] < 2:
         return (
             f"{e['label']}综合评价{state}中，{first['name']}综合指标值{first['index']:.1f}"

@@ -17,7 +17,7 @@ from ..models import Briefing
 from . import pdf
 from .figures import figures
 from .periods import BriefingPeriod, last_complete, period_of
-from .sentences import findings
+from .sentences import evaluation_line, findings, overdue_line
 
 # The worker writes last week's briefing on Monday, last month's on the 1st, once the roll-ups'
 # hourly recount has settled the last day of the period.
@@ -37,7 +37,10 @@ def generate(
     figs = figures(area, p, now)
     lines = findings(figs)
     title = title_of(area, p)
-    body = pdf.render(title, p.label, figs, lines)
+    notes = [line for line in (overdue_line(figs), evaluation_line(figs)) if line]
+    if figs["evaluation"] is None:
+        notes.append(f"{p.last_day.year}年{p.last_day.month}月尚未开展综合评价。")
+    body = pdf.render(title, p.label, figs, lines, notes)
     return store_briefing(
         actor=actor, area=area, period=p, title=title, findings=lines, figures=figs, pdf=body, deliver=deliver
     )

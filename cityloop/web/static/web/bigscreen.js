@@ -16,13 +16,14 @@
     if (text !== undefined && text !== null) { n.textContent = String(text); }
     return n;
   }
+  var TZ = body.dataset.tz || undefined;
   function fmt(n) { return Number(n || 0).toLocaleString("zh-CN"); }
   function clear(n) { while (n.firstChild) { n.removeChild(n.firstChild); } return n; }
   function empty(list) { var li = node("li", "empty"); li.appendChild(node("span", "empty", words.nothing)); list.appendChild(li); }
 
   function tick() {
     var now = new Date();
-    el("wall-clock").textContent = now.toLocaleString("zh-CN", { hour12: false, year: "numeric", month: "2-digit", day: "2-digit", weekday: "short", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    el("wall-clock").textContent = now.toLocaleString("zh-CN", { hour12: false, year: "numeric", month: "2-digit", day: "2-digit", weekday: "short", hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone: TZ });
   }
 
   function intake(data) {
@@ -171,18 +172,18 @@
     if (!map) { return; }
     if (squares) { map.removeLayer(squares); }
     if (rings) { map.removeLayer(rings); }
-    squares = L.layerGroup();
+    squares = L.featureGroup();
     var bounds = [];
     // The worst lights come first from the server: draw them last, on top.
     data.lights.squares.slice().reverse().forEach(function (s) {
       bounds.push([s[1], s[0]]);
       squares.addLayer(L.circleMarker([s[1], s[0]], {
-        radius: Math.min(16, 4 + 2.2 * Math.sqrt(s[3])), stroke: false, fillColor: COLORS[s[2]] || COLORS[""],
-        fillOpacity: s[2] === "red" ? 0.95 : 0.75, interactive: false
+        radius: Math.min(18, 5 + 2.5 * Math.sqrt(s[3])), color: COLORS[s[2]] || COLORS[""], weight: 2, opacity: 0.45,
+        fillColor: COLORS[s[2]] || COLORS[""], fillOpacity: s[2] === "red" ? 0.95 : 0.8, interactive: false
       }));
     });
     squares.addTo(map);
-    rings = L.layerGroup();
+    rings = L.featureGroup();
     data.hotspots.spots.forEach(function (s) {
       if (s.lat === null || s.lon === null || !s.significant) { return; }
       rings.addLayer(L.circleMarker([s.lat, s.lon], { radius: 24, color: "#ff7a45", weight: 4, fill: false, interactive: false }));
@@ -202,7 +203,7 @@
     var at = new Date(data.at);
     var status = el("wall-status");
     status.className = "";
-    status.textContent = words.updated + " " + at.toLocaleTimeString("zh-CN", { hour12: false });
+    status.textContent = words.updated + " " + at.toLocaleTimeString("zh-CN", { hour12: false, timeZone: TZ });
   }
 
   function poll() {
