@@ -23,9 +23,11 @@ def _n(value: int | float) -> str:
 
 
 def _pct(value: float) -> str:
-    """23% rather than 23.0%; one decimal only under 10."""
-    value = abs(value)
-    return f"{value:.1f}%" if value < 10 and value != int(value) else f"{round(value):d}%"
+    """23% rather than 23.0%; one decimal only under 20% (12.5%, 8.1%), rounded half up."""
+    value = round(abs(value), 1)
+    if value >= 20 or value == int(value):
+        return f"{int(value + 0.5)}%"
+    return f"{value:.1f}%"
 
 
 def words(kind: str) -> tuple[str, str]:
