@@ -15,15 +15,18 @@ class AnalyticsConfig(AppConfig):
         from cityloop.notify.worker import register_sweep
 
         from .bigscreen import WATCHERS as OVERSIGHT
-        from .models import Briefing, DailyCount, HourlyCount
+        from .models import Briefing, DailyCount, HourlyCount, OpenCount
+        from .open_rollup import sweep as open_sweep
         from .rollup import sweep
         from .scope import territory_under
 
         # Roll-ups are counts of a territory: a user sees the rows of the districts, streets and
         # communities under their units (a department, which has no territory, sees none).
-        for model in (HourlyCount, DailyCount):
+        for model in (HourlyCount, DailyCount, OpenCount):
             register_scope(model, under_paths=territory_under, actions={"view": ANY_ROLE})
         register_sweep("analytics", sweep)
+        # The big screen's lights: open cases recounted per light, square and unit on every sweep.
+        register_sweep("open_cases", open_sweep)
         # After the roll-ups' refresh: a due briefing reads them settled.
         from .briefings.service import sweep as briefing_sweep
 

@@ -1,13 +1,13 @@
 """The command centre's big screen (大屏): one snapshot of the area a wall shows and refreshes.
 
-Everything a wall shows is read from the roll-ups or from indexes, never by scanning the case table:
+Everything a wall shows is read from the roll-ups, never from the case table:
 
 * **today's intake by channel**, and per hour, from the hourly roll-up (``HourlyCount``);
-* **the lights of open cases** on the map, counted per small square (about 100 m) and light by the
-  database from the queue index (state, light, lon, lat), so a city with 30,000 open cases sends a
-  few thousand squares, not 30,000 points;
+* **the lights of open cases** on the map, per small square (about 100 m) and light, and **the units
+  with the most red cases**, from the open cases' roll-up (``OpenCount``, recounted by the worker's
+  sweep: ``open_rollup``), so that a wall's refresh reads a few thousand rows however many cases
+  are open;
 * **hotspots** of the last seven days against each grid's own history (``hotspots.hotspots``);
-* **the units with the most red cases** (open and overdue), from the units' queue index;
 * **the month's evaluation standing**: the current month's run if one was computed, else the
   previous month's, its streets and departments ranked (``cityloop.evaluation.reading``).
 
@@ -20,8 +20,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Floor
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cityloop.cases.models import Case, Channel
@@ -31,7 +30,10 @@ from cityloop.core.models import Role, Unit, User
 
 from . import filters as analytics_filters
 from .hotspots import Source, hotspots
-from .models import HOW
+from .models import HOW, OpenCount, RollupState
+from .open_models import SQUARE_LEVEL, UNIT_LEVEL
+from .open_rollup import STATE as OPEN_STATE
+from .open_rollup import centre_of
 from .rollup import day_bounds
 
 # Who may watch the wall: leaders and the command centre (as the analytics pages).
@@ -40,7 +42,6 @@ HOTSPOT_DAYS = 7
 HOTSPOT_ROWS = 8
 RED_UNIT_ROWS = 8
 STANDING_ROWS = 5
-SQUARE = 1000  # the map's squares: 1/1000 of a degree (about 100 m by 110 m)
 MAX_SQUARES = 4000  # the wall's map never gets more (the worst lights first)
 LIGHT_RANK = {"red": 3, "yellow": 2, "green": 1, "": 0}
 
@@ -56,10 +57,10 @@ def may_watch(user: Any) -> bool:
 
 @dataclass(frozen=True)
 class Rows:
-    """What the viewer may see: the roll-ups and the cases, each already restricted."""
+    """What the viewer may see: the roll-ups, each already restricted."""
 
     source: Source
-    cases: QuerySet[Case]
+    open: QuerySet[OpenCount]
     user: Any
 
 
@@ -101,40 +102,55 @@ def month_total(source: Source, now: dt.datetime) -> int:
     return int(rows.aggregate(n=Sum("n"))["n"] or 0)
 
 
-def lights(cases: QuerySet[Case]) -> dict[str, Any]:
-    """Open cases per light, and per small square of the map (centre, light counts, worst light)."""
-    open_cases = cases.filter(state__in=OPEN_STATES).order_by()
+def lights(open_rows: QuerySet[OpenCount]) -> dict[str, Any]:
+    """Open cases per light, and per small square of the map (centre, light counts, worst light),
+    from the open cases' roll-up."""
     totals = {"red": 0, "yellow": 0, "green": 0, "none": 0}
-    for light, n in open_cases.values_list("light").annotate(n=Count("pk")):
-        totals[light if light in totals else "none"] += n
-    squares: dict[tuple[float, float], dict[str, int]] = {}
-    binned = (
-        open_cases.filter(lon__isnull=False, lat__isnull=False)
-        .annotate(x=Floor(F("lon") * SQUARE), y=Floor(F("lat") * SQUARE))
-        .values_list("x", "y", "light")
-        .annotate(n=Count("pk"))
+    squares: dict[str, dict[str, int]] = {}
+    found = (
+        open_rows.filter(level=SQUARE_LEVEL).order_by().values_list("place", "light").annotate(total=Sum("n"))
     )
-    for x, y, light, n in binned:
-        # The square's centre (Floor gives its south-west corner, in thousandths of a degree).
-        at = (round((int(x) + 0.5) / SQUARE, 5), round((int(y) + 0.5) / SQUARE, 5))
-        cell = squares.setdefault(at, {})
-        cell[light or ""] = cell.get(light or "", 0) + n
+    for place, light, n in found:
+        totals[light if light in totals else "none"] += n
+        cell = squares.setdefault(place, {})
+        cell[light] = cell.get(light, 0) + n
     points: list[tuple[float, float, str, int, int, int]] = []
-    for (x, y), counts in squares.items():
+    for place, counts in squares.items():
+        x, y = centre_of(place)
         worst = max(counts, key=lambda k: LIGHT_RANK.get(k, 0))
         points.append((x, y, worst, sum(counts.values()), counts.get("red", 0), counts.get("yellow", 0)))
     points.sort(key=lambda p: (-LIGHT_RANK.get(p[2], 0), -p[3]))
-    return {"totals": totals, "open": sum(totals.values()), "squares": points[:MAX_SQUARES]}
+    as_of = RollupState.objects.filter(name=OPEN_STATE).values_list("settled_at", flat=True).first()
+    return {"totals": totals, "open": sum(totals.values()), "squares": points[:MAX_SQUARES], "as_of": as_of}
 
 
-def red_units(cases: QuerySet[Case], limit: int = RED_UNIT_ROWS) -> list[dict[str, Any]]:
-    """The responsible units with the most red (overdue) open cases, with their yellow ones."""
+def red_units(open_rows: QuerySet[OpenCount], limit: int = RED_UNIT_ROWS) -> list[dict[str, Any]]:
+    """The responsible units with the most red (overdue) open cases, with their yellow ones, from
+    the open cases' roll-up."""
+    found = (
+        open_rows.filter(level=UNIT_LEVEL, light__in=("red", "yellow"))
+        .order_by()
+        .values_list("place")
+        .annotate(
+            red=Sum("n", filter=Q(light="red"), default=0),
+            yellow=Sum("n", filter=Q(light="yellow"), default=0),
+        )
+    )
+    return _named([(int(place), red, yellow) for place, red, yellow in found], limit)
+
+
+def red_units_of(cases: QuerySet[Case], limit: int = RED_UNIT_ROWS) -> list[dict[str, Any]]:
+    """The same, counted from ``cases`` now (a briefing, written once, reads the cases themselves)."""
     rows = (
         cases.filter(state__in=OPEN_STATES, light__in=("red", "yellow"), responsible_unit__isnull=False)
         .order_by()
         .values_list("responsible_unit_id")
         .annotate(red=Count("pk", filter=Q(light="red")), yellow=Count("pk", filter=Q(light="yellow")))
     )
+    return _named(list(rows), limit)
+
+
+def _named(rows: list[tuple[int, int, int]], limit: int) -> list[dict[str, Any]]:
     ranked = sorted((r for r in rows if r[1]), key=lambda r: (-r[1], -r[2], r[0]))[:limit]
     names = Unit.objects.in_bulk([r[0] for r in ranked])
     return [
@@ -218,8 +234,8 @@ def snapshot(rows: Rows, now: dt.datetime | None = None) -> dict[str, Any]:
         "at": now,
         "intake": intake_today(rows.source, now),
         "month_total": month_total(rows.source, now),
-        "lights": lights(rows.cases),
+        "lights": lights(rows.open),
         "hotspots": hot_grids(rows.source, now),
-        "red_units": red_units(rows.cases),
+        "red_units": red_units(rows.open),
         "evaluation": standing(rows.user, now),
     }

@@ -114,5 +114,15 @@ class RollupState(models.Model):
 
 
 from .briefings.models import Briefing, BriefingKind  # noqa: E402  (the app's models live in this module)
+from .open_models import OpenCount  # noqa: E402
 
-__all__ = ["HOW", "LEVELS", "Briefing", "BriefingKind", "DailyCount", "HourlyCount", "RollupState"]
+__all__ = [
+    "HOW",
+    "LEVELS",
+    "Briefing",
+    "BriefingKind",
+    "DailyCount",
+    "HourlyCount",
+    "OpenCount",
+    "RollupState",
+]

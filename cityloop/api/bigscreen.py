@@ -13,8 +13,7 @@ from ninja import Router
 
 from cityloop.analytics.bigscreen import Rows, may_watch, snapshot
 from cityloop.analytics.hotspots import Source
-from cityloop.analytics.models import DailyCount, HourlyCount
-from cityloop.cases.models import Case
+from cityloop.analytics.models import DailyCount, HourlyCount, OpenCount
 from cityloop.core.permissions import visible_to_request
 
 router = Router(tags=["analytics"])
@@ -25,7 +24,7 @@ def rows_for(request: HttpRequest) -> Rows:
     if not may_watch(request.user):
         raise PermissionDenied("the big screen is for leaders and the command centre")
     source = Source(visible_to_request(request, DailyCount), visible_to_request(request, HourlyCount))
-    return Rows(source, visible_to_request(request, Case), request.user)
+    return Rows(source, visible_to_request(request, OpenCount), request.user)
 
 
 @router.get(

@@ -16,8 +16,7 @@ from django.utils.translation import pgettext
 
 from cityloop.analytics.bigscreen import Rows, may_watch, snapshot
 from cityloop.analytics.hotspots import Source
-from cityloop.analytics.models import DailyCount, HourlyCount
-from cityloop.cases.models import Case
+from cityloop.analytics.models import DailyCount, HourlyCount, OpenCount
 from cityloop.core.permissions import visible_to_request
 
 from .access import OVERSIGHT, roles_required
@@ -60,7 +59,7 @@ def bigscreen_page(request: HttpRequest) -> HttpResponse:
     with translation.override("zh-hans"):
         rows = Rows(
             Source(visible_to_request(request, DailyCount), visible_to_request(request, HourlyCount)),
-            visible_to_request(request, Case),
+            visible_to_request(request, OpenCount),
             request.user,
         )
         context: dict[str, Any] = {

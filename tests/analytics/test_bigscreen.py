@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from cityloop.analytics import rollup
-from cityloop.analytics.bigscreen import SQUARE
+from cityloop.analytics.open_rollup import SQUARE, refresh_open
 from cityloop.cases.models import Case
 
 API = "/api/v1/analytics/bigscreen"
@@ -34,6 +34,7 @@ def _today_cases(planter, grids, loop):
     ):
         Case.objects.filter(pk=case.pk).update(light=light, responsible_unit=unit)
     rollup.refresh(now)
+    refresh_open(now)
     return now
 
 

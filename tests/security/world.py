@@ -211,9 +211,11 @@ class World:
     @cached_property
     def rollups(self) -> dict[str, Any]:
         """The analytics roll-ups counted after :attr:`case_a` (as the worker's sweep would)."""
+        from cityloop.analytics.open_rollup import refresh_open
         from cityloop.analytics.rollup import refresh
 
         assert self.case_a.pk
+        refresh_open()
         return refresh(settle=True)
 
     # --- reference rows ------------------------------------------------------------------------

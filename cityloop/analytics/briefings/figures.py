@@ -19,7 +19,7 @@ from cityloop.core.models import Unit, UnitKind
 from cityloop.geo.models import Grid
 
 from .. import filters as analytics_filters
-from ..bigscreen import red_units
+from ..bigscreen import red_units_of
 from ..hotspots import Source, hotspots
 from ..models import HOW, DailyCount, HourlyCount
 from ..recurrence import recurrence
@@ -254,7 +254,7 @@ def figures(area: Unit, p: BriefingPeriod, now: dt.datetime | None = None) -> di
         **categories(source, p),
         "hotspots": hot(source, p),
         "recurrence": recurring(cases, p),
-        "red_units": red_units(cases, limit=5),
+        "red_units": red_units_of(cases, limit=5),
         "evaluation": evaluation(area, p),
         "generated_at": timezone.localtime(now).isoformat(),
     }
