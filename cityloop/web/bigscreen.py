@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from cityloop.analytics.bigscreen import Rows, may_watch, snapshot
 from cityloop.analytics.hotspots import Source
@@ -31,7 +30,7 @@ def wall_words() -> dict[str, str]:
         "yellow": _("Yellow lights"),
         "green": _("Green lights"),
         "none": _("No clock"),
-        "cases": pgettext("counter", "cases"),
+        "cases": _("cases, as a count"),
         "usual": _("usually"),
         "hot": _("Hot"),
         "nothing": _("None"),
