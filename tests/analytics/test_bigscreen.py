@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import models
 from django.test import Client
 from django.utils import timezone
 
@@ -127,3 +128,22 @@ def test_page_is_chinese_without_inline_code(planter, grids, loop) -> None:
     staff.force_login(loop.users["sanitation_handler"])
     assert staff.get("/bigscreen/").status_code == 403
     assert Client().get("/bigscreen/").status_code == 302
+
+
+def test_open_rollup_is_recounted_wholly_by_the_sweep(planter, grids, loop) -> None:
+    from cityloop.analytics.models import OpenCount
+    from cityloop.notify.worker import run_sweep
+
+    now = _today_cases(planter, grids, loop)
+    assert OpenCount.objects.filter(level="square").aggregate(n=models.Sum("n"))["n"] == 6
+    assert refresh_open(now) == {"open": 6, "rows": OpenCount.objects.count()}  # twice: the same rows
+    # A light turned red and a case closed since: the next sweep shows both, whoever ran it before.
+    first = Case.objects.filter(light="").order_by("pk").first()
+    Case.objects.filter(pk=first.pk).update(light="red", responsible_unit=loop.org.water)
+    Case.objects.filter(light="yellow").update(state="closed", closed_at=now)
+    result = run_sweep(now)
+    assert result["open_cases"]["open"] == 5 and "briefings" in result
+    units = dict(
+        OpenCount.objects.filter(level="unit", light="red").values_list("place").annotate(n=models.Sum("n"))
+    )
+    assert units == {str(loop.org.sanitation.pk): 2, str(loop.org.water.pk): 2}
