@@ -194,14 +194,14 @@ def _candidates(reports: list[tuple[Any, ...]]) -> dict[int, list[Any]]:
     wanted += [("h3_9", c, sorted(h)) for c, h in hexes.items()]
     for column, category, spots in wanted:
         for k in range(0, len(spots), 900):
+            # The window is applied here, not in SQL: given a range on the closing time, SQLite may
+            # prefer that index (the whole window's closings) to the spot's.
             rows = Closing.objects.filter(
-                **{f"{column}__in": spots[k : k + 900]},
-                category_id=category,
-                closed_at__gte=start,
-                closed_at__lt=end,
+                **{f"{column}__in": spots[k : k + 900]}, category_id=category
             ).values_list(*fields)
             for row in rows:
-                found[row[0]] = list(row)
+                if start <= row[1] < end:
+                    found[row[0]] = list(row)
     return found
 
 
