@@ -93,6 +93,7 @@ ROUTERS = [
     ("", "cityloop.api.analytics"),
     ("", "cityloop.api.bigscreen"),
     ("", "cityloop.api.briefings"),
+    ("", "cityloop.api.analytics_work"),
     ("/hotline", "cityloop.api.hotline"),
     ("/intake", "cityloop.api.triage"),
 ]

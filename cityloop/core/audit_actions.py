@@ -165,3 +165,5 @@ class AuditAction(models.TextChoices):
     EVALUATION_PUBLISH = "evaluation.publish", _("evaluation published")
     # --- analytics: briefings (专报) ----------------------------------------------------------------
     ANALYTICS_BRIEFING_GENERATE = "analytics.briefing.generate", _("briefing generated")
+    # --- analytics (demo: a simulated year with planted patterns) -------------------------------
+    DEMO_PLANT_HISTORY = "demo.plant_history", _("simulated year with planted patterns written")

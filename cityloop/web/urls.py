@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from . import (
     analytics,
+    analytics_work,
     bigscreen,
     briefings,
     case_page,
@@ -80,6 +81,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("analytics/briefings/", briefings.briefings_page, name="briefings"),
     path("analytics/briefings/<int:briefing_id>.pdf", briefings.briefing_pdf, name="briefing_pdf"),
     path("analytics/", analytics.analytics_page, name="analytics"),
+    path("analytics/backlog/", analytics_work.backlog_page, name="analytics_backlog"),
+    path("analytics/disputes/", analytics_work.disputes_page, name="analytics_disputes"),
+    path("analytics/trends/", analytics_work.trends_page, name="analytics_trends"),
     # citizens, without an account
     path("public/report/", public.report, name="public_report"),
     path("public/receipt/<str:code>/", public.receipt, name="public_receipt"),

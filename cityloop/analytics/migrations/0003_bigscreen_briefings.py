@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0001_initial'),
-        ('core', '0021_audit_action_choices_bigscreen'),
+        ('analytics', '0002_closings_backlog'),
+        ('core', '0021_audit_action_choices_analytics2'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
