@@ -332,6 +332,8 @@ PAGE_ROUTES: list[Route] = [
         "/analytics/briefings/{w.briefing.pk}.pdf",
         inside="leader",
         outside="leader_b",
+    ),
+    Route(
         "analytics/backlog/",
         PRIVATE,
         "/analytics/backlog/",

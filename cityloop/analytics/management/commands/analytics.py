@@ -20,7 +20,7 @@ from django.utils import timezone
 
 
 class Command(BaseCommand):
-    help = "Refresh the analytics roll-ups (--rebuild recounts all), export anonymised cases, or write a briefing."
+    help = "Refresh the roll-ups (--rebuild recounts all), export anonymised cases, or write a briefing."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["refresh", "export", "briefing"], help="what to do")
