@@ -88,6 +88,8 @@ def test_sentences_chosen_by_the_figures() -> None:
         "total": 1003,
         "prev_total": 1000,
         "change": 0.3,
+        "last_year": 800,
+        "holidays": ["国庆节"],
         "channels": [{"name": "监督员上报", "n": 1003, "prev": 1000}],
         "subclasses": [
             {
@@ -128,6 +130,8 @@ def test_sentences_chosen_by_the_figures() -> None:
     }
     assert sentences.findings(f) == [
         "本月共受理案件1,003件，与上月（1,000件）基本持平。",
+        "与去年同期（800件）相比上升25%。",
+        "本月含国庆节假期，案件数量的变化请结合假期因素研判。",
         "按来源分：监督员上报1,003件（占100%）。",
         "本月暴露垃圾案件较上月明显增多（3件→40件），集中在东街道（占55%）。",
         "占道经营案件上月未见，本月出现15件，集中在西街道（占100%）。",
@@ -137,9 +141,17 @@ def test_sentences_chosen_by_the_figures() -> None:
         "目前没有超期（红灯）未结的案件。",
         "2026年11月综合评价中，西街道以95.2分位列街道第一，东街道排名末位（71.3分，C级）。",
     ]
-    quiet = {**f, "subclasses": [], "hotspots": {"significant": 0, "spots": []}, "evaluation": None}
+    quiet = {
+        **f,
+        "subclasses": [],
+        "hotspots": {"significant": 0, "spots": []},
+        "evaluation": None,
+        "last_year": 0,
+        "holidays": [],
+    }
     quiet["recurrence"] = {**f["recurrence"], "recurring": 0, "spots": [], "streets": []}
     lines = sentences.findings(quiet)
+    assert not any("去年同期" in line or "假期" in line for line in lines)  # nothing to compare, no holiday
     assert "各类案件数量与上月相比无明显变化。" in lines
     assert "未发现明显异常的热点网格（各网格案件数均在其常态范围内）。" in lines
     assert "本月结案200件，截至目前未发现结案后30日内同一地点再次发生的同类问题。" in lines

@@ -21,7 +21,7 @@ from cityloop.geo.models import Grid
 from .. import filters as analytics_filters
 from ..bigscreen import red_units_of
 from ..hotspots import Source, hotspots
-from ..models import HOW, DailyCount, HourlyCount
+from ..models import HOW, Closing, DailyCount, HourlyCount
 from ..recurrence import recurrence
 from ..rollup import day_bounds
 from ..scope import territory_under
@@ -30,6 +30,7 @@ from .periods import BriefingPeriod
 TOP_SUBCLASSES = 8
 CONCENTRATED = 3  # subclasses whose place of concentration is looked up
 RECURRENCE_DAYS = 30
+YEAR = dt.timedelta(days=364)  # 52 weeks: a week a year before starts on the same weekday
 HOTSPOT_ROWS = 5
 
 
@@ -175,9 +176,10 @@ def hot(source: Source, p: BriefingPeriod) -> dict[str, Any]:
     }
 
 
-def recurring(cases: QuerySet[Case], p: BriefingPeriod) -> dict[str, Any]:
+def recurring(closings: QuerySet[Closing], p: BriefingPeriod) -> dict[str, Any]:
+    """Recurrence of the period's closings, from the closings' roll-up (``Closing``)."""
     f = analytics_filters.parse(start=p.first_day.isoformat(), end=p.last_day.isoformat(), today=p.last_day)
-    rec = recurrence(cases, f, days=RECURRENCE_DAYS, spot="grid", limit=3)
+    rec = recurrence(closings, f, days=RECURRENCE_DAYS, spot="grid", limit=3)
     streets = [s for s in rec["streets"] if s["closed"] >= 10 and s["recurring"]][:3]
     return {
         "days": RECURRENCE_DAYS,
@@ -193,6 +195,34 @@ def recurring(cases: QuerySet[Case], p: BriefingPeriod) -> dict[str, Any]:
             for s in streets
         ],
     }
+
+
+def last_year(source: Source, p: BriefingPeriod) -> int:
+    """Cases in the same period a year before: the same weekdays 52 weeks earlier for a week, the
+    same calendar month for a month."""
+    if p.kind == "weekly":
+        first, last = p.first_day - YEAR, p.last_day - YEAR
+    else:
+        first = p.first_day.replace(year=p.first_day.year - 1)
+        last = period_of_month(first)
+    rows = source.daily.filter(level=HOW, day__gte=first, day__lte=last)
+    return int(rows.aggregate(n=Sum("n"))["n"] or 0)
+
+
+def period_of_month(first: dt.date) -> dt.date:
+    nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return nxt - dt.timedelta(days=1)
+
+
+def holiday_names(p: BriefingPeriod) -> list[str]:
+    """The national holidays falling in the period (a quieter week is read against them)."""
+    from cityloop.analytics.trends import holidays
+
+    names: list[str] = []
+    for day in holidays(p.first_day, p.last_day):
+        if day["kind"] == "holiday" and day["name"] and day["name"] not in names:
+            names.append(day["name"])
+    return names
 
 
 def evaluation(area: Unit, p: BriefingPeriod) -> dict[str, Any] | None:
@@ -253,7 +283,9 @@ def figures(area: Unit, p: BriefingPeriod, now: dt.datetime | None = None) -> di
         "channels": channels(source, p),
         **categories(source, p),
         "hotspots": hot(source, p),
-        "recurrence": recurring(cases, p),
+        "recurrence": recurring(Closing.objects.filter(territory_under([area.path])), p),
+        "last_year": last_year(source, p),
+        "holidays": holiday_names(p),
         "red_units": red_units_of(cases, limit=5),
         "evaluation": evaluation(area, p),
         "generated_at": timezone.localtime(now).isoformat(),

@@ -46,6 +46,25 @@ def overall(f: dict[str, Any]) -> str:
     return f"{this}共受理案件{_n(total)}件，较{last}（{_n(prev)}件）{way}{_pct(change)}。"
 
 
+def year_on_year(f: dict[str, Any]) -> str | None:
+    """The total against the same period a year before (同比), when there were cases then."""
+    before = f.get("last_year") or 0
+    if not before:
+        return None
+    change = 100 * (f["total"] - before) / before
+    if abs(change) < STEADY_PCT:
+        return f"与去年同期（{_n(before)}件）基本持平。"
+    return f"与去年同期（{_n(before)}件）相比{'上升' if change > 0 else '下降'}{_pct(change)}。"
+
+
+def holiday_line(f: dict[str, Any]) -> str | None:
+    names = f.get("holidays") or []
+    if not names:
+        return None
+    this, _ = words(f["kind"])
+    return f"{this}含{'、'.join(names)}假期，案件数量的变化请结合假期因素研判。"
+
+
 def channel_mix(f: dict[str, Any]) -> str | None:
     rows = [c for c in f["channels"] if c["n"]]
     if not rows or not f["total"]:
@@ -163,7 +182,7 @@ def evaluation_line(f: dict[str, Any]) -> str | None:
 def findings(f: dict[str, Any]) -> list[str]:
     """The briefing's key findings, in the order a leader reads them."""
     out = [overall(f)]
-    out += [s for s in (channel_mix(f),) if s]
+    out += [s for s in (year_on_year(f), holiday_line(f), channel_mix(f)) if s]
     out += movements(f)
     out.append(hotspot_line(f))
     out += [s for s in (recurrence_line(f), overdue_line(f), evaluation_line(f)) if s]
