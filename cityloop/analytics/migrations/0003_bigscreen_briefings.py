@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('analytics', '0002_closings_backlog'),
-        ('core', '0021_audit_action_choices_analytics2'),
+        ('core', '0021_audit_action_choices_registries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
