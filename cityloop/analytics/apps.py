@@ -8,16 +8,21 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
+        from django.db.models import Q
+
+        from cityloop.core.models import Role
         from cityloop.core.permissions import ANY_ROLE, register_scope
         from cityloop.notify.worker import register_sweep
 
-        from .models import DailyCount, HourlyCount
+        from .bigscreen import WATCHERS as OVERSIGHT
+        from .models import Briefing, DailyCount, HourlyCount, OpenCount
+        from .open_rollup import sweep as open_sweep
         from .rollup import sweep
         from .scope import territory_under
 
         # Roll-ups are counts of a territory: a user sees the rows of the districts, streets and
         # communities under their units (a department, which has no territory, sees none).
-        for model in (HourlyCount, DailyCount):
+        for model in (HourlyCount, DailyCount, OpenCount):
             register_scope(model, under_paths=territory_under, actions={"view": ANY_ROLE})
         # A closing is a closed case, a backlog count a set of open ones: seen by whoever sees the cases
         # (their territory or the unit they were dispatched to).
@@ -28,3 +33,15 @@ class AnalyticsConfig(AppConfig):
         for case_like in (Closing, BacklogCount):
             register_scope(case_like, under_paths=cases_under, actions={"view": ANY_ROLE})
         register_sweep("analytics", sweep)
+        # The big screen's lights: open cases recounted per light, square and unit on every sweep.
+        register_sweep("open_cases", open_sweep)
+        # After the roll-ups' refresh: a due briefing reads them settled.
+        from .briefings.service import sweep as briefing_sweep
+
+        register_sweep("briefings", briefing_sweep)
+        # Briefings are read by leaders and the command centre of the area or around it.
+        register_scope(
+            Briefing,
+            under_path=lambda path: Q(area__path__startswith=path),
+            actions={"view": OVERSIGHT, "generate": {Role.LEADER, Role.SHIFT_LEADER}},
+        )

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +21,7 @@ from cityloop.cases.models import Case
 from cityloop.cases.workflow.spec import OPEN_STATES, STATES
 from cityloop.core.models import Unit
 
-from .models import BacklogCount
+from .models import BacklogCount, RollupState
 
 # Age since the report: (first day, day after the last, label); the last bucket is open-ended.
 BUCKETS: tuple[tuple[int, int | None, Any], ...] = (
@@ -34,6 +34,7 @@ BUCKETS: tuple[tuple[int, int | None, Any], ...] = (
 LIGHTS = ("green", "yellow", "red", "")  # "": no running clock (held, or a step without a limit)
 HELD_STATES = frozenset(name for name, spec in STATES.items() if spec.held)
 STUCK = 20
+STATE = "backlog"  # RollupState row: when the snapshot was last taken
 INSERT_BATCH = 5_000
 
 
@@ -70,8 +71,26 @@ def snapshot(now: dt.datetime | None = None) -> int:
     )
     for *place, step, state, light, reported in rows.iterator(chunk_size=5_000):
         counts[(*place, step or "", state, light or "", bucket_of(now - reported))] += 1
+    # Only the groups whose count changed are rewritten: between two sweeps most stay as they were
+    # (a full rewrite of a big city's tens of thousands of groups would cost seconds each sweep).
+    held: dict[tuple[Any, ...], tuple[int, int]] = {}
+    fields = (
+        "district_id",
+        "street_id",
+        "community_id",
+        "responsible_unit_id",
+        "step",
+        "state",
+        "light",
+        "bucket",
+    )
+    for pk, *key, n in BacklogCount.objects.values_list("pk", *fields, "n").iterator(chunk_size=5_000):
+        held[tuple(key)] = (pk, n)
+    stale = [pk for key, (pk, n) in held.items() if counts.get(key) != n]
+    fresh = [(key, n) for key, n in counts.items() if key not in held or held[key][1] != n]
     with transaction.atomic():
-        BacklogCount.objects.all().delete()
+        for k in range(0, len(stale), 900):
+            BacklogCount.objects.filter(pk__in=stale[k : k + 900]).delete()
         BacklogCount.objects.bulk_create(
             (
                 BacklogCount(
@@ -86,10 +105,11 @@ def snapshot(now: dt.datetime | None = None) -> int:
                     n=n,
                     taken_at=now,
                 )
-                for (district, street, community, unit, step, state, light, bucket), n in counts.items()
+                for (district, street, community, unit, step, state, light, bucket), n in fresh
             ),
             batch_size=INSERT_BATCH,
         )
+        RollupState.objects.update_or_create(name=STATE, defaults={"settled_at": now})
     return sum(counts.values())
 
 
@@ -196,7 +216,7 @@ def backlog(
     step and per responsible unit, and the longest-waiting of ``cases`` (restricted likewise)."""
     now = now or timezone.now()
     counts = counts.order_by()
-    taken = counts.aggregate(at=Max("taken_at"))["at"]
+    taken = RollupState.objects.filter(name=STATE).values_list("settled_at", flat=True).first()
     by_step = _group(list(counts.values_list("step", "state", "light", "bucket").annotate(n=Sum("n"))))
     by_unit = _group(
         list(counts.values_list("responsible_unit_id", "state", "light", "bucket").annotate(n=Sum("n")))

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
@@ -33,6 +33,8 @@ from .models import Closing, RollupState
 from .rollup import COUNTED, parents
 
 STATE = "closings"
+SETTLED = "closings-settled"  # the watermark at the last settling
+LATE_IDS = 200  # ids below the last settling's watermark offered again (a commit straddling it)
 WINDOW = dt.timedelta(days=180)  # the longest recurrence window the API accepts
 SETTLE = dt.timedelta(hours=24)
 REOPEN_CHECK = dt.timedelta(days=30)  # closings this recent are dropped when their case reopened
@@ -170,6 +172,60 @@ def write_closings(rows: list[tuple[Any, ...]]) -> int:
     return len(pending)
 
 
+def _candidates(reports: list[tuple[Any, ...]]) -> dict[int, list[Any]]:
+    """The closings a batch of reports may be re-reports of: per subclass, those at the grids and
+    hexagons where the batch has a report of it, closed in the ``WINDOW`` before the reports. The
+    (spot, subclass, closing time) indexes serve each as a few range scans, and only the rows that
+    can match are read (a query per subclass and kind of spot, however many reports)."""
+    start, end = reports[0][2] - WINDOW, reports[-1][2]
+    grids: dict[int, set[int]] = defaultdict(set)
+    hexes: dict[int, set[str]] = defaultdict(set)
+    for _pk, _n, _at, grid, cell, category in reports:
+        if grid is not None:
+            grids[category].add(grid)
+        if hexagon := parents(cell)[1]:
+            hexes[category].add(hexagon)
+    fields = (
+        *("case_id", "closed_at", "grid_id", "h3_9", "category_id"),
+        *("grid_again_id", "grid_again_number", "grid_gap", "hex_again_id", "hex_again_number", "hex_gap"),
+    )
+    found: dict[int, list[Any]] = {}
+    wanted: list[tuple[str, int, list[Any]]] = [("grid_id", c, sorted(g)) for c, g in grids.items()]
+    wanted += [("h3_9", c, sorted(h)) for c, h in hexes.items()]
+    for column, category, spots in wanted:
+        for k in range(0, len(spots), 900):
+            # The window is applied here, not in SQL: given a range on the closing time, SQLite may
+            # prefer that index (the whole window's closings) to the spot's.
+            rows = Closing.objects.filter(
+                **{f"{column}__in": spots[k : k + 900]}, category_id=category
+            ).values_list(*fields)
+            for row in rows:
+                if start <= row[1] < end:
+                    found[row[0]] = list(row)
+    return found
+
+
+def _update_links(rows: list[list[Any]]) -> None:
+    """Write the re-report links of closings (one prepared UPDATE run for every row: many thousand
+    rows a sweep when a quiet city's closings get their first re-reports)."""
+    if not rows:
+        return
+    meta = Closing._meta
+    columns = [
+        "grid_again_id",
+        "grid_again_number",
+        "grid_gap",
+        "hex_again_id",
+        "hex_again_number",
+        "hex_gap",
+    ]
+    qn = connection.ops.quote_name
+    sets = ", ".join(f"{qn(c)} = %s" for c in columns)  # plain fields: the names are the columns
+    sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(meta.pk.column)} = %s"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 def offer_reports(reports: list[tuple[Any, ...]]) -> int:
     """Offer new reports (REPORT_FIELDS rows) to the closings at their spots in the ``WINDOW`` before
     them; a closing takes a report only when it is earlier than the one it holds. Returns how many
@@ -177,38 +233,21 @@ def offer_reports(reports: list[tuple[Any, ...]]) -> int:
     reports = sorted((r for r in reports if r[5] is not None), key=lambda r: (r[2], r[0]))
     if not reports:
         return 0
-    start, end = reports[0][2] - WINDOW, reports[-1][2]
-    grids = sorted({r[3] for r in reports if r[3] is not None})
-    hexes = sorted({parents(r[4])[1] for r in reports} - {""})
-    categories = sorted({r[5] for r in reports})
-    candidates = Closing.objects.filter(
-        Q(grid_id__in=grids) | Q(h3_9__in=hexes),
-        category_id__in=categories,
-        closed_at__gte=start,
-        closed_at__lt=end,
-    )
-    held = {c.case_id: c for c in candidates}
-    pending = [
-        Pending(c.case_id, c.closed_at, (c.grid_id, c.category_id), (c.h3_9, c.category_id))
-        for c in held.values()
-    ]
+    held = _candidates(reports)
+    pending = [Pending(pk, row[1], (row[2], row[4]), (row[3], row[4])) for pk, row in held.items()]
     match(pending, reports)
-    changed = []
+    changed: list[list[Any]] = []
     for p in pending:
         row, dirty = held[p.case_id], False
-        if p.grid and (row.grid_gap is None or p.grid.gap < row.grid_gap):
-            row.grid_again_id, row.grid_again_number, row.grid_gap = p.grid.case_id, p.grid.number, p.grid.gap
+        if p.grid and (row[7] is None or p.grid.gap < row[7]):
+            row[5:8] = [p.grid.case_id, p.grid.number, p.grid.gap]
             dirty = True
-        if p.hex and (row.hex_gap is None or p.hex.gap < row.hex_gap):
-            row.hex_again_id, row.hex_again_number, row.hex_gap = p.hex.case_id, p.hex.number, p.hex.gap
+        if p.hex and (row[10] is None or p.hex.gap < row[10]):
+            row[8:11] = [p.hex.case_id, p.hex.number, p.hex.gap]
             dirty = True
         if dirty:
-            changed.append(row)
-    Closing.objects.bulk_update(
-        changed,
-        ["grid_again_id", "grid_again_number", "grid_gap", "hex_again_id", "hex_again_number", "hex_gap"],
-        batch_size=1_000,
-    )
+            changed.append([*row[5:11], row[0]])
+    _update_links(changed)
     return len(changed)
 
 
@@ -270,12 +309,17 @@ def refresh(
         offered = offer_reports(new_reports)
         last = max([last, *(r[0] for r in new_reports)])
     if settle:
-        # Reports committed late under a lower id than the watermark: offered again (harmless twice).
+        # Reports committed late under an id below the watermark: those since the last settling are
+        # offered again (offering a report twice changes nothing).
+        mark_row, _ = RollupState.objects.get_or_create(name=SETTLED, defaults={"last_case_id": last})
+        # Up to the watermark this sweep started from: the reports above it were just offered.
+        since_id, upto = mark_row.last_case_id - LATE_IDS, state.last_case_id
         recent = (
-            Case.objects.filter(COUNTED, reported_at__gte=now - SETTLE).order_by().values_list(*REPORT_FIELDS)
+            Case.objects.filter(COUNTED, pk__gt=since_id, pk__lte=upto).order_by().values_list(*REPORT_FIELDS)
         )
         for chunk in _chunks(recent.iterator(chunk_size=CHUNK)):
             offered += offer_reports(chunk)
+        RollupState.objects.filter(pk=mark_row.pk).update(last_case_id=last, settled_at=now)
     dropped = _drop_reopened(now) if settle else 0
     top = Case.objects.aggregate(top=Max("pk"))["top"] or 0
     RollupState.objects.filter(pk=state.pk).update(
@@ -291,7 +335,7 @@ def rebuild() -> dict[str, int]:
     now = timezone.now()
     top = Case.objects.aggregate(top=Max("pk"))["top"] or 0
     Closing.objects.all().delete()
-    RollupState.objects.filter(name=STATE).delete()
+    RollupState.objects.filter(name__in=[STATE, SETTLED]).delete()
     written = 0
     closed = _closed_cases().order_by()
     for district in sorted(set(closed.values_list("district_id", flat=True).distinct())):
@@ -314,4 +358,5 @@ def rebuild() -> dict[str, int]:
                 written += len(pending)
             start = end
     RollupState.objects.create(name=STATE, last_case_id=top, settled_at=now)
+    RollupState.objects.create(name=SETTLED, last_case_id=top, settled_at=now)
     return {"closings": written}

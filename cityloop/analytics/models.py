@@ -175,8 +175,9 @@ class Closing(models.Model):
 
 
 class BacklogCount(models.Model):
-    """A snapshot of the open cases, rewritten wholly by every sweep: how many wait at each step,
-    state, light and age (bucket of days since the report) per territory and responsible unit."""
+    """A snapshot of the open cases, brought up to date by every sweep (the groups whose count
+    changed are rewritten): how many wait at each step, state, light and age (bucket of days since
+    the report) per territory and responsible unit."""
 
     district = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
     street = models.ForeignKey(Unit, on_delete=models.CASCADE, null=True, related_name="+", db_index=False)
@@ -189,7 +190,7 @@ class BacklogCount(models.Model):
     light = models.CharField(max_length=8, blank=True)
     bucket = models.PositiveSmallIntegerField()  # index into backlog.BUCKETS
     n = models.PositiveIntegerField(_("cases"))
-    taken_at = models.DateTimeField()
+    taken_at = models.DateTimeField()  # when this row was written (the snapshot's time: RollupState)
 
     class Meta:
         verbose_name = _("open case count")
@@ -200,3 +201,20 @@ class BacklogCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} {self.state} {self.light}: {self.n}"
+
+
+from .briefings.models import Briefing, BriefingKind  # noqa: E402  (the app's models live in this module)
+from .open_models import OpenCount  # noqa: E402
+
+__all__ = [
+    "HOW",
+    "LEVELS",
+    "BacklogCount",
+    "Briefing",
+    "BriefingKind",
+    "Closing",
+    "DailyCount",
+    "HourlyCount",
+    "OpenCount",
+    "RollupState",
+]

@@ -46,8 +46,14 @@ def _names(by: str, keys: list[str]) -> dict[str, dict[str, str]]:
     ids = [int(k) for k in keys if k.isdigit()]
     found: Any
     if by == "category":
-        found = Category.objects.filter(pk__in=ids).values_list("pk", "code", "name")
-    elif by == "channel":
+        # Event and component classes share codes: the kind tells them apart.
+        return {
+            str(pk): {"code": code, "name": name, "kind": kind}
+            for pk, code, name, kind in Category.objects.filter(pk__in=ids).values_list(
+                "pk", "code", "name", "kind"
+            )
+        }
+    if by == "channel":
         found = Channel.objects.filter(pk__in=ids).values_list("pk", "code", "name")
     else:
         found = Unit.objects.filter(pk__in=ids).values_list("pk", "code", "name")

@@ -95,6 +95,8 @@ ROUTERS = [
     ("", "cityloop.api.cases"),
     ("", "cityloop.api.evaluation"),
     ("", "cityloop.api.analytics"),
+    ("", "cityloop.api.bigscreen"),
+    ("", "cityloop.api.briefings"),
     ("", "cityloop.api.analytics_work"),
     ("/hotline", "cityloop.api.hotline"),
     ("/intake", "cityloop.api.triage"),

@@ -248,5 +248,7 @@ class AuditAction(models.TextChoices):
     EVALUATION_RECHECK = "evaluation.recheck", _("evaluation rechecked")
     EVALUATION_ADJUST = "evaluation.adjust", _("evaluation adjusted")
     EVALUATION_PUBLISH = "evaluation.publish", _("evaluation published")
+    # --- analytics: briefings (专报) ----------------------------------------------------------------
+    ANALYTICS_BRIEFING_GENERATE = "analytics.briefing.generate", _("briefing generated")
     # --- analytics (demo: a simulated year with planted patterns) -------------------------------
     DEMO_PLANT_HISTORY = "demo.plant_history", _("simulated year with planted patterns written")

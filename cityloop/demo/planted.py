@@ -124,6 +124,9 @@ class _Writer:
             category=category,
             responsible_unit_id=unit,
             current_step="" if closed else "dispose",
+            # An open case's disposal deadline three days after the report, its light from it.
+            deadline_at=None if closed else at + dt.timedelta(days=3),
+            light="" if closed else ("red" if at + dt.timedelta(days=3) < self.now else "green"),
             reported_at=at,
             dispatched_at=at + dt.timedelta(hours=1),
             closed_at=closed,
@@ -175,7 +178,10 @@ def plant_history(options: PlantOptions, *, actor: User, now: dt.datetime | None
                 rng.choice(grids),
                 rng.choice(subclasses),
                 _moment(rng, day),
-                closed_after=dt.timedelta(hours=rng.uniform(6, 120)) if rng.random() < 0.85 else None,
+                # The older reports are all closed; the last fortnight's are partly still open.
+                closed_after=dt.timedelta(hours=rng.uniform(6, 120))
+                if rng.random() < 0.85 or offset < options.days - 14
+                else None,
                 unit=rng.choice(units),
             )
     base = options.per_day / len(grids)

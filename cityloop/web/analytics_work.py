@@ -137,6 +137,10 @@ def trends_page(request: HttpRequest) -> HttpResponse:
         error = _("Check the period: a date, at most 366 days long.")
         last = analytics_filters.parse().end - dt.timedelta(days=1)
     result = trends(visible_to_request(request, DailyCount), by=by, last=last, weeks=weeks)
+    if by == "category":
+        kinds = {"event": _("events"), "component": _("components")}
+        for g in result["groups"]:
+            g["name"] = f"{g['name']}（{kinds.get(g.get('kind', ''), '')}）" if g.get("kind") else g["name"]
     groups = [
         {**g, "wow_text": _percent(g["wow"]), "yoy_text": _percent(g["yoy"]), "up": (g["wow"] or 0) > 0}
         for g in result["groups"]

@@ -8,6 +8,8 @@ from django.urls import URLPattern, URLResolver, include, path
 from . import (
     analytics,
     analytics_work,
+    bigscreen,
+    briefings,
     case_page,
     dashboard,
     lookups,
@@ -76,6 +78,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("m/cases/<int:pk>/", mobile.mobile_case, name="mobile_case"),
     # leaders
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("bigscreen/", bigscreen.bigscreen_page, name="bigscreen"),
+    path("analytics/briefings/", briefings.briefings_page, name="briefings"),
+    path("analytics/briefings/<int:briefing_id>.pdf", briefings.briefing_pdf, name="briefing_pdf"),
     path("analytics/", analytics.analytics_page, name="analytics"),
     path("analytics/backlog/", analytics_work.backlog_page, name="analytics_backlog"),
     path("analytics/disputes/", analytics_work.disputes_page, name="analytics_disputes"),

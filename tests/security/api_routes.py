@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cityloop.analytics.models import Briefing
 from cityloop.evaluation.models import Adjustment, EvaluationRun
 from cityloop.frontage.models import Party
 from cityloop.frontage.uscc import make as make_uscc
@@ -474,6 +475,56 @@ API_ROUTES: list[Route] = [
         scope="list",
         marker="{w.case_a.number}",
         needs=("case_a",),
+    ),
+    # the big screen and briefings (analytics)
+    Route(
+        "/api/v1/analytics/bigscreen",
+        PRIVATE,
+        f"{A}/analytics/bigscreen",
+        inside="leader",
+        outside="leader_b",
+        scope="list",
+        marker='"{w.case_a.grid.code}"',
+        needs=("rollups",),
+    ),
+    Route(
+        "/api/v1/analytics/briefings",
+        PRIVATE,
+        f"{A}/analytics/briefings",
+        inside="leader",
+        outside="leader_b",
+        scope="list",
+        marker='"{w.briefing.title}"',
+    ),
+    Route(
+        "/api/v1/analytics/briefings",
+        PRIVATE,
+        f"{A}/analytics/briefings",
+        method="POST",
+        body=lambda w: {
+            "kind": "monthly",
+            "day": "2026-10-15",
+            "area": w.org.district.code,
+            "deliver": False,
+        },
+        inside="leader",
+        outside="leader_b",
+        ok=(201,),
+        state=lambda w: sorted(Briefing.objects.values_list("kind", "first_day", "version")),
+    ),
+    Route(
+        "/api/v1/analytics/briefings/{briefing_id}",
+        PRIVATE,
+        f"{A}/analytics/briefings/{{w.briefing.pk}}",
+        inside="leader",
+        outside="leader_b",
+    ),
+    Route(
+        "/api/v1/analytics/briefings/{briefing_id}/pdf",
+        PRIVATE,
+        f"{A}/analytics/briefings/{{w.briefing.pk}}/pdf",
+        inside="leader",
+        outside="leader_b",
     ),
     # evaluation
     Route(

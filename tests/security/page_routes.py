@@ -3,6 +3,7 @@ docs, i18n), each with who may call it: see ``routes.py``."""
 
 from __future__ import annotations
 
+from cityloop.analytics.models import Briefing
 from cityloop.evaluation.models import Adjustment, EvaluationRun
 from tests.cases.conftest import POINT_A
 
@@ -298,6 +299,43 @@ PAGE_ROUTES: list[Route] = [
         scope="list",
         marker="{w.org.street_a.name}",
         needs=("rollups",),
+    ),
+    Route(
+        "bigscreen/",
+        PRIVATE,
+        "/bigscreen/",
+        inside="leader",
+        outside="leader_b",
+        scope="list",
+        marker='"{w.case_a.grid.code}"',
+        needs=("rollups",),
+    ),
+    Route(
+        "analytics/briefings/",
+        PRIVATE,
+        "/analytics/briefings/",
+        inside="leader",
+        outside="leader_b",
+        scope="list",
+        marker="{w.briefing.title}",
+    ),
+    Route(
+        "analytics/briefings/",
+        PRIVATE,
+        "/analytics/briefings/",
+        method="POST",
+        body=lambda w: {"kind": "monthly", "day": "2026-10-15", "area": w.org.district.code},
+        inside="leader",
+        outside="leader_b",
+        ok=(302,),
+        state=lambda w: sorted(Briefing.objects.values_list("kind", "first_day", "version")),
+    ),
+    Route(
+        "analytics/briefings/<int:briefing_id>.pdf",
+        PRIVATE,
+        "/analytics/briefings/{w.briefing.pk}.pdf",
+        inside="leader",
+        outside="leader_b",
     ),
     Route(
         "analytics/backlog/",

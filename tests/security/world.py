@@ -228,11 +228,20 @@ class World:
         return self.loop.drive(case, *steps)
 
     @cached_property
+    def briefing(self) -> Any:
+        """The district's weekly briefing (专报) of this week, kept and not delivered."""
+        from cityloop.analytics.briefings.service import generate
+
+        return generate("weekly", timezone.localdate(), self.org.district, actor=self.actor, deliver=False)
+
+    @cached_property
     def rollups(self) -> dict[str, Any]:
         """The analytics roll-ups counted after :attr:`case_a` (as the worker's sweep would)."""
+        from cityloop.analytics.open_rollup import refresh_open
         from cityloop.analytics.rollup import refresh
 
         assert self.case_a.pk
+        refresh_open()
         return refresh(settle=True)
 
     # --- reference rows ------------------------------------------------------------------------

@@ -38,9 +38,15 @@
   }
 
   function trend(d) {
-    var areas = d.holidays.filter(function (h) { return h.kind === "holiday"; }).map(function (h) {
-      return [{ xAxis: h.date, name: h.name || d.labels.holiday }, { xAxis: h.date }];
+    // Consecutive holiday days of one name make one shaded span, labelled once.
+    var areas = [];
+    d.holidays.filter(function (h) { return h.kind === "holiday"; }).forEach(function (h) {
+      var last = areas[areas.length - 1];
+      var index = d.days.indexOf(h.date);
+      if (last && last.name === h.name && d.days.indexOf(last.to) === index - 1) { last.to = h.date; return; }
+      areas.push({ name: h.name, from: h.date, to: h.date });
     });
+    areas = areas.map(function (a) { return [{ xAxis: a.from, name: a.name || d.labels.holiday }, { xAxis: a.to }]; });
     var worked = d.holidays.filter(function (h) { return h.kind === "workday"; }).map(function (h) {
       return { xAxis: h.date, name: d.labels.workday };
     });
