@@ -47,6 +47,11 @@ def frontage_docs_step(city: DemoCity, *, actor: User) -> None:
     ]
     hashes = password_hashes([u.username for u in accounts], city.seed)
     set_password_hashes({u: hashes[u.username] for u in accounts}, actor=actor)
+    # Listed with the other demo users: their logins are printed and their passwords counted.
+    city.users.update({u.username: u for u in accounts})
+    city.logins.extend(
+        (u.username, "门前三包责任主体", shop.name) for u, shop in zip(accounts, shops, strict=False)
+    )
     year = timezone.localdate().year
     issue_letters(actor=officer, street=street, year=year)
     rng = city.rng_for("frontage-docs")
