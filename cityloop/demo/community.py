@@ -88,7 +88,7 @@ def _stations(city: DemoCity, admin: User) -> list[Station]:
             save_professional(
                 actor=admin,
                 station=station,
-                name=f"{company[:2]}{title}{n}号",
+                name=f"{title}{n}号",
                 trade=trade,
                 company=company,
                 phone=f"139{n:04d}{len(trade):04d}",
