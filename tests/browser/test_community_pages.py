@@ -34,7 +34,8 @@ def _chinese_only(page) -> None:
     # (The timeline names people by their login where the test city gave them no display name.)
     text = page.evaluate(
         "() => { const m = document.querySelector('main').cloneNode(true);"
-        " m.querySelectorAll('code, select, input[type=file], .leaflet-control-attribution, .timeline .case-meta').forEach(e => e.remove());"
+        " m.querySelectorAll('code, select, input[type=file], .leaflet-control-attribution,"
+        " .timeline .case-meta').forEach(e => e.remove());"
         " return m.innerText; }"
     )
     assert not re.findall(r"[A-Za-z]{3,}", text), re.findall(r".{0,20}[A-Za-z]{3,}.{0,20}", text)
