@@ -88,6 +88,7 @@ ROUTERS = [
     ("/assets", "cityloop.api.assets"),
     ("/frontage", "cityloop.api.frontage"),
     ("/community", "cityloop.api.community"),
+    ("/community", "cityloop.api.community_meetings"),
     ("/alleys", "cityloop.api.alleys"),
     ("/routing", "cityloop.api.routing"),
     ("", "cityloop.api.cases"),
