@@ -24,7 +24,10 @@ from .dispatching import rules_step
 from .districts import CITY_CODE, DISTRICTS
 from .escalation import escalation_step
 from .frontage import frontage_step
+from .frontage_docs import frontage_docs_step
 from .gazetteer import gazetteer_step
+from .participation import participation_step
+from .video import video_step
 
 
 class Step(Protocol):
@@ -42,7 +45,10 @@ STEPS: list[Step] = [
     rules_step,
     escalation_step,
     frontage_step,
+    frontage_docs_step,
     community_step,
+    participation_step,
+    video_step,
 ]
 
 

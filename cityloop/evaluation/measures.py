@@ -47,6 +47,8 @@ from .conditions import (  # the row sets and conditions the families below name
     _satisfaction,
     _step,
     _steps_ended,
+    _survey_responses,
+    _survey_satisfied,
     _valid,
     _voided,
 )
@@ -220,6 +222,24 @@ FAMILIES: dict[str, Family] = {
             case_field="case_id",
             rollup=("community_id", "street_id", "district_id"),
         ),
+        Family(
+            "surveys",
+            _survey_responses,
+            ("community_id", "street_id", "district_id"),
+            (
+                # The monthly satisfaction survey answered on the phone (docs/participation.md).
+                Measure("survey_answers", "满意度调查答卷数", "satisfaction survey answers"),
+                Measure(
+                    "survey_satisfied",
+                    "满意度调查满意答卷数",
+                    "survey answers scoring 75 or more (satisfied)",
+                    _survey_satisfied,
+                ),
+            ),
+            case_field="pk",
+            rollup=("community_id", "street_id", "district_id"),
+            counts_cases=False,
+        ),
     ]
 }
 
@@ -252,6 +272,13 @@ class Rate:
 RATES: tuple[Rate, ...] = (
     Rate("satisfaction_rate", "满意率", "satisfaction rate", "satisfied_total", "visited"),
     Rate("unsatisfied_rate", "不满意率", "unsatisfied rate", "unsatisfied", "visited"),
+    Rate(
+        "survey_satisfaction_rate",
+        "满意度调查满意率",
+        "survey satisfaction rate",
+        "survey_satisfied",
+        "survey_answers",
+    ),
 )
 
 

@@ -38,6 +38,8 @@ from cityloop.routing.actions import create_rule
 from cityloop.routing.models import Rule
 from tests.cases.conftest import POINT_A, POINT_B, Loop, png_bytes
 
+from . import video_world
+
 # Users the ``loop`` city lacks: the same roles as its insiders, held outside street A.
 EXTRA_USERS: dict[str, tuple[str, str]] = {
     # username: (unit attribute of the world, role)
@@ -158,6 +160,28 @@ class World:
         assert status == 201, answer
         return Case.objects.get(number=answer["case_number"])
 
+    # --- video and sensors (tests/security/video_world.py) ---------------------------------------
+
+    @cached_property
+    def camera_a(self) -> Any:
+        return video_world.camera_a(self)
+
+    @cached_property
+    def detection_a(self) -> Any:
+        return video_world.detection_a(self)
+
+    @cached_property
+    def route_a(self) -> Any:
+        return video_world.route_a(self)
+
+    @cached_property
+    def round_a(self) -> Any:
+        return video_world.round_a(self)
+
+    @cached_property
+    def device_a(self) -> Any:
+        return video_world.device_a(self)
+
     @cached_property
     def closed_a_photo(self) -> Attachment:
         """The photo sent with the report of :attr:`closed_a` (its tracking page shows it)."""
@@ -270,6 +294,89 @@ class World:
             )
             deliver(timezone.now())
         return InboxMessage.objects.get(user=self.loop.users["street_a_manager"])
+
+    # --- public participation -----------------------------------------------------------------
+
+    @cached_property
+    def participation(self) -> Any:
+        """Street A's pending volunteer, activity with a sign-up and a cleanup photo, unanswered
+        suggestion and draft survey, and a confirmed area alert around POINT_A."""
+        import datetime as dt
+        from types import SimpleNamespace
+
+        from django.utils import timezone
+
+        from cityloop.core.audit import public_actor
+        from cityloop.participation import actions, alerts, surveys, verification
+        from tests.cases.conftest import png_bytes
+
+        street = self.org.street_a
+        public = public_actor()
+        manager = self.loop.users["street_a_manager"]
+        pending = actions.register_volunteer(
+            actor=public,
+            citizen=verification.verified_citizen("13800000011"),
+            kind="volunteer",
+            name="待审志愿者",
+            street=street,
+        )
+        approved = actions.register_volunteer(
+            actor=public,
+            citizen=verification.verified_citizen("13800000012"),
+            kind="volunteer",
+            name="已审志愿者",
+            street=street,
+        )
+        actions.decide_volunteer(actor=manager, volunteer=approved, approve=True)
+        start = timezone.now() + dt.timedelta(days=1)
+        activity = actions.save_activity(
+            actor=manager,
+            street=street,
+            title="清洁家园 activity-a",
+            place="广场",
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=2),
+            capacity=5,
+        )
+        signup = actions.sign_up(actor=public, activity=activity, volunteer=approved)
+        activity.starts_at = timezone.now() - dt.timedelta(hours=1)
+        activity.save()
+        cleanup = actions.record_cleanup(
+            actor=public,
+            activity=activity,
+            volunteer=approved,
+            refuse_kg=5,
+            spots_cleaned=2,
+            photos=[(png_bytes(), "image/png", "png")],
+        )
+        suggestion = actions.submit_suggestion(
+            actor=public,
+            citizen=approved.citizen,
+            title="建议 suggestion-a",
+            text="增加垃圾桶",
+            street=street,
+        )
+        survey = surveys.save_survey(
+            actor=manager,
+            title="调查 survey-a",
+            month=timezone.localdate().replace(day=1),
+            area=street,
+            questions=[{"text": "满意吗", "kind": "rating"}],
+        )
+        alert = alerts.subscribe(
+            actor=public, channel="email", address="a@example.cn", center=list(POINT_A), radius_m=300
+        )
+        return SimpleNamespace(
+            pending=pending,
+            approved=approved,
+            activity=activity,
+            signup=signup,
+            suggestion=suggestion,
+            survey=survey,
+            alert=alert,
+            photo=cleanup.photos.get(),
+            token=verification.citizen_token(approved.citizen),
+        )
 
     def upload(self, user: User) -> int:
         """A photo uploaded by ``user`` (for actions that need one)."""
