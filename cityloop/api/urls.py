@@ -90,6 +90,7 @@ ROUTERS = [
     ("/frontage", "cityloop.api.frontage_letters"),
     ("/frontage", "cityloop.api.frontage_checks"),
     ("/community", "cityloop.api.community"),
+    ("/community", "cityloop.api.community_meetings"),
     ("/alleys", "cityloop.api.alleys"),
     ("/routing", "cityloop.api.routing"),
     ("", "cityloop.api.cases"),

@@ -21,7 +21,8 @@ class _Snapshot:
 
         self.version = version
         self.categories = [
-            (c.code, c.kind, c.valid_from, c.valid_to or _FOREVER) for c in CommunityLevelCategory.objects.all()
+            (c.code, c.kind, c.valid_from, c.valid_to or _FOREVER)
+            for c in CommunityLevelCategory.objects.all()
         ]
         self.stations = dict(
             Station.objects.filter(unit__isnull=False).values_list("community_id", "unit_id")

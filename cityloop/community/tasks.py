@@ -10,7 +10,7 @@ import math
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cityloop.core.audit import domain_action, record, snapshot
 from cityloop.core.models import User
@@ -192,7 +192,8 @@ def assign_task(
     task.deadline_at = add(at, hours, "working_hour", calendar=calendar)
     task.state = TaskState.ASSIGNED
     task.save()
-    _event(task, actor, "assign", f"派给{task.assignee_label()}，{hours}个工作小时内办结", at)
+    with translation.override("zh-hans"):  # the story is kept in the console's language
+        _event(task, actor, "assign", f"派给{task.assignee_label()}，{hours}个工作小时内办结", at)
     record(actor, "community.task.assign", task, before=before, after=snapshot(task, AUDITED))
     return task
 
@@ -243,7 +244,9 @@ def solve_task(
 
 def gathered(task: Task, reason: str) -> str:
     """Everything the community knows, for the district: the problem, the place, who tried what."""
-    lines = [f"【社区上报】{task.community.name} · {task.get_source_display()}", task.description]
+    with translation.override("zh-hans"):
+        source = task.get_source_display()
+    lines = [f"【社区上报】{task.community.name} · {source}", task.description]
     if task.address:
         lines.append(f"地点：{task.address}")
     lines.append(f"无法在社区解决的原因：{reason}")

@@ -28,7 +28,7 @@ from cityloop.geo.models import Grid
 
 from .city import DemoCity
 from .components import MAIN_ROADS
-from .people import UserSpec, create_users
+from .people import UserSpec, create_users, role_label, unit_label
 
 # Small matters the city lets communities settle first (events).
 COMMUNITY_LEVEL = (
@@ -84,17 +84,28 @@ def _stations(city: DemoCity, admin: User) -> list[Station]:
             grant_role(actor=admin, user=head, unit=community, role=Role.COMMUNITY_HEAD)
             grant_role(actor=admin, user=head, unit=unit, role=Role.HANDLER)
             appoint_head(actor=admin, station=station, user=head, kind="station_head")
+            _relabel(city, head.username, [unit, community])
         for trade, company, title in PROFESSIONALS:
             save_professional(
                 actor=admin,
                 station=station,
-                name=f"{company[:2]}{title}{n}号",
+                name=f"{title}{n}号",
                 trade=trade,
                 company=company,
                 phone=f"139{n:04d}{len(trade):04d}",
             )
         made.append(station)
     return made
+
+
+def _relabel(city: DemoCity, username: str, units: list[Unit]) -> None:
+    """The login list says where the user now holds the community-head role."""
+    city.logins = [
+        (name, role_label(Role.COMMUNITY_HEAD), unit_label(units))
+        if name == username
+        else (name, role, where)
+        for name, role, where in city.logins
+    ]
 
 
 def _heads(city: DemoCity, admin: User, stations: list[Station]) -> None:
@@ -111,6 +122,7 @@ def _heads(city: DemoCity, admin: User, stations: list[Station]) -> None:
     )
     city.users.update(users)
     city.logins.extend(logins)
+    city.summary["users"] = city.summary.get("users", 0) + len(users)
     for n, station in enumerate(stations[:HEADED_STATIONS], start=1):
         grid = _grid(station.community)
         if grid is None:
@@ -194,6 +206,7 @@ def _alleys(city: DemoCity, admin: User) -> int:
     )
     city.users.update(users)
     city.logins.extend(logins)
+    city.summary["users"] = city.summary.get("users", 0) + len(users)
     minor = [line for _name, kind, line in district.roads if kind not in MAIN_ROADS]
     made = 0
     leader = city.users.get("leader1", admin)

@@ -218,8 +218,10 @@ def test_regions(result, org):
         "unsatisfied": 0,
         "satisfied_total": 1,
     }
-    assert street_a.subject.counts == expected
-    assert community_a.subject.counts == expected
+    # Regions also count their community micro-loop (三长一站): none in this city.
+    community_loop = {"community_solved": 0, "community_escalated": 0}
+    assert street_a.subject.counts == {**expected, **community_loop}
+    assert community_a.subject.counts == {**expected, **community_loop}
     area = sum(Grid.objects.filter(community=org.community_a).values_list("area_m2", flat=True))
     assert 20000 * 4 / 2 < area < 40000 * 1.01  # four grids of about 10,000 m²: ~1 case per 10,000 m² ≤ 2
     # public rate 1 − 1/4; density ≤ 2 per 10,000 m²: 100; closure 3/3; on-time closure 2/3

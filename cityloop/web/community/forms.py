@@ -92,7 +92,7 @@ class TakeCaseForm(forms.Form):
 
 class CheckInForm(PlaceForm):
     findings = forms.CharField(
-        label=_("Findings"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("What you found"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     photos = PhotosField(label=_("Photo"), required=False)
 
