@@ -27,6 +27,7 @@ from fractions import Fraction
 
 from django.db.models import Q
 
+from .community import _community_tasks, _escalated, _solved_here
 from .conditions import (  # the row sets and conditions the families below name
     _by_rework,
     _cases_reported,
@@ -46,6 +47,8 @@ from .conditions import (  # the row sets and conditions the families below name
     _satisfaction,
     _step,
     _steps_ended,
+    _survey_responses,
+    _survey_satisfied,
     _valid,
     _voided,
 )
@@ -200,6 +203,43 @@ FAMILIES: dict[str, Family] = {
             ),
             rollup=("grid_id", "community_id", "street_id", "district_id", "unit_id"),
         ),
+        Family(
+            "community_tasks",
+            _community_tasks,
+            ("community_id", "street_id", "district_id"),
+            (
+                # 三长一站: problems settled inside the community (DOMAIN.md §9), and those it sent on.
+                Measure(
+                    "community_solved", "社区解决问题数", "problems solved at community level", _solved_here
+                ),
+                Measure(
+                    "community_escalated",
+                    "社区上报区级数",
+                    "community problems escalated to the district",
+                    _escalated,
+                ),
+            ),
+            case_field="case_id",
+            rollup=("community_id", "street_id", "district_id"),
+        ),
+        Family(
+            "surveys",
+            _survey_responses,
+            ("community_id", "street_id", "district_id"),
+            (
+                # The monthly satisfaction survey answered on the phone (docs/participation.md).
+                Measure("survey_answers", "满意度调查答卷数", "satisfaction survey answers"),
+                Measure(
+                    "survey_satisfied",
+                    "满意度调查满意答卷数",
+                    "survey answers scoring 75 or more (satisfied)",
+                    _survey_satisfied,
+                ),
+            ),
+            case_field="pk",
+            rollup=("community_id", "street_id", "district_id"),
+            counts_cases=False,
+        ),
     ]
 }
 
@@ -232,6 +272,13 @@ class Rate:
 RATES: tuple[Rate, ...] = (
     Rate("satisfaction_rate", "满意率", "satisfaction rate", "satisfied_total", "visited"),
     Rate("unsatisfied_rate", "不满意率", "unsatisfied rate", "unsatisfied", "visited"),
+    Rate(
+        "survey_satisfaction_rate",
+        "满意度调查满意率",
+        "survey satisfaction rate",
+        "survey_satisfied",
+        "survey_answers",
+    ),
 )
 
 

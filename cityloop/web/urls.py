@@ -25,6 +25,7 @@ from .org import password as org_password
 from .org import roster as org_roster
 from .org import units as org_units
 from .org import users as org_users
+from .participation.urls import public_patterns as participation_patterns
 
 app_name = "web"
 
@@ -89,6 +90,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("public/map/<str:layer>.geojson", maps.public_layer, name="public_layer"),
     # 门前三包: the street's frontage officer
     path("frontage/", include("cityloop.web.frontage.urls")),
+    # 三长一站 and 背街小巷: station heads, alley heads, the street's overview
+    path("community/", include("cityloop.web.community.urls")),
+    # public participation: the public map, citizens with a verified phone, and the staff pages
+    *participation_patterns,
+    # 视频巡查 and 物联感知: the video patrol operator's pages and the sensors' list
+    path("", include("cityloop.web.video.urls")),
 ]
 
 # The evaluation pages (monthly scores) live in their own package when it is installed.

@@ -8,9 +8,12 @@ from cityloop.frontage.uscc import make as make_uscc
 from cityloop.routing.models import Rule
 from tests.cases.conftest import POINT_A
 
+from .community_routes import COMMUNITY_API_ROUTES
 from .hotline_routes import HOTLINE_API_ROUTES
 from .org_routes import ORG_API_ROUTES
+from .participation_routes import PARTICIPATION_API_ROUTES
 from .routes import CASE_A, MEASURE, PRIVATE, PUBLIC, REFERENCE, UNKNOWN, Route, cases_count, photo_file
+from .video_routes import VIDEO_API_ROUTES
 
 A = "/api/v1"
 PERIOD = "period={w.run.period}"
@@ -576,3 +579,7 @@ API_ROUTES: list[Route] = [
 API_ROUTES += ORG_API_ROUTES
 # Hotline work orders (tests/security/hotline_routes.py).
 API_ROUTES += HOTLINE_API_ROUTES
+API_ROUTES += COMMUNITY_API_ROUTES
+API_ROUTES += PARTICIPATION_API_ROUTES
+# Video patrol, detectors and sensors (tests/security/video_routes.py).
+API_ROUTES += VIDEO_API_ROUTES

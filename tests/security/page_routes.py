@@ -6,9 +6,11 @@ from __future__ import annotations
 from cityloop.evaluation.models import Adjustment, EvaluationRun
 from tests.cases.conftest import POINT_A
 
+from .community_routes import COMMUNITY_PAGE_ROUTES
 from .hotline_routes import HOTLINE_PAGE_ROUTES
 from .open311_routes import OPEN311_ROUTES
 from .org_routes import ORG_PAGE_ROUTES
+from .participation_routes import PARTICIPATION_PAGE_ROUTES
 from .routes import (
     BLANK_FORM,
     CASE_A,
@@ -21,6 +23,7 @@ from .routes import (
     cases_count,
     photo_file,
 )
+from .video_routes import VIDEO_PAGE_ROUTES
 
 PAGE_ROUTES: list[Route] = [
     Route("healthz", PUBLIC, "/healthz"),
@@ -500,3 +503,7 @@ PAGE_ROUTES += HOTLINE_PAGE_ROUTES
 
 # Open311 GeoReport v2 (tests/security/open311_routes.py).
 PAGE_ROUTES += OPEN311_ROUTES
+PAGE_ROUTES += COMMUNITY_PAGE_ROUTES
+PAGE_ROUTES += PARTICIPATION_PAGE_ROUTES
+# Video patrol, detectors and sensors (tests/security/video_routes.py).
+PAGE_ROUTES += VIDEO_PAGE_ROUTES
