@@ -10,7 +10,9 @@
 
   function backlog(d) {
     return {
-      color: AGE, tooltip: { trigger: "axis", axisPointer: { type: "shadow" } }, legend: { top: 0 }, grid: GRID,
+      // Room for the legend on two lines on a phone.
+      color: AGE, tooltip: { trigger: "axis", axisPointer: { type: "shadow" } }, legend: { top: 0 },
+      grid: { left: 8, right: 16, top: 64, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: d.steps, axisLabel: { interval: 0, rotate: d.steps.length > 5 ? 30 : 0 } },
       yAxis: { type: "value", minInterval: 1 },
       series: d.series.map(function (s) { return { name: s.name, type: "bar", stack: "age", data: s.data }; })
