@@ -117,8 +117,13 @@ class Staff:
             Membership.objects.active()
             .filter(user__is_active=True)
             # People only: a hotline platform's service account holds command roles to answer for
-            # its platform (return visits, approvals), never to work the queue.
-            .filter(user__hotline_platform__isnull=True)
+            # its platform (return visits, approvals), never to work the queue; so do the accounts
+            # of sensor networks (voiding what recovered) and of video detectors.
+            .filter(
+                user__hotline_platform__isnull=True,
+                user__sensor_network__isnull=True,
+                user__video_detector__isnull=True,
+            )
             .select_related("user", "unit")
             .order_by("user__username", "pk")
         )
