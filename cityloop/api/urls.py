@@ -87,6 +87,7 @@ ROUTERS = [
     ("/catalog", "cityloop.api.catalog"),
     ("/assets", "cityloop.api.assets"),
     ("/frontage", "cityloop.api.frontage"),
+    ("/frontage", "cityloop.api.frontage_party"),
     ("/routing", "cityloop.api.routing"),
     ("", "cityloop.api.cases"),
     ("", "cityloop.api.evaluation"),

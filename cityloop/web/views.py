@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from cityloop.core.models import Role, Unit, UnitKind
@@ -46,6 +46,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "web:mobile_home": mobile.mobile_home,
     }
     roles = roles_of(request)
+    if not roles and request.user.is_authenticated:
+        from cityloop.frontage.models import Party
+
+        # A frontage party's account holds no role: it lands on the cases handed to it.
+        if Party.objects.filter(account_id=request.user.pk).exists():
+            return redirect("web:frontage:my_cases")
     if Role.ADMIN not in roles:
         for role, target in HOME_ORDER:
             if role in roles:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import party_cases, views
 
 app_name = "frontage"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("zones.geojson", views.zones_geojson, name="zones"),
     path("parties/<str:uscc>/", views.party, name="party"),
+    # The party's own phone pages (its account, no role)
+    path("me/cases/", party_cases.my_cases, name="my_cases"),
+    path("me/cases/<int:pk>/", party_cases.my_case, name="my_case"),
+    path("me/cases/<int:pk>/fixed", party_cases.my_case_fixed, name="my_case_fixed"),
+    path("me/cases/<int:pk>/declined", party_cases.my_case_declined, name="my_case_declined"),
+    path("me/cases/<int:pk>/photo", party_cases.my_case_photo, name="my_case_photo"),
 ]
