@@ -46,7 +46,9 @@ class PartyCasesQuery(Schema):
 
 
 class PartyDeclineIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=500, description="why it is not yours, or why you cannot")
+    reason: str = Field(
+        ..., min_length=1, max_length=500, description="why it is not yours, or why you cannot"
+    )
 
 
 def _party(request: HttpRequest) -> Party:
@@ -79,14 +81,18 @@ def _out(c: SelfCorrection) -> dict[str, Any]:
 
 def _mine(request: HttpRequest, correction_id: int) -> SelfCorrection:
     found = (
-        SelfCorrection.objects.filter(party=_party(request), pk=correction_id).select_related("zone", "duty").first()
+        SelfCorrection.objects.filter(party=_party(request), pk=correction_id)
+        .select_related("zone", "duty")
+        .first()
     )
     if found is None:
         raise ApiError(404, "no such case of yours")
     return found
 
 
-@router.get("/me/cases", response=list[PartyCaseOut], summary="The cases handed to my frontage (party account)")
+@router.get(
+    "/me/cases", response=list[PartyCaseOut], summary="The cases handed to my frontage (party account)"
+)
 def my_cases(request: HttpRequest, filters: Query[PartyCasesQuery]) -> list[dict[str, Any]]:
     qs = SelfCorrection.objects.filter(party=_party(request)).select_related("zone", "duty")
     if filters.state:

@@ -34,7 +34,9 @@ class CasesConfig(AppConfig):
 
         from . import holders
 
-        frontage_signals.correction_fixed.connect(holders.on_correction_fixed, dispatch_uid="cases-holder-fixed")
+        frontage_signals.correction_fixed.connect(
+            holders.on_correction_fixed, dispatch_uid="cases-holder-fixed"
+        )
         frontage_signals.correction_passed_on.connect(
             holders.on_correction_passed_on, dispatch_uid="cases-holder-passed-on"
         )

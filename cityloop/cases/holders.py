@@ -32,7 +32,9 @@ def _case(case_id: int) -> Case | None:
 def _comment(case: Case, note: str, data: dict[str, Any]) -> None:
     if case.state not in TRANSITIONS["comment"].sources:
         return
-    ctx = Context(case, TRANSITIONS["comment"], system_actor(), None, timezone.now(), {"note": note}, note=note)
+    ctx = Context(
+        case, TRANSITIONS["comment"], system_actor(), None, timezone.now(), {"note": note}, note=note
+    )
     ctx.data.update(automatic=True, **data)
     apply(ctx, None)
 
@@ -45,7 +47,9 @@ def on_correction_fixed(sender: Any, correction: Any, actor: Any, **kwargs: Any)
     case = _case(int(correction.case_id))
     if case is None:
         return
-    note = f"责任主体{correction.party.name}已自行纠正" + (f"：{correction.answer}" if correction.answer else "")
+    note = f"责任主体{correction.party.name}已自行纠正" + (
+        f"：{correction.answer}" if correction.answer else ""
+    )
     data = {"holder": {"party": correction.party.uscc, "name": correction.party.name, "outcome": "fixed"}}
     if case.state not in UNIT_STATES_TO_DISPOSE:
         _comment(case, note, data)
@@ -78,4 +82,8 @@ def on_correction_passed_on(sender: Any, correction: Any, actor: Any, reason: st
     if case is None:
         return
     outcome = str(correction.state)
-    _comment(case, reason, {"holder": {"party": correction.party.uscc, "name": correction.party.name, "outcome": outcome}})
+    _comment(
+        case,
+        reason,
+        {"holder": {"party": correction.party.uscc, "name": correction.party.name, "outcome": outcome}},
+    )

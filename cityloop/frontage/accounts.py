@@ -13,7 +13,9 @@ from .models import Party
 
 
 @domain_action
-def give_party_account(*, actor: User, party: Party, username: str, password: str, display_name: str = "") -> User:
+def give_party_account(
+    *, actor: User, party: Party, username: str, password: str, display_name: str = ""
+) -> User:
     """Create the party's sign-in (a user with no role) and link it; a party has at most one. The
     interfaces check that the actor manages the party (``restrict(..., "manage")``)."""
     party = Party.objects.select_for_update().get(pk=party.pk)

@@ -23,7 +23,7 @@ from cityloop.core.audit import domain_action, record, system_actor
 from cityloop.core.models import User
 from cityloop.notify.outbox import enqueue
 
-from .models import CorrectionState, SelfCorrection
+from .models import CorrectionState, CorrectionWindow, DutyCategory, SelfCorrection
 from .signals import correction_fixed, correction_passed_on
 
 MAX_NOTE = 500
@@ -78,7 +78,9 @@ def answer_fixed(
     correction.photo.save(f"{photo.sha256[:16]}.{photo.extension}", ContentFile(photo.content), save=False)
     correction.photo_type, correction.photo_sha256 = photo.content_type, photo.sha256
     correction.save()
-    record(actor, "frontage.correction.fixed", correction, after={"case": correction.case_number, "note": text})
+    record(
+        actor, "frontage.correction.fixed", correction, after={"case": correction.case_number, "note": text}
+    )
     correction_fixed.send(sender=SelfCorrection, correction=correction, actor=actor)
     return correction
 
@@ -94,7 +96,12 @@ def answer_declined(
     correction.state = CorrectionState.DECLINED
     correction.answered_at, correction.answered_by, correction.answer = at, actor, text
     correction.save()
-    record(actor, "frontage.correction.declined", correction, after={"case": correction.case_number, "reason": text})
+    record(
+        actor,
+        "frontage.correction.declined",
+        correction,
+        after={"case": correction.case_number, "reason": text},
+    )
     _pass_on(correction, actor, f"责任主体{correction.party.name}答复不能自行纠正：{text}")
     return correction
 
@@ -142,3 +149,13 @@ def expire_corrections(now: dt.datetime | None = None) -> dict[str, Any]:
         except ValidationError:
             failed += 1
     return {"expired": expired, "failed": failed}
+
+
+@domain_action
+def save_setting(*, actor: User, obj: DutyCategory | CorrectionWindow) -> DutyCategory | CorrectionWindow:
+    """Save a duty-category row or a self-correction window (the admin's edits), audited."""
+    obj.full_clean()
+    obj.save()
+    action = "frontage.duty_category.save" if isinstance(obj, DutyCategory) else "frontage.window.save"
+    record(actor, action, obj, after={"value": str(obj)})
+    return obj

@@ -46,7 +46,9 @@ UNIT_ZH = {
 
 def duty_ids_for(kind: str, code: str) -> list[int]:
     """The duties a category falls under: its subclass's rows, else its class's."""
-    rows = list(DutyCategory.objects.filter(kind=kind, code__in=[code, code[:2]]).values_list("code", "duty_id"))
+    rows = list(
+        DutyCategory.objects.filter(kind=kind, code__in=[code, code[:2]]).values_list("code", "duty_id")
+    )
     exact = [duty for c, duty in rows if c == code]
     return exact or [duty for c, duty in rows if c == code[:2]]
 

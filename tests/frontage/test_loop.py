@@ -12,9 +12,9 @@ from cityloop.cases.models import Case
 from cityloop.core.models import AuditEntry
 from cityloop.frontage import index
 from cityloop.frontage.correction_actions import Photo, answer_declined, answer_fixed, expire_corrections
+from cityloop.frontage.corrections import frontage_claim
 from cityloop.frontage.models import CorrectionState, SelfCorrection
 from cityloop.notify.models import Outbox
-from cityloop.frontage.corrections import frontage_claim
 from cityloop.routing.facts import facts_for
 from tests.cases.conftest import POINT_B, loop, png_bytes  # noqa: F401  (the loop fixture)
 from tests.cases.test_invariants import check_case
@@ -28,7 +28,9 @@ def photo() -> Photo:
 
 def registered(loop, category: str = "0507", point=None) -> Case:
     kw = {"point": point, "actor": loop.users["supervisor_b"]} if point else {}
-    case = loop.act(loop.report(description="店门口堆放纸箱", **kw), "accept", category=category, kind="event")
+    case = loop.act(
+        loop.report(description="店门口堆放纸箱", **kw), "accept", category=category, kind="event"
+    )
     return loop.act(case, "register")
 
 

@@ -71,7 +71,10 @@ def test_others_are_refused(loop, party, waiting, actor):
     _case, correction = waiting
     other = shop_at_point_a(actor, n=2, username="shop2")
     assert phone(other.account).get(f"/frontage/me/cases/{correction.pk}/").status_code == 404
-    assert phone(other.account).post(f"/frontage/me/cases/{correction.pk}/declined", {"reason": "x"}).status_code == 404
+    assert (
+        phone(other.account).post(f"/frontage/me/cases/{correction.pk}/declined", {"reason": "x"}).status_code
+        == 404
+    )
     assert phone(loop.users["operator"]).get("/frontage/me/cases/").status_code == 403
     assert Client().get("/frontage/me/cases/").status_code == 302  # to the login page
     assert SelfCorrection.objects.get(pk=correction.pk).state == "waiting"

@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case as When_, IntegerField, Value, When
+from django.db.models import Case as When_
+from django.db.models import IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -109,7 +110,9 @@ def my_case_fixed(request: HttpRequest, pk: int) -> HttpResponse:
     party, correction = _mine(request, pk)
     try:
         photo = checked_photo(request.FILES.get("photo"))
-        answer_fixed(correction.pk, actor=current_user(request), note=request.POST.get("note", ""), photo=photo)
+        answer_fixed(
+            correction.pk, actor=current_user(request), note=request.POST.get("note", ""), photo=photo
+        )
     except ValidationError as exc:
         _answer_failed(request, exc)
         return redirect("web:frontage:my_case", pk=pk)
