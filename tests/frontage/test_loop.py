@@ -16,7 +16,7 @@ from cityloop.frontage.corrections import frontage_claim
 from cityloop.frontage.models import CorrectionState, SelfCorrection
 from cityloop.notify.models import Outbox
 from cityloop.routing.facts import facts_for
-from tests.cases.conftest import POINT_B, loop, png_bytes  # noqa: F401  (the loop fixture)
+from tests.cases.conftest import POINT_B, png_bytes
 from tests.cases.test_invariants import check_case
 
 from .loopkit import shop_at_point_a

@@ -9,7 +9,7 @@ from django.test import Client
 from cityloop.cases.models import Case
 from cityloop.frontage import index
 from cityloop.frontage.models import CorrectionState, SelfCorrection
-from tests.cases.conftest import loop, png_bytes  # noqa: F401  (the loop fixture)
+from tests.cases.conftest import png_bytes
 
 from .loopkit import shop_at_point_a
 from .test_loop import registered
