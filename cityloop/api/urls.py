@@ -88,6 +88,7 @@ ROUTERS = [
     ("/assets", "cityloop.api.assets"),
     ("/frontage", "cityloop.api.frontage"),
     ("/frontage", "cityloop.api.frontage_party"),
+    ("/frontage", "cityloop.api.frontage_credit"),
     ("/routing", "cityloop.api.routing"),
     ("", "cityloop.api.cases"),
     ("", "cityloop.api.evaluation"),

@@ -88,8 +88,16 @@ SOURCES: dict[str, tuple[Source, ...]] = {
         Source("extensions", "unit_id"),
         Source("return_visits", "unit_id"),
     ),
-    "district": (Source("territory", "district_id"), Source("return_visits", "district_id")),
-    "street": (Source("territory", "street_id"), Source("return_visits", "street_id")),
+    "district": (
+        Source("territory", "district_id"),
+        Source("return_visits", "district_id"),
+        Source("frontage", "district_id"),
+    ),
+    "street": (
+        Source("territory", "street_id"),
+        Source("return_visits", "street_id"),
+        Source("frontage", "street_id"),
+    ),
     "community": (Source("territory", "community_id"), Source("return_visits", "community_id")),
     "grid": (Source("territory", "grid_id"), Source("return_visits", "grid_id")),
     # 热线满意度: the return visits alone (the units of the base subject, see HOTLINE_SUBJECTS).

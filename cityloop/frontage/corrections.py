@@ -166,6 +166,7 @@ def open_self_correction(claimed: ClaimedCase) -> dict[str, Any]:
         after={"case": claimed.number, "party": party.uscc, "zone": zone.code, "deadline": ends.isoformat()},
     )
     if party.account_id:
+        due = timezone.localtime(ends).strftime("%m-%d %H:%M")
         enqueue(
             NOTICE,
             recipients=[party.account] if party.account else [],
@@ -173,7 +174,7 @@ def open_self_correction(claimed: ClaimedCase) -> dict[str, Any]:
             subject_id=correction.pk,
             payload={
                 "title": f"门前三包自行纠正：{claimed.category_name}",
-                "body": f"{claimed.address or zone.code}，请在{timezone.localtime(ends).strftime('%m-%d %H:%M')}前纠正并拍照答复",
+                "body": f"{claimed.address or zone.code}，请在{due}前纠正并拍照答复",
                 "case": claimed.number,
             },
             dedupe_key=f"frontage.correction.open:{correction.pk}",

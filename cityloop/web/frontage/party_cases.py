@@ -107,7 +107,7 @@ def _answer_failed(request: HttpRequest, exc: ValidationError) -> None:
 @login_required
 def my_case_fixed(request: HttpRequest, pk: int) -> HttpResponse:
     """The party put it right: its photo and note go to the case, on to the supervisor's check."""
-    party, correction = _mine(request, pk)
+    _party, correction = _mine(request, pk)
     try:
         photo = checked_photo(request.FILES.get("photo"))
         answer_fixed(
@@ -124,7 +124,7 @@ def my_case_fixed(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def my_case_declined(request: HttpRequest, pk: int) -> HttpResponse:
     """Not the party's / it cannot: the street takes the case at once."""
-    party, correction = _mine(request, pk)
+    _party, correction = _mine(request, pk)
     try:
         answer_declined(correction.pk, actor=current_user(request), reason=request.POST.get("reason", ""))
     except ValidationError as exc:
