@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import party_cases, views
+from . import credit_views, party_cases, views
 
 app_name = "frontage"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("zones.geojson", views.zones_geojson, name="zones"),
     path("parties/<str:uscc>/", views.party, name="party"),
+    path("credit/", credit_views.credit, name="credit"),
+    path("credit/lists/<int:pk>/lift", credit_views.lift, name="lift"),
+    path("overview/", credit_views.overview, name="overview"),
     # The party's own phone pages (its account, no role)
     path("me/cases/", party_cases.my_cases, name="my_cases"),
     path("me/cases/<int:pk>/", party_cases.my_case, name="my_case"),
