@@ -12,7 +12,8 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from cityloop.core.models import Role, Unit, User
-from cityloop.core.permissions import can, has_role, jurisdiction_paths, restrict
+from cityloop.core.areas import is_city_admin
+from cityloop.core.permissions import can, jurisdiction_paths, restrict
 from cityloop.frontage import analysis
 from cityloop.frontage.credit import add_months, month_start
 from cityloop.frontage.credit_actions import lift_listing, recompute_credit
@@ -120,8 +121,9 @@ class RecomputeIn(Schema):
     "/credit/recompute", response=dict[str, Any], summary="Score every party for a month (administrators)"
 )
 def credit_recompute(request: HttpRequest, body: RecomputeIn) -> dict[str, Any]:
-    if not has_role(request.user, Role.ADMIN):
-        raise ApiError(403, "only an administrator recomputes the credit")
+    # Every party of the city is scored at once: the city's administrators only.
+    if not is_city_admin(_user(request)):
+        raise ApiError(403, "only a city administrator recomputes the credit of every party")
     return recompute_credit(actor=_user(request), month=_month(body.month))
 
 

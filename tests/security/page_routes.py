@@ -6,6 +6,7 @@ from __future__ import annotations
 from cityloop.evaluation.models import Adjustment, EvaluationRun
 from tests.cases.conftest import POINT_A
 
+from .frontage_routes import FRONTAGE_PAGE_ROUTES
 from .hotline_routes import HOTLINE_PAGE_ROUTES
 from .open311_routes import OPEN311_ROUTES
 from .org_routes import ORG_PAGE_ROUTES
@@ -470,6 +471,7 @@ PAGE_ROUTES: list[Route] = [
 PAGE_ROUTES += ORG_PAGE_ROUTES
 # Hotline work orders (tests/security/hotline_routes.py).
 PAGE_ROUTES += HOTLINE_PAGE_ROUTES
+PAGE_ROUTES += FRONTAGE_PAGE_ROUTES
 
 # Open311 GeoReport v2 (tests/security/open311_routes.py).
 PAGE_ROUTES += OPEN311_ROUTES

@@ -49,6 +49,8 @@ EXTRA_USERS: dict[str, tuple[str, str]] = {
     "leader_elsewhere": ("other_district", Role.LEADER),
     "staff_without_role": ("", ""),  # staff (may open the admin), no role and no permission
 }
+# Frontage parties' own sign-ins (no role): party A's, and another shop's in street A.
+PARTY_USERS = ("party_a_shop", "party_other_shop")
 
 
 class World:
@@ -63,6 +65,8 @@ class World:
 
     def user(self, name: str) -> User:
         """A user of the ``loop`` city, or one of :data:`EXTRA_USERS` (made on first use)."""
+        if name in PARTY_USERS and name not in self.loop.users:
+            self.loop.users.update(self.party_accounts)
         if name not in self.loop.users:
             unit_attr, role = EXTRA_USERS[name]
             roles = [(getattr(self, unit_attr), role)] if unit_attr else []
@@ -236,6 +240,89 @@ class World:
         report = import_frontage([row], actor=self.actor)
         assert report.applied, [str(e) for e in report.errors]
         return Party.objects.get(uscc=row["uscc"])
+
+    @cached_property
+    def party_other(self) -> Any:
+        """Another shop of street A, a few metres east of party A (its own zone, its own account)."""
+        from cityloop.frontage.actions import import_frontage
+        from cityloop.frontage.models import Party
+        from cityloop.frontage.uscc import make
+
+        lon, lat = POINT_A[0] + 0.0006, POINT_A[1]
+        row = {
+            "uscc": make("9", "1", "990100", "QDFT0003"),
+            "name": "东街花店 party-other",
+            "geometry": f"LINESTRING ({lon} {lat}, {lon + 0.0001} {lat})",
+            "depth": "5",
+        }
+        import_frontage([row], actor=self.actor)
+        return Party.objects.get(uscc=row["uscc"])
+
+    @cached_property
+    def party_accounts(self) -> dict[str, User]:
+        from cityloop.frontage.accounts import give_party_account
+
+        return {
+            name: give_party_account(actor=self.actor, party=party, username=name, password="shop-pass-2026!")
+            for name, party in (("party_a_shop", self.party_a), ("party_other_shop", self.party_other))
+        }
+
+    @cached_property
+    def correction_a(self) -> Any:
+        """A report in party A's zone (piled goods), handed to party A first."""
+        from cityloop.frontage.models import SelfCorrection
+
+        self.user("party_a_shop")
+        point = (POINT_A[0] + 0.00035, POINT_A[1] + 0.00002)
+        case = self.loop.report(point=point, description="店门口堆放纸箱 correction-a")
+        case = self.loop.act(case, "accept", category="0507", kind="event")
+        case = self.loop.act(case, "register")
+        return SelfCorrection.objects.get(case_id=case.pk)
+
+    @cached_property
+    def fixed_a(self) -> Any:
+        """Party A's correction answered "fixed" with a photo."""
+        from cityloop.frontage.correction_actions import Photo, answer_fixed
+
+        photo = Photo("fixed.png", png_bytes(), "image/png", "png", "cd" * 32)
+        return answer_fixed(self.correction_a.pk, actor=self.user("party_a_shop"), photo=photo)
+
+    @property
+    def credit_month(self) -> str:
+        from cityloop.frontage.credit import add_months, month_start
+
+        return f"{add_months(month_start(timezone.localdate()), -1):%Y-%m}"
+
+    @cached_property
+    def credit_a(self) -> dict[str, Any]:
+        """Every party scored for last month (party A among them)."""
+        from cityloop.frontage.credit import add_months, month_start
+        from cityloop.frontage.credit_actions import recompute_credit
+
+        assert self.party_a.pk
+        return recompute_credit(actor=self.actor, month=add_months(month_start(timezone.localdate()), -1))
+
+    @cached_property
+    def listing_a(self) -> Any:
+        """Party A on the black list since January 2026."""
+        from cityloop.frontage.models import CreditListing
+
+        return CreditListing.objects.create(
+            party=self.party_a,
+            kind="black",
+            since=dt.date(2026, 1, 1),
+            reason="信用分过低",
+            street=self.org.street_a,
+        )
+
+    @cached_property
+    def group_a(self) -> Any:
+        """A self-discipline group of street A with party A in it."""
+        from cityloop.frontage.groups import create_group, join_group
+
+        group = create_group(actor=self.actor, street=self.org.street_a, name="东街自治联盟 group-a")
+        join_group(actor=self.actor, group=group, party=self.party_a)
+        return group
 
     @cached_property
     def rule_a(self) -> Rule:
