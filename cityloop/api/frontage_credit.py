@@ -11,8 +11,8 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from cityloop.core.models import Role, Unit, User
 from cityloop.core.areas import is_city_admin
+from cityloop.core.models import Role, Unit, User
 from cityloop.core.permissions import can, jurisdiction_paths, restrict
 from cityloop.frontage import analysis
 from cityloop.frontage.credit import add_months, month_start
