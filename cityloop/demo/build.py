@@ -23,6 +23,7 @@ from .dispatching import rules_step
 from .districts import CITY_CODE, DISTRICTS
 from .escalation import escalation_step
 from .frontage import frontage_step
+from .frontage_loop import frontage_loop_step
 from .gazetteer import gazetteer_step
 
 
@@ -41,6 +42,7 @@ STEPS: list[Step] = [
     rules_step,
     escalation_step,
     frontage_step,
+    frontage_loop_step,
 ]
 
 
