@@ -89,6 +89,8 @@ ROUTERS = [
     ("/frontage", "cityloop.api.frontage"),
     ("/frontage", "cityloop.api.frontage_party"),
     ("/frontage", "cityloop.api.frontage_credit"),
+    ("/frontage", "cityloop.api.frontage_letters"),
+    ("/frontage", "cityloop.api.frontage_checks"),
     ("/routing", "cityloop.api.routing"),
     ("", "cityloop.api.cases"),
     ("", "cityloop.api.evaluation"),

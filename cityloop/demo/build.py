@@ -23,6 +23,7 @@ from .dispatching import rules_step
 from .districts import CITY_CODE, DISTRICTS
 from .escalation import escalation_step
 from .frontage import frontage_step
+from .frontage_docs import frontage_docs_step
 from .frontage_loop import frontage_loop_step
 from .gazetteer import gazetteer_step
 
@@ -42,6 +43,7 @@ STEPS: list[Step] = [
     rules_step,
     escalation_step,
     frontage_step,
+    frontage_docs_step,
     frontage_loop_step,
 ]
 

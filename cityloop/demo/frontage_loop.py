@@ -1,32 +1,27 @@
-"""The demo city's frontage in the case loop: a few shops sign in on a phone (``shop1`` …, password
-``cityloop-demo``) to answer the cases handed to them first, and each street with shops has a
-self-discipline group (商户自治联盟) of its first shops, led by the first."""
+"""The demo city's self-discipline groups (商户自治联盟): each street with shops has one of its first
+shops, led by the first. (The shops' phone sign-ins, ``shop01`` …, come with the letters' demo: they
+also answer the cases handed to them first, on ``/frontage/me/cases/``.)"""
 
 from __future__ import annotations
 
 from cityloop.core.models import User
-from cityloop.frontage.accounts import give_party_account
 from cityloop.frontage.groups import create_group, join_group, set_leader
 from cityloop.frontage.models import Party
 
 from .city import DemoCity
-from .people import DEMO_PASSWORD
 
-ACCOUNTS_PER_DISTRICT = 3
 GROUP_SIZE = 6
 
 
 def frontage_loop_step(city: DemoCity, *, actor: User) -> None:
-    """Shops' phone sign-ins and self-discipline groups."""
-    n = 0
+    """Self-discipline groups of shops."""
+    groups = 0
     for district in city.districts:
-        unit = district.district
-        parties = list(Party.objects.filter(street__path__startswith=unit.path).order_by("street_id", "id"))
-        for party in parties[:ACCOUNTS_PER_DISTRICT]:
-            n += 1
-            give_party_account(actor=actor, party=party, username=f"shop{n}", password=DEMO_PASSWORD)
+        parties = Party.objects.filter(street__path__startswith=district.district.path).select_related(
+            "street"
+        )
         by_street: dict[int, list[Party]] = {}
-        for party in parties:
+        for party in parties.order_by("street_id", "id"):
             by_street.setdefault(party.street_id, []).append(party)
         for shops in by_street.values():
             street = shops[0].street
@@ -34,4 +29,5 @@ def frontage_loop_step(city: DemoCity, *, actor: User) -> None:
             for party in shops[:GROUP_SIZE]:
                 join_group(actor=actor, group=group, party=party)
             set_leader(actor=actor, group=group, party=shops[0])
-    city.summary["frontage phone sign-ins"] = n
+            groups += 1
+    city.summary["frontage self-discipline groups"] = groups

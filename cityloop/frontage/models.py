@@ -117,8 +117,8 @@ class Zone(models.Model):
         return shapely.from_wkb(bytes(self.geom_wkb))
 
 
-# The case loop's self-corrections and the credit scheme live in modules of their own (imported here
-# so Django finds them).
+# Letters, inspections and notices, the case loop's self-corrections and the credit live in modules
+# of their own (imported here so Django finds them).
 from .correction_models import CorrectionState, CorrectionWindow, DutyCategory, SelfCorrection  # noqa: E402
 from .credit_models import (  # noqa: E402
     CreditListing,
@@ -128,8 +128,20 @@ from .credit_models import (  # noqa: E402
     ListKind,
     SelfDisciplineGroup,
 )
+from .inspection_models import (  # noqa: E402
+    ChecklistItem,
+    Inspection,
+    InspectionKind,
+    InspectionResult,
+    InspectionRound,
+    Notice,
+    NoticeStatus,
+    RoundStatus,
+)
+from .letter_models import Letter, LetterStatus, LetterTemplate  # noqa: E402
 
 __all__ = [
+    "ChecklistItem",
     "CorrectionState",
     "CorrectionWindow",
     "CreditListing",
@@ -138,9 +150,19 @@ __all__ = [
     "Duty",
     "DutyCategory",
     "GroupMembership",
+    "Inspection",
+    "InspectionKind",
+    "InspectionResult",
+    "InspectionRound",
+    "Letter",
+    "LetterStatus",
+    "LetterTemplate",
     "ListKind",
+    "Notice",
+    "NoticeStatus",
     "Party",
     "PartyKind",
+    "RoundStatus",
     "SelfCorrection",
     "SelfDisciplineGroup",
     "Zone",

@@ -42,6 +42,14 @@ def nav_links(request: HttpRequest) -> list[NavLink]:
         links.append(NavLink(reverse("web:map"), _("Map")))
     if holds(request, UNIT_STAFF | LEADERS):
         links.append(NavLink("/frontage/", _("Frontage zones")))
+    elif holds(request, FIELD):
+        # Supervisors inspect frontage zones on their rounds.
+        links.append(NavLink("/frontage/rounds/", _("Frontage inspections")))
+    if not roles_of(request):
+        from cityloop.frontage.access import party_of
+
+        if party_of(request.user) is not None:
+            links.append(NavLink("/frontage/my/", _("My frontage zone")))
     if holds(request, {"operator"}):
         links.append(NavLink(reverse("web:hotline_report"), _("Hotline report")))
     if Role.ADMIN in roles_of(request):

@@ -46,16 +46,15 @@ def home(request: HttpRequest) -> HttpResponse:
         "web:mobile_home": mobile.mobile_home,
     }
     roles = roles_of(request)
-    if not roles and request.user.is_authenticated:
-        from cityloop.frontage.models import Party
-
-        # A frontage party's account holds no role: it lands on the cases handed to it.
-        if Party.objects.filter(account_id=request.user.pk).exists():
-            return redirect("web:frontage:my_cases")
     if Role.ADMIN not in roles:
         for role, target in HOME_ORDER:
             if role in roles:
                 return pages[target](request)
+    if not roles:
+        from cityloop.frontage.access import party_of
+
+        if party_of(request.user) is not None:  # a frontage party's account: its phone pages
+            return redirect("web:frontage:my")
     return account(request)
 
 

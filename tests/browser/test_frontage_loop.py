@@ -62,7 +62,9 @@ def test_the_shop_fixes_it_on_its_phone_and_the_case_goes_on(
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     _login(page, live_server.url, party.account.username, PASSWORD)
-    assert page.url.endswith("/frontage/me/cases/")
+    assert page.url.endswith("/frontage/my/")
+    with page.expect_navigation():
+        page.click("nav a[href='/frontage/me/cases/']")
     shots(page, "cases")
     text = visible_text(page)
     assert "乱堆物堆料" in text and "纸箱" in text
@@ -102,6 +104,7 @@ def test_no_answer_in_time_and_the_street_takes_it(browser, reference_data, live
     context = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = context.new_page()
     _login(page, live_server.url, party.account.username, PASSWORD)
+    page.goto(f"{live_server.url}/frontage/me/cases/")
     text = visible_text(page)
     assert "逾期未纠正" in text and 'name="photo"' not in page.content()
     page.goto(f"{live_server.url}/frontage/me/cases/{correction.pk}/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cityloop.frontage.accounts import give_party_account
+from cityloop.frontage.accounts import create_party_account
 from cityloop.frontage.actions import import_frontage
 from cityloop.frontage.models import Party
 from tests.cases.conftest import POINT_A
@@ -19,6 +19,6 @@ def shop_at_point_a(actor: Any, n: int = 1, username: str = "shop1") -> Party:
     row["name"] = f"老王便利店{n}"
     import_frontage([row], actor=actor)
     party = Party.objects.get(uscc=row["uscc"])
-    give_party_account(actor=actor, party=party, username=username, password=PASSWORD)
+    create_party_account(actor=actor, party=party, username=username, password=PASSWORD)
     party.refresh_from_db()
     return party

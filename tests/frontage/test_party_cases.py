@@ -37,7 +37,8 @@ def test_the_party_lands_on_its_cases_and_sees_no_reporter(loop, party, waiting)
     case, correction = waiting
     client = phone(party.account)
     home = client.get("/")
-    assert home.status_code == 302 and home["Location"] == "/frontage/me/cases/"
+    assert home.status_code == 302 and home["Location"] == "/frontage/my/"
+    assert "/frontage/me/cases/" in client.get("/frontage/my/").content.decode()  # in the party's nav
     html = client.get("/frontage/me/cases/").content.decode()
     assert correction.category_name in html and "店门口堆放纸箱" in html
     detail = client.get(f"/frontage/me/cases/{correction.pk}/").content.decode()

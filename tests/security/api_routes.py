@@ -8,6 +8,7 @@ from cityloop.frontage.uscc import make as make_uscc
 from cityloop.routing.models import Rule
 from tests.cases.conftest import POINT_A
 
+from .frontage_doc_routes import FRONTAGE_DOC_API_ROUTES
 from .frontage_routes import FRONTAGE_API_ROUTES
 from .hotline_routes import HOTLINE_API_ROUTES
 from .org_routes import ORG_API_ROUTES
@@ -540,3 +541,4 @@ API_ROUTES += ORG_API_ROUTES
 # Hotline work orders (tests/security/hotline_routes.py).
 API_ROUTES += HOTLINE_API_ROUTES
 API_ROUTES += FRONTAGE_API_ROUTES
+API_ROUTES += FRONTAGE_DOC_API_ROUTES

@@ -7,8 +7,8 @@ from cityloop.frontage.models import CreditListing, SelfCorrection, SelfDiscipli
 from .routes import PRIVATE, Route, photo_file
 
 A = "/api/v1"
-SHOP = "party_a_shop"  # party A's own account
-OTHER_SHOP = "party_other_shop"  # another party's account
+SHOP = "shop_a"  # party A's own account
+OTHER_SHOP = "shop_b"  # another party's account (street B)
 CORRECTION = "{w.correction_a.pk}"
 MARK = "correction-a"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from cityloop.evaluation.models import Adjustment, EvaluationRun
 from tests.cases.conftest import POINT_A
 
+from .frontage_doc_routes import FRONTAGE_DOC_PAGE_ROUTES
 from .frontage_routes import FRONTAGE_PAGE_ROUTES
 from .hotline_routes import HOTLINE_PAGE_ROUTES
 from .open311_routes import OPEN311_ROUTES
@@ -469,6 +470,7 @@ PAGE_ROUTES: list[Route] = [
 
 # The organisation's administration (tests/security/org_routes.py).
 PAGE_ROUTES += ORG_PAGE_ROUTES
+PAGE_ROUTES += FRONTAGE_DOC_PAGE_ROUTES
 # Hotline work orders (tests/security/hotline_routes.py).
 PAGE_ROUTES += HOTLINE_PAGE_ROUTES
 PAGE_ROUTES += FRONTAGE_PAGE_ROUTES

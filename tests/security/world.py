@@ -49,8 +49,6 @@ EXTRA_USERS: dict[str, tuple[str, str]] = {
     "leader_elsewhere": ("other_district", Role.LEADER),
     "staff_without_role": ("", ""),  # staff (may open the admin), no role and no permission
 }
-# Frontage parties' own sign-ins (no role): party A's, and another shop's in street A.
-PARTY_USERS = ("party_a_shop", "party_other_shop")
 
 
 class World:
@@ -65,8 +63,8 @@ class World:
 
     def user(self, name: str) -> User:
         """A user of the ``loop`` city, or one of :data:`EXTRA_USERS` (made on first use)."""
-        if name in PARTY_USERS and name not in self.loop.users:
-            self.loop.users.update(self.party_accounts)
+        if name in ("shop_a", "shop_b"):  # frontage parties' accounts (no role)
+            return getattr(self, name)  # type: ignore[no-any-return]
         if name not in self.loop.users:
             unit_attr, role = EXTRA_USERS[name]
             roles = [(getattr(self, unit_attr), role)] if unit_attr else []
@@ -241,9 +239,112 @@ class World:
         assert report.applied, [str(e) for e in report.errors]
         return Party.objects.get(uscc=row["uscc"])
 
+    # --- frontage letters, inspections and notices ------------------------------------------------
+
+    @cached_property
+    def party_b(self) -> Any:
+        """A shop in street B (its account is the outsider of the party's own routes)."""
+        from cityloop.frontage.actions import import_frontage
+        from cityloop.frontage.models import Party
+        from cityloop.frontage.uscc import make
+
+        lon, lat = POINT_B
+        row = {
+            "uscc": make("9", "1", "990100", "QDFT0003"),
+            "name": "西街花店 party-b",
+            "geometry": f"LINESTRING ({lon} {lat}, {lon + 0.0001} {lat})",
+            "depth": "5",
+        }
+        report = import_frontage([row], actor=self.actor)
+        assert report.applied, [str(e) for e in report.errors]
+        return Party.objects.get(uscc=row["uscc"])
+
+    def _account(self, party: Any, username: str) -> User:
+        from cityloop.frontage.accounts import create_party_account
+
+        return create_party_account(
+            actor=self.actor, party=party, username=username, password="demo-pass-2026"
+        )
+
+    @cached_property
+    def shop_a(self) -> User:
+        return self._account(self.party_a, "shop_a")
+
+    @cached_property
+    def shop_b(self) -> User:
+        return self._account(self.party_b, "shop_b")
+
+    @cached_property
+    def letter_a(self) -> Any:
+        """Party A's letter of 2026 (issued, not signed)."""
+        from cityloop.frontage.letters import issue_letters
+        from cityloop.frontage.models import Letter
+
+        issue_letters(actor=self.actor, street=self.org.street_a, year=2026, parties=[self.party_a])
+        return Letter.objects.get(party=self.party_a, year=2026)
+
+    @cached_property
+    def signed_letter_a(self) -> Any:
+        """Party A's letter of 2025, signed (it has a PDF)."""
+        from cityloop.frontage.letters import issue_letters, sign_letter
+        from cityloop.frontage.models import Letter
+
+        issue_letters(actor=self.actor, street=self.org.street_a, year=2025, parties=[self.party_a])
+        letter = Letter.objects.get(party=self.party_a, year=2025)
+        return sign_letter(actor=self.shop_a, letter=letter, signature_png=png_bytes(), signer_name="王")
+
+    @cached_property
+    def round_a(self) -> Any:
+        from cityloop.frontage.inspections import plan_round
+
+        return plan_round(
+            actor=self.actor,
+            street=self.org.street_a,
+            title="东街道巡查 round-a",
+            planned_on=dt.date(2026, 3, 2),
+            inspector=self.supervisor_a,
+            parties=[self.party_a],
+        )
+
+    @cached_property
+    def frontage_photo(self) -> int:
+        """A photo the supervisor uploaded for an inspection."""
+        return upload_attachment(
+            actor=self.supervisor_a, name="p.png", content=png_bytes(), purpose="check"
+        ).pk
+
+    @cached_property
+    def inspection_a(self) -> Any:
+        """Party A inspected by street A's supervisor: a failed item (a notice) and a photo."""
+        from cityloop.frontage.inspections import checklist_for, record_inspection
+
+        items = checklist_for(self.party_a, timezone.localdate())
+        ticks = {i.code: i.code != "ord_outside" for i in items}
+        return record_inspection(
+            actor=self.supervisor_a, party=self.party_a, ticks=ticks, photos=[self.frontage_photo]
+        )
+
+    @cached_property
+    def notice_a(self) -> Any:
+        return self.inspection_a.notices.get()
+
+    @cached_property
+    def answered_notice_a(self) -> Any:
+        """Party A's notice, answered with a photo."""
+        from cityloop.frontage.notices import answer_notice
+
+        return answer_notice(
+            actor=self.shop_a, notice=self.notice_a, note="已整改", photos=[self.answer_photo]
+        )
+
+    @cached_property
+    def answer_photo(self) -> int:
+        """A photo party A uploaded to answer its notice."""
+        return upload_attachment(actor=self.shop_a, name="a.png", content=png_bytes(), purpose="after").pk
+
     @cached_property
     def party_other(self) -> Any:
-        """Another shop of street A, a few metres east of party A (its own zone, its own account)."""
+        """Another shop of street A, a few metres east of party A (its own zone)."""
         from cityloop.frontage.actions import import_frontage
         from cityloop.frontage.models import Party
         from cityloop.frontage.uscc import make
@@ -259,20 +360,11 @@ class World:
         return Party.objects.get(uscc=row["uscc"])
 
     @cached_property
-    def party_accounts(self) -> dict[str, User]:
-        from cityloop.frontage.accounts import give_party_account
-
-        return {
-            name: give_party_account(actor=self.actor, party=party, username=name, password="shop-pass-2026!")
-            for name, party in (("party_a_shop", self.party_a), ("party_other_shop", self.party_other))
-        }
-
-    @cached_property
     def correction_a(self) -> Any:
         """A report in party A's zone (piled goods), handed to party A first."""
         from cityloop.frontage.models import SelfCorrection
 
-        self.user("party_a_shop")
+        assert self.shop_a.pk  # party A signs in to answer
         point = (POINT_A[0] + 0.00035, POINT_A[1] + 0.00002)
         case = self.loop.report(point=point, description="店门口堆放纸箱 correction-a")
         case = self.loop.act(case, "accept", category="0507", kind="event")
@@ -285,7 +377,7 @@ class World:
         from cityloop.frontage.correction_actions import Photo, answer_fixed
 
         photo = Photo("fixed.png", png_bytes(), "image/png", "png", "cd" * 32)
-        return answer_fixed(self.correction_a.pk, actor=self.user("party_a_shop"), photo=photo)
+        return answer_fixed(self.correction_a.pk, actor=self.shop_a, photo=photo)
 
     @property
     def credit_month(self) -> str:

@@ -46,5 +46,5 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("frontage", "0003_self_corrections")]
+    dependencies = [("frontage", "0005_self_corrections")]
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]

@@ -40,8 +40,8 @@ def load_scheme(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0022_credit_and_groups'),
-        ('frontage', '0004_duty_categories_and_window'),
+        ('core', '0020_audit_action_choices_frontage'),
+        ('frontage', '0006_duty_categories_and_window'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

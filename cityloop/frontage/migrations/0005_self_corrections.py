@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0020_audit_action_choices_frontage'),
-        ('frontage', '0002_standard_duties'),
+        ('frontage', '0004_standard_checklist'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
