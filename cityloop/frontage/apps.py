@@ -44,8 +44,8 @@ class FrontageConfig(AppConfig):
         from .models import CreditListing, CreditScore, SelfDisciplineGroup
 
         officers = {Role.UNIT_MANAGER, Role.ADMIN}
-        for model in (CreditScore, CreditListing, SelfDisciplineGroup):
-            register_scope(model, under_path=by_street, actions={"view": ANY_ROLE, "manage": officers})
+        for credit_model in (CreditScore, CreditListing, SelfDisciplineGroup):
+            register_scope(credit_model, under_path=by_street, actions={"view": ANY_ROLE, "manage": officers})
 
         # The case loop knows zones: routing asks frontage before the territory (the registry is
         # routing's; frontage never imports routing elsewhere), and the worker ends the windows.
