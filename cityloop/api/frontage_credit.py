@@ -5,6 +5,7 @@ Writes need a unit manager or administrator over the street (recomputing: an adm
 import datetime as dt
 from typing import Any, Literal
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -25,6 +26,7 @@ from cityloop.frontage.models import (
     SelfCorrection,
     SelfDisciplineGroup,
 )
+from cityloop.frontage.peer import peer_inspect
 
 from .errors import ApiError
 from .pagination import Paged
@@ -352,3 +354,50 @@ def frontage_analysis(request: HttpRequest, filters: Query[AnalysisFilter]) -> d
         "parties": analysis.by_party(qs),
         "categories": analysis.by_category(qs),
     }
+
+
+class PeerInspectionIn(Schema):
+    party: str = Field(..., min_length=18, max_length=18, description="the inspected member's credit code")
+    ticks: dict[str, bool] = Field(..., description="checklist item code → passed, one per item")
+    note: str = Field("", max_length=500)
+
+
+class PeerInspectionOut(Schema):
+    id: int
+    party: str
+    inspector: str
+    score: int
+    passed: bool
+    inspected_at: dt.datetime
+
+
+@router.post(
+    "/groups/{group_id}/peer-inspections",
+    response={201: PeerInspectionOut},
+    summary="A member inspects another member (互查): the inspecting party's own account",
+)
+def peer_inspection(request: HttpRequest, group_id: int, body: PeerInspectionIn) -> Status[dict[str, Any]]:
+    user = _user(request)
+    mine = Party.objects.filter(account=user).first()
+    group = SelfDisciplineGroup.objects.filter(pk=group_id).first()
+    if mine is None or group is None or group.street_id != mine.street_id:
+        raise ApiError(404, "no such group of yours")
+    party = Party.objects.filter(uscc=body.party.upper(), street_id=group.street_id).first()
+    if party is None:
+        raise ApiError(404, "no such party in the group's street", errors={"party": ["unknown party"]})
+    try:
+        peer = peer_inspect(actor=user, group=group, party=party, ticks=body.ticks, note=body.note)
+    except PermissionDenied as exc:
+        raise ApiError(403, str(exc)) from None
+    inspection = peer.inspection
+    return Status(
+        201,
+        {
+            "id": inspection.pk,
+            "party": party.uscc,
+            "inspector": mine.uscc,
+            "score": inspection.score,
+            "passed": inspection.passed,
+            "inspected_at": inspection.inspected_at,
+        },
+    )

@@ -105,6 +105,7 @@ class AuditAction(models.TextChoices):
     FRONTAGE_GROUP_JOIN = "frontage.group.join", _("party joined a self-discipline group")
     FRONTAGE_GROUP_LEAVE = "frontage.group.leave", _("party left a self-discipline group")
     FRONTAGE_GROUP_LEADER = "frontage.group.leader", _("self-discipline group leader set")
+    FRONTAGE_GROUP_PEER_INSPECT = "frontage.group.peer_inspect", _("group member inspected another")
     # --- frontage letters, inspections and notices (frontage, part A) ----------------------------
     FRONTAGE_PARTY_ACCOUNT = "frontage.party.account", _("frontage party account made")
     FRONTAGE_LETTER_TEMPLATE_SAVE = "frontage.letter_template.save", _("frontage letter template saved")

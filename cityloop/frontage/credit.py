@@ -18,7 +18,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from .models import CorrectionState, CreditScheme, SelfCorrection
+from .models import (
+    CorrectionState,
+    CreditScheme,
+    Inspection,
+    Notice,
+    NoticeStatus,
+    PeerInspection,
+    SelfCorrection,
+)
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "base": 90,
@@ -69,6 +77,49 @@ def _self_corrected(start: dt.datetime, end: dt.datetime) -> dict[int, int]:
 def _expired(start: dt.datetime, end: dt.datetime) -> dict[int, int]:
     return _grouped(
         SelfCorrection.objects.filter(state=CorrectionState.EXPIRED, opened_at__gte=start, opened_at__lt=end)
+    )
+
+
+def _official(start: dt.datetime, end: dt.datetime) -> QuerySet[Inspection]:
+    # Inspections by the street's officers and supervisors: peer inspections count for the inspector.
+    return Inspection.objects.filter(inspected_at__gte=start, inspected_at__lt=end, peer__isnull=True)
+
+
+@source("inspection_passed")
+def _passed(start: dt.datetime, end: dt.datetime) -> dict[int, int]:
+    return _grouped(_official(start, end).filter(passed=True))
+
+
+@source("inspection_failed")
+def _failed(start: dt.datetime, end: dt.datetime) -> dict[int, int]:
+    return _grouped(_official(start, end).filter(passed=False))
+
+
+@source("notice_issued")
+def _notices(start: dt.datetime, end: dt.datetime) -> dict[int, int]:
+    return _grouped(
+        Notice.objects.filter(issued_at__gte=start, issued_at__lt=end).exclude(status=NoticeStatus.CANCELLED)
+    )
+
+
+@source("penalty")
+def _penalties(start: dt.datetime, end: dt.datetime) -> dict[int, int]:
+    # Not rectified by the re-inspection: escalated to a law-enforcement case (处罚).
+    return _grouped(
+        Notice.objects.filter(status=NoticeStatus.ESCALATED, issued_at__gte=start, issued_at__lt=end)
+    )
+
+
+@source("peer_inspections_done")
+def _peer(start: dt.datetime, end: dt.datetime) -> dict[int, int]:
+    rows = PeerInspection.objects.filter(
+        inspection__inspected_at__gte=start, inspection__inspected_at__lt=end
+    )
+    return dict(
+        rows.values("inspector_party_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("inspector_party_id", "n")
     )
 
 

@@ -147,3 +147,22 @@ class GroupMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party} ∈ {self.group}"
+
+
+class PeerInspection(models.Model):
+    """An inspection one member of a self-discipline group made of another's frontage (互查): the
+    inspection itself is an ordinary ``Inspection`` (ticks, score), made by the inspecting party's
+    account; it issues no notice (the group keeps its own order) and counts for the inspector."""
+
+    inspection = models.OneToOneField(
+        "frontage.Inspection", on_delete=models.CASCADE, related_name="peer", verbose_name=_("inspection")
+    )
+    group = models.ForeignKey(SelfDisciplineGroup, on_delete=models.PROTECT, related_name="peer_inspections")
+    inspector_party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="peer_inspections_done")
+
+    class Meta:
+        verbose_name = _("peer inspection")
+        verbose_name_plural = _("peer inspections")
+
+    def __str__(self) -> str:
+        return f"{self.inspector_party} → {self.inspection}"

@@ -126,6 +126,7 @@ from .credit_models import (  # noqa: E402
     CreditScore,
     GroupMembership,
     ListKind,
+    PeerInspection,
     SelfDisciplineGroup,
 )
 from .inspection_models import (  # noqa: E402
@@ -162,6 +163,7 @@ __all__ = [
     "NoticeStatus",
     "Party",
     "PartyKind",
+    "PeerInspection",
     "RoundStatus",
     "SelfCorrection",
     "SelfDisciplineGroup",

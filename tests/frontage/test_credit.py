@@ -162,3 +162,47 @@ def test_groups(parties, org, actor):
     leave_group(actor=actor, group=group, party=a, on=timezone.localdate() - dt.timedelta(days=0))
     group.refresh_from_db()
     assert group.leader is None
+
+
+def _ticks(party, ok: bool) -> dict[str, bool]:
+    from cityloop.frontage.inspections import checklist_for
+
+    return {i.code: ok for i in checklist_for(party, timezone.localdate())}
+
+
+def test_inspections_notices_penalties_and_peer_inspections_count(parties, org, actor):
+    from cityloop.frontage.accounts import create_party_account
+    from cityloop.frontage.checklist import load_standard_checklist
+    from cityloop.frontage.credit import month_start
+    from cityloop.frontage.inspections import record_inspection
+    from cityloop.frontage.models import Notice, NoticeStatus
+    from cityloop.frontage.peer import peer_inspect
+    from tests.frontage.loopkit import PASSWORD
+
+    load_standard_checklist(actor=actor)
+    good, bad, peer = parties
+    record_inspection(actor=actor, party=good, ticks=_ticks(good, True))
+    record_inspection(actor=actor, party=bad, ticks=_ticks(bad, False))
+    notices = Notice.objects.filter(party=bad)
+    assert notices.exists()
+    Notice.objects.filter(pk=notices.first().pk).update(status=NoticeStatus.ESCALATED)
+    group = create_group(actor=actor, street=good.street, name="互查联盟")
+    for p in (good, peer):
+        join_group(actor=actor, group=group, party=p)
+    account = create_party_account(actor=actor, party=peer, username="peer1", password=PASSWORD)
+    with pytest.raises(ValidationError):
+        peer_inspect(actor=account, group=group, party=peer, ticks=_ticks(peer, True))
+    with pytest.raises(ValidationError):
+        peer_inspect(actor=account, group=group, party=bad, ticks=_ticks(bad, True))  # not a member
+    peer_inspect(actor=account, group=group, party=good, ticks=_ticks(good, False))
+    recompute_credit(actor=actor, month=month_start(timezone.localdate()))
+    scores = {s.party_id: s for s in CreditScore.objects.filter(month=month_start(timezone.localdate()))}
+    # The peer's failed tick is not an official failure for the inspected shop.
+    assert scores[good.pk].parts == {"inspection_passed": [1, 1.0]}
+    n = notices.count()
+    assert scores[bad.pk].parts["inspection_failed"] == [1, -5.0]
+    assert scores[bad.pk].parts["notice_issued"] == [n, -3.0 * n] and scores[bad.pk].parts["penalty"] == [
+        1,
+        -10.0,
+    ]
+    assert scores[peer.pk].parts == {"peer_inspections_done": [1, 1.0]}

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from cityloop.frontage.models import CreditListing, SelfCorrection, SelfDisciplineGroup
+from cityloop.frontage.models import (
+    CreditListing,
+    CreditScore,
+    PeerInspection,
+    SelfCorrection,
+    SelfDisciplineGroup,
+)
 
 from .routes import PRIVATE, Route, photo_file
 
@@ -89,6 +95,7 @@ FRONTAGE_API_ROUTES: list[Route] = [
         inside="admin",
         outside="admin_b",
         needs=("party_a",),
+        state=lambda w: sorted(CreditScore.objects.values_list("computed_at", flat=True)),
     ),
     Route(
         "/api/v1/frontage/lists",
@@ -169,6 +176,17 @@ FRONTAGE_API_ROUTES: list[Route] = [
         inside="street_a_manager",
         outside="street_b_manager",
         state=lambda w: SelfDisciplineGroup.objects.get(pk=w.group_a.pk).leader_id,
+    ),
+    Route(
+        "/api/v1/frontage/groups/{group_id}/peer-inspections",
+        PRIVATE,
+        f"{A}/frontage/groups/{{w.peer_group_a.pk}}/peer-inspections",
+        method="POST",
+        body=lambda w: {"party": w.party_other.uscc, "ticks": w.peer_ticks(), "note": "门前整洁"},
+        inside=SHOP,
+        outside=OTHER_SHOP,
+        ok=(201,),
+        state=lambda w: PeerInspection.objects.count(),
     ),
     Route(
         "/api/v1/frontage/analysis",

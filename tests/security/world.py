@@ -351,7 +351,7 @@ class World:
 
         lon, lat = POINT_A[0] + 0.0006, POINT_A[1]
         row = {
-            "uscc": make("9", "1", "990100", "QDFT0003"),
+            "uscc": make("9", "1", "990100", "QDFT0005"),
             "name": "东街花店 party-other",
             "geometry": f"LINESTRING ({lon} {lat}, {lon + 0.0001} {lat})",
             "depth": "5",
@@ -415,6 +415,20 @@ class World:
         group = create_group(actor=self.actor, street=self.org.street_a, name="东街自治联盟 group-a")
         join_group(actor=self.actor, group=group, party=self.party_a)
         return group
+
+    @cached_property
+    def peer_group_a(self) -> Any:
+        """Group A with the other shop of street A in it too, for peer inspections."""
+        from cityloop.frontage.groups import join_group
+
+        join_group(actor=self.actor, group=self.group_a, party=self.party_other)
+        assert self.shop_a.pk  # party A inspects with its own account
+        return self.group_a
+
+    def peer_ticks(self) -> dict[str, bool]:
+        from cityloop.frontage.inspections import checklist_for
+
+        return {i.code: True for i in checklist_for(self.party_other, timezone.localdate())}
 
     @cached_property
     def rule_a(self) -> Rule:
