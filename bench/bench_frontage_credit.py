@@ -78,7 +78,7 @@ def _populate(count: int, rng: random.Random) -> dt.date:
     ]
     Inspection.objects.bulk_create(inspections, batch_size=BATCH)
     duty = Duty.objects.get(code="order")
-    failed = list(
+    failures = list(
         Inspection.objects.filter(passed=False, street__parent=district).values_list(
             "id", "party_id", "street_id", "inspected_at"
         )
@@ -97,7 +97,7 @@ def _populate(count: int, rng: random.Random) -> dt.date:
                 working_days=3,
                 deadline=at + dt.timedelta(days=5),
             )
-            for i, (insp, p, s, at) in enumerate(failed)
+            for i, (insp, p, s, at) in enumerate(failures)
         ],
         batch_size=BATCH,
     )
