@@ -113,3 +113,54 @@ def test_no_answer_in_time_and_the_street_takes_it(browser, reference_data, live
     context.close()
     # The street's staff see why on the case's timeline.
     assert "未在时限内" in case.events.filter(transition="comment").last().note
+
+
+WIDE = {"width": 1440, "height": 900}
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["375", "1440"])
+def test_credit_and_overview_fit_and_speak_chinese(
+    browser, reference_data, live_server, loop, shots, viewport
+):
+    from django.utils import timezone
+
+    from cityloop.frontage.correction_actions import Photo, answer_fixed
+    from cityloop.frontage.credit import add_months, month_start
+    from cityloop.frontage.credit_actions import recompute_credit
+    from cityloop.frontage.groups import create_group, join_group, set_leader
+    from cityloop.frontage.models import CreditListing
+
+    index.reset()
+    actor = loop.users["admin"]
+    party = shop_at_point_a(actor)
+    case = citizen_report(loop)
+    correction = SelfCorrection.objects.get(case_id=case.pk)
+    answer_fixed(
+        correction.pk, actor=party.account, photo=Photo("p.png", png_bytes(), "image/png", "png", "ef" * 32)
+    )
+    recompute_credit(actor=actor, month=add_months(month_start(timezone.localdate()), -1))
+    CreditListing.objects.create(
+        party=party, kind="black", since=dt.date(2026, 1, 1), reason="信用分过低", street=party.street
+    )
+    group = create_group(actor=actor, street=party.street, name="东街商户自治联盟")
+    join_group(actor=actor, group=group, party=party)
+    set_leader(actor=actor, group=group, party=party)
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _login(page, live_server.url, "street_a_manager")
+    for path, name in (("/frontage/credit/", "credit"), ("/frontage/overview/", "overview")):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        shots(page, name)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"{path} is {width} px wide at {viewport['width']} px"
+        text = page.evaluate(
+            "() => { const m = document.querySelector('main').cloneNode(true);"
+            " m.querySelectorAll('code, select').forEach(e => e.remove()); return m.innerText; }"
+        )
+        assert not re.findall(r"[A-Za-z]{3,}", text), (path, text)
+        assert party.name in text
+    assert not errors
+    context.close()
