@@ -156,6 +156,10 @@ def save_setting(*, actor: User, obj: DutyCategory | CorrectionWindow) -> DutyCa
     """Save a duty-category row or a self-correction window (the admin's edits), audited."""
     obj.full_clean()
     obj.save()
+    if isinstance(obj, DutyCategory):
+        from .corrections import DUTY_MAP
+
+        DUTY_MAP.bump()  # every process reads the categories again
     action = "frontage.duty_category.save" if isinstance(obj, DutyCategory) else "frontage.window.save"
     record(actor, action, obj, after={"value": str(obj)})
     return obj

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from cityloop.core.audit import record
 from cityloop.core.models import Unit
+from cityloop.core.versioned import Versioned
 from cityloop.notify.outbox import enqueue
 from cityloop.timeclock.calendars import calendar_id_for_unit
 from cityloop.timeclock.clock import deadline
@@ -44,13 +45,24 @@ UNIT_ZH = {
 }
 
 
+class DutyMap:
+    """(kind, class or subclass code) → duty ids, read once per process and change: routing asks for
+    every territorial decision, so it must not cost a query (``save_setting`` moves the counter)."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        self.by_code: dict[tuple[str, str], list[int]] = {}
+        for kind, code, duty in DutyCategory.objects.values_list("kind", "code", "duty_id"):
+            self.by_code.setdefault((kind, code), []).append(duty)
+
+
+DUTY_MAP: Versioned[DutyMap] = Versioned("frontage.duty_categories", DutyMap)
+
+
 def duty_ids_for(kind: str, code: str) -> list[int]:
     """The duties a category falls under: its subclass's rows, else its class's."""
-    rows = list(
-        DutyCategory.objects.filter(kind=kind, code__in=[code, code[:2]]).values_list("code", "duty_id")
-    )
-    exact = [duty for c, duty in rows if c == code]
-    return exact or [duty for c, duty in rows if c == code[:2]]
+    found = DUTY_MAP.get().by_code
+    return found.get((kind, code)) or found.get((kind, code[:2])) or []
 
 
 def window_for(street: Unit, on: dt.date) -> tuple[Decimal, TimeUnit]:
