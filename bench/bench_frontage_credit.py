@@ -147,7 +147,7 @@ def run() -> list[Result]:
     from cityloop.frontage.credit_actions import recompute_credit
 
     quick = os.environ.get("BENCH_QUICK") == "1"
-    count = 1_500 if quick else 150_000
+    count = int(os.environ.get("BENCH_CREDIT_PARTIES") or (1_500 if quick else 150_000))
     rng = random.Random(2424)
     started = time.perf_counter()
     month = _populate(count, rng)
