@@ -26,7 +26,7 @@ UNIT_STATES_TO_DISPOSE = frozenset({"dispatched"})
 
 
 def _case(case_id: int) -> Case | None:
-    return Case.objects.select_for_update().select_related("category").filter(pk=case_id).first()
+    return Case.objects.select_for_update(of=("self",)).select_related("category").filter(pk=case_id).first()
 
 
 def _comment(case: Case, note: str, data: dict[str, Any]) -> None:
