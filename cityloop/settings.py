@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     # registries
     "cityloop.assets",
     "cityloop.frontage",
+    "cityloop.community",
+    "cityloop.participation",
     "cityloop.routing",
     # the loop
     "cityloop.cases",
@@ -100,6 +102,8 @@ INSTALLED_APPS = [
     "cityloop.analytics",
     # channels that feed cases
     "cityloop.hotline",
+    "cityloop.video",
+    "cityloop.sensors",
     # interfaces
     "cityloop.api",
     "cityloop.open311",
@@ -318,6 +322,10 @@ CITYLOOP_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("CITYLOOP_WEBHOOK_MAX_ATTEMPT
 CITYLOOP_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_BACKOFF_SECONDS", "30"))
 CITYLOOP_WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_BACKOFF_MAX_SECONDS", "3600"))
 CITYLOOP_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Video patrol: how a frame is taken from a camera's snapshot address (a dotted path to
+# ``fetch(url, timeout, max_bytes) -> bytes``; empty: plain HTTP) and how long to wait for it.
+CITYLOOP_VIDEO_SNAPSHOT_FETCHER = os.environ.get("CITYLOOP_VIDEO_SNAPSHOT_FETCHER", "")
+CITYLOOP_VIDEO_SNAPSHOT_TIMEOUT = float(os.environ.get("CITYLOOP_VIDEO_SNAPSHOT_TIMEOUT", "5"))
 # After a secret is rotated, the previous one keeps signing beside it for this long.
 CITYLOOP_WEBHOOK_SECRET_GRACE_HOURS = float(os.environ.get("CITYLOOP_WEBHOOK_SECRET_GRACE_HOURS", "24"))
 # Hotline platforms (docs/hotline.md): a message to the hotline is retried this many times (with the
@@ -332,6 +340,21 @@ CITYLOOP_NOTIFY_CHANNELS = {
     "sms": "cityloop.notify.channels.LoggingChannel",
     "wechat": "cityloop.notify.channels.LoggingChannel",
 }
+
+# --- public participation (docs/participation.md) ---
+# The address citizens' messages link to (alert batches, unsubscribe links).
+CITYLOOP_PUBLIC_URL = os.environ.get("CITYLOOP_PUBLIC_URL", "http://127.0.0.1:8000")
+# Area alerts: the largest area and circle a citizen may draw, and the quiet time between batches.
+CITYLOOP_ALERT_MAX_AREA_KM2 = float(os.environ.get("CITYLOOP_ALERT_MAX_AREA_KM2", "25"))
+CITYLOOP_ALERT_MAX_RADIUS_M = int(os.environ.get("CITYLOOP_ALERT_MAX_RADIUS_M", "3000"))
+CITYLOOP_ALERT_BATCH_MINUTES = float(os.environ.get("CITYLOOP_ALERT_BATCH_MINUTES", "60"))
+# The public map: decimals of longitude/latitude shown (4: about 10 m).
+CITYLOOP_PUBLIC_MAP_DECIMALS = int(os.environ.get("CITYLOOP_PUBLIC_MAP_DECIMALS", "4"))
+# Codes sent to phones and addresses, per client address and per phone or address.
+CITYLOOP_RATELIMIT_CODES_PER_ADDRESS = os.environ.get("CITYLOOP_RATELIMIT_CODES_PER_ADDRESS", "20/h")
+CITYLOOP_RATELIMIT_CODES_PER_TARGET = os.environ.get("CITYLOOP_RATELIMIT_CODES_PER_TARGET", "5/h")
+# Citizens' writes (alerts, suggestions, sign-ups, survey answers) per client address.
+CITYLOOP_RATELIMIT_CITIZEN_WRITES = os.environ.get("CITYLOOP_RATELIMIT_CITIZEN_WRITES", "60/h")
 
 # --- routing ---
 # Approved returns of one case after which it goes to arbitration (联席会议).

@@ -43,6 +43,9 @@ class ReportIn(Schema):
         "", max_length=64, description="the ticket id in the sending system; a retry returns the same case"
     )
     self_handled: bool = False
+    photos_public: bool = Field(
+        False, description="the reporter agrees that the report's photos appear on the public map"
+    )
 
     @field_validator("crs")
     @classmethod

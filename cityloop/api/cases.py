@@ -46,7 +46,10 @@ from .pagination import Paged
 router = Router(tags=["cases"])
 
 # Channels with an interface of their own, which checks its own credentials.
-OWN_INTERFACE_CHANNELS = {"open311": "/open311/v2/requests.json with an api_key"}
+OWN_INTERFACE_CHANNELS = {
+    "open311": "/open311/v2/requests.json with an api_key",
+    "citizen_rep": "/api/v1/participation/visits with a representative's X-Citizen-Token",
+}
 CASE_RELATED = ("channel", "category", "grid", "district", "street", "community", "responsible_unit")
 
 

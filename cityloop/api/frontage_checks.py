@@ -64,7 +64,7 @@ def checklist(request: HttpRequest) -> list[dict[str, Any]]:
 # --- rounds -------------------------------------------------------------------------------------
 
 
-class RoundOut(Schema):
+class InspectionRoundOut(Schema):
     id: int
     street: str
     title: str
@@ -96,14 +96,14 @@ def _rounds(request: HttpRequest) -> QuerySet[InspectionRound]:
     return seen.select_related("street", "inspector")
 
 
-class RoundFilter(Schema):
+class InspectionRoundFilter(Schema):
     street: str | None = Field(None, max_length=32)
     status: str | None = Field(None, pattern="^(planned|done|cancelled)$")
 
 
-@router.get("/rounds", response=list[RoundOut], summary="Inspection rounds in your jurisdiction")
+@router.get("/rounds", response=list[InspectionRoundOut], summary="Inspection rounds in your jurisdiction")
 @paginate(Paged)
-def list_rounds(request: HttpRequest, filters: Query[RoundFilter]) -> Any:
+def list_rounds(request: HttpRequest, filters: Query[InspectionRoundFilter]) -> Any:
     qs = _rounds(request)
     if filters.street:
         qs = qs.filter(street__code=filters.street)
@@ -112,7 +112,7 @@ def list_rounds(request: HttpRequest, filters: Query[RoundFilter]) -> Any:
     return Mapped(qs.order_by("-planned_on", "-pk"), _round)
 
 
-class RoundIn(Schema):
+class InspectionRoundIn(Schema):
     street: str = Field(..., min_length=1, max_length=32)
     title: str = Field(..., min_length=1, max_length=100)
     planned_on: dt.date
@@ -130,8 +130,8 @@ def _parties_by_code(codes: list[str]) -> list[Party]:
     return found
 
 
-@router.post("/rounds", response={201: RoundOut}, summary="Plan an inspection round")
-def add_round(request: HttpRequest, body: RoundIn) -> Status[dict[str, Any]]:
+@router.post("/rounds", response={201: InspectionRoundOut}, summary="Plan an inspection round")
+def add_round(request: HttpRequest, body: InspectionRoundIn) -> Status[dict[str, Any]]:
     assert isinstance(request.user, User)
     if not dt.date(2000, 1, 1) <= body.planned_on <= dt.date(2100, 12, 31):
         raise ApiError(400, "巡查日期不合理", errors={"planned_on": ["巡查日期应在2000到2100年之间"]})
@@ -157,12 +157,12 @@ def _find_round(request: HttpRequest, round_id: int) -> InspectionRound:
     return plan
 
 
-@router.get("/rounds/{int:round_id}", response=RoundOut, summary="One round with its progress")
+@router.get("/rounds/{round_id}", response=InspectionRoundOut, summary="One round with its progress")
 def get_round(request: HttpRequest, round_id: int) -> dict[str, Any]:
     return _round(_find_round(request, round_id))
 
 
-@router.post("/rounds/{int:round_id}/cancel", response=RoundOut, summary="Cancel a planned round")
+@router.post("/rounds/{round_id}/cancel", response=InspectionRoundOut, summary="Cancel a planned round")
 def cancel(request: HttpRequest, round_id: int, body: ReasonIn) -> dict[str, Any]:
     assert isinstance(request.user, User)
     return _round(cancel_round(actor=request.user, plan=_find_round(request, round_id), reason=body.reason))
@@ -302,14 +302,12 @@ def _find_inspection(request: HttpRequest, inspection_id: int) -> Inspection:
     return found
 
 
-@router.get(
-    "/inspections/{int:inspection_id}", response=InspectionOut, summary="One inspection with its ticks"
-)
+@router.get("/inspections/{inspection_id}", response=InspectionOut, summary="One inspection with its ticks")
 def get_inspection(request: HttpRequest, inspection_id: int) -> dict[str, Any]:
     return _inspection(_find_inspection(request, inspection_id))
 
 
-@router.get("/inspections/{int:inspection_id}/photos/{int:attachment_id}", summary="A photo of an inspection")
+@router.get("/inspections/{inspection_id}/photos/{attachment_id}", summary="A photo of an inspection")
 def inspection_photo(request: HttpRequest, inspection_id: int, attachment_id: int) -> HttpResponseBase:
     return photo_response(_find_inspection(request, inspection_id).photos, attachment_id)
 
@@ -410,7 +408,7 @@ def notice_pdf(request: HttpRequest, number: str) -> HttpResponseBase:
     return file_response(notice.pdf, "application/pdf")
 
 
-@router.get("/notices/{number}/photos/{int:attachment_id}", summary="A photo of the party's answer")
+@router.get("/notices/{number}/photos/{attachment_id}", summary="A photo of the party's answer")
 def notice_photo(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
     return photo_response(_find_notice(request, number).answer_photos, attachment_id)
 

@@ -123,26 +123,7 @@ def unsigned_csv(request: HttpRequest, filters: Query[LetterFilter]) -> HttpResp
     return response
 
 
-def _find(request: HttpRequest, letter_id: int, action: str = "view") -> Letter:
-    letter = restrict(Letter.objects.all(), request.user, action).filter(pk=letter_id).first()
-    if letter is None:
-        raise ApiError(404, f"你的辖区内没有编号为{letter_id}的责任书")
-    return letter
-
-
-@router.get("/letters/{int:letter_id}", response=LetterFull, summary="One letter with its text")
-def get_letter(request: HttpRequest, letter_id: int) -> dict[str, Any]:
-    return _letter(_letters(request).get(pk=_find(request, letter_id).pk), full=True)
-
-
-@router.get("/letters/{int:letter_id}/pdf", summary="The signed letter as PDF")
-def letter_pdf(request: HttpRequest, letter_id: int) -> HttpResponseBase:
-    letter = _find(request, letter_id)
-    if not letter.pdf:
-        raise ApiError(404, "该责任书尚未签署，没有PDF")
-    return file_response(letter.pdf, "application/pdf")
-
-
+# Declared before /letters/{letter_id}: Django tries the patterns in order.
 class IssueIn(Schema):
     street: str = Field(..., min_length=1, max_length=32, description="street unit code")
     year: int = Field(..., ge=2000, le=2100)
@@ -180,11 +161,31 @@ def issue(request: HttpRequest, body: IssueIn) -> Status[dict[str, Any]]:
     return Status(201, {"issued": len(made), "year": body.year})
 
 
+def _find(request: HttpRequest, letter_id: int, action: str = "view") -> Letter:
+    letter = restrict(Letter.objects.all(), request.user, action).filter(pk=letter_id).first()
+    if letter is None:
+        raise ApiError(404, f"你的辖区内没有编号为{letter_id}的责任书")
+    return letter
+
+
+@router.get("/letters/{letter_id}", response=LetterFull, summary="One letter with its text")
+def get_letter(request: HttpRequest, letter_id: int) -> dict[str, Any]:
+    return _letter(_letters(request).get(pk=_find(request, letter_id).pk), full=True)
+
+
+@router.get("/letters/{letter_id}/pdf", summary="The signed letter as PDF")
+def letter_pdf(request: HttpRequest, letter_id: int) -> HttpResponseBase:
+    letter = _find(request, letter_id)
+    if not letter.pdf:
+        raise ApiError(404, "该责任书尚未签署，没有PDF")
+    return file_response(letter.pdf, "application/pdf")
+
+
 class ReasonIn(Schema):
     reason: str = Field(..., min_length=1, max_length=200)
 
 
-@router.post("/letters/{int:letter_id}/void", response=LetterOut, summary="Withdraw an unsigned letter")
+@router.post("/letters/{letter_id}/void", response=LetterOut, summary="Withdraw an unsigned letter")
 def void(request: HttpRequest, letter_id: int, body: ReasonIn) -> dict[str, Any]:
     assert isinstance(request.user, User)
     letter = void_letter(actor=request.user, letter=_find(request, letter_id), reason=body.reason)
@@ -254,7 +255,7 @@ def _my_letter(request: HttpRequest, letter_id: int) -> Letter:
     return letter
 
 
-@router.get("/my/letters/{int:letter_id}/pdf", summary="The party's signed letter as PDF")
+@router.get("/my/letters/{letter_id}/pdf", summary="The party's signed letter as PDF")
 def my_letter_pdf(request: HttpRequest, letter_id: int) -> HttpResponseBase:
     letter = _my_letter(request, letter_id)
     if not letter.pdf:
@@ -281,7 +282,7 @@ def decode_png(text: str) -> bytes:
         ) from None
 
 
-@router.post("/my/letters/{int:letter_id}/sign", response=LetterFull, summary="Sign the party's letter")
+@router.post("/my/letters/{letter_id}/sign", response=LetterFull, summary="Sign the party's letter")
 def sign(request: HttpRequest, letter_id: int, body: SignIn) -> dict[str, Any]:
     assert isinstance(request.user, User)
     letter = sign_letter(
@@ -309,7 +310,7 @@ def my_notice_pdf(request: HttpRequest, number: str) -> HttpResponseBase:
     return file_response(notice.pdf, "application/pdf")
 
 
-class AnswerIn(Schema):
+class NoticeAnswerIn(Schema):
     note: str = Field(..., min_length=1, max_length=500)
     photos: list[int] = Field(
         ..., min_length=1, max_length=9, description="ids of photos uploaded to /api/v1/attachments"
@@ -317,7 +318,7 @@ class AnswerIn(Schema):
 
 
 @router.post("/my/notices/{number}/answer", response=MyNoticeOut, summary="Answer a notice as rectified")
-def answer(request: HttpRequest, number: str, body: AnswerIn) -> dict[str, Any]:
+def answer(request: HttpRequest, number: str, body: NoticeAnswerIn) -> dict[str, Any]:
     assert isinstance(request.user, User)
     found = _my_notice(request, number)
     with transaction.atomic():

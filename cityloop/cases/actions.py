@@ -202,6 +202,7 @@ def submit_report(
     external_id: str = "",
     idempotency_key: str | None = None,
     self_handled: bool = False,
+    photos_public: bool = False,
     at: dt.datetime | None = None,
 ) -> tuple[Case, bool]:
     """Turn a report from any channel into a case. Returns ``(case, created)``: a retried submission
@@ -235,6 +236,8 @@ def submit_report(
             component=component,
             external_id=external_id,
             self_handled=self_handled,
+            # Only when given, so that the fingerprints of earlier reports stay what they were.
+            **({"photos_public": True} if photos_public else {}),
         )
     # Every check (who may use this channel, the input, where the caller may report) runs first: a
     # retry is recognised only once the caller has shown they may make this very report, and only
@@ -258,6 +261,8 @@ def submit_report(
         self_handled=self_handled,
         at=at or timezone.now(),
     )
+    # The reporter's consent to show the report's photos on the public map (docs/participation.md).
+    prepared.ctx.case.photos_public = bool(photos_public)
     public = actor.username == PUBLIC_USERNAME
     # An idempotency key is looked up before writing: its row is written last, after the case's
     # attachments are claimed, which a retry would find taken. A retried ticket id is refused by its

@@ -59,3 +59,9 @@ class CasesConfig(AppConfig):
         from .frontage_intake import escalate_notice
 
         escalation.register(escalate_notice)
+        # The community micro-loop escalates into (and reports back to) the case loop through this.
+        from cityloop.community.escalation import register_bridge
+
+        from .community import CaseBridge
+
+        register_bridge(CaseBridge())

@@ -173,6 +173,9 @@ class Case(models.Model):
     citizen_rating = models.PositiveSmallIntegerField(null=True, blank=True)
     # What the reporter wrote with their rating: for the staff and the API, never the public page.
     citizen_comment = models.TextField(blank=True)
+    # The reporter agreed that the report's photos appear on the public map (默认不公开). Staff
+    # reports' photos follow the city's setting instead (participation.CitySetting).
+    photos_public = models.BooleanField(_("photos may be public"), default=False)
 
     reported_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("reported at"))
     registered_at = models.DateTimeField(null=True, blank=True)
@@ -231,6 +234,11 @@ class Case(models.Model):
             # index, only the page's rows are fetched (status and service searches over a million
             # cases, SQLite, p99: 204 and 304 ms before, see bench_open311).
             models.Index(fields=["district", "reported_at", "state", "category"], name="case_open311_idx"),
+            # The public map (docs/participation.md): a box's cases by longitude range, with the rest of
+            # the box, the date, state and category read from the index; only a page's rows are read.
+            models.Index(
+                fields=["lon", "lat", "reported_at", "state", "category"], name="case_public_map_idx"
+            ),
         ]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["number"], name="case_number_unique"),

@@ -18,6 +18,7 @@ from django.db import transaction
 from cityloop.core.models import Unit, User
 
 from .city import DemoCity, Say, build_base_city, quiet
+from .community import community_step
 from .components import components_step, conditions_step
 from .dispatching import rules_step
 from .districts import CITY_CODE, DISTRICTS
@@ -26,6 +27,8 @@ from .frontage import frontage_step
 from .frontage_docs import frontage_docs_step
 from .frontage_loop import frontage_loop_step
 from .gazetteer import gazetteer_step
+from .participation import participation_step
+from .video import video_step
 
 
 class Step(Protocol):
@@ -45,6 +48,9 @@ STEPS: list[Step] = [
     frontage_step,
     frontage_docs_step,
     frontage_loop_step,
+    community_step,
+    participation_step,
+    video_step,
 ]
 
 

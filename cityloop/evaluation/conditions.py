@@ -10,6 +10,8 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from cityloop.cases.models import Case, CaseEvent, CaseStep
+from cityloop.participation.models import SurveyResponse
+from cityloop.participation.surveys import SATISFIED_FROM
 
 from .measure_types import Measure, Window
 
@@ -85,6 +87,28 @@ def _dispose_overdue(w: Window) -> QuerySet[Any]:
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=w.cutoff))
         .annotate(hold=_on_hold_at(w))
     )
+
+
+def _survey_responses(w: Window) -> QuerySet[Any]:
+    """Answers to the satisfaction surveys (满意度调查) of the period's months, by the community and
+    street the answerer lives in (docs/participation.md); drafts have none."""
+    from django.utils import timezone
+
+    first, last = timezone.localdate(w.start), timezone.localdate(w.end)
+    return (
+        SurveyResponse.objects.filter(
+            survey__month__gte=first.replace(day=1),
+            survey__month__lt=last,
+            street__parent_id__in=w.districts,
+            at__lt=w.cutoff,
+        )
+        .exclude(survey__status="draft")
+        .annotate(district_id=F("street__parent_id"))
+    )
+
+
+def _survey_satisfied(w: Window) -> Q:
+    return Q(score__gte=SATISFIED_FROM)
 
 
 def _cases_reported(w: Window) -> QuerySet[Any]:

@@ -155,6 +155,8 @@ def case_ids(key: str, group: str, values: Iterable[Any], w: Window) -> QuerySet
             either |= Q(pk__in=case_ids(part, group, values, w))
         return Case.objects.filter(either).values("pk")
     family, measure = MEASURES[key]
+    if not family.counts_cases:
+        return Case.objects.none().values("pk")
     rows = family.base(w).filter(**{f"{group}__in": list(values)}).filter(measure.when(w))
     return rows.order_by().values(family.case_field)
 

@@ -45,3 +45,5 @@ class Family:
     # Group fields that nest (grid → community → street → district): query once by all of them and
     # sum up.
     rollup: tuple[str, ...] = ()
+    # False for families of rows that are not cases (survey answers): no drill-down to cases.
+    counts_cases: bool = True

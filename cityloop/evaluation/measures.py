@@ -30,6 +30,7 @@ from django.db.models import Q, QuerySet
 
 from cityloop.frontage.models import SelfCorrection
 
+from .community import _community_tasks, _escalated, _solved_here
 from .conditions import (  # the row sets and conditions the families below name
     _by_rework,
     _cases_reported,
@@ -49,11 +50,14 @@ from .conditions import (  # the row sets and conditions the families below name
     _satisfaction,
     _step,
     _steps_ended,
+    _survey_responses,
+    _survey_satisfied,
     _valid,
     _voided,
 )
 from .measure_types import Family, Measure, Window
 from .scoring import round4
+from .video import _looked, _missed_round, _missed_stop, _round_stops
 
 
 def _frontage_cases(w: Window) -> QuerySet[Any]:
@@ -234,6 +238,64 @@ FAMILIES: dict[str, Family] = {
             ),
             rollup=("street_id", "district_id"),
         ),
+        Family(
+            "community_tasks",
+            _community_tasks,
+            ("community_id", "street_id", "district_id"),
+            (
+                # 三长一站: problems settled inside the community (DOMAIN.md §9), and those it sent on.
+                Measure(
+                    "community_solved", "社区解决问题数", "problems solved at community level", _solved_here
+                ),
+                Measure(
+                    "community_escalated",
+                    "社区上报区级数",
+                    "community problems escalated to the district",
+                    _escalated,
+                ),
+            ),
+            case_field="case_id",
+            rollup=("community_id", "street_id", "district_id"),
+        ),
+        Family(
+            "surveys",
+            _survey_responses,
+            ("community_id", "street_id", "district_id"),
+            (
+                # The monthly satisfaction survey answered on the phone (docs/participation.md).
+                Measure("survey_answers", "满意度调查答卷数", "satisfaction survey answers"),
+                Measure(
+                    "survey_satisfied",
+                    "满意度调查满意答卷数",
+                    "survey answers scoring 75 or more (satisfied)",
+                    _survey_satisfied,
+                ),
+            ),
+            case_field="pk",
+            rollup=("community_id", "street_id", "district_id"),
+            counts_cases=False,
+        ),
+        Family(
+            "video_rounds",
+            _round_stops,
+            ("operator_id",),
+            (
+                # 视频轮巡: every camera of a round is to be looked at; the round itself is to be
+                # finished on its day (docs/video.md).
+                Measure("video_stops", "轮巡应看摄像机数", "cameras due in patrol rounds"),
+                Measure("video_looked", "轮巡已看摄像机数", "cameras looked at in patrol rounds", _looked),
+                Measure("video_missed", "轮巡漏看摄像机数", "cameras missed in patrol rounds", _missed_stop),
+                Measure(
+                    "video_rounds_missed",
+                    "未完成轮巡次数",
+                    "patrol rounds not finished on their day",
+                    _missed_round,
+                    per_case=True,
+                ),
+            ),
+            case_field="round_id",
+            counts_cases=False,
+        ),
     ]
 }
 
@@ -273,6 +335,14 @@ RATES: tuple[Rate, ...] = (
         "frontage_self_corrected",
         "frontage_cases",
     ),
+    Rate(
+        "survey_satisfaction_rate",
+        "满意度调查满意率",
+        "survey satisfaction rate",
+        "survey_satisfied",
+        "survey_answers",
+    ),
+    Rate("video_look_rate", "轮巡查看率", "patrol cameras looked at", "video_looked", "video_stops"),
 )
 
 

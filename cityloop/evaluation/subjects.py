@@ -63,6 +63,7 @@ SOURCES: dict[str, tuple[Source, ...]] = {
         Source(
             "steps", "ended_by_id", _same("accepted", "accepted_on_time", "check_sent", "check_sent_on_time")
         ),
+        Source("video_rounds", "operator_id"),
     ),
     "shift_leader": (
         Source(
@@ -91,14 +92,23 @@ SOURCES: dict[str, tuple[Source, ...]] = {
     "district": (
         Source("territory", "district_id"),
         Source("return_visits", "district_id"),
+        Source("community_tasks", "district_id"),
+        Source("surveys", "district_id"),
         Source("frontage", "district_id"),
     ),
     "street": (
         Source("territory", "street_id"),
         Source("return_visits", "street_id"),
+        Source("community_tasks", "street_id"),
+        Source("surveys", "street_id"),
         Source("frontage", "street_id"),
     ),
-    "community": (Source("territory", "community_id"), Source("return_visits", "community_id")),
+    "community": (
+        Source("territory", "community_id"),
+        Source("return_visits", "community_id"),
+        Source("community_tasks", "community_id"),
+        Source("surveys", "community_id"),
+    ),
     "grid": (Source("territory", "grid_id"), Source("return_visits", "grid_id")),
     # 热线满意度: the return visits alone (the units of the base subject, see HOTLINE_SUBJECTS).
     "hotline_department": (Source("return_visits", "unit_id"),),

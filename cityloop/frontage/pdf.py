@@ -36,7 +36,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     font = _font()
     return {
         "title": ParagraphStyle("title", fontName=font, fontSize=18, leading=26, alignment=1, spaceAfter=10),
-        "body": ParagraphStyle("body", fontName=font, fontSize=11, leading=18, spaceAfter=4),
+        "body": ParagraphStyle("body", fontName=font, fontSize=11, leading=18, spaceAfter=4, wordWrap="CJK"),
         "small": ParagraphStyle("small", fontName=font, fontSize=8, leading=11),
     }
 

@@ -50,8 +50,16 @@ def nav_links(request: HttpRequest) -> list[NavLink]:
 
         if party_of(request.user) is not None:
             links.append(NavLink("/frontage/my/", _("My frontage zone")))
+    if holds(request, {Role.COMMUNITY_HEAD}):
+        links.append(NavLink(reverse("web:community:station"), _("Community station")))
+    if holds(request, {Role.COMMUNITY_HEAD, Role.SUPERVISOR} | UNIT_STAFF):
+        links.append(NavLink(reverse("web:community:alleys"), _("Back alleys")))
+    if holds(request, {Role.UNIT_MANAGER} | LEADERS):
+        links.append(NavLink(reverse("web:community:overview"), _("Communities overview")))
     if holds(request, {"operator"}):
         links.append(NavLink(reverse("web:hotline_report"), _("Hotline report")))
+    if holds(request, {Role.OPERATOR, Role.SHIFT_LEADER}):
+        links.append(NavLink(reverse("web:video:rounds"), _("Video patrol")))
     if Role.ADMIN in roles_of(request):
         links.append(NavLink(reverse("web:org_units"), _("Organisation")))
     if holds(request, OVERSIGHT):

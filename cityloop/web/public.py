@@ -58,7 +58,13 @@ class PublicReportForm(ReportForm):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
-    field_order = ["description", "address", "photos", "reporter_phone", "reporter_name"]
+    photos_public = forms.BooleanField(
+        label=gettext_lazy("Show my photos on the public map"),
+        required=False,
+        help_text=gettext_lazy("Without your consent your photos are seen by the centre only."),
+    )
+
+    field_order = ["description", "address", "photos", "photos_public", "reporter_phone", "reporter_name"]
 
     def clean_reporter_phone(self) -> str:
         phone = self.cleaned_data["reporter_phone"].strip()
@@ -88,6 +94,7 @@ def report(request: HttpRequest) -> HttpResponse:
             PUBLIC_CHANNEL,
             reporter_phone=data["reporter_phone"],
             reporter_name=data.get("reporter_name") or "",
+            photos_public=bool(data.get("photos_public")),
         )
         if case is not None:
             request.session["cityloop_reported"] = case.tracking_code

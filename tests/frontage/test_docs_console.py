@@ -35,7 +35,7 @@ def test_officer_pages_render_and_issue_letters(org, shops):
     other = login(org.users["street_b_manager"])
     assert "东街面馆" not in other.get("/frontage/letters/", {"year": 2026}).content.decode()
     refused = other.post("/frontage/letters/", {"street": org.street_a.code, "year": "2026"})
-    assert refused.status_code == 200 and Letter.objects.filter(year=2026).count() == 2
+    assert refused.status_code == 403 and Letter.objects.filter(year=2026).count() == 2
 
 
 def test_plan_inspect_fail_notice_recheck_escalate(org, shops):

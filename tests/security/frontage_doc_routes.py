@@ -146,7 +146,7 @@ FRONTAGE_DOC_API_ROUTES: list[Route] = [
         outside="street_b_manager",
         scope="list",
         marker="round-a",
-        needs=("round_a",),
+        needs=("frontage_round_a",),
     ),
     Route(
         "/api/v1/frontage/rounds",
@@ -170,7 +170,7 @@ FRONTAGE_DOC_API_ROUTES: list[Route] = [
     Route(
         "/api/v1/frontage/rounds/{round_id}",
         PRIVATE,
-        f"{A}/rounds/{{w.round_a.pk}}",
+        f"{A}/rounds/{{w.frontage_round_a.pk}}",
         inside="street_a_manager",
         outside="street_b_manager",
         marker="round-a",
@@ -178,12 +178,12 @@ FRONTAGE_DOC_API_ROUTES: list[Route] = [
     Route(
         "/api/v1/frontage/rounds/{round_id}/cancel",
         PRIVATE,
-        f"{A}/rounds/{{w.round_a.pk}}/cancel",
+        f"{A}/rounds/{{w.frontage_round_a.pk}}/cancel",
         method="POST",
         body=lambda w: {"reason": "下雨"},
         inside="street_a_manager",
         outside="street_b_manager",
-        state=lambda w: w.field(InspectionRound, w.round_a.pk, "status"),
+        state=lambda w: w.field(InspectionRound, w.frontage_round_a.pk, "status"),
     ),
     Route(
         "/api/v1/frontage/inspections",
@@ -193,7 +193,7 @@ FRONTAGE_DOC_API_ROUTES: list[Route] = [
         outside="street_b_manager",
         scope="list",
         marker="{w.party_a.uscc}",
-        needs=("inspection_a",),
+        needs=("frontage_inspection_a",),
     ),
     Route(
         "/api/v1/frontage/inspections",
@@ -211,7 +211,7 @@ FRONTAGE_DOC_API_ROUTES: list[Route] = [
     Route(
         "/api/v1/frontage/inspections/{inspection_id}",
         PRIVATE,
-        f"{A}/inspections/{{w.inspection_a.pk}}",
+        f"{A}/inspections/{{w.frontage_inspection_a.pk}}",
         inside="street_a_manager",
         outside="street_b_manager",
         marker="{w.party_a.uscc}",
@@ -219,7 +219,7 @@ FRONTAGE_DOC_API_ROUTES: list[Route] = [
     Route(
         "/api/v1/frontage/inspections/{inspection_id}/photos/{attachment_id}",
         PRIVATE,
-        f"{A}/inspections/{{w.inspection_a.pk}}/photos/{{w.frontage_photo}}",
+        f"{A}/inspections/{{w.frontage_inspection_a.pk}}/photos/{{w.frontage_photo}}",
         inside="street_a_manager",
         outside="street_b_manager",
     ),
@@ -322,7 +322,7 @@ FRONTAGE_DOC_PAGE_ROUTES: list[Route] = [
         outside="street_b_manager",
         scope="list",
         marker="round-a",
-        needs=("round_a",),
+        needs=("frontage_round_a",),
     ),
     Route(
         "frontage/rounds/",
@@ -346,7 +346,7 @@ FRONTAGE_DOC_PAGE_ROUTES: list[Route] = [
     Route(
         "frontage/rounds/<int:pk>/",
         PRIVATE,
-        "/frontage/rounds/{w.round_a.pk}/",
+        "/frontage/rounds/{w.frontage_round_a.pk}/",
         inside="street_a_manager",
         outside="street_b_manager",
         marker="round-a",
@@ -354,14 +354,14 @@ FRONTAGE_DOC_PAGE_ROUTES: list[Route] = [
     Route(
         "frontage/rounds/<int:pk>/",
         PRIVATE,
-        "/frontage/rounds/{w.round_a.pk}/",
+        "/frontage/rounds/{w.frontage_round_a.pk}/",
         method="POST",
         label="cancel",
         body=lambda w: {"reason": "下雨"},
         inside="street_a_manager",
         outside="street_b_manager",
         ok=(302,),
-        state=lambda w: w.field(InspectionRound, w.round_a.pk, "status"),
+        state=lambda w: w.field(InspectionRound, w.frontage_round_a.pk, "status"),
     ),
     Route(
         "frontage/inspect/<str:uscc>/",
@@ -386,7 +386,7 @@ FRONTAGE_DOC_PAGE_ROUTES: list[Route] = [
     Route(
         "frontage/inspections/<int:pk>/",
         PRIVATE,
-        "/frontage/inspections/{w.inspection_a.pk}/",
+        "/frontage/inspections/{w.frontage_inspection_a.pk}/",
         inside="street_a_manager",
         outside="street_b_manager",
         marker="party-a",
@@ -394,7 +394,7 @@ FRONTAGE_DOC_PAGE_ROUTES: list[Route] = [
     Route(
         "frontage/inspections/<int:pk>/photos/<int:attachment_id>",
         PRIVATE,
-        "/frontage/inspections/{w.inspection_a.pk}/photos/{w.frontage_photo}",
+        "/frontage/inspections/{w.frontage_inspection_a.pk}/photos/{w.frontage_photo}",
         inside="street_a_manager",
         outside="street_b_manager",
     ),

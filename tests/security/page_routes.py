@@ -6,11 +6,13 @@ from __future__ import annotations
 from cityloop.evaluation.models import Adjustment, EvaluationRun
 from tests.cases.conftest import POINT_A
 
+from .community_routes import COMMUNITY_PAGE_ROUTES
 from .frontage_doc_routes import FRONTAGE_DOC_PAGE_ROUTES
 from .frontage_routes import FRONTAGE_PAGE_ROUTES
 from .hotline_routes import HOTLINE_PAGE_ROUTES
 from .open311_routes import OPEN311_ROUTES
 from .org_routes import ORG_PAGE_ROUTES
+from .participation_routes import PARTICIPATION_PAGE_ROUTES
 from .routes import (
     BLANK_FORM,
     CASE_A,
@@ -23,6 +25,7 @@ from .routes import (
     cases_count,
     photo_file,
 )
+from .video_routes import VIDEO_PAGE_ROUTES
 
 PAGE_ROUTES: list[Route] = [
     Route("healthz", PUBLIC, "/healthz"),
@@ -297,6 +300,33 @@ PAGE_ROUTES: list[Route] = [
         marker="{w.org.street_a.name}",
         needs=("rollups",),
     ),
+    Route(
+        "analytics/backlog/",
+        PRIVATE,
+        "/analytics/backlog/",
+        inside="leader",
+        outside="leader_b",
+        scope="list",
+        marker="{w.case_a.number}",
+        needs=("rollups",),
+    ),
+    Route(
+        "analytics/disputes/",
+        PRIVATE,
+        "/analytics/disputes/",
+        inside="leader",
+        why="routing's returns under routing's own scope (tests/analytics/test_backlog_disputes.py)",
+    ),
+    Route(
+        "analytics/trends/",
+        PRIVATE,
+        "/analytics/trends/?by=street",
+        inside="leader",
+        outside="leader_b",
+        scope="list",
+        marker="{w.org.street_a.name}",
+        needs=("rollups",),
+    ),
     # citizens
     Route("public/report/", PUBLIC, "/public/report/"),
     Route(
@@ -477,3 +507,7 @@ PAGE_ROUTES += FRONTAGE_PAGE_ROUTES
 
 # Open311 GeoReport v2 (tests/security/open311_routes.py).
 PAGE_ROUTES += OPEN311_ROUTES
+PAGE_ROUTES += COMMUNITY_PAGE_ROUTES
+PAGE_ROUTES += PARTICIPATION_PAGE_ROUTES
+# Video patrol, detectors and sensors (tests/security/video_routes.py).
+PAGE_ROUTES += VIDEO_PAGE_ROUTES

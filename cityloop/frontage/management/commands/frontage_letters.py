@@ -50,8 +50,8 @@ class Command(BaseCommand):
             for letter in qs.order_by("street__code", "party__name"):
                 self.stdout.write(f"{letter.street.name}\t{letter.party.uscc}\t{letter.party.name}")
         else:
-            notices = overdue(Notice.objects.filter(street__in=streets)).select_related("party", "street")
-            for notice in notices.order_by("deadline"):
+            late = overdue(Notice.objects.filter(street__in=streets)).select_related("party", "street")
+            for notice in late.order_by("deadline"):
                 due = timezone.localtime(notice.deadline).strftime("%Y-%m-%d %H:%M")
                 self.stdout.write(
                     f"{notice.number}\t{notice.party.name}\t{due}\t{notice.get_status_display()}"

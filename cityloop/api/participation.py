@@ -1,0 +1,405 @@
+"""``/api/v1/participation``: staff approve volunteers, run activities (attendance, hours, cleanup
+records), answer suggestions, edit surveys and read their results, and switch the leaderboard and
+public photos. Every list is the caller's jurisdiction (``restrict``); writes need ``manage``."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
+
+from cityloop.core.models import Role, Unit
+from cityloop.core.permissions import has_role, restrict
+from cityloop.participation import actions, points, surveys
+from cityloop.participation.models import Activity, CitySetting, Signup, Suggestion, Survey, Volunteer
+
+from .citizens import ActivityOut, CleanupOut, QuestionOut, activity_out
+from .errors import ApiError
+from .pagination import Paged
+
+router = Router(tags=["participation"])
+
+
+def _one(request: HttpRequest, qs: QuerySet[Any], pk: int, action: str = "view") -> Any:
+    found = restrict(qs, request.user, action).filter(pk=pk).first()
+    if found is None:
+        what = qs.model._meta.verbose_name
+        if restrict(qs, request.user, "view").filter(pk=pk).exists():
+            raise ApiError(403, f"you may not change {what} {pk}")
+        raise ApiError(404, f"no {what} {pk} that you may see")
+    return found
+
+
+def _unit(code: str | None, field: str) -> Unit | None:
+    if not code:
+        return None
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None:
+        raise ApiError(400, f"{field}: no unit with code {code}", field=field)
+    return unit
+
+
+def _may_manage_unit(request: HttpRequest, model: type[Model], unit: Unit) -> None:
+    """A new row of ``unit`` only inside the caller's jurisdiction to manage."""
+    from cityloop.core.permissions import jurisdiction_paths, scope_for
+
+    roles = scope_for(model).actions["manage"]
+    if request.user.is_superuser:
+        return
+    if not any(unit.path.startswith(p) for p in jurisdiction_paths(request.user, roles)):  # type: ignore[arg-type]
+        raise ApiError(403, f"{unit.name} is outside your jurisdiction")
+
+
+class VolunteerOut(Schema):
+    id: int
+    kind: str
+    name: str
+    phone: str = Field(..., description="masked")
+    street: str
+    community: str | None
+    status: str
+    created_at: dt.datetime
+    hours: Decimal
+
+
+def _volunteer_out(v: Volunteer) -> dict[str, Any]:
+    hours = sum((s.hours for s in v.signups.all() if s.attended), Decimal(0))
+    return {
+        "id": v.pk,
+        "kind": v.kind,
+        "name": v.name,
+        "phone": v.citizen.masked_phone,
+        "street": v.street.code,
+        "community": v.community.code if v.community else None,
+        "status": v.status,
+        "created_at": v.created_at,
+        "hours": hours,
+    }
+
+
+@router.get(
+    "/volunteers", response=list[VolunteerOut], summary="Volunteers and representatives of your streets"
+)
+@paginate(Paged)
+def volunteers(request: HttpRequest, status: Literal["pending", "approved", "rejected"] | None = None) -> Any:
+    qs = restrict(Volunteer.objects.all(), request.user).select_related("citizen", "street", "community")
+    if status:
+        qs = qs.filter(status=status)
+    return _Rows(qs.prefetch_related("signups"), _volunteer_out)
+
+
+class _Rows:
+    def __init__(self, qs: QuerySet[Any], out: Any) -> None:
+        self.qs, self.out = qs, out
+
+    def __getitem__(self, key: slice) -> list[dict[str, Any]]:
+        return [self.out(x) for x in self.qs[key]]
+
+    def __len__(self) -> int:
+        return self.qs.count()
+
+
+class DecisionIn(Schema):
+    approve: bool
+    note: str = Field("", max_length=200)
+
+
+@router.post(
+    "/volunteers/{volunteer_id}/decision", response=VolunteerOut, summary="Approve or reject a registration"
+)
+def decide(request: HttpRequest, volunteer_id: int, body: DecisionIn) -> dict[str, Any]:
+    qs = Volunteer.objects.select_related("citizen", "street", "community")
+    volunteer = _one(request, qs, volunteer_id, "manage")
+    actions.decide_volunteer(actor=request.user, volunteer=volunteer, approve=body.approve, note=body.note)  # type: ignore[arg-type]
+    return _volunteer_out(volunteer)
+
+
+class ActivityIn(Schema):
+    title: str = Field(..., min_length=1, max_length=100)
+    theme: str = Field("", max_length=100)
+    description: str = Field("", max_length=2000)
+    street: str = Field(..., max_length=32)
+    community: str | None = Field(None, max_length=32)
+    place: str = Field(..., min_length=1, max_length=200)
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    capacity: int = Field(..., ge=1, le=10000)
+    status: Literal["open", "closed", "cancelled"] = "open"
+
+
+def _save_activity(request: HttpRequest, body: ActivityIn, activity: Activity | None) -> Activity:
+    street = _unit(body.street, "street")
+    assert street is not None
+    _may_manage_unit(request, Activity, street)
+    fields = body.dict(exclude={"street", "community", "status"})
+    saved = actions.save_activity(
+        actor=request.user,
+        activity=activity,
+        street=street,  # type: ignore[arg-type]
+        community=_unit(body.community, "community"),
+        **fields,
+    )
+    if saved.status != body.status:
+        saved.status = body.status
+        saved = actions.save_activity(
+            actor=request.user, activity=saved, street=street, community=saved.community
+        )  # type: ignore[arg-type]
+    return saved
+
+
+@router.get("/activities", response=list[ActivityOut], summary="Activities of your streets")
+@paginate(Paged)
+def activities(request: HttpRequest) -> Any:
+    qs = restrict(Activity.objects.all(), request.user).select_related("street")
+    return _Rows(qs.order_by("-starts_at", "-id"), activity_out)
+
+
+@router.post("/activities", response={201: ActivityOut}, summary="Create an activity")
+def create_activity(request: HttpRequest, body: ActivityIn) -> Status[dict[str, Any]]:
+    return Status(201, activity_out(_save_activity(request, body, None)))
+
+
+@router.put("/activities/{activity_id}", response=ActivityOut, summary="Change an activity")
+def change_activity(request: HttpRequest, activity_id: int, body: ActivityIn) -> dict[str, Any]:
+    activity = _one(request, Activity.objects.select_related("street"), activity_id, "manage")
+    return activity_out(_save_activity(request, body, activity))
+
+
+class SignupOut(Schema):
+    id: int
+    volunteer: str
+    phone: str
+    cancelled: bool
+    attended: bool | None
+    hours: Decimal
+
+
+class ActivityDetailOut(ActivityOut):
+    signups: list[SignupOut]
+    cleanups: list[CleanupOut]
+    refuse_kg: Decimal
+    spots_cleaned: int
+
+
+@router.get(
+    "/activities/{activity_id}",
+    response=ActivityDetailOut,
+    summary="An activity with its sign-ups and cleanups",
+)
+def activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
+    found = _one(request, Activity.objects.select_related("street"), activity_id)
+    signups = [
+        {
+            "id": s.pk,
+            "volunteer": s.volunteer.name,
+            "phone": s.volunteer.citizen.masked_phone,
+            "cancelled": s.cancelled_at is not None,
+            "attended": s.attended,
+            "hours": s.hours,
+        }
+        for s in found.signups.select_related("volunteer__citizen").order_by("id")
+    ]
+    cleanups = list(found.cleanups.all())
+    return {
+        **activity_out(found),
+        "signups": signups,
+        "cleanups": cleanups,
+        "refuse_kg": sum((c.refuse_kg for c in cleanups), Decimal(0)),
+        "spots_cleaned": sum(c.spots_cleaned for c in cleanups),
+    }
+
+
+class AttendanceIn(Schema):
+    attended: bool
+    hours: Decimal = Field(Decimal(0), ge=0, le=24, max_digits=3, decimal_places=1)
+
+
+@router.post("/signups/{signup_id}/attendance", response=SignupOut, summary="Record attendance and hours")
+def attendance(request: HttpRequest, signup_id: int, body: AttendanceIn) -> dict[str, Any]:
+    signup = Signup.objects.select_related("volunteer__citizen", "activity").filter(pk=signup_id).first()
+    if signup is None or not restrict(Activity.objects.filter(pk=signup.activity_id), request.user).exists():
+        raise ApiError(404, f"no sign-up {signup_id} that you may see")
+    _one(request, Activity.objects.all(), signup.activity_id, "manage")
+    actions.record_attendance(actor=request.user, signup=signup, attended=body.attended, hours=body.hours)  # type: ignore[arg-type]
+    return {
+        "id": signup.pk,
+        "volunteer": signup.volunteer.name,
+        "phone": signup.volunteer.citizen.masked_phone,
+        "cancelled": False,
+        "attended": signup.attended,
+        "hours": signup.hours,
+    }
+
+
+class StaffSuggestionOut(Schema):
+    id: int
+    title: str
+    text: str
+    street: str | None
+    phone: str = Field(..., description="masked")
+    created_at: dt.datetime
+    answer: str
+    answered_at: dt.datetime | None
+
+
+def _suggestion_out(s: Suggestion) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "title": s.title,
+        "text": s.text,
+        "street": s.street.code if s.street else None,
+        "phone": s.citizen.masked_phone,
+        "created_at": s.created_at,
+        "answer": s.answer,
+        "answered_at": s.answered_at,
+    }
+
+
+@router.get("/suggestions", response=list[StaffSuggestionOut], summary="Suggestions to your streets")
+@paginate(Paged)
+def suggestions(request: HttpRequest, answered: bool | None = None) -> Any:
+    qs = restrict(Suggestion.objects.all(), request.user).select_related("citizen", "street")
+    if answered is not None:
+        qs = qs.filter(answered_at__isnull=not answered)
+    return _Rows(qs, _suggestion_out)
+
+
+class AnswerIn(Schema):
+    answer: str = Field(..., min_length=1, max_length=2000)
+
+
+@router.post(
+    "/suggestions/{suggestion_id}/answer", response=StaffSuggestionOut, summary="Answer a suggestion"
+)
+def answer(request: HttpRequest, suggestion_id: int, body: AnswerIn) -> dict[str, Any]:
+    found = _one(request, Suggestion.objects.select_related("citizen", "street"), suggestion_id, "manage")
+    actions.answer_suggestion(actor=request.user, suggestion=found, answer=body.answer)  # type: ignore[arg-type]
+    return _suggestion_out(found)
+
+
+class QuestionIn(Schema):
+    text: str = Field(..., min_length=1, max_length=200)
+    kind: Literal["rating", "choice", "text"]
+    choices: list[str] = Field(default_factory=list, max_length=10)
+    required: bool = True
+
+
+class SurveyIn(Schema):
+    title: str = Field(..., min_length=1, max_length=100)
+    month: dt.date
+    area: str = Field(..., max_length=32, description="a district or street code")
+    status: Literal["draft", "open", "closed"] = "draft"
+    questions: list[QuestionIn] | None = Field(None, max_length=30, description="only while a draft")
+
+
+class SurveyOut(Schema):
+    id: int
+    title: str
+    month: dt.date
+    area: str
+    status: str
+    questions: list[QuestionOut]
+    answers: int
+
+
+def _survey_out(s: Survey) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "title": s.title,
+        "month": s.month,
+        "area": s.area.code,
+        "status": s.status,
+        "questions": list(s.questions.values("id", "text", "kind", "choices", "required")),
+        "answers": s.responses.count(),
+    }
+
+
+def _save_survey(request: HttpRequest, body: SurveyIn, survey: Survey | None) -> Survey:
+    area = _unit(body.area, "area")
+    assert area is not None
+    _may_manage_unit(request, Survey, area)
+    for i, q in enumerate(body.questions or []):
+        if any(len(c) > 50 for c in q.choices):
+            raise ApiError(400, f"questions.{i}.choices: at most 50 characters a choice", field="questions")
+    return surveys.save_survey(
+        actor=request.user,
+        survey=survey,
+        title=body.title,
+        month=body.month,
+        area=area,  # type: ignore[arg-type]
+        status=body.status,
+        questions=[q.dict() for q in body.questions] if body.questions is not None else None,
+    )
+
+
+@router.get("/surveys", response=list[SurveyOut], summary="Surveys of your area")
+@paginate(Paged)
+def survey_list(request: HttpRequest) -> Any:
+    return _Rows(restrict(Survey.objects.all(), request.user).select_related("area"), _survey_out)
+
+
+@router.post("/surveys", response={201: SurveyOut}, summary="Create a survey")
+def create_survey(request: HttpRequest, body: SurveyIn) -> Status[dict[str, Any]]:
+    return Status(201, _survey_out(_save_survey(request, body, None)))
+
+
+@router.put("/surveys/{survey_id}", response=SurveyOut, summary="Change a survey (questions: drafts only)")
+def change_survey(request: HttpRequest, survey_id: int, body: SurveyIn) -> dict[str, Any]:
+    found = _one(request, Survey.objects.select_related("area"), survey_id, "manage")
+    return _survey_out(_save_survey(request, body, found))
+
+
+class UnitResultOut(Schema):
+    unit: str
+    answers: int
+    mean_score: float | None
+    satisfied: int
+
+
+class QuestionResultOut(Schema):
+    id: int
+    text: str
+    kind: str
+    answers: int
+    mean: float | None = None
+    counts: dict[str, int] | None = None
+
+
+class SurveyResultsOut(Schema):
+    answers: int
+    streets: list[UnitResultOut]
+    communities: list[UnitResultOut]
+    questions: list[QuestionResultOut]
+
+
+@router.get(
+    "/surveys/{survey_id}/results", response=SurveyResultsOut, summary="Results per street and community"
+)
+def survey_results(request: HttpRequest, survey_id: int) -> dict[str, Any]:
+    return surveys.results(_one(request, Survey.objects.select_related("area"), survey_id))
+
+
+class SettingsIO(Schema):
+    leaderboard_enabled: bool
+    staff_photos_public: bool
+
+
+@router.get("/settings", response=SettingsIO, summary="The city's participation switches")
+def get_settings(request: HttpRequest) -> Any:
+    return CitySetting.current()
+
+
+@router.put(
+    "/settings",
+    response=SettingsIO,
+    summary="Switch the leaderboard and staff photos (leaders, administrators)",
+)
+def put_settings(request: HttpRequest, body: SettingsIO) -> Any:
+    if not has_role(request.user, Role.LEADER):
+        raise ApiError(403, "only leaders and administrators change these settings")
+    return points.save_settings(actor=request.user, **body.dict())  # type: ignore[arg-type]
