@@ -122,6 +122,8 @@ def fresh_spatial_index() -> Any:
     """Each test's grids and reference data live in its own transaction; never let one test see
     another's index or cached catalog, channels and memberships."""
     from cityloop.core import caching, units
+    from cityloop.frontage import corrections
+    from cityloop.frontage import index as zones
     from cityloop.geo import index
     from cityloop.routing import ruleset
     from cityloop.timeclock import calendars
@@ -132,6 +134,8 @@ def fresh_spatial_index() -> Any:
         ruleset.reset()
         caching.clear_all()
         units.UNITS.reset()
+        zones.reset()
+        corrections.DUTY_MAP.reset()
 
     forget()
     yield

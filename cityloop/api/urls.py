@@ -87,6 +87,8 @@ ROUTERS = [
     ("/catalog", "cityloop.api.catalog"),
     ("/assets", "cityloop.api.assets"),
     ("/frontage", "cityloop.api.frontage"),
+    ("/frontage", "cityloop.api.frontage_party"),
+    ("/frontage", "cityloop.api.frontage_credit"),
     ("/frontage", "cityloop.api.frontage_letters"),
     ("/frontage", "cityloop.api.frontage_checks"),
     ("/community", "cityloop.api.community"),

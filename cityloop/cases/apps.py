@@ -29,6 +29,18 @@ class CasesConfig(AppConfig):
         signals.timer_overdue.connect(receivers.on_light_changed, dispatch_uid="cases-light-red")
         signals.escalation_due.connect(receivers.on_escalation_due, dispatch_uid="cases-escalation")
 
+        # A frontage party asked first answers, or its window runs out (门前三包: see holders.py).
+        from cityloop.frontage import signals as frontage_signals
+
+        from . import holders
+
+        frontage_signals.correction_fixed.connect(
+            holders.on_correction_fixed, dispatch_uid="cases-holder-fixed"
+        )
+        frontage_signals.correction_passed_on.connect(
+            holders.on_correction_passed_on, dispatch_uid="cases-holder-passed-on"
+        )
+
         from django.db.models.signals import post_save
 
         from cityloop.catalog.models import StepLimit, Urgency

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from cityloop.core.audit import system_actor
 from cityloop.core.models import Unit, UnitKind
 from cityloop.core.units import district_of, unit_by_code, units_by_id
+from cityloop.routing.claimers import ClaimedCase, dispatched_on_claim
 from cityloop.routing.decide import Decision, route
 from cityloop.routing.facts import Facts, facts_for
 from cityloop.routing.models import Level
@@ -153,3 +154,34 @@ def dispatch(ctx: Context) -> None:
     case.dispatched_at = ctx.at
     ctx.data["unit"] = {"id": unit.pk, "code": unit.code, "name": unit.name}
     ctx.data["routing"] = routing
+    claim = suggestion.get("claim")
+    if claim and routing["accepted"] and suggested.get("id") == unit.pk:
+        _hand_to_holder(ctx, unit, claim)
+
+
+def _hand_to_holder(ctx: Context, unit: Unit, claim: dict[str, Any]) -> None:
+    """The case goes out on a claim that names a holder who is asked first (a frontage party): the
+    claimer opens the holder's window in this transaction and the timeline says so."""
+    case = ctx.case
+    category = case.category
+    answer = dispatched_on_claim(
+        ClaimedCase(
+            claimer=str(claim.get("claimer") or ""),
+            holder=claim.get("holder") or {},
+            case_id=case.pk,
+            number=case.number,
+            unit_id=unit.pk,
+            district_id=case.district_id,
+            kind=category.kind if category else "",
+            category_code=category.code if category else "",
+            category_name=category.name if category else "",
+            description=case.description,
+            address=case.address,
+            lon=case.lon,
+            lat=case.lat,
+            at=ctx.at,
+            actor=ctx.actor,
+        )
+    )
+    if answer:
+        ctx.data["holder"] = answer

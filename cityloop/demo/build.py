@@ -25,6 +25,7 @@ from .districts import CITY_CODE, DISTRICTS
 from .escalation import escalation_step
 from .frontage import frontage_step
 from .frontage_docs import frontage_docs_step
+from .frontage_loop import frontage_loop_step
 from .gazetteer import gazetteer_step
 from .participation import participation_step
 from .video import video_step
@@ -46,6 +47,7 @@ STEPS: list[Step] = [
     escalation_step,
     frontage_step,
     frontage_docs_step,
+    frontage_loop_step,
     community_step,
     participation_step,
     video_step,

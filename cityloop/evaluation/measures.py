@@ -24,8 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+
+from cityloop.frontage.models import SelfCorrection
 
 from .community import _community_tasks, _escalated, _solved_here
 from .conditions import (  # the row sets and conditions the families below name
@@ -52,9 +55,17 @@ from .conditions import (  # the row sets and conditions the families below name
     _valid,
     _voided,
 )
-from .measure_types import Family, Measure
+from .measure_types import Family, Measure, Window
 from .scoring import round4
 from .video import _looked, _missed_round, _missed_stop, _round_stops
+
+
+def _frontage_cases(w: Window) -> QuerySet[Any]:
+    # Cases handed to a frontage party first (门前三包), in the period in which they were handed over.
+    return SelfCorrection.objects.filter(
+        district_id__in=w.districts, opened_at__gte=w.start, opened_at__lt=w.cutoff
+    )
+
 
 FAMILIES: dict[str, Family] = {
     f.key: f
@@ -205,6 +216,29 @@ FAMILIES: dict[str, Family] = {
             rollup=("grid_id", "community_id", "street_id", "district_id", "unit_id"),
         ),
         Family(
+            "frontage",
+            _frontage_cases,
+            ("street_id", "district_id"),
+            (
+                Measure("frontage_cases", "门前三包案件数", "cases handed to a frontage party first"),
+                # Fixed by the party itself before the cut-off (a later answer counts next period's
+                # numbers no differently: the answer's moment decides, as for steps).
+                Measure(
+                    "frontage_self_corrected",
+                    "门前三包自我纠正数",
+                    "put right by the frontage party itself",
+                    lambda w: Q(state="fixed", answered_at__lt=w.cutoff),
+                ),
+                Measure(
+                    "frontage_expired",
+                    "门前三包逾期未纠正数",
+                    "not put right by the party in time",
+                    lambda w: Q(state="expired", answered_at__lt=w.cutoff),
+                ),
+            ),
+            rollup=("street_id", "district_id"),
+        ),
+        Family(
             "community_tasks",
             _community_tasks,
             ("community_id", "street_id", "district_id"),
@@ -294,6 +328,13 @@ class Rate:
 RATES: tuple[Rate, ...] = (
     Rate("satisfaction_rate", "满意率", "satisfaction rate", "satisfied_total", "visited"),
     Rate("unsatisfied_rate", "不满意率", "unsatisfied rate", "unsatisfied", "visited"),
+    Rate(
+        "frontage_self_correction_rate",
+        "门前三包自我纠正率",
+        "frontage self-correction rate",
+        "frontage_self_corrected",
+        "frontage_cases",
+    ),
     Rate(
         "survey_satisfaction_rate",
         "满意度调查满意率",

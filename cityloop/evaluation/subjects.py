@@ -94,12 +94,14 @@ SOURCES: dict[str, tuple[Source, ...]] = {
         Source("return_visits", "district_id"),
         Source("community_tasks", "district_id"),
         Source("surveys", "district_id"),
+        Source("frontage", "district_id"),
     ),
     "street": (
         Source("territory", "street_id"),
         Source("return_visits", "street_id"),
         Source("community_tasks", "street_id"),
         Source("surveys", "street_id"),
+        Source("frontage", "street_id"),
     ),
     "community": (
         Source("territory", "community_id"),

@@ -117,7 +117,18 @@ class Zone(models.Model):
         return shapely.from_wkb(bytes(self.geom_wkb))
 
 
-# Letters, inspections and notices live in modules of their own (imported here so Django finds them).
+# Letters, inspections and notices, the case loop's self-corrections and the credit live in modules
+# of their own (imported here so Django finds them).
+from .correction_models import CorrectionState, CorrectionWindow, DutyCategory, SelfCorrection  # noqa: E402
+from .credit_models import (  # noqa: E402
+    CreditListing,
+    CreditScheme,
+    CreditScore,
+    GroupMembership,
+    ListKind,
+    PeerInspection,
+    SelfDisciplineGroup,
+)
 from .inspection_models import (  # noqa: E402
     ChecklistItem,
     Inspection,
@@ -132,7 +143,14 @@ from .letter_models import Letter, LetterStatus, LetterTemplate  # noqa: E402
 
 __all__ = [
     "ChecklistItem",
+    "CorrectionState",
+    "CorrectionWindow",
+    "CreditListing",
+    "CreditScheme",
+    "CreditScore",
     "Duty",
+    "DutyCategory",
+    "GroupMembership",
     "Inspection",
     "InspectionKind",
     "InspectionResult",
@@ -140,10 +158,14 @@ __all__ = [
     "Letter",
     "LetterStatus",
     "LetterTemplate",
+    "ListKind",
     "Notice",
     "NoticeStatus",
     "Party",
     "PartyKind",
+    "PeerInspection",
     "RoundStatus",
+    "SelfCorrection",
+    "SelfDisciplineGroup",
     "Zone",
 ]

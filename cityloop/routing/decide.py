@@ -84,6 +84,8 @@ class Decision:
     emergency_units: list[UnitInfo] = field(default_factory=list)
     on: dt.date | None = None
     version: int = 0
+    # The winning claim's provider and holder, when a claimer decided and named a holder.
+    claim: dict[str, Any] | None = None
 
     @property
     def unit_id(self) -> int | None:
@@ -106,6 +108,7 @@ class Decision:
             "chain": [c.as_dict() for c in self.chain[:MAX_CHAIN]],
             "on": self.on.isoformat() if self.on else None,
             "ruleset_version": self.version,
+            "claim": self.claim,
         }
 
 
@@ -334,6 +337,8 @@ def route(facts: Facts, *, ruleset: RuleSet | None = None) -> Decision:
             flags=flags,
             auto_dispatch=auto,
         )
+        if winner.claim is not None and winner.claim.holder:
+            decision.claim = {"claimer": winner.name, "holder": dict(winner.claim.holder)}
         seen = {winner.unit.id} if winner.unit else set()
         for entry in run.resolved[1:]:
             if entry.unit is None or entry.unit.id in seen or len(decision.alternatives) >= MAX_ALTERNATIVES:

@@ -53,6 +53,9 @@ class Facts:
     exclude: frozenset[int] = field(default_factory=frozenset)
     suggested_unit_id: int | None = None
     reference: str = ""
+    # Where the problem is (WGS84), for claimers that look at the point itself (frontage zones).
+    lon: float | None = None
+    lat: float | None = None
 
     @property
     def class_code(self) -> str:
@@ -93,6 +96,8 @@ class CaseLike(Protocol):
     street_id: int | None
     district_id: int
     urgency: str
+    lon: float
+    lat: float
 
     @property
     def category(self) -> Any: ...
@@ -143,6 +148,8 @@ def facts_for(case: CaseLike, *, on: dt.date | None = None) -> Facts:
         urgent=case.urgency in URGENT_LEVELS,
         component=component_facts(case.component),
         reference=case.number,
+        lon=case.lon,
+        lat=case.lat,
     )
 
 
@@ -175,4 +182,6 @@ def facts_at(
         condition_number=condition_number,
         urgent=urgent,
         component=component_facts(component),
+        lon=lon,
+        lat=lat,
     )

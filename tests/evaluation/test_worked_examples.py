@@ -218,9 +218,11 @@ def test_regions(result, org):
         "unsatisfied": 0,
         "satisfied_total": 1,
     }
-    # Regions also count their community micro-loop (三长一站): none in this city.
+    # Regions also count their community micro-loop (三长一站): none in this city; and (no case was
+    # handed to a frontage party) the street's frontage counts are there, and zero.
     community_loop = {"community_solved": 0, "community_escalated": 0}
-    assert street_a.subject.counts == {**expected, **community_loop}
+    frontage = {"frontage_cases": 0, "frontage_self_corrected": 0, "frontage_expired": 0}
+    assert street_a.subject.counts == {**expected, **community_loop, **frontage}
     assert community_a.subject.counts == {**expected, **community_loop}
     area = sum(Grid.objects.filter(community=org.community_a).values_list("area_m2", flat=True))
     assert 20000 * 4 / 2 < area < 40000 * 1.01  # four grids of about 10,000 m²: ~1 case per 10,000 m² ≤ 2

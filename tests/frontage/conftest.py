@@ -8,6 +8,7 @@ import pytest
 
 from cityloop.frontage import uscc
 from tests.assets.conftest import grids  # noqa: F401  (the fixture)
+from tests.cases.conftest import loop  # noqa: F401  (the case loop, for the self-correction flows)
 
 # Community A's grids span lon 118.780–118.790, lat 32.040–32.045; community B's lat 32.045–32.050.
 

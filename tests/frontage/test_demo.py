@@ -25,3 +25,12 @@ def test_demo_shops_have_valid_codes_and_zones_along_the_roads(demo_city: DemoCi
         assert polygon.centroid.distance(roads) < front.centroid.distance(roads)
         inside = polygon.representative_point()
         assert zone.pk in zone_ids_at(inside.x, inside.y)
+
+
+def test_demo_groups(demo_city: DemoCity) -> None:  # noqa: F811
+    from cityloop.frontage.models import GroupMembership, SelfDisciplineGroup
+
+    group = SelfDisciplineGroup.objects.order_by("id").first()
+    assert group is not None and group.leader is not None
+    assert GroupMembership.objects.filter(group=group, left_on__isnull=True).count() >= 2
+    assert demo_city.summary["frontage self-discipline groups"] == SelfDisciplineGroup.objects.count()

@@ -11,6 +11,7 @@ from tests.cases.conftest import POINT_A
 
 from .community_routes import COMMUNITY_API_ROUTES
 from .frontage_doc_routes import FRONTAGE_DOC_API_ROUTES
+from .frontage_routes import FRONTAGE_API_ROUTES
 from .hotline_routes import HOTLINE_API_ROUTES
 from .org_routes import ORG_API_ROUTES
 from .participation_routes import PARTICIPATION_API_ROUTES
@@ -631,6 +632,7 @@ API_ROUTES: list[Route] = [
 API_ROUTES += ORG_API_ROUTES
 # Hotline work orders (tests/security/hotline_routes.py).
 API_ROUTES += HOTLINE_API_ROUTES
+API_ROUTES += FRONTAGE_API_ROUTES
 API_ROUTES += FRONTAGE_DOC_API_ROUTES
 API_ROUTES += COMMUNITY_API_ROUTES
 API_ROUTES += PARTICIPATION_API_ROUTES

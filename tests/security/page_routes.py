@@ -9,6 +9,7 @@ from tests.cases.conftest import POINT_A
 
 from .community_routes import COMMUNITY_PAGE_ROUTES
 from .frontage_doc_routes import FRONTAGE_DOC_PAGE_ROUTES
+from .frontage_routes import FRONTAGE_PAGE_ROUTES
 from .hotline_routes import HOTLINE_PAGE_ROUTES
 from .open311_routes import OPEN311_ROUTES
 from .org_routes import ORG_PAGE_ROUTES
@@ -540,6 +541,7 @@ PAGE_ROUTES += ORG_PAGE_ROUTES
 PAGE_ROUTES += FRONTAGE_DOC_PAGE_ROUTES
 # Hotline work orders (tests/security/hotline_routes.py).
 PAGE_ROUTES += HOTLINE_PAGE_ROUTES
+PAGE_ROUTES += FRONTAGE_PAGE_ROUTES
 
 # Open311 GeoReport v2 (tests/security/open311_routes.py).
 PAGE_ROUTES += OPEN311_ROUTES

@@ -376,6 +376,94 @@ class World:
         return upload_attachment(actor=self.shop_a, name="a.png", content=png_bytes(), purpose="after").pk
 
     @cached_property
+    def party_other(self) -> Any:
+        """Another shop of street A, a few metres east of party A (its own zone)."""
+        from cityloop.frontage.actions import import_frontage
+        from cityloop.frontage.models import Party
+        from cityloop.frontage.uscc import make
+
+        lon, lat = POINT_A[0] + 0.0006, POINT_A[1]
+        row = {
+            "uscc": make("9", "1", "990100", "QDFT0005"),
+            "name": "东街花店 party-other",
+            "geometry": f"LINESTRING ({lon} {lat}, {lon + 0.0001} {lat})",
+            "depth": "5",
+        }
+        import_frontage([row], actor=self.actor)
+        return Party.objects.get(uscc=row["uscc"])
+
+    @cached_property
+    def correction_a(self) -> Any:
+        """A report in party A's zone (piled goods), handed to party A first."""
+        from cityloop.frontage.models import SelfCorrection
+
+        assert self.shop_a.pk  # party A signs in to answer
+        point = (POINT_A[0] + 0.00035, POINT_A[1] + 0.00002)
+        case = self.loop.report(point=point, description="店门口堆放纸箱 correction-a")
+        case = self.loop.act(case, "accept", category="0507", kind="event")
+        case = self.loop.act(case, "register")
+        return SelfCorrection.objects.get(case_id=case.pk)
+
+    @cached_property
+    def fixed_a(self) -> Any:
+        """Party A's correction answered "fixed" with a photo."""
+        from cityloop.frontage.correction_actions import Photo, answer_fixed
+
+        photo = Photo("fixed.png", png_bytes(), "image/png", "png", "cd" * 32)
+        return answer_fixed(self.correction_a.pk, actor=self.shop_a, photo=photo)
+
+    @property
+    def credit_month(self) -> str:
+        from cityloop.frontage.credit import add_months, month_start
+
+        return f"{add_months(month_start(timezone.localdate()), -1):%Y-%m}"
+
+    @cached_property
+    def credit_a(self) -> dict[str, Any]:
+        """Every party scored for last month (party A among them)."""
+        from cityloop.frontage.credit import add_months, month_start
+        from cityloop.frontage.credit_actions import recompute_credit
+
+        assert self.party_a.pk
+        return recompute_credit(actor=self.actor, month=add_months(month_start(timezone.localdate()), -1))
+
+    @cached_property
+    def listing_a(self) -> Any:
+        """Party A on the black list since January 2026."""
+        from cityloop.frontage.models import CreditListing
+
+        return CreditListing.objects.create(
+            party=self.party_a,
+            kind="black",
+            since=dt.date(2026, 1, 1),
+            reason="信用分过低",
+            street=self.org.street_a,
+        )
+
+    @cached_property
+    def group_a(self) -> Any:
+        """A self-discipline group of street A with party A in it."""
+        from cityloop.frontage.groups import create_group, join_group
+
+        group = create_group(actor=self.actor, street=self.org.street_a, name="东街自治联盟 group-a")
+        join_group(actor=self.actor, group=group, party=self.party_a)
+        return group
+
+    @cached_property
+    def peer_group_a(self) -> Any:
+        """Group A with the other shop of street A in it too, for peer inspections."""
+        from cityloop.frontage.groups import join_group
+
+        join_group(actor=self.actor, group=self.group_a, party=self.party_other)
+        assert self.shop_a.pk  # party A inspects with its own account
+        return self.group_a
+
+    def peer_ticks(self) -> dict[str, bool]:
+        from cityloop.frontage.inspections import checklist_for
+
+        return {i.code: True for i in checklist_for(self.party_other, timezone.localdate())}
+
+    @cached_property
     def rule_a(self) -> Rule:
         """A routing rule for street A's area."""
         return create_rule(
