@@ -39,7 +39,9 @@ def _check(page, viewport, words: str = "") -> None:
         assert words in text, (page.url, text[:500])
 
 
-def test_citizen_finds_a_report_and_subscribes_to_its_area(browser, reference_data, live_server, loop, shots, media):
+def test_citizen_finds_a_report_and_subscribes_to_its_area(
+    browser, reference_data, live_server, loop, shots, media
+):
     case = loop.report(description="路灯不亮")
     context = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = context.new_page()
@@ -73,19 +75,31 @@ def test_citizen_finds_a_report_and_subscribes_to_its_area(browser, reference_da
     shots(page, "subscribed")
     _check(page, PHONE)
     sub = AlertSubscription.objects.get()
-    assert sub.confirmed_at is not None and sub.geometry.covers(__import__("shapely").Point(case.lon, case.lat))
+    assert sub.confirmed_at is not None and sub.geometry.covers(
+        __import__("shapely").Point(case.lon, case.lat)
+    )
     assert not errors
 
 
-def test_volunteer_signs_up_for_a_cleanup_and_records_it(browser, reference_data, live_server, loop, shots, media, tmp_path):
+def test_volunteer_signs_up_for_a_cleanup_and_records_it(
+    browser, reference_data, live_server, loop, shots, media, tmp_path
+):
     manager = loop.users["street_a_manager"]
     citizen = verification.verified_citizen("13812345678")
-    volunteer = actions.register_volunteer(actor=public_actor(), citizen=citizen, kind="volunteer", name="王小明", street=loop.org.street_a)
+    volunteer = actions.register_volunteer(
+        actor=public_actor(), citizen=citizen, kind="volunteer", name="王小明", street=loop.org.street_a
+    )
     actions.decide_volunteer(actor=manager, volunteer=volunteer, approve=True)
     start = timezone.now() + dt.timedelta(hours=2)
     activity = actions.save_activity(
-        actor=manager, street=loop.org.street_a, title="清洁家园", theme="十二月主题", place="东街道文化广场",
-        starts_at=start, ends_at=start + dt.timedelta(hours=3), capacity=10,
+        actor=manager,
+        street=loop.org.street_a,
+        title="清洁家园",
+        theme="十二月主题",
+        place="东街道文化广场",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=3),
+        capacity=10,
     )
     context = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = context.new_page()
@@ -131,7 +145,10 @@ def test_volunteer_signs_up_for_a_cleanup_and_records_it(browser, reference_data
         staff = browser.new_context(viewport=viewport, locale="zh-CN").new_page()
         staff.on("pageerror", lambda exc: errors.append(str(exc)))
         _login(staff, live_server.url, "street_a_manager")
-        for path, words in (("/participation/", "清洁家园"), (f"/participation/activities/{activity.pk}/", "23.5")):
+        for path, words in (
+            ("/participation/", "清洁家园"),
+            (f"/participation/activities/{activity.pk}/", "23.5"),
+        ):
             staff.goto(live_server.url + path)
             shots(staff, f"staff-{viewport['width']}-{path.count('/')}")
             _check(staff, viewport, words)

@@ -217,6 +217,9 @@ def test_regions(result, org):
         "basically_satisfied": 0,
         "unsatisfied": 0,
         "satisfied_total": 1,
+        # no satisfaction survey this month (docs/participation.md)
+        "survey_answers": 0,
+        "survey_satisfied": 0,
     }
     assert street_a.subject.counts == expected
     assert community_a.subject.counts == expected

@@ -46,7 +46,7 @@ def _filters(request: HttpRequest) -> public_map.Filters:
     if len(box) != 4 or any(b != b for b in box):
         raise public_map.FilterError("bbox", "bbox")
     return public_map.Filters(
-        box=box,  # type: ignore[arg-type]
+        box=box,
         since=_date(g.get("since", "")),
         until=_date(g.get("until", "")),
         category=g.get("category", "")[:4] or None,
