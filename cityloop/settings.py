@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     # registries
     "cityloop.assets",
     "cityloop.frontage",
+    "cityloop.community",
     "cityloop.participation",
     "cityloop.routing",
     # the loop
@@ -101,6 +102,8 @@ INSTALLED_APPS = [
     "cityloop.analytics",
     # channels that feed cases
     "cityloop.hotline",
+    "cityloop.video",
+    "cityloop.sensors",
     # interfaces
     "cityloop.api",
     "cityloop.open311",
@@ -319,6 +322,10 @@ CITYLOOP_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("CITYLOOP_WEBHOOK_MAX_ATTEMPT
 CITYLOOP_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_BACKOFF_SECONDS", "30"))
 CITYLOOP_WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_BACKOFF_MAX_SECONDS", "3600"))
 CITYLOOP_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("CITYLOOP_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Video patrol: how a frame is taken from a camera's snapshot address (a dotted path to
+# ``fetch(url, timeout, max_bytes) -> bytes``; empty: plain HTTP) and how long to wait for it.
+CITYLOOP_VIDEO_SNAPSHOT_FETCHER = os.environ.get("CITYLOOP_VIDEO_SNAPSHOT_FETCHER", "")
+CITYLOOP_VIDEO_SNAPSHOT_TIMEOUT = float(os.environ.get("CITYLOOP_VIDEO_SNAPSHOT_TIMEOUT", "5"))
 # After a secret is rotated, the previous one keeps signing beside it for this long.
 CITYLOOP_WEBHOOK_SECRET_GRACE_HOURS = float(os.environ.get("CITYLOOP_WEBHOOK_SECRET_GRACE_HOURS", "24"))
 # Hotline platforms (docs/hotline.md): a message to the hotline is retried this many times (with the

@@ -20,6 +20,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("hotline/", include("cityloop.hotline.urls")),
+    path("video/", include("cityloop.video.urls")),
+    path("sensors/", include("cityloop.sensors.urls")),
     path("open311/v2/", include("cityloop.open311.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -19,4 +19,12 @@ class AnalyticsConfig(AppConfig):
         # communities under their units (a department, which has no territory, sees none).
         for model in (HourlyCount, DailyCount):
             register_scope(model, under_paths=territory_under, actions={"view": ANY_ROLE})
+        # A closing is a closed case, a backlog count a set of open ones: seen by whoever sees the cases
+        # (their territory or the unit they were dispatched to).
+        from cityloop.cases.scope import cases_under
+
+        from .models import BacklogCount, Closing
+
+        for case_like in (Closing, BacklogCount):
+            register_scope(case_like, under_paths=cases_under, actions={"view": ANY_ROLE})
         register_sweep("analytics", sweep)

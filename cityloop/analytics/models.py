@@ -14,6 +14,8 @@ from cityloop.core.models import Unit
 LEVELS = ("grid", "community", "street", "h3_8", "h3_9")
 PLACE_COLUMNS = ("district", "grid", "community", "street", "h3_8", "h3_9")
 HOW = "how"  # the daily table's hour-of-week rows: place is weekday × 24 + hour (local time)
+CLASS = "class"  # the daily table's rows per category class (大类): place is the class's id
+CHANNEL = "channel"  # the daily table's rows per channel: place is the channel's id
 
 
 class HourlyCount(models.Model):
@@ -111,3 +113,90 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: case {self.last_case_id}"
+
+
+class Closing(models.Model):
+    """A closed case and the first report of the same subclass at the same spot after it closed (its
+    grid, and its resolution-9 hexagon), kept by the roll-up's sweep so that recurrence (回潮) over a
+    period is a count of indexed rows. ``*_gap`` is the seconds from the closing to that report
+    (empty: none within ``closings.WINDOW``); a closing recurs within N days when its gap ≤ N days.
+
+    Rows carry the case's territory and responsible unit, so the cases' own scope filters them."""
+
+    case_id = models.BigIntegerField(primary_key=True)
+    number = models.CharField(max_length=32)
+    closed_at = models.DateTimeField()
+    district = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
+    street = models.ForeignKey(Unit, on_delete=models.CASCADE, null=True, related_name="+", db_index=False)
+    community = models.ForeignKey(Unit, on_delete=models.CASCADE, null=True, related_name="+", db_index=False)
+    responsible_unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    grid = models.ForeignKey(
+        "geo.Grid", on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    h3_9 = models.CharField(max_length=16)
+    category = models.ForeignKey(
+        "catalog.Category", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    grid_again_id = models.BigIntegerField(null=True)
+    grid_again_number = models.CharField(max_length=32, blank=True)
+    grid_gap = models.PositiveIntegerField(null=True)
+    hex_again_id = models.BigIntegerField(null=True)
+    hex_again_number = models.CharField(max_length=32, blank=True)
+    hex_gap = models.PositiveIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("closed case for recurrence")
+        verbose_name_plural = _("closed cases for recurrence")
+        indexes: ClassVar = [
+            # Recurrence over a period in a district: a range scan, counted from the index alone.
+            models.Index(
+                fields=[
+                    "district",
+                    "closed_at",
+                    "category",
+                    "grid_gap",
+                    "hex_gap",
+                    "street",
+                    "responsible_unit",
+                ],
+                name="analytics_closing_idx",
+            ),
+            models.Index(fields=["closed_at"], name="analytics_closing_at_idx"),
+            # A new report finds the closings at its spot in the window before it.
+            models.Index(fields=["grid", "category", "closed_at"], name="analytics_closing_grid_idx"),
+            models.Index(fields=["h3_9", "category", "closed_at"], name="analytics_closing_hex_idx"),
+            models.Index(fields=["responsible_unit", "closed_at"], name="analytics_closing_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} closed {self.closed_at:%Y-%m-%d}"
+
+
+class BacklogCount(models.Model):
+    """A snapshot of the open cases, rewritten wholly by every sweep: how many wait at each step,
+    state, light and age (bucket of days since the report) per territory and responsible unit."""
+
+    district = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
+    street = models.ForeignKey(Unit, on_delete=models.CASCADE, null=True, related_name="+", db_index=False)
+    community = models.ForeignKey(Unit, on_delete=models.CASCADE, null=True, related_name="+", db_index=False)
+    responsible_unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    step = models.CharField(max_length=16, blank=True)
+    state = models.CharField(max_length=24)
+    light = models.CharField(max_length=8, blank=True)
+    bucket = models.PositiveSmallIntegerField()  # index into backlog.BUCKETS
+    n = models.PositiveIntegerField(_("cases"))
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("open case count")
+        verbose_name_plural = _("open case counts")
+        indexes: ClassVar = [
+            models.Index(fields=["district", "street", "responsible_unit"], name="analytics_backlog_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} {self.state} {self.light}: {self.n}"

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from cityloop.cases.models import Case
 
-from .models import HOW, DailyCount, HourlyCount, RollupState
+from .models import CHANNEL, CLASS, HOW, DailyCount, HourlyCount, RollupState
 
 STATE = "rollups"
 BATCH = 50_000  # new cases read per step of a refresh
@@ -53,6 +53,13 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
+def class_of() -> dict[int, int]:
+    """Each category's class (大类): a subclass's parent, a class itself."""
+    from cityloop.catalog.models import Category
+
+    return {pk: parent or pk for pk, parent in Category.objects.values_list("pk", "parent_id")}
+
+
 def recount_day(day: dt.date) -> int:
     """Replace the hourly and daily rows of the local ``day`` with a fresh count of its cases.
     Returns the number of cases counted."""
@@ -79,7 +86,8 @@ def recount_day(day: dt.date) -> int:
         r8, r9 = parents(cell)
         hourly[(hour, district, street, community, grid, r8, r9, category, channel)] += 1
     daily: Counter[tuple[Any, ...]] = Counter()
-    for (hour, district, street, community, grid, r8, r9, _category, _channel), n in hourly.items():
+    classes = class_of()
+    for (hour, district, street, community, grid, r8, r9, category, channel), n in hourly.items():
         local = timezone.localtime(hour)
         places = [
             ("grid", grid),
@@ -88,6 +96,9 @@ def recount_day(day: dt.date) -> int:
             ("h3_8", r8),
             ("h3_9", r9),
             (HOW, local.weekday() * 24 + local.hour),
+            # The trends' dimensions: the case's class (大类) and channel, per day and territory.
+            (CLASS, classes.get(category)),
+            (CHANNEL, channel),
         ]
         for level, place in places:
             if place not in (None, ""):
@@ -157,7 +168,11 @@ def refresh(now: dt.datetime | None = None, *, settle: bool | None = None) -> di
     RollupState.objects.filter(pk=state.pk).update(
         last_case_id=last, settled_at=now if settle else state.settled_at, updated_at=timezone.now()
     )
-    return {"days": len(days), "cases": counted, "last_case_id": last}
+    from . import closings  # the closings roll-up reads this module's helpers
+    from .backlog import snapshot
+
+    kept = closings.refresh(now, settle=settle)
+    return {"days": len(days), "cases": counted, "last_case_id": last, **kept, "open": snapshot(now)}
 
 
 def rebuild() -> dict[str, Any]:
@@ -177,8 +192,12 @@ def rebuild() -> dict[str, Any]:
             days += 1
             day += dt.timedelta(days=1)
     RollupState.objects.filter(pk=state.pk).update(last_case_id=last, settled_at=now)
+    from . import closings
+    from .backlog import snapshot
+
+    kept = {**closings.rebuild(), "open": snapshot(now)}
     # Cases added while rebuilding are above ``last`` and taken by the next refresh.
-    return {"days": days, "cases": counted, "last_case_id": last}
+    return {"days": days, "cases": counted, "last_case_id": last, **kept}
 
 
 def sweep(now: dt.datetime) -> dict[str, Any]:

@@ -10,9 +10,8 @@ from ninja import Field, Query, Router, Schema
 
 from cityloop.analytics import filters as analytics_filters
 from cityloop.analytics.hotspots import Source, hotspots
-from cityloop.analytics.models import DailyCount, HourlyCount
+from cityloop.analytics.models import Closing, DailyCount, HourlyCount
 from cityloop.analytics.recurrence import recurrence
-from cityloop.cases.models import Case
 from cityloop.core.permissions import visible_to_request
 
 from .errors import ApiError
@@ -75,4 +74,4 @@ def get_recurrence(request: HttpRequest, q: Query[RecurrenceQuery]) -> dict[str,
     """Spots where a case closed in the period was followed by a report of the same subclass within
     ``days`` days, with their cases, and the recurrence rate per street and responsible unit."""
     f = _filters(start=q.from_, end=q.to, category=q.category)
-    return recurrence(visible_to_request(request, Case), f, days=q.days, spot=q.spot, limit=q.limit)
+    return recurrence(visible_to_request(request, Closing), f, days=q.days, spot=q.spot, limit=q.limit)

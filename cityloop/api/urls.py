@@ -87,15 +87,22 @@ ROUTERS = [
     ("/catalog", "cityloop.api.catalog"),
     ("/assets", "cityloop.api.assets"),
     ("/frontage", "cityloop.api.frontage"),
+    ("/frontage", "cityloop.api.frontage_letters"),
+    ("/frontage", "cityloop.api.frontage_checks"),
+    ("/community", "cityloop.api.community"),
+    ("/alleys", "cityloop.api.alleys"),
     ("/routing", "cityloop.api.routing"),
     ("", "cityloop.api.cases"),
     ("", "cityloop.api.evaluation"),
     ("", "cityloop.api.analytics"),
+    ("", "cityloop.api.analytics_work"),
     ("/hotline", "cityloop.api.hotline"),
     ("/intake", "cityloop.api.triage"),
     ("/public", "cityloop.api.public"),
     ("/public", "cityloop.api.citizens"),
     ("/participation", "cityloop.api.participation"),
+    ("/video", "cityloop.api.video"),
+    ("/sensors", "cityloop.api.sensors"),
 ]
 
 for prefix, module_name in ROUTERS:

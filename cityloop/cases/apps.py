@@ -40,3 +40,16 @@ class CasesConfig(AppConfig):
         post_save.connect(forget_step_limits, sender=StepLimit, dispatch_uid="cases-step-limits")
         post_save.connect(forget_step_limits, sender=Urgency, dispatch_uid="cases-urgencies")
         post_save.connect(forget_channels, sender=Channel, dispatch_uid="cases-channels")
+
+        # A frontage notice not put right by its deadline becomes a case (frontage sits below).
+        from cityloop.frontage import escalation
+
+        from .frontage_intake import escalate_notice
+
+        escalation.register(escalate_notice)
+        # The community micro-loop escalates into (and reports back to) the case loop through this.
+        from cityloop.community.escalation import register_bridge
+
+        from .community import CaseBridge
+
+        register_bridge(CaseBridge())

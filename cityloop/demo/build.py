@@ -18,13 +18,16 @@ from django.db import transaction
 from cityloop.core.models import Unit, User
 
 from .city import DemoCity, Say, build_base_city, quiet
+from .community import community_step
 from .components import components_step, conditions_step
 from .dispatching import rules_step
 from .districts import CITY_CODE, DISTRICTS
 from .escalation import escalation_step
 from .frontage import frontage_step
+from .frontage_docs import frontage_docs_step
 from .gazetteer import gazetteer_step
 from .participation import participation_step
+from .video import video_step
 
 
 class Step(Protocol):
@@ -42,7 +45,10 @@ STEPS: list[Step] = [
     rules_step,
     escalation_step,
     frontage_step,
+    frontage_docs_step,
+    community_step,
     participation_step,
+    video_step,
 ]
 
 

@@ -27,6 +27,7 @@ from fractions import Fraction
 
 from django.db.models import Q
 
+from .community import _community_tasks, _escalated, _solved_here
 from .conditions import (  # the row sets and conditions the families below name
     _by_rework,
     _cases_reported,
@@ -201,6 +202,25 @@ FAMILIES: dict[str, Family] = {
                 Measure("unsatisfied", "不满意数", "unsatisfied", _satisfaction("unsatisfied")),
             ),
             rollup=("grid_id", "community_id", "street_id", "district_id", "unit_id"),
+        ),
+        Family(
+            "community_tasks",
+            _community_tasks,
+            ("community_id", "street_id", "district_id"),
+            (
+                # 三长一站: problems settled inside the community (DOMAIN.md §9), and those it sent on.
+                Measure(
+                    "community_solved", "社区解决问题数", "problems solved at community level", _solved_here
+                ),
+                Measure(
+                    "community_escalated",
+                    "社区上报区级数",
+                    "community problems escalated to the district",
+                    _escalated,
+                ),
+            ),
+            case_field="case_id",
+            rollup=("community_id", "street_id", "district_id"),
         ),
         Family(
             "surveys",

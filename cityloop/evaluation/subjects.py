@@ -91,16 +91,19 @@ SOURCES: dict[str, tuple[Source, ...]] = {
     "district": (
         Source("territory", "district_id"),
         Source("return_visits", "district_id"),
+        Source("community_tasks", "district_id"),
         Source("surveys", "district_id"),
     ),
     "street": (
         Source("territory", "street_id"),
         Source("return_visits", "street_id"),
+        Source("community_tasks", "street_id"),
         Source("surveys", "street_id"),
     ),
     "community": (
         Source("territory", "community_id"),
         Source("return_visits", "community_id"),
+        Source("community_tasks", "community_id"),
         Source("surveys", "community_id"),
     ),
     "grid": (Source("territory", "grid_id"), Source("return_visits", "grid_id")),

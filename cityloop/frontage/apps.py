@@ -29,3 +29,32 @@ class FrontageConfig(AppConfig):
         register_scope(Party, under_path=under, actions={"view": ANY_ROLE, "manage": manage})
         register_scope(Zone, under_path=zones_under, actions={"view": ANY_ROLE, "manage": manage})
         register_scope(Duty, under_path=lambda path: Q(), actions={"view": ANY_ROLE, "manage": {Role.ADMIN}})
+
+        from .inspection_models import ChecklistItem, Inspection, InspectionRound, Notice
+        from .letter_models import Letter
+
+        def by_party_under(path: str) -> Q:
+            # Letters, inspections and notices carry their party's street; the party's community
+            # staff see them too.
+            units = Unit.objects.filter(path__startswith=path).values("pk")
+            return Q(street_id__in=units) | Q(party__community_id__in=units)
+
+        def rounds_under(path: str) -> Q:
+            return Q(street_id__in=Unit.objects.filter(path__startswith=path).values("pk"))
+
+        inspect = {Role.SUPERVISOR, Role.UNIT_MANAGER, Role.ADMIN}
+        for model in (Letter, Notice):
+            register_scope(model, under_path=by_party_under, actions={"view": ANY_ROLE, "manage": manage})
+        register_scope(
+            Inspection,
+            under_path=by_party_under,
+            actions={"view": ANY_ROLE, "manage": manage, "inspect": inspect},
+        )
+        register_scope(
+            InspectionRound,
+            under_path=rounds_under,
+            actions={"view": ANY_ROLE, "manage": manage, "inspect": inspect},
+        )
+        register_scope(
+            ChecklistItem, under_path=lambda path: Q(), actions={"view": ANY_ROLE, "manage": {Role.ADMIN}}
+        )

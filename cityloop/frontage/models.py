@@ -115,3 +115,35 @@ class Zone(models.Model):
     @property
     def geometry(self) -> shapely.Geometry:
         return shapely.from_wkb(bytes(self.geom_wkb))
+
+
+# Letters, inspections and notices live in modules of their own (imported here so Django finds them).
+from .inspection_models import (  # noqa: E402
+    ChecklistItem,
+    Inspection,
+    InspectionKind,
+    InspectionResult,
+    InspectionRound,
+    Notice,
+    NoticeStatus,
+    RoundStatus,
+)
+from .letter_models import Letter, LetterStatus, LetterTemplate  # noqa: E402
+
+__all__ = [
+    "ChecklistItem",
+    "Duty",
+    "Inspection",
+    "InspectionKind",
+    "InspectionResult",
+    "InspectionRound",
+    "Letter",
+    "LetterStatus",
+    "LetterTemplate",
+    "Notice",
+    "NoticeStatus",
+    "Party",
+    "PartyKind",
+    "RoundStatus",
+    "Zone",
+]

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from cityloop.analytics import filters as analytics_filters
 from cityloop.analytics.hotspots import Source, hotspots
-from cityloop.analytics.models import DailyCount, HourlyCount
+from cityloop.analytics.models import Closing, DailyCount, HourlyCount
 from cityloop.analytics.recurrence import recurrence
-from cityloop.cases.models import Case, Channel
+from cityloop.cases.models import Channel
 from cityloop.catalog.models import Category
 from cityloop.core.permissions import visible_to_request
 
@@ -139,7 +139,7 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
             hours=list(range(24)),
         )
     else:
-        rec = recurrence(visible_to_request(request, Case), f, days=days, limit=50)
+        rec = recurrence(visible_to_request(request, Closing), f, days=days, limit=50)
         context["rec"] = rec
         context["rec_tables"] = [
             (_("By street"), _percent(rec["streets"])),

@@ -44,10 +44,26 @@ def nav_links(request: HttpRequest) -> list[NavLink]:
         links.append(NavLink(reverse("web:map"), _("Map")))
     if holds(request, UNIT_STAFF | LEADERS):
         links.append(NavLink("/frontage/", _("Frontage zones")))
+    elif holds(request, FIELD):
+        # Supervisors inspect frontage zones on their rounds.
+        links.append(NavLink("/frontage/rounds/", _("Frontage inspections")))
+    if not roles_of(request):
+        from cityloop.frontage.access import party_of
+
+        if party_of(request.user) is not None:
+            links.append(NavLink("/frontage/my/", _("My frontage zone")))
+    if holds(request, {Role.COMMUNITY_HEAD}):
+        links.append(NavLink(reverse("web:community:station"), _("Community station")))
+    if holds(request, {Role.COMMUNITY_HEAD, Role.SUPERVISOR} | UNIT_STAFF):
+        links.append(NavLink(reverse("web:community:alleys"), _("Back alleys")))
+    if holds(request, {Role.UNIT_MANAGER} | LEADERS):
+        links.append(NavLink(reverse("web:community:overview"), _("Communities overview")))
     if holds(request, {Role.UNIT_MANAGER, Role.COMMUNITY_HEAD, Role.LEADER}):
         links.append(NavLink(reverse("web:participation"), _("Public participation")))
     if holds(request, {"operator"}):
         links.append(NavLink(reverse("web:hotline_report"), _("Hotline report")))
+    if holds(request, {Role.OPERATOR, Role.SHIFT_LEADER}):
+        links.append(NavLink(reverse("web:video:rounds"), _("Video patrol")))
     if Role.ADMIN in roles_of(request):
         links.append(NavLink(reverse("web:org_units"), _("Organisation")))
     if holds(request, OVERSIGHT):

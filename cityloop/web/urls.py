@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from . import (
     analytics,
+    analytics_work,
     case_page,
     dashboard,
     lookups,
@@ -76,6 +77,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # leaders
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("analytics/", analytics.analytics_page, name="analytics"),
+    path("analytics/backlog/", analytics_work.backlog_page, name="analytics_backlog"),
+    path("analytics/disputes/", analytics_work.disputes_page, name="analytics_disputes"),
+    path("analytics/trends/", analytics_work.trends_page, name="analytics_trends"),
     # citizens, without an account
     path("public/report/", public.report, name="public_report"),
     path("public/receipt/<str:code>/", public.receipt, name="public_receipt"),
@@ -86,8 +90,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("public/map/<str:layer>.geojson", maps.public_layer, name="public_layer"),
     # 门前三包: the street's frontage officer
     path("frontage/", include("cityloop.web.frontage.urls")),
+    # 三长一站 and 背街小巷: station heads, alley heads, the street's overview
+    path("community/", include("cityloop.web.community.urls")),
     # public participation: the public map, citizens with a verified phone, and the staff pages
     *participation_patterns,
+    # 视频巡查 and 物联感知: the video patrol operator's pages and the sensors' list
+    path("", include("cityloop.web.video.urls")),
 ]
 
 # The evaluation pages (monthly scores) live in their own package when it is installed.

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from cityloop.core.models import Role, Unit, UnitKind
@@ -50,6 +50,11 @@ def home(request: HttpRequest) -> HttpResponse:
         for role, target in HOME_ORDER:
             if role in roles:
                 return pages[target](request)
+    if not roles:
+        from cityloop.frontage.access import party_of
+
+        if party_of(request.user) is not None:  # a frontage party's account: its phone pages
+            return redirect("web:frontage:my")
     return account(request)
 
 

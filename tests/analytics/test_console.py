@@ -38,6 +38,7 @@ def test_recurrence_tab(planter, grids, loop) -> None:
     first = local(START + dt.timedelta(days=2))
     closed = planter.cases(grids[1], [first], closed_after=dt.timedelta(days=1))
     again = planter.cases(grids[1], [first + dt.timedelta(days=4)])
+    rollup.refresh(local(END + dt.timedelta(days=1)))
     page = _client(loop.users["dispatcher"]).get("/analytics/", {**PERIOD, "tab": "recurrence", "days": 7})
     assert page.status_code == 200
     html = page.content.decode()

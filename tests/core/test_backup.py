@@ -22,8 +22,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from cityloop.cases.models import Attachment
-from cityloop.core.backup import BackupError, read_archive
+from cityloop.core.backup import BackupError
 from cityloop.core.models import AuditEntry
+from cityloop.core.restore import read_archive
 from tests.cases.conftest import loop, png_bytes  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -40,3 +40,7 @@ def standard_duties(request: pytest.FixtureRequest) -> None:
         from cityloop.frontage.actions import load_standard_duties
 
         load_standard_duties(actor=request.getfixturevalue("actor"))
+
+
+# Letters, inspections and notices (tests/frontage/docs_fixtures.py).
+from .docs_fixtures import shops  # noqa: E402, F401

@@ -8,10 +8,12 @@ from cityloop.frontage.uscc import make as make_uscc
 from cityloop.routing.models import Rule
 from tests.cases.conftest import POINT_A
 
+from .community_routes import COMMUNITY_API_ROUTES
 from .hotline_routes import HOTLINE_API_ROUTES
 from .org_routes import ORG_API_ROUTES
 from .participation_routes import PARTICIPATION_API_ROUTES
 from .routes import CASE_A, MEASURE, PRIVATE, PUBLIC, REFERENCE, UNKNOWN, Route, cases_count, photo_file
+from .video_routes import VIDEO_API_ROUTES
 
 A = "/api/v1"
 PERIOD = "period={w.run.period}"
@@ -432,7 +434,45 @@ API_ROUTES: list[Route] = [
         outside="street_b_manager",
         scope="list",
         marker='"{w.org.street_a.code}"',
-        needs=("closed_a",),
+        needs=("closed_a", "rollups"),
+    ),
+    Route(
+        "/api/v1/analytics/backlog",
+        PRIVATE,
+        f"{A}/analytics/backlog",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        scope="list",
+        marker="{w.case_a.number}",
+        needs=("rollups",),
+    ),
+    Route(
+        "/api/v1/analytics/disputes",
+        PRIVATE,
+        f"{A}/analytics/disputes",
+        inside="street_a_manager",
+        why="counts of routing's returns, restricted by routing's own scope (the world holds no return;"
+        " the pairs' jurisdiction is tested in tests/analytics/test_backlog_disputes.py)",
+    ),
+    Route(
+        "/api/v1/analytics/trends",
+        PRIVATE,
+        f"{A}/analytics/trends?by=street",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        scope="list",
+        marker='"{w.org.street_a.code}"',
+        needs=("rollups",),
+    ),
+    Route(
+        "/api/v1/analytics/open-data",
+        PRIVATE,
+        f"{A}/analytics/open-data",
+        inside="leader",
+        outside="leader_b",
+        scope="list",
+        marker="{w.case_a.number}",
+        needs=("case_a",),
     ),
     # evaluation
     Route(
@@ -539,4 +579,7 @@ API_ROUTES: list[Route] = [
 API_ROUTES += ORG_API_ROUTES
 # Hotline work orders (tests/security/hotline_routes.py).
 API_ROUTES += HOTLINE_API_ROUTES
+API_ROUTES += COMMUNITY_API_ROUTES
 API_ROUTES += PARTICIPATION_API_ROUTES
+# Video patrol, detectors and sensors (tests/security/video_routes.py).
+API_ROUTES += VIDEO_API_ROUTES

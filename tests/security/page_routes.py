@@ -6,6 +6,7 @@ from __future__ import annotations
 from cityloop.evaluation.models import Adjustment, EvaluationRun
 from tests.cases.conftest import POINT_A
 
+from .community_routes import COMMUNITY_PAGE_ROUTES
 from .hotline_routes import HOTLINE_PAGE_ROUTES
 from .open311_routes import OPEN311_ROUTES
 from .org_routes import ORG_PAGE_ROUTES
@@ -22,6 +23,7 @@ from .routes import (
     cases_count,
     photo_file,
 )
+from .video_routes import VIDEO_PAGE_ROUTES
 
 PAGE_ROUTES: list[Route] = [
     Route("healthz", PUBLIC, "/healthz"),
@@ -296,6 +298,33 @@ PAGE_ROUTES: list[Route] = [
         marker="{w.org.street_a.name}",
         needs=("rollups",),
     ),
+    Route(
+        "analytics/backlog/",
+        PRIVATE,
+        "/analytics/backlog/",
+        inside="leader",
+        outside="leader_b",
+        scope="list",
+        marker="{w.case_a.number}",
+        needs=("rollups",),
+    ),
+    Route(
+        "analytics/disputes/",
+        PRIVATE,
+        "/analytics/disputes/",
+        inside="leader",
+        why="routing's returns under routing's own scope (tests/analytics/test_backlog_disputes.py)",
+    ),
+    Route(
+        "analytics/trends/",
+        PRIVATE,
+        "/analytics/trends/?by=street",
+        inside="leader",
+        outside="leader_b",
+        scope="list",
+        marker="{w.org.street_a.name}",
+        needs=("rollups",),
+    ),
     # citizens
     Route("public/report/", PUBLIC, "/public/report/"),
     Route(
@@ -474,4 +503,7 @@ PAGE_ROUTES += HOTLINE_PAGE_ROUTES
 
 # Open311 GeoReport v2 (tests/security/open311_routes.py).
 PAGE_ROUTES += OPEN311_ROUTES
+PAGE_ROUTES += COMMUNITY_PAGE_ROUTES
 PAGE_ROUTES += PARTICIPATION_PAGE_ROUTES
+# Video patrol, detectors and sensors (tests/security/video_routes.py).
+PAGE_ROUTES += VIDEO_PAGE_ROUTES

@@ -38,6 +38,8 @@ from cityloop.routing.actions import create_rule
 from cityloop.routing.models import Rule
 from tests.cases.conftest import POINT_A, POINT_B, Loop, png_bytes
 
+from . import video_world
+
 # Users the ``loop`` city lacks: the same roles as its insiders, held outside street A.
 EXTRA_USERS: dict[str, tuple[str, str]] = {
     # username: (unit attribute of the world, role)
@@ -157,6 +159,28 @@ class World:
         status, answer = receive(self.hotline_platform.code, headers, body)
         assert status == 201, answer
         return Case.objects.get(number=answer["case_number"])
+
+    # --- video and sensors (tests/security/video_world.py) ---------------------------------------
+
+    @cached_property
+    def camera_a(self) -> Any:
+        return video_world.camera_a(self)
+
+    @cached_property
+    def detection_a(self) -> Any:
+        return video_world.detection_a(self)
+
+    @cached_property
+    def route_a(self) -> Any:
+        return video_world.route_a(self)
+
+    @cached_property
+    def round_a(self) -> Any:
+        return video_world.round_a(self)
+
+    @cached_property
+    def device_a(self) -> Any:
+        return video_world.device_a(self)
 
     @cached_property
     def closed_a_photo(self) -> Attachment:
@@ -381,6 +405,134 @@ class World:
     def score_a(self) -> Score:
         """Street A's score in :attr:`run`."""
         return Score.objects.get(run=self.run, subject="street", unit=self.org.street_a)
+
+    # --- communities and back alleys (三长一站, 背街小巷) -----------------------------------------------
+
+    @property
+    def this_month(self) -> str:
+        return timezone.localdate().strftime("%Y-%m")
+
+    @cached_property
+    def station_a(self) -> Any:
+        """Community A's station, with a station head (``station_head_a``) and a plumber on call."""
+        from cityloop.community.actions import appoint_head, open_station, save_professional
+
+        unit = create_unit(
+            actor=self.actor,
+            code="990100001001-ZZ",
+            name="东一社区工作站",
+            kind="station",
+            parent=self.org.community_a,
+        )
+        station = open_station(
+            actor=self.loop.users["admin"],
+            community=self.org.community_a,
+            name="东一社区工作站 station-a",
+            unit=unit,
+        )
+        head = create_user(
+            actor=self.actor,
+            username="station_head_a",
+            password="demo-pass-2026",
+            roles=[(self.org.community_a, Role.COMMUNITY_HEAD), (unit, Role.COMMUNITY_HEAD)],
+        )
+        self.loop.users["station_head_a"] = head
+        appoint_head(actor=self.loop.users["admin"], station=station, user=head, kind="station_head")
+        save_professional(
+            actor=self.loop.users["admin"],
+            station=station,
+            name="李师傅 pro-a",
+            trade="water",
+            phone="13900000009",
+        )
+        return station
+
+    @cached_property
+    def station_case_a(self) -> Case:
+        """A case of community A the district dispatched to its station."""
+        case = self.loop.report(description="楼道灯不亮 station-case-a")
+        case = self.loop.act(case, "accept")
+        case = self.loop.act(case, "register")
+        assert self.station_a.unit is not None
+        return self.loop.act(case, "dispatch", unit=self.station_a.unit.code, reason="社区级问题交社区工作站")
+
+    @cached_property
+    def professional_a(self) -> Any:
+        return self.station_a.professionals.get()
+
+    @cached_property
+    def task_a(self) -> Any:
+        from cityloop.community.tasks import raise_task
+
+        return raise_task(
+            actor=self.loop.users["admin"],
+            station=self.station_a,
+            description="楼道水管漏水 task-a",
+            lon=POINT_A[0],
+            lat=POINT_A[1],
+            source="resident",
+            reporter_phone="13800005555",
+            photos=[("leak.png", png_bytes())],
+        )
+
+    @cached_property
+    def task_photo_a(self) -> Any:
+        return self.task_a.photos.get()
+
+    @cached_property
+    def item_a(self) -> Any:
+        from cityloop.community.meetings import hold_meeting
+
+        meeting = hold_meeting(
+            actor=self.loop.users["admin"],
+            unit=self.org.community_a,
+            kind="community_weekly",
+            held_on=timezone.localdate(),
+            items=[{"what": "更换水管 item-a", "who": "物业", "due": timezone.localdate()}],
+        )
+        return meeting.items.get()
+
+    @cached_property
+    def segment_a(self) -> Any:
+        """A back alley of street A that the street's manager answers for."""
+        from cityloop.community.alleys import register_segment
+
+        lon, lat = POINT_A
+        return register_segment(
+            actor=self.loop.users["admin"],
+            code="ALLEY-A",
+            name="东一巷 segment-a",
+            street=self.org.street_a,
+            geometry=f"LINESTRING ({lon} {lat}, {lon + 0.003} {lat})",
+            responsible=self.loop.users["street_a_manager"],
+            post="巷长",
+            duties="每日巡查保洁",
+        )
+
+    @cached_property
+    def checkin_a(self) -> Any:
+        from cityloop.community.alleys import check_in
+
+        return check_in(
+            actor=self.loop.users["street_a_manager"],
+            segment=self.segment_a,
+            lon=POINT_A[0] + 0.001,
+            lat=POINT_A[1],
+            findings="巷口堆物 checkin-a",
+        )
+
+    @cached_property
+    def inspection_a(self) -> Any:
+        from decimal import Decimal
+
+        from cityloop.community.alleys import inspect_segment
+
+        return inspect_segment(
+            actor=self.loop.users["leader"],
+            segment=self.segment_a,
+            finding="垃圾未清 finding-a",
+            points=Decimal("2"),
+        )
 
     def snapshot(self, *objects: Any) -> list[Any]:
         """The stored state of rows (to check a refused write changed nothing)."""

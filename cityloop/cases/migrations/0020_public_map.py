@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
         ('assets', '0004_component_original_point'),
         ('cases', '0019_merged_state'),
         ('catalog', '0004_duplicate_window'),
-        ('core', '0021_alter_auditentry_action'),
+        ('core', '0021_audit_action_choices_registries'),
         ('geo', '0004_gazetteer'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('core', '0021_alter_auditentry_action'),
+        ('core', '0021_audit_action_choices_registries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

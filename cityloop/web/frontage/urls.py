@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import checks, letters, my, upload, views
 
 app_name = "frontage"
 
@@ -10,4 +10,25 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("zones.geojson", views.zones_geojson, name="zones"),
     path("parties/<str:uscc>/", views.party, name="party"),
+    # The officer: letters, rounds, notices, import.
+    path("letters/", letters.letters, name="letters"),
+    path("letters/unsigned.csv", letters.unsigned_csv, name="letters_unsigned"),
+    path("letters/<int:pk>/pdf", letters.letter_pdf, name="letter_pdf"),
+    path("rounds/", checks.rounds, name="rounds"),
+    path("rounds/<int:pk>/", checks.round_detail, name="round"),
+    path("inspect/<str:uscc>/", checks.inspect, name="inspect"),
+    path("inspections/<int:pk>/", checks.inspection, name="inspection"),
+    path("inspections/<int:pk>/photos/<int:attachment_id>", checks.inspection_photo, name="inspection_photo"),
+    path("notices/", checks.notices, name="notices"),
+    path("notices/<str:number>/", checks.notice, name="notice"),
+    path("notices/<str:number>/pdf", checks.notice_pdf, name="notice_pdf"),
+    path("notices/<str:number>/photos/<int:attachment_id>", checks.notice_photo, name="notice_photo"),
+    path("import/", upload.upload, name="import"),
+    # The party's own phone pages (signed in with Party.account).
+    path("my/", my.home, name="my"),
+    path("my/letters/<int:pk>/", my.letter, name="my_letter"),
+    path("my/letters/<int:pk>/pdf", my.letter_pdf, name="my_letter_pdf"),
+    path("my/notices/<str:number>/", my.notice, name="my_notice"),
+    path("my/notices/<str:number>/pdf", my.notice_pdf, name="my_notice_pdf"),
+    path("my/notices/<str:number>/photos/<int:attachment_id>", my.notice_photo, name="my_notice_photo"),
 ]

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from cityloop.core.models import Unit, UnitKind
+from cityloop.core.models import Unit, UnitKind, User
 from cityloop.core.permissions import restrict
 from cityloop.frontage.models import Party, Zone
 from cityloop.frontage.privacy import ContactPolicy
@@ -101,8 +101,27 @@ def party(request: HttpRequest, uscc: str) -> HttpResponse:
         "party": found,
         "zones": [(z, areas[z.pk]) for z in zones],
         "contact_shown": ContactPolicy(request.user).shows(found),
+        **history(request, found),
     }
     return render(request, "web/frontage/party.html", context)
+
+
+def history(request: HttpRequest, found: Party) -> dict[str, object]:
+    """The party over time: its letters, inspections (with scores) and notices."""
+    from cityloop.frontage.access import may_inspect
+    from cityloop.frontage.models import Inspection, Letter, Notice
+
+    user = request.user
+    return {
+        "letters": restrict(Letter.objects.filter(party=found), user, "view").order_by("-year")[:10],
+        "inspections": restrict(Inspection.objects.filter(party=found), user, "view")
+        .select_related("inspector")
+        .order_by("-inspected_at")[:30],
+        "notices": restrict(Notice.objects.filter(party=found), user, "view")
+        .select_related("duty")
+        .order_by("-issued_at")[:30],
+        "may_inspect": isinstance(user, User) and may_inspect(user, found),
+    }
 
 
 def _area(zone: Zone) -> float:

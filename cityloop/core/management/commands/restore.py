@@ -11,8 +11,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from cityloop.core.audit import request_context
-from cityloop.core.backup import BackupError, iter_summary, read_archive, record_restore, restore_backup
+from cityloop.core.backup import BackupError, iter_summary
 from cityloop.core.management.commands.backup import command_actor
+from cityloop.core.restore import read_archive, record_restore, restore_backup
 
 
 class Command(BaseCommand):

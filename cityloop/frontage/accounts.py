@@ -1,0 +1,47 @@
+"""A party's phone account: a user with no role, linked through ``Party.account``, created by the
+street's frontage officer (the party then signs its letters and answers notices with it)."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from cityloop.core.audit import domain_action, record
+from cityloop.core.models import User
+
+from .access import require_officer
+from .models import Party
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.@+-]{3,150}$")
+
+
+@domain_action
+def create_party_account(
+    *, actor: User, party: Party, username: str, password: str | None, display_name: str = ""
+) -> User:
+    """Make the party's account (no role) and link it. ``password`` None leaves it unusable until
+    one is set (the demo sets hashed ones)."""
+    require_officer(actor, party.street)
+    username = username.strip()
+    if not USERNAME.match(username):
+        raise ValidationError({"username": "账号为3到150个字母、数字或_.@+-"})
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": f"账号{username}已被使用"})
+    if party.account_id is not None:
+        raise ValidationError({"party": f"{party.name}已有账号"})
+    user = User(username=username, display_name=(display_name or party.name)[:100], is_active=True)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        try:
+            validate_password(password, user=user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
+        user.set_password(password)
+    user.save()
+    party.account = user
+    party.save(update_fields=["account", "changed"])
+    record(actor, "frontage.party.account", party, after={"account": username})
+    return user

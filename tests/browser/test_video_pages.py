@@ -1,0 +1,103 @@
+"""An operator's video patrol in Chromium, at 375 px and 1440 px in Chinese: run a round (look at a
+camera, tick the checklist, report from an uploaded frame, finish), then confirm one detection and
+reject another. The pages fit, say nothing in English, and every step lands in the database."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cityloop.video.models import Detection, PatrolRound, RoundStop
+from cityloop.video.patrol import create_route
+from tests.cases import conftest as cases_conftest
+from tests.cases.conftest import png_bytes
+from tests.video import conftest as video_conftest
+
+from .conftest import PHONE
+from .test_org_pages import _login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+loop = cases_conftest.loop
+cameras = video_conftest.cameras
+detector = video_conftest.detector
+WIDE = {"width": 1440, "height": 900}
+ENGLISH = re.compile(r"[A-Za-z]{3,}")
+
+
+def _check(page, viewport) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], f"{page.url} is {width} px wide at {viewport['width']} px"
+    text = page.evaluate(
+        "() => { const m = document.querySelector('main').cloneNode(true);"
+        " m.querySelectorAll('code, select, .leaflet-control-attribution').forEach(e => e.remove());"
+        " return m.innerText; }"
+    )
+    assert not ENGLISH.findall(text), (page.url, ENGLISH.findall(text))
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["375", "1440"])
+def test_a_round_a_frame_and_the_review_queue(
+    browser, reference_data, live_server, loop, cameras, detector, shots, viewport, tmp_path
+):
+    create_route(
+        actor=loop.users["admin"],
+        code="r1",
+        name="商圈白班",
+        district=loop.org.district,
+        shift="day",
+        cameras=["CAM001", "CAM002"],
+    )
+    # People's names are data, not words of the page: the operator has a Chinese one, as in a city.
+    type(loop.users["operator"]).objects.filter(username="operator").update(display_name="王值守")
+    for ident in ("a", "b"):
+        assert video_conftest.post_detection(detector, video_conftest.detection(ident)).status_code == 201
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _login(page, live_server.url, "operator")
+
+    page.goto(live_server.url + "/video/rounds/")
+    _check(page, viewport)
+    page.click("text=开始或继续今日轮巡")
+    page.wait_for_url(re.compile(r"/video/rounds/\d+/$"))
+    shots(page, "round")
+    _check(page, viewport)
+    page.check("input[name=check-0]")
+    page.click("text=已查看，下一个摄像头")
+    page.wait_for_load_state("networkidle")
+    page.click("summary")
+    page.select_option("select[name=category]", "0102:event")
+    page.fill("textarea[name=description]", "广场东侧垃圾堆放")
+    frame = tmp_path / "frame.png"
+    frame.write_bytes(png_bytes())
+    page.set_input_files("input[name=frame]", str(frame))
+    page.click("form[enctype] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".msg.success").count() == 1
+    page.click("text=结束本轮")
+    page.wait_for_load_state("networkidle")
+    shots(page, "finished")
+    _check(page, viewport)
+    patrol = PatrolRound.objects.get()
+    assert (patrol.status, patrol.looked, patrol.missed) == ("finished", 1, 1)
+    stops = list(RoundStop.objects.filter(round=patrol).order_by("position"))
+    assert stops[0].checks == {"暴露垃圾": True, "占道经营": False, "乱堆物料": False, "设施损坏": False}
+    assert stops[1].case is not None and stops[1].case.camera_link.frame is not None
+
+    page.goto(live_server.url + "/video/detections/")
+    shots(page, "queue")
+    _check(page, viewport)
+    page.locator("li.detection").first.locator("button.primary").click()
+    page.wait_for_load_state("networkidle")
+    page.locator("li.detection").first.locator("input[name=reason]").fill("树影误识别")
+    page.locator("li.detection").first.locator("button:not(.primary)").click()
+    page.wait_for_load_state("networkidle")
+    shots(page, "decided")
+    assert sorted(Detection.objects.values_list("status", flat=True)) == ["confirmed", "rejected"]
+    for path in ("/video/cameras/", "/sensors/devices/"):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        _check(page, viewport)
+    assert not errors

@@ -1,0 +1,107 @@
+"""The community pages: the station head's phone page and a task's page, the alley head's page and
+the street's overview; who may open them and what a form post does."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from cityloop.community.alleys import register_segment
+from cityloop.community.models import AlleyCheckIn, Task
+
+from .conftest import POINT_A, Community, png_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(community: Community, name: str) -> Client:
+    client = Client()
+    client.force_login(community.users[name])
+    return client
+
+
+def test_station_page_raise_assign_and_solve(community: Community) -> None:
+    head = _client(community, "station_head")
+    page = head.get("/community/")
+    assert page.status_code == 200 and "东一社区工作站" in page.content.decode()
+    answer = head.post(
+        "/community/",
+        {
+            "action": "raise",
+            "description": "下水管漏水",
+            "source": "resident",
+            "lon": POINT_A[0],
+            "lat": POINT_A[1],
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    task = Task.objects.get()
+    answer = head.post(
+        f"/community/tasks/{task.pk}/", {"action": "assign", "assignee": f"pro:{community.plumber.pk}"}
+    )
+    assert answer.status_code == 302
+    plumber = _client(community, "plumber_user")
+    answer = plumber.post(f"/community/tasks/{task.pk}/", {"action": "solve", "solution": "已修好"})
+    assert answer.status_code == 400  # the photo is missing
+    photo = SimpleUploadedFile("after.png", png_bytes(), content_type="image/png")
+    answer = plumber.post(
+        f"/community/tasks/{task.pk}/", {"action": "solve", "solution": "已修好", "photos": photo}
+    )
+    assert answer.status_code == 302
+    task.refresh_from_db()
+    assert task.state == "solved"
+    photo_row = task.photos.get()
+    assert head.get(f"/community/tasks/{task.pk}/photos/{photo_row.pk}/").status_code == 200
+
+
+def test_other_communities_cannot_open_or_act(community: Community) -> None:
+    head = _client(community, "station_head")
+    head.post(
+        "/community/",
+        {"action": "raise", "description": "漏水", "source": "head", "lon": POINT_A[0], "lat": POINT_A[1]},
+    )
+    task = Task.objects.get()
+    other = _client(community, "station_head_b")
+    assert other.get(f"/community/tasks/{task.pk}/").status_code == 404
+    assert (
+        other.post(f"/community/tasks/{task.pk}/", {"action": "escalate", "reason": "x"}).status_code == 404
+    )
+    building = _client(community, "building_head")
+    assert (
+        building.post(f"/community/tasks/{task.pk}/", {"action": "escalate", "reason": "x"}).status_code
+        == 403
+    )
+    assert _client(community, "water_handler").get("/community/street/").status_code == 403
+    assert Client().get("/community/").status_code == 302
+
+
+def test_alley_page_checks_in_and_overview_shows_it(community: Community) -> None:
+    lon, lat = POINT_A
+    register_segment(
+        actor=community.users["street_a_manager"],
+        code="A-001",
+        name="东一巷",
+        street=community.loop.org.street_a,
+        geometry=f"LINESTRING ({lon} {lat}, {lon + 0.003} {lat})",
+        responsible=community.users["building_head"],
+        post="巷长",
+        duties="每日巡查",
+    )
+    manager = _client(community, "street_a_manager")
+    assert "东一巷" in manager.get("/community/street/").content.decode()
+    me = _client(community, "building_head")
+    assert "东一巷" in me.get("/community/alleys/").content.decode()
+    answer = me.post("/community/alleys/", {"segment": "A-001", "lon": lon + 5, "lat": lat})
+    assert answer.status_code == 400
+    answer = me.post(
+        "/community/alleys/", {"segment": "A-001", "lon": lon + 0.001, "lat": lat, "findings": "正常"}
+    )
+    assert answer.status_code == 302
+    assert AlleyCheckIn.objects.count() == 1
+    assert (
+        _client(community, "station_head")
+        .post("/community/alleys/", {"segment": "A-001", "lon": lon, "lat": lat})
+        .status_code
+        == 403
+    )
