@@ -74,6 +74,13 @@ def test_citizen_finds_a_report_and_subscribes_to_its_area(
     page.wait_for_selector("#alert-live")
     shots(page, "subscribed")
     _check(page, PHONE)
+    wide = browser.new_context(viewport=WIDE, locale="zh-CN").new_page()
+    wide.on("pageerror", lambda exc: errors.append(str(exc)))
+    wide.set_default_timeout(60_000)
+    wide.goto(live_server.url + "/public/map/")
+    wide.wait_for_selector(f"#pm-list >> text={case.number}")
+    shots(wide, "map-1440")
+    _check(wide, WIDE, case.number)
     sub = AlertSubscription.objects.get()
     assert sub.confirmed_at is not None and sub.geometry.covers(
         __import__("shapely").Point(case.lon, case.lat)
