@@ -57,7 +57,7 @@ class AwardOut(Schema):
     at: dt.datetime
 
 
-class MeOut(Schema):
+class CitizenMeOut(Schema):
     phone: str = Field(..., description="masked")
     nickname: str
     points: int
@@ -72,7 +72,7 @@ def _volunteer(v: Volunteer | None) -> dict[str, Any] | None:
 
 
 @router.get(
-    "/me", response=MeOut, summary="Your points and volunteering (verified phone)", auth=PUBLIC_OR_AUTH
+    "/me", response=CitizenMeOut, summary="Your points and volunteering (verified phone)", auth=PUBLIC_OR_AUTH
 )
 def me(request: HttpRequest, token: str = TOKEN) -> dict[str, Any]:
     citizen = citizen_of(token)
@@ -91,7 +91,10 @@ class NicknameIn(Schema):
 
 
 @router.post(
-    "/me/nickname", response=MeOut, summary="The name the leaderboard shows (masked)", auth=PUBLIC_OR_AUTH
+    "/me/nickname",
+    response=CitizenMeOut,
+    summary="The name the leaderboard shows (masked)",
+    auth=PUBLIC_OR_AUTH,
 )
 def nickname(request: HttpRequest, body: NicknameIn, token: str = TOKEN) -> dict[str, Any]:
     actions.set_nickname(actor=public_actor(), citizen=citizen_of(token), nickname=body.nickname)

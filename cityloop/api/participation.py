@@ -277,14 +277,14 @@ def suggestions(request: HttpRequest, answered: bool | None = None) -> Any:
     return _Rows(qs, _suggestion_out)
 
 
-class AnswerIn(Schema):
+class SuggestionAnswerIn(Schema):
     answer: str = Field(..., min_length=1, max_length=2000)
 
 
 @router.post(
     "/suggestions/{suggestion_id}/answer", response=StaffSuggestionOut, summary="Answer a suggestion"
 )
-def answer(request: HttpRequest, suggestion_id: int, body: AnswerIn) -> dict[str, Any]:
+def answer(request: HttpRequest, suggestion_id: int, body: SuggestionAnswerIn) -> dict[str, Any]:
     found = _one(request, Suggestion.objects.select_related("citizen", "street"), suggestion_id, "manage")
     actions.answer_suggestion(actor=_staff(request), suggestion=found, answer=body.answer)
     return _suggestion_out(found)
