@@ -19,6 +19,7 @@ from cityloop.participation.models import Activity, Citizen, Signup, Survey, Vol
 from cityloop.participation.models.surveys import SurveyStatus
 from cityloop.participation.models.volunteering import ActivityStatus
 
+from .auth import PUBLIC_OR_AUTH
 from .errors import ApiError
 from .public import limit_writes
 
@@ -56,7 +57,7 @@ class AwardOut(Schema):
     at: dt.datetime
 
 
-class MeOut(Schema):
+class CitizenMeOut(Schema):
     phone: str = Field(..., description="masked")
     nickname: str
     points: int
@@ -70,7 +71,9 @@ def _volunteer(v: Volunteer | None) -> dict[str, Any] | None:
     return {"id": v.pk, "kind": v.kind, "name": v.name, "street": v.street.code, "status": v.status}
 
 
-@router.get("/me", response=MeOut, summary="Your points and volunteering (verified phone)", auth=None)
+@router.get(
+    "/me", response=CitizenMeOut, summary="Your points and volunteering (verified phone)", auth=PUBLIC_OR_AUTH
+)
 def me(request: HttpRequest, token: str = TOKEN) -> dict[str, Any]:
     citizen = citizen_of(token)
     volunteer = Volunteer.objects.filter(citizen=citizen).select_related("street").first()
@@ -87,7 +90,12 @@ class NicknameIn(Schema):
     nickname: str = Field(..., max_length=30)
 
 
-@router.post("/me/nickname", response=MeOut, summary="The name the leaderboard shows (masked)", auth=None)
+@router.post(
+    "/me/nickname",
+    response=CitizenMeOut,
+    summary="The name the leaderboard shows (masked)",
+    auth=PUBLIC_OR_AUTH,
+)
 def nickname(request: HttpRequest, body: NicknameIn, token: str = TOKEN) -> dict[str, Any]:
     actions.set_nickname(actor=public_actor(), citizen=citizen_of(token), nickname=body.nickname)
     return me(request, token)
@@ -104,7 +112,7 @@ class VolunteerIn(Schema):
     "/volunteers",
     response={201: VolunteerBrief},
     summary="Register as a volunteer or representative",
-    auth=None,
+    auth=PUBLIC_OR_AUTH,
 )
 def register(request: HttpRequest, body: VolunteerIn, token: str = TOKEN) -> Status[dict[str, Any]]:
     citizen = citizen_of(token)
@@ -154,7 +162,9 @@ def activity_out(a: Activity) -> dict[str, Any]:
     }
 
 
-@router.get("/activities", response=list[ActivityOut], auth=None, summary="Activities open for sign-up")
+@router.get(
+    "/activities", response=list[ActivityOut], auth=PUBLIC_OR_AUTH, summary="Activities open for sign-up"
+)
 def open_activities(
     request: HttpRequest, street: str | None = Query(None, max_length=32)
 ) -> list[dict[str, Any]]:
@@ -183,7 +193,7 @@ def _activity(pk: int) -> Activity:
 @router.post(
     "/activities/{activity_id}/signup",
     response={201: ActivityOut},
-    auth=None,
+    auth=PUBLIC_OR_AUTH,
     summary="Sign up (approved volunteers)",
 )
 def signup(request: HttpRequest, activity_id: int, token: str = TOKEN) -> Status[dict[str, Any]]:
@@ -194,7 +204,9 @@ def signup(request: HttpRequest, activity_id: int, token: str = TOKEN) -> Status
     return Status(201, activity_out(activity))
 
 
-@router.post("/activities/{activity_id}/cancel", response=ActivityOut, auth=None, summary="Give a place back")
+@router.post(
+    "/activities/{activity_id}/cancel", response=ActivityOut, auth=PUBLIC_OR_AUTH, summary="Give a place back"
+)
 def cancel(request: HttpRequest, activity_id: int, token: str = TOKEN) -> dict[str, Any]:
     volunteer = _approved(citizen_of(token))
     activity = _activity(activity_id)
@@ -222,7 +234,7 @@ class CleanupOut(Schema):
 @router.post(
     "/activities/{activity_id}/cleanups",
     response={201: CleanupOut},
-    auth=None,
+    auth=PUBLIC_OR_AUTH,
     summary="Record a cleanup (photos: on the page)",
 )
 def cleanup(request: HttpRequest, activity_id: int, body: CleanupIn, token: str = TOKEN) -> Status[Any]:
@@ -267,7 +279,7 @@ class VisitOut(Schema):
 @router.post(
     "/visits",
     response={201: VisitOut},
-    auth=None,
+    auth=PUBLIC_OR_AUTH,
     summary="A representative's supervision visit; findings become reports",
 )
 def visit(request: HttpRequest, body: VisitIn, token: str = TOKEN) -> Status[dict[str, Any]]:
@@ -322,7 +334,7 @@ class SuggestionOut(Schema):
     answered_at: dt.datetime | None
 
 
-@router.post("/suggestions", response={201: SuggestionOut}, auth=None, summary="Send a suggestion")
+@router.post("/suggestions", response={201: SuggestionOut}, auth=PUBLIC_OR_AUTH, summary="Send a suggestion")
 def suggest(request: HttpRequest, body: SuggestionIn, token: str = TOKEN) -> Status[Any]:
     citizen = citizen_of(token)
     limit_writes(request)
@@ -337,7 +349,10 @@ def suggest(request: HttpRequest, body: SuggestionIn, token: str = TOKEN) -> Sta
 
 
 @router.get(
-    "/me/suggestions", response=list[SuggestionOut], auth=None, summary="Your suggestions and their answers"
+    "/me/suggestions",
+    response=list[SuggestionOut],
+    auth=PUBLIC_OR_AUTH,
+    summary="Your suggestions and their answers",
 )
 def my_suggestions(request: HttpRequest, token: str = TOKEN) -> Any:
     return list(citizen_of(token).suggestions.all()[:100])
@@ -371,7 +386,7 @@ def survey_out(s: Survey) -> dict[str, Any]:
     }
 
 
-@router.get("/surveys", response=list[PublicSurveyOut], auth=None, summary="Surveys open now")
+@router.get("/surveys", response=list[PublicSurveyOut], auth=PUBLIC_OR_AUTH, summary="Surveys open now")
 def open_surveys(request: HttpRequest) -> list[dict[str, Any]]:
     qs = Survey.objects.filter(status=SurveyStatus.OPEN).select_related("area").order_by("-month")[:50]
     return [survey_out(s) for s in qs]
@@ -390,7 +405,7 @@ class AnsweredOut(Schema):
 @router.post(
     "/surveys/{survey_id}/answers",
     response={201: AnsweredOut},
-    auth=None,
+    auth=PUBLIC_OR_AUTH,
     summary="Answer a survey (once per phone)",
 )
 def answer(

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from cityloop.core.models import Role, Unit
+from cityloop.core.models import Role, Unit, User
 from cityloop.core.permissions import has_role, restrict
 from cityloop.participation import actions, points, surveys
 from cityloop.participation.models import Activity, CitySetting, Signup, Suggestion, Survey, Volunteer
@@ -21,6 +21,13 @@ from .errors import ApiError
 from .pagination import Paged
 
 router = Router(tags=["participation"])
+
+
+def _staff(request: HttpRequest) -> User:
+    """The signed-in staff user (the routers' auth guarantees one)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
 
 
 def _one(request: HttpRequest, qs: QuerySet[Any], pk: int, action: str = "view") -> Any:
@@ -47,9 +54,10 @@ def _may_manage_unit(request: HttpRequest, model: type[Model], unit: Unit) -> No
     from cityloop.core.permissions import jurisdiction_paths, scope_for
 
     roles = scope_for(model).actions["manage"]
-    if request.user.is_superuser:
+    user = _staff(request)
+    if user.is_superuser:
         return
-    if not any(unit.path.startswith(p) for p in jurisdiction_paths(request.user, roles)):  # type: ignore[arg-type]
+    if not any(unit.path.startswith(p) for p in jurisdiction_paths(user, roles)):
         raise ApiError(403, f"{unit.name} is outside your jurisdiction")
 
 
@@ -113,7 +121,7 @@ class DecisionIn(Schema):
 def decide(request: HttpRequest, volunteer_id: int, body: DecisionIn) -> dict[str, Any]:
     qs = Volunteer.objects.select_related("citizen", "street", "community")
     volunteer = _one(request, qs, volunteer_id, "manage")
-    actions.decide_volunteer(actor=request.user, volunteer=volunteer, approve=body.approve, note=body.note)  # type: ignore[arg-type]
+    actions.decide_volunteer(actor=_staff(request), volunteer=volunteer, approve=body.approve, note=body.note)
     return _volunteer_out(volunteer)
 
 
@@ -138,17 +146,17 @@ def _save_activity(request: HttpRequest, body: ActivityIn, activity: Activity | 
     _may_manage_unit(request, Activity, street)
     fields = body.dict(exclude={"street", "community", "status"})
     saved = actions.save_activity(
-        actor=request.user,
+        actor=_staff(request),
         activity=activity,
-        street=street,  # type: ignore[arg-type]
+        street=street,
         community=_unit(body.community, "community"),
         **fields,
     )
     if saved.status != body.status:
         saved.status = body.status
         saved = actions.save_activity(
-            actor=request.user, activity=saved, street=street, community=saved.community
-        )  # type: ignore[arg-type]
+            actor=_staff(request), activity=saved, street=street, community=saved.community
+        )
     return saved
 
 
@@ -225,7 +233,7 @@ def attendance(request: HttpRequest, signup_id: int, body: AttendanceIn) -> dict
     if signup is None or not restrict(Activity.objects.filter(pk=signup.activity_id), request.user).exists():
         raise ApiError(404, f"no sign-up {signup_id} that you may see")
     _one(request, Activity.objects.all(), signup.activity_id, "manage")
-    actions.record_attendance(actor=request.user, signup=signup, attended=body.attended, hours=body.hours)  # type: ignore[arg-type]
+    actions.record_attendance(actor=_staff(request), signup=signup, attended=body.attended, hours=body.hours)
     return {
         "id": signup.pk,
         "volunteer": signup.volunteer.name,
@@ -269,16 +277,16 @@ def suggestions(request: HttpRequest, answered: bool | None = None) -> Any:
     return _Rows(qs, _suggestion_out)
 
 
-class AnswerIn(Schema):
+class SuggestionAnswerIn(Schema):
     answer: str = Field(..., min_length=1, max_length=2000)
 
 
 @router.post(
     "/suggestions/{suggestion_id}/answer", response=StaffSuggestionOut, summary="Answer a suggestion"
 )
-def answer(request: HttpRequest, suggestion_id: int, body: AnswerIn) -> dict[str, Any]:
+def answer(request: HttpRequest, suggestion_id: int, body: SuggestionAnswerIn) -> dict[str, Any]:
     found = _one(request, Suggestion.objects.select_related("citizen", "street"), suggestion_id, "manage")
-    actions.answer_suggestion(actor=request.user, suggestion=found, answer=body.answer)  # type: ignore[arg-type]
+    actions.answer_suggestion(actor=_staff(request), suggestion=found, answer=body.answer)
     return _suggestion_out(found)
 
 
@@ -327,11 +335,11 @@ def _save_survey(request: HttpRequest, body: SurveyIn, survey: Survey | None) ->
         if any(len(c) > 50 for c in q.choices):
             raise ApiError(400, f"questions.{i}.choices: at most 50 characters a choice", field="questions")
     return surveys.save_survey(
-        actor=request.user,
+        actor=_staff(request),
         survey=survey,
         title=body.title,
         month=body.month,
-        area=area,  # type: ignore[arg-type]
+        area=area,
         status=body.status,
         questions=[q.dict() for q in body.questions] if body.questions is not None else None,
     )
@@ -402,4 +410,4 @@ def get_settings(request: HttpRequest) -> Any:
 def put_settings(request: HttpRequest, body: SettingsIO) -> Any:
     if not has_role(request.user, Role.LEADER):
         raise ApiError(403, "only leaders and administrators change these settings")
-    return points.save_settings(actor=request.user, **body.dict())  # type: ignore[arg-type]
+    return points.save_settings(actor=_staff(request), **body.dict())

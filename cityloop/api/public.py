@@ -20,6 +20,7 @@ from cityloop.core.phones import normalise_phone
 from cityloop.participation import alerts, points, verification
 from cityloop.participation.models import AlertSubscription
 
+from .auth import PUBLIC_OR_AUTH
 from .errors import ApiError
 from .pagination import Paged
 
@@ -69,7 +70,7 @@ def _filters(f: MapFilter) -> public_map.Filters:
     if len(box) != 4 or any(b != b for b in box):
         raise ApiError(400, "bbox: four numbers min_lon,min_lat,max_lon,max_lat", field="bbox")
     return public_map.Filters(
-        box=box,  # type: ignore[arg-type]
+        box=box,
         since=f.since,
         until=f.until,
         category=f.category,
@@ -117,7 +118,10 @@ class PublicPointsOut(Schema):
 
 
 @router.get(
-    "/cases", response=list[PublicCaseOut], auth=None, summary="Public map: problems in a box, newest first"
+    "/cases",
+    response=list[PublicCaseOut],
+    auth=PUBLIC_OR_AUTH,
+    summary="Public map: problems in a box, newest first",
 )
 @paginate(Paged)
 def public_cases(request: HttpRequest, filters: Query[MapFilter]) -> Any:
@@ -141,7 +145,7 @@ class _Summaries:
         return self.count()
 
 
-@router.get("/points", response=PublicPointsOut, auth=None, summary="Public map: markers in a box")
+@router.get("/points", response=PublicPointsOut, auth=PUBLIC_OR_AUTH, summary="Public map: markers in a box")
 def public_points(request: HttpRequest, filters: Query[MapFilter]) -> dict[str, Any]:
     try:
         rows, truncated = public_map.points(_filters(filters))
@@ -154,7 +158,9 @@ def photo_url(case: Case, attachment: Any) -> str:
     return reverse("web:public_map_photo", args=[case.number, attachment.pk])
 
 
-@router.get("/cases/{number}", response=PublicCaseDetailOut, auth=None, summary="Public map: one problem")
+@router.get(
+    "/cases/{number}", response=PublicCaseDetailOut, auth=PUBLIC_OR_AUTH, summary="Public map: one problem"
+)
 def public_case(request: HttpRequest, number: str) -> dict[str, Any]:
     if len(number) > 32:
         raise ApiError(404, "no public case with this number")
@@ -176,7 +182,10 @@ class LeaderboardOut(Schema):
 
 
 @router.get(
-    "/leaderboard", response=LeaderboardOut, auth=None, summary="Points leaderboard (when the city shows it)"
+    "/leaderboard",
+    response=LeaderboardOut,
+    auth=PUBLIC_OR_AUTH,
+    summary="Points leaderboard (when the city shows it)",
 )
 def leaderboard(request: HttpRequest) -> dict[str, Any]:
     rows = points.leaderboard()
@@ -199,7 +208,9 @@ def _mobile(raw: str) -> str:
     return phone
 
 
-@router.post("/verify", response={202: CodeSentOut}, auth=None, summary="Send a code to a mobile number")
+@router.post(
+    "/verify", response={202: CodeSentOut}, auth=PUBLIC_OR_AUTH, summary="Send a code to a mobile number"
+)
 def send_phone_code(request: HttpRequest, body: PhoneIn) -> Status[dict[str, Any]]:
     phone = _mobile(body.phone)
     limit_codes(request, phone)
@@ -218,7 +229,10 @@ class CitizenTokenOut(Schema):
 
 
 @router.post(
-    "/verify/confirm", response=CitizenTokenOut, auth=None, summary="Prove a mobile number with its code"
+    "/verify/confirm",
+    response=CitizenTokenOut,
+    auth=PUBLIC_OR_AUTH,
+    summary="Prove a mobile number with its code",
 )
 def confirm_phone(request: HttpRequest, body: PhoneCodeIn) -> dict[str, Any]:
     phone = _mobile(body.phone)
@@ -273,7 +287,10 @@ def _alert_out(sub: AlertSubscription) -> dict[str, Any]:
 
 
 @router.post(
-    "/alerts", response={201: AlertOut}, auth=None, summary="Subscribe to alerts for an area (a code is sent)"
+    "/alerts",
+    response={201: AlertOut},
+    auth=PUBLIC_OR_AUTH,
+    summary="Subscribe to alerts for an area (a code is sent)",
 )
 def subscribe(request: HttpRequest, body: AlertIn) -> Status[dict[str, Any]]:
     if body.polygon and any(len(p) != 2 for p in body.polygon):
@@ -307,7 +324,10 @@ def _subscription(token: str) -> AlertSubscription:
 
 
 @router.post(
-    "/alerts/confirm", response=AlertOut, auth=None, summary="Confirm an area alert with the code sent"
+    "/alerts/confirm",
+    response=AlertOut,
+    auth=PUBLIC_OR_AUTH,
+    summary="Confirm an area alert with the code sent",
 )
 def confirm_alert(request: HttpRequest, body: AlertConfirmIn) -> dict[str, Any]:
     sub = _subscription(body.token)
@@ -320,7 +340,7 @@ def confirm_alert(request: HttpRequest, body: AlertConfirmIn) -> dict[str, Any]:
     return _alert_out(sub)
 
 
-@router.post("/alerts/cancel", response=AlertOut, auth=None, summary="Unsubscribe an area alert")
+@router.post("/alerts/cancel", response=AlertOut, auth=PUBLIC_OR_AUTH, summary="Unsubscribe an area alert")
 def cancel_alert(request: HttpRequest, body: AlertTokenIn) -> dict[str, Any]:
     sub = _subscription(body.token)
     alerts.cancel(actor=public_actor(), subscription=sub)

@@ -171,8 +171,8 @@ def summary(case: Case) -> dict[str, Any]:
         "closed_on": timezone.localdate(case.closed_at) if case.closed_at and group == "closed" else None,
         "lon": _rounded(case.lon),
         "lat": _rounded(case.lat),
-        "street": case.street.name if case.street_id else None,
-        "community": case.community.name if case.community_id else None,
+        "street": case.street.name if case.street is not None else None,
+        "community": case.community.name if case.community is not None else None,
     }
 
 

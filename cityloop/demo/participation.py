@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from .names import person_names
 
 VOLUNTEERS = 12
 PENDING = 3
-QUESTIONS = [
+QUESTIONS: list[dict[str, Any]] = [
     {"text": "您对居住区域的环境卫生是否满意", "kind": "rating"},
     {"text": "您对城市管理问题的处理速度是否满意", "kind": "rating"},
     {"text": "您最希望改进的是", "kind": "choice", "choices": ["垃圾清运", "占道经营", "乱停车", "噪音"]},

@@ -142,7 +142,7 @@ def answer_survey(
             response = SurveyResponse.objects.create(
                 survey=survey,
                 phone=citizen.phone,
-                street_id=community.parent_id,
+                street_id=int(community.parent_id or 0),
                 community=community,
                 answers=kept,
                 score=score,

@@ -128,6 +128,7 @@ def citizen_for_token(token: str) -> Citizen | None:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=dt.timedelta(days=TOKEN_DAYS))
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict):
+    pk, phone = (data.get("c"), data.get("p")) if isinstance(data, dict) else (None, None)
+    if not isinstance(pk, int) or not isinstance(phone, str):
         return None
-    return Citizen.objects.filter(pk=data.get("c"), phone=data.get("p")).first()
+    return Citizen.objects.filter(pk=pk, phone=phone).first()

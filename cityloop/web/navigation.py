@@ -28,6 +28,8 @@ def nav_links(request: HttpRequest) -> list[NavLink]:
         return [
             NavLink(reverse("web:public_report"), _("Report a problem")),
             NavLink(reverse("web:public_track"), _("Track a report")),
+            NavLink(reverse("web:public_map"), _("Problem map")),
+            NavLink(reverse("web:citizen_home"), _("Take part")),
         ]
     links: list[NavLink] = []
     if holds(request, COMMAND | LEADERS):
@@ -56,6 +58,8 @@ def nav_links(request: HttpRequest) -> list[NavLink]:
         links.append(NavLink(reverse("web:community:alleys"), _("Back alleys")))
     if holds(request, {Role.UNIT_MANAGER} | LEADERS):
         links.append(NavLink(reverse("web:community:overview"), _("Communities overview")))
+    if holds(request, {Role.UNIT_MANAGER, Role.COMMUNITY_HEAD, Role.LEADER}):
+        links.append(NavLink(reverse("web:participation"), _("Public participation")))
     if holds(request, {"operator"}):
         links.append(NavLink(reverse("web:hotline_report"), _("Hotline report")))
     if holds(request, {Role.OPERATOR, Role.SHIFT_LEADER}):

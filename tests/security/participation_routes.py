@@ -3,7 +3,7 @@ pages of cityloop/web/participation), each with who may call it."""
 
 from __future__ import annotations
 
-from cityloop.participation.models import AlertSubscription, Signup, Suggestion, Survey, Volunteer
+from cityloop.participation.models import Activity, AlertSubscription, Signup, Suggestion, Survey, Volunteer
 from tests.cases.conftest import POINT_A
 
 from .routes import PRIVATE, PUBLIC, UNKNOWN, Route
@@ -151,6 +151,7 @@ PARTICIPATION_API_ROUTES: list[Route] = [
         inside="street_a_manager",
         outside="street_b_manager",
         ok=(201,),
+        state=lambda w: (Activity.objects.count(), Survey.objects.count()),
     ),
     Route(
         f"{A}/participation/activities/{{activity_id}}",
@@ -175,6 +176,7 @@ PARTICIPATION_API_ROUTES: list[Route] = [
         },
         inside="street_a_manager",
         outside="street_b_manager",
+        state=lambda w: w.field(Activity, w.participation.activity.pk, "title"),
     ),
     Route(
         f"{A}/participation/signups/{{signup_id}}/attendance",
@@ -231,6 +233,7 @@ PARTICIPATION_API_ROUTES: list[Route] = [
         inside="street_a_manager",
         outside="street_b_manager",
         ok=(201,),
+        state=lambda w: (Activity.objects.count(), Survey.objects.count()),
     ),
     Route(
         f"{A}/participation/surveys/{{survey_id}}",

@@ -215,7 +215,7 @@ def cleanup(request: HttpRequest, pk: int) -> HttpResponse:
                 if len(files) > actions.MAX_PHOTOS:
                     raise ValidationError({"photos": _("At most %(n)d photos.") % {"n": actions.MAX_PHOTOS}})
                 for f in files:
-                    checked = check_upload(f.name, f.read())
+                    checked = check_upload(f.name or "photo", f.read())
                     if not checked.content_type.startswith("image/"):
                         raise ValidationError({"photos": _("Photos only (JPEG, PNG, WebP).")})
                     photos.append((checked.content, checked.content_type, checked.extension))

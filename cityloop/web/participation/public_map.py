@@ -46,7 +46,7 @@ def _filters(request: HttpRequest) -> public_map.Filters:
     if len(box) != 4 or any(b != b for b in box):
         raise public_map.FilterError("bbox", "bbox")
     return public_map.Filters(
-        box=box,  # type: ignore[arg-type]
+        box=box,
         since=_date(g.get("since", "")),
         until=_date(g.get("until", "")),
         category=g.get("category", "")[:4] or None,
@@ -58,7 +58,9 @@ def _filters(request: HttpRequest) -> public_map.Filters:
 @require_GET
 def map_page(request: HttpRequest) -> HttpResponse:
     """The map with its filters, the list beside it, and the alert form."""
+    center = _center(request)
     context = {
+        "center": f"{center[0]:.5f},{center[1]:.5f}" if center else "",
         "categories": Category.objects.filter(parent__isnull=True).order_by("kind", "code"),
         "groups": list(public_map.GROUP_LABELS.items()),
         "channels": messaging.offered_channels(),
@@ -66,6 +68,23 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "max_area": settings.CITYLOOP_ALERT_MAX_AREA_KM2,
     }
     return render(request, "web/participation/map.html", context)
+
+
+def _center(request: HttpRequest) -> tuple[float, float] | None:
+    """Where the map opens: ``?lon=&lat=`` (a shared link), else the newest public report."""
+    try:
+        lon, lat = float(request.GET.get("lon", "")[:20]), float(request.GET.get("lat", "")[:20])
+        if -180 <= lon <= 180 and -90 <= lat <= 90:
+            return lon, lat
+    except ValueError:
+        pass
+    newest = (
+        Case.objects.filter(state__in=public_map.SHOWN_STATES)
+        .order_by("-reported_at")
+        .values_list("lon", "lat")
+        .first()
+    )
+    return (round(newest[0], 3), round(newest[1], 3)) if newest else None
 
 
 @require_GET

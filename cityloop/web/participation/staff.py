@@ -96,6 +96,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "web/participation/staff.html", context, status=400 if errors else 200)
 
 
+def _int(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 18 else 0
+
+
 def _one(qs: Any, user: Any, pk: Any, action: str = "manage") -> Any:
     found = restrict(qs, user, action).filter(pk=pk).first()
     if found is None:
@@ -107,12 +111,12 @@ def _act(request: HttpRequest, user: Any) -> None:
     p = request.POST
     do = p.get("do", "")
     if do == "decide":
-        volunteer = _one(Volunteer.objects.all(), user, p.get("id"))
+        volunteer = _one(Volunteer.objects.all(), user, _int(p.get("id")))
         actions.decide_volunteer(
             actor=user, volunteer=volunteer, approve=p.get("approve") == "1", note=p.get("note", "")[:200]
         )
     elif do == "answer":
-        suggestion = _one(Suggestion.objects.all(), user, p.get("id"))
+        suggestion = _one(Suggestion.objects.all(), user, _int(p.get("id")))
         actions.answer_suggestion(actor=user, suggestion=suggestion, answer=p.get("answer", "")[:2000])
     elif do == "activity":
         street = jurisdiction(user).filter(kind=UnitKind.STREET, code=p.get("street", "")[:32]).first()
@@ -172,7 +176,7 @@ def activity(request: HttpRequest, pk: int) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         _one(Activity.objects.all(), user, pk)
-        signup = Signup.objects.filter(activity=found, pk=request.POST.get("signup")).first()
+        signup = Signup.objects.filter(activity=found, pk=_int(request.POST.get("signup"))).first()
         try:
             if signup is None:
                 raise ValidationError({"signup": _("No such sign-up.")})

@@ -22,10 +22,10 @@
     var list = document.getElementById("pm-list");
     var summary = document.getElementById("pm-summary");
     var map = M.baseMap(el, { scrollWheelZoom: true });
-    map.setView([36.07, 120.38], 14);
+    var center = (el.dataset.center || "").split(",").map(Number);
+    map.setView(center.length === 2 ? [center[1], center[0]] : [36.07, 120.38], 16);
     M.getJSON(el.dataset.roads).then(function (roads) {
-      var layer = M.addLayer(map, roads, M.roadStyle, function (f) { return f.properties.name; });
-      if (layer && !window.location.hash) { map.fitBounds(layer.getBounds()); }
+      M.addLayer(map, roads, M.roadStyle, function (f) { return f.properties.name; });
     });
     var markers = L.layerGroup().addTo(map);
     var timer = null;
@@ -37,6 +37,8 @@
     }
 
     function load() {
+      var size = map.getSize();
+      if (!size.x || !size.y) { return; }
       var q = params(form, map);
       fetch(el.dataset.points + "?" + q, { credentials: "same-origin" })
         .then(function (r) { return r.json(); })
