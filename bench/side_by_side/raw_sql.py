@@ -62,11 +62,11 @@ CASE_SQL = (
     "returns_count, reworks_count, extensions_count, holds_count, urges_count, needs_return_visit, "
     "return_visit_waiver, "
     "satisfaction, citizen_rating, citizen_comment, original_crs, original_x, original_y, reported_at, "
-    "registered_at, dispatched_at, closed_at, updated_at) "
+    "registered_at, dispatched_at, closed_at, updated_at, photos_public) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, NULL, "
     "NULL, %s, NULL, NULL, %s, 'district', %s, %s, %s, %s, 0, 0, 0, 0, 0, %s, '', '', NULL, '', '', NULL, "
     "NULL, %s, "
-    "NULL, NULL, NULL, %s) "
+    "NULL, NULL, NULL, %s, %s) "
     "RETURNING id"
 )
 CASE_TEXT_SQL = "INSERT INTO cases_casetext (case_id, terms) VALUES (%s, %s)"
@@ -230,7 +230,7 @@ def write_report(
     case_values += [case[c] for c in ("lon", "lat", "h3", "grid_id", "community_id", "street_id")]
     case_values += [district, case["urgency"], js({}), case["current_step"], ts(deadline), case["light"]]
     case_values += [js({case["current_step"]: 1})]  # step_runs: the first step runs for the first time
-    case_values += [bool(case["needs_return_visit"]), ts(now), ts(now)]
+    case_values += [bool(case["needs_return_visit"]), ts(now), ts(now), bool(case.get("photos_public"))]
     case_id = run(cursor, CASE_SQL, case_values).fetchone()[0]
     run(cursor, CASE_TEXT_SQL, [case_id, f"{number.replace('-', ' ')} {tracking.lower()} {template.terms}"])
     timer_values = [

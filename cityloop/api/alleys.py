@@ -3,7 +3,6 @@ the daily patrol check-ins, the district's inspection findings and the street's 
 workload-weighted scores per street."""
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
@@ -12,6 +11,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from cityloop.api.bounded import decimal_number
 from cityloop.community import alleys as alley_actions
 from cityloop.community.models import AlleyCheckIn, AlleyInspection, AlleySegment
 from cityloop.core.models import Unit, UnitKind, User
@@ -148,7 +148,7 @@ def list_checkins(request: HttpRequest, filters: Query[AlleyCheckInFilter]) -> A
 
 class AlleyInspectionIn(Schema):
     finding: str = Field(..., min_length=1, max_length=300)
-    points: Decimal = Field(..., ge=0, le=100, max_digits=5, decimal_places=1)
+    points: decimal_number(ge=0, le=100, places=1)  # type: ignore[valid-type]
     fix_days: int = Field(3, ge=1, le=30)
 
 

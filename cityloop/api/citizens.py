@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema, Status
 
+from cityloop.api.bounded import decimal_number
 from cityloop.cases.actions import submit_report
 from cityloop.core.audit import public_actor
 from cityloop.core.models import Unit
@@ -218,7 +219,7 @@ def cancel(request: HttpRequest, activity_id: int, token: str = TOKEN) -> dict[s
 
 
 class CleanupIn(Schema):
-    refuse_kg: Decimal = Field(..., ge=0, le=100000, max_digits=8, decimal_places=1)
+    refuse_kg: decimal_number(ge=0, le=100000, places=1)  # type: ignore[valid-type]
     spots_cleaned: int = Field(..., ge=0, le=10000)
     note: str = Field("", max_length=500)
 

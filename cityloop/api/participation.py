@@ -4,13 +4,14 @@ public photos. Every list is the caller's jurisdiction (``restrict``); writes ne
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
+from cityloop.api.bounded import decimal_number
 from cityloop.core.models import Role, Unit, User
 from cityloop.core.permissions import has_role, restrict
 from cityloop.participation import actions, points, surveys
@@ -224,7 +225,7 @@ def activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
 
 class AttendanceIn(Schema):
     attended: bool
-    hours: Decimal = Field(Decimal(0), ge=0, le=24, max_digits=3, decimal_places=1)
+    hours: decimal_number(ge=0, le=24, places=1) = Decimal(0)  # type: ignore[valid-type]
 
 
 @router.post("/signups/{signup_id}/attendance", response=SignupOut, summary="Record attendance and hours")
@@ -293,7 +294,9 @@ def answer(request: HttpRequest, suggestion_id: int, body: SuggestionAnswerIn) -
 class QuestionIn(Schema):
     text: str = Field(..., min_length=1, max_length=200)
     kind: Literal["rating", "choice", "text"]
-    choices: list[str] = Field(default_factory=list, max_length=10)
+    choices: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
+        default_factory=list, max_length=10
+    )
     required: bool = True
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from cityloop.api.bounded import LonLat
 from cityloop.cases import public_map
 from cityloop.cases.models import Case
 from cityloop.core import ratelimits
@@ -261,7 +262,7 @@ def confirm_phone(request: HttpRequest, body: PhoneCodeIn) -> dict[str, Any]:
 class AlertIn(Schema):
     channel: Literal["email", "wechat", "sms"]
     address: str = Field(..., min_length=3, max_length=200, description="email, WeChat openid or mobile")
-    polygon: list[list[float]] | None = Field(
+    polygon: list[LonLat] | None = Field(
         None, max_length=alerts.MAX_POINTS, description="[[lon, lat], …] WGS84, the drawn area"
     )
     center: list[float] | None = Field(None, min_length=2, max_length=2, description="[lon, lat] of a circle")

@@ -11,6 +11,7 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from cityloop.api.bounded import Ring
 from cityloop.cases.engine import TransitionError
 from cityloop.catalog import lookup
 from cityloop.core.models import Membership, Role, Unit, UnitKind, User
@@ -126,7 +127,7 @@ class CameraIn(Schema):
     direction: float | None = Field(None, ge=0, le=360, description="degrees clockwise from north")
     fov_angle: float = Field(60, ge=1, le=360)
     range_m: float = Field(80, ge=1, le=2000)
-    fov: list[list[list[float]]] | None = Field(None, max_length=1, description="a given view polygon")
+    fov: list[Ring] | None = Field(None, max_length=1, description="a given view polygon")
     stream_url: str = Field("", max_length=500)
     snapshot_url: str = Field("", max_length=500)
     key_area: str = Field("", max_length=50)

@@ -19,7 +19,7 @@ from cityloop.frontage.models import Letter, Party
 
 from .actions import set_password_hashes
 from .city import DemoCity
-from .people import password_hashes
+from .people import PARTY_ROLE_LABEL, password_hashes
 
 ACCOUNTS = ("shop01", "shop02", "shop03")
 
@@ -49,8 +49,9 @@ def frontage_docs_step(city: DemoCity, *, actor: User) -> None:
     set_password_hashes({u: hashes[u.username] for u in accounts}, actor=actor)
     # Listed with the other demo users: their logins are printed and their passwords counted.
     city.users.update({u.username: u for u in accounts})
+    city.summary["users"] = city.summary.get("users", 0) + len(accounts)
     city.logins.extend(
-        (u.username, "门前三包责任主体", shop.name) for u, shop in zip(accounts, shops, strict=False)
+        (u.username, PARTY_ROLE_LABEL, shop.name) for u, shop in zip(accounts, shops, strict=False)
     )
     year = timezone.localdate().year
     issue_letters(actor=officer, street=street, year=year)

@@ -49,6 +49,9 @@ ROLE_LABELS: dict[str, str] = {
     Role.COMMUNITY_HEAD: "社区负责人",
 }
 
+# What the logins table calls a frontage party's account (it holds no role).
+PARTY_ROLE_LABEL = "门前三包责任主体"
+
 # The logins printed by ``cityloop demo-city``: one or more for each role, in this order.
 KEY_LOGINS: tuple[str, ...] = (
     "admin",

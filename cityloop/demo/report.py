@@ -6,20 +6,30 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
-from cityloop.core.audit import SYSTEM_USERNAME
+from cityloop.cases.frontage_intake import SERVICE_USERNAME as FRONTAGE_ESCALATION
+from cityloop.core.audit import PUBLIC_USERNAME, SYSTEM_USERNAME
 from cityloop.core.models import Membership, Unit, User
+from cityloop.frontage.models import Party
 from cityloop.geo.models import Grid, Road
 
 from .districts import DISTRICTS
-from .people import DEMO_PASSWORD, KEY_LOGINS, role_label, unit_label
+from .people import DEMO_PASSWORD, KEY_LOGINS, PARTY_ROLE_LABEL, role_label, unit_label
+
+
+def people() -> QuerySet[User]:
+    """The demo's people: every account but the system's, the public's and the service accounts
+    of hotline platforms, sensor networks, video detectors and frontage escalation."""
+    return User.objects.exclude(username__in=(SYSTEM_USERNAME, PUBLIC_USERNAME, FRONTAGE_ESCALATION)).filter(
+        hotline_platform__isnull=True, sensor_network__isnull=True, video_detector__isnull=True
+    )
 
 
 def demo_logins(everyone: bool = False) -> list[tuple[str, str, str]]:
     """(username, role label, unit label) of the key demo users that exist, in :data:`KEY_LOGINS`
-    order, or of every user but the system account when ``everyone``."""
-    users = User.objects.exclude(username=SYSTEM_USERNAME).order_by("pk")
+    order, or of all its :func:`people` when ``everyone``."""
+    users = people().order_by("pk")
     if not everyone:
         users = users.filter(username__in=KEY_LOGINS)
     found = {u.pk: u for u in users}
@@ -28,10 +38,15 @@ def demo_logins(everyone: bool = False) -> list[tuple[str, str, str]]:
         Membership.objects.active().filter(user_id__in=list(found)).select_related("unit").order_by("pk")
     ):
         memberships.setdefault(m.user_id, []).append(m)
+    # A frontage party's account holds no role: it answers for its shop (门前三包).
+    parties = dict(Party.objects.filter(account_id__in=list(found)).values_list("account_id", "name"))
     rows = []
     for pk, user in found.items():
         held = memberships.get(pk, [])
         role = held[0].role if held else ""
+        if not held and pk in parties:
+            rows.append((user.username, PARTY_ROLE_LABEL, parties[pk]))
+            continue
         rows.append(
             (
                 user.username,
@@ -89,5 +104,5 @@ def demo_summary() -> dict[str, int]:
         "communities": kinds.get("community", 0),
         "grids": Grid.objects.filter(in_communities).count(),
         "roads": Road.objects.filter(district__in=districts).count(),
-        "users": User.objects.exclude(username=SYSTEM_USERNAME).count(),
+        "users": people().count(),
     }

@@ -46,6 +46,20 @@ def generate(
     )
 
 
+def had_cases(area: Unit, p: BriefingPeriod) -> bool:
+    """Whether any case was reported in ``area`` during the period (an indexed look-up)."""
+    from cityloop.cases.models import Case
+
+    start = timezone.make_aware(dt.datetime.combine(p.first_day, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(p.last_day + dt.timedelta(days=1), dt.time.min))
+    cases = Case.objects.filter(reported_at__gte=start, reported_at__lt=end)
+    if area.kind == UnitKind.DISTRICT:
+        cases = cases.filter(district=area)
+    else:
+        cases = cases.filter(district__path__startswith=area.path)
+    return cases.exists()
+
+
 def scheduled_areas() -> list[Unit]:
     """The areas briefed on schedule: every active district (the city itself when it has none)."""
     today = timezone.localdate()
@@ -75,6 +89,8 @@ def sweep(now: dt.datetime) -> dict[str, Any]:
         for area in scheduled_areas():
             if Briefing.objects.filter(kind=kind, area=area, first_day=p.first_day).exists():
                 continue
+            if not had_cases(area, p):
+                continue  # nothing happened there (a new city, a district not yet live): no briefing
             made.append(generate(kind, p.first_day, area, actor=system_actor(), now=now).pk)
     return {"briefings": len(made)}
 
