@@ -294,8 +294,6 @@ def _alert_out(sub: AlertSubscription) -> dict[str, Any]:
     summary="Subscribe to alerts for an area (a code is sent)",
 )
 def subscribe(request: HttpRequest, body: AlertIn) -> Status[dict[str, Any]]:
-    if body.polygon and any(len(p) != 2 for p in body.polygon):
-        raise ApiError(400, "polygon: each point is [lon, lat]", field="polygon")
     limit_writes(request)
     limit_codes(request, f"{body.channel}:{body.address.strip().lower()}")
     sub = alerts.subscribe(

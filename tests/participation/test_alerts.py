@@ -144,7 +144,7 @@ def test_api_refusals(api_as: Any) -> None:
     for body, status in [
         ({"channel": "fax", "address": "x@y.cn", "center": [120, 30], "radius_m": 500}, 422),
         ({"channel": "email", "address": "x@y.cn", "center": [120, 30], "radius_m": 5}, 422),
-        ({"channel": "email", "address": "x@y.cn", "polygon": [[120, 30, 1], [121, 30], [121, 31]]}, 400),
+        ({"channel": "email", "address": "x@y.cn", "polygon": [[120, 30, 1], [121, 30], [121, 31]]}, 422),
         ({"channel": "email", "address": "x@y.cn"}, 400),
         ({"channel": "email", "address": "x@y.cn", "center": [500, 30], "radius_m": 500}, 400),
     ]:
