@@ -14,7 +14,6 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from cityloop.api.bounded import decimal_number
 from cityloop.cases.actions import submit_report
 from cityloop.core.audit import public_actor
-from cityloop.core.models import Unit
 from cityloop.participation import actions, surveys, verification
 from cityloop.participation.models import Activity, Citizen, Signup, Survey, Volunteer
 from cityloop.participation.models.surveys import SurveyStatus
@@ -23,6 +22,7 @@ from cityloop.participation.models.volunteering import ActivityStatus
 from .auth import PUBLIC_OR_AUTH
 from .errors import ApiError
 from .public import limit_writes
+from .unit_codes import required_unit, unit_by_code
 
 router = Router(tags=["public"])
 TOKEN = Header("", alias="X-Citizen-Token", max_length=300, description="from POST /public/verify/confirm")
@@ -33,15 +33,6 @@ def citizen_of(token: str) -> Citizen:
     if citizen is None:
         raise ApiError(401, "X-Citizen-Token: missing, wrong or expired; verify your phone again")
     return citizen
-
-
-def _unit(code: str | None, field: str) -> Unit | None:
-    if not code:
-        return None
-    unit = Unit.objects.filter(code=code).first()
-    if unit is None:
-        raise ApiError(400, f"{field}: no unit with code {code}", field=field)
-    return unit
 
 
 class VolunteerBrief(Schema):
@@ -118,15 +109,14 @@ class VolunteerIn(Schema):
 def register(request: HttpRequest, body: VolunteerIn, token: str = TOKEN) -> Status[dict[str, Any]]:
     citizen = citizen_of(token)
     limit_writes(request)
-    street = _unit(body.street, "street")
-    assert street is not None
+    street = required_unit(body.street, "street")
     volunteer = actions.register_volunteer(
         actor=public_actor(),
         citizen=citizen,
         kind=body.kind,
         name=body.name,
         street=street,
-        community=_unit(body.community, "community"),
+        community=unit_by_code(body.community, "community"),
     )
     return Status(201, _volunteer(volunteer) or {})
 
@@ -344,7 +334,7 @@ def suggest(request: HttpRequest, body: SuggestionIn, token: str = TOKEN) -> Sta
         citizen=citizen,
         title=body.title,
         text=body.text,
-        street=_unit(body.street, "street"),
+        street=unit_by_code(body.street, "street"),
     )
     return Status(201, done)
 
@@ -417,8 +407,7 @@ def answer(
     survey = Survey.objects.select_related("area").filter(pk=survey_id).first()
     if survey is None:
         raise ApiError(404, f"no survey {survey_id}")
-    community = _unit(body.community, "community")
-    assert community is not None
+    community = required_unit(body.community, "community")
     for value in body.answers.values():
         if isinstance(value, str) and len(value) > 500:
             raise ApiError(400, "answers: at most 500 characters an answer", field="answers")

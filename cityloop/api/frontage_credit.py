@@ -32,7 +32,7 @@ from .errors import ApiError
 from .pagination import Paged
 
 router = Router(tags=["frontage"])
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH = r"^20\d{2}-(0[1-9]|1[0-2])$"  # a month of this century
 OFFICERS = {Role.UNIT_MANAGER, Role.ADMIN}
 
 

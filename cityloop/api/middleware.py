@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.html import escape
@@ -70,7 +70,7 @@ class RequestGuardMiddleware:
             return self._too_big()
         try:
             field = nul_field(request)
-        except (RequestDataTooBig, TooManyFieldsSent):
+        except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
             if api:
                 return self._too_big()
             raise

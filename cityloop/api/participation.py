@@ -20,6 +20,7 @@ from cityloop.participation.models import Activity, CitySetting, Signup, Suggest
 from .citizens import ActivityOut, CleanupOut, QuestionOut, activity_out
 from .errors import ApiError
 from .pagination import Paged
+from .unit_codes import required_unit, unit_by_code
 
 router = Router(tags=["participation"])
 
@@ -39,15 +40,6 @@ def _one(request: HttpRequest, qs: QuerySet[Any], pk: int, action: str = "view")
             raise ApiError(403, f"you may not change {what} {pk}")
         raise ApiError(404, f"no {what} {pk} that you may see")
     return found
-
-
-def _unit(code: str | None, field: str) -> Unit | None:
-    if not code:
-        return None
-    unit = Unit.objects.filter(code=code).first()
-    if unit is None:
-        raise ApiError(400, f"{field}: no unit with code {code}", field=field)
-    return unit
 
 
 def _may_manage_unit(request: HttpRequest, model: type[Model], unit: Unit) -> None:
@@ -142,15 +134,14 @@ class ActivityIn(Schema):
 
 
 def _save_activity(request: HttpRequest, body: ActivityIn, activity: Activity | None) -> Activity:
-    street = _unit(body.street, "street")
-    assert street is not None
+    street = required_unit(body.street, "street")
     _may_manage_unit(request, Activity, street)
     fields = body.dict(exclude={"street", "community", "status"})
     saved = actions.save_activity(
         actor=_staff(request),
         activity=activity,
         street=street,
-        community=_unit(body.community, "community"),
+        community=unit_by_code(body.community, "community"),
         **fields,
     )
     if saved.status != body.status:
@@ -331,8 +322,7 @@ def _survey_out(s: Survey) -> dict[str, Any]:
 
 
 def _save_survey(request: HttpRequest, body: SurveyIn, survey: Survey | None) -> Survey:
-    area = _unit(body.area, "area")
-    assert area is not None
+    area = required_unit(body.area, "area")
     _may_manage_unit(request, Survey, area)
     for i, q in enumerate(body.questions or []):
         if any(len(c) > 50 for c in q.choices):

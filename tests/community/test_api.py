@@ -182,3 +182,21 @@ def test_alleys_through_the_api(community: Community, api_as: Any) -> None:
     assert scores.status_code == 422
     scores = leader.get("/api/v1/alleys/scores", month=timezone.localdate().strftime("%Y-%m")).json()
     assert {s["street"] for s in scores} >= {"东街道"}
+
+
+def test_too_many_photos_is_a_json_413_naming_the_body(
+    community: Community, api_as: Any, settings: Any
+) -> None:
+    """Found by the fuzzer: Django's limit on uploaded files answered an HTML page."""
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    head = api_as(community.users["station_head"])
+    task = head.post("/api/v1/community/tasks", _task_body(community)).json()
+    client = Client()
+    client.force_login(community.users["station_head"])
+    answer = client.post(
+        f"/api/v1/community/tasks/{task['id']}/solve",
+        {"solution": "换了阀门", "photos": [_upload(), _upload(), _upload()]},
+    )
+    assert answer.status_code == 413 and answer["Content-Type"].startswith("application/json")
+    assert answer.json()["field"] == "body"
+    assert head.get(f"/api/v1/community/tasks/{task['id']}").json()["state"] != "solved"

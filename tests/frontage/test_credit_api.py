@@ -39,6 +39,12 @@ def test_credit_is_ranked_and_scoped(loop, scored, api_as):
         api_as(org.users["street_a_manager"]).get("/api/v1/frontage/credit", month="2026-13").status_code
         == 422
     )
+    # Found by the fuzzer: year 0 reached the date constructor (a 500).
+    for month in ("0000-01", "1999-12"):
+        assert (
+            api_as(org.users["street_a_manager"]).get("/api/v1/frontage/credit", month=month).status_code
+            == 422
+        )
     history = api_as(org.users["leader"]).get(f"/api/v1/frontage/credit/{scored.uscc}").json()
     assert history["scores"][0]["month"] == MONTH
     assert (

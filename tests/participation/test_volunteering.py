@@ -166,6 +166,9 @@ def test_activities_are_made_within_the_jurisdiction(loop: Loop, api_as: Any) ->
         == 403
     )
     manager = api_as(loop.users["street_a_manager"])
+    # Found by the fuzzer: a missing street was a 500.
+    missing = manager.post("/api/v1/participation/activities", {**body, "street": ""})
+    assert missing.status_code == 400 and missing.json()["field"] == "street"
     made = manager.post("/api/v1/participation/activities", body)
     assert made.status_code == 201, made.content
     assert (
