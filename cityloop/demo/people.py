@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import BasePasswordHasher, PBKDF2PasswordHasher, get_hasher, get_hashers
+from django.db.models import Q
 
 from cityloop.core.actions import create_user
 from cityloop.core.models import Role, Unit, User
@@ -48,6 +49,18 @@ ROLE_LABELS: dict[str, str] = {
     Role.UNIT_MANAGER: "单位管理员",
     Role.COMMUNITY_HEAD: "社区负责人",
 }
+
+# The channels' service accounts, by the link from their platform (hotline), network (sensors) or
+# detector (video): they hold roles to answer for their channel, never to work as people.
+SERVICE_ACCOUNT_LINKS = ("hotline_platform", "sensor_network", "video_detector")
+
+
+def not_a_service_account(user_field: str = "") -> Q:
+    """Rows whose user (``user_field``, e.g. ``"user"`` on memberships; the row itself when empty)
+    is not a channel's service account."""
+    prefix = f"{user_field}__" if user_field else ""
+    return Q(**{f"{prefix}{link}__isnull": True for link in SERVICE_ACCOUNT_LINKS})
+
 
 # What the logins table calls a frontage party's account (it holds no role).
 PARTY_ROLE_LABEL = "门前三包责任主体"

@@ -15,14 +15,21 @@ from cityloop.frontage.models import Party
 from cityloop.geo.models import Grid, Road
 
 from .districts import DISTRICTS
-from .people import DEMO_PASSWORD, KEY_LOGINS, PARTY_ROLE_LABEL, role_label, unit_label
+from .people import (
+    DEMO_PASSWORD,
+    KEY_LOGINS,
+    PARTY_ROLE_LABEL,
+    not_a_service_account,
+    role_label,
+    unit_label,
+)
 
 
 def people() -> QuerySet[User]:
     """The demo's people: every account but the system's, the public's and the service accounts
     of hotline platforms, sensor networks, video detectors and frontage escalation."""
     return User.objects.exclude(username__in=(SYSTEM_USERNAME, PUBLIC_USERNAME, FRONTAGE_ESCALATION)).filter(
-        hotline_platform__isnull=True, sensor_network__isnull=True, video_detector__isnull=True
+        not_a_service_account()
     )
 
 

@@ -17,6 +17,8 @@ from typing import NamedTuple
 from cityloop.cases.models import Case
 from cityloop.core.models import Membership, Role, Unit, UnitKind, User
 
+from .people import not_a_service_account
+
 CITY_LEVEL = "city"
 COMMAND_ROLES = (Role.OPERATOR, Role.SHIFT_LEADER, Role.DISPATCHER)
 
@@ -119,11 +121,7 @@ class Staff:
             # People only: a hotline platform's service account holds command roles to answer for
             # its platform (return visits, approvals), never to work the queue; so do the accounts
             # of sensor networks (voiding what recovered) and of video detectors.
-            .filter(
-                user__hotline_platform__isnull=True,
-                user__sensor_network__isnull=True,
-                user__video_detector__isnull=True,
-            )
+            .filter(not_a_service_account("user"))
             .select_related("user", "unit")
             .order_by("user__username", "pk")
         )
