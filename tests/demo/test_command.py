@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from cityloop.core.actions import create_unit
 from cityloop.core.models import AuditEntry, Unit, User
 from cityloop.demo.people import DEMO_PASSWORD
+from cityloop.demo.report import people
 from cityloop.geo.models import Grid, Road
 
 
@@ -54,8 +55,13 @@ def test_if_empty_builds_once_then_only_prints_the_logins(db: Any) -> None:
 
 def test_all_logins_lists_every_demo_user(db: Any) -> None:
     out = run("--seed", "3", "--all-logins")
-    users = User.objects.exclude(username="system")
+    # Every person the demo built; the channels' service accounts and the system's are not logins.
+    users = people()
+    assert users.count() > 100
     assert all(u.username in out for u in users)
+    service = User.objects.exclude(pk__in=users.values("pk")).exclude(username="system")
+    assert service.exists()
+    assert not any(u.username in out for u in service)
     assert "supervisor02" in out and "community03_head" in out
 
 
