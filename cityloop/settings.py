@@ -291,7 +291,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("CITYLOOP_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("CITYLOOP_LOGIN_LOCKOUT_HOURS", "0.25"))  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "cityloop.core.ratelimits.client_address"
+AXES_CLIENT_IP_CALLABLE = "cityloop.core.ratelimits.login_guard_address"
 AXES_LOCKOUT_CALLABLE = "cityloop.web.views.locked_out"
 AXES_VERBOSE = False
 

@@ -16,6 +16,8 @@ which we used first through django-ratelimit, cost twelve queries per counted re
 
 from __future__ import annotations
 
+import ipaddress
+
 import hashlib
 import re
 import time
@@ -47,6 +49,17 @@ def client_address(request: HttpRequest) -> str:
     found = request.META.get(header, "") if header else ""
     # X-Forwarded-For may hold a chain: the proxy appends the address it saw last.
     return found.split(",")[-1].strip() or request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def login_guard_address(request: HttpRequest) -> str | None:
+    """The client's address for the login guard (django-axes), which stores it in an IP address
+    column: None when it is missing or not an address (a request without ``REMOTE_ADDR``, as over a
+    Unix socket, or a proxy header holding something else), which PostgreSQL would refuse."""
+    found = client_address(request)
+    try:
+        return str(ipaddress.ip_address(found))
+    except ValueError:
+        return None
 
 
 def check_rate(rate: str | None) -> str | None:

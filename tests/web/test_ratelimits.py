@@ -100,6 +100,28 @@ def test_repeated_wrong_logins_lock_that_user_name_from_that_address(loop: Any, 
     )
 
 
+def test_a_login_from_no_address_or_a_forged_proxy_header_is_guarded_not_a_500(
+    loop: Any, settings: Any
+) -> None:
+    """The lockout stores the address in an IP column (PostgreSQL's inet): a request without
+    REMOTE_ADDR (a Unix socket) or a proxy header holding a word must still sign in or fail cleanly."""
+    settings.AXES_ENABLED = True
+    settings.CITYLOOP_CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"
+    user = loop.users["operator"]
+    user.set_password("right-password-1")
+    user.save()
+    forged = Client(HTTP_X_REAL_IP="unknown")
+    assert forged.post("/login/", {"username": user.username, "password": "wrong"}).status_code == 200
+    assert (
+        forged.post("/login/", {"username": user.username, "password": "right-password-1"}).status_code
+        == 302
+    )
+    nowhere = Client(REMOTE_ADDR="")
+    assert nowhere.post("/login/", {"username": user.username, "password": "wrong"}).status_code == 200
+    nowhere.force_login(user)  # the lockout's own signal on a request with no address at all
+    assert nowhere.get("/").status_code in (200, 302)
+
+
 def test_guessing_tracking_codes_is_stopped_in_the_console_and_the_api(loop: Any, settings: Any) -> None:
     settings.CITYLOOP_RATELIMIT_TRACK_MISSES = "3/h"
     client = Client()
