@@ -76,3 +76,13 @@ def anywhere_operator() -> Any:
     staff = Staff.load()
     city = staff.centres.get(None)
     return ((city.operators if city else []) or staff.operators)[0]
+
+
+def client_environment() -> None:
+    """Django's test environment (the test client's host and in-memory mail), set once for every
+    benchmark that times pages through the test client in this run."""
+    from django.test import utils
+
+    # Django refuses a second set-up; it marks the first by saving the settings it replaced.
+    if not hasattr(utils._TestState, "saved_data"):
+        utils.setup_test_environment()

@@ -137,7 +137,6 @@ def _api(name: str, samples: list[float], target: float) -> list[bench.Result]:
 
 def run() -> list[bench.Result]:
     from django.test import Client
-    from django.test.utils import setup_test_environment
     from django.utils import timezone
 
     from bench.bench_cases import ensure_demo_city
@@ -147,7 +146,7 @@ def run() -> list[bench.Result]:
     from cityloop.cases.models import Case
     from cityloop.core.models import User
 
-    setup_test_environment()
+    bench.client_environment()
     ensure_demo_city()
     seconds = insert_cases(_size())
     results = [

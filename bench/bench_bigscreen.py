@@ -49,7 +49,6 @@ def parts(client: Any, repeat: int) -> list[bench.Result]:
 
 def run() -> list[bench.Result]:
     from django.test import Client
-    from django.test.utils import setup_test_environment
     from django.utils import timezone
 
     from bench.bench_analytics import _api, _repeat, _size, _timed
@@ -64,7 +63,7 @@ def run() -> list[bench.Result]:
     from cityloop.core.audit import system_actor
     from cityloop.core.models import Unit, UnitKind, User
 
-    setup_test_environment()
+    bench.client_environment()
     ensure_demo_city()
     insert_cases(_size())
     if not DailyCount.objects.exists():

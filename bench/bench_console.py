@@ -217,12 +217,11 @@ def _result(name: str, samples: list[float]) -> list[bench.Result]:
 
 
 def run() -> list[bench.Result]:
-    from django.test.utils import setup_test_environment
 
     from bench.bench_cases import ensure_demo_city
     from cityloop.cases.models import Case
 
-    setup_test_environment()
+    bench.client_environment()
     ensure_demo_city()
     size = _size()
     seconds = insert_cases(size)

@@ -27,7 +27,6 @@ def _sizes() -> tuple[int, int]:
 
 def run() -> list[bench.Result]:
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
     from bench.bench_cases import ensure_demo_city
     from cityloop.core.actions import create_api_token
@@ -37,7 +36,7 @@ def run() -> list[bench.Result]:
     from cityloop.geo import gazetteer
     from cityloop.geo.geocode import geocode
 
-    setup_test_environment()
+    bench.client_environment()
     ensure_demo_city()
     rounds, requests = _sizes()
     results: list[bench.Result] = []

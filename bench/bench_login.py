@@ -12,11 +12,10 @@ TARGET_MS = 200.0
 def run() -> list[bench.Result]:
     from django.contrib.auth.hashers import get_hasher
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
     from cityloop.core.models import User
 
-    setup_test_environment()
+    bench.client_environment()
     password = "a long enough pass phrase 2026"
     user, _ = User.objects.get_or_create(username="bench_login")
     user.set_password(password)  # the project's hasher, as a real user's hash after a sign-in

@@ -26,7 +26,6 @@ def _repeat() -> int:
 
 def run() -> list[bench.Result]:
     from django.test import Client
-    from django.test.utils import setup_test_environment
     from django.utils import timezone
 
     from bench.bench_cases import ensure_demo_city
@@ -34,7 +33,7 @@ def run() -> list[bench.Result]:
     from cityloop.cases.models import Case
     from cityloop.core.models import Unit, UnitKind
 
-    setup_test_environment()
+    bench.client_environment()
     ensure_demo_city()
     seconds = insert_cases(_size())
     total = Case.objects.count()

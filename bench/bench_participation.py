@@ -23,7 +23,7 @@ def run() -> list[bench.Result]:
     import shapely
     from django.db.models import Max, Min
     from django.test import Client
-    from django.test.utils import override_settings, setup_test_environment
+    from django.test.utils import override_settings
     from django.utils import timezone
 
     from bench.bench_cases import ensure_demo_city
@@ -32,7 +32,7 @@ def run() -> list[bench.Result]:
     from cityloop.participation import alerts
     from cityloop.participation.models import AlertSubscription
 
-    setup_test_environment()
+    bench.client_environment()
     ensure_demo_city()
     seconds = insert_cases(20_000 if _quick() else 1_000_000)
     results = [

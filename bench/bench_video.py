@@ -134,9 +134,8 @@ def detections_in() -> list[bench.Result]:
 
 def patrol_page() -> list[bench.Result]:
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
-    setup_test_environment()  # the test client's host, as bench_console does
+    bench.client_environment()
 
     from cityloop.core.audit import system_actor
     from cityloop.core.models import User

@@ -91,3 +91,9 @@ def test_the_load_client_sends_every_request_and_counts_the_failures():
     latencies, failures = _drive(_free_port(), requests[:3], 2)
     assert len(latencies) == 3 and len(failures) == 3
     assert all(f.startswith("connection error") for f in failures)
+
+
+def test_every_page_benchmark_can_set_the_client_environment_up_in_one_run() -> None:
+    # `make bench` runs all of them in one process: the second set-up must not raise.
+    bench.client_environment()
+    bench.client_environment()

@@ -113,8 +113,7 @@ def test_a_login_from_no_address_or_a_forged_proxy_header_is_guarded_not_a_500(
     forged = Client(HTTP_X_REAL_IP="unknown")
     assert forged.post("/login/", {"username": user.username, "password": "wrong"}).status_code == 200
     assert (
-        forged.post("/login/", {"username": user.username, "password": "right-password-1"}).status_code
-        == 302
+        forged.post("/login/", {"username": user.username, "password": "right-password-1"}).status_code == 302
     )
     nowhere = Client(REMOTE_ADDR="")
     assert nowhere.post("/login/", {"username": user.username, "password": "wrong"}).status_code == 200
