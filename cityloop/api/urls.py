@@ -106,7 +106,10 @@ ROUTERS = [
     ("/public", "cityloop.api.public"),
     ("/public", "cityloop.api.citizens"),
     ("/participation", "cityloop.api.participation"),
-    ("/video", "cityloop.api.video"),
+    ("/video", "cityloop.api.video_cameras"),
+    ("/video", "cityloop.api.video_detections"),
+    ("/video", "cityloop.api.video_rounds"),
+    ("/video", "cityloop.api.video_checks"),
     ("/sensors", "cityloop.api.sensors"),
 ]
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cityloop.catalog import lookup
 from cityloop.routing import actions as routing_actions
@@ -258,6 +259,13 @@ def check(ctx: Context) -> None:
     ctx.payload.setdefault("attachment_purpose", "check")
 
 
+def video_check(ctx: Context) -> None:
+    """A check through a camera keeps what the camera showed: without a frame it proves nothing."""
+    if not ctx.payload.get("attachments"):
+        raise ValidationError({"attachments": _("attach the camera's frame that shows the spot now")})
+    check(ctx)
+
+
 def return_visit(ctx: Context) -> None:
     value = str(ctx.payload["satisfaction"])
     if value not in SATISFACTION:
@@ -308,6 +316,8 @@ EFFECTS: dict[str, Effect] = {
     "dispose": dispose,
     "check_pass": check,
     "check_fail": check,
+    "video_check_pass": video_check,
+    "video_check_fail": video_check,
     "return_visit": return_visit,
     "request_no_return_visit": request_no_return_visit,
     "approve_no_return_visit": approve_no_return_visit,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from cityloop.routing.models import Level
 
+from .camera_views import camera_for
 from .models import Case
 
 Guard = Callable[[Case], "str | None"]
@@ -62,7 +63,15 @@ def city_commanded(case: Case) -> str | None:
     return None
 
 
+def seen_by_camera(case: Case) -> str | None:
+    """A check through a camera (视频核查) needs the camera that reported the case, still in service."""
+    if camera_for(case) is None:
+        return _("no camera in service shows this case: send a supervisor to check it on site")
+    return None
+
+
 GUARDS: dict[str, Guard] = {
+    "seen_by_camera": seen_by_camera,
     "city_above": city_above,
     "city_commanded": city_commanded,
     "verified_if_needed": verified_if_needed,

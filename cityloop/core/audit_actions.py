@@ -192,6 +192,8 @@ class AuditAction(models.TextChoices):
     CASE_SEND_FOR_CHECK = "case.send_for_check", _("case sent for check")
     CASE_CHECK_PASS = "case.check_pass", _("check passed")
     CASE_CHECK_FAIL = "case.check_fail", _("check failed")
+    CASE_VIDEO_CHECK_PASS = "case.video_check_pass", _("checked through a camera: passed")
+    CASE_VIDEO_CHECK_FAIL = "case.video_check_fail", _("checked through a camera: failed")
     CASE_RETURN_VISIT = "case.return_visit", _("return visit made")
     CASE_REQUEST_NO_RETURN_VISIT = "case.request_no_return_visit", _("no return visit requested")
     CASE_APPROVE_NO_RETURN_VISIT = "case.approve_no_return_visit", _("no return visit approved")

@@ -42,7 +42,7 @@ def _cases_with(
     return qs.values("case_id")
 
 
-REWORK = (("check", "close"), ("check_fail", "reopen"))
+REWORK = (("check", "close"), ("check_fail", "video_check_fail", "reopen"))
 
 
 def _by_rework(w: Window) -> Q:

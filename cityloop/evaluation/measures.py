@@ -132,6 +132,18 @@ FAMILIES: dict[str, Family] = {
                 ),
                 _m("checked", "核查数", "checks", _step("check")),
                 _m("checked_on_time", "按时核查数", "checked on time", _step("check", on_time=True)),
+                _m(
+                    "video_checked",
+                    "视频核查数",
+                    "checked through a camera",
+                    _step("check", "video_check_pass", "video_check_fail"),
+                ),
+                _m(
+                    "video_checked_on_time",
+                    "按时视频核查数",
+                    "checked through a camera on time",
+                    _step("check", "video_check_pass", "video_check_fail", on_time=True),
+                ),
                 _m("close_steps", "结案环节数", "closing decisions", _step("close")),
                 _m("close_on_time", "按时结案数", "closing decisions on time", _step("close", on_time=True)),
             ),

@@ -61,7 +61,16 @@ SOURCES: dict[str, tuple[Source, ...]] = {
     ),
     "operator": (
         Source(
-            "steps", "ended_by_id", _same("accepted", "accepted_on_time", "check_sent", "check_sent_on_time")
+            "steps",
+            "ended_by_id",
+            _same(
+                "accepted",
+                "accepted_on_time",
+                "check_sent",
+                "check_sent_on_time",
+                "video_checked",
+                "video_checked_on_time",
+            ),
         ),
         Source("video_rounds", "operator_id"),
     ),

@@ -144,7 +144,7 @@ def _message_for(event: CaseEvent, platform: Platform) -> tuple[str, dict[str, A
         return "deferral_answer", {"approved": name == "approve_hold", "reason": note, "by": "city"}
     if name == "resume":
         return "deferral_lifted", {"note": note}
-    if name == "check_pass":
+    if name in ("check_pass", "video_check_pass"):
         return "result", _result(event, platform)
     if name == "reopen":
         return "reopened", {"reason": note}
@@ -174,6 +174,7 @@ MAPPED = frozenset(
         "reject_hold",
         "resume",
         "check_pass",
+        "video_check_pass",
         "reopen",
         "close",
         "urge",
@@ -183,7 +184,7 @@ MAPPED = frozenset(
 
 # What the tickets of reports merged into a case (合并) hear of it: its result, a re-assignment after
 # an unsatisfied visit, and its closing.
-FOLLOWED = frozenset({"check_pass", "reopen", "close"})
+FOLLOWED = frozenset({"check_pass", "video_check_pass", "reopen", "close"})
 
 
 def on_case_event(sender: Any, instance: CaseEvent, created: bool, **kwargs: Any) -> None:

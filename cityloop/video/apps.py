@@ -35,6 +35,13 @@ class VideoConfig(AppConfig):
 
         register_sweep("video-stale-rounds", stale_rounds)
 
+        # 视频核查: the camera that reported a case is offered to check it.
+        from cityloop.cases.camera_views import register_camera_finder
+
+        from .casework import checking_camera_label
+
+        register_camera_finder(checking_camera_label)
+
         # A camera or threshold changed in this process: its memo is dropped at once.
         for model, memo in ((Camera, CAMERAS), (Threshold, THRESHOLDS)):
             post_save.connect(memo.clear, sender=model, dispatch_uid=f"video-memo-{model.__name__}")

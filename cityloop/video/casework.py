@@ -1,10 +1,15 @@
 """Cases seen through a camera: placed at the camera's view, carrying the camera and its frame,
 reported on the ``video_patrol`` channel, and found again when the same camera sees the same
-problem while its case is still open (one case, not one per sighting)."""
+problem while its case is still open (one case, not one per sighting). The same camera checks the
+case later (视频核查): the workflow's ``video_check_pass``/``video_check_fail`` with its frame."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
 from cityloop.cases.actions import submit_report
+from cityloop.cases.attachments import upload_attachment
 from cityloop.cases.engine import perform
 from cityloop.cases.models import Case
 from cityloop.cases.workflow.spec import OPEN_STATES
@@ -12,6 +17,7 @@ from cityloop.catalog.models import Category
 from cityloop.core.audit import action_transaction, record
 from cityloop.core.models import User
 
+from .frames import take_frame
 from .geometry import view_point
 from .models import Camera, CameraCase
 
@@ -87,3 +93,49 @@ def report_through_camera(
                 },
             )
         return case, created
+
+
+def checking_camera(case: Case) -> Camera | None:
+    """The camera that reported ``case``, while it is in service: the one to check it through."""
+    link = CameraCase.objects.select_related("camera").filter(case=case, camera__active=True).first()
+    return link.camera if link else None
+
+
+def checking_camera_label(case: Case) -> str | None:
+    """The registry's answer for the workflow guard (cases.camera_views): ``"code name"`` or None."""
+    camera = checking_camera(case)
+    return f"{camera.code} {camera.name}" if camera else None
+
+
+def frame_for_check(case: Case, *, actor: User) -> int:
+    """Take the checking camera's frame now and store it as the actor's upload for the check; returns
+    the attachment's id for the transition to attach. ``ValidationError`` on ``frame`` when the
+    camera has no snapshot address or gives no frame (the operator then uploads a screenshot)."""
+    camera = checking_camera(case)
+    if camera is None:
+        raise ValidationError({"frame": "这个案件没有可用于视频核查的摄像头"})
+    content = take_frame(camera.snapshot_url)
+    name = f"check-{camera.code}-{timezone.now():%Y%m%d%H%M%S}.jpg"
+    return upload_attachment(actor=actor, name=name, content=content, purpose="check").pk
+
+
+def check_through_camera(
+    case: Case,
+    *,
+    actor: User,
+    passed: bool,
+    reason: str = "",
+    note: str = "",
+    attachment_id: int | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """视频核查 in one step: the frame (the actor's upload, or taken from the camera now) and the
+    workflow's ``video_check_pass``/``video_check_fail`` stand or fall together."""
+    name = "video_check_pass" if passed else "video_check_fail"
+    payload: dict[str, object] = {k: v for k, v in (("reason", reason), ("note", note)) if v}
+    with action_transaction():
+        if checking_camera(case) is None:
+            # The engine would refuse too; refusing first leaves no frame taken for nothing.
+            return perform(case, name, actor=actor, payload=payload, expected_version=expected_version)
+        payload["attachments"] = [attachment_id or frame_for_check(case, actor=actor)]
+        return perform(case, name, actor=actor, payload=payload, expected_version=expected_version)

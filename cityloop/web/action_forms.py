@@ -29,7 +29,16 @@ from . import labels
 DISPATCHABLE = [UnitKind.DEPARTMENT, UnitKind.COMPANY, UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.STATION]
 MAX_PHOTOS = 6
 # Transitions whose form offers photos, and whether at least one is needed.
-PHOTO_TRANSITIONS = {"dispose": True, "check_pass": False, "check_fail": False, "verify": False}
+PHOTO_TRANSITIONS = {
+    "dispose": True,
+    "check_pass": False,
+    "check_fail": False,
+    "verify": False,
+    "video_check_pass": False,
+    "video_check_fail": False,
+}
+# A check through a camera (视频核查) takes the camera's frame now, unless the operator uploads one.
+VIDEO_CHECKS = ("video_check_pass", "video_check_fail")
 # Fields a transition takes besides the ones it requires (the dispatcher may override the routing
 # suggestion, and says why; a returning unit may name the right one).
 OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {"dispatch": ("unit", "reason")}
@@ -47,12 +56,19 @@ FIELD_ORDER = [
     "time_unit",
     "satisfaction",
     "feedback",
+    "grab_frame",
     "photos",
     "reason",
     "note",
 ]
 # Engine error keys → the form field that shows them.
-FIELD_ALIASES = {"attachments": "photos", "file": "photos", "code": "category", "kind": "category"}
+FIELD_ALIASES = {
+    "frame": "grab_frame",
+    "attachments": "photos",
+    "file": "photos",
+    "code": "category",
+    "kind": "category",
+}
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -259,6 +275,13 @@ class ActionForm(forms.Form):
             self.fields["photos"] = PhotosField(
                 label=_("Photos"), required=PHOTO_TRANSITIONS[transition.name]
             )
+        if transition.name in VIDEO_CHECKS:
+            self.fields["grab_frame"] = forms.BooleanField(
+                label=_("Take the camera's frame now"),
+                required=False,
+                initial=True,
+                help_text=_("Or untick and upload a screenshot of the camera's picture."),
+            )
         self.order_fields(FIELD_ORDER)
 
     def _category_fields(self) -> None:
@@ -295,7 +318,7 @@ class ActionForm(forms.Form):
 
     def payload(self) -> dict[str, Any]:
         """What ``perform`` takes: the cleaned values without the form's own bookkeeping."""
-        data = {k: v for k, v in self.cleaned_data.items() if k not in ("version", "photos")}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("version", "photos", "grab_frame")}
         if "found" in data:
             data["found"] = data["found"] == "true"
         if "condition" in data:

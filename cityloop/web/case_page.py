@@ -26,6 +26,8 @@ from cityloop.cases.models import Attachment, Case, CaseEvent, CaseStep, Channel
 from cityloop.cases.workflow import TRANSITIONS, Transition
 from cityloop.catalog.models import Kind
 from cityloop.core.files import file_response
+from cityloop.video.casework import frame_for_check
+from cityloop.video.models import CameraCase
 
 from . import labels
 from .access import (
@@ -59,6 +61,9 @@ CASE_RELATED = (
     "component__maintainer",
     "component__subclass",
     "duplicate_of",
+    # The camera that found the case (视频核查), in the same query: most cases have none.
+    "camera_link__camera",
+    "camera_link__frame",
 )
 
 
@@ -209,6 +214,14 @@ def back_to_list(request: HttpRequest) -> tuple[str, str]:
     return reverse("web:home"), str(_("Home"))
 
 
+def camera_link(case: Case) -> CameraCase | None:
+    """The case's link to the camera that found it, if a camera did (loaded with the case)."""
+    try:
+        return case.camera_link
+    except CameraCase.DoesNotExist:
+        return None
+
+
 def case_context(
     request: HttpRequest, case: Case, bound: tuple[str, ActionForm] | None = None
 ) -> dict[str, Any]:
@@ -230,6 +243,7 @@ def case_context(
         "open_action": bound[0] if bound else None,
         "crumb": back_to_list(request),
         "hotline": hotline_context(case),
+        "camera_link": camera_link(case),
         "likely_duplicates": duplicates.of_case(case, visible_cases(request)),
         "counters": [
             (_("Returns"), case.returns_count),
@@ -268,7 +282,14 @@ def upload_photos(form: ActionForm, user: Any, purpose: str) -> list[int]:
     return ids
 
 
-PHOTO_PURPOSE = {"dispose": "disposal", "check_pass": "check", "check_fail": "check", "verify": "other"}
+PHOTO_PURPOSE = {
+    "dispose": "disposal",
+    "check_pass": "check",
+    "check_fail": "check",
+    "video_check_pass": "check",
+    "video_check_fail": "check",
+    "verify": "other",
+}
 
 
 def take_action(request: HttpRequest, case: Case, name: str) -> tuple[ActionForm, Case | None]:
@@ -286,6 +307,8 @@ def take_action(request: HttpRequest, case: Case, name: str) -> tuple[ActionForm
         with transaction.atomic():
             payload = form.payload()
             ids = upload_photos(form, user, PHOTO_PURPOSE.get(name, "other"))
+            if form.cleaned_data.get("grab_frame") and not ids:
+                ids.append(frame_for_check(case, actor=user))
             if ids:
                 payload["attachments"] = ids
             moved = perform(case, name, actor=user, payload=payload, expected_version=version)

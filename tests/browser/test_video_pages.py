@@ -101,3 +101,50 @@ def test_a_round_a_frame_and_the_review_queue(
         page.wait_for_load_state("networkidle")
         _check(page, viewport)
     assert not errors
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["375", "1440"])
+def test_a_case_checked_through_the_camera_that_found_it(
+    browser, reference_data, live_server, loop, cameras, shots, viewport, settings
+):
+    """视频核查: the operator opens a case in 核查中 that a camera reported, takes the camera's frame
+    now and passes the check; the case moves on to closing with the frame on it."""
+    from cityloop.cases.models import Case
+    from cityloop.catalog import lookup
+    from cityloop.video.casework import report_through_camera
+
+    settings.CITYLOOP_VIDEO_SNAPSHOT_FETCHER = "tests.video.conftest.fake_fetch"
+    operator = loop.users["operator"]
+    # The timeline names the people who acted: in a city they have Chinese names.
+    for n, user in enumerate(loop.users.values()):
+        type(user).objects.filter(pk=user.pk).update(display_name=f"工作人员{n}")
+    case, _created = report_through_camera(
+        actor=operator,
+        camera=cameras[0],
+        category=lookup.category("0102", "event"),
+        description="摄像头发现暴露垃圾",
+        frame_id=loop.photo(operator),
+    )
+    case = loop.drive(case, "accept", "register", "dispatch", "dispose", "send_for_check")
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _login(page, live_server.url, "operator")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#h-camera").count() == 1
+    details = page.locator("#action-video_check_pass")
+    if details.get_attribute("open") is None:  # the page opens the first action itself
+        details.locator("summary").click()
+    assert details.locator("input[name$=grab_frame]").is_checked()
+    shots(page, "video-check")
+    _check(page, viewport)
+    page.click("#action-video_check_pass button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    shots(page, "video-checked")
+    moved = Case.objects.get(pk=case.pk)
+    assert moved.state == "checked"
+    assert moved.attachments.filter(purpose="check", uploaded_by=operator).count() == 1
+    assert "视频核查通过" in page.locator("main").inner_text()
+    assert not errors

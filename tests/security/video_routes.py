@@ -1,5 +1,5 @@
-"""The video and sensor routes (cityloop/video, cityloop/sensors, cityloop/api/video.py and
-sensors.py), each with who may call it."""
+"""The video and sensor routes (cityloop/video, cityloop/sensors, cityloop/api/video_*.py
+and sensors.py), each with who may call it."""
 
 from __future__ import annotations
 
@@ -232,6 +232,16 @@ VIDEO_API_ROUTES: list[Route] = [
         inside="operator",
         outside="shift_leader_b",
         state=_round,
+    ),
+    Route(
+        "/api/v1/video/cases/{ref}/check",
+        PRIVATE,
+        f"{A}/cases/{{w.camera_case_a.number}}/check",
+        method="POST",
+        body=lambda w: {"passed": True, "attachment": w.upload(w.loop.users["operator"])},
+        inside="operator",
+        outside="dispatcher_b",
+        state=lambda w: w.field(type(w.camera_case_a), w.camera_case_a.pk, "state"),
     ),
     # sensors
     Route(

@@ -74,6 +74,22 @@ def round_a(w: Any) -> Any:
     return start_round(w.route_a, actor=w.loop.users["operator"], at=timezone.now() - dt.timedelta(minutes=1))
 
 
+def camera_case_a(w: Any) -> Any:
+    """A case :func:`camera_a` reported, disposed and sent for check (视频核查 may take it)."""
+    from cityloop.catalog import lookup
+    from cityloop.video.casework import report_through_camera
+
+    operator = w.loop.users["operator"]
+    case, _created = report_through_camera(
+        actor=operator,
+        camera=w.camera_a,
+        category=lookup.category("0102", "event"),
+        description="摄像头发现暴露垃圾",
+        frame_id=w.upload(operator),
+    )
+    return w.loop.drive(case, "accept", "register", "dispatch", "dispose", "send_for_check")
+
+
 def device_a(w: Any) -> Any:
     """A water-level sensor in street A."""
     from cityloop.sensors.actions import create_network, register_device

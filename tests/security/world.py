@@ -185,6 +185,10 @@ class World:
         return video_world.device_a(self)
 
     @cached_property
+    def camera_case_a(self) -> Any:
+        return video_world.camera_case_a(self)
+
+    @cached_property
     def closed_a_photo(self) -> Attachment:
         """The photo sent with the report of :attr:`closed_a` (its tracking page shows it)."""
         found = Attachment.objects.filter(case=self.closed_a).first()
