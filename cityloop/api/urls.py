@@ -91,6 +91,7 @@ ROUTERS = [
     ("/frontage", "cityloop.api.frontage_credit"),
     ("/frontage", "cityloop.api.frontage_letters"),
     ("/frontage", "cityloop.api.frontage_checks"),
+    ("/frontage", "cityloop.api.frontage_notices"),
     ("/community", "cityloop.api.community"),
     ("/community", "cityloop.api.community_meetings"),
     ("/alleys", "cityloop.api.alleys"),
