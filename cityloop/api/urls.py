@@ -89,6 +89,7 @@ ROUTERS = [
     ("/frontage", "cityloop.api.frontage"),
     ("/frontage", "cityloop.api.frontage_party"),
     ("/frontage", "cityloop.api.frontage_credit"),
+    ("/frontage", "cityloop.api.frontage_groups"),
     ("/frontage", "cityloop.api.frontage_letters"),
     ("/frontage", "cityloop.api.frontage_checks"),
     ("/frontage", "cityloop.api.frontage_notices"),
