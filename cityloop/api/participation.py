@@ -17,7 +17,8 @@ from cityloop.core.permissions import has_role, restrict
 from cityloop.participation import actions, points, surveys
 from cityloop.participation.models import Activity, CitySetting, Signup, Suggestion, Survey, Volunteer
 
-from .citizens import ActivityOut, CleanupOut, QuestionOut, activity_out
+from .citizen_feedback import QuestionOut
+from .citizens import ActivityOut, CleanupOut, activity_out
 from .errors import ApiError
 from .pagination import Paged
 from .unit_codes import required_unit, unit_by_code

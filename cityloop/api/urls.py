@@ -107,6 +107,7 @@ ROUTERS = [
     ("/intake", "cityloop.api.triage"),
     ("/public", "cityloop.api.public"),
     ("/public", "cityloop.api.citizens"),
+    ("/public", "cityloop.api.citizen_feedback"),
     ("/participation", "cityloop.api.participation"),
     ("/video", "cityloop.api.video"),
     ("/sensors", "cityloop.api.sensors"),
