@@ -108,6 +108,7 @@ ROUTERS = [
     ("/public", "cityloop.api.public"),
     ("/public", "cityloop.api.citizens"),
     ("/public", "cityloop.api.citizen_feedback"),
+    ("/participation", "cityloop.api.participation_volunteering"),
     ("/participation", "cityloop.api.participation"),
     ("/video", "cityloop.api.video"),
     ("/sensors", "cityloop.api.sensors"),
