@@ -211,7 +211,7 @@ class Case(models.Model):
             # Whether a district's units hold cases of another district (the scope's probe).
             models.Index(fields=["responsible_unit", "district"], name="case_unit_district_idx"),
             models.Index(fields=["state", "light", "deadline_at"], name="case_light_idx"),
-            # A ticket id alone finds its few cases on both engines (see actions._existing_by_ticket).
+            # A ticket id alone finds its few cases on both engines (see reporting._existing_by_ticket).
             models.Index(fields=["external_id"], name="case_external_id_idx"),
             models.Index(fields=["h3"], name="case_h3_idx"),  # "near this point": cells by equality
             # Evaluation counts the cases reported in a period by place, reporter and channel: a range
