@@ -16,9 +16,8 @@ which we used first through django-ratelimit, cost twelve queries per counted re
 
 from __future__ import annotations
 
-import ipaddress
-
 import hashlib
+import ipaddress
 import re
 import time
 
