@@ -37,13 +37,7 @@ class SuggestionOut(Schema):
     answered_at: dt.datetime | None
 
 
-@router.post(
-    "/suggestions",
-    response={201: SuggestionOut},
-    auth=PUBLIC_OR_AUTH,
-    summary="Send a suggestion",
-    operation_id="cityloop_api_citizens_suggest",
-)
+@router.post("/suggestions", response={201: SuggestionOut}, auth=PUBLIC_OR_AUTH, summary="Send a suggestion")
 def suggest(request: HttpRequest, body: SuggestionIn, token: str = TOKEN) -> Status[Any]:
     citizen = citizen_of(token)
     limit_writes(request)
@@ -62,7 +56,6 @@ def suggest(request: HttpRequest, body: SuggestionIn, token: str = TOKEN) -> Sta
     response=list[SuggestionOut],
     auth=PUBLIC_OR_AUTH,
     summary="Your suggestions and their answers",
-    operation_id="cityloop_api_citizens_my_suggestions",
 )
 def my_suggestions(request: HttpRequest, token: str = TOKEN) -> Any:
     return list(citizen_of(token).suggestions.all()[:100])
@@ -96,13 +89,7 @@ def survey_out(s: Survey) -> dict[str, Any]:
     }
 
 
-@router.get(
-    "/surveys",
-    response=list[PublicSurveyOut],
-    auth=PUBLIC_OR_AUTH,
-    summary="Surveys open now",
-    operation_id="cityloop_api_citizens_open_surveys",
-)
+@router.get("/surveys", response=list[PublicSurveyOut], auth=PUBLIC_OR_AUTH, summary="Surveys open now")
 def open_surveys(request: HttpRequest) -> list[dict[str, Any]]:
     qs = Survey.objects.filter(status=SurveyStatus.OPEN).select_related("area").order_by("-month")[:50]
     return [survey_out(s) for s in qs]
@@ -123,7 +110,6 @@ class AnsweredOut(Schema):
     response={201: AnsweredOut},
     auth=PUBLIC_OR_AUTH,
     summary="Answer a survey (once per phone)",
-    operation_id="cityloop_api_citizens_answer",
 )
 def answer(
     request: HttpRequest, survey_id: int, body: AnswersIn, token: str = TOKEN

@@ -52,12 +52,7 @@ def _groups(request: HttpRequest, action: str = "view") -> QuerySet[SelfDiscipli
     )
 
 
-@router.get(
-    "/groups",
-    response=list[GroupOut],
-    summary="Self-discipline groups (商户自治联盟)",
-    operation_id="cityloop_api_frontage_credit_groups",
-)
+@router.get("/groups", response=list[GroupOut], summary="Self-discipline groups (商户自治联盟)")
 def groups(request: HttpRequest, street: str | None = Query(None, max_length=32)) -> list[dict[str, Any]]:
     qs = _groups(request)
     if street:
@@ -71,12 +66,7 @@ class GroupIn(Schema):
     note: str = Field("", max_length=500)
 
 
-@router.post(
-    "/groups",
-    response={201: GroupOut},
-    summary="Create a self-discipline group in a street",
-    operation_id="cityloop_api_frontage_credit_group_create",
-)
+@router.post("/groups", response={201: GroupOut}, summary="Create a self-discipline group in a street")
 def group_create(request: HttpRequest, body: GroupIn) -> Status[dict[str, Any]]:
     street = Unit.objects.filter(code=body.street, kind="street").first()
     paths = jurisdiction_paths(_user(request), OFFICERS) if street else []
@@ -109,12 +99,7 @@ def _party_of(request: HttpRequest, uscc: str) -> Party:
     return party
 
 
-@router.get(
-    "/groups/{group_id}",
-    response=GroupOut,
-    summary="One group with its members",
-    operation_id="cityloop_api_frontage_credit_group_get",
-)
+@router.get("/groups/{group_id}", response=GroupOut, summary="One group with its members")
 def group_get(request: HttpRequest, group_id: int) -> dict[str, Any]:
     group = _groups(request).filter(pk=group_id).first()
     if group is None:
@@ -122,36 +107,21 @@ def group_get(request: HttpRequest, group_id: int) -> dict[str, Any]:
     return _group(group)
 
 
-@router.post(
-    "/groups/{group_id}/members",
-    response=GroupOut,
-    summary="A party joins the group",
-    operation_id="cityloop_api_frontage_credit_group_join",
-)
+@router.post("/groups/{group_id}/members", response=GroupOut, summary="A party joins the group")
 def group_join(request: HttpRequest, group_id: int, body: MemberIn) -> dict[str, Any]:
     group = _managed_group(request, group_id)
     join_group(actor=_user(request), group=group, party=_party_of(request, body.party))
     return _group(_groups(request).get(pk=group.pk))
 
 
-@router.post(
-    "/groups/{group_id}/leave",
-    response=GroupOut,
-    summary="A party leaves the group",
-    operation_id="cityloop_api_frontage_credit_group_leave",
-)
+@router.post("/groups/{group_id}/leave", response=GroupOut, summary="A party leaves the group")
 def group_leave(request: HttpRequest, group_id: int, body: MemberIn) -> dict[str, Any]:
     group = _managed_group(request, group_id)
     leave_group(actor=_user(request), group=group, party=_party_of(request, body.party))
     return _group(_groups(request).get(pk=group.pk))
 
 
-@router.post(
-    "/groups/{group_id}/leader",
-    response=GroupOut,
-    summary="Name the group's leader (a member)",
-    operation_id="cityloop_api_frontage_credit_group_leader",
-)
+@router.post("/groups/{group_id}/leader", response=GroupOut, summary="Name the group's leader (a member)")
 def group_leader(request: HttpRequest, group_id: int, body: MemberIn) -> dict[str, Any]:
     group = _managed_group(request, group_id)
     set_leader(actor=_user(request), group=group, party=_party_of(request, body.party))
@@ -181,12 +151,7 @@ def corrections_for(
     return qs.filter(street__code=street) if street else qs
 
 
-@router.get(
-    "/analysis",
-    response=AnalysisOut,
-    summary="Where and when frontage problems recur",
-    operation_id="cityloop_api_frontage_credit_frontage_analysis",
-)
+@router.get("/analysis", response=AnalysisOut, summary="Where and when frontage problems recur")
 def frontage_analysis(request: HttpRequest, filters: Query[AnalysisFilter]) -> dict[str, Any]:
     until = filters.until or timezone.localdate()
     since = filters.since or until - dt.timedelta(days=90)
@@ -223,7 +188,6 @@ class PeerInspectionOut(Schema):
     "/groups/{group_id}/peer-inspections",
     response={201: PeerInspectionOut},
     summary="A member inspects another member (互查): the inspecting party's own account",
-    operation_id="cityloop_api_frontage_credit_peer_inspection",
 )
 def peer_inspection(request: HttpRequest, group_id: int, body: PeerInspectionIn) -> Status[dict[str, Any]]:
     user = _user(request)

@@ -84,12 +84,7 @@ class NoticeFilter(Schema):
     overdue: bool | None = Field(None, description="only open notices past their deadline")
 
 
-@router.get(
-    "/notices",
-    response=list[NoticeOut],
-    summary="Rectification notices in your jurisdiction",
-    operation_id="cityloop_api_frontage_checks_list_notices",
-)
+@router.get("/notices", response=list[NoticeOut], summary="Rectification notices in your jurisdiction")
 @paginate(Paged)
 def list_notices(request: HttpRequest, filters: Query[NoticeFilter]) -> Any:
     qs = _notices(request)
@@ -111,21 +106,12 @@ def _find_notice(request: HttpRequest, number: str) -> Notice:
     return notice
 
 
-@router.get(
-    "/notices/{number}",
-    response=NoticeOut,
-    summary="One rectification notice",
-    operation_id="cityloop_api_frontage_checks_get_notice",
-)
+@router.get("/notices/{number}", response=NoticeOut, summary="One rectification notice")
 def get_notice(request: HttpRequest, number: str) -> dict[str, Any]:
     return _notice(_find_notice(request, number))
 
 
-@router.get(
-    "/notices/{number}/pdf",
-    summary="The rectification notice as PDF",
-    operation_id="cityloop_api_frontage_checks_notice_pdf",
-)
+@router.get("/notices/{number}/pdf", summary="The rectification notice as PDF")
 def notice_pdf(request: HttpRequest, number: str) -> HttpResponseBase:
     notice = _find_notice(request, number)
     if not notice.pdf:
@@ -133,21 +119,12 @@ def notice_pdf(request: HttpRequest, number: str) -> HttpResponseBase:
     return file_response(notice.pdf, "application/pdf")
 
 
-@router.get(
-    "/notices/{number}/photos/{attachment_id}",
-    summary="A photo of the party's answer",
-    operation_id="cityloop_api_frontage_checks_notice_photo",
-)
+@router.get("/notices/{number}/photos/{attachment_id}", summary="A photo of the party's answer")
 def notice_photo(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
     return photo_response(_find_notice(request, number).answer_photos, attachment_id)
 
 
-@router.post(
-    "/notices/{number}/cancel",
-    response=NoticeOut,
-    summary="Withdraw a notice issued in error",
-    operation_id="cityloop_api_frontage_checks_withdraw",
-)
+@router.post("/notices/{number}/cancel", response=NoticeOut, summary="Withdraw a notice issued in error")
 def withdraw(request: HttpRequest, number: str, body: ReasonIn) -> dict[str, Any]:
     assert isinstance(request.user, User)
     notice = cancel_notice(actor=request.user, notice=_find_notice(request, number), reason=body.reason)

@@ -53,10 +53,7 @@ def _volunteer_out(v: Volunteer) -> dict[str, Any]:
 
 
 @router.get(
-    "/volunteers",
-    response=list[VolunteerOut],
-    summary="Volunteers and representatives of your streets",
-    operation_id="cityloop_api_participation_volunteers",
+    "/volunteers", response=list[VolunteerOut], summary="Volunteers and representatives of your streets"
 )
 @paginate(Paged)
 def volunteers(request: HttpRequest, status: Literal["pending", "approved", "rejected"] | None = None) -> Any:
@@ -72,10 +69,7 @@ class DecisionIn(Schema):
 
 
 @router.post(
-    "/volunteers/{volunteer_id}/decision",
-    response=VolunteerOut,
-    summary="Approve or reject a registration",
-    operation_id="cityloop_api_participation_decide",
+    "/volunteers/{volunteer_id}/decision", response=VolunteerOut, summary="Approve or reject a registration"
 )
 def decide(request: HttpRequest, volunteer_id: int, body: DecisionIn) -> dict[str, Any]:
     qs = Volunteer.objects.select_related("citizen", "street", "community")
@@ -118,34 +112,19 @@ def _save_activity(request: HttpRequest, body: ActivityIn, activity: Activity | 
     return saved
 
 
-@router.get(
-    "/activities",
-    response=list[ActivityOut],
-    summary="Activities of your streets",
-    operation_id="cityloop_api_participation_activities",
-)
+@router.get("/activities", response=list[ActivityOut], summary="Activities of your streets")
 @paginate(Paged)
 def activities(request: HttpRequest) -> Any:
     qs = restrict(Activity.objects.all(), request.user).select_related("street")
     return _Rows(qs.order_by("-starts_at", "-id"), activity_out)
 
 
-@router.post(
-    "/activities",
-    response={201: ActivityOut},
-    summary="Create an activity",
-    operation_id="cityloop_api_participation_create_activity",
-)
+@router.post("/activities", response={201: ActivityOut}, summary="Create an activity")
 def create_activity(request: HttpRequest, body: ActivityIn) -> Status[dict[str, Any]]:
     return Status(201, activity_out(_save_activity(request, body, None)))
 
 
-@router.put(
-    "/activities/{activity_id}",
-    response=ActivityOut,
-    summary="Change an activity",
-    operation_id="cityloop_api_participation_change_activity",
-)
+@router.put("/activities/{activity_id}", response=ActivityOut, summary="Change an activity")
 def change_activity(request: HttpRequest, activity_id: int, body: ActivityIn) -> dict[str, Any]:
     activity = _one(request, Activity.objects.select_related("street"), activity_id, "manage")
     return activity_out(_save_activity(request, body, activity))
@@ -171,7 +150,6 @@ class ActivityDetailOut(ActivityOut):
     "/activities/{activity_id}",
     response=ActivityDetailOut,
     summary="An activity with its sign-ups and cleanups",
-    operation_id="cityloop_api_participation_activity",
 )
 def activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
     found = _one(request, Activity.objects.select_related("street"), activity_id)
@@ -201,12 +179,7 @@ class AttendanceIn(Schema):
     hours: decimal_number(ge=0, le=24, places=1) = Decimal(0)  # type: ignore[valid-type]
 
 
-@router.post(
-    "/signups/{signup_id}/attendance",
-    response=SignupOut,
-    summary="Record attendance and hours",
-    operation_id="cityloop_api_participation_attendance",
-)
+@router.post("/signups/{signup_id}/attendance", response=SignupOut, summary="Record attendance and hours")
 def attendance(request: HttpRequest, signup_id: int, body: AttendanceIn) -> dict[str, Any]:
     signup = Signup.objects.select_related("volunteer__citizen", "activity").filter(pk=signup_id).first()
     if signup is None or not restrict(Activity.objects.filter(pk=signup.activity_id), request.user).exists():
