@@ -266,7 +266,7 @@ def write_report(
 
 
 def _number_safe(value: Any) -> Any:
-    """As ``cityloop.core.audit_chain._number_safe``: integral floats count as integers."""
+    """As ``cityloop.core.audit_hash._number_safe``: integral floats count as integers."""
     if isinstance(value, float):
         return int(decimal.Decimal(repr(value))) if value.is_integer() else value
     if isinstance(value, dict):
@@ -277,7 +277,7 @@ def _number_safe(value: Any) -> Any:
 
 
 def _audit_hash(content: dict[str, Any]) -> str:
-    """As ``cityloop.core.audit_chain.entry_hash``: SHA-256 of the sorted, compact JSON."""
+    """As ``cityloop.core.audit_hash.entry_hash``: SHA-256 of the sorted, compact JSON."""
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 

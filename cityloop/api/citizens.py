@@ -1,6 +1,7 @@
 """``/api/v1/public``, the part that needs a verified phone (``X-Citizen-Token`` from
-``POST /public/verify/confirm``): the citizen's own points and suggestions, volunteering (register,
-sign up, record a cleanup, a representative's visit whose findings become reports), surveys."""
+``POST /public/verify/confirm``): the citizen's own points, volunteering (register,
+sign up, record a cleanup, a representative's visit whose findings become reports). Suggestions and
+surveys are in :mod:`.citizen_feedback`."""
 
 import datetime as dt
 from decimal import Decimal
@@ -14,9 +15,8 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from cityloop.api.bounded import decimal_number
 from cityloop.cases.actions import submit_report
 from cityloop.core.audit import public_actor
-from cityloop.participation import actions, surveys, verification
-from cityloop.participation.models import Activity, Citizen, Signup, Survey, Volunteer
-from cityloop.participation.models.surveys import SurveyStatus
+from cityloop.participation import actions, verification
+from cityloop.participation.models import Activity, Citizen, Signup, Volunteer
 from cityloop.participation.models.volunteering import ActivityStatus
 
 from .auth import PUBLIC_OR_AUTH
@@ -308,110 +308,3 @@ def visit(request: HttpRequest, body: VisitIn, token: str = TOKEN) -> Status[dic
             )
     rows = list(done.findings.order_by("id").values("description", "case_number", "tracking_code"))
     return Status(201, {"id": done.pk, "place": done.place, "findings": rows})
-
-
-class SuggestionIn(Schema):
-    title: str = Field(..., min_length=1, max_length=100)
-    text: str = Field(..., min_length=1, max_length=2000)
-    street: str | None = Field(None, max_length=32)
-
-
-class SuggestionOut(Schema):
-    id: int
-    title: str
-    text: str
-    created_at: dt.datetime
-    answer: str
-    answered_at: dt.datetime | None
-
-
-@router.post("/suggestions", response={201: SuggestionOut}, auth=PUBLIC_OR_AUTH, summary="Send a suggestion")
-def suggest(request: HttpRequest, body: SuggestionIn, token: str = TOKEN) -> Status[Any]:
-    citizen = citizen_of(token)
-    limit_writes(request)
-    done = actions.submit_suggestion(
-        actor=public_actor(),
-        citizen=citizen,
-        title=body.title,
-        text=body.text,
-        street=unit_by_code(body.street, "street"),
-    )
-    return Status(201, done)
-
-
-@router.get(
-    "/me/suggestions",
-    response=list[SuggestionOut],
-    auth=PUBLIC_OR_AUTH,
-    summary="Your suggestions and their answers",
-)
-def my_suggestions(request: HttpRequest, token: str = TOKEN) -> Any:
-    return list(citizen_of(token).suggestions.all()[:100])
-
-
-class QuestionOut(Schema):
-    id: int
-    text: str
-    kind: str
-    choices: list[str]
-    required: bool
-
-
-class PublicSurveyOut(Schema):
-    id: int
-    title: str
-    month: dt.date
-    area: str
-    area_name: str
-    questions: list[QuestionOut]
-
-
-def survey_out(s: Survey) -> dict[str, Any]:
-    return {
-        "id": s.pk,
-        "title": s.title,
-        "month": s.month,
-        "area": s.area.code,
-        "area_name": s.area.name,
-        "questions": list(s.questions.values("id", "text", "kind", "choices", "required")),
-    }
-
-
-@router.get("/surveys", response=list[PublicSurveyOut], auth=PUBLIC_OR_AUTH, summary="Surveys open now")
-def open_surveys(request: HttpRequest) -> list[dict[str, Any]]:
-    qs = Survey.objects.filter(status=SurveyStatus.OPEN).select_related("area").order_by("-month")[:50]
-    return [survey_out(s) for s in qs]
-
-
-class AnswersIn(Schema):
-    community: str = Field(..., max_length=32, description="the code of the community you live in")
-    answers: dict[str, int | str] = Field(..., max_length=30, description="question id → answer")
-
-
-class AnsweredOut(Schema):
-    survey: int
-    score: float | None
-
-
-@router.post(
-    "/surveys/{survey_id}/answers",
-    response={201: AnsweredOut},
-    auth=PUBLIC_OR_AUTH,
-    summary="Answer a survey (once per phone)",
-)
-def answer(
-    request: HttpRequest, survey_id: int, body: AnswersIn, token: str = TOKEN
-) -> Status[dict[str, Any]]:
-    citizen = citizen_of(token)
-    limit_writes(request)
-    survey = Survey.objects.select_related("area").filter(pk=survey_id).first()
-    if survey is None:
-        raise ApiError(404, f"no survey {survey_id}")
-    community = required_unit(body.community, "community")
-    for value in body.answers.values():
-        if isinstance(value, str) and len(value) > 500:
-            raise ApiError(400, "answers: at most 500 characters an answer", field="answers")
-    done = surveys.answer_survey(
-        actor=public_actor(), survey=survey, citizen=citizen, community=community, answers=body.answers
-    )
-    return Status(201, {"survey": survey.pk, "score": done.score})

@@ -6,6 +6,7 @@ from importlib import import_module
 from typing import Any
 
 from ninja import NinjaAPI
+from ninja.operation import Operation
 
 from .auth import AUTH
 from .errors import ErrorOut, install_handlers
@@ -14,9 +15,26 @@ from .guard import GuardedParser, bound_inputs
 WRITES = ("post", "put", "patch", "delete")
 
 
+# Operation ids are published names (clients generate their methods from them): routes moved to a
+# module of their own keep the ids they were published with, named after the module they came from.
+OPERATION_ID_MODULES = {
+    "cityloop.api.frontage_notices": "cityloop.api.frontage_checks",
+    "cityloop.api.frontage_groups": "cityloop.api.frontage_credit",
+    "cityloop.api.citizen_feedback": "cityloop.api.citizens",
+    "cityloop.api.participation_volunteering": "cityloop.api.participation",
+}
+
+
 class CityLoopAPI(NinjaAPI):
     """The API, whose OpenAPI document lists for every operation the errors it can answer, all in
     the one shape of ``errors.ErrorOut``."""
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """``<module>_<function>`` with dots as underscores, as django-ninja names an operation, the
+        module read through :data:`OPERATION_ID_MODULES`."""
+        module = operation.view_func.__module__
+        module = OPERATION_ID_MODULES.get(module, module)
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
@@ -89,8 +107,10 @@ ROUTERS = [
     ("/frontage", "cityloop.api.frontage"),
     ("/frontage", "cityloop.api.frontage_party"),
     ("/frontage", "cityloop.api.frontage_credit"),
+    ("/frontage", "cityloop.api.frontage_groups"),
     ("/frontage", "cityloop.api.frontage_letters"),
     ("/frontage", "cityloop.api.frontage_checks"),
+    ("/frontage", "cityloop.api.frontage_notices"),
     ("/community", "cityloop.api.community"),
     ("/community", "cityloop.api.community_meetings"),
     ("/alleys", "cityloop.api.alleys"),
@@ -105,6 +125,8 @@ ROUTERS = [
     ("/intake", "cityloop.api.triage"),
     ("/public", "cityloop.api.public"),
     ("/public", "cityloop.api.citizens"),
+    ("/public", "cityloop.api.citizen_feedback"),
+    ("/participation", "cityloop.api.participation_volunteering"),
     ("/participation", "cityloop.api.participation"),
     ("/video", "cityloop.api.video_cameras"),
     ("/video", "cityloop.api.video_detections"),

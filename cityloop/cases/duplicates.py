@@ -35,8 +35,8 @@ from cityloop.assets.nearest import haversine_m
 from cityloop.catalog.lookup import category_by_id
 from cityloop.catalog.models import Category, Kind
 
-from .actions import H3_RESOLUTION
 from .models import Case
+from .reporting import H3_RESOLUTION
 from .search import index_terms
 from .workflow.spec import OPEN_STATES
 

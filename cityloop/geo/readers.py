@@ -6,22 +6,20 @@ whatever the format. The file's coordinate system is detected (a ``.prj``, a Geo
 ``gpkg_spatial_ref_sys``, a GeoJSON ``crs`` member) or given (``crs=``, which wins: GCJ-02 and BD-09
 have no WKT and look like WGS84). A feature whose coordinates cannot be in that system keeps its place
 but gets a ``_problem`` (the reason), which the importers report against its number.
+
+The Shapefile and GeoPackage formats are read in :mod:`.shapefiles` and :mod:`.geopackage`; GeoJSON,
+the conversion to WGS84 and the rows importers read are here.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import sqlite3
-import struct
 import tempfile
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import shapefile
 import shapely
 import shapely.geometry
 from django.core.exceptions import ValidationError
@@ -32,12 +30,6 @@ GEOJSON_SUFFIXES = {".geojson", ".json"}
 SHAPEFILE_SUFFIXES = {".zip", ".shp"}
 GEOPACKAGE_SUFFIXES = {".gpkg"}
 SUFFIXES = GEOJSON_SUFFIXES | SHAPEFILE_SUFFIXES | GEOPACKAGE_SUFFIXES
-# DBF field names are at most 10 characters: the short names a Shapefile may use for long properties.
-SHORT_NAMES = {
-    "resp_unit": "responsible_unit",
-    "responsible": "responsible_unit",
-    "first_rec": "first_recorded",
-}
 
 
 @dataclass
@@ -78,16 +70,20 @@ def read_geodata(
     label = name or (str(source) if isinstance(source, str | Path) else getattr(source, "name", "file"))
     kind = file_kind(label)
     override = _override(crs)
+    # Imported here: the format readers use this module's unsupported_crs.
+    from .geopackage import read_geopackage
+    from .shapefiles import read_shapefile
+
     if kind == "geopackage" and isinstance(source, str | Path):
-        raw, detected = _read_geopackage(Path(source), layer, override)
+        raw, detected = read_geopackage(Path(source), layer, override)
     elif kind == "geopackage" and not isinstance(source, str | Path):
         # sqlite3 reads files only: an upload is copied to a temporary file first.
         with tempfile.NamedTemporaryFile(suffix=".gpkg") as tmp:
             tmp.write(source.read())
             tmp.flush()
-            raw, detected = _read_geopackage(Path(tmp.name), layer, override)
+            raw, detected = read_geopackage(Path(tmp.name), layer, override)
     elif kind == "shapefile":
-        raw, detected = _read_shapefile(source, label, override)
+        raw, detected = read_shapefile(source, label, override)
     else:
         raw, detected = _read_geojson(source, override)
     used = override or detected or crslib.WGS84
@@ -103,7 +99,8 @@ def _override(crs: str | None) -> str | None:
         raise ValidationError({"crs": str(exc)}) from None
 
 
-def _unsupported(what: str) -> ValidationError:
+def unsupported_crs(what: str) -> ValidationError:
+    """The error for a file whose coordinate system (``what``) CityLoop does not convert."""
     return ValidationError(
         {
             "crs": f"the file's coordinate system ({what}) is not one CityLoop converts; reproject it to "
@@ -186,211 +183,8 @@ def geojson_crs(data: Any, override: str | None = None) -> str | None:
         elif code.isdigit():
             detected = crslib.crs_from_epsg(int(code))
             if detected is None and override is None:
-                raise _unsupported(named)
+                raise unsupported_crs(named)
     return detected
-
-
-# -- Shapefile ---------------------------------------------------------------------------------------
-
-
-def _read_shapefile(
-    source: str | Path | IO[bytes], label: str, override: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """A .shp beside its .dbf/.shx/.prj/.cpg, or a .zip holding one Shapefile."""
-    parts: dict[str, bytes] = {}
-    if Path(label).suffix.lower() == ".zip":
-        try:
-            archive = zipfile.ZipFile(source if not isinstance(source, str | Path) else Path(source))
-        except zipfile.BadZipFile:
-            raise ValidationError({"file": f"{Path(label).name} is not a zip archive"}) from None
-        with archive:
-            shps = [n for n in archive.namelist() if n.lower().endswith(".shp") and "__MACOSX" not in n]
-            if len(shps) != 1:
-                found = ", ".join(shps) or "none"
-                raise ValidationError(
-                    {"file": f"the archive must hold exactly one .shp file (found {found})"}
-                )
-            stem = shps[0][:-4]
-            for member in archive.namelist():
-                if member[: len(stem)] == stem and member[len(stem) :].lower() in (
-                    ".shp",
-                    ".shx",
-                    ".dbf",
-                    ".prj",
-                    ".cpg",
-                ):
-                    parts[member[len(stem) + 1 :].lower()] = archive.read(member)
-    elif isinstance(source, str | Path):
-        base = Path(source).with_suffix("")
-        for ext in ("shp", "shx", "dbf", "prj", "cpg"):
-            for candidate in (base.with_suffix(f".{ext}"), base.with_suffix(f".{ext.upper()}")):
-                if candidate.is_file():
-                    parts[ext] = candidate.read_bytes()
-                    break
-    else:
-        raise ValidationError({"file": "upload a Shapefile as a .zip of its .shp, .shx, .dbf and .prj"})
-    if "shp" not in parts or "dbf" not in parts:
-        raise ValidationError({"file": "a Shapefile needs its .shp and .dbf files (and .prj for its system)"})
-    detected = None
-    if "prj" in parts:
-        wkt = parts["prj"].decode("utf-8", errors="replace").strip()
-        detected = crslib.crs_from_wkt(wkt)
-        if detected is None and override is None:
-            raise _unsupported(wkt[:80] + ("…" if len(wkt) > 80 else ""))
-    # The .cpg names the attribute encoding; Chinese files without one are usually GBK.
-    encodings = [parts["cpg"].decode("ascii", errors="ignore").strip() or "utf-8"] if "cpg" in parts else []
-    encodings += ["utf-8", "gbk"]
-    last: Exception | None = None
-    for encoding in encodings:
-        try:
-            return _shapefile_features(parts, _encoding(encoding)), detected
-        except (UnicodeDecodeError, LookupError, shapefile.ShapefileException) as exc:
-            # pyshp reports a text it cannot decode as a dbf error; try the next encoding.
-            last = exc
-    raise ValidationError({"file": f"the attribute table cannot be decoded: {last}"})
-
-
-def _encoding(cpg: str) -> str:
-    # ArcGIS writes code page numbers ("936" is GBK).
-    return {"936": "gbk", "65001": "utf-8", "utf8": "utf-8"}.get(cpg.lower(), cpg)
-
-
-def _shapefile_features(parts: dict[str, bytes], encoding: str) -> list[dict[str, Any]]:
-    shx = io.BytesIO(parts["shx"]) if "shx" in parts else None
-    try:
-        reader = shapefile.Reader(
-            shp=io.BytesIO(parts["shp"]), shx=shx, dbf=io.BytesIO(parts["dbf"]), encoding=encoding
-        )
-    except shapefile.ShapefileException as exc:
-        raise ValidationError({"file": f"not a readable Shapefile: {exc}"}) from None
-    features = []
-    with reader:
-        names = [_property_name(f[0]) for f in reader.fields[1:]]
-        for shape_record in reader.iterShapeRecords():
-            shape = shape_record.shape
-            geometry = None if shape.shapeType == shapefile.NULL else shape.__geo_interface__
-            properties = {
-                key: _dbf_value(value) for key, value in zip(names, shape_record.record, strict=True)
-            }
-            features.append({"type": "Feature", "geometry": geometry, "properties": properties})
-    return features
-
-
-def _property_name(field: str) -> str:
-    name = field.strip().lower()
-    return SHORT_NAMES.get(name, name)
-
-
-def _dbf_value(value: Any) -> Any:
-    # Numeric codes come back as numbers; a 15-digit grid code stored as N(15,0) must stay exact text.
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        return value.strip()
-    return value
-
-
-# -- GeoPackage --------------------------------------------------------------------------------------
-
-# Envelope sizes (bytes) by the indicator in bits 1–3 of the GeoPackage binary header's flags.
-_ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
-
-
-def geopackage_wkb(blob: bytes) -> tuple[bytes | None, int]:
-    """The WKB inside a GeoPackage geometry blob and its srs_id; None for an empty geometry."""
-    if len(blob) < 8 or blob[:2] != b"GP":
-        raise ValueError("not a GeoPackage geometry (no GP header)")
-    flags = blob[3]
-    order = "<" if flags & 1 else ">"
-    (srs_id,) = struct.unpack(f"{order}i", blob[4:8])
-    envelope = (flags >> 1) & 0b111
-    if envelope not in _ENVELOPE:
-        raise ValueError(f"bad envelope indicator {envelope}")
-    if flags & 0b10000:
-        return None, srs_id
-    return blob[8 + _ENVELOPE[envelope] :], srs_id
-
-
-def _read_geopackage(
-    path: Path, layer: str | None, override: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise ValidationError({"file": f"not a readable GeoPackage: {exc}"}) from None
-    try:
-        try:
-            layers = db.execute(
-                "SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c "
-                "JOIN gpkg_geometry_columns g ON g.table_name = c.table_name "
-                "WHERE c.data_type = 'features' ORDER BY c.table_name"
-            ).fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise ValidationError({"file": f"not a GeoPackage (no feature tables): {exc}"}) from None
-        if layer:
-            layers = [row for row in layers if row[0] == layer]
-        if len(layers) != 1:
-            tables = ", ".join(row[0] for row in layers) or "none"
-            raise ValidationError(
-                {
-                    "layer": "the GeoPackage must hold one feature table, or name one (--layer); "
-                    f"found {tables}"
-                }
-            )
-        table, column, srs_id = layers[0]
-        detected = _geopackage_crs(db, srs_id, override)
-        cursor = db.execute(f'SELECT * FROM "{_quoted(table)}"')  # the name comes from gpkg_contents
-        columns = [d[0] for d in cursor.description]
-        primary = {
-            row[1] for row in db.execute(f'PRAGMA table_info("{_quoted(table)}")') if row[5]
-        }  # the fid column is the row's identity, not an attribute
-        features = []
-        for row in cursor:
-            properties: dict[str, Any] = {}
-            geometry = None
-            problem = None
-            for name, value in zip(columns, row, strict=True):
-                if name == column:
-                    if value is not None:
-                        try:
-                            wkb, _ = geopackage_wkb(bytes(value))
-                            if wkb is not None:
-                                geometry = shapely.geometry.mapping(shapely.force_2d(shapely.from_wkb(wkb)))
-                        except (ValueError, shapely.errors.ShapelyError) as exc:
-                            problem = f"its geometry cannot be read: {exc}"
-                elif name not in primary:
-                    properties[name.lower()] = value
-            feature: dict[str, Any] = {"type": "Feature", "geometry": geometry, "properties": properties}
-            if problem:
-                feature["_problem"] = problem
-            features.append(feature)
-        return features, detected
-    finally:
-        db.close()
-
-
-def _quoted(name: str) -> str:
-    return name.replace('"', '""')
-
-
-def _geopackage_crs(db: sqlite3.Connection, srs_id: int, override: str | None) -> str | None:
-    row = db.execute(
-        "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys "
-        "WHERE srs_id = ?",
-        (srs_id,),
-    ).fetchone()
-    # 0 is "undefined geographic" and -1 "undefined Cartesian" (GeoPackage 1.3, §1.1.2.1.1).
-    if row is None or srs_id in (0, -1):
-        return crslib.WGS84 if srs_id == 0 else None
-    organization, code, definition = row
-    if str(organization).upper() == "EPSG":
-        named = crslib.crs_from_epsg(int(code))
-        if named:
-            return named
-    named = crslib.crs_from_wkt(definition or "")
-    if named is None and override is None:
-        raise _unsupported(f"{organization}:{code}")
-    return named
 
 
 def rows_of(data: GeoData) -> Iterator[dict[str, Any]]:

@@ -24,7 +24,7 @@ from .models import DEFAULT_PERIODS, CalendarDay, CalendarYear, WorkCalendar, pa
 if TYPE_CHECKING:
     from cityloop.core.models import Unit
 
-    from .clock import Schedule
+    from .schedule import Schedule
 
 
 @dataclass
@@ -107,7 +107,7 @@ def state() -> _State:
 
 
 def _compile(st: _State, calendar_id: int | None) -> Schedule:
-    from .clock import Schedule
+    from .schedule import Schedule
 
     cal = WorkCalendar.objects.filter(pk=calendar_id).first() if calendar_id is not None else None
     if cal is None:

@@ -125,11 +125,11 @@ def test_a_report_transaction_does_not_hold_the_district_counter(loop):
     are chained in commit order, docs/audit.md.)"""
     from unittest import mock
 
-    from cityloop.cases import actions
+    from cityloop.cases import reporting
 
     first_inside = threading.Event()
     second_numbered = threading.Event()
-    real_apply, real_number_ahead = actions.apply, actions.number_ahead
+    real_apply, real_number_ahead = reporting.apply, reporting.number_ahead
     outcome: dict[str, object] = {}
 
     def slow_apply(ctx, effect):
@@ -152,8 +152,8 @@ def test_a_report_transaction_does_not_hold_the_district_counter(loop):
 
     thread = threading.Thread(target=first)
     with (
-        mock.patch.object(actions, "apply", slow_apply),
-        mock.patch.object(actions, "number_ahead", number_ahead),
+        mock.patch.object(reporting, "apply", slow_apply),
+        mock.patch.object(reporting, "number_ahead", number_ahead),
     ):
         thread.start()
         assert first_inside.wait(timeout=20)

@@ -13,9 +13,10 @@ from django.core.exceptions import ValidationError
 from django.core.management import execute_from_command_line
 
 from cityloop.geo.actions import import_grids
+from cityloop.geo.geopackage import geopackage_wkb
 from cityloop.geo.models import Grid
 from cityloop.geo.projection import EqualArea
-from cityloop.geo.readers import geopackage_wkb, read_geodata
+from cityloop.geo.readers import read_geodata
 
 from .conftest import ORIGIN, org_features
 from .files import gpkg_blob, to_crs, write_geopackage, write_shapefile

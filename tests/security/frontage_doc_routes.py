@@ -1,6 +1,7 @@
 """Frontage letters, rounds, inspections and notices (cityloop/api/frontage_letters.py,
-frontage_checks.py, cityloop/web/frontage/), each with who may call it. The party's own routes are
-called by its account (``shop_a``); another party's account (``shop_b``) is the outsider."""
+frontage_checks.py, frontage_notices.py, cityloop/web/frontage/), each with who may call it. The
+party's own routes are called by its account (``shop_a``); another party's account (``shop_b``) is
+the outsider."""
 
 from __future__ import annotations
 
