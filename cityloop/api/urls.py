@@ -22,6 +22,9 @@ OPERATION_ID_MODULES = {
     "cityloop.api.frontage_groups": "cityloop.api.frontage_credit",
     "cityloop.api.citizen_feedback": "cityloop.api.citizens",
     "cityloop.api.participation_volunteering": "cityloop.api.participation",
+    "cityloop.api.video_cameras": "cityloop.api.video",
+    "cityloop.api.video_detections": "cityloop.api.video",
+    "cityloop.api.video_rounds": "cityloop.api.video",
 }
 
 
