@@ -74,6 +74,11 @@ STEP_OF = {
 }
 
 
+def _closed_at(reported: dt.datetime, now: dt.datetime, rng: random.Random) -> dt.datetime:
+    closed = reported + dt.timedelta(days=rng.randrange(1, 6))
+    return closed if closed <= now else reported + (now - reported) * rng.random()
+
+
 def insert_cases(count: int, seed: int = 3) -> float:
     """Bulk-insert ``count`` synthetic cases spread over the demo district's grids and the last year.
     Returns the seconds it took. Cases a previous run left in a kept PostgreSQL database
@@ -142,9 +147,9 @@ def insert_cases(count: int, seed: int = 3) -> float:
                     light=light,
                     reported_at=reported,
                     dispatched_at=reported + dt.timedelta(hours=2) if dispatched else None,
-                    closed_at=reported + dt.timedelta(days=rng.randrange(1, 6))
-                    if state == "closed"
-                    else None,
+                    # Closed one to five days after the report, and never in the future: a case of
+                    # the last days closed at a moment between its report and now.
+                    closed_at=_closed_at(reported, now, rng) if state == "closed" else None,
                 )
             )
         with transaction.atomic():

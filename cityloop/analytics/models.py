@@ -42,6 +42,10 @@ class HourlyCount(models.Model):
         verbose_name_plural = _("hourly case counts")
         indexes: ClassVar = [
             models.Index(fields=["hour"], name="analytics_hourly_hour_idx"),
+            # The wall's intake today (per channel and hour in a district): one day's rows from the
+            # index alone. Without it SQLite read the district's whole history through the channel
+            # index below (250,000 cases: 55 ms → 1.5 ms; a million: about 700 ms before).
+            models.Index(fields=["district", "hour", "channel", "n"], name="analytics_hourly_day_idx"),
             # Hotspots filtered by category or channel read these (the daily roll-up holds all cases
             # only): one class's or one channel's rows over a range of hours, from the index alone.
             models.Index(
@@ -160,6 +164,8 @@ class Closing(models.Model):
                     "hex_gap",
                     "street",
                     "responsible_unit",
+                    "grid",
+                    "h3_9",
                 ],
                 name="analytics_closing_idx",
             ),

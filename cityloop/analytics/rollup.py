@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import h3
-from django.db import transaction
-from django.db.models import Min, Q
+from django.db import connection, transaction
+from django.db.models import Min, Model, Q, QuerySet
 from django.utils import timezone
 
 from cityloop.cases.models import Case
@@ -28,6 +28,10 @@ BATCH = 50_000  # new cases read per step of a refresh
 SETTLE = dt.timedelta(hours=24)  # how far back the hourly recount reaches
 SETTLE_EVERY = dt.timedelta(hours=1)
 INSERT_BATCH = 5_000
+# The planner's statistics of the roll-ups (and of the case table they are read beside) are renewed
+# once a day by the sweep, and after a rebuild.
+PLANNER = "planner-statistics"
+PLANNER_EVERY = dt.timedelta(hours=24)
 
 # Counted: every report except those voided and the duplicates merged into another case.
 COUNTED = Q(duplicate_of__isnull=True) & ~Q(state="voided")
@@ -103,43 +107,50 @@ def recount_day(day: dt.date) -> int:
         for level, place in places:
             if place not in (None, ""):
                 daily[(district, street, community, level, str(place))] += n
+    hourly_fields = ("hour", "district_id", "street_id", "community_id", "grid_id", "h3_8", "h3_9")
+    daily_fields = ("district_id", "street_id", "community_id", "level", "place")
     with transaction.atomic():
-        HourlyCount.objects.filter(hour__gte=start, hour__lt=end).delete()
-        DailyCount.objects.filter(day=day).delete()
-        HourlyCount.objects.bulk_create(
-            (
-                HourlyCount(
-                    hour=hour,
-                    district_id=district,
-                    street_id=street,
-                    community_id=community,
-                    grid_id=grid,
-                    h3_8=r8,
-                    h3_9=r9,
-                    category_id=category,
-                    channel_id=channel,
-                    n=n,
-                )
-                for (hour, district, street, community, grid, r8, r9, category, channel), n in hourly.items()
+        write_changes(
+            HourlyCount.objects.filter(hour__gte=start, hour__lt=end),
+            (*hourly_fields, "category_id", "channel_id"),
+            hourly,
+            lambda key, n: HourlyCount(
+                **dict(zip(hourly_fields, key[:7], strict=True)), category_id=key[7], channel_id=key[8], n=n
             ),
-            batch_size=INSERT_BATCH,
         )
-        DailyCount.objects.bulk_create(
-            (
-                DailyCount(
-                    day=day,
-                    district_id=district,
-                    street_id=street,
-                    community_id=community,
-                    level=level,
-                    place=place,
-                    n=n,
-                )
-                for (district, street, community, level, place), n in daily.items()
-            ),
-            batch_size=INSERT_BATCH,
+        write_changes(
+            DailyCount.objects.filter(day=day),
+            daily_fields,
+            daily,
+            lambda key, n: DailyCount(day=day, **dict(zip(daily_fields, key, strict=True)), n=n),
         )
     return sum(hourly.values())
+
+
+def write_changes(
+    held_rows: QuerySet[Any],
+    fields: Sequence[str],
+    counts: Mapping[tuple[Any, ...], int],
+    build: Callable[[tuple[Any, ...], int], Model],
+) -> int:
+    """Make the roll-up rows ``held_rows`` say ``counts`` (per group: the values of ``fields``),
+    writing only the groups whose count changed. A recount of a settled day or of the open cases
+    mostly finds what is already there: rewriting every row cost most of a sweep (a day of 892
+    cases: 0.26 s written in full, 0.035 s by its changes). Returns the rows deleted and created."""
+    held: dict[tuple[Any, ...], tuple[int, int]] = {}
+    stale: list[int] = []
+    for pk, *key, n in held_rows.order_by().values_list("pk", *fields, "n").iterator(chunk_size=5_000):
+        if tuple(key) in held:  # a group written twice: rewrite it whole
+            stale.append(held[tuple(key)][0])
+            n = -1
+        held[tuple(key)] = (pk, n)
+    stale += [pk for key, (pk, n) in held.items() if counts.get(key) != n]
+    fresh = [build(key, n) for key, n in counts.items() if key not in held or held[key][1] != n]
+    model = held_rows.model
+    for k in range(0, len(stale), 900):
+        model.objects.filter(pk__in=stale[k : k + 900]).delete()
+    model.objects.bulk_create(fresh, batch_size=INSERT_BATCH)
+    return len(stale) + len(fresh)
 
 
 def recount_days(days: Iterable[dt.date]) -> int:
@@ -196,10 +207,36 @@ def rebuild() -> dict[str, Any]:
     from .backlog import snapshot
 
     kept = {**closings.rebuild(), "open": snapshot(now)}
+    renew_planner_statistics(now)
     # Cases added while rebuilding are above ``last`` and taken by the next refresh.
     return {"days": days, "cases": counted, "last_case_id": last, **kept}
 
 
+def renew_planner_statistics(now: dt.datetime | None = None) -> list[str]:
+    """ANALYZE the roll-up tables and the case table; returns the tables analysed.
+
+    Without statistics SQLite's planner takes an equality as selective: it read a day's cases for
+    the recount through the index of ``duplicate_of`` (empty on nearly every case: the whole table)
+    rather than the report time's (250,000 cases: 0.136 s → 0.018 s once analysed). A sampled
+    analysis (``analysis_limit``) was not enough to see that, so the pass is whole: 0.7 s over
+    250,000 cases, once a day. PostgreSQL's autovacuum keeps its own statistics; an explicit
+    ANALYZE there samples and costs little."""
+    from .models import BacklogCount, Closing
+    from .open_models import OpenCount
+
+    tables = [m._meta.db_table for m in (Case, HourlyCount, DailyCount, Closing, BacklogCount, OpenCount)]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    RollupState.objects.update_or_create(name=PLANNER, defaults={"settled_at": now or timezone.now()})
+    return tables
+
+
 def sweep(now: dt.datetime) -> dict[str, Any]:
-    """The worker's periodic step (registered in ``AnalyticsConfig.ready``)."""
-    return refresh(now)
+    """The worker's periodic step (registered in ``AnalyticsConfig.ready``): the roll-ups brought up
+    to date, and the planner's statistics renewed once a day."""
+    kept = refresh(now)
+    last = RollupState.objects.filter(name=PLANNER).values_list("settled_at", flat=True).first()
+    if last is None or now - last >= PLANNER_EVERY:
+        kept["planner_statistics"] = len(renew_planner_statistics(now))
+    return kept

@@ -79,3 +79,17 @@ def test_reopened_and_voided_closings_are_dropped_and_reports_outside_the_window
     planter.cases(grids[4], [now - dt.timedelta(days=1)])
     closings.rebuild()
     assert Closing.objects.get(case_id=old.pk).grid_gap is None
+
+
+def test_a_settling_reaches_back_to_the_last_one_less_the_late_commit_margin(planter, grids) -> None:
+    now = timezone.now()
+    rollup.refresh(now - dt.timedelta(hours=3), settle=True)
+    rollup.refresh(now - dt.timedelta(hours=1), settle=True)
+    # Closed 90 minutes ago but committed only now, below the watermark's reach of an ordinary sweep:
+    # the next settling, an hour after the last, still reaches it (the last less LATE_COMMIT).
+    late = planter.cases(grids[3], [now - dt.timedelta(days=2)], state="dispatched")[0]
+    rollup.refresh(now - dt.timedelta(minutes=59), settle=False)
+    Case.objects.filter(pk=late.pk).update(state="closed", closed_at=now - dt.timedelta(minutes=90))
+    assert not Closing.objects.filter(case_id=late.pk).exists()
+    rollup.refresh(now, settle=True)
+    assert Closing.objects.filter(case_id=late.pk).exists()

@@ -98,3 +98,38 @@ def test_the_worker_sweep_refreshes(planter, grids) -> None:
     results = run_sweep(NOW)
     assert "error" not in results["analytics"]
     assert _grid_total() == 1
+
+
+def test_a_recount_writes_only_what_changed_and_repairs_a_group_written_twice(planter, grids) -> None:
+    planter.cases(grids[1], weekly(START, START + dt.timedelta(days=6), 3))
+    rollup.refresh(NOW)
+    first = _snapshot()
+    kept = set(HourlyCount.objects.values_list("pk", flat=True))
+    rollup.recount_days({START})
+    # Nothing changed: the same rows, not rewritten copies.
+    assert set(HourlyCount.objects.values_list("pk", flat=True)) == kept and _snapshot() == first
+    # A group stored twice (an interrupted older sweep) is made whole again by the next recount.
+    row = DailyCount.objects.filter(day=START, level="grid").first()
+    assert row is not None
+    DailyCount.objects.create(
+        day=row.day,
+        district_id=row.district_id,
+        street_id=row.street_id,
+        community_id=row.community_id,
+        level=row.level,
+        place=row.place,
+        n=row.n,
+    )
+    assert _grid_total() == 3 + row.n
+    rollup.recount_days({START})
+    assert _snapshot() == first and _grid_total() == 3
+
+
+def test_the_planner_statistics_are_renewed_once_a_day(planter, grids) -> None:
+    from cityloop.analytics.models import RollupState
+
+    planter.cases(grids[4], [NOW - dt.timedelta(hours=1)])
+    assert "planner_statistics" in rollup.sweep(NOW)
+    assert "planner_statistics" not in rollup.sweep(NOW + dt.timedelta(hours=2))
+    assert "planner_statistics" in rollup.sweep(NOW + dt.timedelta(hours=25))
+    assert RollupState.objects.get(name=rollup.PLANNER).settled_at == NOW + dt.timedelta(hours=25)
