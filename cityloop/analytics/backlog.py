@@ -22,6 +22,7 @@ from cityloop.cases.workflow.spec import OPEN_STATES, STATES
 from cityloop.core.models import Unit
 
 from .models import BacklogCount, RollupState
+from .rollup import write_changes
 
 # Age since the report: (first day, day after the last, label); the last bucket is open-ended.
 BUCKETS: tuple[tuple[int, int | None, Any], ...] = (
@@ -35,7 +36,6 @@ LIGHTS = ("green", "yellow", "red", "")  # "": no running clock (held, or a step
 HELD_STATES = frozenset(name for name, spec in STATES.items() if spec.held)
 STUCK = 20
 STATE = "backlog"  # RollupState row: when the snapshot was last taken
-INSERT_BATCH = 5_000
 
 
 def bucket_of(age: dt.timedelta) -> int:
@@ -73,7 +73,6 @@ def snapshot(now: dt.datetime | None = None) -> int:
         counts[(*place, step or "", state, light or "", bucket_of(now - reported))] += 1
     # Only the groups whose count changed are rewritten: between two sweeps most stay as they were
     # (a full rewrite of a big city's tens of thousands of groups would cost seconds each sweep).
-    held: dict[tuple[Any, ...], tuple[int, int]] = {}
     fields = (
         "district_id",
         "street_id",
@@ -84,30 +83,12 @@ def snapshot(now: dt.datetime | None = None) -> int:
         "light",
         "bucket",
     )
-    for pk, *key, n in BacklogCount.objects.values_list("pk", *fields, "n").iterator(chunk_size=5_000):
-        held[tuple(key)] = (pk, n)
-    stale = [pk for key, (pk, n) in held.items() if counts.get(key) != n]
-    fresh = [(key, n) for key, n in counts.items() if key not in held or held[key][1] != n]
     with transaction.atomic():
-        for k in range(0, len(stale), 900):
-            BacklogCount.objects.filter(pk__in=stale[k : k + 900]).delete()
-        BacklogCount.objects.bulk_create(
-            (
-                BacklogCount(
-                    district_id=district,
-                    street_id=street,
-                    community_id=community,
-                    responsible_unit_id=unit,
-                    step=step,
-                    state=state,
-                    light=light,
-                    bucket=bucket,
-                    n=n,
-                    taken_at=now,
-                )
-                for (district, street, community, unit, step, state, light, bucket), n in fresh
-            ),
-            batch_size=INSERT_BATCH,
+        write_changes(
+            BacklogCount.objects.all(),
+            fields,
+            counts,
+            lambda key, n: BacklogCount(**dict(zip(fields, key, strict=True)), n=n, taken_at=now),
         )
         RollupState.objects.update_or_create(name=STATE, defaults={"settled_at": now})
     return sum(counts.values())
