@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from cityloop.core.audit import domain_action, record, snapshot
 from cityloop.core.models import User
+from cityloop.notify.outbox import enqueue
 from cityloop.timeclock.calendars import calendar_id_for_unit
 from cityloop.timeclock.clock import add
 
@@ -195,7 +196,39 @@ def assign_task(
     with translation.override("zh-hans"):  # the story is kept in the console's language
         _event(task, actor, "assign", f"派给{task.assignee_label()}，{hours}个工作小时内办结", at)
     record(actor, "community.task.assign", task, before=before, after=snapshot(task, AUDITED))
+    _tell_assignee(task, hours)
     return task
+
+
+ASSIGNED_NOTICE = "community.task.assigned"
+
+
+def _tell_assignee(task: Task, hours: int) -> None:
+    """The head or professional learns of the task in their inbox (and the channels they receive
+    notices on), with the place and the deadline; a professional without an account is phoned by
+    the station, as before."""
+    person: User | None
+    if task.assigned_post is not None:
+        person = task.assigned_post.user
+    else:
+        person = task.assigned_professional.user if task.assigned_professional else None
+    if person is None or task.deadline_at is None:
+        return
+    due = timezone.localtime(task.deadline_at).strftime("%m-%d %H:%M")
+    enqueue(
+        ASSIGNED_NOTICE,
+        recipients=[person],
+        subject_type="community.task",
+        subject_id=task.pk,
+        payload={
+            "title": f"社区派单：{task.description[:40]}",
+            "body": f"{task.address or task.station.name}，请在{due}前（{hours}个工作小时）办结并拍照",
+            "task": task.pk,
+        },
+        # One notice per assignment: a task handed to someone else tells them too.
+        dedupe_key=f"{ASSIGNED_NOTICE}:{task.pk}:{task.assigned_at:%Y%m%d%H%M%S%f}",
+        district=task.district_id,
+    )
 
 
 @domain_action

@@ -70,6 +70,26 @@ def test_the_station_assigns_a_professional_with_its_short_working_time_deadline
     assert AuditEntry.objects.filter(action="community.task.assign", object_id=str(task.pk)).exists()
 
 
+def test_the_head_assigned_finds_the_task_in_the_inbox_once_per_assignment(
+    community: Community, raised: Task
+) -> None:
+    from cityloop.notify.models import Outbox
+
+    head = community.building.user
+    tasks.assign_task(actor=community.users["station_head"], task=raised, post=community.building)
+    notice = Outbox.objects.get(kind=tasks.ASSIGNED_NOTICE)
+    assert notice.recipient_users == [head.pk] and notice.subject_id == str(raised.pk)
+    assert "办结" in notice.payload["body"] and notice.district_id == raised.district_id
+    # Handed to the plumber: his account is told; without an account the station phones him.
+    tasks.assign_task(actor=community.users["station_head"], task=raised, professional=community.plumber)
+    latest = Outbox.objects.filter(kind=tasks.ASSIGNED_NOTICE).latest("pk")
+    assert community.plumber.user is not None and latest.recipient_users == [community.plumber.user.pk]
+    type(community.plumber).objects.filter(pk=community.plumber.pk).update(user=None)
+    community.plumber.refresh_from_db()
+    tasks.assign_task(actor=community.users["station_head"], task=raised, professional=community.plumber)
+    assert Outbox.objects.filter(kind=tasks.ASSIGNED_NOTICE).count() == 2
+
+
 def test_only_the_station_assigns(community: Community, raised: Task) -> None:
     for name in ("building_head", "station_head_b", "street_b_manager", "water_handler"):
         with pytest.raises(PermissionDenied):
