@@ -20,7 +20,7 @@ from cityloop.routing.disputes import case_history, returns_before_arbitration
 from cityloop.routing.facts import facts_for
 from cityloop.routing.models import Arbitration, ArbitrationState, ReturnRecord
 
-from . import clocks
+from . import clocks, holders
 from .effects_routing import (
     auto_dispatch,
     decide,
@@ -259,11 +259,19 @@ def check(ctx: Context) -> None:
     ctx.payload.setdefault("attachment_purpose", "check")
 
 
+def check_failed(ctx: Context) -> None:
+    """返工: and when the frontage party had said it fixed the problem, its fix is not counted."""
+    check(ctx)
+    holders.party_fix_refused(ctx.case, ctx.actor, str(ctx.payload.get("reason", "")))
+
+
 def video_check(ctx: Context) -> None:
     """A check through a camera keeps what the camera showed: without a frame it proves nothing."""
     if not ctx.payload.get("attachments"):
         raise ValidationError({"attachments": _("attach the camera's frame that shows the spot now")})
     check(ctx)
+    if ctx.transition.name == "video_check_fail":
+        holders.party_fix_refused(ctx.case, ctx.actor, str(ctx.payload.get("reason", "")))
 
 
 def return_visit(ctx: Context) -> None:
@@ -315,7 +323,7 @@ EFFECTS: dict[str, Effect] = {
     "approve_extension": approve_extension,
     "dispose": dispose,
     "check_pass": check,
-    "check_fail": check,
+    "check_fail": check_failed,
     "video_check_pass": video_check,
     "video_check_fail": video_check,
     "return_visit": return_visit,

@@ -87,3 +87,11 @@ def on_correction_passed_on(sender: Any, correction: Any, actor: Any, reason: st
         reason,
         {"holder": {"party": correction.party.uscc, "name": correction.party.name, "outcome": outcome}},
     )
+
+
+def party_fix_refused(case: Case, actor: Any, reason: str) -> None:
+    """A failed check of a case its frontage party said it fixed: the party is not credited with the
+    fix (frontage records it, in this transition's transaction)."""
+    from cityloop.frontage.correction_actions import refuse_fix
+
+    refuse_fix(case.pk, actor=actor, reason=reason)

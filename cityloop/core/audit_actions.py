@@ -96,6 +96,7 @@ class AuditAction(models.TextChoices):
     FRONTAGE_CORRECTION_FIXED = "frontage.correction.fixed", _("frontage party fixed a case itself")
     FRONTAGE_CORRECTION_DECLINED = "frontage.correction.declined", _("frontage party declined a case")
     FRONTAGE_CORRECTION_EXPIRED = "frontage.correction.expired", _("frontage party's window ran out")
+    FRONTAGE_CORRECTION_REFUSED = "frontage.correction.refused", _("frontage party's fix failed the check")
     FRONTAGE_DUTY_CATEGORY_SAVE = "frontage.duty_category.save", _("frontage duty category saved")
     FRONTAGE_WINDOW_SAVE = "frontage.window.save", _("self-correction window saved")
     FRONTAGE_CREDIT_SCHEME_SAVE = "frontage.credit_scheme.save", _("frontage credit scheme saved")

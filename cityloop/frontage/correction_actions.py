@@ -106,6 +106,29 @@ def answer_declined(
     return correction
 
 
+@domain_action
+def refuse_fix(case_id: int, *, actor: User, reason: str) -> SelfCorrection | None:
+    """The check of a case the party said it fixed failed (核查不通过): the fix is not counted for
+    the party (credit, self-correction rate). Called by the case loop inside its transition; a case
+    no party fixed is left alone (returns None)."""
+    correction = (
+        SelfCorrection.objects.select_for_update()
+        .filter(case_id=case_id, state=CorrectionState.FIXED)
+        .first()
+    )
+    if correction is None:
+        return None
+    correction.state = CorrectionState.REFUSED
+    correction.save(update_fields=["state"])
+    record(
+        actor,
+        "frontage.correction.refused",
+        correction,
+        after={"case": correction.case_number, "reason": reason[:200]},
+    )
+    return correction
+
+
 def _pass_on(correction: SelfCorrection, actor: User, reason: str) -> None:
     correction_passed_on.send(sender=SelfCorrection, correction=correction, actor=actor, reason=reason)
     enqueue(

@@ -66,6 +66,9 @@ class CorrectionState(models.TextChoices):
     FIXED = "fixed", _("fixed by the party")
     DECLINED = "declined", _("declined by the party")
     EXPIRED = "expired", _("not fixed in time")
+    # The party said fixed, the supervisor's check found it was not: no credit for a fix, and the
+    # case is back with the street as rework.
+    REFUSED = "refused", _("fix refused at the check")
 
 
 class SelfCorrection(models.Model):

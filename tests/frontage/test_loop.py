@@ -81,6 +81,31 @@ def test_the_party_fixes_it_and_the_case_goes_to_the_supervisors_check(loop, par
     check_case(case)
 
 
+def test_a_fix_the_supervisor_finds_undone_is_not_credited_to_the_party(loop, party):
+    from cityloop.frontage.credit import SOURCES
+
+    case = registered(loop)
+    correction = SelfCorrection.objects.get(case_id=case.pk)
+    answer_fixed(correction.pk, actor=party.account, note="纸箱已搬回店内", photo=photo())
+    case = loop.drive(Case.objects.get(pk=case.pk), "send_for_check")
+    case = loop.act(case, "check_fail", reason="纸箱仍堆在店门口")
+    assert case.state == "dispatched" and case.responsible_unit_id == party.street_id
+    correction.refresh_from_db()
+    assert correction.state == CorrectionState.REFUSED
+    entry = AuditEntry.objects.get(action="frontage.correction.refused")
+    assert entry.after["reason"] == "纸箱仍堆在店门口"
+    day = dt.timedelta(days=1)
+    credited = SOURCES["self_corrected"](correction.opened_at - day, correction.opened_at + day)
+    assert credited.get(party.pk, 0) == 0
+    # The street's own disposal then passes: the party's record stays refused.
+    street = loop.users["street_a_manager"]
+    case = loop.act(case, "dispose", user=street, attachments=[loop.photo(street)])
+    case = loop.drive(case, "send_for_check", "check_pass")
+    correction.refresh_from_db()
+    assert correction.state == CorrectionState.REFUSED
+    check_case(case)
+
+
 def test_only_the_partys_own_account_answers_and_only_once(loop, party, actor):
     case = registered(loop)
     correction = SelfCorrection.objects.get(case_id=case.pk)
