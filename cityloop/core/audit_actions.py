@@ -124,6 +124,7 @@ class AuditAction(models.TextChoices):
     FRONTAGE_NOTICE_RECTIFY = "frontage.notice.rectify", _("rectification notice closed as rectified")
     FRONTAGE_NOTICE_ESCALATE = "frontage.notice.escalate", _("rectification notice escalated to a case")
     FRONTAGE_NOTICE_CANCEL = "frontage.notice.cancel", _("rectification notice cancelled")
+    FRONTAGE_NOTICE_REMIND = "frontage.notice.remind", _("rectification notice reminders sent")
     # --- public participation (participation) ------------------------------------------------------
     PARTICIPATION_CODE_SEND = "participation.code.send", _("verification code sent")
     PARTICIPATION_CODE_CHECK = "participation.code.check", _("verification code checked")

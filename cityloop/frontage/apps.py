@@ -59,6 +59,9 @@ class FrontageConfig(AppConfig):
         register_claimer(CLAIMER, frontage_claim, on_dispatched=open_self_correction)
         register_sweep("frontage.corrections", lambda now: expire_corrections(now))
         register_sweep("frontage.credit", lambda now: monthly_sweep(now))
+        from .reminders import remind
+
+        register_sweep("frontage.notice_reminders", lambda now: remind(now))
         from .inspection_models import ChecklistItem, Inspection, InspectionRound, Notice
         from .letter_models import Letter
 

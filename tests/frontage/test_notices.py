@@ -133,3 +133,26 @@ def test_overdue_and_cancel(org, shops):
     cancel_notice(actor=org.users["street_a_manager"], notice=notice, reason="错发", at=timezone.now())
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.CANCELLED
+
+
+def test_the_party_is_reminded_before_the_deadline_and_the_street_after_it_once_each(org, shops):
+    from cityloop.frontage.reminders import DUE_SOON, OVERDUE, remind
+    from cityloop.notify.models import Outbox
+
+    inspect(org, shops["noodle"], grn_sign=False)
+    notice = Notice.objects.get()
+    assert remind(MONDAY) == {"due_soon": 0, "overdue": 0}
+    assert not AuditEntry.objects.filter(action="frontage.notice.remind").exists()
+    eve = notice.deadline - dt.timedelta(hours=3)
+    assert remind(eve) == {"due_soon": 1, "overdue": 0}
+    assert remind(eve + dt.timedelta(minutes=1)) == {"due_soon": 0, "overdue": 0}  # once
+    soon = Outbox.objects.get(kind=DUE_SOON)
+    assert soon.recipient_users == [shops["noodle"].account_id] and notice.number in soon.payload["title"]
+    late = notice.deadline + dt.timedelta(minutes=5)
+    assert remind(late) == {"due_soon": 0, "overdue": 1}
+    street = Outbox.objects.get(kind=OVERDUE)
+    assert street.recipient_units == [notice.street_id] and "复查" in street.payload["title"]
+    assert AuditEntry.objects.filter(action="frontage.notice.remind").count() == 2
+    # A notice closed before its deadline is not chased.
+    cancel_notice(actor=org.users["street_a_manager"], notice=notice, reason="错发", at=timezone.now())
+    assert remind(late + dt.timedelta(days=1)) == {"due_soon": 0, "overdue": 0}
