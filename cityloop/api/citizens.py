@@ -7,13 +7,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema, Status
 
 from cityloop.api.bounded import decimal_number
-from cityloop.cases.actions import submit_report
+from cityloop.cases.citizen_visits import report_visit
 from cityloop.core.audit import public_actor
 from cityloop.participation import actions, verification
 from cityloop.participation.models import Activity, Citizen, Signup, Volunteer
@@ -276,35 +275,12 @@ class VisitOut(Schema):
 def visit(request: HttpRequest, body: VisitIn, token: str = TOKEN) -> Status[dict[str, Any]]:
     representative = _approved(citizen_of(token))
     limit_writes(request)
-    actor = public_actor()
-    # One transaction: the visit, each finding's case (the normal intake, channel citizen_rep) and
-    # the link back, or nothing.
-    with transaction.atomic():
-        done = actions.record_visit(
-            actor=actor,
-            representative=representative,
-            place=body.place,
-            at=body.at,
-            summary=body.summary,
-            findings=[f.dict() for f in body.findings],
-        )
-        for finding in done.findings.order_by("id"):
-            case, _ = submit_report(
-                actor=actor,
-                channel="citizen_rep",
-                description=f"市民代表监督：{finding.description}",
-                lon=finding.lon,
-                lat=finding.lat,
-                address=done.place,
-                reporter_name=representative.name,
-                reporter_phone=representative.citizen.phone,
-            )
-            actions.link_finding(
-                actor=actor,
-                finding=finding,
-                case_id=case.pk,
-                case_number=case.number,
-                tracking_code=case.tracking_code,
-            )
+    done = report_visit(
+        representative=representative,
+        place=body.place,
+        at=body.at,
+        summary=body.summary,
+        findings=[f.dict() for f in body.findings],
+    )
     rows = list(done.findings.order_by("id").values("description", "case_number", "tracking_code"))
     return Status(201, {"id": done.pk, "place": done.place, "findings": rows})

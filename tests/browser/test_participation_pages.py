@@ -160,3 +160,49 @@ def test_volunteer_signs_up_for_a_cleanup_and_records_it(
             shots(staff, f"staff-{viewport['width']}-{path.count('/')}")
             _check(staff, viewport, words)
     assert not errors
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["375", "1440"])
+def test_a_representative_records_a_visit_whose_finding_becomes_a_report(
+    browser, reference_data, live_server, loop, shots, viewport
+):
+    from cityloop.cases.models import Case
+    from tests.cases.conftest import POINT_A
+
+    citizen = verification.verified_citizen("13812345678")
+    rep = actions.register_volunteer(
+        actor=public_actor(), citizen=citizen, kind="representative", name="孙代表", street=loop.org.street_a
+    )
+    actions.decide_volunteer(actor=loop.users["street_a_manager"], volunteer=rep, approve=True)
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_default_timeout(60_000)
+    page.goto(live_server.url + "/public/visits/")
+    page.fill("#phone", "13812345678")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    page.fill("#code", last_code("sms:13812345678"))
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    page.goto(live_server.url + "/public/visits/")
+    page.wait_for_load_state("networkidle")
+    page.fill("#id_place", "东街道菜市场")
+    page.fill("#id_summary", "早市秩序一般")
+    page.fill("#id_finding", "占道经营")
+    # The place of the finding, as the map picker sets it.
+    page.evaluate(
+        "([lon, lat]) => { document.querySelector('input[name=lon]').value = lon;"
+        " document.querySelector('input[name=lat]').value = lat; }",
+        list(POINT_A),
+    )
+    shots(page, "visit")
+    _check(page, viewport, "记录一次走访")
+    with page.expect_navigation():
+        page.click("main form.report-form button[type=submit]")
+    shots(page, "recorded")
+    case = Case.objects.get(channel__code="citizen_rep")
+    _check(page, viewport, "走访已记录")
+    assert case.tracking_code in page.content() and "占道经营" in case.description
+    assert not errors

@@ -331,6 +331,7 @@ PARTICIPATION_PAGE_ROUTES: list[Route] = [
         label="to the phone page",
     ),
     Route("public/suggestions/", PUBLIC, "/public/suggestions/", ok=(302,), label="to the phone page"),
+    Route("public/visits/", PUBLIC, "/public/visits/", ok=(302,), label="to the phone page"),
     Route(
         "public/surveys/<int:pk>/",
         PUBLIC,

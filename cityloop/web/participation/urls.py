@@ -3,7 +3,7 @@ staff pages under /participation/ (names in the ``web`` namespace)."""
 
 from django.urls import path
 
-from . import citizen, public_map, staff
+from . import citizen, public_map, staff, visits
 
 public_patterns = [
     path("public/map/", public_map.map_page, name="public_map"),
@@ -21,6 +21,7 @@ public_patterns = [
     path("public/suggestions/", citizen.suggestions, name="citizen_suggestions"),
     path("public/surveys/<int:pk>/", citizen.survey, name="citizen_survey"),
     path("public/leaderboard/", citizen.leaderboard, name="citizen_leaderboard"),
+    path("public/visits/", visits.visits, name="citizen_visits"),
     path("participation/", staff.overview, name="participation"),
     path("participation/activities/<int:pk>/", staff.activity, name="participation_activity"),
     path("participation/surveys/<int:pk>/", staff.survey, name="participation_survey"),
