@@ -15,7 +15,7 @@ from cityloop.participation import actions, verification
 from cityloop.participation.models.volunteering import SupervisionVisit
 from cityloop.web.participation.citizen import SESSION_KEY
 
-from .conftest import POINT_A, PHONE
+from .conftest import PHONE, POINT_A
 
 pytestmark = pytest.mark.django_db
 
