@@ -59,3 +59,56 @@ def test_frontage_pages_fit_speak_chinese_and_draw_zones(
         assert "便利店" in text
     assert not errors
     context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["375", "1440"])
+def test_a_shop_inspects_a_fellow_member_of_its_group_on_the_phone(
+    browser, reference_data, live_server, loop, shots, viewport
+):
+    from cityloop.frontage.accounts import create_party_account
+    from cityloop.frontage.checklist import load_standard_checklist
+    from cityloop.frontage.groups import create_group, join_group
+    from cityloop.frontage.models import Party, PeerInspection
+
+    lon, lat = POINT_A
+    rows = [
+        {
+            "uscc": make("9", "1", "990100", f"QP{n:06d}"),
+            "name": f"东街{n}号面馆",
+            "geometry": f"LINESTRING ({lon + n * 0.0002} {lat}, {lon + n * 0.0002 + 0.0001} {lat})",
+            "depth": "5",
+        }
+        for n in range(1, 3)
+    ]
+    admin = loop.users["admin"]
+    assert import_frontage(rows, actor=admin).applied
+    load_standard_checklist(actor=admin)
+    me, other = (Party.objects.get(uscc=r["uscc"]) for r in rows)
+    group = create_group(actor=admin, street=me.street, name="东街商户自治联盟")
+    for party in (me, other):
+        join_group(actor=admin, group=group, party=party)
+    account = create_party_account(actor=admin, party=me, username="shop-peer", password="demo-pass-2026")
+    type(account).objects.filter(pk=account.pk).update(display_name="王老板")
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _login(page, live_server.url, "shop-peer")
+    page.goto(live_server.url + "/frontage/my/peers/")
+    shots(page, "peers")
+    page.click(f"[data-testid=peer-{other.uscc}]")
+    page.wait_for_load_state("networkidle")
+    page.locator("input[value=fail]").first.check()
+    page.fill("#p-note", "门口有纸箱")
+    shots(page, "checklist")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"]
+    text = page.evaluate("() => document.querySelector('main').innerText")
+    assert not re.findall(r"[A-Za-z]{3,}", text), text
+    page.click("[data-testid=save-peer]")
+    page.wait_for_url(re.compile(r"/frontage/my/peers/$"))
+    shots(page, "saved")
+    peer = PeerInspection.objects.get()
+    assert peer.inspector_party == me and peer.inspection.party == other and not peer.inspection.passed
+    assert not errors
+    context.close()

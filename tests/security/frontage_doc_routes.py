@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cityloop.frontage.models import Inspection, InspectionRound, Letter, Notice
+from cityloop.frontage.models import Inspection, InspectionRound, Letter, Notice, PeerInspection
 from tests.cases.conftest import png_bytes
 
 from .routes import PRIVATE, Route
@@ -477,6 +477,36 @@ FRONTAGE_DOC_PAGE_ROUTES: list[Route] = [
         inside="shop_a",
         outside="shop_b",
         marker="{w.letter_a.content_sha256}",
+    ),
+    Route(
+        "frontage/my/peers/",
+        PRIVATE,
+        "/frontage/my/peers/",
+        inside="shop_a",
+        outside="shop_b",
+        scope="list",
+        marker="group-a",
+        needs=("peer_of_a",),
+    ),
+    Route(
+        "frontage/my/peers/<str:uscc>/",
+        PRIVATE,
+        "/frontage/my/peers/{w.peer_of_a.uscc}/",
+        inside="shop_a",
+        outside="shop_b",
+        marker="peer-of-a",
+    ),
+    Route(
+        "frontage/my/peers/<str:uscc>/",
+        PRIVATE,
+        "/frontage/my/peers/{w.peer_of_a.uscc}/",
+        method="POST",
+        label="inspect",
+        body=lambda w: {"note": "门口整洁"},
+        inside="shop_a",
+        outside="shop_b",
+        ok=(302,),
+        state=lambda w: PeerInspection.objects.count(),
     ),
     Route(
         "frontage/my/letters/<int:pk>/",

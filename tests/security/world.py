@@ -296,6 +296,31 @@ class World:
         assert report.applied, [str(e) for e in report.errors]
         return Party.objects.get(uscc=row["uscc"])
 
+    @cached_property
+    def peer_of_a(self) -> Any:
+        """A second shop in street A, in one self-discipline group with party A (联盟互查)."""
+        from cityloop.frontage.actions import import_frontage
+        from cityloop.frontage.checklist import load_standard_checklist
+        from cityloop.frontage.groups import create_group, join_group
+        from cityloop.frontage.models import Party
+        from cityloop.frontage.uscc import make
+
+        lon, lat = POINT_A[0] + 0.0006, POINT_A[1]
+        row = {
+            "uscc": make("9", "1", "990100", "QDFT0005"),
+            "name": "东街茶馆 peer-of-a",
+            "geometry": f"LINESTRING ({lon} {lat}, {lon + 0.0001} {lat})",
+            "depth": "5",
+        }
+        report = import_frontage([row], actor=self.actor)
+        assert report.applied, [str(e) for e in report.errors]
+        peer = Party.objects.get(uscc=row["uscc"])
+        load_standard_checklist(actor=self.actor)
+        group = create_group(actor=self.actor, street=self.party_a.street, name="东街联盟 group-a")
+        join_group(actor=self.actor, group=group, party=self.party_a)
+        join_group(actor=self.actor, group=group, party=peer)
+        return peer
+
     def _account(self, party: Any, username: str) -> User:
         from cityloop.frontage.accounts import create_party_account
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import checks, credit_views, letters, my, party_cases, upload, views
+from . import checks, credit_views, letters, my, party_cases, peer_pages, upload, views
 
 app_name = "frontage"
 
@@ -35,6 +35,8 @@ urlpatterns = [
     path("import/", upload.upload, name="import"),
     # The party's own phone pages (signed in with Party.account).
     path("my/", my.home, name="my"),
+    path("my/peers/", peer_pages.peers, name="my_peers"),
+    path("my/peers/<str:uscc>/", peer_pages.peer_inspection, name="my_peer_inspect"),
     path("my/letters/<int:pk>/", my.letter, name="my_letter"),
     path("my/letters/<int:pk>/pdf", my.letter_pdf, name="my_letter_pdf"),
     path("my/notices/<str:number>/", my.notice, name="my_notice"),
