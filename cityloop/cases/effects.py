@@ -265,13 +265,20 @@ def check_failed(ctx: Context) -> None:
     holders.party_fix_refused(ctx.case, ctx.actor, str(ctx.payload.get("reason", "")))
 
 
-def video_check(ctx: Context) -> None:
+def _require_frame(ctx: Context) -> None:
     """A check through a camera keeps what the camera showed: without a frame it proves nothing."""
     if not ctx.payload.get("attachments"):
         raise ValidationError({"attachments": _("attach the camera's frame that shows the spot now")})
+
+
+def video_check(ctx: Context) -> None:
+    _require_frame(ctx)
     check(ctx)
-    if ctx.transition.name == "video_check_fail":
-        holders.party_fix_refused(ctx.case, ctx.actor, str(ctx.payload.get("reason", "")))
+
+
+def video_check_failed(ctx: Context) -> None:
+    _require_frame(ctx)
+    check_failed(ctx)
 
 
 def return_visit(ctx: Context) -> None:
@@ -325,7 +332,7 @@ EFFECTS: dict[str, Effect] = {
     "check_pass": check,
     "check_fail": check_failed,
     "video_check_pass": video_check,
-    "video_check_fail": video_check,
+    "video_check_fail": video_check_failed,
     "return_visit": return_visit,
     "request_no_return_visit": request_no_return_visit,
     "approve_no_return_visit": approve_no_return_visit,

@@ -26,8 +26,12 @@ OVERDUE = "frontage.notice.overdue"
 SUBJECT = "frontage.notice"
 
 
-def _already(kind: str) -> set[str]:
-    return set(Outbox.objects.filter(kind=kind, subject_type=SUBJECT).values_list("subject_id", flat=True))
+def _already(kind: str, notices: list[Notice]) -> set[str]:
+    """Which of ``notices`` were reminded of ``kind`` before (only theirs are read, not every
+    reminder ever sent: the sweep runs every minute)."""
+    ids = [str(n.pk) for n in notices]
+    sent = Outbox.objects.filter(kind=kind, subject_type=SUBJECT, subject_id__in=ids)
+    return set(sent.values_list("subject_id", flat=True))
 
 
 def _deadline(notice: Notice) -> str:
@@ -39,8 +43,9 @@ def remind(now: dt.datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     sent = {"due_soon": 0, "overdue": 0}
     with transaction.atomic():
-        told = _already(DUE_SOON)
-        for notice in due_soon(Notice.objects.select_related("party"), now).order_by("deadline")[:1000]:
+        soon = list(due_soon(Notice.objects.select_related("party"), now).order_by("deadline")[:1000])
+        told = _already(DUE_SOON, soon)
+        for notice in soon:
             account = notice.party.account if notice.party.account_id else None
             if str(notice.pk) in told or account is None:
                 continue
@@ -57,8 +62,10 @@ def remind(now: dt.datetime | None = None) -> dict[str, Any]:
                 dedupe_key=f"{DUE_SOON}:{notice.pk}",
             )
             sent["due_soon"] += 1
-        told = _already(OVERDUE)
-        late = overdue(Notice.objects.select_related("party", "street"), now).order_by("deadline")[:1000]
+        late = list(
+            overdue(Notice.objects.select_related("party", "street"), now).order_by("deadline")[:1000]
+        )
+        told = _already(OVERDUE, late)
         for notice in late:
             if str(notice.pk) in told:
                 continue

@@ -1,6 +1,10 @@
 """Reading a GeoPackage (an SQLite file) into GeoJSON features: its one feature table (or the one
 named), the geometry blobs' WKB and the coordinate system its ``gpkg_spatial_ref_sys`` names. Called
-by :func:`cityloop.geo.readers.read_geodata`, which converts the features to WGS84."""
+by :func:`cityloop.geo.readers.read_geodata`, which converts the features to WGS84.
+
+The file is opened read-only with Python's ``sqlite3``: it is an upload in a file format that
+happens to be SQLite, not the project's database, so the ORM has nothing to offer here and no speed
+is claimed for going around it."""
 
 from __future__ import annotations
 

@@ -134,8 +134,7 @@ def check_through_camera(
     name = "video_check_pass" if passed else "video_check_fail"
     payload: dict[str, object] = {k: v for k, v in (("reason", reason), ("note", note)) if v}
     with action_transaction():
-        if checking_camera(case) is None:
-            # The engine would refuse too; refusing first leaves no frame taken for nothing.
-            return perform(case, name, actor=actor, payload=payload, expected_version=expected_version)
-        payload["attachments"] = [attachment_id or frame_for_check(case, actor=actor)]
+        # Without a camera the engine's guard refuses: no frame is taken for nothing.
+        if checking_camera(case) is not None:
+            payload["attachments"] = [attachment_id or frame_for_check(case, actor=actor)]
         return perform(case, name, actor=actor, payload=payload, expected_version=expected_version)
