@@ -74,6 +74,19 @@ def media(settings: Any, tmp_path: Path) -> Path:
     return settings.MEDIA_ROOT
 
 
+def follow(page: Any, target: Any) -> None:
+    """Click what leads to another page (a link, a form's button) and wait until that page is loaded.
+
+    Playwright's click no longer waits for the navigation it starts, and ``wait_for_load_state`` returns
+    at once on a page that is already loaded: without this, the next step reads, clicks or
+    photographs the page being left (and a screenshot taken mid-navigation can hang).
+    """
+    locator = page.locator(target).first if isinstance(target, str) else target  # as page.click: the first
+    with page.expect_navigation():
+        locator.click()
+    page.wait_for_load_state("networkidle")
+
+
 class Shots:
     """Numbered screenshots of one test's steps."""
 

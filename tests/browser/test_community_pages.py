@@ -16,7 +16,7 @@ from tests.cases import conftest as cases_conftest
 from tests.cases.conftest import POINT_A
 from tests.community import conftest as community_conftest
 
-from .conftest import PHONE
+from .conftest import PHONE, follow
 from .test_org_pages import _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,8 +55,7 @@ def _raise(page, base: str, description: str) -> None:
         list(POINT_A),
     )
     page.fill("#id_reporter_name", "张阿姨")
-    page.click("form.report-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "form.report-form button[type=submit]")
 
 
 def test_leak_solved_in_the_community_and_railing_escalated(
@@ -83,8 +82,7 @@ def test_leak_solved_in_the_community_and_railing_escalated(
     page.goto(f"{base}/community/tasks/{leak.pk}/")
     page.click("summary:has-text('派单')")
     page.select_option("#id_assignee", f"pro:{community.plumber.pk}")
-    page.click("form:has(input[value=assign]) button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "form:has(input[value=assign]) button[type=submit]")
     _chinese_only(page)
     context.clear_cookies()
 
@@ -96,8 +94,7 @@ def test_leak_solved_in_the_community_and_railing_escalated(
     page.set_input_files(
         "#id_photos", files=[{"name": "after.png", "mimeType": "image/png", "buffer": _png()}]
     )
-    page.click("form:has(input[value=solve]) button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "form:has(input[value=solve]) button[type=submit]")
     shots(page, "leak-solved")
     assert "社区已解决" in page.inner_text("main")
     leak.refresh_from_db()
@@ -111,8 +108,7 @@ def test_leak_solved_in_the_community_and_railing_escalated(
     page.goto(f"{base}/community/tasks/{railing.pk}/")
     page.click("summary:has-text('上报区级')")
     page.fill("#id_reason", "护栏属市政设施，需要区里安排更换")
-    page.click("form:has(input[value=escalate]) button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "form:has(input[value=escalate]) button[type=submit]")
     shots(page, "railing-escalated")
     _chinese_only(page)
     railing.refresh_from_db()

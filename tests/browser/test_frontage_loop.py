@@ -19,7 +19,7 @@ from tests.cases import conftest as cases_conftest
 from tests.cases.conftest import POINT_A, png_bytes
 from tests.frontage.loopkit import PASSWORD, shop_at_point_a
 
-from .conftest import PHONE
+from .conftest import PHONE, follow
 from .test_org_pages import _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -69,8 +69,7 @@ def test_the_shop_fixes_it_on_its_phone_and_the_case_goes_on(
     text = visible_text(page)
     assert "乱堆物堆料" in text and "纸箱" in text
     assert "李市民" not in text and "13912345678" not in text
-    page.click(f"a[href='/frontage/me/cases/{correction.pk}/']")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"a[href='/frontage/me/cases/{correction.pk}/']")
     shots(page, "case")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert not re.findall(r"[A-Za-z]{3,}", visible_text(page).replace(correction.zone.code, ""))

@@ -12,7 +12,7 @@ from cityloop.frontage.uscc import make
 from tests.cases import conftest as cases_conftest
 from tests.cases.conftest import POINT_A
 
-from .conftest import PHONE
+from .conftest import PHONE, follow
 from .test_org_pages import _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -96,8 +96,7 @@ def test_a_shop_inspects_a_fellow_member_of_its_group_on_the_phone(
     _login(page, live_server.url, "shop-peer")
     page.goto(live_server.url + "/frontage/my/peers/")
     shots(page, "peers")
-    page.click(f"[data-testid=peer-{other.uscc}]")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"[data-testid=peer-{other.uscc}]")
     page.locator("input[value=fail]").first.check()
     page.fill("#p-note", "门口有纸箱")
     shots(page, "checklist")

@@ -14,7 +14,7 @@ from PIL import Image
 from cityloop.cases.models import Case
 from tests.cases import conftest as cases_conftest
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, follow
 
 # A live server needs committed data (transactional tests); ``reference_data`` brings back what the
 # migrations loaded after another transactional test emptied the tables.
@@ -114,8 +114,7 @@ def test_the_whole_loop_in_the_browser(browser, reference_data, live_server, loo
     # The operator finds it in the queue and sends it for on-site verification.
     operator = Person(browser, base, DESKTOP, "operator")
     page = operator.go("/cases/")
-    page.click(f"text={case.number}")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"text={case.number}")
     shots(page, "operator-case")
     operator.act("send_for_verification")
 
@@ -123,8 +122,7 @@ def test_the_whole_loop_in_the_browser(browser, reference_data, live_server, loo
     # Standing some 150 m south-west of the problem, with the phone's location on.
     supervisor = Person(browser, base, PHONE, "supervisor_a", where=(case.lon - 0.0012, case.lat - 0.0008))
     page = supervisor.go("/m/")
-    page.click(f"a[href='/m/cases/{case.pk}/']")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"a[href='/m/cases/{case.pk}/']")
     supervisor.act("verify", {"input[value=true]": "on"})
     shots(page, "supervisor-verified")
 
@@ -142,16 +140,14 @@ def test_the_whole_loop_in_the_browser(browser, reference_data, live_server, loo
     # The dispatcher sends it to the sanitation department.
     dispatcher = Person(browser, base, DESKTOP, "dispatcher")
     page = dispatcher.go("/cases/")
-    page.click(f"text={case.number}")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"text={case.number}")
     dispatcher.act("dispatch", {"select[name=dispatch-unit]": str(loop.org.sanitation.pk)})
     shots(page, "dispatcher-dispatched")
 
     # The department disposes with a photo.
     handler = Person(browser, base, DESKTOP, "sanitation_handler")
     page = handler.go("/tasks/")
-    page.click(f"text={case.number}")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"text={case.number}")
     handler.act("dispose", {"textarea[name=dispose-feedback]": "已清理干净"}, [jpeg("green")])
     shots(page, "department-disposed")
 
@@ -159,8 +155,7 @@ def test_the_whole_loop_in_the_browser(browser, reference_data, live_server, loo
     operator.go(f"/cases/{case.pk}/")
     operator.act("send_for_check")
     page = supervisor.go("/m/")
-    page.click(f"a[href='/m/cases/{case.pk}/']")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"a[href='/m/cases/{case.pk}/']")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.wait_for_function("document.getElementById('directions-text').textContent.includes('m')")
     shots(page, "supervisor-check")
@@ -181,8 +176,7 @@ def test_the_whole_loop_in_the_browser(browser, reference_data, live_server, loo
     page.check("input[name=rating][value='5']")
     # Only the reporter rates: the last four digits of the phone given with the report prove it.
     page.fill("form.rating input[name=phone_last4]", "0000")
-    page.click("form.rating button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "form.rating button[type=submit]")
     shots(page, "citizen-rated")
     case.refresh_from_db()
     assert case.citizen_rating == 5

@@ -34,7 +34,7 @@ from cityloop.geo.models import Grid
 from tests.geo.files import to_crs, write_shapefile
 from tests.web.test_translations import ENGLISH_WORD, KEPT, _AdminLabels, english_words
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, follow
 from .test_loop import jpeg
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -407,8 +407,7 @@ def test_a_new_city_sets_itself_up_and_works(browser, reference_data, live_serve
     city_shift = staff("city_shift", WIDE)
     page = city_shift.go("/cases/", "city-my-work")
     assert case.number in page.inner_text("#queue-results")
-    page.click(f"#queue-results a:text('{case.number}')")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"#queue-results a:text('{case.number}')")
     city_shift.act("register", {"select[name=register-condition]": "first"})
     look(city_shift.page, "city-registered")
     city_disp = staff("city_disp", WIDE)
@@ -420,8 +419,7 @@ def test_a_new_city_sets_itself_up_and_works(browser, reference_data, live_serve
     # The department's handler disposes on the phone with a photo.
     handler = staff("repair1", NARROW)
     page = handler.go("/m/", "handler-home")
-    page.click(f"a[href='/m/cases/{case.pk}/']")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"a[href='/m/cases/{case.pk}/']")
     look(page, "handler-case")
     handler.act("dispose", {"textarea[name=dispose-feedback]": "已更换井盖"}, [jpeg("green")])
     look(page, "handler-disposed")
@@ -431,8 +429,7 @@ def test_a_new_city_sets_itself_up_and_works(browser, reference_data, live_serve
     city_op.go(f"/cases/{case.pk}/")
     city_op.act("send_for_check")
     page = supervisor.go("/m/")
-    page.click(f"a[href='/m/cases/{case.pk}/']")
-    page.wait_for_load_state("networkidle")
+    follow(page, f"a[href='/m/cases/{case.pk}/']")
     look(page, "supervisor-check")
     supervisor.act("check_pass", files=[jpeg("white")])
 
@@ -455,8 +452,7 @@ def test_a_new_city_sets_itself_up_and_works(browser, reference_data, live_serve
     entries = page.locator("table.audit tbody tr")
     assert entries.count() >= 2  # the password change and the referral
     assert AuditEntry.objects.filter(actor__username="dist_shift").count() == entries.count()
-    page.locator("table.audit tbody tr td a").first.click()
-    page.wait_for_load_state("networkidle")
+    follow(page, page.locator("table.audit tbody tr td a").first)
     look(page, "audit-entry")
     assert re.search(r"/org/audit/\d+/$", page.url)
 

@@ -14,7 +14,7 @@ from tests.cases import conftest as cases_conftest
 from tests.cases.conftest import png_bytes
 from tests.video import conftest as video_conftest
 
-from .conftest import PHONE
+from .conftest import PHONE, follow
 from .test_org_pages import _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -65,19 +65,16 @@ def test_a_round_a_frame_and_the_review_queue(
     shots(page, "round")
     _check(page, viewport)
     page.check("input[name=check-0]")
-    page.click("text=已查看，下一个摄像头")
-    page.wait_for_load_state("networkidle")
+    follow(page, "text=已查看，下一个摄像头")
     page.click("summary")
     page.select_option("select[name=category]", "0102:event")
     page.fill("textarea[name=description]", "广场东侧垃圾堆放")
     frame = tmp_path / "frame.png"
     frame.write_bytes(png_bytes())
     page.set_input_files("input[name=frame]", str(frame))
-    page.click("form[enctype] button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "form[enctype] button[type=submit]")
     assert page.locator(".msg.success").count() == 1
-    page.click("text=结束本轮")
-    page.wait_for_load_state("networkidle")
+    follow(page, "text=结束本轮")
     shots(page, "finished")
     _check(page, viewport)
     patrol = PatrolRound.objects.get()
@@ -89,11 +86,9 @@ def test_a_round_a_frame_and_the_review_queue(
     page.goto(live_server.url + "/video/detections/")
     shots(page, "queue")
     _check(page, viewport)
-    page.locator("li.detection").first.locator("button.primary").click()
-    page.wait_for_load_state("networkidle")
+    follow(page, page.locator("li.detection").first.locator("button.primary"))
     page.locator("li.detection").first.locator("input[name=reason]").fill("树影误识别")
-    page.locator("li.detection").first.locator("button:not(.primary)").click()
-    page.wait_for_load_state("networkidle")
+    follow(page, page.locator("li.detection").first.locator("button:not(.primary)"))
     shots(page, "decided")
     assert sorted(Detection.objects.values_list("status", flat=True)) == ["confirmed", "rejected"]
     for path in ("/video/cameras/", "/sensors/devices/"):
@@ -140,11 +135,11 @@ def test_a_case_checked_through_the_camera_that_found_it(
     assert details.locator("input[name$=grab_frame]").is_checked()
     shots(page, "video-check")
     _check(page, viewport)
-    page.click("#action-video_check_pass button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    follow(page, "#action-video_check_pass button[type=submit]")
     shots(page, "video-checked")
     moved = Case.objects.get(pk=case.pk)
     assert moved.state == "checked"
     assert moved.attachments.filter(purpose="check", uploaded_by=operator).count() == 1
     assert "视频核查通过" in page.locator("main").inner_text()
+    assert page.locator("#action-video_check_pass").count() == 0  # the page after the step, not before
     assert not errors
