@@ -36,13 +36,15 @@ def current_citizen(request: HttpRequest) -> Citizen | None:
     return verification.citizen_for_token(request.session.get(SESSION_KEY, ""))
 
 
-def _errors(exc: ValidationError) -> list[str]:
+def error_messages(exc: ValidationError) -> list[str]:
+    """The messages of a refused action, flat, for a page's error list."""
     if hasattr(exc, "message_dict"):
         return [m for messages in exc.message_dict.values() for m in messages]
     return list(exc.messages)
 
 
-def _limit_writes(request: HttpRequest) -> None:
+def limit_writes(request: HttpRequest) -> None:
+    """Count a citizen's write against the per-address limit (raises when it is exceeded)."""
     ratelimits.hit(
         request,
         "citizen writes from one address",
@@ -83,7 +85,7 @@ def phone(request: HttpRequest) -> HttpResponse:
                 )
                 context["sent"] = True
             except ValidationError as exc:
-                context["errors"] += _errors(exc)
+                context["errors"] += error_messages(exc)
                 context["sent"] = True
         else:
             context["sent"] = True
@@ -102,7 +104,8 @@ def phone(request: HttpRequest) -> HttpResponse:
     return render(request, "web/participation/phone.html", context, status=status)
 
 
-def _need_citizen(request: HttpRequest) -> Citizen | HttpResponse:
+def need_citizen(request: HttpRequest) -> Citizen | HttpResponse:
+    """The citizen signed in with a phone number, or the redirect to the page that signs one in."""
     citizen = current_citizen(request)
     if citizen is None:
         return redirect(f"{reverse('web:citizen_phone')}?next={request.path}")
@@ -111,13 +114,13 @@ def _need_citizen(request: HttpRequest) -> Citizen | HttpResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     """The citizen's page: points, volunteering, the month's activities and their sign-ups."""
-    citizen = _need_citizen(request)
+    citizen = need_citizen(request)
     if isinstance(citizen, HttpResponse):
         return citizen
     volunteer = Volunteer.objects.filter(citizen=citizen).select_related("street").first()
     errors: list[str] = []
     if request.method == "POST" and request.POST.get("do") == "register":
-        _limit_writes(request)
+        limit_writes(request)
         street = Unit.objects.filter(code=request.POST.get("street", "")[:32], kind=UnitKind.STREET).first()
         try:
             if street is None:
@@ -131,7 +134,7 @@ def home(request: HttpRequest) -> HttpResponse:
             )
             return redirect("web:citizen_home")
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_messages(exc)
     now = timezone.now()
     mine = (
         {s.activity_id: s for s in Signup.objects.filter(volunteer=volunteer, cancelled_at__isnull=True)}
@@ -168,12 +171,12 @@ def _activity(pk: int) -> Activity:
 
 def signup(request: HttpRequest, pk: int) -> HttpResponse:
     """Sign up for an activity, or give the place back (POST ``cancel``)."""
-    citizen = _need_citizen(request)
+    citizen = need_citizen(request)
     if isinstance(citizen, HttpResponse):
         return citizen
     if request.method != "POST":
         return redirect("web:citizen_home")
-    _limit_writes(request)
+    limit_writes(request)
     activity = _activity(pk)
     volunteer = Volunteer.objects.filter(citizen=citizen).first()
     try:
@@ -187,13 +190,13 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             actions.sign_up(actor=public_actor(), activity=activity, volunteer=volunteer)
     except ValidationError as exc:
-        return render(request, "web/participation/refused.html", {"errors": _errors(exc)}, status=400)
+        return render(request, "web/participation/refused.html", {"errors": error_messages(exc)}, status=400)
     return redirect("web:citizen_home")
 
 
 def cleanup(request: HttpRequest, pk: int) -> HttpResponse:
     """Record what a cleanup achieved, with photos (checked by their content)."""
-    citizen = _need_citizen(request)
+    citizen = need_citizen(request)
     if isinstance(citizen, HttpResponse):
         return citizen
     activity = _activity(pk)
@@ -201,7 +204,7 @@ def cleanup(request: HttpRequest, pk: int) -> HttpResponse:
     errors: list[str] = []
     values = {"refuse_kg": "", "spots_cleaned": "", "note": ""}
     if request.method == "POST":
-        _limit_writes(request)
+        limit_writes(request)
         values = {k: request.POST.get(k, "")[:500] for k in values}
         try:
             kg = Decimal(values["refuse_kg"] or "x")
@@ -230,19 +233,19 @@ def cleanup(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect(f"{reverse('web:citizen_home')}?recorded={activity.pk}")
             except ValidationError as exc:
-                errors = _errors(exc)
+                errors = error_messages(exc)
     context = {"activity": activity, "errors": errors, "values": values}
     return render(request, "web/participation/cleanup.html", context, status=400 if errors else 200)
 
 
 def suggestions(request: HttpRequest) -> HttpResponse:
     """Send a suggestion, and read the answers to one's own."""
-    citizen = _need_citizen(request)
+    citizen = need_citizen(request)
     if isinstance(citizen, HttpResponse):
         return citizen
     errors: list[str] = []
     if request.method == "POST":
-        _limit_writes(request)
+        limit_writes(request)
         street = Unit.objects.filter(code=request.POST.get("street", "")[:32], kind=UnitKind.STREET).first()
         try:
             actions.submit_suggestion(
@@ -254,7 +257,7 @@ def suggestions(request: HttpRequest) -> HttpResponse:
             )
             return redirect("web:citizen_suggestions")
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_messages(exc)
     context = {
         "mine": citizen.suggestions.select_related("street")[:50],
         "streets": Unit.objects.filter(kind=UnitKind.STREET).order_by("code")[:500],
@@ -265,7 +268,7 @@ def suggestions(request: HttpRequest) -> HttpResponse:
 
 def survey(request: HttpRequest, pk: int) -> HttpResponse:
     """Answer an open survey once, for one's community."""
-    citizen = _need_citizen(request)
+    citizen = need_citizen(request)
     if isinstance(citizen, HttpResponse):
         return citizen
     found = Survey.objects.select_related("area").filter(pk=pk, status=SurveyStatus.OPEN).first()
@@ -274,7 +277,7 @@ def survey(request: HttpRequest, pk: int) -> HttpResponse:
     errors: list[str] = []
     done = found.responses.filter(phone=citizen.phone).exists()
     if request.method == "POST" and not done:
-        _limit_writes(request)
+        limit_writes(request)
         community = Unit.objects.filter(code=request.POST.get("community", "")[:32]).first()
         answers = {str(q.pk): request.POST.get(f"q{q.pk}", "")[:500] for q in found.questions.all()}
         try:
@@ -285,7 +288,7 @@ def survey(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("web:citizen_survey", pk)
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_messages(exc)
     communities = Unit.objects.filter(kind=UnitKind.COMMUNITY, path__startswith=found.area.path).order_by(
         "code"
     )[:500]

@@ -27,7 +27,7 @@ from cityloop.participation import alerts, messaging, verification
 from cityloop.participation.models import AlertSubscription
 
 from ..org.common import page_of
-from .citizen import _errors
+from .citizen import error_messages
 
 
 def _date(raw: str) -> dt.date | None:
@@ -181,7 +181,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             radius_m=radius,
         )
     except ValidationError as exc:
-        return render(request, "web/participation/refused.html", {"errors": _errors(exc)}, status=400)
+        return render(request, "web/participation/refused.html", {"errors": error_messages(exc)}, status=400)
     return redirect("web:public_alert_confirm", sub.token)
 
 

@@ -20,7 +20,7 @@ from cityloop.participation import actions, points, surveys
 from cityloop.participation.models import Activity, CitySetting, Signup, Suggestion, Survey, Volunteer
 
 from ..access import roles_required
-from .citizen import _errors
+from .citizen import error_messages
 
 ROLES = (Role.UNIT_MANAGER, Role.COMMUNITY_HEAD, Role.LEADER, Role.ADMIN)
 
@@ -71,7 +71,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             _act(request, user)
             return redirect(request.get_full_path())
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_messages(exc)
     streets = jurisdiction(user).filter(kind=UnitKind.STREET).order_by("code")
     areas = jurisdiction(user).filter(kind__in=[UnitKind.DISTRICT, UnitKind.STREET]).order_by("path")
     context = {
@@ -188,7 +188,7 @@ def activity(request: HttpRequest, pk: int) -> HttpResponse:
         except InvalidOperation:
             errors = [_("Enter the hours as a number.")]
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_messages(exc)
     cleanups = list(found.cleanups.prefetch_related("photos").select_related("volunteer"))
     context = {
         "activity": found,
@@ -222,7 +222,7 @@ def survey(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("web:participation_survey", pk)
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_messages(exc)
     context = {
         "survey": found,
         "questions": found.questions.all(),

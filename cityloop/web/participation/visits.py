@@ -19,7 +19,7 @@ from cityloop.participation.models.volunteering import ApprovalStatus, Volunteer
 
 from ..community.forms import PLACE_MISSING, PlaceForm
 from ..reports import picker_layers
-from .citizen import _errors, _limit_writes, _need_citizen
+from .citizen import error_messages, limit_writes, need_citizen
 
 
 class VisitForm(PlaceForm):
@@ -56,7 +56,7 @@ def _representative(citizen: Any) -> Volunteer | None:
 
 def visits(request: HttpRequest) -> HttpResponse:
     """Record a visit (with a finding, if any) and see one's past visits and their reports."""
-    citizen = _need_citizen(request)
+    citizen = need_citizen(request)
     if isinstance(citizen, HttpResponse):
         return citizen
     representative = _representative(citizen)
@@ -66,7 +66,7 @@ def visits(request: HttpRequest) -> HttpResponse:
     form = VisitForm(request.POST or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
-        _limit_writes(request)
+        limit_writes(request)
         data = form.cleaned_data
         findings = (
             [{"description": data["finding"], "lon": data["lon"], "lat": data["lat"]}]
@@ -83,7 +83,7 @@ def visits(request: HttpRequest) -> HttpResponse:
             )
             return redirect(f"{reverse('web:citizen_visits')}?recorded=1")
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_messages(exc)
     context = {
         "form": form,
         "representative": representative,
