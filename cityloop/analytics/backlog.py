@@ -13,7 +13,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Case as Choose
+from django.db.models import Count, IntegerField, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -38,39 +39,37 @@ STUCK = 20
 STATE = "backlog"  # RollupState row: when the snapshot was last taken
 
 
-def bucket_of(age: dt.timedelta) -> int:
-    days = age.total_seconds() / 86_400
-    for i, (_first, after, _label) in enumerate(BUCKETS):
-        if after is None or days < after:
-            return i
-    return len(BUCKETS) - 1
-
-
 def open_cases(cases: QuerySet[Case]) -> QuerySet[Case]:
     """The open cases among ``cases``: not closed, voided, refused or merged into another."""
     return cases.filter(state__in=sorted(OPEN_STATES), duplicate_of__isnull=True)
 
 
+def age_bucket(now: dt.datetime) -> Choose:
+    """The age bucket of a case's report at ``now``, as SQL (``bucket_of`` in the database)."""
+    limits = [
+        When(reported_at__gt=now - dt.timedelta(days=after), then=Value(i))
+        for i, (_first, after, _label) in enumerate(BUCKETS)
+        if after is not None
+    ]
+    return Choose(*limits, default=Value(len(BUCKETS) - 1), output_field=IntegerField())
+
+
 def snapshot(now: dt.datetime | None = None) -> int:
     """Rewrite the backlog snapshot from the open cases (the sweep's step); the cases counted."""
     now = now or timezone.now()
-    counts: Counter[tuple[Any, ...]] = Counter()
+    places = ("district_id", "street_id", "community_id", "responsible_unit_id")
+    # Grouped in the database: a big city's tens of thousands of open cases come back as a few
+    # thousand groups (78,000 open cases on SQLite: 0.58 s read and counted here, 0.41 s grouped).
     rows = (
         open_cases(Case.objects.all())
         .order_by()
-        .values_list(
-            "district_id",
-            "street_id",
-            "community_id",
-            "responsible_unit_id",
-            "current_step",
-            "state",
-            "light",
-            "reported_at",
-        )
+        .annotate(bucket=age_bucket(now))
+        .values_list(*places, "current_step", "state", "light", "bucket")
+        .annotate(n=Count("pk"))
     )
-    for *place, step, state, light, reported in rows.iterator(chunk_size=5_000):
-        counts[(*place, step or "", state, light or "", bucket_of(now - reported))] += 1
+    counts: Counter[tuple[Any, ...]] = Counter()
+    for *place, step, state, light, bucket, n in rows:
+        counts[(*place, step or "", state, light or "", bucket)] += n
     # Only the groups whose count changed are rewritten: between two sweeps most stay as they were
     # (a full rewrite of a big city's tens of thousands of groups would cost seconds each sweep).
     fields = (

@@ -45,6 +45,9 @@ REOPEN_CHECK = dt.timedelta(days=30)  # closings this recent are dropped when th
 INSERT_BATCH = 5_000
 CHUNK = 5_000
 QUARTER = dt.timedelta(days=91)
+# Reports after a batch's first beyond which the batch is taken to reach far back (an import with its
+# history) and offered to every closing at its spots instead (see ``_candidates``).
+LATER = 20_000
 
 CLOSED_FIELDS = (
     "pk",
@@ -177,11 +180,32 @@ def write_closings(rows: list[tuple[Any, ...]]) -> int:
 
 
 def _candidates(reports: list[tuple[Any, ...]]) -> dict[int, list[Any]]:
-    """The closings a batch of reports may be re-reports of: per subclass, those at the grids and
-    hexagons where the batch has a report of it, closed in the ``WINDOW`` before the reports. The
-    (spot, subclass, closing time) indexes serve each as a few range scans, and only the rows that
-    can match are read (a query per subclass and kind of spot, however many reports)."""
+    """The closings a batch of reports (in report-time order) may be re-reports of, closed in the
+    ``WINDOW`` before them. A closing can take a report only if it holds no re-report of that kind
+    of spot yet, or holds one reported after the batch's first report: most closings at a busy spot
+    hold an earlier one long since and are left in the database (20,000,000 cases a year: 147,000
+    closings read and matched for an hour's batch before, see docs/analytics.md)."""
     start, end = reports[0][2] - WINDOW, reports[-1][2]
+    fields = (
+        *("case_id", "closed_at", "grid_id", "h3_9", "category_id"),
+        *("grid_again_id", "grid_again_number", "grid_gap", "hex_again_id", "hex_again_number", "hex_gap"),
+    )
+    found: dict[int, list[Any]] = {}
+
+    def take(rows: Iterable[tuple[Any, ...]]) -> None:
+        # The window is applied here, not in SQL: given a range on the closing time, SQLite may
+        # prefer that index (the whole window's closings) to the spot's.
+        for row in rows:
+            if start <= row[1] < end:
+                found[row[0]] = list(row)
+
+    later = list(Case.objects.filter(reported_at__gt=reports[0][2]).values_list("pk", flat=True)[: LATER + 1])
+    holding_later = len(later) <= LATER
+    if holding_later:  # the usual sweep: those holding a later report are found by it
+        for link in ("grid_again_id", "hex_again_id"):
+            for k in range(0, len(later), 900):
+                take(Closing.objects.filter(**{f"{link}__in": later[k : k + 900]}).values_list(*fields))
+    # A batch reaching far back (an import with its history): every closing at its spots is offered.
     grids: dict[int, set[int]] = defaultdict(set)
     hexes: dict[int, set[str]] = defaultdict(set)
     for _pk, _n, _at, grid, cell, category in reports:
@@ -189,26 +213,22 @@ def _candidates(reports: list[tuple[Any, ...]]) -> dict[int, list[Any]]:
             grids[category].add(grid)
         if hexagon := parents(cell)[1]:
             hexes[category].add(hexagon)
-    fields = (
-        *("case_id", "closed_at", "grid_id", "h3_9", "category_id"),
-        *("grid_again_id", "grid_again_number", "grid_gap", "hex_again_id", "hex_again_number", "hex_gap"),
-    )
-    found: dict[int, list[Any]] = {}
-    wanted: list[tuple[str, int, list[Any]]] = [("grid_id", c, sorted(g)) for c, g in grids.items()]
-    wanted += [("h3_9", c, sorted(h)) for c, h in hexes.items()]
-    for column, category, spots in wanted:
+    wanted: list[tuple[str, str, int, list[Any]]] = [
+        ("grid_id", "grid_again_id", c, sorted(g)) for c, g in grids.items()
+    ]
+    wanted += [("h3_9", "hex_again_id", c, sorted(h)) for c, h in hexes.items()]
+    for column, link, category, spots in wanted:
+        holding_none = {f"{link}__isnull": True} if holding_later else {}
         for k in range(0, len(spots), 900):
-            # The window is applied here, not in SQL: given a range on the closing time, SQLite may
-            # prefer that index (the whole window's closings) to the spot's.
-            rows = Closing.objects.filter(
-                **{f"{column}__in": spots[k : k + 900]},
-                category_id=category,
-                closed_at__gte=start,
-                closed_at__lt=end,
-            ).values_list(*fields)
-            for row in rows:
-                if start <= row[1] < end:
-                    found[row[0]] = list(row)
+            take(
+                Closing.objects.filter(
+                    **holding_none,
+                    **{f"{column}__in": spots[k : k + 900]},
+                    category_id=category,
+                    closed_at__gte=start,
+                    closed_at__lt=end,
+                ).values_list(*fields)
+            )
     return found
 
 

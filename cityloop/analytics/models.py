@@ -174,6 +174,29 @@ class Closing(models.Model):
             models.Index(fields=["grid", "category", "closed_at"], name="analytics_closing_grid_idx"),
             models.Index(fields=["h3_9", "category", "closed_at"], name="analytics_closing_hex_idx"),
             models.Index(fields=["responsible_unit", "closed_at"], name="analytics_closing_unit_idx"),
+            # Most closings at a busy spot hold their re-report long since: a new report is offered
+            # only to those holding none (small partial indexes) and to those holding a later one.
+            models.Index(
+                fields=["grid", "category", "closed_at"],
+                condition=models.Q(grid_again_id__isnull=True),
+                name="analytics_closing_nogrid_idx",
+            ),
+            models.Index(
+                fields=["h3_9", "category", "closed_at"],
+                condition=models.Q(hex_again_id__isnull=True),
+                name="analytics_closing_nohex_idx",
+            ),
+            # Partial as well, so that the planner never reads them for the closings holding none.
+            models.Index(
+                fields=["grid_again_id"],
+                condition=models.Q(grid_again_id__isnull=False),
+                name="analytics_closing_gagain_idx",
+            ),
+            models.Index(
+                fields=["hex_again_id"],
+                condition=models.Q(hex_again_id__isnull=False),
+                name="analytics_closing_hagain_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -57,9 +57,17 @@ def recurrence(
     # Counted on a column of the index (never empty), not the primary key, which the index does not
     # hold: every count and group below is then read from the index alone (250,000 cases: 197 → 61 ms).
     counts = {"closed": Count("closed_at"), "recurring": Count("closed_at", filter=again)}
-    totals = base.aggregate(**counts)
-    streets = {r["street_id"]: r for r in base.values("street_id").annotate(**counts)}
-    units = {r["responsible_unit_id"]: r for r in base.values("responsible_unit_id").annotate(**counts)}
+    # The totals, the streets' and the units' counts from one grouped pass (a street has few units):
+    # three passes over a month's closings cost three times one.
+    totals = {"closed": 0, "recurring": 0}
+    streets: dict[int | None, dict[str, int]] = {}
+    units: dict[int | None, dict[str, int]] = {}
+    for r in base.values("street_id", "responsible_unit_id").annotate(**counts):
+        street = streets.setdefault(r["street_id"], {"closed": 0, "recurring": 0})
+        unit = units.setdefault(r["responsible_unit_id"], {"closed": 0, "recurring": 0})
+        for held in (totals, street, unit):
+            held["closed"] += r["closed"]
+            held["recurring"] += r["recurring"]
     spots = list(
         base.exclude(**{column: None if spot == "grid" else ""})
         .values(column, "category_id")

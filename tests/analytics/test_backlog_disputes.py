@@ -136,3 +136,19 @@ def test_the_snapshot_follows_the_cases(open_cases, loop, api_as) -> None:
     body = api_as(loop.users["leader"]).get(BACKLOG).json()
     assert body["total"]["total"] == 2 and body["total"]["held"] == 0 and body["total"]["buckets"][-1] == 0
     assert body["taken_at"] is not None
+
+
+def test_age_buckets_at_their_edges(planter, grids) -> None:
+    """A case is in the bucket whose days it has not yet passed: exactly one day old is 1–3 days."""
+    from cityloop.analytics.backlog import snapshot
+    from cityloop.analytics.models import BacklogCount
+
+    now = timezone.now()
+    ages = [dt.timedelta(hours=23, minutes=59), dt.timedelta(days=1), dt.timedelta(days=2, hours=23)]
+    ages += [dt.timedelta(days=3), dt.timedelta(days=29, hours=23), dt.timedelta(days=30)]
+    planter.cases(grids[0], [now - age for age in ages], state="dispatched")
+    assert snapshot(now) == 6
+    per_bucket = dict.fromkeys(range(5), 0)
+    for bucket, n in BacklogCount.objects.values_list("bucket", "n"):
+        per_bucket[bucket] += n
+    assert per_bucket == {0: 1, 1: 2, 2: 1, 3: 1, 4: 1}

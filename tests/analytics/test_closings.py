@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.utils import timezone
 
 from cityloop.analytics import closings, rollup
@@ -26,7 +27,14 @@ def _rows() -> list[tuple]:
     return list(Closing.objects.order_by("case_id").values_list(*FIELDS))
 
 
-def test_kept_incrementally_equals_a_rebuild(planter, grids) -> None:
+# A new report is offered to the closings holding no re-report or a later one; a batch reaching
+# far back (``LATER`` reports after its first, 0 here) to every closing at its spots: the same answer.
+OFFERED = pytest.mark.parametrize("later", [closings.LATER, 0], ids=["by-link", "every-closing"])
+
+
+@OFFERED
+def test_kept_incrementally_equals_a_rebuild(planter, grids, later, monkeypatch) -> None:
+    monkeypatch.setattr(closings, "LATER", later)
     now = timezone.now()
     rollup.refresh(now)  # the first refresh builds the (empty) closings
     # Closed 3 days ago; a report of the same subclass at the grid arrives later: a new report.
@@ -49,6 +57,28 @@ def test_kept_incrementally_equals_a_rebuild(planter, grids) -> None:
     incremental = _rows()
     closings.rebuild()
     assert _rows() == incremental
+
+
+@OFFERED
+def test_a_report_filed_late_with_an_earlier_time_takes_the_link_from_a_later_one(
+    planter, grids, later, monkeypatch
+) -> None:
+    """A closing that already holds a re-report still takes one reported before it when that one
+    arrives afterwards (a hotline ticket entered late, an import with its history)."""
+    monkeypatch.setattr(closings, "LATER", later)
+    now = timezone.now()
+    rollup.refresh(now - dt.timedelta(days=5))
+    closed = planter.cases(grids[3], [now - dt.timedelta(days=5)], closed_after=dt.timedelta(hours=2))[0]
+    recent = planter.cases(grids[3], [now - dt.timedelta(hours=1)])[0]
+    rollup.refresh(now, settle=False)
+    assert Closing.objects.get(case_id=closed.pk).grid_again_id == recent.pk
+    earlier = planter.cases(grids[3], [now - dt.timedelta(days=2)])[0]  # filed now, reported 2 days ago
+    unrelated = planter.cases(grids[3], [now - dt.timedelta(days=3)], category="0103")[0]  # another subclass
+    assert earlier.pk > recent.pk and unrelated.pk
+    rollup.refresh(now + dt.timedelta(minutes=1), settle=False)
+    row = Closing.objects.get(case_id=closed.pk)
+    assert (row.grid_again_id, row.hex_again_id) == (earlier.pk, earlier.pk)
+    assert row.grid_gap == int((earlier.reported_at - closed.closed_at).total_seconds())
 
 
 def test_a_case_closed_after_its_re_report_was_filed_finds_it(planter, grids) -> None:
