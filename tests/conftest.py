@@ -201,6 +201,14 @@ class ApiClient:
             path, json.dumps(body or {}), content_type="application/json", headers={**self.headers, **headers}
         )
 
+    def put(self, path: str, body: Any = None) -> Any:
+        return self.client.put(
+            path, json.dumps(body or {}), content_type="application/json", headers=self.headers
+        )
+
+    def delete(self, path: str) -> Any:
+        return self.client.delete(path, headers=self.headers)
+
 
 @pytest.fixture
 def api_as(db: Any) -> Any:

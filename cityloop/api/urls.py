@@ -112,6 +112,7 @@ ROUTERS = [
     ("/frontage", "cityloop.api.frontage_credit"),
     ("/frontage", "cityloop.api.frontage_groups"),
     ("/frontage", "cityloop.api.frontage_letters"),
+    ("/frontage", "cityloop.api.frontage_templates"),
     ("/frontage", "cityloop.api.frontage_checks"),
     ("/frontage", "cityloop.api.frontage_notices"),
     ("/community", "cityloop.api.community"),

@@ -110,6 +110,10 @@ class AuditAction(models.TextChoices):
     # --- frontage letters, inspections and notices (frontage, part A) ----------------------------
     FRONTAGE_PARTY_ACCOUNT = "frontage.party.account", _("frontage party account made")
     FRONTAGE_LETTER_TEMPLATE_SAVE = "frontage.letter_template.save", _("frontage letter template saved")
+    FRONTAGE_LETTER_TEMPLATE_RESET = (
+        "frontage.letter_template.reset",
+        _("street's letter template dropped for the city's default"),
+    )
     FRONTAGE_LETTER_ISSUE = "frontage.letter.issue", _("responsibility letters issued")
     FRONTAGE_LETTER_SIGN = "frontage.letter.sign", _("responsibility letter signed")
     FRONTAGE_LETTER_VOID = "frontage.letter.void", _("responsibility letter withdrawn")

@@ -1,4 +1,5 @@
-"""Responsibility letters (责任书): templates, issuing a year's letters in bulk, signing on the phone.
+"""Responsibility letters (责任书): issuing a year's letters in bulk, signing on the phone (their text
+comes from ``letter_templates``).
 
 The letter's text is rendered from the street's template (or the city's default) when it is issued
 and never changes after: the party signs that text, whose SHA-256 is stored with the signature, the
@@ -14,120 +15,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cityloop.core.audit import domain_action, record, snapshot
 from cityloop.core.models import Unit, User
 
 from .access import require_officer, require_party_account
-from .models import Letter, LetterStatus, LetterTemplate, Party, Zone
+from .letter_templates import render, template_for, zones_in_year
+from .models import Letter, LetterStatus, Party, Zone
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_SIGNATURE_BYTES = 512 * 1024
-DEFAULT_TITLE = "门前三包责任书"
-DEFAULT_BODY = (
-    "为保持市容整洁、街面有序，根据城市市容和环境卫生管理有关规定，"
-    """{street}与责任单位签订本责任书。
-
-责任单位：{party}（统一社会信用代码：{uscc}）
-地址：{address}
-责任区：{zones}
-责任内容：{duties}
-责任期限：{valid_from}至{valid_to}（{year}年度）
-
-一、责任单位负责责任区内的市容卫生：门前清扫保洁，无乱扔乱倒、乱贴乱画。
-二、责任单位负责责任区内的秩序：无出店经营、乱堆乱放，车辆停放有序。
-三、责任单位负责责任区内的绿化和公共设施：保持完好，发现损毁及时报告。
-四、街道组织巡查；发现问题的，发出整改通知书，责任单位应在期限内整改；逾期未整改的，依法移交执法处理。
-五、本责任书一式两份，自签署之日起生效，有效期至本年度末，每年续签。"""
-)
-
-
-def _check_template(title: str, body: str) -> tuple[str, str]:
-    title, body = title.strip(), body.strip()
-    errors: dict[str, str] = {}
-    if not title or len(title) > 100:
-        errors["title"] = "请填写标题（不超过100字）"
-    if not body or len(body) > 8000:
-        errors["body"] = "请填写正文（不超过8000字）"
-    else:
-        try:
-            body.format_map(_Placeholders())
-        except (KeyError, ValueError, IndexError, AttributeError) as exc:
-            errors["body"] = (
-                f"正文中的占位符有误（{exc}）：可用{{party}}、{{uscc}}、{{address}}、{{street}}、{{zones}}、{{duties}}、{{year}}、{{valid_from}}、{{valid_to}}"
-            )
-    if errors:
-        raise ValidationError(errors)
-    return title, body
-
-
-class _Placeholders(dict[str, str]):
-    """Every known placeholder, for checking a template before it is saved."""
-
-    def __missing__(self, key: str) -> str:
-        from .letter_models import PLACEHOLDERS
-
-        if key in PLACEHOLDERS:
-            return ""
-        raise KeyError(key)
-
-
-@domain_action
-def save_template(*, actor: User, street: Unit | None, title: str, body: str) -> LetterTemplate:
-    """Set a street's letter template (``street`` None: the city's default, for administrators)."""
-    title, body = _check_template(title, body)
-    if street is None:
-        if not actor.is_superuser and not _is_city_admin(actor):
-            raise ValidationError({"street": "只有市级管理员可以修改全市默认模板"})
-    else:
-        require_officer(actor, street)
-    template = LetterTemplate.objects.filter(street=street).first()
-    before = snapshot(template) if template else None
-    template = template or LetterTemplate(street=street)
-    template.title, template.body, template.changed_by = title, body, actor
-    template.save()
-    record(actor, "frontage.letter_template.save", template, before=before, after=snapshot(template))
-    return template
-
-
-def _is_city_admin(actor: User) -> bool:
-    from cityloop.core.models import Role
-    from cityloop.core.permissions import jurisdiction_paths
-
-    paths = jurisdiction_paths(actor, {Role.ADMIN})
-    return any(p.count("/") <= 2 for p in paths)  # a membership at the top of the tree
-
-
-def template_for(street: Unit) -> tuple[LetterTemplate | None, str, str]:
-    """The street's template, else the city's default row, else the built-in text."""
-    found = LetterTemplate.objects.filter(Q(street=street) | Q(street__isnull=True)).order_by("street_id")
-    rows = sorted(found, key=lambda t: t.street_id is None)
-    if rows:
-        return rows[0], rows[0].title, rows[0].body
-    return None, DEFAULT_TITLE, DEFAULT_BODY
-
-
-def render(body: str, party: Party, zones: list[Zone], year: int) -> str:
-    """The letter's text for a party and year (placeholders filled in)."""
-    duties: list[str] = []
-    for zone in zones:
-        for duty in zone.duties.all():
-            if duty.name not in duties:
-                duties.append(duty.name)
-    values = {
-        "party": party.name,
-        "uscc": party.uscc,
-        "address": party.address or "—",
-        "street": party.street.name,
-        "zones": "、".join(z.code for z in zones) or "—",
-        "duties": "、".join(duties) or "—",
-        "year": str(year),
-        "valid_from": f"{year}年1月1日",
-        "valid_to": f"{year}年12月31日",
-    }
-    return body.format_map(values)
 
 
 def digest(text: str) -> str:
@@ -165,12 +64,8 @@ def issue_letters(
         .values_list("party_id", flat=True)
     )
     template, title, body = template_for(street)
-    on = dt.date(year, 1, 1)
     zones_of: dict[int, list[Zone]] = {}
-    valid = Zone.objects.filter(street=street, valid_from__lt=dt.date(year + 1, 1, 1)).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=on)
-    )
-    for zone in valid.prefetch_related("duties").order_by("code"):
+    for zone in zones_in_year(street, year):
         zones_of.setdefault(zone.party_id, []).append(zone)
     made: list[Letter] = []
     for party in chosen.exclude(pk__in=have).order_by("name", "pk"):
@@ -184,7 +79,7 @@ def issue_letters(
                 title=title,
                 content=text,
                 content_sha256=digest(text),
-                valid_from=on,
+                valid_from=dt.date(year, 1, 1),
                 valid_to=dt.date(year + 1, 1, 1),
                 issued_at=at,
                 issued_by=actor,

@@ -18,7 +18,7 @@ from cityloop.frontage.uscc import make
 from tests.cases import conftest as cases_conftest
 from tests.cases.conftest import POINT_A
 
-from .conftest import PHONE
+from .conftest import PHONE, follow
 from .test_org_pages import _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,9 +30,10 @@ USCC = make("9", "1", "990100", "20260001")
 def _check(page, viewport) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"], f"{page.url} is {width} px wide at {viewport['width']} px"
+    # Codes, choices and what the officer types (a template's {placeholders}) are not the page's words.
     text = page.evaluate(
         "() => { const m = document.querySelector('main').cloneNode(true);"
-        " m.querySelectorAll('code, select, .small').forEach(e => e.remove());"
+        " m.querySelectorAll('code, select, textarea, .small').forEach(e => e.remove());"
         " return m.innerText; }"
     )
     words = [w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in {"PDF", "SHA", "CSV"}]
@@ -137,3 +138,45 @@ def test_letters_sign_inspect_notice_recheck_case(browser, reference_data, live_
     shots(page, "escalated")
     _check(page, PHONE)
     assert not errors
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["375", "1440"])
+def test_officer_edits_the_letter_template_with_a_preview(
+    browser, reference_data, live_server, loop, shots, viewport
+):
+    """责任书模板: the officer opens the template from the letters page, types a text, previews it
+    filled in for the street's shop, saves it; the page then says the text is the street's own."""
+    from cityloop.frontage.models import LetterTemplate
+
+    lon, lat = POINT_A
+    row = {
+        "uscc": USCC,
+        "name": "东街面馆",
+        "geometry": f"LINESTRING ({lon + 0.0002} {lat}, {lon + 0.0003} {lat})",
+        "depth": "5",
+    }
+    assert import_frontage([row], actor=loop.users["admin"]).applied
+    User.objects.filter(username="street_a_manager").update(display_name="赵主任")
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _login(page, live_server.url, "street_a_manager")
+    page.goto(f"{live_server.url}/frontage/letters/")
+    follow(page, "[data-testid=edit-template]")
+    assert "系统内置文本" in page.locator("[data-testid=template-source]").inner_text()
+    page.fill("#t-title", "东街门前三包责任书")
+    page.fill("#t-body", "{party}：请做好{duties}，有效期{valid_from}至{valid_to}。")
+    follow(page, "button[value=preview]")
+    preview = page.locator("[data-testid=template-preview]").inner_text()
+    assert "东街面馆：请做好" in preview and "{party}" not in preview
+    assert not LetterTemplate.objects.exists()
+    shots(page, "template-preview")
+    _check(page, viewport)
+    follow(page, "[data-testid=save-template]")
+    assert "本街道自己的文本" in page.locator("[data-testid=template-source]").inner_text()
+    shots(page, "template-saved")
+    _check(page, viewport)
+    assert LetterTemplate.objects.get(street=loop.org.street_a).title == "东街门前三包责任书"
+    assert not errors
+    context.close()

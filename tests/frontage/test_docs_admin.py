@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from cityloop.core.models import AuditEntry
 from cityloop.frontage.accounts import create_party_account
 from cityloop.frontage.checklist import category_for, save_item
-from cityloop.frontage.letters import save_template, template_for
+from cityloop.frontage.letter_templates import save_template, template_for
 from cityloop.frontage.models import ChecklistItem, Duty
 
 

@@ -8,14 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from cityloop.core.models import AuditEntry
-from cityloop.frontage.letters import (
-    issue_letters,
-    renew_letters,
-    save_template,
-    sign_letter,
-    unsigned,
-    void_letter,
-)
+from cityloop.frontage.letter_templates import save_template
+from cityloop.frontage.letters import issue_letters, renew_letters, sign_letter, unsigned, void_letter
 from cityloop.frontage.models import Letter, LetterStatus
 
 from .docs_fixtures import signature_png

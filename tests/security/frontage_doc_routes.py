@@ -33,6 +33,15 @@ def _sign_body(w: Any) -> dict[str, Any]:
     return {"signer_name": "王", "signature_png": png, "content_sha256": w.letter_a.content_sha256}
 
 
+def _template_a(w: Any) -> Any:
+    from cityloop.frontage.models import LetterTemplate
+
+    return list(LetterTemplate.objects.filter(street=w.org.street_a).values_list("title", "body"))
+
+
+TEMPLATE_BODY = {"title": "东街责任书（新）", "body": "{party}（{uscc}）：{duties}"}
+
+
 def _letters(year: int) -> Any:
     return lambda w: Letter.objects.filter(year=year).count()
 
@@ -94,6 +103,35 @@ FRONTAGE_DOC_API_ROUTES: list[Route] = [
         inside="street_a_manager",
         outside="street_b_manager",
         state=lambda w: w.field(Letter, w.letter_a.pk, "status"),
+    ),
+    Route(
+        "/api/v1/frontage/letter-templates/{street}",
+        PRIVATE,
+        f"{A}/letter-templates/{{w.org.street_a.code}}",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        marker="{w.party_a.name}",
+    ),
+    Route(
+        "/api/v1/frontage/letter-templates/{street}",
+        PRIVATE,
+        f"{A}/letter-templates/{{w.org.street_a.code}}",
+        method="PUT",
+        body=lambda w: TEMPLATE_BODY,
+        inside="street_a_manager",
+        outside="street_b_manager",
+        state=_template_a,
+        needs=("party_a",),
+    ),
+    Route(
+        "/api/v1/frontage/letter-templates/{street}",
+        PRIVATE,
+        f"{A}/letter-templates/{{w.org.street_a.code}}",
+        method="DELETE",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        state=_template_a,
+        needs=("template_a",),
     ),
     Route(
         "/api/v1/frontage/my",
@@ -297,6 +335,28 @@ FRONTAGE_DOC_PAGE_ROUTES: list[Route] = [
         ok=(302,),
         state=_letters(2027),
         needs=("party_a",),
+    ),
+    Route(
+        "frontage/letters/template/",
+        PRIVATE,
+        "/frontage/letters/template/?street={w.org.street_a.code}",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        scope="list",
+        marker="party-a",
+        needs=("party_a",),
+    ),
+    Route(
+        "frontage/letters/template/",
+        PRIVATE,
+        "/frontage/letters/template/",
+        method="POST",
+        label="save",
+        body=lambda w: {"street": w.org.street_a.code, "step": "save", **TEMPLATE_BODY},
+        inside="street_a_manager",
+        outside="street_b_manager",
+        ok=(302,),
+        state=_template_a,
     ),
     Route(
         "frontage/letters/unsigned.csv",

@@ -346,6 +346,15 @@ class World:
         return Letter.objects.get(party=self.party_a, year=2026)
 
     @cached_property
+    def template_a(self) -> Any:
+        """Street A's own letter template."""
+        from cityloop.frontage.letter_templates import save_template
+
+        return save_template(
+            actor=self.actor, street=self.org.street_a, title="东街责任书", body="{party}：{duties}"
+        )
+
+    @cached_property
     def signed_letter_a(self) -> Any:
         """Party A's letter of 2025, signed (it has a PDF)."""
         from cityloop.frontage.letters import issue_letters, sign_letter

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import checks, credit_views, letters, my, party_cases, peer_pages, upload, views
+from . import checks, credit_views, letter_template, letters, my, party_cases, peer_pages, upload, views
 
 app_name = "frontage"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("letters/", letters.letters, name="letters"),
     path("letters/unsigned.csv", letters.unsigned_csv, name="letters_unsigned"),
     path("letters/<int:pk>/pdf", letters.letter_pdf, name="letter_pdf"),
+    path("letters/template/", letter_template.letter_template, name="letter_template"),
     path("rounds/", checks.rounds, name="rounds"),
     path("rounds/<int:pk>/", checks.round_detail, name="round"),
     path("inspect/<str:uscc>/", checks.inspect, name="inspect"),
