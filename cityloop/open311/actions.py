@@ -4,10 +4,13 @@ cases through ``cityloop.cases.actions.submit_report``."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -81,17 +84,26 @@ class Report:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
-def new_token() -> str:
-    """The token a client may follow its request by (``tokens/{token}``): random, and the case's
-    external ticket id, so the case's unique (channel, external id) index finds it."""
-    return secrets.token_hex(16)
+def new_token(client: ClientApplication | None = None, retry_key: str = "") -> str:
+    """The token a client may follow its request by (``tokens/{token}``), and the case's external
+    ticket id, so the case's unique (channel, external id) index finds it. Random; or, for a request
+    sent with an ``Idempotency-Key``, derived from the client and the key with the server's secret
+    (a retry gets the same token, which nobody without the secret can guess)."""
+    if client is None or not retry_key:
+        return secrets.token_hex(16)
+    message = f"open311:{client.pk}:{retry_key}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
-def submit_service_request(report: Report, *, actor: User, at: dt.datetime | None = None) -> Case:
+def submit_service_request(
+    report: Report, *, actor: User, retry_key: str = "", at: dt.datetime | None = None
+) -> tuple[Case, bool]:
     """Turn a posted service request into a case of channel ``open311`` (verified first, like every
-    public report), and remember which client sent it: both in one transaction."""
+    public report), and remember which client sent it: both in one transaction. With ``retry_key``
+    (the client's ``Idempotency-Key``) a request sent again returns the first case, ``created``
+    False; the same key with another request is refused (422)."""
     with transaction.atomic():
-        case, _created = submit_report(
+        case, created = submit_report(
             actor=actor,
             channel=CHANNEL,
             description=report.description,
@@ -102,11 +114,14 @@ def submit_service_request(report: Report, *, actor: User, at: dt.datetime | Non
             reporter_phone=report.reporter_phone,
             category=report.category,
             kind=report.kind,
-            external_id=new_token(),
+            external_id=new_token(report.client, retry_key),
+            # Keys are the client's own: two clients may choose the same one.
+            idempotency_key=f"open311-{report.client.pk}:{retry_key}" if retry_key else None,
             at=at,
         )
-        _link(case=case, report=report, actor=actor)
-    return case
+        if created:
+            _link(case=case, report=report, actor=actor)
+    return case, created
 
 
 @domain_action

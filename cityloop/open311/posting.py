@@ -23,6 +23,7 @@ from .params import MAX_TEXT, Params
 from .places import place_of
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{4,28}[0-9]$")
+MAX_RETRY_KEY = 100  # an Idempotency-Key; the stored key adds the client's id
 
 
 def _point(params: Params, district: Any) -> tuple[float, float, str]:
@@ -98,7 +99,10 @@ def create_request(request: HttpRequest, params: Params, client: ClientApplicati
         account_id=account_id,
         attributes=attributes,
     )
-    case = submit_service_request(report, actor=public_actor())
+    retry_key = request.headers.get("Idempotency-Key", "").strip()
+    if len(retry_key) > MAX_RETRY_KEY:
+        raise bad("Idempotency-Key", f"a header of at most {MAX_RETRY_KEY} characters")
+    case, _created = submit_service_request(report, actor=public_actor(), retry_key=retry_key)
     return {
         "service_request_id": case.number,
         "token": case.external_id,

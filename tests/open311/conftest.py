@@ -31,9 +31,9 @@ class City:
     http: Client
     conformance: Conformance
 
-    def post(self, fmt: str = "json", **params: Any) -> Any:
+    def post(self, fmt: str = "json", headers: dict[str, str] | None = None, **params: Any) -> Any:
         body = {"api_key": self.key, "service_code": "event-0102", **params}
-        return self.http.post(f"/open311/v2/requests.{fmt}", body)
+        return self.http.post(f"/open311/v2/requests.{fmt}", body, headers=headers or {})
 
     def get(self, path: str, **params: Any) -> Any:
         return self.http.get(f"/open311/v2/{path}", params)

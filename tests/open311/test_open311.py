@@ -12,6 +12,7 @@ from django.utils import timezone
 from cityloop.cases.models import Case
 from cityloop.core.models import AuditEntry
 from cityloop.core.tokens import hash_token
+from cityloop.open311.actions import create_client
 from cityloop.open311.models import ClientApplication, ServiceRequest
 from tests.cases.conftest import PATHS
 
@@ -88,6 +89,44 @@ def test_a_posted_request_becomes_an_ordinary_case(city: City, fmt: str) -> None
     token = city.get(f"tokens/{case.external_id}.{fmt}")
     resolved = city.conformance.validate("/tokens/{token_id}.{response_format}", "GET", token)
     assert resolved == [{"service_request_id": case.number, "token": case.external_id}]
+
+
+def test_a_request_sent_again_with_its_idempotency_key_makes_one_case(city: City) -> None:
+    """A client that lost the answer sends the request again with the same Idempotency-Key: the
+    first case is the answer, with its token; the same key with another request is refused."""
+    key = {"Idempotency-Key": "app-7f3a-0001"}
+    first = city.post(headers=key, **lat_long(POINT_A), description="井盖缺失")
+    again = city.post(headers=key, **lat_long(POINT_A), description="井盖缺失")
+    assert first.status_code == again.status_code == 200, again.content
+    assert again.json() == first.json()
+    case = Case.objects.get(number=first.json()[0]["service_request_id"])
+    assert Case.objects.filter(channel__code="open311").count() == 1
+    assert ServiceRequest.objects.filter(case=case).count() == 1
+    assert AuditEntry.objects.filter(action="open311.request").count() == 1
+    other = city.post(headers=key, **lat_long(POINT_A), description="另一处路灯不亮")
+    assert other.status_code == 422 and "Idempotency-Key" in other.json()[0]["description"]
+    assert Case.objects.filter(channel__code="open311").count() == 1
+    # Without a key, or with another key, the same text is a new request (a second problem).
+    assert city.post(**lat_long(POINT_A), description="井盖缺失").status_code == 200
+    assert (
+        city.post(
+            headers={"Idempotency-Key": "app-7f3a-0002"}, **lat_long(POINT_A), description="井盖缺失"
+        ).json()[0]["token"]
+        != first.json()[0]["token"]
+    )
+    assert Case.objects.filter(channel__code="open311").count() == 3
+    # Keys are each client's own: another application choosing the same key makes its own case.
+    _client, other_key = create_client(actor=city.loop.users["admin"], name="另一个应用")
+    body = {
+        "api_key": other_key,
+        "service_code": "event-0102",
+        **lat_long(POINT_A),
+        "description": "井盖缺失",
+    }
+    theirs = city.http.post("/open311/v2/requests.json", body, headers=key)
+    assert theirs.status_code == 200 and theirs.json()[0]["token"] != first.json()[0]["token"]
+    too_long = city.post(headers={"Idempotency-Key": "k" * 101}, **lat_long(POINT_A))
+    assert too_long.status_code == 400 and "Idempotency-Key" in too_long.json()[0]["description"]
 
 
 def test_the_token_answer_is_a_list_in_json(city: City) -> None:
