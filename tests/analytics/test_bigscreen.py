@@ -147,3 +147,21 @@ def test_open_rollup_is_recounted_wholly_by_the_sweep(planter, grids, loop) -> N
         OpenCount.objects.filter(level="unit", light="red").values_list("place").annotate(n=models.Sum("n"))
     )
     assert units == {str(loop.org.sanitation.pk): 2, str(loop.org.water.pk): 2}
+
+
+def test_open_squares_counted_in_the_database_are_the_squares_of_square_of(planter, grids) -> None:
+    """The database floors the scaled coordinates as ``square_of`` does, on both sides of an edge."""
+    from cityloop.analytics.models import OpenCount
+    from cityloop.analytics.open_rollup import square_of
+
+    now = timezone.now()
+    edges = [(120.4999999, 30.5), (120.5, 30.5), (120.5000001, 30.4999999), (121.1234567, 31.0009999)]
+    cases = planter.cases(grids[0], [now - dt.timedelta(hours=1)] * len(edges), state="dispatched")
+    for case, (lon, lat) in zip(cases, edges, strict=True):
+        Case.objects.filter(pk=case.pk).update(lon=lon, lat=lat)
+    refresh_open(now)
+    held = dict(OpenCount.objects.filter(level="square").values_list("place", "n"))
+    expected: dict[str, int] = {}
+    for lon, lat in edges:
+        expected[square_of(lon, lat)] = expected.get(square_of(lon, lat), 0) + 1
+    assert held == expected and len(expected) == 4  # each on its own side of an edge
