@@ -117,6 +117,7 @@ ROUTERS = [
     ("/frontage", "cityloop.api.frontage_notices"),
     ("/community", "cityloop.api.community"),
     ("/community", "cityloop.api.community_meetings"),
+    ("/community", "cityloop.api.community_roster"),
     ("/alleys", "cityloop.api.alleys"),
     ("/routing", "cityloop.api.routing"),
     ("", "cityloop.api.cases"),

@@ -86,7 +86,9 @@ def open_station(
     return station
 
 
-def _place(kind: str, geometry: str) -> tuple[bytes | None, float | None, float | None]:
+def place_of(kind: str, geometry: str) -> tuple[bytes | None, float | None, float | None]:
+    """A post's place from WKT (WGS84) as stored: its WKB and a point on it (a line's middle); the
+    geometry must be of a type the post's ``kind`` takes (:data:`GEOMETRY_KINDS`)."""
     if not geometry:
         return None, None, None
     try:
@@ -123,7 +125,7 @@ def appoint_head(
     if kind not in PostKind.values:
         raise ValidationError({"kind": f"岗位应为{'、'.join(PostKind.values)}之一"})
     _require_manager(actor, station.community)
-    wkb, lon, lat = _place(kind, geometry)
+    wkb, lon, lat = place_of(kind, geometry)
     post = Post.objects.create(
         station=station,
         community_id=station.community_id,

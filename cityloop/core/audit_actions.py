@@ -216,6 +216,7 @@ class AuditAction(models.TextChoices):
     COMMUNITY_POST_END = "community.post.end", _("community head's post ended")
     COMMUNITY_PROFESSIONAL_SAVE = "community.professional.save", _("on-call professional saved")
     COMMUNITY_CATEGORY_MARK = "community.category.mark", _("category made community-level")
+    COMMUNITY_ROSTER_IMPORT = "community.roster.import", _("community set-up imported")
     COMMUNITY_TASK_RAISE = "community.task.raise", _("community problem raised")
     COMMUNITY_TASK_TAKE_CASE = "community.task.take_case", _("case taken into the community loop")
     COMMUNITY_TASK_ASSIGN = "community.task.assign", _("community task assigned")

@@ -10,10 +10,7 @@ its user must change at first sign-in.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,9 +26,9 @@ from .areas import admin_paths, area_q, in_paths
 from .audit import domain_action, record
 from .models import Membership, Role, Unit, User
 from .phones import normalise_phone
+from .sheets import MAX_BYTES, MAX_ROWS, RowError, SheetError, choice_names, read_sheet, records, to_csv
 
-MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 5000
+__all__ = ["MAX_BYTES", "MAX_ROWS", "RowError", "SheetError", "read_sheet", "to_csv"]
 COLUMNS = ("unit_code", "name", "phone", "role", "login")
 HEADERS = {"unit_code": "单位编码", "name": "姓名", "phone": "手机", "role": "角色", "login": "登录名"}
 _ALIASES = {
@@ -51,19 +48,6 @@ _ALIASES = {
 }
 
 
-@dataclass(frozen=True)
-class RowError:
-    """What is wrong with one cell of the sheet (row numbers as the spreadsheet shows them)."""
-
-    row: int
-    column: str
-    reason: str
-
-    @property
-    def column_label(self) -> str:
-        return HEADERS.get(self.column, self.column)
-
-
 @dataclass
 class RosterResult:
     """The outcome of an import: the bad rows (nothing written), or the accounts created with their
@@ -79,86 +63,14 @@ class RosterResult:
         return not self.errors
 
 
-class SheetError(ValidationError):
-    """The file as a whole cannot be read as a roster."""
-
-
-def read_sheet(content: bytes, filename: str = "") -> list[list[str]]:
-    """The sheet's rows as text cells: an .xlsx workbook's first sheet, or CSV in any usual encoding."""
-    if len(content) > MAX_BYTES:
-        raise SheetError({"file": _("the file is larger than 2 MB")})
-    if content[:4] == b"PK\x03\x04":
-        return _read_xlsx(content)
-    if filename.lower().endswith((".xlsx", ".xls")):
-        raise SheetError({"file": _("this is not an Excel .xlsx workbook; save it as .xlsx or CSV")})
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return [[_unguard(c.strip()) for c in row] for row in csv.reader(io.StringIO(text))]
-    raise SheetError({"file": _("the file is neither UTF-8 nor GB18030 text")})
-
-
-def _read_xlsx(content: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise SheetError({"file": _("the Excel file cannot be read")}) from None
-    sheet = book.worksheets[0]
-    rows = []
-    for row in sheet.iter_rows(values_only=True):
-        rows.append([_cell(v) for v in row])
-        if len(rows) > MAX_ROWS + 1:
-            break
-    book.close()
-    return rows
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a phone typed as a number comes back as 13812345678.0
-    return str(value).strip()
-
-
 def role_names() -> dict[str, str]:
     """Every way a sheet may name a role (its code, English and Chinese names) → the role."""
-    names: dict[str, str] = {}
-    for role in Role:
-        names[role.value] = role.value
-        names[str(role.label).lower()] = role.value
-        with translation.override("zh-hans"):
-            names[str(role.label)] = role.value
-    return names
+    return choice_names(Role)
 
 
 def parse(rows: list[list[str]]) -> tuple[list[dict[str, Any]], list[RowError]]:
     """The data rows as records (each with its row number), and the errors of the header."""
-    if not rows or not any(rows[0]):
-        return [], [RowError(1, "", _("the sheet is empty"))]
-    header = [_ALIASES.get(h.strip().lower().lstrip("\ufeff"), "") for h in rows[0]]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        reason = _("missing column %(columns)s") % {"columns": "、".join(HEADERS[c] for c in missing)}
-        return [], [RowError(1, missing[0], reason)]
-    if len(rows) - 1 > MAX_ROWS:
-        return [], [RowError(MAX_ROWS + 2, "", _("more than %(n)d rows: split the sheet") % {"n": MAX_ROWS})]
-    records = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-        record_: dict[str, Any] = {"row": number}
-        for index, name in enumerate(header):
-            if name and name not in record_:
-                record_[name] = row[index].strip() if index < len(row) else ""
-        records.append(record_)
-    if not records:
-        return [], [RowError(2, "", _("the sheet has no rows of people"))]
-    return records, []
+    return records(rows, aliases=_ALIASES, headers=HEADERS, required=COLUMNS, max_rows=MAX_ROWS)
 
 
 def check(actor: User, records: list[dict[str, Any]]) -> list[RowError]:
@@ -176,7 +88,7 @@ def check(actor: User, records: list[dict[str, Any]]) -> list[RowError]:
         n = r["row"]
 
         def bad(column: str, reason: str, n: int = n) -> None:
-            errors.append(RowError(n, column, reason))
+            errors.append(RowError(n, column, reason, HEADERS.get(column, column)))
 
         unit = units.get(r["unit_code"])
         if not r["unit_code"]:
@@ -284,44 +196,8 @@ def export_rows(actor: User) -> list[list[str]]:
     return rows
 
 
-# A cell starting with one of these is a formula to a spreadsheet: a name such as "=HYPERLINK(…)"
-# written by one user must not run in an administrator's Excel. CSV cells get a leading apostrophe
-# (which reading the sheet back removes); workbook cells are stored as text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _guard(cell: str) -> str:
-    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
-
-
-def _unguard(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_START) else cell
-
-
-def to_csv(rows: list[list[str]]) -> bytes:
-    """CSV in UTF-8 with a byte-order mark, which Excel opens as Chinese."""
-    out = io.StringIO()
-    csv.writer(out).writerows([[_guard(c) for c in row] for row in rows])
-    return out.getvalue().encode("utf-8-sig")
-
-
 def to_xlsx(rows: list[list[str]]) -> bytes:
     """An .xlsx workbook of one sheet; phones and codes stay text."""
-    from openpyxl import Workbook
+    from .spreadsheets import workbook
 
-    from .spreadsheets import append_row
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "名册"
-    for row in rows:
-        append_row(sheet, row)
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
-            cell.number_format = "@"
-    for letter, width in zip("ABCDE", (16, 12, 16, 12, 16), strict=True):
-        sheet.column_dimensions[letter].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook(rows, title="名册", widths=(16, 12, 16, 12, 16))

@@ -3,15 +3,42 @@ cityloop/web/community), each with who may call it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 
-from cityloop.community.models import AlleyCheckIn, AlleyInspection, Meeting, Task
+from cityloop.community.models import AlleyCheckIn, AlleyInspection, Meeting, Professional, Task
 from tests.cases.conftest import POINT_A
 
-from .routes import PRIVATE, Route, photo_file
+from .routes import PRIVATE, Body, Route, State, photo_file
+from .world import World
 
 A = "/api/v1"
 INSIDE, OUTSIDE = "street_a_manager", "street_b_manager"
+
+
+# The set-up sheet names its communities: another street's community is a row error (400, nothing
+# written), tested in tests/community/test_roster.py and test_roster_pages.py.
+SHEET = "the sheet names its communities; another street's is a row error there (tests/community)"
+BLANK = "the blank template: there is nothing of anyone's in it"
+
+
+def roster_file(name: str) -> Body:
+    """A set-up sheet for community A: its station and one on-call professional called ``name``."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def build(w: World) -> dict[str, Any]:
+        code = w.org.community_a.code
+        lines = ["类别,社区编码,名称,姓名,专业,电话", f"工作站,{code},东一社区工作站,,,"]
+        lines.append(f"专业人员,{code},,{name},供水,13900000077")
+        sheet = "\n".join(lines).encode("utf-8")
+        return {"file": SimpleUploadedFile("community.csv", sheet, content_type="text/csv")}
+
+    return build
+
+
+def _professional(name: str) -> State:
+    return lambda w: Professional.objects.filter(name=name).exists()
 
 
 def _state(w: object, pk: int) -> object:
@@ -167,6 +194,24 @@ COMMUNITY_API_ROUTES: list[Route] = [
         state=lambda w: w.snapshot(w.item_a),
     ),
     Route(
+        "/api/v1/community/roster",
+        PRIVATE,
+        f"{A}/community/roster",
+        method="POST",
+        multipart=True,
+        body=roster_file("接口师傅"),
+        inside=INSIDE,
+        why=SHEET,
+        state=_professional("接口师傅"),
+    ),
+    Route(
+        "/api/v1/community/roster/template.xlsx",
+        PRIVATE,
+        f"{A}/community/roster/template.xlsx",
+        inside=INSIDE,
+        why=BLANK,
+    ),
+    Route(
         "/api/v1/alleys/segments",
         PRIVATE,
         f"{A}/alleys/segments",
@@ -305,6 +350,20 @@ COMMUNITY_PAGE_ROUTES: list[Route] = [
         scope="list",
         marker="station-a",
         needs=("task_a",),
+    ),
+    Route("community/import/", PRIVATE, "/community/import/", inside=INSIDE, why=BLANK),
+    Route(
+        "community/import/",
+        PRIVATE,
+        "/community/import/",
+        method="POST",
+        body=roster_file("表格师傅"),
+        inside=INSIDE,
+        why=SHEET,
+        state=_professional("表格师傅"),
+    ),
+    Route(
+        "community/import/template.xlsx", PRIVATE, "/community/import/template.xlsx", inside=INSIDE, why=BLANK
     ),
     Route(
         "community/alleys/",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from cityloop.community import alleys as alley_actions
 from cityloop.community.meetings import overdue_items
 from cityloop.community.models import ActionItem, AlleyInspection, AlleySegment, Meeting, Task
+from cityloop.community.roster import managed_communities
 from cityloop.core.models import Role, Unit, UnitKind
 from cityloop.core.permissions import restrict
 
@@ -139,5 +140,6 @@ def overview(request: HttpRequest) -> HttpResponse:
         "meetings": restrict(Meeting.objects.all(), user, "view").select_related("unit")[:10],
         "today": today,
         "month": start,
+        "may_import": managed_communities(user).exists(),
     }
     return render(request, "web/community/overview.html", context)

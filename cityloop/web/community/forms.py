@@ -99,3 +99,10 @@ class CheckInForm(PlaceForm):
 
 class FixForm(forms.Form):
     note = forms.CharField(label=_("How it was fixed"), max_length=300)
+
+
+class RosterForm(forms.Form):
+    """The community set-up sheet to import (三长一站)."""
+
+    file = forms.FileField(label=_("Set-up sheet"))
+    dry_run = forms.BooleanField(label=_("Only check, import nothing"), required=False)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import alleys, views
+from . import alleys, roster, views
 
 app_name = "community"
 
@@ -11,5 +11,7 @@ urlpatterns = [
     path("tasks/<int:pk>/", views.task, name="task"),
     path("tasks/<int:pk>/photos/<int:photo>/", views.photo, name="photo"),
     path("street/", alleys.overview, name="overview"),
+    path("import/", roster.roster, name="roster"),
+    path("import/template.xlsx", roster.template, name="roster_template"),
     path("alleys/", alleys.mine, name="alleys"),
 ]

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 
 from cityloop.core.areas import is_admin
 from cityloop.core.models import User
+from cityloop.core.sheets import too_large
 
 from ..access import current_user
 from ..queue import CappedPaginator
@@ -54,6 +55,28 @@ def run(form: forms.Form, action: Callable[[], Any]) -> Any:
         else:
             form.add_error(None, exc.messages)
         return None
+
+
+def import_upload(
+    form: forms.Form, request: HttpRequest, importer: Callable[..., Any], max_bytes: int
+) -> Any:
+    """Run a sheet ``importer`` (``actor``, ``content``, ``filename``, ``dry_run``) on the valid
+    form's ``file`` and ``dry_run``: a file over ``max_bytes`` or a sheet it refuses becomes the
+    form's errors, and None is returned."""
+    upload = form.cleaned_data["file"]
+    if upload.size > max_bytes:
+        form.add_error("file", too_large(max_bytes))
+        return None
+    content = upload.read()
+    return run(
+        form,
+        lambda: importer(
+            actor=actor(request),
+            content=content,
+            filename=upload.name or "",
+            dry_run=form.cleaned_data["dry_run"],
+        ),
+    )
 
 
 def page_of(request: HttpRequest, qs: QuerySet[Any], size: int = PAGE_SIZE) -> Page:

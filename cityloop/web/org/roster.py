@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from cityloop.core.roster import (
@@ -19,7 +18,7 @@ from cityloop.core.roster import (
     to_xlsx,
 )
 
-from .common import actor, admin_required, run
+from .common import actor, admin_required, import_upload
 from .forms import RosterForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,20 +31,7 @@ def roster(request: HttpRequest) -> HttpResponse:
     form = RosterForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            form.add_error("file", _("the file is larger than 2 MB"))
-        else:
-            content = upload.read()
-            result = run(
-                form,
-                lambda: import_roster(
-                    actor=actor(request),
-                    content=content,
-                    filename=upload.name or "",
-                    dry_run=form.cleaned_data["dry_run"],
-                ),
-            )
+        result = import_upload(form, request, import_roster, MAX_BYTES)
     context = {
         "form": form,
         "result": result,
