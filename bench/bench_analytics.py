@@ -65,8 +65,10 @@ def new_hour_of_cases(count: int, seed: int) -> None:
             Case(
                 **{k: row[k] for k in fields},
                 category_id=row["category_id"],
-                number=f"H{seed:02d}-{i:07d}",
-                tracking_code=f"H{seed:02d}{i:07d}",
+                # Numbered after the newest case, so a kept database (BENCH_DATABASE_URL) takes a
+                # second run's new hour too.
+                number=f"H{seed:02d}-{top}-{i:05d}",
+                tracking_code=f"H{seed % 10}{top % 100_000:05d}{i:04d}",
                 description="基准：新的一小时",
                 reported_at=now - dt.timedelta(seconds=rng.randrange(3600)),
             )
