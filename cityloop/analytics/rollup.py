@@ -230,15 +230,22 @@ def renew_planner_statistics(now: dt.datetime | None = None) -> list[str]:
     from .open_models import OpenCount
 
     tables = [m._meta.db_table for m in (Case, HourlyCount, DailyCount, Closing, BacklogCount, OpenCount)]
-    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
     with connection.cursor() as cursor:
         for table in tables:
-            # Not the case table: its pages are read through the roll-ups, and its own vacuum (a
-            # million rows) is autovacuum's to pace.
-            command = "VACUUM (ANALYZE)" if vacuum and table != Case._meta.db_table else "ANALYZE"
+            command = statistics_command(table, connection.vendor, connection.in_atomic_block)
             cursor.execute(f"{command} {connection.ops.quote_name(table)}")
     RollupState.objects.update_or_create(name=PLANNER, defaults={"settled_at": now or timezone.now()})
     return tables
+
+
+def statistics_command(table: str, vendor: str, in_transaction: bool) -> str:
+    """How ``renew_planner_statistics`` renews a table's statistics: VACUUM (ANALYZE) for the
+    roll-ups on PostgreSQL outside a transaction (where VACUUM may run), else ANALYZE. Not the case
+    table: its pages are read through the roll-ups, and its own vacuum (a million rows) is
+    autovacuum's to pace."""
+    if vendor == "postgresql" and not in_transaction and table != Case._meta.db_table:
+        return "VACUUM (ANALYZE)"
+    return "ANALYZE"
 
 
 def sweep(now: dt.datetime) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import h3
-import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
@@ -136,21 +135,19 @@ def test_the_planner_statistics_are_renewed_once_a_day(planter, grids) -> None:
     assert RollupState.objects.get(name=rollup.PLANNER).settled_at == NOW + dt.timedelta(hours=25)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_planner_statistics_renewed_and_on_postgresql_the_roll_ups_vacuumed() -> None:
-    """Outside a transaction PostgreSQL vacuums the roll-ups (their indexes then answer alone);
-    inside one, and on SQLite, the tables are analysed."""
-    from django.db import connection
+def test_postgresql_vacuums_the_roll_ups_only_where_it_may() -> None:
+    """VACUUM cannot run inside a transaction: there, and on SQLite, the tables are analysed. (Not
+    run for real here: the tests run in transactions, and a transactional test would empty the
+    migrated rows the later browser tests read. The bench measures its effect: docs/analytics.md.)"""
+    assert rollup.statistics_command("analytics_closing", "postgresql", False) == "VACUUM (ANALYZE)"
+    assert rollup.statistics_command("analytics_closing", "postgresql", True) == "ANALYZE"
+    assert rollup.statistics_command("cases_case", "postgresql", False) == "ANALYZE"
+    assert rollup.statistics_command("analytics_closing", "sqlite", False) == "ANALYZE"
 
+
+def test_planner_statistics_renewed_inside_a_transaction_by_analysing(db) -> None:
+    """Inside a transaction (and on SQLite) the tables are analysed, and the renewal is recorded."""
     from cityloop.analytics.models import RollupState
 
     tables = rollup.renew_planner_statistics()
     assert "analytics_closing" in tables and RollupState.objects.filter(name=rollup.PLANNER).exists()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT relname FROM pg_stat_user_tables WHERE last_vacuum IS NOT NULL AND relname = ANY(%s)",
-                [tables],
-            )
-            vacuumed = {row[0] for row in cursor.fetchall()}
-        assert "analytics_closing" in vacuumed and "cases_case" not in vacuumed
