@@ -12,6 +12,7 @@ writes 150,000 scores and moves parties on and off the lists. Quick mode (``BENC
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import random
 import time
@@ -156,6 +157,7 @@ def run() -> list[Result]:
     summary = recompute_credit(actor=system_actor(), month=month)
     seconds = time.perf_counter() - started
     target = 60.0 * count / 150_000
+    orm_seconds, copy_seconds = _score_writes_side_by_side(month)
     return [
         Result(f"set up {count:,} parties and a year of inspections, notices, cases", setup, "s"),
         Result(
@@ -166,4 +168,45 @@ def run() -> list[Result]:
             seconds < target,
         ),
         Result("parties put on the black list", summary["black_on"], "parties"),
+        Result(f"  the month's {summary['parties']:,} scores written by bulk_create", orm_seconds, "s"),
+        Result("  the same scores written by insert_rows (as recompute does)", copy_seconds, "s"),
     ]
+
+
+def _score_writes_side_by_side(month: dt.date) -> tuple[float, float]:
+    """The month's score rows written again both ways in this run: the plain ORM's ``bulk_create``
+    and ``frontage.bulk.insert_rows`` (COPY on PostgreSQL, one prepared statement on SQLite), which
+    ``recompute_credit`` uses. Seconds of each; the rows are left as recompute wrote them."""
+    from django.db import transaction
+
+    from cityloop.frontage.bulk import insert_rows
+    from cityloop.frontage.credit_actions import BATCH as WRITE_BATCH
+    from cityloop.frontage.credit_actions import SCORE_COLUMNS
+    from cityloop.frontage.models import CreditScore
+
+    attnames = [f"{name}_id" if name in {"party", "scheme", "street"} else name for name in SCORE_COLUMNS]
+    scores = CreditScore.objects.filter(month=month)
+    kept = [dict(zip(attnames, row, strict=True)) for row in scores.values_list(*attnames)]
+    batches = [kept[start : start + WRITE_BATCH] for start in range(0, len(kept), WRITE_BATCH)]
+    with transaction.atomic():
+        scores.delete()
+        started = time.perf_counter()
+        for batch in batches:
+            CreditScore.objects.bulk_create([CreditScore(**row) for row in batch])
+        orm_seconds = time.perf_counter() - started
+    with transaction.atomic():
+        scores.delete()
+        started = time.perf_counter()
+        for batch in batches:
+            rows = [
+                (
+                    *(row[name] for name in attnames[:2]),
+                    str(row["score"]),
+                    json.dumps(row["parts"]),
+                    *(row[name] for name in attnames[4:]),
+                )
+                for row in batch
+            ]
+            insert_rows(CreditScore, SCORE_COLUMNS, rows)
+        copy_seconds = time.perf_counter() - started
+    return orm_seconds, copy_seconds
