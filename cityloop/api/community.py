@@ -314,6 +314,24 @@ def _files(photos: list[UploadedFile] | None) -> list[tuple[str, bytes]]:
     return [(f.name or "photo", f.read()) for f in photos]
 
 
+class CommunityNoteIn(Schema):
+    text: str = Field(..., min_length=1, max_length=500, description="what was tried (a visit, a call)")
+
+
+@router.post(
+    "/tasks/{task_id}/notes", response=CommunityTaskOut, summary="Record what was tried (photos optional)"
+)
+def note_task(
+    request: HttpRequest,
+    task_id: int,
+    body: Form[CommunityNoteIn],
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> dict[str, Any]:
+    task = _find_task(request, task_id)
+    task_actions.note_task(actor=_user(request), task=task, text=body.text, photos=_files(photos))
+    return _task(_find_task(request, task_id), _user(request), {})
+
+
 class CommunitySolveIn(Schema):
     solution: str = Field(..., min_length=1, max_length=500, description="what was done")
 

@@ -7,7 +7,15 @@ from typing import Any
 
 from django.utils import timezone
 
-from cityloop.community.models import AlleyCheckIn, AlleyInspection, Meeting, Professional, Task
+from cityloop.community.models import (
+    AlleyCheckIn,
+    AlleyInspection,
+    AlleySegment,
+    Meeting,
+    Professional,
+    Task,
+    TaskEvent,
+)
 from tests.cases.conftest import POINT_A
 
 from .routes import PRIVATE, Body, Route, State, photo_file
@@ -220,6 +228,37 @@ COMMUNITY_API_ROUTES: list[Route] = [
         scope="list",
         marker="segment-a",
         needs=("segment_a",),
+    ),
+    Route(
+        "/api/v1/alleys/segments",
+        PRIVATE,
+        f"{A}/alleys/segments",
+        method="POST",
+        label="register",
+        body=lambda w: {
+            "code": "ALLEY-NEW",
+            "name": "东二巷",
+            "street": w.org.street_a.code,
+            "geometry": f"LINESTRING ({POINT_A[0]} {POINT_A[1]}, {POINT_A[0] + 0.002} {POINT_A[1]})",
+            "responsible": "street_a_manager",
+            "post": "巷长",
+            "duties": "每日巡查保洁",
+        },
+        inside=INSIDE,
+        outside=OUTSIDE,
+        ok=(201,),
+        state=lambda w: AlleySegment.objects.filter(code="ALLEY-NEW").exists(),
+    ),
+    Route(
+        "/api/v1/community/tasks/{task_id}/notes",
+        PRIVATE,
+        f"{A}/community/tasks/{{w.task_a.pk}}/notes",
+        method="POST",
+        multipart=True,
+        body=lambda w: {"text": "上门查看", "photos": photo_file()},
+        inside=INSIDE,
+        outside=OUTSIDE,
+        state=lambda w: TaskEvent.objects.filter(task=w.task_a, kind="note").count(),
     ),
     Route(
         "/api/v1/alleys/segments/{code}/checkins",
