@@ -3,6 +3,8 @@ the street's overview; who may open them and what a form post does."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -105,3 +107,37 @@ def test_alley_page_checks_in_and_overview_shows_it(community: Community) -> Non
         .status_code
         == 403
     )
+
+
+def test_the_station_follows_an_escalated_problem_until_the_district_closes_it(
+    community: Community, api_as: Any
+) -> None:
+    """A broken railing went up to the district: the task's page and the API say where the case is,
+    up to the district closing it."""
+    from cityloop.cases.models import Case
+    from cityloop.community import tasks
+    from tests.cases.conftest import PATHS
+
+    railing = tasks.raise_task(
+        actor=community.users["station_head"],
+        station=community.station,
+        source="head",
+        description="小区门口护栏断了",
+        lon=POINT_A[0],
+        lat=POINT_A[1],
+    )
+    railing = tasks.escalate_task(
+        actor=community.users["station_head"], task=railing, reason="护栏属市政设施"
+    )
+    case = Case.objects.get(pk=railing.case_id)
+    head = _client(community, "station_head")
+    page = head.get(f"/community/tasks/{railing.pk}/").content.decode()
+    assert railing.case_number in page and str(case.get_state_display()) in page
+    case = community.loop.drive(case, "send_for_verification", "verify", *PATHS["closed"])
+    assert case.state == "closed"
+    page = head.get(f"/community/tasks/{railing.pk}/").content.decode()
+    assert f'<strong class="case-state">{case.get_state_display()}</strong>' in page
+    api = api_as(community.users["station_head"])
+    assert api.get(f"/api/v1/community/tasks/{railing.pk}").json()["case_state"] == case.get_state_display()
+    listed = api.get("/api/v1/community/tasks").json()["items"]
+    assert [t["case_state"] for t in listed] == [case.get_state_display()]
