@@ -141,3 +141,94 @@ def test_the_station_follows_an_escalated_problem_until_the_district_closes_it(
     assert api.get(f"/api/v1/community/tasks/{railing.pk}").json()["case_state"] == case.get_state_display()
     listed = api.get("/api/v1/community/tasks").json()["items"]
     assert [t["case_state"] for t in listed] == [case.get_state_display()]
+
+
+def _meeting_form(community: Community, **extra: str) -> dict[str, str]:
+    from django.utils import timezone
+
+    today = str(timezone.localdate())
+    return {
+        "action": "hold",
+        "unit": community.loop.org.community_a.code,
+        "held_on": today,
+        "attendees": "站长、楼栋长、物业",
+        "decisions": "护栏上报区级",
+        "what1": "更换楼道灯",
+        "who1": "电工",
+        "due1": today,
+        **extra,
+    }
+
+
+def test_the_station_head_records_the_weekly_meeting_and_marks_its_items_done(
+    community: Community, raised: Task
+) -> None:
+    from cityloop.community.models import ActionItem, Meeting
+    from cityloop.core.models import AuditEntry
+
+    head = _client(community, "station_head")
+    page = head.get("/community/")
+    assert "/community/meetings/" in page.content.decode()
+    page = head.get("/community/meetings/").content.decode()
+    assert "3号楼下水管漏水" in page  # the open problem is on the agenda
+    answer = head.post("/community/meetings/", _meeting_form(community, task1=str(raised.pk)))
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    meeting = Meeting.objects.get()
+    assert meeting.kind == "community_weekly" and list(meeting.agenda.all()) == [raised]
+    item = ActionItem.objects.get()
+    assert (item.what, item.who, item.task_id) == ("更换楼道灯", "电工", raised.pk)
+    assert AuditEntry.objects.filter(action="community.meeting.hold").count() == 1
+    assert "更换楼道灯" in head.get("/community/meetings/").content.decode()
+    # Another community's station head may not close it.
+    other = _client(community, "station_head_b")
+    assert (
+        other.post("/community/meetings/", {"action": "done", "item": item.pk, "note": "x"}).status_code
+        == 403
+    )
+    answer = head.post("/community/meetings/", {"action": "done", "item": item.pk, "note": "已更换"})
+    assert answer.status_code == 302
+    item.refresh_from_db()
+    assert item.done_at and item.done_note == "已更换"
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"who1": ""}, "who1"),
+        ({"due1": ""}, "due1"),
+        ({"held_on": ""}, "held_on"),
+        ({"held_on": "2001-01-01"}, None),
+        ({"task1": "999999"}, "task1"),
+    ],
+)
+def test_a_half_filled_meeting_is_refused_and_nothing_kept(
+    community: Community, extra: dict[str, str], field: str | None
+) -> None:
+    from cityloop.community.models import ActionItem, Meeting
+
+    answer = _client(community, "station_head").post(
+        "/community/meetings/", _meeting_form(community, **extra)
+    )
+    assert answer.status_code == 400
+    if field:
+        assert f'id="id_{field}-err"' in answer.content.decode()
+    else:
+        assert 'class="error banner" role="alert"' in answer.content.decode()
+    assert not Meeting.objects.exists() and not ActionItem.objects.exists()
+
+
+def test_only_those_who_hold_the_meeting_may_record_it(community: Community) -> None:
+    from cityloop.community.models import Meeting
+
+    # A building head of the community, and another street's manager: not their meeting.
+    for name in ("building_head", "street_b_manager", "station_head_b"):
+        answer = _client(community, name).post("/community/meetings/", _meeting_form(community))
+        assert answer.status_code == 403, name
+    assert not Meeting.objects.exists()
+    # The street's manager holds the street's monthly meeting.
+    street = community.loop.org.street_a
+    answer = _client(community, "street_a_manager").post(
+        "/community/meetings/", _meeting_form(community, unit=street.code)
+    )
+    assert answer.status_code == 302
+    assert Meeting.objects.get().kind == "street_monthly"
