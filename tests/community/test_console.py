@@ -232,3 +232,59 @@ def test_only_those_who_hold_the_meeting_may_record_it(community: Community) -> 
     )
     assert answer.status_code == 302
     assert Meeting.objects.get().kind == "street_monthly"
+
+
+def test_the_district_records_a_finding_on_the_phone_and_the_street_fixes_it(community: Community) -> None:
+    from cityloop.community.models import AlleyInspection
+    from cityloop.core.models import AuditEntry
+
+    lon, lat = POINT_A
+    register_segment(
+        actor=community.users["street_a_manager"],
+        code="A-001",
+        name="东一巷",
+        street=community.loop.org.street_a,
+        geometry=f"LINESTRING ({lon} {lat}, {lon + 0.003} {lat})",
+        responsible=community.users["building_head"],
+        post="巷长",
+        duties="每日巡查",
+    )
+    leader = _client(community, "leader")
+    page = leader.get("/community/alleys/").content.decode()
+    assert 'value="inspect"' in page and "东一巷" in page
+    answer = leader.post(
+        "/community/alleys/", {"action": "inspect", "segment": "A-001", "finding": "", "points": "2"}
+    )
+    assert answer.status_code == 400 and 'id="id_finding-err"' in answer.content.decode()
+    answer = leader.post(
+        "/community/alleys/",
+        {"action": "inspect", "segment": "A-001", "finding": "巷内堆放建筑垃圾", "points": "101"},
+    )
+    assert answer.status_code == 400 and 'id="id_points-err"' in answer.content.decode()
+    assert not AlleyInspection.objects.exists()
+    answer = leader.post(
+        "/community/alleys/",
+        {
+            "action": "inspect",
+            "segment": "A-001",
+            "finding": "巷内堆放建筑垃圾",
+            "points": "2.0",
+            "fix_days": "3",
+        },
+    )
+    assert answer.status_code == 302
+    row = AlleyInspection.objects.get()
+    assert row.points == 2 and (row.fix_by - row.inspected_on).days == 3
+    assert AuditEntry.objects.filter(action="alley.inspection.record").count() == 1
+    # The alley head finds it to fix; the street does not inspect itself, nor does another district.
+    assert (
+        "巷内堆放建筑垃圾" in _client(community, "building_head").get("/community/alleys/").content.decode()
+    )
+    for name in ("street_a_manager", "station_head"):
+        client = _client(community, name)
+        assert 'value="inspect"' not in client.get("/community/alleys/").content.decode()
+        answer = client.post(
+            "/community/alleys/", {"action": "inspect", "segment": "A-001", "finding": "x", "points": "1"}
+        )
+        assert answer.status_code == 403, name
+    assert AlleyInspection.objects.count() == 1

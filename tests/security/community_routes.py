@@ -467,4 +467,16 @@ COMMUNITY_PAGE_ROUTES: list[Route] = [
         ok=(302,),
         state=lambda w: AlleyCheckIn.objects.count(),
     ),
+    Route(
+        "community/alleys/",
+        PRIVATE,
+        "/community/alleys/",
+        method="POST",
+        label="inspect",
+        body=lambda w: {"action": "inspect", "segment": w.segment_a.code, "finding": "堆物", "points": "1.5"},
+        inside="leader",
+        outside="leader_b",
+        ok=(302,),
+        state=lambda w: AlleyInspection.objects.count(),
+    ),
 ]
