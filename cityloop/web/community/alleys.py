@@ -5,6 +5,7 @@ alleys' check-ins and findings with the workload-weighted scores, and the meetin
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -93,7 +94,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 def _render(
     request: HttpRequest,
-    segments: list[AlleySegment],
+    segments: Sequence[AlleySegment],
     form: CheckInForm,
     fix_form: FixForm,
     inspect_form: InspectForm,
@@ -105,7 +106,7 @@ def _render(
         "form": form,
         "fix_form": fix_form,
         "inspect_form": inspect_form,
-        "may_inspect": bool(inspect_form.fields["segment"].choices),
+        "may_inspect": bool(inspect_form.segments),
         "findings": fixable.select_related("segment").order_by("fix_by")[:50],
         "today": today,
         **picker_layers(),

@@ -111,7 +111,10 @@ class InspectForm(forms.Form):
 
     def __init__(self, *args: Any, segments: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["segment"].choices = segments
+        field = self.fields["segment"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = segments
+        self.segments = segments
 
 
 class FixForm(forms.Form):
