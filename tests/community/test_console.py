@@ -78,7 +78,7 @@ def test_other_communities_cannot_open_or_act(community: Community) -> None:
     assert Client().get("/community/").status_code == 302
 
 
-def test_alley_page_checks_in_and_overview_shows_it(community: Community) -> None:
+def _segment(community: Community) -> None:
     lon, lat = POINT_A
     register_segment(
         actor=community.users["street_a_manager"],
@@ -90,6 +90,11 @@ def test_alley_page_checks_in_and_overview_shows_it(community: Community) -> Non
         post="巷长",
         duties="每日巡查",
     )
+
+
+def test_alley_page_checks_in_and_overview_shows_it(community: Community) -> None:
+    lon, lat = POINT_A
+    _segment(community)
     manager = _client(community, "street_a_manager")
     assert "东一巷" in manager.get("/community/street/").content.decode()
     me = _client(community, "building_head")
@@ -238,17 +243,7 @@ def test_the_district_records_a_finding_on_the_phone_and_the_street_fixes_it(com
     from cityloop.community.models import AlleyInspection
     from cityloop.core.models import AuditEntry
 
-    lon, lat = POINT_A
-    register_segment(
-        actor=community.users["street_a_manager"],
-        code="A-001",
-        name="东一巷",
-        street=community.loop.org.street_a,
-        geometry=f"LINESTRING ({lon} {lat}, {lon + 0.003} {lat})",
-        responsible=community.users["building_head"],
-        post="巷长",
-        duties="每日巡查",
-    )
+    _segment(community)
     leader = _client(community, "leader")
     page = leader.get("/community/alleys/").content.decode()
     assert 'value="inspect"' in page and "东一巷" in page
