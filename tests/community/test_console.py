@@ -245,6 +245,8 @@ def test_the_district_records_a_finding_on_the_phone_and_the_street_fixes_it(com
 
     _segment(community)
     leader = _client(community, "leader")
+    assert "/community/alleys/#inspect" in leader.get("/community/street/").content.decode()
+    assert "#inspect" not in _client(community, "street_a_manager").get("/community/street/").content.decode()
     page = leader.get("/community/alleys/").content.decode()
     assert 'value="inspect"' in page and "东一巷" in page
     answer = leader.post(

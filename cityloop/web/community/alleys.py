@@ -194,5 +194,6 @@ def overview(request: HttpRequest) -> HttpResponse:
         "today": today,
         "month": start,
         "may_import": managed_communities(user).exists(),
+        "may_inspect": alley_actions.inspectable(user).exists(),
     }
     return render(request, "web/community/overview.html", context)
