@@ -86,6 +86,49 @@ def list_segments(request: HttpRequest, filters: Query[AlleySegmentFilter]) -> l
     return [_segment(s, today) for s in qs.order_by("street_id", "code")[:2000]]
 
 
+class AlleySegmentIn(Schema):
+    code: str = Field(..., min_length=1, max_length=32, description="the segment's code (again: changed)")
+    name: str = Field(..., min_length=1, max_length=100)
+    street: str = Field(..., min_length=1, max_length=32, description="street unit code")
+    community: str = Field("", max_length=32, description="community unit code (optional)")
+    geometry: str = Field(..., min_length=1, max_length=20000, description="WKT LINESTRING in WGS84")
+    responsible: str = Field(..., min_length=1, max_length=150, description="the responsible person's login")
+    post: str = Field(..., min_length=1, max_length=50, description="the post (岗), e.g. 巷长")
+    duties: str = Field(..., min_length=1, max_length=300)
+    fixed_point: str = Field("", max_length=100, description="the fixed point (点), e.g. 巷口")
+
+
+@router.post(
+    "/segments",
+    response={200: AlleySegmentOut, 201: AlleySegmentOut},
+    summary="Register an alley segment (定点定岗定人定责); its code again changes it",
+)
+def register(request: HttpRequest, body: AlleySegmentIn) -> Status[dict[str, Any]]:
+    user = _user(request)
+    streets = visible_streets(user)
+    street = streets.filter(code=body.street).first()
+    if street is None:
+        raise ApiError(404, f"你的辖区内没有编码为{body.street}的街道", field="street")
+    community = None
+    if body.community:
+        community = Unit.objects.filter(code=body.community, kind=UnitKind.COMMUNITY, parent=street).first()
+        if community is None:
+            raise ApiError(400, f"街道{street.name}下没有编码为{body.community}的社区", field="community")
+    responsible = User.objects.filter(username=body.responsible, is_active=True).first()
+    if responsible is None:
+        raise ApiError(400, f"没有登录名为{body.responsible}的在用账号", field="responsible")
+    known = AlleySegment.objects.filter(code=body.code.strip()).exists()
+    segment = alley_actions.register_segment(
+        actor=user,
+        street=street,
+        community=community,
+        responsible=responsible,
+        **body.dict(include={"code", "name", "geometry", "post", "duties", "fixed_point"}),
+    )
+    segment = AlleySegment.objects.select_related("street", "responsible").get(pk=segment.pk)
+    return Status(200 if known else 201, _segment(segment, timezone.localdate()))
+
+
 def _find(request: HttpRequest, code: str) -> AlleySegment:
     segment = _segments(request).filter(code=code[:32]).first()
     if segment is None:

@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 
 from cityloop.community import tasks as task_actions
 from cityloop.community.access import may_manage
+from cityloop.community.escalation import bridge
 from cityloop.community.models import Post, Professional, Station, Task
 from cityloop.community.photos import MAX_PHOTOS
 from cityloop.core.models import User
@@ -167,11 +168,16 @@ class CommunityTaskOut(Schema):
     solution: str
     escalation_reason: str
     case_number: str
+    case_state: str = Field("", description="the district's state of the task's case now (已结案…)")
     created: dt.datetime
     photos: int
 
 
-def _task(task: Task, user: User, managed: dict[int, bool]) -> dict[str, Any]:
+def _task(
+    task: Task, user: User, managed: dict[int, bool], states: dict[int, str] | None = None
+) -> dict[str, Any]:
+    if states is None:
+        states = bridge().progress([task.case_id]) if task.case_id else {}
     if task.station_id not in managed:
         managed[task.station_id] = may_manage(user, task.station)
     shown = managed[task.station_id]
@@ -196,6 +202,7 @@ def _task(task: Task, user: User, managed: dict[int, bool]) -> dict[str, Any]:
         "solution": task.solution,
         "escalation_reason": task.escalation_reason,
         "case_number": task.case_number,
+        "case_state": states.get(task.case_id, "") if task.case_id else "",
         "created": task.created,
         "photos": task.photos.count(),
     }
@@ -230,7 +237,9 @@ def list_tasks(request: HttpRequest, filters: Query[CommunityTaskFilter]) -> Any
             return self.count()
 
         def __getitem__(self, item: slice) -> list[dict[str, Any]]:
-            return [_task(t, user, managed) for t in qs.order_by("-created", "-id")[item]]
+            rows = list(qs.order_by("-created", "-id")[item])
+            states = bridge().progress([t.case_id for t in rows if t.case_id])
+            return [_task(t, user, managed, states) for t in rows]
 
     return _Page()
 
@@ -312,6 +321,24 @@ def _files(photos: list[UploadedFile] | None) -> list[tuple[str, bytes]]:
     if len(photos) > MAX_PHOTOS:
         raise ApiError(400, f"最多{MAX_PHOTOS}张照片", field="photos")
     return [(f.name or "photo", f.read()) for f in photos]
+
+
+class CommunityNoteIn(Schema):
+    text: str = Field(..., min_length=1, max_length=500, description="what was tried (a visit, a call)")
+
+
+@router.post(
+    "/tasks/{task_id}/notes", response=CommunityTaskOut, summary="Record what was tried (photos optional)"
+)
+def note_task(
+    request: HttpRequest,
+    task_id: int,
+    body: Form[CommunityNoteIn],
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> dict[str, Any]:
+    task = _find_task(request, task_id)
+    task_actions.note_task(actor=_user(request), task=task, text=body.text, photos=_files(photos))
+    return _task(_find_task(request, task_id), _user(request), {})
 
 
 class CommunitySolveIn(Schema):

@@ -120,3 +120,7 @@ class CaseBridge:
             .first()
         )
         return _ref(case) if case else None
+
+    def progress(self, case_ids: list[int]) -> dict[int, str]:
+        rows = Case.objects.filter(pk__in=case_ids[:500])
+        return {c.pk: str(c.get_state_display()) for c in rows.only("pk", "state")}

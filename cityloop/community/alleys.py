@@ -182,6 +182,23 @@ def check_in(
     return row
 
 
+def inspectable(actor: User) -> QuerySet[AlleySegment]:
+    """The active segments ``actor`` may inspect: under a district or city they belong to."""
+    if actor.is_superuser:
+        return AlleySegment.objects.filter(active=True)
+    paths = list(
+        Membership.objects.active()
+        .filter(user=actor, unit__kind__in=INSPECTING_KINDS)
+        .values_list("unit__path", flat=True)
+    )
+    if not paths:
+        return AlleySegment.objects.none()
+    under = Q()
+    for path in paths:
+        under |= Q(street__path__startswith=path)
+    return AlleySegment.objects.filter(under, active=True)
+
+
 @domain_action
 def inspect_segment(
     *,

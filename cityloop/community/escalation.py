@@ -50,6 +50,10 @@ class Bridge(Protocol):
         """The case if it is dispatched to the station's unit and still with it."""
         ...
 
+    def progress(self, case_ids: list[int]) -> dict[int, str]:
+        """Where the district has these cases now: each one's state, named for people (已结案…)."""
+        ...
+
 
 _BRIDGE: list[Bridge] = []
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 
@@ -25,10 +26,11 @@ from cityloop.core.audit import domain_action, record
 from cityloop.core.models import Membership, Unit, UnitKind, User
 from cityloop.core.sheets import RowError, SheetError, read_sheet, records
 
-from . import actions
-from .models import Post, Professional, Station
+from . import actions, alleys
+from .models import AlleySegment, Post, Professional, Station
 from .roster_rows import (
     ALIASES,
+    ALLEY,
     HEADERS,
     KINDS,
     PROFESSIONAL,
@@ -179,6 +181,8 @@ def _row(actor: User, r: dict[str, Any], stations: dict[int, Station]) -> str:
         unit = station.unit if station is not None else _station_unit(community)
         stations[community.pk] = actions.open_station(actor=actor, community=community, unit=unit, **values)
         return "updated" if station is not None else "created"
+    if kind == ALLEY:
+        return _alley(actor, community, r)
     station = stations[community.pk]
     if kind == PROFESSIONAL:
         return _professional(actor, station, r)
@@ -215,6 +219,31 @@ def _professional(actor: User, station: Station, r: dict[str, Any]) -> str:
     return "updated" if existing is not None else "created"
 
 
+def _alley(actor: User, community: Unit, r: dict[str, Any]) -> str:
+    existing = AlleySegment.objects.filter(code=r["code"]).first()
+    values = {"name": r["name"], "post": r["post"], "duties": r["duties"], "fixed_point": r["place"]}
+    if (
+        existing is not None
+        and existing.active
+        and existing.community_id == community.pk
+        and existing.responsible_id == r["user"].pk
+        and all(getattr(existing, k) == v for k, v in values.items())
+        and bytes(existing.geom_wkb) == shapely.to_wkb(alleys.parse_line(r["geometry"]))
+    ):
+        return "unchanged"
+    assert community.parent is not None
+    alleys.register_segment(
+        actor=actor,
+        code=r["code"],
+        street=community.parent,
+        community=community,
+        geometry=r["geometry"],
+        responsible=r["user"],
+        **values,
+    )
+    return "updated" if existing is not None else "created"
+
+
 def _holds_post(station: Station, user: User, kind: str, place: str) -> bool:
     """Whether ``user`` already holds this post at this place, today or from a later day."""
     from django.utils import timezone
@@ -235,7 +264,14 @@ def _station_unit(community: Unit) -> Unit | None:
 
 
 # What an action's field is called in the sheet.
-_FIELD_COLUMNS = {"name": "name", "place_name": "place", "unit": "community", "user": "login"}
+_FIELD_COLUMNS = {
+    "name": "name",
+    "place_name": "place",
+    "unit": "community",
+    "user": "login",
+    "fixed_point": "place",
+    "street": "community",
+}
 
 
 def _refusal(r: dict[str, Any], exc: ValidationError | PermissionDenied) -> RowError:
@@ -275,6 +311,16 @@ _EXAMPLES: list[dict[str, str]] = [
     },
     {"kind": "楼栋长", "login": "zhaomin", "place": "128号1号楼", "geometry": "POINT (120.383 36.0675)"},
     {"kind": "专业人员", "person": "李师傅", "trade": "供水", "company": "供水所", "phone": "13900000001"},
+    {
+        "kind": "背街小巷",
+        "code": "SN-XX01",
+        "name": "延安三路背街一巷",
+        "login": "liuqiang",
+        "place": "巷口",
+        "geometry": "LINESTRING (120.3810 36.0662, 120.3840 36.0662)",
+        "post": "巷长",
+        "duties": "每日巡查保洁、劝导乱堆乱放",
+    },
 ]
 EXAMPLE_COMMUNITY = "370202001001"
 
@@ -292,5 +338,5 @@ def template_xlsx() -> bytes:
     """The sheet to fill in, as an .xlsx workbook."""
     from cityloop.core.spreadsheets import workbook
 
-    widths = (10, 14, 20, 18, 16, 10, 10, 6, 12, 18, 40, 12, 10, 10, 14)
+    widths = (10, 14, 20, 18, 16, 10, 10, 6, 12, 18, 40, 12, 10, 10, 14, 12, 8, 30)
     return workbook(template_rows(), title="社区设置", widths=widths)

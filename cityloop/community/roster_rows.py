@@ -18,10 +18,11 @@ from cityloop.core.phones import normalise_phone
 from cityloop.core.sheets import RowError, choice_names
 
 from .actions import place_of
-from .models import PostKind, Professional, Station, Trade
+from .alleys import parse_line
+from .models import AlleySegment, PostKind, Professional, Station, Trade
 
-STATION, PROFESSIONAL = "station", "professional"
-KINDS = (STATION, *PostKind.values, PROFESSIONAL)
+STATION, PROFESSIONAL, ALLEY = "station", "professional", "alley"
+KINDS = (STATION, *PostKind.values, PROFESSIONAL, ALLEY)
 
 # Column code → the heading of the template (and of the error report).
 HEADERS = {
@@ -40,6 +41,9 @@ HEADERS = {
     "person": "姓名",
     "trade": "专业",
     "company": "单位",
+    "code": "编码",
+    "post": "岗位",
+    "duties": "职责",
 }
 # Every heading a sheet may use (compared in lower case) → the column code.
 ALIASES = {
@@ -64,6 +68,10 @@ ALIASES = {
     "起始日": "valid_from",
     "full_name": "person",
     "工作单位": "company",
+    "segment_code": "code",
+    "小巷编码": "code",
+    "岗": "post",
+    "责任": "duties",
 }
 # Other words people write for a trade (the labels and codes are taken from ``Trade``).
 _TRADE_WORDS = {"电力": Trade.POWER, "供暖": Trade.HEATING, "暖气": Trade.HEATING, "自来水": Trade.WATER}
@@ -77,7 +85,15 @@ def _names(choices: Any, extra: dict[str, str]) -> dict[str, str]:
 
 def kind_names() -> dict[str, str]:
     """Every way a sheet may write a row's kind (Chinese, English, the post codes) → the kind."""
-    extra = {"工作站": STATION, STATION: STATION, "专业人员": PROFESSIONAL, PROFESSIONAL: PROFESSIONAL}
+    extra = {
+        "工作站": STATION,
+        STATION: STATION,
+        "专业人员": PROFESSIONAL,
+        PROFESSIONAL: PROFESSIONAL,
+        "背街小巷": ALLEY,
+        "小巷": ALLEY,
+        ALLEY: ALLEY,
+    }
     return _names(PostKind, extra)
 
 
@@ -87,6 +103,8 @@ def kind_label(kind: str) -> str:
         return str(Station._meta.verbose_name)
     if kind == PROFESSIONAL:
         return str(Professional._meta.verbose_name)
+    if kind == ALLEY:
+        return str(AlleySegment._meta.verbose_name)
     return str(PostKind(kind).label)
 
 
@@ -129,7 +147,11 @@ def check(actor: User, found: list[dict[str, Any]], managed: QuerySet[Unit]) -> 
 
         kind = kinds.get(r["kind"]) or kinds.get(r["kind"].lower())
         if kind is None:
-            bad("kind", f"未知类别“{r['kind'] or '空'}”，应为工作站、站长、街巷长、片区长、楼栋长或专业人员")
+            bad(
+                "kind",
+                f"未知类别“{r['kind'] or '空'}”，"
+                "应为工作站、站长、街巷长、片区长、楼栋长、专业人员或背街小巷",
+            )
         unit = _community(r, units, allowed, bad)
         if kind is None:
             continue
@@ -137,6 +159,10 @@ def check(actor: User, found: list[dict[str, Any]], managed: QuerySet[Unit]) -> 
             r["values"] = _station(r, bad)
             key: tuple[str, ...] = (r["community"],)
             column, again = "community", "这个社区的工作站也在第%d行"
+        elif kind == ALLEY:
+            _alley(r, users, bad)
+            key = (ALLEY, r["code"])
+            column, again = "code", "同一编码的小巷也在第%d行"
         else:
             if (
                 unit is not None
@@ -280,6 +306,24 @@ def _professional(r: dict[str, Any], trades: dict[str, str], users: dict[str, Us
         labels = "、".join(trade_names_zh())
         bad("trade", f"未知专业“{r['trade'] or '空'}”，应为{labels}之一")
     r["trade"] = trade
+
+
+def _alley(r: dict[str, Any], users: dict[str, User], bad: Bad) -> None:
+    """A back-alley segment of the community's street: its code, name, line, responsible person
+    (a login), post, duties and fixed point (定点定岗定人定责)."""
+    r["code"] = _text(r, "code", 32, bad, required=True)
+    r["name"] = _text(r, "name", 100, bad, required=True)
+    r["user"] = _user(r, users, bad, required=True)
+    r["post"] = _text(r, "post", 50, bad) or "巷长"
+    r["duties"] = _text(r, "duties", 300, bad, required=True)
+    r["place"] = _text(r, "place", 100, bad)
+    if len(r["geometry"]) > MAX_WKT:
+        bad("geometry", f"位置最多{MAX_WKT}个字符")
+    else:
+        try:
+            parse_line(r["geometry"])
+        except ValidationError as exc:
+            bad("geometry", "；".join(exc.messages))
 
 
 def trade_names_zh() -> list[str]:

@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 
 from cityloop.cases.models import Case
@@ -115,5 +116,23 @@ def test_leak_solved_in_the_community_and_railing_escalated(
     case = Case.objects.get(pk=railing.case_id)
     assert case.number in page.inner_text("main")
     assert "护栏属市政设施" in case.description and "小区门口护栏断了" in case.description
+
+    # The week's meeting: the railing is on its agenda; an item is agreed, then marked done.
+    page.goto(base + "/community/")
+    follow(page, "a:has-text('协调例会')")
+    assert "小区门口护栏断了" in page.inner_text("main")
+    page.click("summary:has-text('记录社区周例会')")
+    page.fill("#id_decisions", "护栏已上报区级，物业先设警示带")
+    page.fill("#id_what1", "设置警示带")
+    page.fill("#id_who1", "物业")
+    page.fill("#id_due1", f"{timezone.localdate():%Y-%m-%d}")
+    page.select_option("#id_task1", str(railing.pk))
+    follow(page, "form:has(input[value=hold]) button[type=submit]")
+    shots(page, "meeting-recorded")
+    _chinese_only(page)
+    page.fill("input[name=note]", "警示带已设置")
+    follow(page, "form:has(input[value=done]) button[type=submit]")
+    assert "警示带已设置" in page.inner_text("main")
+    _chinese_only(page)
     assert not errors
     context.close()

@@ -200,3 +200,101 @@ def test_too_many_photos_is_a_json_413_naming_the_body(
     assert answer.status_code == 413 and answer["Content-Type"].startswith("application/json")
     assert answer.json()["field"] == "body"
     assert head.get(f"/api/v1/community/tasks/{task['id']}").json()["state"] != "solved"
+
+
+def _segment_body(world: Community, **extra: Any) -> dict[str, Any]:
+    lon, lat = POINT_A
+    return {
+        "code": "A-002",
+        "name": "东二巷",
+        "street": world.loop.org.street_a.code,
+        "community": world.loop.org.community_a.code,
+        "geometry": f"LINESTRING ({lon} {lat}, {lon + 0.003} {lat})",
+        "responsible": world.users["building_head"].username,
+        "post": "巷长",
+        "duties": "每日巡查保洁",
+        "fixed_point": "巷口",
+        **extra,
+    }
+
+
+def test_the_street_registers_an_alley_segment_through_the_api(community: Community, api_as: Any) -> None:
+    from cityloop.community.models import AlleySegment
+    from cityloop.core.models import AuditEntry
+
+    street = api_as(community.users["street_a_manager"])
+    answer = street.post("/api/v1/alleys/segments", _segment_body(community))
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["responsible"] and 200 < answer.json()["length_m"] < 400
+    assert AuditEntry.objects.filter(action="alley.segment.save").count() == 1
+    # The responsible person now finds it among their segments and may check in on it.
+    mine = api_as(community.users["building_head"]).get("/api/v1/alleys/segments").json()
+    assert [s["code"] for s in mine["items"]] == ["A-002"]
+    # The same code again changes it.
+    answer = street.post("/api/v1/alleys/segments", _segment_body(community, duties="巡查、劝导乱堆放"))
+    assert answer.status_code == 200 and answer.json()["duties"] == "巡查、劝导乱堆放"
+    assert AlleySegment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "status", "field"),
+    [
+        ({"street": "NOPE"}, 404, "street"),
+        ({"community": "NOPE"}, 400, "community"),
+        ({"responsible": "nobody-here"}, 400, "responsible"),
+        ({"geometry": "POINT (1 1)"}, 400, "geometry"),
+        ({"geometry": "LINESTRING (broken"}, 400, "geometry"),
+        ({"duties": ""}, 422, "duties"),
+        ({"code": "x" * 33}, 422, "code"),
+    ],
+)
+def test_bad_segment_input_is_a_4xx_naming_the_field(
+    community: Community, api_as: Any, extra: Any, status: int, field: str
+) -> None:
+    from cityloop.community.models import AlleySegment
+
+    answer = api_as(community.users["street_a_manager"]).post(
+        "/api/v1/alleys/segments", _segment_body(community, **extra)
+    )
+    assert answer.status_code == status, answer.content
+    assert field in answer.content.decode()
+    assert not AlleySegment.objects.exists()
+
+
+def test_only_the_streets_managers_register_its_alleys(community: Community, api_as: Any) -> None:
+    from cityloop.community.models import AlleySegment
+
+    # Another street's manager does not see street A: it is not there for them.
+    answer = api_as(community.users["street_b_manager"]).post(
+        "/api/v1/alleys/segments", _segment_body(community)
+    )
+    assert answer.status_code == 404 and answer.json()["field"] == "street"
+    # A head of the community sees the street but does not manage it.
+    answer = api_as(community.users["building_head"]).post(
+        "/api/v1/alleys/segments", _segment_body(community)
+    )
+    assert answer.status_code in (403, 404)
+    assert api_as(None).post("/api/v1/alleys/segments", _segment_body(community)).status_code == 401
+    assert not AlleySegment.objects.exists()
+
+
+def test_the_assignee_records_what_was_tried_through_the_api(community: Community, api_as: Any) -> None:
+    from cityloop.community.models import TaskEvent
+
+    head = api_as(community.users["station_head"])
+    task = head.post("/api/v1/community/tasks", _task_body(community)).json()
+    head.post(f"/api/v1/community/tasks/{task['id']}/assign", {"professional": community.plumber.pk})
+    client = Client()
+    client.force_login(community.users["plumber_user"])
+    answer = client.post(
+        f"/api/v1/community/tasks/{task['id']}/notes", {"text": "上门查看，需关总阀", "photos": [_upload()]}
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["photos"] == 1
+    assert TaskEvent.objects.filter(task_id=task["id"], kind="note", text="上门查看，需关总阀").exists()
+    assert client.post(f"/api/v1/community/tasks/{task['id']}/notes", {"text": ""}).status_code == 422
+    # Someone of another community neither finds it nor writes on it.
+    other = Client()
+    other.force_login(community.users["station_head_b"])
+    assert other.post(f"/api/v1/community/tasks/{task['id']}/notes", {"text": "x"}).status_code == 404
+    assert TaskEvent.objects.filter(task_id=task["id"], kind="note").count() == 1

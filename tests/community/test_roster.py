@@ -32,6 +32,9 @@ HEADER = [
     "姓名",
     "专业",
     "单位",
+    "编码",
+    "岗位",
+    "职责",
 ]
 LANE = "LINESTRING (120.38 36.066, 120.385 36.068)"
 
@@ -51,6 +54,9 @@ KEYS = [
     "person",
     "trade",
     "company",
+    "code",
+    "post",
+    "duties",
 ]
 
 
@@ -162,7 +168,7 @@ def test_a_changed_row_updates_rather_than_duplicates(org, people, station_unit)
     import_roster(actor=manager, content=xlsx(good_sheet(org)), filename="a.xlsx")
     rows = good_sheet(org)
     rows[2][2] = "东一社区城市治理服务站"
-    rows[5][-1] = "供水二所"
+    rows[5][HEADER.index("单位")] = "供水二所"
     report = import_roster(actor=manager, content=xlsx(rows), filename="b.xlsx")
     assert report.counts["station"]["updated"] == 1 and report.counts["professional"]["updated"] == 1
     station = Station.objects.get()
@@ -251,7 +257,15 @@ def test_english_headings_and_post_codes_are_understood(org, people):
 def test_the_template_holds_every_column_and_an_example_of_each_kind():
     rows = read_sheet(template_xlsx(), "t.xlsx")
     assert rows == template_rows() and rows[0] == HEADER
-    assert [r[0] for r in rows[1:]] == ["工作站", "站长", "街巷长", "片区长", "楼栋长", "专业人员"]
+    assert [r[0] for r in rows[1:]] == [
+        "工作站",
+        "站长",
+        "街巷长",
+        "片区长",
+        "楼栋长",
+        "专业人员",
+        "背街小巷",
+    ]
 
 
 def test_the_command_checks_imports_and_writes_the_template(org, people, tmp_path):
@@ -272,3 +286,71 @@ def test_the_command_checks_imports_and_writes_the_template(org, people, tmp_pat
         call_command("community_roster", "import", str(bad), "--actor", "street_a_manager", stdout=out)
     with pytest.raises(CommandError, match="管理"):
         call_command("community_roster", "import", str(path), "--actor", "supervisor_a", stdout=out)
+
+
+def test_back_alley_segments_are_set_up_from_the_sheet_and_again_change_nothing(org, people):
+    """定点定岗定人定责 from the sheet: the street's alleys, each with its line, person, post and duties."""
+    from cityloop.community.models import AlleySegment
+
+    manager = org.users["street_a_manager"]
+    a = org.community_a.code
+    sheet = [
+        HEADER,
+        row(
+            "背街小巷",
+            a,
+            code="A-XX01",
+            name="东一背街",
+            login="liu_lane",
+            wkt=LANE,
+            place="巷口",
+            duties="每日巡查保洁",
+        ),
+    ]
+    report = import_roster(actor=manager, content=xlsx(sheet), filename="小巷.xlsx")
+    assert not report.errors, report.errors
+    assert report.counts["alley"]["created"] == 1
+    segment = AlleySegment.objects.get()
+    assert (segment.street, segment.community, segment.responsible) == (
+        org.street_a,
+        org.community_a,
+        people["liu_lane"],
+    )
+    assert (segment.post, segment.fixed_point, segment.duties) == ("巷长", "巷口", "每日巡查保洁")
+    assert AuditEntry.objects.filter(action="alley.segment.save").count() == 1
+    again = import_roster(actor=manager, content=xlsx(sheet), filename="小巷.xlsx")
+    assert again.counts["alley"]["unchanged"] == 1
+    sheet[1] = row("小巷", a, code="A-XX01", name="东一背街", login="wang_head", wkt=LANE, duties="巡查")
+    changed = import_roster(actor=manager, content=xlsx(sheet), filename="小巷.xlsx")
+    assert changed.counts["alley"]["updated"] == 1
+    assert AlleySegment.objects.get().responsible == people["wang_head"]
+
+
+def test_a_bad_alley_row_names_its_cells_and_writes_nothing(org, people):
+    from cityloop.community.models import AlleySegment
+
+    a = org.community_a.code
+    sheet = [
+        HEADER,
+        row(
+            "背街小巷",
+            a,
+            code="A-XX01",
+            name="东一背街",
+            login="liu_lane",
+            wkt="POINT (120.38 36.066)",
+            duties="巡查",
+        ),
+        row("背街小巷", a, code="A-XX02", name="东二背街", login="nobody", wkt=LANE),
+        row("背街小巷", a, code="A-XX01", name="又一条", login="liu_lane", wkt=LANE, duties="巡查"),
+    ]
+    report = import_roster(actor=org.users["street_a_manager"], content=xlsx(sheet), filename="小巷.xlsx")
+    found = {(e.row, e.column) for e in report.errors}
+    assert {(2, "geometry"), (3, "login"), (3, "duties"), (4, "code")} <= found, report.errors
+    assert not AlleySegment.objects.exists()
+    # Another street's manager may not set up street A's alleys.
+    other = import_roster(
+        actor=org.users["street_b_manager"], content=xlsx([sheet[0], sheet[3]]), filename="x.xlsx"
+    )
+    assert [(e.row, e.column) for e in other.errors] == [(2, "community")]
+    assert not AlleySegment.objects.exists()

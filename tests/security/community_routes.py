@@ -7,7 +7,15 @@ from typing import Any
 
 from django.utils import timezone
 
-from cityloop.community.models import AlleyCheckIn, AlleyInspection, Meeting, Professional, Task
+from cityloop.community.models import (
+    AlleyCheckIn,
+    AlleyInspection,
+    AlleySegment,
+    Meeting,
+    Professional,
+    Task,
+    TaskEvent,
+)
 from tests.cases.conftest import POINT_A
 
 from .routes import PRIVATE, Body, Route, State, photo_file
@@ -222,6 +230,37 @@ COMMUNITY_API_ROUTES: list[Route] = [
         needs=("segment_a",),
     ),
     Route(
+        "/api/v1/alleys/segments",
+        PRIVATE,
+        f"{A}/alleys/segments",
+        method="POST",
+        label="register",
+        body=lambda w: {
+            "code": "ALLEY-NEW",
+            "name": "东二巷",
+            "street": w.org.street_a.code,
+            "geometry": f"LINESTRING ({POINT_A[0]} {POINT_A[1]}, {POINT_A[0] + 0.002} {POINT_A[1]})",
+            "responsible": "street_a_manager",
+            "post": "巷长",
+            "duties": "每日巡查保洁",
+        },
+        inside=INSIDE,
+        outside=OUTSIDE,
+        ok=(201,),
+        state=lambda w: AlleySegment.objects.filter(code="ALLEY-NEW").exists(),
+    ),
+    Route(
+        "/api/v1/community/tasks/{task_id}/notes",
+        PRIVATE,
+        f"{A}/community/tasks/{{w.task_a.pk}}/notes",
+        method="POST",
+        multipart=True,
+        body=lambda w: {"text": "上门查看", "photos": photo_file()},
+        inside=INSIDE,
+        outside=OUTSIDE,
+        state=lambda w: TaskEvent.objects.filter(task=w.task_a, kind="note").count(),
+    ),
+    Route(
         "/api/v1/alleys/segments/{code}/checkins",
         PRIVATE,
         f"{A}/alleys/segments/{{w.segment_a.code}}/checkins",
@@ -366,6 +405,47 @@ COMMUNITY_PAGE_ROUTES: list[Route] = [
         "community/import/template.xlsx", PRIVATE, "/community/import/template.xlsx", inside=INSIDE, why=BLANK
     ),
     Route(
+        "community/meetings/",
+        PRIVATE,
+        "/community/meetings/?unit={w.org.community_a.code}",
+        inside=INSIDE,
+        outside=OUTSIDE,
+        scope="list",
+        marker="item-a",
+        needs=("item_a",),
+    ),
+    Route(
+        "community/meetings/",
+        PRIVATE,
+        "/community/meetings/",
+        method="POST",
+        label="hold",
+        body=lambda w: {
+            "action": "hold",
+            "unit": w.org.community_a.code,
+            "held_on": str(timezone.localdate()),
+            "what1": "清运旧沙发",
+            "who1": "物业",
+            "due1": str(timezone.localdate()),
+        },
+        inside=INSIDE,
+        outside=OUTSIDE,
+        ok=(302,),
+        state=lambda w: Meeting.objects.count(),
+    ),
+    Route(
+        "community/meetings/",
+        PRIVATE,
+        "/community/meetings/",
+        method="POST",
+        label="item done",
+        body=lambda w: {"action": "done", "item": w.item_a.pk, "note": "已清运"},
+        inside=INSIDE,
+        outside=OUTSIDE,
+        ok=(302,),
+        state=lambda w: w.snapshot(w.item_a),
+    ),
+    Route(
         "community/alleys/",
         PRIVATE,
         "/community/alleys/",
@@ -386,5 +466,17 @@ COMMUNITY_PAGE_ROUTES: list[Route] = [
         outside=OUTSIDE,
         ok=(302,),
         state=lambda w: AlleyCheckIn.objects.count(),
+    ),
+    Route(
+        "community/alleys/",
+        PRIVATE,
+        "/community/alleys/",
+        method="POST",
+        label="inspect",
+        body=lambda w: {"action": "inspect", "segment": w.segment_a.code, "finding": "堆物", "points": "1.5"},
+        inside="leader",
+        outside="leader_b",
+        ok=(302,),
+        state=lambda w: AlleyInspection.objects.count(),
     ),
 ]

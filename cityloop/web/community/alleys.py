@@ -5,10 +5,11 @@ alleys' check-ins and findings with the workload-weighted scores, and the meetin
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,10 +25,11 @@ from cityloop.core.permissions import restrict
 
 from ..access import current_user, roles_required
 from ..reports import picker_layers
-from .forms import CheckInForm, FixForm
+from .forms import CheckInForm, FixForm, InspectForm
 
 ROLES = (Role.COMMUNITY_HEAD, Role.UNIT_MANAGER, Role.HANDLER, Role.LEADER, Role.SUPERVISOR)
 OVERVIEW_ROLES = (Role.UNIT_MANAGER, Role.LEADER)
+INSPECT_LIMIT = 500
 
 
 @roles_required(*ROLES)
@@ -46,13 +48,28 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
     form = (
         CheckInForm(request.POST or None, request.FILES or None)
-        if request.method == "POST"
+        if request.method == "POST" and request.POST.get("action") not in ("fix", "inspect")
         else CheckInForm()
     )
     fix_form = FixForm(request.POST if request.POST.get("action") == "fix" else None)
+    to_inspect = [
+        (s.code, f"{s.street.name} · {s.name}")
+        for s in alley_actions.inspectable(user)
+        .select_related("street")
+        .order_by("street__path", "code")[:INSPECT_LIMIT]
+    ]
+    inspect_form = InspectForm(
+        request.POST if request.POST.get("action") == "inspect" else None, segments=to_inspect
+    )
     if request.method == "POST":
         if request.POST.get("action") == "fix":
             return _fix(request, fix_form, fixable)
+        if request.POST.get("action") == "inspect":
+            if not to_inspect:
+                raise PermissionDenied("not an inspector")
+            if _inspect(request, inspect_form):
+                return redirect(reverse("web:community:alleys"))
+            return _render(request, segments, form, fix_form, inspect_form, fixable, today)
         segment = next((s for s in segments if s.code == request.POST.get("segment", "")[:32]), None)
         if segment is None:
             raise PermissionDenied("not your alley")
@@ -72,15 +89,51 @@ def mine(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Checked in on %(name)s.") % {"name": segment.name})
                 return redirect(reverse("web:community:alleys"))
+    return _render(request, segments, form, fix_form, inspect_form, fixable, today)
+
+
+def _render(
+    request: HttpRequest,
+    segments: Sequence[AlleySegment],
+    form: CheckInForm,
+    fix_form: FixForm,
+    inspect_form: InspectForm,
+    fixable: QuerySet[AlleyInspection],
+    today: dt.date,
+) -> HttpResponse:
     context = {
         "segments": segments,
         "form": form,
         "fix_form": fix_form,
+        "inspect_form": inspect_form,
+        "may_inspect": bool(inspect_form.segments),
         "findings": fixable.select_related("segment").order_by("fix_by")[:50],
         "today": today,
         **picker_layers(),
     }
-    return render(request, "web/community/alleys.html", context, status=400 if form.errors else 200)
+    failed = form.errors or inspect_form.errors
+    return render(request, "web/community/alleys.html", context, status=400 if failed else 200)
+
+
+def _inspect(request: HttpRequest, form: InspectForm) -> bool:
+    """Record the district's finding; False when the form (or the action) refused it."""
+    if not form.is_valid():
+        return False
+    segment = alley_actions.inspectable(current_user(request)).get(code=form.cleaned_data["segment"])
+    try:
+        alley_actions.inspect_segment(
+            actor=current_user(request),
+            segment=segment,
+            finding=form.cleaned_data["finding"],
+            points=form.cleaned_data["points"],
+            fix_days=form.cleaned_data["fix_days"] or 3,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            form.add_error(None, message)
+        return False
+    messages.success(request, _("Finding recorded: the street fixes it by its day."))
+    return True
 
 
 def _fix(request: HttpRequest, form: FixForm, fixable: object) -> HttpResponse:
@@ -141,5 +194,6 @@ def overview(request: HttpRequest) -> HttpResponse:
         "today": today,
         "month": start,
         "may_import": managed_communities(user).exists(),
+        "may_inspect": alley_actions.inspectable(user).exists(),
     }
     return render(request, "web/community/overview.html", context)

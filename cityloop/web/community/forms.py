@@ -97,6 +97,26 @@ class CheckInForm(PlaceForm):
     photos = PhotosField(label=_("Photo"), required=False)
 
 
+class InspectForm(forms.Form):
+    """The district's finding on an alley segment (区查)."""
+
+    segment = forms.ChoiceField(label=_("Alley"))
+    finding = forms.CharField(
+        label=_("What the inspection found"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    points = forms.DecimalField(label=_("Points deducted"), min_value=0, max_value=100, decimal_places=1)
+    fix_days = forms.IntegerField(
+        label=_("Days to fix"), min_value=1, max_value=30, initial=3, required=False
+    )
+
+    def __init__(self, *args: Any, segments: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["segment"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = segments
+        self.segments = segments
+
+
 class FixForm(forms.Form):
     note = forms.CharField(label=_("How it was fixed"), max_length=300)
 

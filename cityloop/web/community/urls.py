@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import alleys, roster, views
+from . import alleys, meetings, roster, views
 
 app_name = "community"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("import/", roster.roster, name="roster"),
     path("import/template.xlsx", roster.template, name="roster_template"),
     path("alleys/", alleys.mine, name="alleys"),
+    path("meetings/", meetings.meetings, name="meetings"),
 ]

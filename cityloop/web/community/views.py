@@ -197,6 +197,7 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
         "events": found.events.select_related("actor"),
         "photos": found.photos.all(),
         "show_reporter": manage,
+        "case_state": bridge().progress([found.case_id]).get(found.case_id) if found.case_id else "",
         "overdue": bool(found.is_open and found.deadline_at and found.deadline_at < timezone.now()),
     }
     failed = any(f.is_bound and f.errors for f in forms_.values())
