@@ -193,6 +193,17 @@ API_ROUTES: list[Route] = [
         state=lambda w: w.field(Party, w.party_a.pk, "name"),
     ),
     Route(
+        "/api/v1/frontage/parties/{uscc}/account",
+        PRIVATE,
+        f"{A}/frontage/parties/{{w.party_a.uscc}}/account",
+        method="POST",
+        body=lambda w: {"username": "shop_new_a", "password": "Dongjie-2026-pass"},
+        inside="street_a_manager",
+        outside="street_b_manager",
+        ok=(201,),
+        state=lambda w: w.field(Party, w.party_a.pk, "account_id"),
+    ),
+    Route(
         "/api/v1/frontage/zones",
         PRIVATE,
         f"{A}/frontage/zones",

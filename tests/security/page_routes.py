@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from cityloop.analytics.models import Briefing
 from cityloop.evaluation.models import Adjustment, EvaluationRun
+from cityloop.frontage.models import Party
 from tests.cases.conftest import POINT_A
 
 from .community_routes import COMMUNITY_PAGE_ROUTES
@@ -187,6 +188,17 @@ PAGE_ROUTES: list[Route] = [
         inside="street_a_manager",
         outside="street_b_manager",
         marker="13800000001",
+    ),
+    Route(
+        "frontage/parties/<str:uscc>/account",
+        PRIVATE,
+        "/frontage/parties/{w.party_a.uscc}/account",
+        method="POST",
+        body=lambda w: {"username": "shop_new_a", "password": "Dongjie-2026-pass"},
+        inside="street_a_manager",
+        outside="street_b_manager",
+        ok=(302,),
+        state=lambda w: w.field(Party, w.party_a.pk, "account_id"),
     ),
     Route(
         "map/boundaries.geojson",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("zones.geojson", views.zones_geojson, name="zones"),
     path("parties/<str:uscc>/", views.party, name="party"),
+    path("parties/<str:uscc>/account", views.party_account, name="party_account"),
     path("credit/", credit_views.credit, name="credit"),
     path("credit/lists/<int:pk>/lift", credit_views.lift, name="lift"),
     path("overview/", credit_views.overview, name="overview"),

@@ -7,25 +7,32 @@ import json
 
 import shapely
 import shapely.geometry
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from cityloop.core.models import Unit, UnitKind, User
 from cityloop.core.permissions import restrict
+from cityloop.frontage.access import OFFICER_ROLES, holds
+from cityloop.frontage.accounts import create_party_account
 from cityloop.frontage.models import Party, Zone
 from cityloop.frontage.privacy import ContactPolicy
 
-from ..access import FIELD, OVERSIGHT, UNIT_STAFF, roles_required
+from ..access import FIELD, OVERSIGHT, UNIT_STAFF, current_user, roles_required
 from ..org.common import page_of, query_without_page
+from .common import errors_of
 
 ROLES = tuple(FIELD | OVERSIGHT | UNIT_STAFF)
 MAP_LIMIT = 5000
 
 
 def _parties(request: HttpRequest) -> QuerySet[Party]:
-    return restrict(Party.objects.all(), request.user, "view").select_related("street", "community")
+    parties = restrict(Party.objects.all(), request.user, "view")
+    return parties.select_related("street", "community", "account")
 
 
 @require_GET
@@ -91,19 +98,54 @@ def zones_geojson(request: HttpRequest) -> HttpResponse:
 @require_GET
 @roles_required(*ROLES)
 def party(request: HttpRequest, uscc: str) -> HttpResponse:
-    """One party: who it is, how to reach it (street staff and above), its zones and their duties."""
+    """One party: who it is, how to reach it (street staff and above), its phone account (the
+    street's officer gives it one), its zones and their duties."""
+    return _party_page(request, _party_or_404(request, uscc))
+
+
+@require_POST
+@roles_required(*ROLES)
+def party_account(request: HttpRequest, uscc: str) -> HttpResponse:
+    """The street's officer gives the party its phone account: a username and a first password."""
+    found = _party_or_404(request, uscc)
+    fields = {k: request.POST.get(k, "")[:200] for k in ("username", "password")}
+    try:
+        create_party_account(actor=current_user(request), party=found, **fields)
+    except ValidationError as exc:
+        return _party_page(request, found, errors=errors_of(exc), username=fields["username"], status=400)
+    made = _("%(party)s can now sign in on a phone as %(username)s.")
+    messages.success(request, made % {"party": found.name, "username": fields["username"].strip()})
+    return redirect("web:frontage:party", uscc=found.uscc)
+
+
+def _party_or_404(request: HttpRequest, uscc: str) -> Party:
     found = _parties(request).filter(uscc=uscc[:18]).first()
     if found is None:
         raise Http404("no such party in your jurisdiction")
+    return found
+
+
+def _party_page(
+    request: HttpRequest,
+    found: Party,
+    *,
+    errors: list[str] | None = None,
+    username: str = "",
+    status: int = 200,
+) -> HttpResponse:
     zones = list(found.zones.prefetch_related("duties").order_by("code"))
     areas = {z.pk: round(_area(z)) for z in zones}
+    user = request.user
     context = {
         "party": found,
         "zones": [(z, areas[z.pk]) for z in zones],
-        "contact_shown": ContactPolicy(request.user).shows(found),
+        "contact_shown": ContactPolicy(user).shows(found),
+        "may_give_account": isinstance(user, User) and holds(user, found.street, OFFICER_ROLES),
+        "account_errors": errors or [],
+        "account_username": username,
         **history(request, found),
     }
-    return render(request, "web/frontage/party.html", context)
+    return render(request, "web/frontage/party.html", context, status=status)
 
 
 def history(request: HttpRequest, found: Party) -> dict[str, object]:
