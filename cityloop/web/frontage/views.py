@@ -113,8 +113,7 @@ def party_account(request: HttpRequest, uscc: str) -> HttpResponse:
         create_party_account(actor=current_user(request), party=found, **fields)
     except ValidationError as exc:
         return _party_page(request, found, errors=errors_of(exc), username=fields["username"], status=400)
-    made = _("%(party)s can now sign in on a phone as %(username)s.")
-    messages.success(request, made % {"party": found.name, "username": fields["username"].strip()})
+    messages.success(request, _("%(party)s has its phone account now.") % {"party": found.name})
     return redirect("web:frontage:party", uscc=found.uscc)
 
 
