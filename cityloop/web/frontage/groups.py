@@ -4,6 +4,8 @@ it and names its leader (the members then inspect each other on their phones).""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -94,7 +96,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
     return redirect("web:frontage:groups")
 
 
-STEPS = {"join": join_group, "leave": leave_group, "leader": set_leader}
+STEPS: dict[str, Callable[..., object]] = {"join": join_group, "leave": leave_group, "leader": set_leader}
 
 
 @require_POST
