@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 
 from cityloop.core.models import User
 from cityloop.core.permissions import can, jurisdiction_paths, restrict, scope_for
-from cityloop.frontage.accounts import create_party_account
+from cityloop.frontage.accounts import give_party_account, reset_party_password
 from cityloop.frontage.actions import create_party, update_party
 from cityloop.frontage.index import zone_ids_at
 from cityloop.frontage.models import Party, Zone
@@ -218,19 +218,42 @@ def change_party(request: HttpRequest, uscc: str, body: PartyPatch) -> dict[str,
 
 class AccountIn(Schema):
     username: str = Field(..., min_length=1, max_length=150, description="3–150 letters, digits or _.@+-")
-    password: str = Field(..., min_length=1, max_length=128, description="the first password, to hand over")
     display_name: str = Field("", max_length=100, description="default: the party's name")
+
+
+class AccountOut(Schema):
+    party: PartyOut
+    username: str
+    temporary_password: str = Field(
+        ..., description="shown this once: hand it to the party, which chooses its own at the first sign-in"
+    )
 
 
 @router.post(
     "/parties/{uscc}/account",
-    response={201: PartyOut},
+    response={201: AccountOut},
     summary="Give a party its phone account (to sign letters, answer notices and cases)",
 )
 def add_account(request: HttpRequest, uscc: str, body: AccountIn) -> Status[dict[str, Any]]:
     party = _find(request, uscc, "manage")
-    create_party_account(actor=_actor(request), party=party, **body.dict())
-    return Status(201, _party(_parties(request).get(pk=party.pk), ContactPolicy(request.user)))
+    user, raw = give_party_account(actor=_actor(request), party=party, **body.dict())
+    return Status(201, _account_out(request, party, user.username, raw))
+
+
+@router.post(
+    "/parties/{uscc}/account/password",
+    response=AccountOut,
+    summary="A new temporary password for a party's phone account (it forgot its own)",
+)
+def reset_account_password(request: HttpRequest, uscc: str) -> dict[str, Any]:
+    party = _find(request, uscc, "manage")
+    raw = reset_party_password(actor=_actor(request), party=party)
+    return _account_out(request, party, party.account.username if party.account else "", raw)
+
+
+def _account_out(request: HttpRequest, party: Party, username: str, raw: str) -> dict[str, Any]:
+    shown = _party(_parties(request).get(pk=party.pk), ContactPolicy(request.user))
+    return {"party": shown, "username": username, "temporary_password": raw}
 
 
 class ZoneFilter(Schema):

@@ -66,11 +66,10 @@ def test_letters_sign_inspect_notice_recheck_case(browser, reference_data, live_
     _login(page, live_server.url, "street_a_manager")
     page.goto(f"{live_server.url}/frontage/parties/{USCC}/")
     page.fill("#account-username", "shop1")
-    page.fill("#account-password", "demo-pass-2026")
     follow(page, "form[action$='/account'] button[type=submit]")
     shots(page, "party-account-given")
     _check(page, WIDE)
-    assert "shop1" in page.inner_text("main")
+    temporary = page.inner_text("[data-testid=temporary-password]").strip()
     assert Party.objects.get(pk=party.pk).account is not None
     page.goto(live_server.url + "/frontage/letters/")
     with page.expect_navigation():
@@ -84,7 +83,14 @@ def test_letters_sign_inspect_notice_recheck_case(browser, reference_data, live_
     phone = browser.new_context(viewport=PHONE, locale="zh-CN", has_touch=True)
     page = phone.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    _login(page, live_server.url, "shop1")
+    _login(page, live_server.url, "shop1", temporary)
+    assert "/account/password/" in page.url  # the party first chooses its own password
+    page.fill("#id_old_password", temporary)
+    page.fill("#id_new_password", "Mianguan-2026-mine")
+    page.fill("#id_new_password2", "Mianguan-2026-mine")
+    follow(page, "main form button[type=submit]")
+    page.goto(live_server.url + "/")
+    page.wait_for_load_state("networkidle")
     assert page.url.endswith("/frontage/my/")
     _check(page, PHONE)
     with page.expect_navigation():

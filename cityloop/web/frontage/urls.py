@@ -22,6 +22,7 @@ urlpatterns = [
     path("zones.geojson", views.zones_geojson, name="zones"),
     path("parties/<str:uscc>/", views.party, name="party"),
     path("parties/<str:uscc>/account", views.party_account, name="party_account"),
+    path("parties/<str:uscc>/account/password", views.party_password, name="party_password"),
     path("credit/", credit_views.credit, name="credit"),
     path("credit/lists/<int:pk>/lift", credit_views.lift, name="lift"),
     path("overview/", credit_views.overview, name="overview"),

@@ -7,18 +7,17 @@ import json
 
 import shapely
 import shapely.geometry
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cityloop.core.models import Unit, UnitKind, User
 from cityloop.core.permissions import restrict
 from cityloop.frontage.access import OFFICER_ROLES, holds
-from cityloop.frontage.accounts import create_party_account
+from cityloop.frontage.accounts import give_party_account, reset_party_password
 from cityloop.frontage.models import Party, Zone
 from cityloop.frontage.privacy import ContactPolicy
 
@@ -103,18 +102,36 @@ def party(request: HttpRequest, uscc: str) -> HttpResponse:
     return _party_page(request, _party_or_404(request, uscc))
 
 
+@never_cache
 @require_POST
 @roles_required(*ROLES)
 def party_account(request: HttpRequest, uscc: str) -> HttpResponse:
-    """The street's officer gives the party its phone account: a username and a first password."""
+    """The street's officer gives the party its phone account: the temporary password is shown once."""
     found = _party_or_404(request, uscc)
-    fields = {k: request.POST.get(k, "")[:200] for k in ("username", "password")}
+    username = request.POST.get("username", "")[:200]
     try:
-        create_party_account(actor=current_user(request), party=found, **fields)
+        user, raw = give_party_account(actor=current_user(request), party=found, username=username)
     except ValidationError as exc:
-        return _party_page(request, found, errors=errors_of(exc), username=fields["username"], status=400)
-    messages.success(request, _("%(party)s has its phone account now.") % {"party": found.name})
-    return redirect("web:frontage:party", uscc=found.uscc)
+        return _party_page(request, found, errors=errors_of(exc), username=username, status=400)
+    return _password_shown(request, found, user.username, raw)
+
+
+@never_cache
+@require_POST
+@roles_required(*ROLES)
+def party_password(request: HttpRequest, uscc: str) -> HttpResponse:
+    """The party forgot its password: a new temporary one, shown once."""
+    found = _party_or_404(request, uscc)
+    try:
+        raw = reset_party_password(actor=current_user(request), party=found)
+    except ValidationError as exc:
+        return _party_page(request, found, errors=errors_of(exc), status=400)
+    return _password_shown(request, found, found.account.username if found.account else "", raw)
+
+
+def _password_shown(request: HttpRequest, found: Party, username: str, raw: str) -> HttpResponse:
+    context = {"party": found, "username": username, "password": raw}
+    return render(request, "web/frontage/account_shown.html", context)
 
 
 def _party_or_404(request: HttpRequest, uscc: str) -> Party:
