@@ -58,11 +58,7 @@ def give_party_account(
     user = create_party_account(
         actor=actor, party=party, username=username, password=None, display_name=display_name
     )
-    raw = temporary_password()
-    user.set_password(raw)
-    user.must_change_password = True
-    user.save(update_fields=["password", "must_change_password"])
-    return user, raw
+    return user, _temporary(user)
 
 
 @domain_action
@@ -73,10 +69,16 @@ def reset_party_password(*, actor: User, party: Party) -> str:
     user = party.account
     if user is None:
         raise ValidationError({"party": f"{party.name}还没有账号"})
+    raw = _temporary(user)
+    sessions.end_sessions(user)
+    record(actor, "user.reset_password", user, after={"must_change_password": True, "party": party.uscc})
+    return raw
+
+
+def _temporary(user: User) -> str:
+    """A temporary password for ``user``, to change at the next sign-in; returned to hand over once."""
     raw = temporary_password()
     user.set_password(raw)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
-    sessions.end_sessions(user)
-    record(actor, "user.reset_password", user, after={"must_change_password": True, "party": party.uscc})
     return raw
