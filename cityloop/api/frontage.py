@@ -17,6 +17,7 @@ from ninja.pagination import paginate
 
 from cityloop.core.models import User
 from cityloop.core.permissions import can, jurisdiction_paths, restrict, scope_for
+from cityloop.frontage.accounts import give_party_account, reset_party_password
 from cityloop.frontage.actions import create_party, update_party
 from cityloop.frontage.index import zone_ids_at
 from cityloop.frontage.models import Party, Zone
@@ -56,6 +57,9 @@ class PartyOut(Schema):
     community_name: str | None
     lon: float | None
     lat: float | None
+    account: str | None = Field(
+        None, description="the username the party signs in with on its phone (null: none yet, or not shown)"
+    )
     zones: list[ZoneBrief]
 
 
@@ -85,6 +89,7 @@ def _party(party: Party, policy: ContactPolicy) -> dict[str, Any]:
         "community_name": party.community.name if party.community else None,
         "lon": party.lon,
         "lat": party.lat,
+        "account": party.account.username if shown and party.account else None,
         "zones": [_zone_brief(z) for z in party.zones.all()],
     }
 
@@ -92,7 +97,7 @@ def _party(party: Party, policy: ContactPolicy) -> dict[str, Any]:
 def _parties(request: HttpRequest) -> QuerySet[Party]:
     return (
         restrict(Party.objects.all(), request.user, "view")
-        .select_related("street", "community")
+        .select_related("street", "community", "account")
         .prefetch_related("zones__duties")
     )
 
@@ -209,6 +214,46 @@ def change_party(request: HttpRequest, uscc: str, body: PartyPatch) -> dict[str,
         if not can(request.user, "manage", party):
             raise ApiError(403, "只能把责任主体改到本辖区的街道")
     return _party(_parties(request).get(pk=party.pk), ContactPolicy(request.user))
+
+
+class AccountIn(Schema):
+    username: str = Field(..., min_length=1, max_length=150, description="3–150 letters, digits or _.@+-")
+    display_name: str = Field("", max_length=100, description="default: the party's name")
+
+
+class AccountOut(Schema):
+    party: PartyOut
+    username: str
+    temporary_password: str = Field(
+        ..., description="shown this once: hand it to the party, which chooses its own at the first sign-in"
+    )
+
+
+@router.post(
+    "/parties/{uscc}/account",
+    response={201: AccountOut},
+    summary="Give a party its phone account (to sign letters, answer notices and cases)",
+)
+def add_account(request: HttpRequest, uscc: str, body: AccountIn) -> Status[dict[str, Any]]:
+    party = _find(request, uscc, "manage")
+    user, raw = give_party_account(actor=_actor(request), party=party, **body.dict())
+    return Status(201, _account_out(request, party, user.username, raw))
+
+
+@router.post(
+    "/parties/{uscc}/account/password",
+    response=AccountOut,
+    summary="A new temporary password for a party's phone account (it forgot its own)",
+)
+def reset_account_password(request: HttpRequest, uscc: str) -> dict[str, Any]:
+    party = _find(request, uscc, "manage")
+    raw = reset_party_password(actor=_actor(request), party=party)
+    return _account_out(request, party, party.account.username if party.account else "", raw)
+
+
+def _account_out(request: HttpRequest, party: Party, username: str, raw: str) -> dict[str, Any]:
+    shown = _party(_parties(request).get(pk=party.pk), ContactPolicy(request.user))
+    return {"party": shown, "username": username, "temporary_password": raw}
 
 
 class ZoneFilter(Schema):

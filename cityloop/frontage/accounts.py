@@ -8,6 +8,8 @@ import re
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
+from cityloop.core import sessions
+from cityloop.core.accounts import temporary_password
 from cityloop.core.audit import domain_action, record
 from cityloop.core.models import User
 
@@ -45,3 +47,38 @@ def create_party_account(
     party.save(update_fields=["account", "changed"])
     record(actor, "frontage.party.account", party, after={"account": username})
     return user
+
+
+@domain_action
+def give_party_account(
+    *, actor: User, party: Party, username: str, display_name: str = ""
+) -> tuple[User, str]:
+    """The street's officer gives the party its phone account with a temporary password, returned to
+    hand over once: the party chooses its own at the first sign-in (as staff accounts do)."""
+    user = create_party_account(
+        actor=actor, party=party, username=username, password=None, display_name=display_name
+    )
+    return user, _temporary(user)
+
+
+@domain_action
+def reset_party_password(*, actor: User, party: Party) -> str:
+    """A party forgot its password: its street's officer gives it a new temporary one (returned to
+    hand over once; chosen anew at the next sign-in) and its open sessions end."""
+    require_officer(actor, party.street)
+    user = party.account
+    if user is None:
+        raise ValidationError({"party": f"{party.name}还没有账号"})
+    raw = _temporary(user)
+    sessions.end_sessions(user)
+    record(actor, "user.reset_password", user, after={"must_change_password": True, "party": party.uscc})
+    return raw
+
+
+def _temporary(user: User) -> str:
+    """A temporary password for ``user``, to change at the next sign-in; returned to hand over once."""
+    raw = temporary_password()
+    user.set_password(raw)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    return raw

@@ -11,12 +11,14 @@ from django.utils import timezone
 from cityloop.core.audit import domain_action, record
 from cityloop.core.models import Unit, User
 
+from .access import require_officer
 from .models import GroupMembership, Party, SelfDisciplineGroup
 
 
 @domain_action
 def create_group(*, actor: User, street: Unit, name: str, note: str = "") -> SelfDisciplineGroup:
-    """A new group in ``street``; its name is unique in the street."""
+    """A new group in ``street`` (its frontage officer); its name is unique in the street."""
+    require_officer(actor, street)
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationError({"name": "请填写联盟名称（不超过100字）"})
@@ -34,6 +36,7 @@ def join_group(
     *, actor: User, group: SelfDisciplineGroup, party: Party, on: dt.date | None = None
 ) -> GroupMembership:
     """``party`` joins ``group`` (a party of the group's street, in no other group)."""
+    require_officer(actor, group.street)
     if party.street_id != group.street_id:
         raise ValidationError({"party": f"{party.name}不属于{group.street.name}"})
     current = (
@@ -51,6 +54,7 @@ def join_group(
 @domain_action
 def leave_group(*, actor: User, group: SelfDisciplineGroup, party: Party, on: dt.date | None = None) -> None:
     """``party`` leaves ``group``; a leader who leaves is no longer the leader."""
+    require_officer(actor, group.street)
     membership = GroupMembership.objects.filter(group=group, party=party, left_on__isnull=True).first()
     if membership is None:
         raise ValidationError({"party": f"{party.name}不是{group.name}的成员"})
@@ -65,6 +69,7 @@ def leave_group(*, actor: User, group: SelfDisciplineGroup, party: Party, on: dt
 @domain_action
 def set_leader(*, actor: User, group: SelfDisciplineGroup, party: Party) -> SelfDisciplineGroup:
     """The group's leader (盟长): one of its current members."""
+    require_officer(actor, group.street)
     if not GroupMembership.objects.filter(group=group, party=party, left_on__isnull=True).exists():
         raise ValidationError({"leader": f"{party.name}不是{group.name}的成员"})
     group.leader = party

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 
 from cityloop.core.areas import is_city_admin
@@ -72,12 +72,12 @@ class _Placeholders(dict[str, str]):
 @domain_action
 def save_template(*, actor: User, street: Unit | None, title: str, body: str) -> LetterTemplate:
     """Set a street's letter template (``street`` None: the city's default, for administrators)."""
-    title, body = check_template(title, body)
     if street is None:
         if not is_city_admin(actor):
-            raise ValidationError({"street": "只有市级管理员可以修改全市默认模板"})
+            raise PermissionDenied("只有市级管理员可以修改全市默认模板")
     else:
         require_officer(actor, street)
+    title, body = check_template(title, body)
     template = LetterTemplate.objects.filter(street=street).first()
     before = snapshot(template) if template else None
     template = template or LetterTemplate(street=street)
@@ -87,9 +87,11 @@ def save_template(*, actor: User, street: Unit | None, title: str, body: str) ->
     return template
 
 
-def template_for(street: Unit) -> tuple[LetterTemplate | None, str, str]:
-    """The street's template, else the city's default row, else the built-in text."""
-    found = LetterTemplate.objects.filter(Q(street=street) | Q(street__isnull=True)).order_by("street_id")
+def template_for(street: Unit | None) -> tuple[LetterTemplate | None, str, str]:
+    """The street's template, else the city's default row, else the built-in text (``street`` None:
+    the city's default, else the built-in text)."""
+    wanted = Q(street__isnull=True) if street is None else Q(street=street) | Q(street__isnull=True)
+    found = LetterTemplate.objects.filter(wanted).select_related("changed_by")
     rows = sorted(found, key=lambda t: t.street_id is None)
     if rows:
         return rows[0], rows[0].title, rows[0].body

@@ -1,6 +1,7 @@
-"""The frontage loop in a browser: the officer issues letters (1440 px), the party signs one on a
-375 px phone with a finger-drawn signature, a supervisor inspects with a failed item (a notice),
-re-inspects after the deadline and the notice becomes a case in the case loop."""
+"""The frontage loop in a browser: the officer gives an imported shop its phone account and issues
+letters (1440 px), the party signs one on a 375 px phone with a finger-drawn signature, a supervisor
+inspects with a failed item (a notice), re-inspects after the deadline and the notice becomes a case
+in the case loop."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import pytest
 
 from cityloop.cases.models import Case
 from cityloop.core.models import User
-from cityloop.frontage.accounts import create_party_account
 from cityloop.frontage.actions import import_frontage
 from cityloop.frontage.models import Letter, Notice, NoticeStatus, Party
 from cityloop.frontage.uscc import make
@@ -42,7 +42,6 @@ def _check(page, viewport) -> None:
 
 def test_letters_sign_inspect_notice_recheck_case(browser, reference_data, live_server, loop, shots, media):
     lon, lat = POINT_A
-    officer = loop.users["street_a_manager"]
     row = {
         "uscc": USCC,
         "name": "东街面馆",
@@ -58,14 +57,20 @@ def test_letters_sign_inspect_notice_recheck_case(browser, reference_data, live_
     party = Party.objects.get(uscc=USCC)
     # Names show on the pages (the fixtures' users are named by their login, in English).
     User.objects.filter(username="supervisor_a").update(display_name="李巡查")
-    create_party_account(actor=officer, party=party, username="shop1", password="demo-pass-2026")
     errors: list[str] = []
 
-    # The officer issues this year's letters.
+    # The officer gives the imported shop its phone account on its page, then issues this year's letters.
     desk = browser.new_context(viewport=WIDE, locale="zh-CN")
     page = desk.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     _login(page, live_server.url, "street_a_manager")
+    page.goto(f"{live_server.url}/frontage/parties/{USCC}/")
+    page.fill("#account-username", "shop1")
+    follow(page, "form[action$='/account'] button[type=submit]")
+    shots(page, "party-account-given")
+    _check(page, WIDE)
+    temporary = page.inner_text("[data-testid=temporary-password]").strip()
+    assert Party.objects.get(pk=party.pk).account is not None
     page.goto(live_server.url + "/frontage/letters/")
     with page.expect_navigation():
         page.click("[data-testid=issue-letters]")
@@ -78,7 +83,14 @@ def test_letters_sign_inspect_notice_recheck_case(browser, reference_data, live_
     phone = browser.new_context(viewport=PHONE, locale="zh-CN", has_touch=True)
     page = phone.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    _login(page, live_server.url, "shop1")
+    _login(page, live_server.url, "shop1", temporary)
+    assert "/account/password/" in page.url  # the party first chooses its own password
+    page.fill("#id_old_password", temporary)
+    page.fill("#id_new_password", "Mianguan-2026-mine")
+    page.fill("#id_new_password2", "Mianguan-2026-mine")
+    follow(page, "main form button[type=submit]")
+    page.goto(live_server.url + "/")
+    page.wait_for_load_state("networkidle")
     assert page.url.endswith("/frontage/my/")
     _check(page, PHONE)
     with page.expect_navigation():

@@ -57,6 +57,21 @@ def test_frontage_pages_fit_speak_chinese_and_draw_zones(
         )
         assert not re.findall(r"[A-Za-z]{3,}", text), (path, text)
         assert "便利店" in text
+    # The officer forms a self-discipline group and lets a shop join it (商户自治联盟).
+    page.goto(live_server.url + "/frontage/groups/")
+    page.fill("#g-name", "东街商户自治联盟")
+    follow(page, "[data-testid=create-group]")
+    page.select_option("main form select[name=party]", rows[0]["uscc"])
+    follow(page, "main form [data-testid^=join-]")
+    shots(page, "groups")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], f"/frontage/groups/ is {width} px wide at {viewport['width']} px"
+    text = page.evaluate(
+        "() => { const m = document.querySelector('main').cloneNode(true);"
+        " m.querySelectorAll('code, select').forEach(e => e.remove()); return m.innerText; }"
+    )
+    assert not re.findall(r"[A-Za-z]{3,}", text), text
+    assert "东街商户自治联盟" in text and "东街1号便利店" in text
     assert not errors
     context.close()
 

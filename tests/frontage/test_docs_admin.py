@@ -34,7 +34,7 @@ def test_templates_per_street_and_city_default(org, shops):
         actor=org.users["street_a_manager"], street=org.street_a, title="东街道责任书", body="{party}"
     )
     assert template_for(org.street_a)[1] == "东街道责任书" and template_for(org.street_b)[1] == "全市责任书"
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         save_template(actor=org.users["street_a_manager"], street=None, title="x", body="x")
     with pytest.raises(PermissionDenied):
         save_template(actor=org.users["street_b_manager"], street=org.street_a, title="x", body="x")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cityloop.analytics.models import Briefing
+from cityloop.core.models import User
 from cityloop.evaluation.models import Adjustment, EvaluationRun
 from cityloop.frontage.models import Party
 from cityloop.frontage.uscc import make as make_uscc
@@ -191,6 +192,27 @@ API_ROUTES: list[Route] = [
         inside="street_a_manager",
         outside="street_b_manager",
         state=lambda w: w.field(Party, w.party_a.pk, "name"),
+    ),
+    Route(
+        "/api/v1/frontage/parties/{uscc}/account",
+        PRIVATE,
+        f"{A}/frontage/parties/{{w.party_a.uscc}}/account",
+        method="POST",
+        body=lambda w: {"username": "shop_new_a"},
+        inside="street_a_manager",
+        outside="street_b_manager",
+        ok=(201,),
+        state=lambda w: w.field(Party, w.party_a.pk, "account_id"),
+    ),
+    Route(
+        "/api/v1/frontage/parties/{uscc}/account/password",
+        PRIVATE,
+        f"{A}/frontage/parties/{{w.party_a.uscc}}/account/password",
+        method="POST",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        state=lambda w: w.field(User, w.shop_a.pk, "password"),
+        needs=("shop_a",),
     ),
     Route(
         "/api/v1/frontage/zones",

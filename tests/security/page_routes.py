@@ -4,7 +4,9 @@ docs, i18n), each with who may call it: see ``routes.py``."""
 from __future__ import annotations
 
 from cityloop.analytics.models import Briefing
+from cityloop.core.models import User
 from cityloop.evaluation.models import Adjustment, EvaluationRun
+from cityloop.frontage.models import Party
 from tests.cases.conftest import POINT_A
 
 from .community_routes import COMMUNITY_PAGE_ROUTES
@@ -187,6 +189,26 @@ PAGE_ROUTES: list[Route] = [
         inside="street_a_manager",
         outside="street_b_manager",
         marker="13800000001",
+    ),
+    Route(
+        "frontage/parties/<str:uscc>/account",
+        PRIVATE,
+        "/frontage/parties/{w.party_a.uscc}/account",
+        method="POST",
+        body=lambda w: {"username": "shop_new_a"},
+        inside="street_a_manager",
+        outside="street_b_manager",
+        state=lambda w: w.field(Party, w.party_a.pk, "account_id"),
+    ),
+    Route(
+        "frontage/parties/<str:uscc>/account/password",
+        PRIVATE,
+        "/frontage/parties/{w.party_a.uscc}/account/password",
+        method="POST",
+        inside="street_a_manager",
+        outside="street_b_manager",
+        state=lambda w: w.field(User, w.shop_a.pk, "password"),
+        needs=("shop_a",),
     ),
     Route(
         "map/boundaries.geojson",

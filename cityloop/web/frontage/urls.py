@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from . import checks, credit_views, letter_template, letters, my, party_cases, peer_pages, upload, views
+from . import (
+    checks,
+    credit_views,
+    groups,
+    letter_template,
+    letters,
+    my,
+    party_cases,
+    peer_pages,
+    upload,
+    views,
+)
 
 app_name = "frontage"
 
@@ -10,9 +21,14 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("zones.geojson", views.zones_geojson, name="zones"),
     path("parties/<str:uscc>/", views.party, name="party"),
+    path("parties/<str:uscc>/account", views.party_account, name="party_account"),
+    path("parties/<str:uscc>/account/password", views.party_password, name="party_password"),
     path("credit/", credit_views.credit, name="credit"),
     path("credit/lists/<int:pk>/lift", credit_views.lift, name="lift"),
     path("overview/", credit_views.overview, name="overview"),
+    path("groups/", groups.groups, name="groups"),
+    path("groups/new", groups.group_create, name="group_create"),
+    path("groups/<int:pk>/members", groups.group_member, name="group_member"),
     # The party's own phone pages (its account, no role)
     path("me/cases/", party_cases.my_cases, name="my_cases"),
     path("me/cases/<int:pk>/", party_cases.my_case, name="my_case"),

@@ -7,25 +7,31 @@ import json
 
 import shapely
 import shapely.geometry
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from cityloop.core.models import Unit, UnitKind, User
 from cityloop.core.permissions import restrict
+from cityloop.frontage.access import OFFICER_ROLES, holds
+from cityloop.frontage.accounts import give_party_account, reset_party_password
 from cityloop.frontage.models import Party, Zone
 from cityloop.frontage.privacy import ContactPolicy
 
-from ..access import FIELD, OVERSIGHT, UNIT_STAFF, roles_required
+from ..access import FIELD, OVERSIGHT, UNIT_STAFF, current_user, roles_required
 from ..org.common import page_of, query_without_page
+from .common import errors_of
 
 ROLES = tuple(FIELD | OVERSIGHT | UNIT_STAFF)
 MAP_LIMIT = 5000
 
 
 def _parties(request: HttpRequest) -> QuerySet[Party]:
-    return restrict(Party.objects.all(), request.user, "view").select_related("street", "community")
+    parties = restrict(Party.objects.all(), request.user, "view")
+    return parties.select_related("street", "community", "account")
 
 
 @require_GET
@@ -91,19 +97,71 @@ def zones_geojson(request: HttpRequest) -> HttpResponse:
 @require_GET
 @roles_required(*ROLES)
 def party(request: HttpRequest, uscc: str) -> HttpResponse:
-    """One party: who it is, how to reach it (street staff and above), its zones and their duties."""
+    """One party: who it is, how to reach it (street staff and above), its phone account (the
+    street's officer gives it one), its zones and their duties."""
+    return _party_page(request, _party_or_404(request, uscc))
+
+
+@never_cache
+@require_POST
+@roles_required(*ROLES)
+def party_account(request: HttpRequest, uscc: str) -> HttpResponse:
+    """The street's officer gives the party its phone account: the temporary password is shown once."""
+    found = _party_or_404(request, uscc)
+    username = request.POST.get("username", "")[:200]
+    try:
+        user, raw = give_party_account(actor=current_user(request), party=found, username=username)
+    except ValidationError as exc:
+        return _party_page(request, found, errors=errors_of(exc), username=username, status=400)
+    return _password_shown(request, found, user.username, raw)
+
+
+@never_cache
+@require_POST
+@roles_required(*ROLES)
+def party_password(request: HttpRequest, uscc: str) -> HttpResponse:
+    """The party forgot its password: a new temporary one, shown once."""
+    found = _party_or_404(request, uscc)
+    try:
+        raw = reset_party_password(actor=current_user(request), party=found)
+    except ValidationError as exc:
+        return _party_page(request, found, errors=errors_of(exc), status=400)
+    return _password_shown(request, found, found.account.username if found.account else "", raw)
+
+
+def _password_shown(request: HttpRequest, found: Party, username: str, raw: str) -> HttpResponse:
+    context = {"party": found, "username": username, "password": raw}
+    return render(request, "web/frontage/account_shown.html", context)
+
+
+def _party_or_404(request: HttpRequest, uscc: str) -> Party:
     found = _parties(request).filter(uscc=uscc[:18]).first()
     if found is None:
         raise Http404("no such party in your jurisdiction")
+    return found
+
+
+def _party_page(
+    request: HttpRequest,
+    found: Party,
+    *,
+    errors: list[str] | None = None,
+    username: str = "",
+    status: int = 200,
+) -> HttpResponse:
     zones = list(found.zones.prefetch_related("duties").order_by("code"))
     areas = {z.pk: round(_area(z)) for z in zones}
+    user = request.user
     context = {
         "party": found,
         "zones": [(z, areas[z.pk]) for z in zones],
-        "contact_shown": ContactPolicy(request.user).shows(found),
+        "contact_shown": ContactPolicy(user).shows(found),
+        "may_give_account": isinstance(user, User) and holds(user, found.street, OFFICER_ROLES),
+        "account_errors": errors or [],
+        "account_username": username,
         **history(request, found),
     }
-    return render(request, "web/frontage/party.html", context)
+    return render(request, "web/frontage/party.html", context, status=status)
 
 
 def history(request: HttpRequest, found: Party) -> dict[str, object]:
