@@ -2,7 +2,8 @@
 NUL character in the address, a query or form value (PostgreSQL cannot hold one; SQLite would).
 
 The API answers in its JSON error shape, naming the field; the console with a short page in the
-user's language."""
+user's language. API answers that say nothing of caching are marked ``private, no-store``: they
+carry cases, contacts and temporary passwords that no proxy or browser cache may keep."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from cityloop.cases.uploads import max_upload_bytes
 from .errors import too_big_message
 
 API_PREFIX = "/api/"
+API_CACHE_CONTROL = "private, no-store"
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -82,7 +84,10 @@ class RequestGuardMiddleware:
             raise
         if field is not None:
             return self._nul(api, field)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if api and "Cache-Control" not in response:
+            response["Cache-Control"] = API_CACHE_CONTROL
+        return response
 
     def _too_big(self) -> HttpResponse:
         return JsonResponse({"detail": too_big_message(), "field": "body"}, status=413)

@@ -40,6 +40,17 @@ def test_report_list_detail_and_act(loop, api_as):
     assert detail["steps"][0]["step"] == "accept" and detail["steps"][0]["on_time"] is True
 
 
+def test_api_answers_are_kept_by_no_cache_unless_they_say_otherwise(loop, api_as):
+    supervisor = api_as(loop.users["supervisor_a"])
+    created = _report(supervisor)
+    assert created["Cache-Control"] == "private, no-store"
+    detail = supervisor.get(f"/api/v1/cases/{created.json()['number']}")
+    assert detail.status_code == 200 and detail["Cache-Control"] == "private, no-store"
+    missing = supervisor.get("/api/v1/cases/999999999")
+    assert missing.status_code == 404 and missing["Cache-Control"] == "private, no-store"
+    assert Client().get("/api/v1/cases")["Cache-Control"] == "private, no-store"  # 401 too
+
+
 def test_wrong_role_403_wrong_state_409_unknown_404(loop, api_as):
     case_id = _report(api_as(loop.users["supervisor_a"])).json()["id"]
     dispatcher = api_as(loop.users["dispatcher"])

@@ -34,6 +34,7 @@ def test_officer_gives_an_account_through_the_api_and_replaces_a_forgotten_passw
 
     made = officer.post(_api(pharmacy.uscc), {"username": "yaodian"})
     assert made.status_code == 201, made.content
+    assert made["Cache-Control"] == "private, no-store"  # the temporary password is kept by no cache
     body = made.json()
     assert body["username"] == "yaodian" and body["party"]["account"] == "yaodian"
     user = User.objects.get(username="yaodian")
