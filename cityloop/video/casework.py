@@ -106,6 +106,13 @@ def checking_camera(case: Case) -> Camera | None:
     return link.camera if link else None
 
 
+def frame_available(case: Case) -> bool:
+    """Whether the checking camera can give a frame now (it has a snapshot address): if not, the
+    operator uploads a screenshot of the camera's picture instead."""
+    camera = checking_camera(case)
+    return bool(camera and camera.snapshot_url)
+
+
 def checking_camera_label(case: Case) -> str | None:
     """The registry's answer for the workflow guard (cases.camera_views): ``"code name"`` or None."""
     camera = checking_camera(case)
