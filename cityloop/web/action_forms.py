@@ -22,8 +22,8 @@ from cityloop.catalog import lookup
 from cityloop.core.models import Unit, UnitKind, User
 from cityloop.core.permissions import restrict
 from cityloop.core.units import district_of
-from cityloop.video.casework import frame_available
 from cityloop.routing.models import Level
+from cityloop.video.casework import frame_available
 
 from . import labels
 
