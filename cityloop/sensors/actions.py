@@ -144,7 +144,7 @@ def set_policy(
         "sensor.policy.set",
         policy,
         object_repr=kind,
-        before=before,
+        before=dict(before) if before else None,
         after={
             "category__code": found_category.code,
             "category__kind": found_category.kind,
