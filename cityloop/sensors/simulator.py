@@ -61,7 +61,8 @@ class SensorSimulation:
     def run(self) -> dict[str, int]:
         rng = random.Random(self.seed)
         connection, prefix = connect(self.base)
-        now = dt.datetime.now(tz=dt.UTC)
+        # The alerts of the last hour, each recovery minutes after its alert: no time ahead of now.
+        now = dt.datetime.now(tz=dt.UTC) - dt.timedelta(minutes=60)
         try:
             for device, kind in rng.sample(self.devices, min(self.alerts, len(self.devices))):
                 high, low = VALUES.get(kind, (1.0, 0.0))
