@@ -1,5 +1,5 @@
 """``/api/v1/sensors``: devices in your jurisdiction with their state and recent readings, the
-city's policies, and registering a device (administrators)."""
+city's policies (set by the city's administrators), and registering a device (administrators)."""
 
 import datetime as dt
 from typing import Any
@@ -11,11 +11,12 @@ from ninja.pagination import paginate
 
 from cityloop.core.models import User
 from cityloop.core.permissions import can, jurisdiction_paths, restrict, scope_for
-from cityloop.sensors.actions import register_device
-from cityloop.sensors.models import Device, SensorNetwork, SensorPolicy
+from cityloop.sensors.actions import register_device, set_policy
+from cityloop.sensors.models import Device, SensorKind, SensorNetwork, SensorPolicy
 
 from .errors import ApiError
 from .pagination import Paged
+from .video_access import city_administrator
 
 router = Router(tags=["sensors"])
 
@@ -153,16 +154,46 @@ class PolicyOut(Schema):
     recovery_minutes: int
 
 
+def _policy(p: SensorPolicy) -> dict[str, Any]:
+    return {
+        "kind": p.kind,
+        "category": p.category.code,
+        "category_kind": p.category.kind,
+        "category_name": p.category.name,
+        "recovery": p.recovery,
+        "recovery_minutes": p.recovery_minutes,
+    }
+
+
 @router.get("/policies", response=list[PolicyOut], summary="What the city does with each kind of sensor")
 def policies(request: HttpRequest) -> list[dict[str, Any]]:
-    return [
-        {
-            "kind": p.kind,
-            "category": p.category.code,
-            "category_kind": p.category.kind,
-            "category_name": p.category.name,
-            "recovery": p.recovery,
-            "recovery_minutes": p.recovery_minutes,
-        }
-        for p in SensorPolicy.objects.select_related("category").order_by("kind")
-    ]
+    return [_policy(p) for p in SensorPolicy.objects.select_related("category").order_by("kind")]
+
+
+class PolicyIn(Schema):
+    category: str = Field(
+        ..., min_length=4, max_length=4, description="the subclass of its cases (no component)"
+    )
+    category_kind: str = Field("component", pattern="^(component|event)$")
+    recovery: str = Field(..., pattern="^(close|check)$")
+    recovery_minutes: int = Field(..., ge=1, le=60 * 24 * 30)
+
+
+@router.put(
+    "/policies/{kind}",
+    response=PolicyOut,
+    summary="Set what the city does with a kind of sensor (the city's administrators)",
+)
+def put_policy(request: HttpRequest, kind: str, body: PolicyIn) -> dict[str, Any]:
+    actor = city_administrator(request, "only the city's administrators set sensor policies")
+    if kind not in SensorKind.values:
+        raise ApiError(404, f"no kind of sensor {kind[:20]!r}", field="kind")
+    found = set_policy(
+        actor=actor,
+        kind=kind,
+        category=body.category,
+        category_kind=body.category_kind,
+        recovery=body.recovery,
+        recovery_minutes=body.recovery_minutes,
+    )
+    return _policy(SensorPolicy.objects.select_related("category").get(pk=found.pk))

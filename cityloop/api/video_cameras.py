@@ -14,7 +14,6 @@ from cityloop.api.bounded import Ring
 from cityloop.core.models import User
 from cityloop.core.permissions import can, jurisdiction_paths, restrict, scope_for
 from cityloop.video import cameras as camera_actions
-from cityloop.video.files import read_rows
 from cityloop.video.models import Camera
 
 from .errors import ApiError
@@ -143,15 +142,10 @@ def import_camera_file(request: HttpRequest, file: File[UploadedFile]) -> dict[s
     actor = _camera_admin(request)
     if (file.size or 0) > 20 * 1024 * 1024:
         raise ValidationError({"file": "文件超过20 MB"})
-    rows = read_rows(file.name or "", file.read())
     try:
-        with transaction.atomic():
-            counts = camera_actions.import_cameras(actor=actor, rows=rows, source=file.name or "")
-            codes = {str(r.get("code", "")).strip() for r in rows}
-            managed = restrict(Camera.objects.filter(code__in=codes), actor, "manage").count()
-            if managed != len(codes):
-                # Rolls the whole file back: some camera stands outside the caller's jurisdiction.
-                raise ApiError(403, "the file has cameras outside your jurisdiction; nothing was imported")
+        counts = camera_actions.import_camera_file(actor=actor, name=file.name or "", content=file.read())
     except camera_actions.ImportRefused as exc:
         return {"ok": False, "errors": exc.rows}
+    except camera_actions.OutsideJurisdiction as exc:
+        raise ApiError(403, str(exc)) from None
     return {"ok": True, "created": counts["created"], "updated": counts["updated"]}

@@ -10,7 +10,6 @@ from ninja.pagination import paginate
 
 from cityloop.cases.engine import TransitionError
 from cityloop.catalog import lookup
-from cityloop.core.models import Membership, Role, UnitKind
 from cityloop.core.permissions import restrict
 from cityloop.video.detectors import set_threshold
 from cityloop.video.models import Detection, Threshold
@@ -18,7 +17,7 @@ from cityloop.video.review import confirm_detection, precision, reject_detection
 
 from .errors import ApiError
 from .pagination import Paged
-from .video_access import refused, video_user
+from .video_access import city_administrator, refused, video_user
 
 router = Router(tags=["video"])
 
@@ -118,6 +117,7 @@ def reject(request: HttpRequest, pk: int, body: RejectIn) -> dict[str, Any]:
 
 class PrecisionOut(Schema):
     detector: str
+    detector_name: str
     category: str
     category_name: str
     confirmed: int
@@ -164,13 +164,7 @@ def thresholds(request: HttpRequest) -> list[dict[str, Any]]:
     "/thresholds/{kind}/{code}", response=ThresholdOut, summary="Set a category's thresholds (administrators)"
 )
 def put_threshold(request: HttpRequest, kind: str, code: str, body: ThresholdIn) -> dict[str, Any]:
-    actor = video_user(request)
-    # Thresholds are the whole city's: set by an administrator of the city (its root unit).
-    city_admin = Membership.objects.active().filter(
-        user_id=actor.pk, role=Role.ADMIN, unit__kind=UnitKind.CITY
-    )
-    if not actor.is_superuser and not city_admin.exists():
-        raise ApiError(403, "only the city's administrators set detection thresholds")
+    actor = city_administrator(request, "only the city's administrators set detection thresholds")
     category = lookup.category(code[:4], kind[:10])
     found = set_threshold(
         actor=actor,

@@ -41,6 +41,7 @@ from .casemix import CHANNELS, COMPONENT_SHARE, EVENTS, Odds, SimulationReport, 
 from .dispatching import bounce, dispatch
 from .repeats import Repeats, Reported, Words
 from .staff import CITY_LEVEL, Crew, Staff, command_level
+from .video_cases import VideoDesk
 
 
 class Simulator:
@@ -71,6 +72,7 @@ class Simulator:
         self.words = Words(seed)
         self.repeats = Repeats(seed)
         self._crews: dict[tuple[str, int | None], Crew | None] = {}
+        self.video = VideoDesk()
 
     def shares(self) -> dict[str, float]:
         """Each district's share of the reports: its share of the grids."""
@@ -146,6 +148,8 @@ class Simulator:
         at = timezone.make_aware(dt.datetime.combine(day, dt.time()) + dt.timedelta(hours=hour))
         if at > self.now:
             return None
+        if channel == "video_patrol" and self.video.covers(code):
+            return self._video_case(at, code)
         repeat = self.repeats.pick(at, code)
         if repeat is not None:  # the same problem again, a few metres away, in other words
             lon, lat = self.repeats.near(repeat)
@@ -190,6 +194,34 @@ class Simulator:
         with contextlib.suppress(_Stop):  # the case stays open where "now" caught it
             self._work(case, at, category, kind, component, supervisor, repeat)
         return case
+
+    def _video_case(self, at: dt.datetime, code: str) -> Case | None:
+        """视频巡查: the district centre's operator reports what one of its cameras shows."""
+        seen = self.video.report(self, at, code)
+        if seen is None:
+            return None
+        case, loc, category = seen
+        self.report.cases += 1
+        with contextlib.suppress(_Stop):
+            self._work(case, at, category, "event", None, self.staff.supervisor_of.get(loc.community_id))
+        return case
+
+    def _check(self, case: Case, at: dt.datetime, supervisor: User | None, *, passed: bool) -> Case:
+        """The district's supervisor checks on site; a case a camera found is checked through that
+        camera by the commanding centre's operator, with the frame taken then (视频核查)."""
+        if not self.video.watches(case):
+            if passed:
+                return self._act(case, "check_pass", supervisor, at)
+            return self._act(case, "check_fail", supervisor, at, reason="现场仍未处理到位")
+        operator = self.crew(case).operator
+        if at > self.now:
+            raise _Stop  # before the frame is stored: nothing is written after "now"
+        frame = self.video.frame(operator, self.rng)
+        if passed:
+            return self._act(case, "video_check_pass", operator, at, attachments=[frame])
+        return self._act(
+            case, "video_check_fail", operator, at, attachments=[frame], reason="画面显示现场仍未处理到位"
+        )
 
     def _act(self, case: Case, name: str, user: User | None, at: dt.datetime, **payload: Any) -> Case:
         if at > self.now or user is None:
@@ -307,10 +339,10 @@ class Simulator:
             case = self._act(case, "send_for_check", self.crew(case).operator, at)
             at = self._later(at, (20, 150))
             if attempt == 0 and rng.random() < odds.rework:
-                case = self._act(case, "check_fail", supervisor, at, reason="现场仍未处理到位")
+                case = self._check(case, at, supervisor, passed=False)
                 case, at = self._dispose(case, at, first=False)
                 continue
-            case = self._act(case, "check_pass", supervisor, at)
+            case = self._check(case, at, supervisor, passed=True)
             break
         if case.needs_return_visit:
             at = self._later(at, (30, 300))

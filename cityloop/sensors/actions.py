@@ -118,9 +118,23 @@ def set_policy(
         raise ValidationError({"recovery": "close（自动结案）或check（留待核查）"})
     if not 1 <= recovery_minutes <= 60 * 24 * 30:
         raise ValidationError({"recovery_minutes": "1分钟到30天"})
-    found_category = lookup.category(category, category_kind, on=timezone.localdate())
+    try:
+        found_category = lookup.category(category, category_kind, on=timezone.localdate())
+    except ValidationError as exc:  # the lookup names its own arguments: name the policy's fields
+        fields = {"kind": "category_kind", "code": "category"}
+        raise ValidationError(
+            {
+                fields.get(f, f): ms
+                for f, ms in getattr(exc, "message_dict", {"category": exc.messages}).items()
+            }
+        ) from None
     if found_category.parent_id is None:
         raise ValidationError({"category": "请选择小类"})
+    before = (
+        SensorPolicy.objects.filter(kind=kind)
+        .values("category__code", "category__kind", "recovery", "recovery_minutes")
+        .first()
+    )
     policy, _ = SensorPolicy.objects.update_or_create(
         kind=kind,
         defaults={"category": found_category, "recovery": recovery, "recovery_minutes": recovery_minutes},
@@ -130,6 +144,12 @@ def set_policy(
         "sensor.policy.set",
         policy,
         object_repr=kind,
-        after={"category": category, "recovery": recovery, "recovery_minutes": recovery_minutes},
+        before=dict(before) if before else None,
+        after={
+            "category__code": found_category.code,
+            "category__kind": found_category.kind,
+            "recovery": recovery,
+            "recovery_minutes": recovery_minutes,
+        },
     )
     return policy

@@ -33,6 +33,8 @@ from .models import Device, DeviceState, Outcome, Reading, Recovery, SensorNetwo
 
 CHANNEL = "iot_sensor"
 MAX_BODY = 8 * 1024
+# A reading may be stamped this far ahead of the server's clock (devices' clocks drift), no further.
+CLOCK_SKEW = dt.timedelta(minutes=5)
 Answer = tuple[int, dict[str, Any]]
 LABELS = {
     "manhole_tilt": "井盖倾斜/位移报警",
@@ -76,6 +78,8 @@ def _receive(code: str, headers: Mapping[str, str], body: bytes, now: dt.datetim
     if seen is not None:
         return seen
     data = _parse(body)
+    if data["at"] > now + CLOCK_SKEW:
+        raise Refused(422, "at: the reading's time is in the future (check the device's clock)", "at")
     try:
         with action_transaction():
             device = Device.objects.select_for_update().filter(code=data["device"], network=network).first()
@@ -138,6 +142,9 @@ def _apply(
     state, at = data["state"], data["at"]
     case = Case.objects.filter(pk=device.open_case_id).first() if device.open_case_id else None
     outcome, linked = Outcome.NOTED, None
+    if device.last_seen_at is not None and at < device.last_seen_at:
+        # Sent late (a network retrying): older than what the device said since, it changes nothing.
+        return outcome, linked
     if state == DeviceState.ALERT:
         if _open(case):
             outcome, linked = Outcome.JOINED, case

@@ -1,6 +1,6 @@
 """A sensor network against a running server: each device alerts now and then and, most of the
-time, recovers a few minutes later; some alerts are repeated (a device re-sends while it stays in
-alert). Used by ``cityloop sensors simulate`` and the demo."""
+time, recovers right after (within the policy's window); some alerts are repeated (a device re-sends
+while it stays in alert). Used by ``cityloop sensors simulate`` and the demo."""
 
 from __future__ import annotations
 
@@ -61,17 +61,18 @@ class SensorSimulation:
     def run(self) -> dict[str, int]:
         rng = random.Random(self.seed)
         connection, prefix = connect(self.base)
-        now = dt.datetime.now(tz=dt.UTC)
         try:
             for device, kind in rng.sample(self.devices, min(self.alerts, len(self.devices))):
                 high, low = VALUES.get(kind, (1.0, 0.0))
-                steps = [("alert", high, 0)]
+                steps = [("alert", high)]
                 if rng.random() < self.repeat_rate:
-                    steps.append(("alert", high, 2))
+                    steps.append(("alert", high))
                 if rng.random() < self.recover_rate:
-                    steps.append(("normal", low, rng.randint(5, 60)))
-                for state, value, minutes in steps:
-                    at = (now + dt.timedelta(minutes=minutes)).isoformat()
+                    steps.append(("normal", low))
+                for state, value in steps:
+                    # Stamped when sent, as a device does: never ahead of the server's clock, and never
+                    # older than what an earlier run sent for the same device (stale ones are ignored).
+                    at = dt.datetime.now(tz=dt.UTC).isoformat()
                     status, answer = post_reading(
                         connection,
                         prefix,

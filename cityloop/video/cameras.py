@@ -18,10 +18,12 @@ from cityloop.core.audit import domain_action, record, snapshot
 from cityloop.core.models import Unit, User
 from cityloop.geo.index import locate
 
+from .files import ALIASES
 from .geometry import field_of_view
 from .models import Camera
 
 H3_RESOLUTION = 11
+COLUMN_LABELS = {field: header for header, field in ALIASES.items()} | {"fov": "视野范围"}
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 PUBLIC_FIELDS = [
@@ -165,6 +167,12 @@ class ImportRefused(ValidationError):
         self.rows = rows
 
 
+def _column(field: str) -> str:
+    """A column as a row error names it: its Chinese header and its code, ``纬度（lat）``."""
+    label = COLUMN_LABELS.get(field)
+    return f"{label}（{field}）" if label else field
+
+
 @domain_action
 def import_cameras(*, actor: User, rows: list[dict[str, Any]], source: str = "") -> dict[str, int]:
     """Add or update cameras from rows (each with ``_where``: 第N行 / 第N个要素), all or nothing: one
@@ -184,10 +192,10 @@ def import_cameras(*, actor: User, rows: list[dict[str, Any]], source: str = "")
             camera = check(CameraInput(**fields), owners)
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
-                errors.append(f"{where}，{field}：{'；'.join(messages)}")
+                errors.append(f"{where}，{_column(field)}：{'；'.join(messages)}")
             continue
         if camera.code in seen:
-            errors.append(f"{where}，code：编号{camera.code}在前面的行中已出现")
+            errors.append(f"{where}，{_column('code')}：编号{camera.code}在前面的行中已出现")
             continue
         seen.add(camera.code)
         cameras.append(camera)
@@ -208,4 +216,27 @@ def import_cameras(*, actor: User, rows: list[dict[str, Any]], source: str = "")
             updated += 1
     counts = {"created": created, "updated": updated, "total": len(cameras)}
     record(actor, "video.camera.import", object_type="video.camera", after={**counts, "source": source[:200]})
+    return counts
+
+
+class OutsideJurisdiction(Exception):
+    """A camera file places cameras where its importer does not administer: nothing was written."""
+
+
+def import_camera_file(*, actor: User, name: str, content: bytes) -> dict[str, int]:
+    """A camera file (CSV or GeoJSON, by its name) imported as ``actor``, all or nothing, as the API
+    and the console do it: ``ImportRefused`` names every bad row, ``ValidationError`` an unreadable
+    file, ``OutsideJurisdiction`` a camera the actor does not administer."""
+    from django.db import transaction
+
+    from cityloop.core.permissions import restrict
+
+    from .files import read_rows
+
+    rows = read_rows(name, content)
+    with transaction.atomic():
+        counts = import_cameras(actor=actor, rows=rows, source=name)
+        codes = {str(r.get("code", "")).strip() for r in rows}
+        if restrict(Camera.objects.filter(code__in=codes), actor, "manage").count() != len(codes):
+            raise OutsideJurisdiction("the file has cameras outside your jurisdiction; nothing was imported")
     return counts

@@ -5,6 +5,8 @@ case later (视频核查): the workflow's ``video_check_pass``/``video_check_fai
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -44,10 +46,12 @@ def report_through_camera(
     frame_id: int | None = None,
     image_url: str = "",
     external_id: str = "",
+    at: dt.datetime | None = None,
 ) -> tuple[Case, bool]:
     """The case for what ``camera`` shows: the open one at this camera and category, or a new report
     at the middle of the camera's view with the frame attached. Returns ``(case, created)``; the
-    case, its link to the camera and the audit entries are written in one transaction."""
+    case, its link to the camera and the audit entries are written in one transaction. ``at``: when
+    it was seen (the demo's simulated month; by default now)."""
     with action_transaction():
         existing = open_case_at(camera, category)
         if existing is not None:
@@ -75,6 +79,7 @@ def report_through_camera(
             kind=category.kind,
             attachments=[frame_id] if frame_id else [],
             external_id=external_id,
+            at=at,
         )
         if created:
             link = CameraCase.objects.create(
@@ -99,6 +104,13 @@ def checking_camera(case: Case) -> Camera | None:
     """The camera that reported ``case``, while it is in service: the one to check it through."""
     link = CameraCase.objects.select_related("camera").filter(case=case, camera__active=True).first()
     return link.camera if link else None
+
+
+def frame_available(case: Case) -> bool:
+    """Whether the checking camera can give a frame now (it has a snapshot address): if not, the
+    operator uploads a screenshot of the camera's picture instead."""
+    camera = checking_camera(case)
+    return bool(camera and camera.snapshot_url)
 
 
 def checking_camera_label(case: Case) -> str | None:

@@ -270,7 +270,8 @@ def round_rows(patrol: PatrolRound) -> list[dict[str, Any]]:
         .order_by("position")
         .values(
             "id", "position", "status", "looked_at", "seconds", "checks", "note",
-            "camera__code", "camera__name", "camera__lon", "camera__lat", "camera__key_area", "case__number",
+            "camera__code", "camera__name", "camera__lon", "camera__lat", "camera__key_area", "case_id",
+            "case__number",
         )
     ]  # fmt: skip
     return rows

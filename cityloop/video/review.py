@@ -80,6 +80,7 @@ def reject_detection(detection: Detection, *, actor: User, reason: str) -> Detec
 @dataclass
 class Precision:
     detector: str
+    detector_name: str
     category: str
     category_name: str
     confirmed: int
@@ -99,7 +100,7 @@ def precision(detections: QuerySet[Detection]) -> list[Precision]:
     """Per detector and category: confirmed / (confirmed + rejected), from the operators' decisions
     (automatic cases are not decisions, and are left out)."""
     rows = (
-        detections.values("detector__code", "category__code", "category__name")
+        detections.values("detector__code", "detector__name", "category__code", "category__name")
         .annotate(
             confirmed=Count("id", filter=Q(status=DetectionStatus.CONFIRMED)),
             rejected=Count("id", filter=Q(status=DetectionStatus.REJECTED)),
@@ -110,6 +111,7 @@ def precision(detections: QuerySet[Detection]) -> list[Precision]:
     return [
         Precision(
             r["detector__code"],
+            r["detector__name"],
             r["category__code"],
             r["category__name"],
             r["confirmed"],

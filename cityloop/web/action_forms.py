@@ -23,6 +23,7 @@ from cityloop.core.models import Unit, UnitKind, User
 from cityloop.core.permissions import restrict
 from cityloop.core.units import district_of
 from cityloop.routing.models import Level
+from cityloop.video.casework import frame_available
 
 from . import labels
 
@@ -275,12 +276,18 @@ class ActionForm(forms.Form):
             self.fields["photos"] = PhotosField(
                 label=_("Photos"), required=PHOTO_TRANSITIONS[transition.name]
             )
-        if transition.name in VIDEO_CHECKS:
+        if transition.name in VIDEO_CHECKS and frame_available(case):
             self.fields["grab_frame"] = forms.BooleanField(
                 label=_("Take the camera's frame now"),
                 required=False,
                 initial=True,
                 help_text=_("Or untick and upload a screenshot of the camera's picture."),
+            )
+        elif transition.name in VIDEO_CHECKS:  # a camera without a snapshot address: a screenshot
+            self.fields["photos"].required = True
+            self.fields["photos"].label = _("Screenshot of the camera's picture")
+            self.fields["photos"].help_text = _(
+                "This camera gives no frame by itself: upload a screenshot from the video platform."
             )
         self.order_fields(FIELD_ORDER)
 

@@ -143,3 +143,38 @@ def test_a_case_checked_through_the_camera_that_found_it(
     assert "视频核查通过" in page.locator("main").inner_text()
     assert page.locator("#action-video_check_pass").count() == 0  # the page after the step, not before
     assert not errors
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["375", "1440"])
+def test_an_administrator_imports_cameras_in_the_console(
+    browser, reference_data, live_server, loop, shots, viewport, tmp_path
+):
+    """导入摄像头: a file with a bad row is refused with the row named, then the corrected file adds
+    the camera; the page fits at 375 px and says nothing in English outside codes."""
+    from cityloop.video.models import Camera
+    from tests.cases.conftest import POINT_A
+
+    type(loop.users["admin"]).objects.filter(username="admin").update(display_name="李管理")
+    lon, lat, owner = *POINT_A, loop.org.district.code
+    bad, good = tmp_path / "bad.csv", tmp_path / "good.csv"
+    bad.write_text(f"编号,名称,经度,纬度,权属单位\nN1,一号,{lon},{lat},{owner}\nN2,二号,abc,{lat},{owner}\n")
+    good.write_text(f"编号,名称,经度,纬度,权属单位,朝向\nN1,一号,{lon},{lat},{owner},90\n")
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _login(page, live_server.url, "admin")
+    page.goto(live_server.url + "/video/cameras/")
+    follow(page, "text=导入摄像头")
+    page.set_input_files("#c-file", str(bad))
+    follow(page, "main form[enctype] button.primary")
+    shots(page, "import-refused")
+    _check(page, viewport)
+    assert "第3行" in page.locator("main").inner_text() and not Camera.objects.filter(code="N1").exists()
+    page.set_input_files("#c-file", str(good))
+    follow(page, "main form[enctype] button.primary")
+    shots(page, "import-done")
+    _check(page, viewport)
+    assert "新增1个摄像头" in page.locator("[data-testid=import-summary]").inner_text()
+    assert Camera.objects.get(code="N1").district == loop.org.district
+    assert not errors

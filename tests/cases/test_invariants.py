@@ -48,7 +48,8 @@ def check_case(case: Case) -> None:
     done = Counter(e.transition for e in events)
     for counter, transition in COUNTED.items():
         assert getattr(case, f"{counter}_count") == done[transition], counter
-    assert case.reworks_count == done["check_fail"] + done["reopen"]
+    # A failed look through the camera (视频核查不通过) is a rework as a failed on-site check is.
+    assert case.reworks_count == done["check_fail"] + done["video_check_fail"] + done["reopen"]
     steps = list(CaseStep.objects.filter(case=case))
     running = [s for s in steps if s.ended_at is None]
     assert len({s.step for s in running}) == len(running), "a step runs twice at once"

@@ -12,6 +12,7 @@ from cityloop.core.audit import system_actor
 from cityloop.core.models import Membership, Role
 from cityloop.demo.simulate import simulate
 from cityloop.hotline.platforms import create_platform
+from cityloop.video.models import CameraCase
 from tests.cases.test_invariants import check_case
 
 NOW = timezone.make_aware(dt.datetime(2026, 11, 20, 18, 0))
@@ -52,6 +53,15 @@ def test_simulated_days_run_every_side_flow_consistently(demo_city, db):
         "dispose",
     ):
         assert done[flow] > 0, f"the simulator never took {flow}"
+    # 视频巡查: cases seen through the district's cameras are linked to the camera and checked
+    # through it (视频核查) by the centre's operator, not by a supervisor's walk.
+    video = [c for c in cases if c.channel_id and c.channel.code == "video_patrol"]
+    linked = set(CameraCase.objects.filter(case__in=video).values_list("case_id", flat=True))
+    assert video and linked == {c.pk for c in video}
+    assert (
+        done["video_check_pass"] > 0
+        and not CaseEvent.objects.filter(case__in=video, transition__in=("check_pass", "check_fail")).exists()
+    )
     for case in cases:
         check_case(case)
         assert case.reported_at <= NOW

@@ -62,6 +62,12 @@ def _thresholds(w: Any) -> Any:
     return list(Threshold.objects.values_list("min_confidence", flat=True))
 
 
+def _policies(w: Any) -> Any:
+    from cityloop.sensors.models import SensorPolicy
+
+    return list(SensorPolicy.objects.order_by("kind").values_list("kind", "recovery", "recovery_minutes"))
+
+
 def _devices(w: Any) -> int:
     from cityloop.sensors.models import Device
 
@@ -279,6 +285,21 @@ VIDEO_API_ROUTES: list[Route] = [
         outside="shift_leader_b",
     ),
     Route("/api/v1/sensors/policies", PRIVATE, f"{S}/policies", inside="operator", why=REFERENCE),
+    Route(
+        "/api/v1/sensors/policies/{kind}",
+        PRIVATE,
+        f"{S}/policies/water_level",
+        method="PUT",
+        body=lambda w: {
+            "category": "0406",
+            "category_kind": "event",
+            "recovery": "check",
+            "recovery_minutes": 90,
+        },
+        inside="admin",
+        outside="admin_b",
+        state=_policies,
+    ),
 ]
 
 VIDEO_PAGE_ROUTES: list[Route] = [
@@ -308,6 +329,24 @@ VIDEO_PAGE_ROUTES: list[Route] = [
         outside="shift_leader_b",
         scope="list",
         marker="{w.camera_a.code}",
+    ),
+    Route(
+        "video/cameras/import/",
+        PRIVATE,
+        "/video/cameras/import/",
+        inside="admin",
+        why="a blank upload form; each camera of a file is checked against the caller's jurisdiction",
+    ),
+    Route(
+        "video/cameras/import/",
+        PRIVATE,
+        "/video/cameras/import/",
+        method="POST",
+        label="upload",
+        body=_camera_file,
+        inside="admin",
+        outside="admin_b",
+        state=_cameras,
     ),
     Route(
         "video/cameras.geojson",

@@ -79,6 +79,10 @@ def post_reading(network: SensorNetwork, body: dict[str, Any], msg_id: str, *, s
     )
 
 
+START = dt.datetime.now(tz=dt.UTC).replace(microsecond=0) - dt.timedelta(hours=12)
+
+
 def reading(device: str, state: str, minutes: int = 0, value: float | None = 1.0) -> dict[str, Any]:
-    at = dt.datetime(2026, 12, 7, 2, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=minutes)
+    # Readings of the last hours: the server refuses a time ahead of its clock.
+    at = START + dt.timedelta(minutes=minutes)
     return {"device": device, "state": state, "value": value, "at": at.isoformat()}

@@ -66,3 +66,27 @@ def test_refusals_name_the_field(devices, network):
         answer = post_reading(network, body, f"bad-{field}")
         assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == field
     assert not Reading.objects.exists() and not Case.objects.exists()
+
+
+def test_a_reading_from_the_future_is_refused(devices, network):
+    import datetime as dt
+
+    ahead = (dt.datetime.now(tz=dt.UTC) + dt.timedelta(minutes=30)).isoformat()
+    answer = post_reading(network, {**reading("WL-1", "alert"), "at": ahead}, "future")
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "at"
+    assert not Reading.objects.exists() and not Case.objects.exists()
+    assert Device.objects.get(code="WL-1").last_seen_at is None
+
+
+def test_a_late_recovery_older_than_the_alert_changes_nothing(devices, network):
+    """A network retrying sends an old "normal" after a new alert: the new case stays open."""
+    number = post_reading(network, reading("WL-1", "alert", minutes=30), "new-alert").json()["case_number"]
+    late = post_reading(network, reading("WL-1", "normal", minutes=10), "old-normal").json()
+    assert late == {"outcome": "noted", "case_number": None}
+    assert Case.objects.get(number=number).state == "reported"
+    device = Device.objects.get(code="WL-1")
+    assert device.state == "alert" and device.open_case.number == number
+    # The real recovery, after the alert, closes it.
+    assert (
+        post_reading(network, reading("WL-1", "normal", minutes=40), "normal").json()["outcome"] == "closed"
+    )

@@ -53,7 +53,7 @@ def cameras(loop: Loop, actor: User) -> list[Camera]:  # noqa: F811
 
 @pytest.fixture
 def detector(loop: Loop, actor: User) -> Detector:  # noqa: F811
-    return create_detector(actor=actor, code="ai-1", name="智能识别平台", unit=loop.org.city)
+    return create_detector(actor=actor, code="city-ai", name="智能识别平台", unit=loop.org.city)
 
 
 def post_detection(detector: Detector, body: dict[str, Any], *, msg_id: str = "", secret: str = "") -> Any:

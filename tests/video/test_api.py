@@ -83,7 +83,9 @@ def test_review_queue_confirm_and_reject(cameras, detector, loop, api_as):
     assert rejected["status"] == "rejected"
     again = operator.post(f"{A}/detections/{queue[1]['id']}/confirm", {})
     assert again.status_code == 409
-    assert operator.get(f"{A}/precision").json()[0]["precision"] == 0.5
+    [measured] = operator.get(f"{A}/precision").json()
+    assert measured["precision"] == 0.5
+    assert (measured["detector"], measured["detector_name"]) == ("city-ai", "智能识别平台")
     # Another street's supervisor sees none of it.
     assert api_as(loop.users["supervisor_b"]).get(f"{A}/detections").json()["count"] == 0
 

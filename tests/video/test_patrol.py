@@ -115,3 +115,28 @@ def test_the_worker_sweep_closes_stale_rounds(route, loop):
     run_sweep()
     patrol.refresh_from_db()
     assert patrol.status == "missed"
+
+
+def test_the_round_page_links_the_case_reported_from_a_camera(route, loop):
+    """In the console: start the round, report from the first camera's uploaded frame; the round's
+    list of cameras links the case, so the operator can open it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    client = Client()
+    client.force_login(loop.users["operator"])
+    started = client.post("/video/rounds/", {"route": "day-1"})
+    assert started.status_code == 302
+    page = started.url
+    answer = client.post(
+        f"{page}stops/1/report",
+        {
+            "category": "0102:event",
+            "description": "广场东侧垃圾堆放",
+            "frame": SimpleUploadedFile("frame.png", png_bytes(), content_type="image/png"),
+        },
+    )
+    assert answer.status_code == 302
+    case = CameraCase.objects.get().case
+    shown = client.get(page).content.decode()
+    assert f'href="/cases/{case.pk}/">{case.number}</a>' in shown

@@ -135,12 +135,16 @@ def test_the_console_names_the_field_when_the_camera_gives_no_frame(checking, ca
     cameras[0].save()
     client = Client()
     client.force_login(loop.users["operator"])
+    # A camera with no snapshot address offers no "take the frame now": the screenshot is required.
+    page = client.get(f"/cases/{checking.pk}/").content.decode()
+    assert "视频核查通过" in page and "现在从摄像头抓取画面" not in page
+    assert "上传视频平台上的截图" in page
     answer = client.post(
         f"/cases/{checking.pk}/act/video_check_pass/",
         {"video_check_pass-version": checking.version, "video_check_pass-grab_frame": "on"},
     )
-    assert answer.status_code == 400  # the page again, the message beside the frame's box
-    assert "没有登记抓图地址" in answer.content.decode()
+    assert answer.status_code == 400  # the page again, the message beside the screenshot's box
+    assert "请至少添加一张照片" in answer.content.decode()
     checking.refresh_from_db()
     assert checking.state == "checking"
     # An uploaded screenshot instead of the camera's frame.

@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from . import review, views
+from . import camera_import, review, views
 
 app_name = "video"
 
 urlpatterns = [
     path("video/cameras/", views.cameras, name="cameras"),
+    path("video/cameras/import/", camera_import.import_cameras, name="camera_import"),
     path("video/cameras.geojson", views.cameras_geojson, name="cameras_geojson"),
     path("video/rounds/", views.rounds, name="rounds"),
     path("video/rounds/<int:pk>/", views.round_page, name="round"),

@@ -22,6 +22,7 @@ from cityloop.video.patrol import finish_round, look_at, report_from_stop, round
 
 from ..access import COMMAND, LEADERS, current_user, roles_required
 from ..org.common import page_of, query_without_page
+from .camera_import import may_import
 
 MAP_LIMIT = 5000
 WATCHERS = ("operator", "shift_leader")
@@ -59,6 +60,7 @@ def cameras(request: HttpRequest) -> HttpResponse:
         "q": q,
         "area": area,
         "areas": list(areas[:200]),
+        "may_import": may_import(request),
     }
     return render(request, "web/video/cameras.html", context)
 
