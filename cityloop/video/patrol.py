@@ -1,7 +1,7 @@
 """Patrol rounds (轮巡): a route walks an operator through the cameras of key areas in order; the
 round records when each camera was looked at, for how long and what the checklist said; cameras not
 looked at when the round ends are missed, and a round left unfinished past its day is missed whole.
-From any camera in a round the operator can report what the frame shows."""
+From any camera in a round the operator can report what the frame shows (which counts as a look)."""
 
 from __future__ import annotations
 
@@ -155,6 +155,15 @@ def look_at(
         raise ValidationError({"checks": f"不在检查单中：{'、'.join(unknown[:5])}"})
     if len(note) > 200:
         raise ValidationError({"note": "备注不超过200字"})
+    _mark_looked(stop, actor=actor, at=at, checks={k: bool(v) for k, v in checks.items()}, note=note.strip())
+    return stop
+
+
+def _mark_looked(
+    stop: RoundStop, *, actor: User, at: dt.datetime, checks: dict[str, bool], note: str
+) -> None:
+    """Record the look at a locked, pending stop: its time runs from the previous look (or the
+    round's start) to ``at``."""
     previous = (
         RoundStop.objects.filter(round_id=stop.round_id, looked_at__isnull=False)
         .order_by("-looked_at")
@@ -166,8 +175,8 @@ def look_at(
     stop.opened_at = since
     stop.looked_at = at
     stop.seconds = max(0, int((at - since).total_seconds()))
-    stop.checks = {k: bool(v) for k, v in checks.items()}
-    stop.note = note.strip()
+    stop.checks = checks
+    stop.note = note
     stop.save(update_fields=["status", "opened_at", "looked_at", "seconds", "checks", "note"])
     PatrolRound.objects.filter(pk=stop.round_id).update(looked=stop.round.looked + 1)
     record(
@@ -177,7 +186,6 @@ def look_at(
         object_repr=f"{stop.round_id}#{stop.position} {stop.camera.code}",
         after={"seconds": stop.seconds, "problems": [k for k, v in stop.checks.items() if v]},
     )
-    return stop
 
 
 @domain_action
@@ -252,6 +260,10 @@ def report_from_stop(
     )
     stop.case = case
     stop.save(update_fields=["case"])
+    if stop.status == StopStatus.PENDING:
+        # Reporting what a camera shows is looking through it: the camera is not missed because
+        # the operator went on to the next one without also pressing 已查看.
+        _mark_looked(stop, actor=actor, at=timezone.now(), checks={}, note=f"已上报 {case.number}")
     record(
         actor,
         "video.round.report",

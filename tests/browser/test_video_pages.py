@@ -78,7 +78,7 @@ def test_a_round_a_frame_and_the_review_queue(
     shots(page, "finished")
     _check(page, viewport)
     patrol = PatrolRound.objects.get()
-    assert (patrol.status, patrol.looked, patrol.missed) == ("finished", 1, 1)
+    assert (patrol.status, patrol.looked, patrol.missed) == ("finished", 2, 0)  # the report was a look
     stops = list(RoundStop.objects.filter(round=patrol).order_by("position"))
     assert stops[0].checks == {"暴露垃圾": True, "占道经营": False, "乱堆物料": False, "设施损坏": False}
     assert stops[1].case is not None and stops[1].case.camera_link.frame is not None

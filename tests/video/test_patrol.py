@@ -81,6 +81,10 @@ def test_report_from_an_uploaded_frame(route, loop):
     assert case.channel.code == "video_patrol"
     stop.refresh_from_db()
     assert stop.case == case
+    # Reporting through the camera was looking through it: the camera is not missed at the end.
+    assert (stop.status, stop.note) == ("looked", f"已上报 {case.number}")
+    finished = finish_round(patrol, actor=operator)
+    assert (finished.looked, finished.missed) == (1, 2)
 
 
 def test_report_from_a_fetched_frame_and_a_dead_camera(route, loop, settings):
