@@ -41,7 +41,10 @@ def test_officer_pages_render_and_issue_letters(org, shops):
 def test_plan_inspect_fail_notice_recheck_escalate(org, shops):
     officer = login(org.users["street_a_manager"])
     page = officer.get("/frontage/rounds/", {"street": org.street_a.code}).content.decode()
-    assert "supervisor_a" in page
+    choices = page.split('id="p-inspector"')[1].split("</select>")[0]
+    # The street's own supervisor is the first choice (the default), before the city's administrator.
+    assert choices.index('value="supervisor_a"') < choices.index('value="admin"')
+    assert choices.split("<option")[1].startswith(' value="supervisor_a"')
     response = officer.post(
         "/frontage/rounds/",
         {

@@ -9,7 +9,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cityloop.core.files import file_response
-from cityloop.core.models import Membership, User
+from cityloop.core.models import Membership, Role, User
 from cityloop.core.permissions import restrict
 from cityloop.frontage.access import INSPECTOR_ROLES, may_inspect
 from cityloop.frontage.inspections import cancel_round, checklist_for, plan_round, record_inspection
@@ -52,12 +52,17 @@ def _inspectors(street_pk: int) -> QuerySet[User]:
     street = Unit.objects.get(pk=street_pk)
     above = [p for p in street.path.strip("/").split("/") if p]
     inside = Unit.objects.filter(path__startswith=street.path).values("pk")
-    held = (
-        Membership.objects.active()
-        .filter(role__in=INSPECTOR_ROLES)
-        .filter(Q(unit__in=inside) | Q(unit__in=above))
+    held = Membership.objects.active().filter(role__in=INSPECTOR_ROLES)
+    supervisors_here = held.filter(role=Role.SUPERVISOR, unit__in=inside, user_id=OuterRef("pk"))
+    # The street's own supervisors first (the first is the form's default), then its officers and
+    # the administrators above it: a round planned in a hurry should not fall to the city's admin.
+    return (
+        User.objects.filter(
+            is_active=True, pk__in=held.filter(Q(unit__in=inside) | Q(unit__in=above)).values("user_id")
+        )
+        .annotate(here=Exists(supervisors_here))
+        .order_by("-here", "username")
     )
-    return User.objects.filter(is_active=True, pk__in=held.values("user_id")).order_by("username")
 
 
 @require_http_methods(["GET", "POST"])
