@@ -92,6 +92,9 @@ def test_plan_inspect_fail_notice_recheck_escalate(org, shops):
     assert recheck.status_code == 302
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.ESCALATED and Case.objects.get().number == notice.case_number
+    escalated = officer.get(f"/frontage/notices/{notice.number}/").content.decode()
+    assert f'<a href="/cases/{notice.case_id}/">{notice.case_number}</a>' in escalated  # opens the case
+    assert officer.get(f"/cases/{notice.case_id}/").status_code == 200
     party_page = officer.get(f"/frontage/parties/{code(1)}/").content.decode()
     assert notice.number in party_page and ">85<" in party_page
 
