@@ -98,23 +98,24 @@ class CommunityHeadOut(Schema):
     valid_to: dt.date | None
 
 
+def head_out(p: Post) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "kind": p.kind,
+        "kind_name": p.get_kind_display(),
+        "name": str(p.user),
+        "place_name": p.place_name,
+        "lon": p.lon,
+        "lat": p.lat,
+        "valid_from": p.valid_from,
+        "valid_to": p.valid_to,
+    }
+
+
 @router.get("/stations/{station_id}/heads", response=list[CommunityHeadOut], summary="The station's heads")
 def list_heads(request: HttpRequest, station_id: int) -> list[dict[str, Any]]:
     station = _find_station(request, station_id)
-    return [
-        {
-            "id": p.pk,
-            "kind": p.kind,
-            "kind_name": p.get_kind_display(),
-            "name": str(p.user),
-            "place_name": p.place_name,
-            "lon": p.lon,
-            "lat": p.lat,
-            "valid_from": p.valid_from,
-            "valid_to": p.valid_to,
-        }
-        for p in Post.objects.filter(station=station).select_related("user")[:500]
-    ]
+    return [head_out(p) for p in Post.objects.filter(station=station).select_related("user")[:500]]
 
 
 class CommunityProfessionalOut(Schema):

@@ -118,6 +118,7 @@ ROUTERS = [
     ("/community", "cityloop.api.community"),
     ("/community", "cityloop.api.community_meetings"),
     ("/community", "cityloop.api.community_roster"),
+    ("/community", "cityloop.api.community_posts"),
     ("/alleys", "cityloop.api.alleys"),
     ("/routing", "cityloop.api.routing"),
     ("", "cityloop.api.cases"),

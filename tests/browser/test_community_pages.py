@@ -67,6 +67,10 @@ def test_leak_solved_in_the_community_and_railing_escalated(
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     base = live_server.url
+    # People's names are data, not words of the page: the building head has a Chinese one, as in a city.
+    type(community.users["building_head"]).objects.filter(username="community_head_a").update(
+        display_name="赵楼长"
+    )
 
     # A resident tells the building head about a leaking pipe; the head records it on the phone.
     _login(page, base, "community_head_a")
@@ -78,6 +82,9 @@ def test_leak_solved_in_the_community_and_railing_escalated(
     # The station head assigns the on-call plumber.
     _login(page, base, "station_head")
     page.goto(base + "/community/")
+    page.click("details#posts summary")  # who holds a post here (the street's manager may end one)
+    assert "赵楼长" in page.inner_text("details#posts")
+    shots(page, "station-heads")
     _chinese_only(page)
     shots(page, "station")
     page.goto(f"{base}/community/tasks/{leak.pk}/")

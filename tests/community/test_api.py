@@ -298,3 +298,30 @@ def test_the_assignee_records_what_was_tried_through_the_api(community: Communit
     other.force_login(community.users["station_head_b"])
     assert other.post(f"/api/v1/community/tasks/{task['id']}/notes", {"text": "x"}).status_code == 404
     assert TaskEvent.objects.filter(task_id=task["id"], kind="note").count() == 1
+
+
+def test_the_street_ends_a_heads_post_and_its_history_stays(community: Community, api_as: Any) -> None:
+    """A building head moved away: the street's manager ends the post; the station's list keeps it
+    with its last day, a station head (no manager) is refused, another street sees no such post."""
+    from cityloop.core.models import AuditEntry
+
+    url = f"/api/v1/community/heads/{community.building.pk}/end"
+    assert api_as(community.users["station_head"]).post(url, {}).status_code == 403
+    assert api_as(community.users["street_b_manager"]).post(url, {}).status_code == 404
+    assert api_as(community.users["street_a_manager"]).post(url, {"on": "someday"}).status_code == 422
+    community.building.refresh_from_db()
+    assert community.building.valid_to is None
+
+    ended = api_as(community.users["street_a_manager"]).post(url, {})
+    assert ended.status_code == 200, ended.content
+    assert ended.json()["valid_to"] == str(timezone.localdate())
+    assert AuditEntry.objects.filter(action="community.post.end").count() == 1
+    again = api_as(community.users["street_a_manager"]).post(url, {})
+    assert again.status_code == 400 and "post" in again.json()["errors"]
+    heads = api_as(community.users["station_head"]).get(
+        f"/api/v1/community/stations/{community.station.pk}/heads"
+    )
+    assert {(h["kind"], h["valid_to"]) for h in heads.json()} == {
+        ("station_head", None),
+        ("building", str(timezone.localdate())),
+    }

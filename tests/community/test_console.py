@@ -285,3 +285,28 @@ def test_the_district_records_a_finding_on_the_phone_and_the_street_fixes_it(com
         )
         assert answer.status_code == 403, name
     assert AlleyInspection.objects.count() == 1
+
+
+def test_the_street_ends_a_heads_post_on_the_station_page(community: Community) -> None:
+    """The station page lists who holds a post; the street's manager ends one (a head moved away),
+    a station head sees the list without the button and may not end it."""
+    station = f"/community/?station={community.station.pk}"
+    form = {"action": "end_post", "post": str(community.building.pk)}
+    head = _client(community, "station_head")
+    html = head.get(station, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "本站人员" in html and "3号楼" in html and "结束岗位" not in html
+    assert head.post(station, form).status_code == 403
+    assert _client(community, "street_b_manager").post(station, form).status_code in (403, 404)
+    community.building.refresh_from_db()
+    assert community.building.valid_to is None
+
+    manager = _client(community, "street_a_manager")
+    html = manager.get(station, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "结束岗位" in html
+    answer = manager.post(station, form, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert answer.status_code == 302
+    community.building.refresh_from_db()
+    assert community.building.valid_to is not None
+    html = manager.get(answer["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "的岗位已结束" in html and "3号楼" not in html
+    assert manager.post(station, form).status_code == 404  # no longer a current post

@@ -81,6 +81,16 @@ COMMUNITY_API_ROUTES: list[Route] = [
         marker="station_head",
     ),
     Route(
+        "/api/v1/community/heads/{post_id}/end",
+        PRIVATE,
+        f"{A}/community/heads/{{w.head_post_a.pk}}/end",
+        method="POST",
+        body=lambda w: {},
+        inside=INSIDE,
+        outside=OUTSIDE,
+        state=lambda w: w.head_post_a.valid_to,
+    ),
+    Route(
         "/api/v1/community/stations/{station_id}/professionals",
         PRIVATE,
         f"{A}/community/stations/{{w.station_a.pk}}/professionals",

@@ -687,6 +687,11 @@ class World:
         )
         return station
 
+    @property
+    def head_post_a(self) -> Any:
+        """The station head's post at community A's station."""
+        return self.station_a.posts.get()
+
     @cached_property
     def station_case_a(self) -> Case:
         """A case of community A the district dispatched to its station."""

@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cityloop.community import actions as community_actions
 from cityloop.community import tasks as actions
-from cityloop.community.access import active_posts, may_manage, may_raise, may_work
+from cityloop.community.access import active_posts, manages_unit, may_manage, may_raise, may_work
 from cityloop.community.escalation import bridge
 from cityloop.community.models import Post, Professional, Station, Task, TaskPhoto
 from cityloop.core.files import file_response
@@ -66,6 +67,8 @@ def station(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "take":
             return _take(request, user, chosen)
+        if request.POST.get("action") == "end_post":
+            return _end_post(request, user, chosen)
         if not may_raise(user, chosen):
             raise PermissionDenied("not a head of this station")
         if form.is_valid():
@@ -111,6 +114,8 @@ def station(request: HttpRequest) -> HttpResponse:
         "done": done,
         "incoming": incoming,
         "now": now,
+        "posts": _current_posts(chosen),
+        "sets_up": manages_unit(user, chosen.community),  # the street's or district's manager
         "month_solved": Task.objects.filter(
             station=chosen, state="solved", solved_at__gte=now.replace(day=1, hour=0, minute=0, second=0)
         ).count(),
@@ -129,6 +134,35 @@ def _take(request: HttpRequest, user: User, chosen: Station) -> HttpResponse:
         else:
             return redirect(reverse("web:community:task", args=[task.pk]))
     return redirect(f"{reverse('web:community:station')}?station={chosen.pk}")
+
+
+def _current_posts(station: Station) -> QuerySet[Post]:
+    """The station's heads today (those whose post has not ended), by post and name."""
+    today = timezone.localdate()
+    return (
+        Post.objects.filter(station=station, valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
+        .select_related("user")
+        .order_by("kind", "user__display_name", "pk")
+    )
+
+
+def _end_post(request: HttpRequest, user: User, chosen: Station) -> HttpResponse:
+    """A head left: the street's or district's manager ends the post from today (history kept)."""
+    post = _current_posts(chosen).filter(pk=_int(request.POST.get("post"))).first()
+    if post is None:
+        raise Http404
+    try:
+        community_actions.end_post(actor=user, post=post)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("%(name)s no longer holds the post.") % {"name": post.user})
+    return redirect(f"{reverse('web:community:station')}?station={chosen.pk}#h-posts")
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 19 else 0
 
 
 def _find(request: HttpRequest, pk: int) -> Task:
