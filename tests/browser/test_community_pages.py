@@ -141,5 +141,17 @@ def test_leak_solved_in_the_community_and_railing_escalated(
     follow(page, "form:has(input[value=done]) button[type=submit]")
     assert "警示带已设置" in page.inner_text("main")
     _chinese_only(page)
+    context.clear_cookies()
+
+    # The building head moved away: the street's manager ends the post on the station's page.
+    _login(page, base, "street_a_manager")
+    page.goto(f"{base}/community/?station={community.station.pk}")
+    page.click("details#posts summary")
+    shots(page, "manager-sees-the-heads")
+    _chinese_only(page)
+    follow(page, "details#posts li:has-text('赵楼长') button[type=submit]")
+    assert "赵楼长的岗位已结束" in page.inner_text("main")
+    community.building.refresh_from_db()
+    assert community.building.valid_to == timezone.localdate()
     assert not errors
     context.close()
