@@ -103,9 +103,14 @@ def test_the_month_has_every_side_flow(month, db):
 def test_operators_and_dispatchers_match_the_timelines(month, db):
     accepted, accepted_on_time, sent, sent_on_time = Counter(), Counter(), Counter(), Counter()
     dispatched, dispatched_on_time, returned = Counter(), Counter(), Counter()
+    video_checked, video_checked_on_time = Counter(), Counter()
     for events in timelines().values():
         last_dispatch: CaseEvent | None = None
         for e in events:
+            if in_period(e.at) and e.transition in ("video_check_pass", "video_check_fail"):
+                for on_time in stopped(e, "check"):  # 视频核查: the operator looked through the camera
+                    video_checked[e.actor_id] += 1
+                    video_checked_on_time[e.actor_id] += on_time
             if in_period(e.at):
                 for on_time in stopped(e, "accept"):
                     accepted[e.actor_id] += 1
@@ -126,9 +131,13 @@ def test_operators_and_dispatchers_match_the_timelines(month, db):
             ):
                 returned[last_dispatch.actor_id] += 1
     operators = by_key(month, "operator")
-    assert sum(accepted.values()) > 100
+    assert sum(accepted.values()) > 100 and sum(video_checked.values()) > 0
     for user_id, s in operators.items():
         c = s.subject.counts
+        assert (c["video_checked"], c["video_checked_on_time"]) == (
+            video_checked[user_id],
+            video_checked_on_time[user_id],
+        )
         assert (c["accepted"], c["accepted_on_time"], c["check_sent"], c["check_sent_on_time"]) == (
             accepted[user_id],
             accepted_on_time[user_id],
@@ -324,7 +333,7 @@ def test_departments_match_the_timelines(month, db):
                     returned[unit] += 1
                 dispatches[-1] = (dispatches[-1][0], -1)  # handed back: not the unit's case
                 unit = None
-            elif e.transition in ("check_fail", "reopen") and in_period(e.at):
+            elif e.transition in ("check_fail", "video_check_fail", "reopen") and in_period(e.at):
                 reworked[unit] += 1
             elif e.transition == "approve_extension" and in_period(e.at):
                 extensions[unit] += 1
